@@ -1,0 +1,94 @@
+// Package backend defines the one interface every container runtime is
+// reached through, and its implementations: the CLI backend over runtime
+// protocols, the Engine API backend, and (in backend/fake) an in-memory
+// engine for tests.
+package backend
+
+import (
+	"context"
+	"io"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// Backend is a container runtime. Every method honours ctx's deadline and
+// cancellation. Errors are *core.Error: NotFound for an unknown id,
+// BackendError for a failed runtime call (with its exit code and stderr).
+// Implementations are safe for concurrent use.
+type Backend interface {
+	// Name is the runtime's canonical name ("docker", "podman", "fake", …).
+	Name() string
+	// Check reports whether the runtime answers.
+	Check(ctx context.Context) error
+	// Info describes the runtime: version, mode, isolation, strategy.
+	Info(ctx context.Context) (core.BackendInfo, error)
+
+	// Run creates and starts a container, detached.
+	Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error)
+	Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error)
+	Start(ctx context.Context, id string) error
+	// Stop stops a container; timeout is in seconds, nil for the runtime's default.
+	Stop(ctx context.Context, id string, timeout *int) error
+	Remove(ctx context.Context, id string, force bool) error
+	// Rename renames a container (compose recreate).
+	Rename(ctx context.Context, id, newName string) error
+	List(ctx context.Context, opts ListOptions) ([]core.ContainerInfo, error)
+	Inspect(ctx context.Context, id string) (core.ContainerInfo, error)
+	Logs(ctx context.Context, id string, opts LogsOptions) (core.ContainerLogs, error)
+	// FollowLogs streams logs into stdout and stderr until the container
+	// stops or ctx ends.
+	FollowLogs(ctx context.Context, id string, opts LogsOptions, stdout, stderr io.Writer) error
+	// Exec runs a command in a running container; the result's ExitCode is set.
+	Exec(ctx context.Context, id string, opts ExecOptions) (core.ContainerLogs, error)
+	// Wait blocks until the container exits and returns its exit code.
+	Wait(ctx context.Context, id string) (int, error)
+
+	Build(ctx context.Context, spec core.BuildSpec, image string) error
+	PullImage(ctx context.Context, ref string) error
+	ListImages(ctx context.Context) ([]core.ImageInfo, error)
+	InspectImage(ctx context.Context, ref string) (core.ImageInfo, error)
+	RemoveImage(ctx context.Context, ref string, force bool) error
+
+	CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error
+	InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error)
+	ListNetworks(ctx context.Context, labels map[string]string) ([]core.NetworkInfo, error)
+	RemoveNetwork(ctx context.Context, name string) error
+
+	CreateVolume(ctx context.Context, name string, cfg core.VolumeConfig) error
+	InspectVolume(ctx context.Context, name string) (core.VolumeInfo, error)
+	ListVolumes(ctx context.Context, labels map[string]string) ([]core.VolumeInfo, error)
+	RemoveVolume(ctx context.Context, name string, force bool) error
+}
+
+// ListOptions filter List.
+type ListOptions struct {
+	All bool // include stopped containers
+	// Labels must all match: a "" value matches any value of the key.
+	Labels map[string]string
+}
+
+// LogsOptions select log output.
+type LogsOptions struct {
+	Tail       *int   // last n lines; nil for all
+	Since      string // RFC 3339 time or a Go duration ("10m")
+	Timestamps bool
+}
+
+// ExecOptions describe a command to run in a container.
+type ExecOptions struct {
+	Cmd     []string
+	Env     map[string]string
+	Workdir string
+	User    string
+}
+
+// MatchLabels reports whether labels satisfy the filter of ListOptions.Labels.
+func MatchLabels(labels, filter map[string]string) bool {
+	for k, v := range filter {
+		got, ok := labels[k]
+		if !ok || (v != "" && got != v) {
+			return false
+		}
+	}
+	return true
+}

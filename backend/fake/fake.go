@@ -1,0 +1,805 @@
+// Package fake is an in-memory container engine for tests: containers,
+// images, networks and volumes with real state (an unknown id is NotFound, a
+// stopped container cannot exec, a removed one is gone). It records every
+// call and accepts injected failures and scripted behaviour on top.
+//
+// Hosts select it with PERRY_CONTAINER_BACKEND=fake to test their own code
+// without a container runtime.
+//
+// Containers "run" their command through a tiny interpreter so that stacks
+// behave plausibly: `echo ARGS` prints and exits 0, `true`/`false` exit 0/1,
+// `sh -c "exit N"` exits N, `sh -c "echo X"` prints X and exits 0; anything
+// else keeps running until stopped. Exec understands the same commands plus
+// `env`, `pwd` and `cat FILE` (files written with WriteFile). A container with
+// a healthcheck is "healthy" as soon as it runs, unless Health says otherwise.
+package fake
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Call is one recorded backend call.
+type Call struct {
+	Method string
+	Args   []string
+}
+
+func (c Call) String() string { return c.Method + "(" + strings.Join(c.Args, ", ") + ")" }
+
+// Fault is an injected failure: the N-th (1-based) call of Method whose
+// first argument contains Match fails with Err. N == 0 means every matching call.
+type Fault struct {
+	Method string
+	Match  string
+	N      int
+	Err    error
+	seen   int
+}
+
+type container struct {
+	info    core.ContainerInfo
+	spec    core.ContainerSpec
+	stdout  strings.Builder
+	stderr  strings.Builder
+	exited  chan struct{} // closed when the container stops
+	created time.Time
+}
+
+// Backend is the fake engine. The zero value is not usable; call New.
+type Backend struct {
+	mu         sync.Mutex
+	containers map[string]*container
+	images     map[string]core.ImageInfo
+	networks   map[string]core.NetworkInfo
+	volumes    map[string]core.VolumeInfo
+	files      map[string]map[string]string // container id → path → content
+	calls      []Call
+	faults     []*Fault
+
+	// Health, when set, decides a running container's health status
+	// (called under the backend's lock; must not call back into it).
+	Health func(c core.ContainerInfo) string
+	// Delay, when set, is slept before every call (honouring ctx).
+	Delay time.Duration
+	// Now is the clock.
+	Now func() time.Time
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// New returns an empty engine. Images named in images are present locally.
+func New(images ...string) *Backend {
+	b := &Backend{
+		containers: map[string]*container{},
+		images:     map[string]core.ImageInfo{},
+		networks:   map[string]core.NetworkInfo{},
+		volumes:    map[string]core.VolumeInfo{},
+		files:      map[string]map[string]string{},
+		Now:        time.Now,
+	}
+	for _, ref := range images {
+		b.addImage(ref)
+	}
+	// Docker-compatible engines always have these networks.
+	for _, n := range []string{"bridge", "host", "none"} {
+		b.networks[n] = core.NetworkInfo{ID: newID(), Name: n, Driver: n}
+	}
+	return b
+}
+
+// Inject adds a fault.
+func (b *Backend) Inject(f Fault) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.faults = append(b.faults, &f)
+}
+
+// Calls returns a copy of the recorded calls.
+func (b *Backend) Calls() []Call {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Call(nil), b.calls...)
+}
+
+// Methods returns the recorded calls' method names in order.
+func (b *Backend) Methods() []string {
+	var out []string
+	for _, c := range b.Calls() {
+		out = append(out, c.Method)
+	}
+	return out
+}
+
+// ResetCalls forgets the recorded calls.
+func (b *Backend) ResetCalls() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls = nil
+}
+
+// WriteFile puts a file into a container for exec `cat`.
+func (b *Backend) WriteFile(id, path, content string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if b.files[c.info.ID] == nil {
+		b.files[c.info.ID] = map[string]string{}
+	}
+	b.files[c.info.ID][path] = content
+	return nil
+}
+
+// Exit makes a running container exit with code (as if its process ended).
+func (b *Backend) Exit(id string, code int) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	b.exit(c, code)
+	return nil
+}
+
+// enter records a call and returns an injected error, if any. It takes the lock.
+func (b *Backend) enter(ctx context.Context, method string, args ...string) error {
+	if b.Delay > 0 {
+		t := time.NewTimer(b.Delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return core.AsError(err)
+	}
+	b.mu.Lock()
+	b.calls = append(b.calls, Call{Method: method, Args: args})
+	for _, f := range b.faults {
+		if f.Method != method {
+			continue
+		}
+		if f.Match != "" && (len(args) == 0 || !strings.Contains(args[0], f.Match)) {
+			continue
+		}
+		f.seen++
+		if f.N == 0 || f.seen == f.N {
+			b.mu.Unlock()
+			return f.Err
+		}
+	}
+	return nil
+}
+
+func newID() string {
+	var buf [32]byte
+	_, _ = rand.Read(buf[:])
+	return hex.EncodeToString(buf[:])
+}
+
+func (b *Backend) addImage(ref string) core.ImageInfo {
+	repo, tag := splitRef(ref)
+	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339)}
+	b.images[repo+":"+tag] = img
+	return img
+}
+
+func splitRef(ref string) (string, string) {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i], ref[i+1:]
+	}
+	return ref, "latest"
+}
+
+func (b *Backend) findImage(ref string) (core.ImageInfo, bool) {
+	repo, tag := splitRef(ref)
+	if img, ok := b.images[repo+":"+tag]; ok {
+		return img, true
+	}
+	for _, img := range b.images {
+		if img.ID == ref || strings.TrimPrefix(img.ID, "sha256:") == ref {
+			return img, true
+		}
+	}
+	return core.ImageInfo{}, false
+}
+
+// find resolves a name, a full id or a unique id prefix. Caller holds the lock.
+func (b *Backend) find(id string) (*container, error) {
+	if id == "" {
+		return nil, core.NotFound("container", id)
+	}
+	if c, ok := b.containers[id]; ok {
+		return c, nil
+	}
+	var match *container
+	for _, c := range b.containers {
+		if c.info.Name == id {
+			return c, nil
+		}
+		if len(id) >= 4 && strings.HasPrefix(c.info.ID, id) {
+			if match != nil {
+				return nil, core.Errorf(core.KindInvalidArgument, "container id prefix %q is ambiguous", id)
+			}
+			match = c
+		}
+	}
+	if match == nil {
+		return nil, core.NotFound("container", id)
+	}
+	return match, nil
+}
+
+func (b *Backend) Name() string { return "fake" }
+
+func (b *Backend) Check(ctx context.Context) error {
+	if err := b.enter(ctx, "Check"); err != nil {
+		return err
+	}
+	b.mu.Unlock()
+	return nil
+}
+
+func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
+	if err := b.enter(ctx, "Info"); err != nil {
+		return core.BackendInfo{}, err
+	}
+	b.mu.Unlock()
+	return core.BackendInfo{Name: "fake", Available: true, Version: "1.0.0", Mode: "local", IsolationLevel: core.IsolationContainer, Strategy: "memory"}, nil
+}
+
+func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	h, err := b.Create(ctx, spec)
+	if err != nil {
+		return h, err
+	}
+	if err := b.Start(ctx, h.ID); err != nil {
+		return h, err
+	}
+	return h, nil
+}
+
+func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	if spec == nil {
+		return core.ContainerHandle{}, core.InvalidArgument("spec", "is required")
+	}
+	if err := b.enter(ctx, "Create", spec.Image, spec.Name); err != nil {
+		return core.ContainerHandle{}, err
+	}
+	defer b.mu.Unlock()
+	if err := spec.Validate(); err != nil {
+		return core.ContainerHandle{}, core.InvalidArgument("spec", "%s", err)
+	}
+	if _, ok := b.findImage(spec.Image); !ok {
+		return core.ContainerHandle{}, core.NotFound("image", spec.Image)
+	}
+	name := spec.Name
+	if name == "" {
+		name = "fake_" + newID()[:12]
+	}
+	for _, c := range b.containers {
+		if c.info.Name == name {
+			return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "container name %q is already in use by %s", name, c.info.ID[:12]).With("conflict", name)
+		}
+	}
+	for _, n := range append([]string{spec.Network}, attachNames(spec.Networks)...) {
+		if n == "" || strings.HasPrefix(n, "container:") || strings.HasPrefix(n, "service:") {
+			continue
+		}
+		if _, ok := b.networks[n]; !ok {
+			return core.ContainerHandle{}, core.NotFound("network", n)
+		}
+	}
+	id := newID()
+	labels := map[string]string{}
+	for k, v := range spec.Labels {
+		labels[k] = v
+	}
+	now := b.Now()
+	c := &container{
+		spec:    *spec,
+		created: now,
+		exited:  make(chan struct{}),
+		info: core.ContainerInfo{
+			ID: id, Name: name, Image: spec.Image, Status: "Created", State: "created",
+			Ports: append([]string(nil), spec.Ports...), Created: now.UTC().Format(time.RFC3339Nano),
+			Labels: labels, Networks: networksOf(spec),
+		},
+	}
+	b.containers[id] = c
+	return core.ContainerHandle{ID: id, Name: name}, nil
+}
+
+func attachNames(a []core.NetworkAttach) []string {
+	var out []string
+	for _, n := range a {
+		out = append(out, n.Name)
+	}
+	return out
+}
+
+func networksOf(spec *core.ContainerSpec) []string {
+	var out []string
+	if spec.Network != "" {
+		out = append(out, spec.Network)
+	}
+	return append(out, attachNames(spec.Networks)...)
+}
+
+func (b *Backend) Start(ctx context.Context, id string) error {
+	if err := b.enter(ctx, "Start", id); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if c.info.State == "running" {
+		return nil
+	}
+	if c.info.State == "exited" {
+		c.exited = make(chan struct{})
+	}
+	c.info.State, c.info.Status, c.info.ExitCode = "running", "Up", nil
+	c.info.IPAddress = fmt.Sprintf("172.30.%d.%d", len(b.containers)/250, 2+len(b.containers)%250)
+	b.applyHealth(c)
+	argv := append(append([]string(nil), c.spec.Entrypoint...), c.spec.Cmd...)
+	if out, errOut, code, exits := interpret(argv, c.spec.Env, c.spec.Workdir, b.files[c.info.ID]); exits {
+		c.stdout.WriteString(out)
+		c.stderr.WriteString(errOut)
+		b.exit(c, code)
+	}
+	return nil
+}
+
+func (b *Backend) applyHealth(c *container) {
+	c.info.Health = ""
+	if c.info.State != "running" {
+		return
+	}
+	if b.Health != nil {
+		c.info.Health = b.Health(c.info)
+		return
+	}
+	if hc := c.spec.Healthcheck; hc != nil && !hc.Disable && !(len(hc.Test) > 0 && hc.Test[0] == "NONE") {
+		c.info.Health = "healthy"
+	}
+}
+
+func (b *Backend) exit(c *container, code int) {
+	if c.info.State != "running" {
+		return
+	}
+	c.info.State, c.info.Status, c.info.Health = "exited", fmt.Sprintf("Exited (%d)", code), ""
+	c.info.ExitCode = &code
+	close(c.exited)
+}
+
+func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
+	arg := "default"
+	if timeout != nil {
+		arg = strconv.Itoa(*timeout)
+	}
+	if err := b.enter(ctx, "Stop", id, arg); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	b.exit(c, 137)
+	return nil
+}
+
+func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
+	if err := b.enter(ctx, "Remove", id, strconv.FormatBool(force)); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if c.info.State == "running" && !force {
+		return core.Errorf(core.KindBackendError, "cannot remove container %s: container is running: stop the container before removing or force remove", c.info.Name)
+	}
+	b.exit(c, 137)
+	delete(b.containers, c.info.ID)
+	delete(b.files, c.info.ID)
+	return nil
+}
+
+func (b *Backend) Rename(ctx context.Context, id, newName string) error {
+	if err := b.enter(ctx, "Rename", id, newName); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	for _, o := range b.containers {
+		if o != c && o.info.Name == newName {
+			return core.Errorf(core.KindBackendError, "container name %q is already in use", newName)
+		}
+	}
+	c.info.Name = newName
+	return nil
+}
+
+func (b *Backend) snapshot(c *container) core.ContainerInfo {
+	b.applyHealth(c)
+	info := c.info
+	info.Ports = append([]string(nil), c.info.Ports...)
+	info.Labels = make(map[string]string, len(c.info.Labels))
+	for k, v := range c.info.Labels {
+		info.Labels[k] = v
+	}
+	return info
+}
+
+func (b *Backend) List(ctx context.Context, opts backend.ListOptions) ([]core.ContainerInfo, error) {
+	if err := b.enter(ctx, "List", strconv.FormatBool(opts.All)); err != nil {
+		return nil, err
+	}
+	defer b.mu.Unlock()
+	out := []core.ContainerInfo{}
+	for _, c := range b.containers {
+		if !opts.All && c.info.State != "running" {
+			continue
+		}
+		if !backend.MatchLabels(c.info.Labels, opts.Labels) {
+			continue
+		}
+		out = append(out, b.snapshot(c))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (b *Backend) Inspect(ctx context.Context, id string) (core.ContainerInfo, error) {
+	if err := b.enter(ctx, "Inspect", id); err != nil {
+		return core.ContainerInfo{}, err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return core.ContainerInfo{}, err
+	}
+	return b.snapshot(c), nil
+}
+
+func tailLines(s string, n *int) string {
+	if n == nil || *n < 0 {
+		return s
+	}
+	lines := strings.SplitAfter(s, "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	if *n < len(lines) {
+		lines = lines[len(lines)-*n:]
+	}
+	return strings.Join(lines, "")
+}
+
+func (b *Backend) Logs(ctx context.Context, id string, opts backend.LogsOptions) (core.ContainerLogs, error) {
+	if err := b.enter(ctx, "Logs", id); err != nil {
+		return core.ContainerLogs{}, err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	return core.ContainerLogs{Stdout: tailLines(c.stdout.String(), opts.Tail), Stderr: tailLines(c.stderr.String(), opts.Tail)}, nil
+}
+
+func (b *Backend) FollowLogs(ctx context.Context, id string, opts backend.LogsOptions, stdout, stderr io.Writer) error {
+	logs, err := b.Logs(ctx, id, opts)
+	if err != nil {
+		return err
+	}
+	_, _ = io.WriteString(stdout, logs.Stdout)
+	_, _ = io.WriteString(stderr, logs.Stderr)
+	b.mu.Lock()
+	c, err := b.find(id)
+	var done chan struct{}
+	if err == nil {
+		done = c.exited
+	}
+	b.mu.Unlock()
+	if err != nil {
+		return nil // removed meanwhile: the stream simply ends
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return nil
+	}
+}
+
+func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions) (core.ContainerLogs, error) {
+	if err := b.enter(ctx, "Exec", append([]string{id}, opts.Cmd...)...); err != nil {
+		return core.ContainerLogs{}, err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	if c.info.State != "running" {
+		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126)
+	}
+	if len(opts.Cmd) == 0 {
+		return core.ContainerLogs{}, core.InvalidArgument("cmd", "is empty")
+	}
+	env := map[string]string{}
+	for k, v := range c.spec.Env {
+		env[k] = v
+	}
+	for k, v := range opts.Env {
+		env[k] = v
+	}
+	wd := opts.Workdir
+	if wd == "" {
+		wd = c.spec.Workdir
+	}
+	if wd == "" {
+		wd = "/"
+	}
+	out, errOut, code, _ := interpret(opts.Cmd, env, wd, b.files[c.info.ID])
+	return core.ContainerLogs{Stdout: out, Stderr: errOut, ExitCode: &code}, nil
+}
+
+func (b *Backend) Wait(ctx context.Context, id string) (int, error) {
+	if err := b.enter(ctx, "Wait", id); err != nil {
+		return 0, err
+	}
+	c, err := b.find(id)
+	if err != nil {
+		b.mu.Unlock()
+		return 0, err
+	}
+	done := c.exited
+	if c.info.State == "created" {
+		// Like docker: wait on a created container blocks until it runs and exits.
+	}
+	b.mu.Unlock()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return 0, core.AsError(ctx.Err())
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if c.info.ExitCode == nil {
+		return 0, nil
+	}
+	return *c.info.ExitCode, nil
+}
+
+func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) error {
+	if err := b.enter(ctx, "Build", image, spec.Context); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if spec.Context == "" {
+		return core.InvalidArgument("build.context", "is required")
+	}
+	if image == "" {
+		return core.InvalidArgument("image", "is required")
+	}
+	b.addImage(image)
+	return nil
+}
+
+func (b *Backend) PullImage(ctx context.Context, ref string) error {
+	if err := b.enter(ctx, "PullImage", ref); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if ref == "" {
+		return core.InvalidArgument("reference", "is empty")
+	}
+	if _, ok := b.findImage(ref); !ok {
+		b.addImage(ref)
+	}
+	return nil
+}
+
+func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
+	if err := b.enter(ctx, "ListImages"); err != nil {
+		return nil, err
+	}
+	defer b.mu.Unlock()
+	out := []core.ImageInfo{}
+	for _, img := range b.images {
+		out = append(out, img)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Repository+out[i].Tag < out[j].Repository+out[j].Tag })
+	return out, nil
+}
+
+func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo, error) {
+	if err := b.enter(ctx, "InspectImage", ref); err != nil {
+		return core.ImageInfo{}, err
+	}
+	defer b.mu.Unlock()
+	img, ok := b.findImage(ref)
+	if !ok {
+		return core.ImageInfo{}, core.NotFound("image", ref)
+	}
+	return img, nil
+}
+
+func (b *Backend) RemoveImage(ctx context.Context, ref string, force bool) error {
+	if err := b.enter(ctx, "RemoveImage", ref, strconv.FormatBool(force)); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	img, ok := b.findImage(ref)
+	if !ok {
+		return core.NotFound("image", ref)
+	}
+	if !force {
+		for _, c := range b.containers {
+			if r, t := splitRef(c.spec.Image); r == img.Repository && t == img.Tag {
+				return core.Errorf(core.KindBackendError, "image %s is in use by container %s", ref, c.info.ID[:12])
+			}
+		}
+	}
+	delete(b.images, img.Repository+":"+img.Tag)
+	return nil
+}
+
+func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error {
+	if err := b.enter(ctx, "CreateNetwork", name); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if _, ok := b.networks[name]; ok {
+		return core.Errorf(core.KindBackendError, "network with name %s already exists", name).With("conflict", name)
+	}
+	driver := cfg.Driver
+	if driver == "" {
+		driver = "bridge"
+	}
+	b.networks[name] = core.NetworkInfo{ID: newID(), Name: name, Driver: driver, Labels: copyMap(cfg.Labels)}
+	return nil
+}
+
+func copyMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error) {
+	if err := b.enter(ctx, "InspectNetwork", name); err != nil {
+		return core.NetworkInfo{}, err
+	}
+	defer b.mu.Unlock()
+	n, ok := b.networks[name]
+	if !ok {
+		return core.NetworkInfo{}, core.NotFound("network", name)
+	}
+	n.Labels = copyMap(n.Labels)
+	return n, nil
+}
+
+func (b *Backend) ListNetworks(ctx context.Context, labels map[string]string) ([]core.NetworkInfo, error) {
+	if err := b.enter(ctx, "ListNetworks"); err != nil {
+		return nil, err
+	}
+	defer b.mu.Unlock()
+	out := []core.NetworkInfo{}
+	for _, n := range b.networks {
+		if backend.MatchLabels(n.Labels, labels) {
+			n.Labels = copyMap(n.Labels)
+			out = append(out, n)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
+	if err := b.enter(ctx, "RemoveNetwork", name); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if _, ok := b.networks[name]; !ok {
+		return core.NotFound("network", name)
+	}
+	for _, c := range b.containers {
+		for _, n := range c.info.Networks {
+			if n == name && c.info.State == "running" {
+				return core.Errorf(core.KindBackendError, "network %s has active endpoints", name)
+			}
+		}
+	}
+	delete(b.networks, name)
+	return nil
+}
+
+func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.VolumeConfig) error {
+	if err := b.enter(ctx, "CreateVolume", name); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if _, ok := b.volumes[name]; ok {
+		return nil // docker: creating an existing volume is a no-op
+	}
+	driver := cfg.Driver
+	if driver == "" {
+		driver = "local"
+	}
+	b.volumes[name] = core.VolumeInfo{Name: name, Driver: driver, Mountpoint: "/var/lib/fake/volumes/" + name, Labels: copyMap(cfg.Labels)}
+	return nil
+}
+
+func (b *Backend) InspectVolume(ctx context.Context, name string) (core.VolumeInfo, error) {
+	if err := b.enter(ctx, "InspectVolume", name); err != nil {
+		return core.VolumeInfo{}, err
+	}
+	defer b.mu.Unlock()
+	v, ok := b.volumes[name]
+	if !ok {
+		return core.VolumeInfo{}, core.NotFound("volume", name)
+	}
+	v.Labels = copyMap(v.Labels)
+	return v, nil
+}
+
+func (b *Backend) ListVolumes(ctx context.Context, labels map[string]string) ([]core.VolumeInfo, error) {
+	if err := b.enter(ctx, "ListVolumes"); err != nil {
+		return nil, err
+	}
+	defer b.mu.Unlock()
+	out := []core.VolumeInfo{}
+	for _, v := range b.volumes {
+		if backend.MatchLabels(v.Labels, labels) {
+			v.Labels = copyMap(v.Labels)
+			out = append(out, v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) error {
+	if err := b.enter(ctx, "RemoveVolume", name); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if _, ok := b.volumes[name]; !ok {
+		return core.NotFound("volume", name)
+	}
+	delete(b.volumes, name)
+	return nil
+}

@@ -1,0 +1,314 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// ContainerSpec describes one container to create or run. The JSON names are
+// those of the TypeScript ContainerSpec (perry/container); the fields after
+// the spec's own are what compose services need, spelled as in compose.
+type ContainerSpec struct {
+	Image      string            `json:"image"`
+	Name       string            `json:"name,omitempty"`
+	Ports      []string          `json:"ports,omitempty"`   // "[ip:]host:container[/proto]" or "container"
+	Volumes    []string          `json:"volumes,omitempty"` // "src:dst[:ro]"
+	Env        map[string]string `json:"env,omitempty"`
+	Cmd        []string          `json:"cmd,omitempty"`
+	Entrypoint []string          `json:"entrypoint,omitempty"`
+	Network    string            `json:"network,omitempty"`
+	Rm         bool              `json:"rm,omitempty"`
+
+	// Security options.
+	ReadOnly   bool     `json:"read_only,omitempty"`
+	Seccomp    string   `json:"seccomp,omitempty"` // profile path, or "unconfined"
+	Privileged bool     `json:"privileged,omitempty"`
+	User       string   `json:"user,omitempty"`
+	Workdir    string   `json:"workdir,omitempty"`
+	CapAdd     []string `json:"cap_add,omitempty"`
+	CapDrop    []string `json:"cap_drop,omitempty"`
+
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// Compose service fields (all optional).
+	Hostname       string            `json:"hostname,omitempty"`
+	Domainname     string            `json:"domainname,omitempty"`
+	NetworkAliases []string          `json:"network_aliases,omitempty"`
+	Networks       []NetworkAttach   `json:"networks,omitempty"` // extra networks beyond Network
+	Restart        string            `json:"restart,omitempty"`  // no | always | on-failure[:n] | unless-stopped
+	Healthcheck    *Healthcheck      `json:"healthcheck,omitempty"`
+	StopSignal     string            `json:"stop_signal,omitempty"`
+	StopTimeout    *int              `json:"stop_timeout,omitempty"` // seconds
+	ExtraHosts     []string          `json:"extra_hosts,omitempty"`  // "host:ip"
+	DNS            []string          `json:"dns,omitempty"`
+	DNSSearch      []string          `json:"dns_search,omitempty"`
+	DNSOpt         []string          `json:"dns_opt,omitempty"`
+	Tmpfs          []string          `json:"tmpfs,omitempty"` // "/path[:opts]"
+	ShmSize        int64             `json:"shm_size,omitempty"`
+	Memory         int64             `json:"memory,omitempty"` // bytes
+	MemoryReserve  int64             `json:"memory_reservation,omitempty"`
+	CPUs           float64           `json:"cpus,omitempty"`
+	PidsLimit      int64             `json:"pids_limit,omitempty"`
+	Init           bool              `json:"init,omitempty"`
+	Pid            string            `json:"pid,omitempty"`
+	Ipc            string            `json:"ipc,omitempty"`
+	SecurityOpt    []string          `json:"security_opt,omitempty"`
+	Sysctls        map[string]string `json:"sysctls,omitempty"`
+	Ulimits        []Ulimit          `json:"ulimits,omitempty"`
+	Expose         []string          `json:"expose,omitempty"`
+	Platform       string            `json:"platform,omitempty"`
+	Tty            bool              `json:"tty,omitempty"`
+	StdinOpen      bool              `json:"stdin_open,omitempty"`
+	LogDriver      string            `json:"log_driver,omitempty"`
+	LogOpts        map[string]string `json:"log_opts,omitempty"`
+	Mounts         []Mount           `json:"mounts,omitempty"` // long-form mounts (bind, volume, tmpfs)
+}
+
+// NetworkAttach attaches a container to a network with aliases and a fixed address.
+type NetworkAttach struct {
+	Name        string   `json:"name"`
+	Aliases     []string `json:"aliases,omitempty"`
+	IPv4Address string   `json:"ipv4_address,omitempty"`
+	IPv6Address string   `json:"ipv6_address,omitempty"`
+}
+
+// Mount is a long-form mount.
+type Mount struct {
+	Type      string `json:"type"` // bind | volume | tmpfs
+	Source    string `json:"source,omitempty"`
+	Target    string `json:"target"`
+	ReadOnly  bool   `json:"read_only,omitempty"`
+	TmpfsSize int64  `json:"tmpfs_size,omitempty"`
+	NoCopy    bool   `json:"nocopy,omitempty"`
+}
+
+// Ulimit is one resource limit.
+type Ulimit struct {
+	Name string `json:"name"`
+	Soft int64  `json:"soft"`
+	Hard int64  `json:"hard"`
+}
+
+// Healthcheck is a container health test. Durations are Go duration strings
+// ("500ms", "30s"), as compose writes them.
+type Healthcheck struct {
+	Test          []string `json:"test"` // ["CMD", ...] | ["CMD-SHELL", "..."] | ["NONE"]
+	Interval      string   `json:"interval,omitempty"`
+	Timeout       string   `json:"timeout,omitempty"`
+	Retries       int      `json:"retries,omitempty"`
+	StartPeriod   string   `json:"start_period,omitempty"`
+	StartInterval string   `json:"start_interval,omitempty"`
+	Disable       bool     `json:"disable,omitempty"`
+}
+
+// ContainerHandle identifies a created container.
+type ContainerHandle struct {
+	ID   string `json:"id"`
+	Name string `json:"name,omitempty"`
+}
+
+// ContainerInfo describes one container as the runtime reports it.
+type ContainerInfo struct {
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Image    string            `json:"image"`
+	Status   string            `json:"status"` // the runtime's human status, e.g. "Up 3 seconds"
+	Ports    []string          `json:"ports"`
+	Created  string            `json:"created"` // ISO 8601
+	State    string            `json:"state,omitempty"`    // created | running | paused | restarting | exited | dead
+	Health   string            `json:"health,omitempty"`   // starting | healthy | unhealthy ("" when no healthcheck)
+	ExitCode *int              `json:"exitCode,omitempty"` // set once the container has exited
+	Labels   map[string]string `json:"labels,omitempty"`
+	Networks []string          `json:"networks,omitempty"`
+	// IPAddress is the container's first network address, when known.
+	IPAddress string `json:"ipAddress,omitempty"`
+}
+
+// Running reports whether the container is running.
+func (c ContainerInfo) Running() bool { return c.State == "running" }
+
+// ContainerLogs is a container's output, or an exec's.
+type ContainerLogs struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	// ExitCode is set by exec: the command's exit code.
+	ExitCode *int `json:"exitCode,omitempty"`
+}
+
+// ImageInfo describes one local image.
+type ImageInfo struct {
+	ID         string `json:"id"`
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Size       int64  `json:"size"`
+	Created    string `json:"created"` // ISO 8601
+	Digest     string `json:"digest,omitempty"`
+}
+
+// IsolationLevel is the isolation a backend actually provides.
+type IsolationLevel string
+
+const (
+	IsolationNone      IsolationLevel = "None"
+	IsolationProcess   IsolationLevel = "Process"
+	IsolationContainer IsolationLevel = "Container"
+	IsolationMicroVM   IsolationLevel = "MicroVm"
+	IsolationWasm      IsolationLevel = "Wasm"
+)
+
+// Valid reports whether l is one of the five levels.
+func (l IsolationLevel) Valid() bool {
+	switch l {
+	case IsolationNone, IsolationProcess, IsolationContainer, IsolationMicroVM, IsolationWasm:
+		return true
+	}
+	return false
+}
+
+// BackendInfo describes one runtime candidate or the selected backend.
+type BackendInfo struct {
+	Name           string         `json:"name"`
+	Available      bool           `json:"available"`
+	Reason         string         `json:"reason,omitempty"`
+	Version        string         `json:"version,omitempty"`
+	Mode           string         `json:"mode"` // local | remote
+	IsolationLevel IsolationLevel `json:"isolationLevel"`
+	// Strategy is how the library talks to it: "cli" or "api".
+	Strategy string `json:"strategy,omitempty"`
+	// Endpoint is the socket or binary used.
+	Endpoint string `json:"endpoint,omitempty"`
+}
+
+// BuildSpec describes an image build (compose's build section).
+type BuildSpec struct {
+	Context    string            `json:"context"`
+	Dockerfile string            `json:"dockerfile,omitempty"`
+	Args       map[string]string `json:"args,omitempty"`
+	Target     string            `json:"target,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Network    string            `json:"network,omitempty"`
+	NoCache    bool              `json:"no_cache,omitempty"`
+	Pull       bool              `json:"pull,omitempty"`
+	Platform   string            `json:"platform,omitempty"`
+}
+
+// NetworkConfig describes a network to create.
+type NetworkConfig struct {
+	Driver     string            `json:"driver,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+	Internal   bool              `json:"internal,omitempty"`
+	Attachable bool              `json:"attachable,omitempty"`
+	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
+	Options    map[string]string `json:"options,omitempty"`
+	Subnets    []string          `json:"subnets,omitempty"`
+}
+
+// NetworkInfo describes an existing network.
+type NetworkInfo struct {
+	ID     string            `json:"id"`
+	Name   string            `json:"name"`
+	Driver string            `json:"driver,omitempty"`
+	Labels map[string]string `json:"labels,omitempty"`
+}
+
+// VolumeConfig describes a volume to create.
+type VolumeConfig struct {
+	Driver  string            `json:"driver,omitempty"`
+	Labels  map[string]string `json:"labels,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
+}
+
+// VolumeInfo describes an existing volume.
+type VolumeInfo struct {
+	Name       string            `json:"name"`
+	Driver     string            `json:"driver,omitempty"`
+	Mountpoint string            `json:"mountpoint,omitempty"`
+	Labels     map[string]string `json:"labels,omitempty"`
+}
+
+// DecodeStrict decodes one JSON value into v, rejecting unknown keys (a typo
+// must not be silently ignored) and trailing data. The error is an
+// InvalidArgument naming arg and, for an unknown key, the key.
+func DecodeStrict(arg string, data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		msg := err.Error()
+		if strings.HasPrefix(msg, "json: unknown field ") {
+			key := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)
+			return InvalidArgument(arg, "unknown key %q", key).With("key", key)
+		}
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			field := te.Field
+			if field == "" {
+				return InvalidArgument(arg, "expected %s, got JSON %s", te.Type, te.Value)
+			}
+			return InvalidArgument(arg, "key %q: expected %s, got JSON %s", field, te.Type, te.Value).With("key", field)
+		}
+		return InvalidArgument(arg, "%s", strings.TrimPrefix(msg, "json: "))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return InvalidArgument(arg, "unexpected data after the JSON value")
+	}
+	return nil
+}
+
+// DecodeContainerSpec decodes and validates a ContainerSpec.
+func DecodeContainerSpec(arg string, data []byte) (*ContainerSpec, error) {
+	var spec ContainerSpec
+	if err := DecodeStrict(arg, data, &spec); err != nil {
+		return nil, err
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, InvalidArgument(arg, "%s", err.Error())
+	}
+	return &spec, nil
+}
+
+// Validate checks the fields every backend relies on.
+func (s *ContainerSpec) Validate() error {
+	if strings.TrimSpace(s.Image) == "" {
+		return fmt.Errorf("image is required")
+	}
+	if strings.ContainsAny(s.Image, " \t\r\n\x00") {
+		return fmt.Errorf("image %q contains white space or NUL", s.Image)
+	}
+	if s.Name != "" && !validName(s.Name) {
+		return fmt.Errorf("name %q must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", s.Name)
+	}
+	for k := range s.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("env key %q is empty or contains '=' or NUL", k)
+		}
+	}
+	for _, list := range [][]string{s.Cmd, s.Entrypoint} {
+		for _, a := range list {
+			if strings.ContainsRune(a, 0) {
+				return fmt.Errorf("cmd/entrypoint arguments must not contain NUL")
+			}
+		}
+	}
+	if s.Healthcheck != nil && !s.Healthcheck.Disable && len(s.Healthcheck.Test) == 0 {
+		return fmt.Errorf("healthcheck.test is required")
+	}
+	return nil
+}
+
+// validName is the runtime's container-name rule.
+func validName(n string) bool {
+	for i, r := range n {
+		alnum := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+		if i == 0 && !alnum {
+			return false
+		}
+		if !alnum && r != '_' && r != '.' && r != '-' {
+			return false
+		}
+	}
+	return n != ""
+}

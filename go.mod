@@ -1,0 +1,3 @@
+module github.com/perryts/perry-container
+
+go 1.26
