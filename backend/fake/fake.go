@@ -580,10 +580,8 @@ func (b *Backend) Wait(ctx context.Context, id string) (int, error) {
 		b.mu.Unlock()
 		return 0, err
 	}
+	// Like docker, waiting on a created container blocks until it runs and exits.
 	done := c.exited
-	if c.info.State == "created" {
-		// Like docker: wait on a created container blocks until it runs and exits.
-	}
 	b.mu.Unlock()
 	select {
 	case <-done:
