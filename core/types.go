@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 )
 
@@ -118,7 +119,7 @@ type ContainerInfo struct {
 	Image    string            `json:"image"`
 	Status   string            `json:"status"` // the runtime's human status, e.g. "Up 3 seconds"
 	Ports    []string          `json:"ports"`
-	Created  string            `json:"created"` // ISO 8601
+	Created  string            `json:"created"`            // ISO 8601
 	State    string            `json:"state,omitempty"`    // created | running | paused | restarting | exited | dead
 	Health   string            `json:"health,omitempty"`   // starting | healthy | unhealthy ("" when no healthcheck)
 	ExitCode *int              `json:"exitCode,omitempty"` // set once the container has exited
@@ -244,11 +245,11 @@ func DecodeStrict(arg string, data []byte, v any) error {
 		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
-			field := te.Field
-			if field == "" {
-				return InvalidArgument(arg, "expected %s, got JSON %s", te.Type, te.Value)
+			want := jsonKind(te.Type)
+			if te.Field == "" {
+				return InvalidArgument(arg, "expected a JSON %s, got a JSON %s", want, te.Value)
 			}
-			return InvalidArgument(arg, "key %q: expected %s, got JSON %s", field, te.Type, te.Value).With("key", field)
+			return InvalidArgument(arg, "key %q: expected a JSON %s, got a JSON %s", te.Field, want, te.Value).With("key", te.Field)
 		}
 		return InvalidArgument(arg, "%s", strings.TrimPrefix(msg, "json: "))
 	}
@@ -256,6 +257,24 @@ func DecodeStrict(arg string, data []byte, v any) error {
 		return InvalidArgument(arg, "unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// jsonKind names the JSON type a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "object"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	default:
+		return "number"
+	}
 }
 
 // DecodeContainerSpec decodes and validates a ContainerSpec.

@@ -264,7 +264,19 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 	return core.BackendInfo{Name: "fake", Available: true, Version: "1.0.0", Mode: "local", IsolationLevel: core.IsolationContainer, Strategy: "memory"}, nil
 }
 
+// Run pulls a missing image first, as `docker run` does, then creates and starts.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	if spec == nil {
+		return core.ContainerHandle{}, core.InvalidArgument("spec", "is required")
+	}
+	b.mu.Lock()
+	_, present := b.findImage(spec.Image)
+	b.mu.Unlock()
+	if !present {
+		if err := b.PullImage(ctx, spec.Image); err != nil {
+			return core.ContainerHandle{}, err
+		}
+	}
 	h, err := b.Create(ctx, spec)
 	if err != nil {
 		return h, err
@@ -361,9 +373,10 @@ func (b *Backend) Start(ctx context.Context, id string) error {
 	c.info.IPAddress = fmt.Sprintf("172.30.%d.%d", len(b.containers)/250, 2+len(b.containers)%250)
 	b.applyHealth(c)
 	argv := append(append([]string(nil), c.spec.Entrypoint...), c.spec.Cmd...)
-	if out, errOut, code, exits := interpret(argv, c.spec.Env, c.spec.Workdir, b.files[c.info.ID]); exits {
-		c.stdout.WriteString(out)
-		c.stderr.WriteString(errOut)
+	out, errOut, code, exits := interpret(argv, c.spec.Env, c.spec.Workdir, b.files[c.info.ID])
+	c.stdout.WriteString(out)
+	c.stderr.WriteString(errOut)
+	if exits {
 		b.exit(c, code)
 	}
 	return nil

@@ -53,8 +53,28 @@ func interpret(argv []string, env map[string]string, wd string, files map[string
 		return "", "", n, true
 	case "sh", "/bin/sh":
 		if len(argv) == 3 && argv[1] == "-c" {
-			return interpret(strings.Fields(argv[2]), env, wd, files)
+			return script(argv[2], env, wd, files)
 		}
 	}
 	return "", "", 0, false
+}
+
+// script runs a `sh -c` script of simple commands separated by ';' or
+// newlines. It stops at `exit`, or at a command that does not end (the
+// container keeps running with the output so far).
+func script(s string, env map[string]string, wd string, files map[string]string) (stdout, stderr string, code int, exits bool) {
+	var out, errOut strings.Builder
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ';' || r == '\n' }) {
+		o, e, c, ends := interpret(strings.Fields(part), env, wd, files)
+		out.WriteString(o)
+		errOut.WriteString(e)
+		code = c
+		if !ends {
+			return out.String(), errOut.String(), 0, false
+		}
+		if f := strings.Fields(part); len(f) > 0 && f[0] == "exit" {
+			break
+		}
+	}
+	return out.String(), errOut.String(), code, true
 }

@@ -1,0 +1,432 @@
+// Command ffi is perry-container's C ABI: built with -buildmode=c-shared it
+// is libperrycontainer.so, with -buildmode=c-archive libperrycontainer.a.
+// include/perry_container.h is the contract; this file only moves bytes
+// across cgo: it copies borrowed arguments, schedules the operation, and
+// completes the callback exactly once.
+package main
+
+/*
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, size_t len);
+
+// ctx travels through Go as an integer: hosts pass arbitrary values (not
+// only pointers), which Go must never see as pointers.
+static inline void perry_call(perry_complete_fn cb, uintptr_t ctx, int32_t status, const char *json, size_t len) {
+	cb((void *)ctx, status, json, len);
+}
+
+// Bounded so that a huge or unterminated-looking input is rejected without
+// copying it.
+static inline size_t perry_strnlen(const char *s, size_t max) { return strnlen(s, max); }
+
+static const char perry_abi_version[] = "1.0.0";
+static inline const char *perry_abi(void) { return perry_abi_version; }
+*/
+import "C"
+
+import (
+	"context"
+	"runtime/debug"
+	"unsafe"
+
+	"github.com/perryts/perry-container/core"
+)
+
+func main() {}
+
+// cArg copies a borrowed C string argument (NULL = absent), checking UTF-8
+// and the 16 MiB bound.
+func cArg(name string, p *C.char) arg {
+	if p == nil {
+		return newArg(name, "", false, false)
+	}
+	n := C.perry_strnlen(p, maxArg+1)
+	if n > maxArg {
+		return newArg(name, "", true, true)
+	}
+	return newArg(name, C.GoStringN(p, C.int(n)), true, false)
+}
+
+// panicError turns a recovered panic into an Internal error with its message.
+func panicError(r any) error {
+	return core.Errorf(core.KindInternal, "internal error (recovered panic): %v", r).With("stack", string(debug.Stack()))
+}
+
+// schedule runs op on a library goroutine and completes cb exactly once.
+// It returns 0 when scheduled, -1 when cb is NULL (then nothing fires).
+func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Context) (any, error)) (rc C.int32_t) {
+	if cb == nil {
+		return -1
+	}
+	c := global
+	began := c.begin()
+	go func() {
+		if began == nil {
+			defer c.end()
+		}
+		var js []byte
+		var status int32
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					js, status = envelope(nil, panicError(r))
+				}
+			}()
+			if began != nil {
+				js, status = envelope(nil, began)
+				return
+			}
+			js, status = envelope(op(c.root))
+		}()
+		buf := C.CBytes(append(js, 0))
+		C.perry_call(cb, ud, C.int32_t(status), (*C.char)(buf), C.size_t(len(js)))
+		C.free(buf)
+	}()
+	return 0
+}
+
+// syncResult returns a malloc'd envelope for the synchronous functions.
+func syncResult(op func() (any, error)) (out *C.char) {
+	defer func() {
+		if r := recover(); r != nil {
+			js, _ := envelope(nil, panicError(r))
+			out = C.CString(string(js))
+		}
+	}()
+	js, _ := envelope(op())
+	return C.CString(string(js))
+}
+
+// ---- Containers and images -------------------------------------------------
+
+//export js_container_run
+func js_container_run(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("spec", spec)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRun(ctx, a, false) })
+}
+
+//export js_container_create
+func js_container_create(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("spec", spec)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRun(ctx, a, true) })
+}
+
+//export js_container_start
+func js_container_start(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("id", id)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opStart(ctx, a) })
+}
+
+//export js_container_stop
+func js_container_stop(id, timeout *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, t := cArg("id", id), cArg("timeout", timeout)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opStop(ctx, a, t) })
+}
+
+//export js_container_remove
+func js_container_remove(id, force *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, f := cArg("id", id), cArg("force", force)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRemove(ctx, a, f) })
+}
+
+//export js_container_list
+func js_container_list(all *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("all", all)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opList(ctx, a) })
+}
+
+//export js_container_inspect
+func js_container_inspect(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("id", id)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opInspect(ctx, a) })
+}
+
+//export js_container_logs
+func js_container_logs(id, tail *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, t := cArg("id", id), cArg("tail", tail)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opLogs(ctx, a, t) })
+}
+
+//export js_container_exec
+func js_container_exec(id, cmd, env, workdir *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, c, e, w := cArg("id", id), cArg("cmd", cmd), cArg("env", env), cArg("workdir", workdir)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opExec(ctx, a, c, e, w) })
+}
+
+//export js_container_wait
+func js_container_wait(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("id", id)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opWait(ctx, a) })
+}
+
+//export js_container_pullImage
+func js_container_pullImage(ref *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("reference", ref)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opPullImage(ctx, a) })
+}
+
+//export js_container_listImages
+func js_container_listImages(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opListImages(ctx) })
+}
+
+//export js_container_removeImage
+func js_container_removeImage(ref *C.char, force C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("reference", ref)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRemoveImage(ctx, a, force != 0) })
+}
+
+//export js_container_inspectImage
+func js_container_inspectImage(ref *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("reference", ref)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opInspectImage(ctx, a) })
+}
+
+//export js_container_build
+func js_container_build(spec, image *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	s, i := cArg("build", spec), cArg("image_name", image)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opBuild(ctx, s, i) })
+}
+
+// ---- Backends and lifecycle -----------------------------------------------
+
+//export js_container_getBackend
+func js_container_getBackend() *C.char {
+	return syncResult(func() (any, error) {
+		if err := global.begin(); err != nil {
+			return nil, err
+		}
+		defer global.end()
+		ctx, cancel := context.WithTimeout(global.root, syncDetectTimeout)
+		defer cancel()
+		return global.opGetBackend(ctx)
+	})
+}
+
+//export js_container_detectBackend
+func js_container_detectBackend(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opDetect(ctx) })
+}
+
+//export js_container_module_init
+func js_container_module_init() {
+	defer func() { _ = recover() }()
+	global.StartDetection()
+}
+
+//export js_container_free
+func js_container_free(p *C.char) {
+	if p != nil {
+		C.free(unsafe.Pointer(p))
+	}
+}
+
+//export js_container_abi_version
+func js_container_abi_version() *C.char {
+	return (*C.char)(unsafe.Pointer(C.perry_abi()))
+}
+
+//export js_container_shutdown
+func js_container_shutdown(timeoutMs, teardown C.int32_t) *C.char {
+	return syncResult(func() (any, error) {
+		if timeoutMs < 0 {
+			return nil, core.InvalidArgument("timeout_ms", "must not be negative, got %d", int32(timeoutMs))
+		}
+		return global.Shutdown(msDuration(int32(timeoutMs)), teardown != 0)
+	})
+}
+
+// ---- Compose ----------------------------------------------------------------
+
+//export js_container_composeUp
+func js_container_composeUp(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a := cArg("spec", spec)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeUp(ctx, a) })
+}
+
+//export js_container_compose_up
+func js_container_compose_up(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_composeUp(spec, cb, ud)
+}
+
+//export js_container_compose_down
+func js_container_compose_down(h C.int64_t, volumes C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeDown(ctx, int64(h), volumes != 0) })
+}
+
+//export js_container_compose_ps
+func js_container_compose_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composePs(ctx, int64(h)) })
+}
+
+//export js_container_compose_logs
+func js_container_compose_logs(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	o := cArg("opts", opts)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLogs(ctx, int64(h), o) })
+}
+
+//export js_container_compose_exec
+func js_container_compose_exec(h C.int64_t, service, cmd, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	s, c, o := cArg("service", service), cArg("cmd", cmd), cArg("opts", opts)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeExec(ctx, int64(h), s, c, o) })
+}
+
+//export js_container_compose_config
+func js_container_compose_config(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeConfig(ctx, int64(h)) })
+}
+
+//export js_container_compose_start
+func js_container_compose_start(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	s := cArg("services", services)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "start", s) })
+}
+
+//export js_container_compose_stop
+func js_container_compose_stop(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	s := cArg("services", services)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "stop", s) })
+}
+
+//export js_container_compose_restart
+func js_container_compose_restart(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	s := cArg("services", services)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "restart", s) })
+}
+
+//export js_container_compose_status
+func js_container_compose_status(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeStatus(ctx, int64(h)) })
+}
+
+//export js_container_compose_graph
+func js_container_compose_graph(h C.int64_t) *C.char {
+	return syncResult(func() (any, error) { return global.composeGraph(int64(h)) })
+}
+
+// The perry/compose aliases.
+
+//export js_compose_up
+func js_compose_up(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_composeUp(spec, cb, ud)
+}
+
+//export js_compose_down
+func js_compose_down(h C.int64_t, volumes C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_down(h, volumes, cb, ud)
+}
+
+//export js_compose_ps
+func js_compose_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_ps(h, cb, ud)
+}
+
+//export js_compose_logs
+func js_compose_logs(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_logs(h, opts, cb, ud)
+}
+
+//export js_compose_exec
+func js_compose_exec(h C.int64_t, service, cmd, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_exec(h, service, cmd, opts, cb, ud)
+}
+
+//export js_compose_config
+func js_compose_config(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_config(h, cb, ud)
+}
+
+//export js_compose_start
+func js_compose_start(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_start(h, services, cb, ud)
+}
+
+//export js_compose_stop
+func js_compose_stop(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_stop(h, services, cb, ud)
+}
+
+//export js_compose_restart
+func js_compose_restart(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_restart(h, services, cb, ud)
+}
+
+//export js_compose_status
+func js_compose_status(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_status(h, cb, ud)
+}
+
+//export js_compose_graph
+func js_compose_graph(h C.int64_t) *C.char {
+	return js_container_compose_graph(h)
+}
+
+// ---- Workloads --------------------------------------------------------------
+
+//export js_workload_graph
+func js_workload_graph(name, spec *C.char) *C.char {
+	n, s := cArg("name", name), cArg("spec", spec)
+	return syncResult(func() (any, error) { return workloadGraph(n, s) })
+}
+
+//export js_workload_node
+func js_workload_node(name, spec *C.char) *C.char {
+	n, s := cArg("name", name), cArg("spec", spec)
+	return syncResult(func() (any, error) { return workloadNode(n, s) })
+}
+
+//export js_workload_runGraph
+func js_workload_runGraph(graph, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	g, o := cArg("graph", graph), cArg("opts", opts)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runGraph(ctx, g, o) })
+}
+
+//export js_workload_inspectGraph
+func js_workload_inspectGraph(graph *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	g := cArg("graph", graph)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.inspectGraph(ctx, g) })
+}
+
+//export js_workload_handle_down
+func js_workload_handle_down(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	o := cArg("opts", opts)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphDown(ctx, int64(h), o) })
+}
+
+//export js_workload_handle_status
+func js_workload_handle_status(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphStatus(ctx, int64(h)) })
+}
+
+//export js_workload_handle_graph
+func js_workload_handle_graph(h C.int64_t) *C.char {
+	return syncResult(func() (any, error) { return global.graphGraph(int64(h)) })
+}
+
+//export js_workload_handle_logs
+func js_workload_handle_logs(h C.int64_t, node, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	n, o := cArg("node", node), cArg("opts", opts)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphLogs(ctx, int64(h), n, o) })
+}
+
+//export js_workload_handle_exec
+func js_workload_handle_exec(h C.int64_t, node, cmd *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	n, c := cArg("node", node), cArg("cmd", cmd)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphExec(ctx, int64(h), n, c) })
+}
+
+//export js_workload_handle_ps
+func js_workload_handle_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphPs(ctx, int64(h)) })
+}
+
+// ---- Capabilities -----------------------------------------------------------
+
+//export perry_container_run_capability
+func perry_container_run_capability(name, image, cmd, grants *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	n, i, c, g := cArg("name", name), cArg("image", image), cArg("cmd", cmd), cArg("grants", grants)
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runCapability(ctx, n, i, c, g) })
+}

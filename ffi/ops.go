@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"encoding/hex"
+	"math"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// The operations behind the exports. Each takes already-copied arguments and
+// returns a JSON-encodable result; exports.go only moves bytes across cgo.
+
+// GenerateName names an anonymous run() container: {md5(image)[0:8]}-{random_hex8}
+// (the spec's generate_name, DECISIONS D8).
+func GenerateName(image string) string {
+	sum := md5.Sum([]byte(image))
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	return hex.EncodeToString(sum[:])[:8] + "-" + hex.EncodeToString(r[:])
+}
+
+func (c *Context) opRun(ctx context.Context, spec arg, create bool) (any, error) {
+	data, err := spec.required()
+	if err != nil {
+		return nil, err
+	}
+	s, err := core.DecodeContainerSpec(spec.name, []byte(data))
+	if err != nil {
+		return nil, err
+	}
+	if s.Name == "" {
+		s.Name = GenerateName(s.Image)
+	}
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if create {
+		return b.Create(ctx, s)
+	}
+	return b.Run(ctx, s)
+}
+
+// idOp runs fn on the backend with a required id argument.
+func (c *Context) idOp(ctx context.Context, id arg, fn func(backend.Backend, string) (any, error)) (any, error) {
+	s, err := id.required()
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return fn(b, s)
+}
+
+// intArg decodes an optional non-negative integer argument no larger than max.
+func intArg(a arg, max int64) (*int, error) {
+	var f float64
+	ok, err := a.json(&f)
+	if err != nil || !ok {
+		return nil, err
+	}
+	if f != math.Trunc(f) || f < 0 || f > float64(max) {
+		return nil, core.InvalidArgument(a.name, "must be an integer from 0 to %d, got %v", max, f)
+	}
+	n := int(f)
+	return &n, nil
+}
+
+func boolArg(a arg) (bool, error) {
+	var v bool
+	_, err := a.json(&v)
+	return v, err
+}
+
+func (c *Context) opStart(ctx context.Context, id arg) (any, error) {
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Start(ctx, id) })
+}
+
+func (c *Context) opStop(ctx context.Context, id, timeout arg) (any, error) {
+	t, err := intArg(timeout, 86400)
+	if err != nil {
+		return nil, err
+	}
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Stop(ctx, id, t) })
+}
+
+func (c *Context) opRemove(ctx context.Context, id, force arg) (any, error) {
+	f, err := boolArg(force)
+	if err != nil {
+		return nil, err
+	}
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Remove(ctx, id, f) })
+}
+
+func (c *Context) opList(ctx context.Context, all arg) (any, error) {
+	a, err := boolArg(all)
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.List(ctx, backend.ListOptions{All: a})
+}
+
+func (c *Context) opInspect(ctx context.Context, id arg) (any, error) {
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return b.Inspect(ctx, id) })
+}
+
+func (c *Context) opLogs(ctx context.Context, id, tail arg) (any, error) {
+	t, err := intArg(tail, math.MaxInt32)
+	if err != nil {
+		return nil, err
+	}
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) {
+		return b.Logs(ctx, id, backend.LogsOptions{Tail: t})
+	})
+}
+
+func (c *Context) opExec(ctx context.Context, id, cmd, env, workdir arg) (any, error) {
+	var argv []string
+	if err := cmd.requiredJSON(&argv); err != nil {
+		return nil, err
+	}
+	if len(argv) == 0 {
+		return nil, core.InvalidArgument(cmd.name, "must be a non-empty array of strings")
+	}
+	var e map[string]string
+	if _, err := env.json(&e); err != nil {
+		return nil, err
+	}
+	if workdir.err != nil {
+		return nil, workdir.err
+	}
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) {
+		return b.Exec(ctx, id, backend.ExecOptions{Cmd: argv, Env: e, Workdir: workdir.s})
+	})
+}
+
+func (c *Context) opWait(ctx context.Context, id arg) (any, error) {
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) {
+		code, err := b.Wait(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]int{"exitCode": code}, nil
+	})
+}
+
+func (c *Context) opPullImage(ctx context.Context, ref arg) (any, error) {
+	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return nil, b.PullImage(ctx, ref) })
+}
+
+func (c *Context) opListImages(ctx context.Context) (any, error) {
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.ListImages(ctx)
+}
+
+func (c *Context) opRemoveImage(ctx context.Context, ref arg, force bool) (any, error) {
+	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return nil, b.RemoveImage(ctx, ref, force) })
+}
+
+func (c *Context) opInspectImage(ctx context.Context, ref arg) (any, error) {
+	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return b.InspectImage(ctx, ref) })
+}
+
+func (c *Context) opBuild(ctx context.Context, spec, image arg) (any, error) {
+	var bs core.BuildSpec
+	if err := spec.requiredJSON(&bs); err != nil {
+		return nil, err
+	}
+	if bs.Context == "" {
+		return nil, core.InvalidArgument(spec.name, "context is required")
+	}
+	return c.idOp(ctx, image, func(b backend.Backend, image string) (any, error) { return nil, b.Build(ctx, bs, image) })
+}
+
+// opGetBackend describes the selected backend.
+func (c *Context) opGetBackend(ctx context.Context) (any, error) {
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return b.Info(ctx)
+}
+
+// errNotInBuild is the answer of operations whose subsystem this build lacks.
+func errNotInBuild(what string) error {
+	return core.Errorf(core.KindInternal, "%s is not available in this build of perry-container", what)
+}

@@ -1,0 +1,403 @@
+/*
+ * perry_container.h — the C ABI of perry-container.
+ *
+ * perry-container manages OCI containers and compose stacks on whatever
+ * runtime the machine has (Docker, Podman, nerdctl, OrbStack, Colima, Rancher
+ * Desktop, Lima, apple/container). This header is the contract: it alone is
+ * enough to use libperrycontainer.so / libperrycontainer.a.
+ *
+ * ---------------------------------------------------------------------------
+ * CONVENTIONS (apply to every function below unless it says otherwise)
+ * ---------------------------------------------------------------------------
+ *
+ * Strings in. Every `const char *` argument is a NUL-terminated UTF-8 string
+ * BORROWED for the duration of the call only: the library copies what it
+ * needs before returning, so the caller may free it right after the call.
+ * NULL means "argument omitted". An argument whose TypeScript type is
+ * `string` (ids, names, image references, paths, service and node names) is
+ * passed raw, NOT JSON-quoted. Every other argument (objects, arrays, numbers,
+ * booleans) is passed as JSON text. Inputs larger than 16 MiB, invalid UTF-8,
+ * invalid JSON, JSON of the wrong type, unknown keys in objects and
+ * out-of-range numbers are rejected with an InvalidArgument error that names
+ * the argument (and the key).
+ *
+ * Results out: the envelope. Every result is a JSON envelope:
+ *     {"ok":true,"result":<value>}            (void results: "result":null)
+ *     {"ok":false,"error":{"code":404,"kind":"NotFound","message":"…", …}}
+ * Errors may carry extra members (e.g. "argument", "key", "id", "service",
+ * "exitCode", "stderr", "probes"). Codes and kinds are stable; new kinds may be
+ * added in future versions, so handle an unknown kind by its code:
+ *     400 InvalidArgument, InvalidConfig, InvalidConfiguration
+ *     403 VerificationFailed, PolicyViolation
+ *     404 NotFound
+ *     422 DependencyCycle, WorkloadRefResolutionFailed
+ *     499 Cancelled            (the library was shut down)
+ *     500 ServiceStartupFailed, Internal (also: recovered panics and features
+ *                              not available in this build)
+ *     502 BackendError         (or the runtime CLI's own non-zero exit code)
+ *     503 NoBackendFound, BackendNotAvailable
+ *     504 Timeout
+ *
+ * Asynchronous functions take `(…, perry_complete_fn cb, void *ctx)` last.
+ *   - They return 0 when the operation was scheduled. Then `cb` is called
+ *     EXACTLY ONCE, with `ctx`, on a thread owned by the library (never the
+ *     caller's thread by contract, but possibly before the call returns).
+ *     Argument errors are also delivered through `cb`.
+ *   - They return a negative value when nothing was scheduled (cb == NULL);
+ *     then the callback never fires.
+ *   - In the callback, `status` is 0 for success or the error's code, `json`
+ *     is the NUL-terminated envelope of `len` bytes. `json` is owned by the
+ *     library and valid only during the callback: copy it to keep it.
+ *   - Callbacks may run concurrently on several threads; the callback must be
+ *     thread-safe. It must not block for long (it holds a library thread).
+ *
+ * Synchronous functions that return `char *` return a malloc'd envelope that
+ * the caller owns and must release with js_container_free(). They never
+ * return NULL except when the process is out of memory.
+ *
+ * Handles (compose stacks, workload graphs) are int64_t: positive, never
+ * reused within a process, below 2^48 (exact as JavaScript numbers); 0 is
+ * never a handle. An unknown or released handle gives NotFound; a handle of
+ * the wrong type (a compose handle passed to a workload function) gives
+ * InvalidArgument. Neither crashes.
+ *
+ * Threading: every function may be called from any thread, concurrently.
+ * Signals: the library installs no SIGINT/SIGTERM handlers; the host owns
+ * signals and calls js_container_shutdown() to tear down.
+ *
+ * Backend selection: the first operation detects the runtime (concurrent
+ * probes, highest-priority available wins) unless the environment says:
+ *     PERRY_CONTAINER_BACKEND   apple/container | orbstack | colima |
+ *                               rancher-desktop | lima | podman | nerdctl |
+ *                               docker | fake  (fake = in-memory test engine)
+ *     PERRY_CONTAINER_MODE      local-first (default) | server-first
+ *     PERRY_CONTAINER_STRATEGY  api | cli
+ * The `fake` backend is an in-memory engine with real state, meant for the
+ * tests of host programs; it runs no container.
+ */
+#ifndef PERRY_CONTAINER_H
+#define PERRY_CONTAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+#define PERRY_BEGIN_DECL extern "C" {
+#define PERRY_END_DECL }
+#else
+#define PERRY_BEGIN_DECL
+#define PERRY_END_DECL
+#endif
+
+#if defined(_WIN32)
+#define PERRY_EXTERN(type) __declspec(dllimport) type
+#elif defined(__GNUC__)
+#define PERRY_EXTERN(type) __attribute__((visibility("default"))) type
+#else
+#define PERRY_EXTERN(type) type
+#endif
+
+PERRY_BEGIN_DECL
+
+/** The ABI version this header describes; compare with js_container_abi_version(). */
+#define PERRY_CONTAINER_ABI_VERSION "1.0.0"
+
+/**
+ * Completion callback of every asynchronous function.
+ * @param ctx     the `ctx` given to the call, untouched.
+ * @param status  0 on success, else the error code (see CONVENTIONS).
+ * @param json    the envelope, NUL-terminated; owned by the library, valid
+ *                only until the callback returns.
+ * @param len     strlen(json).
+ */
+typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, size_t len);
+
+/* ======================================================================== */
+/* Library lifecycle                                                        */
+/* ======================================================================== */
+
+/**
+ * Starts backend detection in the background and returns at once. Optional:
+ * the first operation detects on demand and waits for it. Calling it more
+ * than once is harmless.
+ */
+PERRY_EXTERN(void) js_container_module_init(void);
+
+/**
+ * The library's ABI version, e.g. "1.0.0". A static string: do NOT free it.
+ */
+PERRY_EXTERN(const char *) js_container_abi_version(void);
+
+/**
+ * Releases a string returned by a synchronous function of this library.
+ * NULL is a harmless no-op. Never pass memory from another allocator, and
+ * never pass the `json` of a callback.
+ */
+PERRY_EXTERN(void) js_container_free(char *p);
+
+/**
+ * Shuts the library down: every later call fails with Cancelled (499)
+ * through its callback; in-flight operations are cancelled and waited for,
+ * at most `timeout_ms` milliseconds; with `teardown` non-zero, every compose
+ * stack and workload graph this process started and has not brought down is
+ * brought down (containers and networks removed; volumes kept).
+ * Safe to call more than once and from any thread (not from a callback).
+ * @param timeout_ms  >= 0; negative is InvalidArgument.
+ * @param teardown    0 or 1.
+ * @return malloc'd envelope, result {"tornDown":[handles…],"errors":{…}};
+ *         Timeout (504) when in-flight work outlived the timeout.
+ *         Free with js_container_free().
+ */
+PERRY_EXTERN(char *) js_container_shutdown(int32_t timeout_ms, int32_t teardown);
+
+/* ======================================================================== */
+/* Backends                                                                 */
+/* ======================================================================== */
+
+/**
+ * Synchronous: the selected backend, detecting it first if needed (blocks
+ * up to 15 s).
+ * @return malloc'd envelope, result BackendInfo:
+ *   {"name":"docker","available":true,"version":"20.10.24","mode":"local",
+ *    "isolationLevel":"Container","strategy":"api","endpoint":"unix:///…"}
+ *   Errors: NoBackendFound (503, with "probes"), BackendNotAvailable (503),
+ *   InvalidConfiguration (400) for a bad PERRY_CONTAINER_* value.
+ *   Free with js_container_free().
+ */
+PERRY_EXTERN(char *) js_container_getBackend(void);
+
+/**
+ * Probes every candidate runtime of this platform.
+ * Result: BackendInfo[] in priority order, each with name, available,
+ * reason (why not), version, mode ("local"|"remote") and isolationLevel
+ * ("None"|"Process"|"Container"|"MicroVm"|"Wasm").
+ */
+PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx);
+
+/* ======================================================================== */
+/* Containers                                                               */
+/* ======================================================================== */
+
+/**
+ * Creates and starts a container, detached (pulling a missing image first,
+ * as `docker run` does).
+ * @param spec_json  ContainerSpec JSON, required:
+ *   {"image":"…", "name"?, "ports"?:["8080:80"], "volumes"?:["src:dst:ro"],
+ *    "env"?:{"K":"V"}, "cmd"?:[…], "entrypoint"?:[…], "network"?, "rm"?,
+ *    "read_only"?, "seccomp"?, "privileged"?, "user"?, "workdir"?,
+ *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README)}
+ *   Unknown keys are rejected. Without "name", the container is named
+ *   {md5(image)[0:8]}-{random hex8}.
+ * Result: ContainerHandle {"id":"…","name":"…"}.
+ * Errors: InvalidArgument (400), NotFound (404, image), BackendError.
+ */
+PERRY_EXTERN(int32_t) js_container_run(const char *spec_json, perry_complete_fn cb, void *ctx);
+
+/** As js_container_run, without starting (and without pulling). Result: ContainerHandle. */
+PERRY_EXTERN(int32_t) js_container_create(const char *spec_json, perry_complete_fn cb, void *ctx);
+
+/** Starts a created or stopped container. @param id id, id prefix or name (raw). Result: null. */
+PERRY_EXTERN(int32_t) js_container_start(const char *id, perry_complete_fn cb, void *ctx);
+
+/**
+ * Stops a container (SIGTERM, then SIGKILL after the timeout).
+ * @param timeout_json  NULL for the runtime's default, or a JSON integer of
+ *                      seconds, 0..86400.
+ * Result: null. Errors: NotFound naming the id.
+ */
+PERRY_EXTERN(int32_t) js_container_stop(const char *id, const char *timeout_json, perry_complete_fn cb, void *ctx);
+
+/**
+ * Removes a container.
+ * @param force_json  NULL, "false" or "true" (true also removes a running one).
+ * Result: null.
+ */
+PERRY_EXTERN(int32_t) js_container_remove(const char *id, const char *force_json, perry_complete_fn cb, void *ctx);
+
+/**
+ * Lists containers.
+ * @param all_json  NULL/"false": running only; "true": all.
+ * Result: ContainerInfo[]: {"id","name","image","status","ports":[…],
+ *   "created":"ISO 8601","state","health"?,"exitCode"?,"labels"?}.
+ */
+PERRY_EXTERN(int32_t) js_container_list(const char *all_json, perry_complete_fn cb, void *ctx);
+
+/** Inspects a container. Result: ContainerInfo. Errors: NotFound (404) naming the id. */
+PERRY_EXTERN(int32_t) js_container_inspect(const char *id, perry_complete_fn cb, void *ctx);
+
+/**
+ * A container's output so far.
+ * @param tail_json  NULL for all lines, or a JSON integer >= 0: the last n lines.
+ * Result: ContainerLogs {"stdout":"…","stderr":"…"}.
+ */
+PERRY_EXTERN(int32_t) js_container_logs(const char *id, const char *tail_json, perry_complete_fn cb, void *ctx);
+
+/**
+ * Runs a command in a running container.
+ * @param cmd_json  required, a non-empty JSON array of strings (argv; no shell).
+ * @param env_json  NULL or a JSON object of strings.
+ * @param workdir   NULL or a path (raw).
+ * Result: {"stdout":"…","stderr":"…","exitCode":n}. A non-zero exitCode of
+ * the command is a success of exec, not an error.
+ */
+PERRY_EXTERN(int32_t) js_container_exec(const char *id, const char *cmd_json, const char *env_json,
+                                        const char *workdir, perry_complete_fn cb, void *ctx);
+
+/** Waits until the container exits. Result: {"exitCode":n}. */
+PERRY_EXTERN(int32_t) js_container_wait(const char *id, perry_complete_fn cb, void *ctx);
+
+/* ======================================================================== */
+/* Images                                                                   */
+/* ======================================================================== */
+
+/** Pulls an image by reference (raw string, e.g. "registry:5000/app:1"). Result: null. */
+PERRY_EXTERN(int32_t) js_container_pullImage(const char *reference, perry_complete_fn cb, void *ctx);
+
+/** Lists local images. Result: ImageInfo[] {"id","repository","tag","size","created"}. */
+PERRY_EXTERN(int32_t) js_container_listImages(perry_complete_fn cb, void *ctx);
+
+/** Removes an image. @param force 0 or non-zero. Result: null. Errors: NotFound. */
+PERRY_EXTERN(int32_t) js_container_removeImage(const char *reference, int32_t force, perry_complete_fn cb, void *ctx);
+
+/** Inspects a local image without pulling. Result: ImageInfo. Errors: NotFound. */
+PERRY_EXTERN(int32_t) js_container_inspectImage(const char *reference, perry_complete_fn cb, void *ctx);
+
+/**
+ * Builds an image.
+ * @param build_json  {"context":"dir","dockerfile"?,"args"?:{…},"target"?,
+ *                    "labels"?:{…},"network"?,"no_cache"?,"pull"?}
+ * @param image_name  the tag to give the image (raw), required.
+ * Result: null. Errors: BackendError with the build's message.
+ */
+PERRY_EXTERN(int32_t) js_container_build(const char *build_json, const char *image_name, perry_complete_fn cb, void *ctx);
+
+/* ======================================================================== */
+/* Compose (perry/container-compose; js_compose_* are exact aliases)        */
+/* ======================================================================== */
+
+/**
+ * Brings a compose stack up and returns its handle.
+ * @param spec_json_or_path  a JSON object (an inline compose model: services,
+ *   networks, volumes, …; normalized and validated, not interpolated) or a
+ *   path to a compose file (raw; interpolated with the process environment
+ *   and the project's .env).
+ * Result: {"handle":h,"project":"name","services":[…]}. The stack lives until
+ * down or js_container_shutdown(teardown). A failed up removes exactly what
+ * it created and reports the service that failed (error "service").
+ * Errors: InvalidConfig, DependencyCycle (422), ServiceStartupFailed (500), …
+ */
+PERRY_EXTERN(int32_t) js_container_composeUp(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);
+/** Alias of js_container_composeUp. */
+PERRY_EXTERN(int32_t) js_container_compose_up(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);
+
+/**
+ * Stops and removes the stack's containers and networks (and named volumes
+ * when `volumes` is non-zero), then releases the handle. Result: null.
+ */
+PERRY_EXTERN(int32_t) js_container_compose_down(int64_t handle, int32_t volumes, perry_complete_fn cb, void *ctx);
+/** The stack's containers. Result: ContainerInfo[] with labels. */
+PERRY_EXTERN(int32_t) js_container_compose_ps(int64_t handle, perry_complete_fn cb, void *ctx);
+/**
+ * Logs of the stack. @param opts_json NULL or {"service"?:"web","tail"?:n}.
+ * Result: ContainerLogs; each line prefixed "service | ".
+ */
+PERRY_EXTERN(int32_t) js_container_compose_logs(int64_t handle, const char *opts_json, perry_complete_fn cb, void *ctx);
+/**
+ * Runs a command in a service's container.
+ * @param service   raw service name, required.
+ * @param cmd_json  JSON array of strings, required.
+ * @param opts_json NULL or {"env"?:{…},"workdir"?,"user"?,"index"?:1}.
+ * Result: {"stdout","stderr","exitCode"}.
+ */
+PERRY_EXTERN(int32_t) js_container_compose_exec(int64_t handle, const char *service, const char *cmd_json,
+                                                const char *opts_json, perry_complete_fn cb, void *ctx);
+/** The normalized project. Result: the compose model as a JSON object. */
+PERRY_EXTERN(int32_t) js_container_compose_config(int64_t handle, perry_complete_fn cb, void *ctx);
+/** Starts services (NULL or "[]": all), in dependency order. Result: null. */
+PERRY_EXTERN(int32_t) js_container_compose_start(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+/** Stops services (NULL: all), in reverse dependency order. Result: null. */
+PERRY_EXTERN(int32_t) js_container_compose_stop(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+/** Restarts services (NULL: all). Result: null. */
+PERRY_EXTERN(int32_t) js_container_compose_restart(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+/**
+ * Per-service state. Result: StackStatus {"services":[{"service","state":
+ * "running"|"stopped"|"failed"|"pending"|"unknown","containerId"?,"error"?}],
+ * "healthy":bool}.
+ */
+PERRY_EXTERN(int32_t) js_container_compose_status(int64_t handle, perry_complete_fn cb, void *ctx);
+/**
+ * Synchronous: the dependency graph. Result: ServiceGraph {"nodes":[topological
+ * order],"edges":[{"from","to"}]} (from depends on to).
+ * Free with js_container_free().
+ */
+PERRY_EXTERN(char *) js_container_compose_graph(int64_t handle);
+
+PERRY_EXTERN(int32_t) js_compose_up(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_down(int64_t handle, int32_t volumes, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_ps(int64_t handle, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_logs(int64_t handle, const char *opts_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_exec(int64_t handle, const char *service, const char *cmd_json,
+                                      const char *opts_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_config(int64_t handle, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_start(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_stop(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_restart(int64_t handle, const char *services_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_status(int64_t handle, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(char *) js_compose_graph(int64_t handle);
+
+/* ======================================================================== */
+/* Workload graphs (perry/workloads)                                        */
+/* ======================================================================== */
+
+/**
+ * Synchronous: builds and validates a WorkloadGraph.
+ * @param name       raw graph name, required.
+ * @param spec_json  {"nodes":{id: WorkloadNode…},"edges"?:[…]}.
+ * Result: WorkloadGraph. Free with js_container_free().
+ */
+PERRY_EXTERN(char *) js_workload_graph(const char *name, const char *spec_json);
+/**
+ * Synchronous: builds a WorkloadNode with defaults (id = name, runtime auto,
+ * policy tier default). Free with js_container_free().
+ */
+PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
+/**
+ * Runs a graph. @param opts_json NULL or {"strategy"?,"onFailure"?}.
+ * Result: {"handle":h,…}.
+ */
+PERRY_EXTERN(int32_t) js_workload_runGraph(const char *graph_json, const char *opts_json, perry_complete_fn cb, void *ctx);
+/** Status of a graph's nodes without a handle. Result: GraphStatus. */
+PERRY_EXTERN(int32_t) js_workload_inspectGraph(const char *graph_json, perry_complete_fn cb, void *ctx);
+/** Brings a graph down. @param opts_json NULL or {"volumes"?:bool}. Result: null. */
+PERRY_EXTERN(int32_t) js_workload_handle_down(int64_t handle, const char *opts_json, perry_complete_fn cb, void *ctx);
+/** Result: GraphStatus {"nodes":{id:state},"healthy":bool,"errors"?:{…}}. */
+PERRY_EXTERN(int32_t) js_workload_handle_status(int64_t handle, perry_complete_fn cb, void *ctx);
+/** Synchronous: the running graph. Free with js_container_free(). */
+PERRY_EXTERN(char *) js_workload_handle_graph(int64_t handle);
+/** Logs of a node (NULL: all). @param opts_json NULL or {"tail"?:n}. Result: ContainerLogs. */
+PERRY_EXTERN(int32_t) js_workload_handle_logs(int64_t handle, const char *node, const char *opts_json,
+                                              perry_complete_fn cb, void *ctx);
+/** Runs a command in a node. Result: {"stdout","stderr","exitCode"}. */
+PERRY_EXTERN(int32_t) js_workload_handle_exec(int64_t handle, const char *node, const char *cmd_json,
+                                              perry_complete_fn cb, void *ctx);
+/** Result: NodeInfo[] {"nodeId","name","containerId"?,"state","image"?}. */
+PERRY_EXTERN(int32_t) js_workload_handle_ps(int64_t handle, perry_complete_fn cb, void *ctx);
+
+/* ======================================================================== */
+/* Shell capabilities (host-internal)                                       */
+/* ======================================================================== */
+
+/**
+ * Runs a command in a hardened, ephemeral container from a verified image.
+ * @param name         raw capability name, required.
+ * @param image        NULL for the capability's configured image, else a reference.
+ * @param cmd_json     JSON array of strings, required.
+ * @param grants_json  NULL or the capability's explicit grants.
+ * Result: {"stdout","stderr","exitCode"}. Errors: VerificationFailed (403).
+ */
+PERRY_EXTERN(int32_t) perry_container_run_capability(const char *name, const char *image, const char *cmd_json,
+                                                     const char *grants_json, perry_complete_fn cb, void *ctx);
+
+PERRY_END_DECL
+
+#endif /* PERRY_CONTAINER_H */

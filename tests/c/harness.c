@@ -1,0 +1,453 @@
+/*
+ * The C harness: calls every symbol of perry_container.h through the shared
+ * library, success and error paths, then a 16-thread x 1000-call stress in
+ * which every callback must fire exactly once and memory must stay flat.
+ *
+ *   harness fake     all checks, over PERRY_CONTAINER_BACKEND=fake
+ *   harness engine   the container lifecycle on the real engine (detection)
+ */
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "common.h"
+
+static int g_failed, g_passed;
+
+static void check(int ok, const char *what, const char *detail) {
+  if (ok) {
+    g_passed++;
+  } else {
+    g_failed++;
+    fprintf(stderr, "FAIL: %s%s%s\n", what, detail ? "\n      got: " : "", detail ? detail : "");
+  }
+}
+
+/* Asserts an ok envelope with status 0. */
+static void expect_ok(call_t *c, const char *what) {
+  check(c->done == 1 && c->status == 0 && strncmp(c->json, "{\"ok\":true,\"result\":", 20) == 0, what, c->json);
+}
+
+/* Asserts an error envelope of the given kind and code, whose message contains needle. */
+static void expect_err(call_t *c, const char *kind, int code, const char *needle, const char *what) {
+  char k[64];
+  snprintf(k, sizeof k, "\"kind\":\"%s\"", kind);
+  int ok = c->done == 1 && c->status == code && strncmp(c->json, "{\"ok\":false,\"error\":{", 21) == 0 &&
+           strstr(c->json, k) != NULL && (needle == NULL || strstr(c->json, needle) != NULL);
+  check(ok, what, c->json);
+}
+
+#define ASYNC(c, fn, ...)                                     \
+  do {                                                        \
+    call_init(&(c));                                          \
+    int32_t rc_ = fn(__VA_ARGS__, on_complete, &(c));         \
+    check(rc_ == 0, #fn " is scheduled", NULL);               \
+    if (rc_ == 0) call_wait(&(c));                            \
+  } while (0)
+
+#define ASYNC0(c, fn)                                         \
+  do {                                                        \
+    call_init(&(c));                                          \
+    int32_t rc_ = fn(on_complete, &(c));                      \
+    check(rc_ == 0, #fn " is scheduled", NULL);               \
+    if (rc_ == 0) call_wait(&(c));                            \
+  } while (0)
+
+static void expect_sync_ok(char *json, const char *what) {
+  check(json && strncmp(json, "{\"ok\":true,\"result\":", 20) == 0, what, json);
+  js_container_free(json);
+}
+
+static void expect_sync_err(char *json, const char *kind, const char *what) {
+  char k[64];
+  snprintf(k, sizeof k, "\"kind\":\"%s\"", kind);
+  check(json && strncmp(json, "{\"ok\":false,", 12) == 0 && strstr(json, k), what, json);
+  js_container_free(json);
+}
+
+static const char *IMAGE = "perry-test/busybox:latest";
+
+/* run -> inspect -> logs -> exec -> stop -> wait -> remove -> inspect (404). */
+static void test_lifecycle(void) {
+  call_t c;
+  char spec[512];
+  snprintf(spec, sizeof spec,
+           "{\"image\":\"%s\",\"cmd\":[\"sh\",\"-c\",\"echo started; sleep 300\"],"
+           "\"env\":{\"GREETING\":\"hello world; $(not run)\"},\"labels\":{\"perry.test\":\"1\"}}",
+           IMAGE);
+  ASYNC(c, js_container_run, spec);
+  expect_ok(&c, "run");
+  char *id = json_str(c.json, "id");
+  char *name = json_str(c.json, "name");
+  check(id && strlen(id) > 0, "run returns an id", c.json);
+  check(name && strlen(name) == 17 && name[8] == '-', "anonymous run gets {md5_8}-{hex8}", c.json);
+  call_free(&c);
+  if (!id) return;
+
+  ASYNC(c, js_container_inspect, id);
+  expect_ok(&c, "inspect after run");
+  check(strstr(c.json, "\"state\":\"running\"") != NULL, "inspect right after run shows running", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_logs, id, "10");
+  expect_ok(&c, "logs with tail");
+  call_free(&c);
+
+  ASYNC(c, js_container_exec, id, "[\"env\"]", "{\"EXTRA\":\"x y\"}", "/tmp");
+  expect_ok(&c, "exec env");
+  check(strstr(c.json, "GREETING=hello world; $(not run)") != NULL, "env value passed literally", c.json);
+  check(strstr(c.json, "EXTRA=x y") != NULL, "exec env passed", c.json);
+  check(strstr(c.json, "\"exitCode\":0") != NULL, "exec exit code 0", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_exec, id, "[\"pwd\"]", NULL, "/tmp");
+  check(strstr(c.json, "/tmp\\n") != NULL, "exec workdir", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_exec, id, "[\"sh\",\"-c\",\"exit 3\"]", NULL, NULL);
+  expect_ok(&c, "exec with non-zero exit is ok");
+  check(strstr(c.json, "\"exitCode\":3") != NULL, "exec exit code 3", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_list, "true");
+  expect_ok(&c, "list all");
+  check(strstr(c.json, id) != NULL, "list shows the container", NULL);
+  call_free(&c);
+
+  ASYNC(c, js_container_stop, id, "1");
+  expect_ok(&c, "stop with timeout");
+  call_free(&c);
+
+  ASYNC(c, js_container_wait, id);
+  expect_ok(&c, "wait");
+  check(strstr(c.json, "\"exitCode\":") != NULL, "wait returns an exit code", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_exec, id, "[\"true\"]", NULL, NULL);
+  check(c.status != 0, "exec on a stopped container fails", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_remove, id, "true");
+  expect_ok(&c, "remove force");
+  call_free(&c);
+
+  ASYNC(c, js_container_inspect, id);
+  expect_err(&c, "NotFound", 404, id, "inspect after remove is NotFound naming the id");
+  call_free(&c);
+  free(id);
+  free(name);
+}
+
+static void test_create_start(void) {
+  call_t c;
+  char spec[256];
+  snprintf(spec, sizeof spec, "{\"image\":\"%s\",\"cmd\":[\"sh\",\"-c\",\"exit 7\"],\"labels\":{\"perry.test\":\"1\"}}", IMAGE);
+  ASYNC(c, js_container_create, spec);
+  expect_ok(&c, "create");
+  char *id = json_str(c.json, "id");
+  call_free(&c);
+  if (!id) return;
+  ASYNC(c, js_container_start, id);
+  expect_ok(&c, "start");
+  call_free(&c);
+  ASYNC(c, js_container_wait, id);
+  check(strstr(c.json, "\"exitCode\":7") != NULL, "wait returns 7", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_remove, id, NULL);
+  expect_ok(&c, "remove exited container");
+  call_free(&c);
+  free(id);
+}
+
+static void test_images(void) {
+  call_t c;
+  ASYNC0(c, js_container_listImages);
+  expect_ok(&c, "listImages");
+  call_free(&c);
+  ASYNC(c, js_container_inspectImage, IMAGE);
+  expect_ok(&c, "inspectImage");
+  call_free(&c);
+  ASYNC(c, js_container_inspectImage, "perry-test/no-such-image:nope");
+  expect_err(&c, "NotFound", 404, "no-such-image", "inspectImage unknown is NotFound");
+  call_free(&c);
+  ASYNC(c, js_container_build, "{\"context\":\"/tmp\"}", "perry-test/built:1");
+  expect_ok(&c, "build");
+  call_free(&c);
+  ASYNC(c, js_container_removeImage, "perry-test/built:1", 1);
+  expect_ok(&c, "removeImage");
+  call_free(&c);
+  ASYNC(c, js_container_build, "{\"context\":\"/tmp\",\"dockerfil\":\"x\"}", "perry-test/built:2");
+  expect_err(&c, "InvalidArgument", 400, "dockerfil", "build rejects an unknown key naming it");
+  call_free(&c);
+  ASYNC(c, js_container_pullImage, "perry-test/pulled:1");
+  expect_ok(&c, "pullImage");
+  call_free(&c);
+  ASYNC(c, js_container_removeImage, "perry-test/pulled:1", 0);
+  expect_ok(&c, "removeImage after pull");
+  call_free(&c);
+}
+
+static void test_bad_arguments(void) {
+  call_t c;
+  ASYNC(c, js_container_run, NULL);
+  expect_err(&c, "InvalidArgument", 400, "spec", "run(NULL) names the argument");
+  call_free(&c);
+  ASYNC(c, js_container_run, "{not json");
+  expect_err(&c, "InvalidArgument", 400, "spec", "run(invalid JSON)");
+  call_free(&c);
+  ASYNC(c, js_container_run, "[1,2]");
+  expect_err(&c, "InvalidArgument", 400, "spec", "run(wrong JSON type)");
+  call_free(&c);
+  ASYNC(c, js_container_run, "{\"image\":\"x\",\"imgae\":\"typo\"}");
+  expect_err(&c, "InvalidArgument", 400, "imgae", "run rejects an unknown key naming it");
+  call_free(&c);
+  ASYNC(c, js_container_run, "{}");
+  expect_err(&c, "InvalidArgument", 400, "image", "run without image");
+  call_free(&c);
+  ASYNC(c, js_container_inspect, "\xff\xfe");
+  expect_err(&c, "InvalidArgument", 400, "UTF-8", "invalid UTF-8");
+  call_free(&c);
+  ASYNC(c, js_container_stop, "x", "-1");
+  expect_err(&c, "InvalidArgument", 400, "timeout", "negative timeout");
+  call_free(&c);
+  ASYNC(c, js_container_logs, "x", "1.5");
+  expect_err(&c, "InvalidArgument", 400, "tail", "fractional tail");
+  call_free(&c);
+  ASYNC(c, js_container_logs, "x", "1e300");
+  expect_err(&c, "InvalidArgument", 400, "tail", "huge tail");
+  call_free(&c);
+  ASYNC(c, js_container_remove, "x", "\"yes\"");
+  expect_err(&c, "InvalidArgument", 400, "force", "force of the wrong type");
+  call_free(&c);
+  ASYNC(c, js_container_exec, "x", "[]", NULL, NULL);
+  expect_err(&c, "InvalidArgument", 400, "cmd", "empty cmd");
+  call_free(&c);
+  ASYNC(c, js_container_exec, "x", NULL, NULL, NULL);
+  expect_err(&c, "InvalidArgument", 400, "cmd", "NULL cmd");
+  call_free(&c);
+  ASYNC(c, js_container_inspect, "no-such-container");
+  expect_err(&c, "NotFound", 404, "no-such-container", "inspect unknown id");
+  call_free(&c);
+
+  /* 17 MiB input */
+  size_t big = (17u << 20);
+  char *huge = malloc(big + 1);
+  memset(huge, 'a', big);
+  huge[big] = 0;
+  ASYNC(c, js_container_inspect, huge);
+  expect_err(&c, "InvalidArgument", 400, "16 MiB", "input over 16 MiB");
+  call_free(&c);
+  free(huge);
+
+  check(js_container_inspect("x", NULL, NULL) < 0, "NULL callback is refused", NULL);
+  check(js_container_listImages(NULL, NULL) < 0, "NULL callback is refused (no args)", NULL);
+}
+
+static void test_handles(void) {
+  call_t c;
+  ASYNC(c, js_container_compose_down, 123456789, 0);
+  expect_err(&c, "NotFound", 404, "123456789", "compose_down of an unknown handle");
+  call_free(&c);
+  ASYNC(c, js_compose_ps, 0);
+  expect_err(&c, "InvalidArgument", 400, "handle", "handle 0 is never valid");
+  call_free(&c);
+  ASYNC(c, js_container_compose_ps, -5);
+  expect_err(&c, "InvalidArgument", 400, "handle", "negative handle");
+  call_free(&c);
+  ASYNC(c, js_container_compose_ps, (int64_t)1 << 50);
+  expect_err(&c, "InvalidArgument", 400, "handle", "handle above 2^48");
+  call_free(&c);
+  ASYNC(c, js_container_compose_logs, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "compose_logs unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_exec, 42, "web", "[\"true\"]", NULL);
+  expect_err(&c, "NotFound", 404, NULL, "compose_exec unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_config, 42);
+  expect_err(&c, "NotFound", 404, NULL, "compose_config unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_start, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "compose_start unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_stop, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "compose_stop unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_restart, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "compose_restart unknown");
+  call_free(&c);
+  ASYNC(c, js_container_compose_status, 42);
+  expect_err(&c, "NotFound", 404, NULL, "compose_status unknown");
+  call_free(&c);
+  expect_sync_err(js_container_compose_graph(42), "NotFound", "compose_graph unknown");
+  expect_sync_err(js_compose_graph(42), "NotFound", "js_compose_graph unknown");
+  ASYNC(c, js_compose_down, 42, 1);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_down unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_logs, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_logs unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_exec, 42, "web", "[\"true\"]", NULL);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_exec unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_config, 42);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_config unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_start, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_start unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_stop, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_stop unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_restart, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_restart unknown");
+  call_free(&c);
+  ASYNC(c, js_compose_status, 42);
+  expect_err(&c, "NotFound", 404, NULL, "js_compose_status unknown");
+  call_free(&c);
+
+  ASYNC(c, js_workload_handle_down, 42, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "workload down unknown");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_status, 42);
+  expect_err(&c, "NotFound", 404, NULL, "workload status unknown");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_logs, 42, NULL, NULL);
+  expect_err(&c, "NotFound", 404, NULL, "workload logs unknown");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_exec, 42, "n", "[\"true\"]");
+  expect_err(&c, "NotFound", 404, NULL, "workload exec unknown");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_ps, 42);
+  expect_err(&c, "NotFound", 404, NULL, "workload ps unknown");
+  call_free(&c);
+  expect_sync_err(js_workload_handle_graph(42), "NotFound", "workload graph unknown");
+}
+
+/* Features that later parts implement: each call answers once with an envelope. */
+static void test_feature_entry_points(void) {
+  call_t c;
+  ASYNC(c, js_container_composeUp, NULL);
+  expect_err(&c, "InvalidArgument", 400, "spec", "composeUp(NULL)");
+  call_free(&c);
+  ASYNC(c, js_compose_up, NULL);
+  expect_err(&c, "InvalidArgument", 400, "spec", "js_compose_up(NULL)");
+  call_free(&c);
+  ASYNC(c, js_container_compose_up, NULL);
+  expect_err(&c, "InvalidArgument", 400, "spec", "compose_up(NULL)");
+  call_free(&c);
+  ASYNC(c, js_workload_runGraph, NULL, NULL);
+  expect_err(&c, "InvalidArgument", 400, "graph", "runGraph(NULL)");
+  call_free(&c);
+  ASYNC(c, js_workload_inspectGraph, NULL);
+  expect_err(&c, "InvalidArgument", 400, "graph", "inspectGraph(NULL)");
+  call_free(&c);
+  expect_sync_err(js_workload_graph(NULL, NULL), "InvalidArgument", "graph(NULL)");
+  expect_sync_err(js_workload_node(NULL, NULL), "InvalidArgument", "node(NULL)");
+  ASYNC(c, perry_container_run_capability, NULL, NULL, "[\"true\"]", NULL);
+  expect_err(&c, "InvalidArgument", 400, "name", "run_capability(NULL name)");
+  call_free(&c);
+}
+
+static void test_backend(int fake) {
+  char *b = js_container_getBackend();
+  if (fake) check(b && strstr(b, "\"name\":\"fake\""), "getBackend is fake", b);
+  expect_sync_ok(b, "getBackend");
+  call_t c;
+  ASYNC0(c, js_container_detectBackend);
+  expect_ok(&c, "detectBackend");
+  check(strstr(c.json, "\"isolationLevel\"") != NULL, "detectBackend lists isolation levels", c.json);
+  call_free(&c);
+  check(strcmp(js_container_abi_version(), PERRY_CONTAINER_ABI_VERSION) == 0, "abi version matches the header", NULL);
+  js_container_free(NULL);
+}
+
+/* ---- stress: 16 threads x 1000 calls --------------------------------- */
+
+enum { THREADS = 16, CALLS = 1000 };
+
+static void *stress_worker(void *arg) {
+  (void)arg;
+  for (int i = 0; i < CALLS; i++) {
+    call_t c;
+    call_init(&c);
+    int32_t rc = (i % 2) ? js_container_inspect("no-such", on_complete, &c)
+                         : js_container_list("false", on_complete, &c);
+    if (rc != 0) {
+      __atomic_fetch_add(&g_failed, 1, __ATOMIC_SEQ_CST);
+    } else {
+      call_wait(&c);
+      if (c.done != 1) __atomic_fetch_add(&g_failed, 1, __ATOMIC_SEQ_CST);
+    }
+    call_free(&c);
+  }
+  return NULL;
+}
+
+static long rss_kb(void) {
+  long pages = 0, rss = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+  fclose(f);
+  return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+static void stress_round(void) {
+  pthread_t t[THREADS];
+  for (int i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, stress_worker, NULL);
+  for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+}
+
+static void test_stress(void) {
+  stress_round(); /* warm-up: the Go runtime grows its heap and threads */
+  long before = rss_kb();
+  long cb_before = atomic_load(&g_callbacks);
+  for (int r = 0; r < 3; r++) stress_round();
+  long fired = atomic_load(&g_callbacks) - cb_before;
+  long after = rss_kb();
+  char msg[128];
+  snprintf(msg, sizeof msg, "%ld callbacks for %d calls", fired, 3 * THREADS * CALLS);
+  check(fired == 3L * THREADS * CALLS, "every callback fires exactly once under 16 threads", msg);
+  snprintf(msg, sizeof msg, "RSS %ld kB -> %ld kB", before, after);
+  printf("stress: %s\n", msg);
+  check(after - before < 32 * 1024, "memory stays flat over 48000 calls (< 32 MiB growth)", msg);
+}
+
+static void test_shutdown(void) {
+  char *r = js_container_shutdown(-1, 0);
+  expect_sync_err(r, "InvalidArgument", "shutdown(-1)");
+  r = js_container_shutdown(5000, 1);
+  expect_sync_ok(r, "shutdown");
+  call_t c;
+  ASYNC(c, js_container_inspect, "x");
+  expect_err(&c, "Cancelled", 499, "shut down", "calls after shutdown are Cancelled");
+  call_free(&c);
+  r = js_container_shutdown(1000, 1);
+  expect_sync_ok(r, "second shutdown is harmless");
+}
+
+int main(int argc, char **argv) {
+  const char *mode = argc > 1 ? argv[1] : "fake";
+  int fake = strcmp(mode, "fake") == 0;
+  if (fake) setenv("PERRY_CONTAINER_BACKEND", "fake", 1);
+  js_container_module_init();
+  test_backend(fake);
+  if (fake) {
+    /* The fake starts empty: pull the test image into it first. */
+    call_t c;
+    ASYNC(c, js_container_pullImage, IMAGE);
+    expect_ok(&c, "pull into the fake");
+    call_free(&c);
+  }
+  test_lifecycle();
+  test_create_start();
+  test_bad_arguments();
+  if (fake) {
+    test_images();
+    test_handles();
+    test_feature_entry_points();
+    test_stress();
+  }
+  test_shutdown();
+  printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed ? 1 : 0;
+}

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Removes every container, network and volume a test created (label perry.test=1).
+set -u
+docker info >/dev/null 2>&1 || exit 0
+ids=$(docker ps -aq --filter label=perry.test=1)
+[ -n "$ids" ] && docker rm -f $ids >/dev/null
+nets=$(docker network ls -q --filter label=perry.test=1)
+[ -n "$nets" ] && docker network rm $nets >/dev/null
+vols=$(docker volume ls -q --filter label=perry.test=1)
+[ -n "$vols" ] && docker volume rm -f $vols >/dev/null
+exit 0
