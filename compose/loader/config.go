@@ -1,0 +1,175 @@
+package loader
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"sort"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/compose/graph"
+	"github.com/perryts/perry-container/core"
+)
+
+// ConfigOptions select what Config prints, as `docker compose config`'s
+// flags do. At most one listing is printed, in docker compose's order of
+// precedence: Services, Volumes, Hash, Profiles, Images; with none, the
+// whole model in Format.
+type ConfigOptions struct {
+	// Format is "yaml" (the default) or "json".
+	Format string
+	// Services (--services): service names, one per line, dependencies first.
+	Services bool
+	// Volumes (--volumes): volume names, one per line, sorted.
+	Volumes bool
+	// Profiles (--profiles): every profile any service declares, sorted.
+	Profiles bool
+	// Images (--images): each service's image, or the image docker compose
+	// would build for it ({project}-{service}), in service name order.
+	Images bool
+	// Hash (--hash): "service hash" lines, sorted by service, the hash being
+	// ServiceHash's (the com.docker.compose.config-hash label).
+	Hash bool
+	// HashServices restricts Hash to these services (--hash a,b); empty
+	// means all (--hash "*").
+	HashServices []string
+	// NoInterpolate says the project was loaded without interpolation (an
+	// inline model without Options.Interpolate): its '$' are literal model
+	// text, so they are not escaped. docker compose escapes every '$' of an
+	// interpolated model as "$$" so that the output loads back to the same
+	// values.
+	NoInterpolate bool
+}
+
+// Config renders p as `docker compose config` does: compose-go's canonical
+// YAML or JSON (the same marshalling docker compose uses: the implicit
+// {project}_default network, depends_on in long form, env_file merged into
+// environment and dropped), '$' escaped as "$$", or one of the listings.
+func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
+	if p == nil {
+		return nil, core.Errorf(core.KindInvalidArgument, "config: no project")
+	}
+	switch {
+	case o.Services:
+		g, err := graph.Build(p)
+		if err != nil {
+			return nil, err
+		}
+		return lines(g.Nodes), nil
+	case o.Volumes:
+		return lines(p.VolumeNames()), nil
+	case o.Hash:
+		return hashLines(p, o.HashServices)
+	case o.Profiles:
+		set := map[string]bool{}
+		for _, s := range p.AllServices() {
+			for _, prof := range s.Profiles {
+				set[prof] = true
+			}
+		}
+		return lines(sortedKeys(set)), nil
+	case o.Images:
+		var images []string
+		for _, name := range p.ServiceNames() {
+			images = append(images, imageName(p.Name, p.Services[name]))
+		}
+		return lines(images), nil
+	}
+
+	format := o.Format
+	if format == "" {
+		format = "yaml"
+	}
+	if format != "yaml" && format != "json" {
+		return nil, core.InvalidArgument("format", "unsupported format %q (use yaml or json)", o.Format)
+	}
+	// docker compose resolves env_file into environment and drops it, and
+	// checks container_name unicity, before printing.
+	resolved, err := p.WithServicesEnvironmentResolved(true)
+	if err != nil {
+		return nil, toCoreError(err)
+	}
+	if err := resolved.CheckContainerNameUnicity(); err != nil {
+		return nil, toCoreError(err)
+	}
+	var out []byte
+	if format == "json" {
+		out, err = resolved.MarshalJSON()
+	} else {
+		out, err = resolved.MarshalYAML()
+	}
+	if err != nil {
+		return nil, core.Errorf(core.KindInternal, "config: marshalling the project: %w", err)
+	}
+	if !o.NoInterpolate {
+		out = bytes.ReplaceAll(out, []byte{'$'}, []byte{'$', '$'})
+	}
+	return out, nil
+}
+
+func hashLines(p *types.Project, only []string) ([]byte, error) {
+	names := only
+	if len(names) == 0 {
+		names = p.ServiceNames()
+	}
+	names = append([]string(nil), names...)
+	sort.Strings(names)
+	var out []string
+	for _, name := range names {
+		s, ok := p.Services[name]
+		if !ok {
+			return nil, core.NotFound("service", name)
+		}
+		h, err := ServiceHash(s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, name+" "+h)
+	}
+	return lines(out), nil
+}
+
+func lines(items []string) []byte {
+	if len(items) == 0 {
+		return []byte{}
+	}
+	return []byte(strings.Join(items, "\n") + "\n")
+}
+
+// imageName is docker compose's api.GetImageNameOrDefault.
+func imageName(project string, s types.ServiceConfig) string {
+	if s.Image != "" {
+		return s.Image
+	}
+	return project + "-" + s.Name
+}
+
+// ServiceHash is the configuration hash docker compose puts in the
+// com.docker.compose.config-hash label: the hex SHA-256 of the service's
+// JSON with the fields that never force a container to be recreated left
+// out (build, pull_policy, scale, deploy.replicas, depends_on, profiles), as
+// docker compose's pkg/compose.ServiceHash does. compose-go v2.16.2 has no
+// such function. Unlike docker compose's, it does not write through
+// s.Deploy into the caller's project.
+func ServiceHash(s types.ServiceConfig) (string, error) {
+	s.Build = nil
+	s.PullPolicy = ""
+	s.Scale = nil
+	if s.Deploy != nil {
+		d := *s.Deploy
+		d.Replicas = nil
+		s.Deploy = &d
+	}
+	s.DependsOn = nil
+	s.Profiles = nil
+	data, err := json.Marshal(s)
+	if err != nil {
+		return "", core.Errorf(core.KindInvalidConfig, "service %q: computing its config hash: %w", s.Name, err).
+			With("service", s.Name)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
+}
