@@ -1,0 +1,767 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Backend drives a runtime's CLI. It is safe for concurrent use: every call
+// is its own process, and the only shared state (apple/container's attached
+// starts) is guarded.
+type Backend struct {
+	name     string
+	bin      string
+	prefix   []string // arguments between bin and the protocol's (lima)
+	lima     bool
+	instance string // lima instance
+	proto    Protocol
+
+	// pollInterval paces apple/container's start and wait polling.
+	pollInterval time.Duration
+
+	mu      sync.Mutex
+	started map[string]*attachedRun // apple/container: container id → its attached start
+}
+
+var _ backend.Backend = (*Backend)(nil)
+
+// Docker is the backend for a Docker-compatible CLI: name is the runtime
+// (docker, podman, nerdctl, orbstack, colima, rancher-desktop) and bin the
+// binary to run (a path or a name looked up in PATH).
+func Docker(name, bin string) *Backend {
+	return newBackend(name, bin, nil, DockerProtocol(name, bin))
+}
+
+// Apple is the backend for apple/container's `container` CLI.
+func Apple(bin string) *Backend {
+	return newBackend(RuntimeApple, bin, nil, AppleProtocol())
+}
+
+// Lima is the backend for nerdctl inside Lima instance instance:
+// `limactl shell --workdir / INSTANCE nerdctl …`. The working directory is
+// "/" because the host's may not exist in the VM.
+func Lima(bin, instance string) *Backend {
+	b := newBackend(RuntimeLima, bin, []string{"shell", "--workdir", "/", instance, "nerdctl"}, LimaProtocol())
+	b.lima, b.instance = true, instance
+	return b
+}
+
+func newBackend(name, bin string, prefix []string, p Protocol) *Backend {
+	return &Backend{name: name, bin: bin, prefix: prefix, proto: p, pollInterval: 100 * time.Millisecond, started: map[string]*attachedRun{}}
+}
+
+// Name is the runtime's canonical name.
+func (b *Backend) Name() string { return b.name }
+
+// Protocol is the argument builder the backend uses.
+func (b *Backend) Protocol() Protocol { return b.proto }
+
+func requireID(what, id string) error {
+	if id == "" {
+		return core.InvalidArgument(what, "is empty")
+	}
+	return nil
+}
+
+// Check reports whether the runtime answers.
+func (b *Backend) Check(ctx context.Context) error {
+	_, err := b.Info(ctx)
+	return err
+}
+
+// Info describes the runtime. The version comes from `version` JSON
+// (apple/container: `system version`, or `--version` before 0.12).
+func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
+	info := core.BackendInfo{Name: b.name, Mode: "local", IsolationLevel: core.IsolationContainer, Strategy: "cli", Endpoint: b.bin}
+	if b.proto.apple() {
+		info.IsolationLevel = core.IsolationMicroVM // one lightweight VM per container
+	}
+	if b.lima {
+		if err := b.checkLima(ctx); err != nil {
+			return info, err
+		}
+	}
+	version, err := b.version(ctx)
+	if err != nil {
+		return info, err
+	}
+	info.Available, info.Version = true, version
+	return info, nil
+}
+
+func (b *Backend) version(ctx context.Context) (string, error) {
+	args := b.proto.VersionArgs()
+	out, err := b.run(ctx, args)
+	if err != nil {
+		return "", err
+	}
+	if out.code != 0 {
+		if b.proto.apple() { // before 0.12 there was no `system version`
+			if old, oerr := b.run(ctx, []string{"--version"}); oerr == nil && old.code == 0 {
+				return parseVersionText(string(old.stdout)), nil
+			}
+		}
+		return "", b.unavailable(args, out)
+	}
+	if b.proto.apple() {
+		v, err := parseAppleVersion(out.stdout)
+		if err != nil {
+			return "", parseErr(b.name, "system version", err)
+		}
+		return v, nil
+	}
+	versions, err := decodeObjects[dockerVersion](out.stdout)
+	if err == nil && len(versions) == 0 {
+		err = errors.New("no version object")
+	}
+	if err != nil {
+		return "", parseErr(b.name, "version", err)
+	}
+	return versions[0].version(), nil
+}
+
+// unavailable is the error of a runtime that does not answer.
+func (b *Backend) unavailable(args []string, out output) error {
+	return core.Errorf(core.KindBackendNotAvailable, "%s does not answer (%s exited with code %d): %s", b.name, opName(args), out.code, out.stderr).
+		With("backend", b.name).With("exitCode", out.code).With("stderr", out.stderr)
+}
+
+// validInstance rejects a Lima instance name limactl would misread.
+func (b *Backend) validInstance() error {
+	if b.lima && (b.instance == "" || strings.HasPrefix(b.instance, "-")) {
+		return core.Errorf(core.KindInvalidConfiguration, "lima instance name %q is invalid", b.instance).With("backend", b.name)
+	}
+	return nil
+}
+
+// checkLima requires the Lima instance to exist and run.
+func (b *Backend) checkLima(ctx context.Context) error {
+	if err := b.validInstance(); err != nil {
+		return err
+	}
+	// Not through b.run: limactl list runs on the host, without the shell prefix.
+	lb := &Backend{name: b.name, bin: b.bin}
+	args := []string{"list", "--json", "--", b.instance}
+	out, err := lb.run(ctx, args)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		return lb.unavailable(args, out)
+	}
+	list, err := parseLimaList(out.stdout)
+	if err != nil {
+		return parseErr(b.name, "limactl list", err)
+	}
+	for _, inst := range list {
+		if inst.Name == b.instance {
+			if inst.Status != "Running" {
+				return core.Errorf(core.KindBackendNotAvailable, "lima instance %q is %s", b.instance, inst.Status).With("backend", b.name)
+			}
+			return nil
+		}
+	}
+	return core.Errorf(core.KindBackendNotAvailable, "lima instance %q does not exist", b.instance).With("backend", b.name)
+}
+
+// Run creates and starts a container, detached. One `run --detach` when the
+// CLI can do it all; otherwise create, connect and start.
+func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	if !b.runNeedsSteps(spec) {
+		args, err := b.proto.RunArgs(spec)
+		if err != nil {
+			return core.ContainerHandle{}, err
+		}
+		return b.createWith(ctx, spec, args)
+	}
+	h, err := b.Create(ctx, spec)
+	if err != nil {
+		return h, err
+	}
+	return h, b.Start(ctx, h.ID)
+}
+
+// runNeedsSteps: apple/container is started attached (for its exit code);
+// docker attaches extra networks after creation; nerdctl refuses -d with --rm.
+func (b *Backend) runNeedsSteps(spec *core.ContainerSpec) bool {
+	if spec == nil {
+		return false
+	}
+	if b.proto.apple() || (b.proto.Flavor == FlavorNerdctl && spec.Rm) {
+		return true
+	}
+	connects, err := b.proto.ConnectArgs(spec, "") // only the count matters
+	return err != nil || len(connects) > 0
+}
+
+// Create creates a container and attaches its extra networks. When an
+// attachment fails, the container is removed again.
+func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	args, err := b.proto.CreateArgs(spec)
+	if err != nil {
+		return core.ContainerHandle{}, err
+	}
+	h, err := b.createWith(ctx, spec, args)
+	if err != nil {
+		return h, err
+	}
+	connects, err := b.proto.ConnectArgs(spec, h.ID)
+	for _, c := range connects {
+		if err == nil { // c ends with "--", NETWORK, ID
+			_, err = b.call(ctx, target{"network", c[len(c)-2]}, c)
+		}
+	}
+	if err != nil {
+		b.cleanup(h.ID)
+		return core.ContainerHandle{}, err
+	}
+	return h, nil
+}
+
+// createWith runs create/run arguments and reads the id they print.
+func (b *Backend) createWith(ctx context.Context, spec *core.ContainerSpec, args []string) (core.ContainerHandle, error) {
+	out, err := b.call(ctx, target{"image", spec.Image}, args)
+	if err != nil {
+		return core.ContainerHandle{}, err
+	}
+	id := lastLine(string(out.stdout)) // pull progress may precede the id
+	if id == "" {
+		return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "%s %s printed no container id", b.name, args[0]).With("backend", b.name)
+	}
+	return core.ContainerHandle{ID: id, Name: spec.Name}, nil
+}
+
+// cleanup removes a half-created container, even when ctx has ended.
+func (b *Backend) cleanup(id string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, _ = b.run(ctx, b.proto.RemoveArgs(id, true))
+}
+
+// Start starts a created container.
+func (b *Backend) Start(ctx context.Context, id string) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return b.startAttached(ctx, id)
+	}
+	_, err := b.call(ctx, target{"container", id}, b.proto.StartArgs(id))
+	return err
+}
+
+// Stop stops a container; timeout in seconds, nil for the runtime's default.
+func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	_, err := b.call(ctx, target{"container", id}, b.proto.StopArgs(id, timeout))
+	return err
+}
+
+// Remove removes a container. `rm -f` of a missing container exits 0 on
+// docker's CLI but still says so on stderr: that is NotFound, as the Engine
+// API reports it.
+func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	err := b.remove(ctx, target{"container", id}, b.proto.RemoveArgs(id, force))
+	if err == nil {
+		b.forget(id)
+	}
+	return err
+}
+
+// remove runs a removal, mapping a not-found stderr to NotFound even when the
+// CLI exits 0 (docker's rm -f and rmi -f do).
+func (b *Backend) remove(ctx context.Context, t target, args []string) error {
+	out, err := b.call(ctx, t, args)
+	if err == nil && b.notFound(t, out.stderr) {
+		return core.NotFound(t.what, t.id).With("backend", b.name).With("stderr", out.stderr)
+	}
+	return err
+}
+
+// Rename renames a container.
+func (b *Backend) Rename(ctx context.Context, id, newName string) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if err := requireID("newName", newName); err != nil {
+		return err
+	}
+	args, err := b.proto.RenameArgs(id, newName)
+	if err != nil {
+		return err
+	}
+	_, err = b.call(ctx, target{"container", id}, args)
+	return err
+}
+
+// List lists containers, sorted by name.
+func (b *Backend) List(ctx context.Context, opts backend.ListOptions) ([]core.ContainerInfo, error) {
+	args, err := b.proto.ListArgs(opts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	var list []core.ContainerInfo
+	if b.proto.apple() {
+		list, err = parseAppleContainers(out.stdout)
+	} else {
+		list, err = parsePS(out.stdout)
+	}
+	if err != nil {
+		return nil, parseErr(b.name, args[0], err)
+	}
+	result := []core.ContainerInfo{}
+	for _, c := range list {
+		if b.proto.apple() { // no server-side filters; ≤0.9 also ignored --all
+			if (!opts.All && c.State != "running") || !backend.MatchLabels(c.Labels, opts.Labels) {
+				continue
+			}
+			b.addExitCode(&c)
+		}
+		result = append(result, c)
+	}
+	sortContainers(result)
+	return result, nil
+}
+
+// Inspect describes one container.
+func (b *Backend) Inspect(ctx context.Context, id string) (core.ContainerInfo, error) {
+	if err := requireID("id", id); err != nil {
+		return core.ContainerInfo{}, err
+	}
+	t := target{"container", id}
+	out, err := b.call(ctx, t, b.proto.InspectArgs(id))
+	if err != nil {
+		return core.ContainerInfo{}, err
+	}
+	var list []core.ContainerInfo
+	if b.proto.apple() {
+		list, err = parseAppleContainers(out.stdout)
+	} else {
+		list, err = parseInspect(out.stdout)
+	}
+	if err != nil {
+		return core.ContainerInfo{}, parseErr(b.name, "inspect", err)
+	}
+	if len(list) == 0 {
+		return core.ContainerInfo{}, core.NotFound("container", id).With("backend", b.name)
+	}
+	info := list[0]
+	if b.proto.apple() {
+		b.addExitCode(&info)
+	}
+	return info, nil
+}
+
+// Logs returns a container's output so far, stdout and stderr apart.
+func (b *Backend) Logs(ctx context.Context, id string, opts backend.LogsOptions) (core.ContainerLogs, error) {
+	if err := requireID("id", id); err != nil {
+		return core.ContainerLogs{}, err
+	}
+	args, err := b.proto.LogsArgs(id, opts, false)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	var stdout, stderr bytes.Buffer
+	out, err := b.runWith(ctx, args, &stdout, &stderr)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	if out.code != 0 {
+		return core.ContainerLogs{}, b.failure(args, out, target{"container", id})
+	}
+	return core.ContainerLogs{Stdout: stdout.String(), Stderr: stderr.String()}, nil
+}
+
+// FollowLogs streams a container's output into stdout and stderr as the CLI
+// prints it (nothing is buffered beyond the pipe) until the container stops
+// or ctx ends; ending ctx is the normal way to stop following.
+func (b *Backend) FollowLogs(ctx context.Context, id string, opts backend.LogsOptions, stdout, stderr io.Writer) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	args, err := b.proto.LogsArgs(id, opts, true)
+	if err != nil {
+		return err
+	}
+	if stdout == nil {
+		stdout = io.Discard
+	}
+	if stderr == nil {
+		stderr = io.Discard
+	}
+	if sameWriter(stdout, stderr) { // exec copies each stream in its own goroutine
+		mu := &sync.Mutex{}
+		stdout, stderr = lockedWriter{mu, stdout}, lockedWriter{mu, stderr}
+	}
+	out, err := b.runWith(ctx, args, stdout, stderr)
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		return b.failure(args, out, target{"container", id})
+	}
+	return nil
+}
+
+// Exec runs a command in a running container. The command's own non-zero
+// exit is its ExitCode, not an error; the CLI's failures (no such container,
+// container not running) are errors.
+func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions) (core.ContainerLogs, error) {
+	if err := requireID("id", id); err != nil {
+		return core.ContainerLogs{}, err
+	}
+	args, err := b.proto.ExecArgs(id, opts)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	var stdout, stderr bytes.Buffer
+	out, err := b.runWith(ctx, args, &stdout, &stderr)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	t := target{"container", id}
+	if out.code != 0 && (b.notFound(t, out.stderr) || b.execFailed(out)) {
+		return core.ContainerLogs{}, b.failure(args, out, t)
+	}
+	code := out.code
+	return core.ContainerLogs{Stdout: stdout.String(), Stderr: stderr.String(), ExitCode: &code}, nil
+}
+
+// execFailed tells the CLI's own failure from the command's exit status, by
+// the way each CLI reports its errors: docker "Error response from daemon:",
+// podman exit status 125, nerdctl a fatal log line, apple/container "Error:".
+func (b *Backend) execFailed(out output) bool {
+	last := lastLine(out.stderr)
+	switch {
+	case strings.HasPrefix(last, "Error response from daemon:"):
+		return true
+	case b.proto.Flavor == FlavorPodman && out.code == 125:
+		return true
+	case b.proto.Flavor == FlavorNerdctl && (strings.HasPrefix(last, "FATA[") || strings.Contains(last, "level=fatal")):
+		return true
+	case b.proto.apple() && out.code == 1 && strings.HasPrefix(last, "Error: "):
+		return true
+	}
+	return false
+}
+
+// Wait blocks until the container exits and returns its exit code.
+func (b *Backend) Wait(ctx context.Context, id string) (int, error) {
+	if err := requireID("id", id); err != nil {
+		return 0, err
+	}
+	if b.proto.apple() {
+		return b.appleWait(ctx, id)
+	}
+	args, err := b.proto.WaitArgs(id)
+	if err != nil {
+		return 0, err
+	}
+	out, err := b.call(ctx, target{"container", id}, args)
+	if err != nil {
+		return 0, err
+	}
+	code, err := strconv.Atoi(lastLine(string(out.stdout)))
+	if err != nil {
+		return 0, parseErr(b.name, "wait", err)
+	}
+	return code, nil
+}
+
+// Build builds an image from spec and tags it image. The build's progress
+// output is dropped but for the tail kept for errors.
+func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) error {
+	args, err := b.proto.BuildArgs(spec, image)
+	if err != nil {
+		return err
+	}
+	progress := newTailBuffer(stderrKeep)
+	out, err := b.runWith(ctx, args, progress, nil)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		if out.stderr == "" { // the legacy builder reports its errors on stdout
+			out.stderr = strings.TrimSpace(progress.String())
+		}
+		return b.failure(args, out, target{})
+	}
+	return nil
+}
+
+// PullImage pulls an image.
+func (b *Backend) PullImage(ctx context.Context, ref string) error {
+	if err := requireID("reference", ref); err != nil {
+		return err
+	}
+	args := b.proto.PullArgs(ref)
+	out, err := b.runWith(ctx, args, io.Discard, nil)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		return b.failure(args, out, target{"image", ref})
+	}
+	return nil
+}
+
+// ListImages lists local images.
+func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
+	args := b.proto.ListImagesArgs()
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	var images []core.ImageInfo
+	if b.proto.apple() {
+		images, err = parseAppleImages(out.stdout)
+	} else {
+		images, err = parseImages(out.stdout)
+	}
+	if err != nil {
+		return nil, parseErr(b.name, "images", err)
+	}
+	return images, nil
+}
+
+// InspectImage describes one local image.
+func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo, error) {
+	if err := requireID("reference", ref); err != nil {
+		return core.ImageInfo{}, err
+	}
+	if b.proto.apple() {
+		images, err := b.ListImages(ctx)
+		if err != nil {
+			return core.ImageInfo{}, err
+		}
+		if img, ok := matchAppleImage(images, ref); ok {
+			return img, nil
+		}
+		return core.ImageInfo{}, core.NotFound("image", ref).With("backend", b.name)
+	}
+	out, err := b.call(ctx, target{"image", ref}, b.proto.InspectImageArgs(ref))
+	if err != nil {
+		return core.ImageInfo{}, err
+	}
+	entries, err := decodeObjects[imageInspect](out.stdout)
+	if err != nil {
+		return core.ImageInfo{}, parseErr(b.name, "image inspect", err)
+	}
+	if len(entries) == 0 {
+		return core.ImageInfo{}, core.NotFound("image", ref).With("backend", b.name)
+	}
+	return entries[0].info(ref), nil
+}
+
+// RemoveImage removes an image.
+func (b *Backend) RemoveImage(ctx context.Context, ref string, force bool) error {
+	if err := requireID("reference", ref); err != nil {
+		return err
+	}
+	return b.remove(ctx, target{"image", ref}, b.proto.RemoveImageArgs(ref, force))
+}
+
+// CreateNetwork creates a network.
+func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error {
+	args, err := b.proto.CreateNetworkArgs(name, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = b.call(ctx, target{}, args)
+	return err
+}
+
+// InspectNetwork describes one network.
+func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error) {
+	if err := requireID("name", name); err != nil {
+		return core.NetworkInfo{}, err
+	}
+	list, err := b.inspectNetworks(ctx, []string{name}, target{"network", name})
+	if err != nil {
+		return core.NetworkInfo{}, err
+	}
+	for _, n := range list {
+		if n.Name == name || n.ID == name {
+			return n, nil
+		}
+	}
+	if len(list) == 1 { // an id prefix
+		return list[0], nil
+	}
+	return core.NetworkInfo{}, core.NotFound("network", name).With("backend", b.name)
+}
+
+func (b *Backend) inspectNetworks(ctx context.Context, names []string, t target) ([]core.NetworkInfo, error) {
+	args := append(b.proto.InspectNetworkArgs(names[0]), names[1:]...)
+	stdout, err := b.inspectOutput(ctx, t, "network", args)
+	if err != nil {
+		return nil, err
+	}
+	if b.proto.apple() {
+		list, err := parseAppleNetworks(stdout)
+		if err != nil {
+			return nil, parseErr(b.name, "network inspect", err)
+		}
+		return list, nil
+	}
+	entries, err := decodeObjects[networkEntry](stdout)
+	if err != nil {
+		return nil, parseErr(b.name, "network inspect", err)
+	}
+	list := make([]core.NetworkInfo, 0, len(entries))
+	for _, e := range entries {
+		list = append(list, e.info())
+	}
+	return list, nil
+}
+
+// ListNetworks lists the networks carrying labels, sorted by name.
+// docker-compatible CLIs list names, then inspect them for exact labels.
+func (b *Backend) ListNetworks(ctx context.Context, labels map[string]string) ([]core.NetworkInfo, error) {
+	args, err := b.proto.ListNetworksArgs(labels)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	var list []core.NetworkInfo
+	if b.proto.apple() {
+		if list, err = parseAppleNetworks(out.stdout); err != nil {
+			return nil, parseErr(b.name, "network list", err)
+		}
+	} else if names := splitList(string(out.stdout), "\n"); len(names) > 0 {
+		// A network removed between ls and inspect is simply absent.
+		if list, err = b.inspectNetworks(ctx, names, target{}); err != nil {
+			return nil, err
+		}
+	}
+	result := []core.NetworkInfo{}
+	for _, n := range list {
+		if backend.MatchLabels(n.Labels, labels) {
+			result = append(result, n)
+		}
+	}
+	sort.Slice(result, func(i, j int) bool { return result[i].Name < result[j].Name })
+	return result, nil
+}
+
+// RemoveNetwork removes a network.
+func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
+	if err := requireID("name", name); err != nil {
+		return err
+	}
+	return b.remove(ctx, target{"network", name}, b.proto.RemoveNetworkArgs(name))
+}
+
+// CreateVolume creates a volume.
+func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.VolumeConfig) error {
+	args, err := b.proto.CreateVolumeArgs(name, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = b.call(ctx, target{}, args)
+	return err
+}
+
+// InspectVolume describes one volume.
+func (b *Backend) InspectVolume(ctx context.Context, name string) (core.VolumeInfo, error) {
+	if err := requireID("name", name); err != nil {
+		return core.VolumeInfo{}, err
+	}
+	list, err := b.inspectVolumes(ctx, []string{name}, target{"volume", name})
+	if err != nil {
+		return core.VolumeInfo{}, err
+	}
+	for _, v := range list {
+		if v.Name == name {
+			return v, nil
+		}
+	}
+	return core.VolumeInfo{}, core.NotFound("volume", name).With("backend", b.name)
+}
+
+func (b *Backend) inspectVolumes(ctx context.Context, names []string, t target) ([]core.VolumeInfo, error) {
+	args := append(b.proto.InspectVolumeArgs(names[0]), names[1:]...)
+	stdout, err := b.inspectOutput(ctx, t, "volume", args)
+	if err != nil {
+		return nil, err
+	}
+	if b.proto.apple() {
+		list, err := parseAppleVolumes(stdout)
+		if err != nil {
+			return nil, parseErr(b.name, "volume inspect", err)
+		}
+		return list, nil
+	}
+	entries, err := decodeObjects[volumeEntry](stdout)
+	if err != nil {
+		return nil, parseErr(b.name, "volume inspect", err)
+	}
+	list := make([]core.VolumeInfo, 0, len(entries))
+	for _, e := range entries {
+		list = append(list, e.info())
+	}
+	return list, nil
+}
+
+// ListVolumes lists the volumes carrying labels, sorted by name.
+func (b *Backend) ListVolumes(ctx context.Context, labels map[string]string) ([]core.VolumeInfo, error) {
+	args, err := b.proto.ListVolumesArgs(labels)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	var list []core.VolumeInfo
+	if b.proto.apple() {
+		if list, err = parseAppleVolumes(out.stdout); err != nil {
+			return nil, parseErr(b.name, "volume list", err)
+		}
+	} else if names := splitList(string(out.stdout), "\n"); len(names) > 0 {
+		if list, err = b.inspectVolumes(ctx, names, target{}); err != nil {
+			return nil, err
+		}
+	}
+	result := []core.VolumeInfo{}
+	for _, v := range list {
+		if backend.MatchLabels(v.Labels, labels) {
+			result = append(result, v)
+		}
+	}
+	sort.Slice(result, func(i, j int) bool { return result[i].Name < result[j].Name })
+	return result, nil
+}
+
+// RemoveVolume removes a volume.
+func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) error {
+	if err := requireID("name", name); err != nil {
+		return err
+	}
+	return b.remove(ctx, target{"volume", name}, b.proto.RemoveVolumeArgs(name, force))
+}

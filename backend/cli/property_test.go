@@ -1,0 +1,520 @@
+package cli
+
+import (
+	"encoding/csv"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// Generators of valid ContainerSpecs. Strings are arbitrary Unicode without
+// NUL (which no argv can carry), so quotes, commas, "=", spaces, newlines and
+// leading dashes all occur.
+
+func anyString() *rapid.Generator[string] {
+	return rapid.StringOfN(rapid.Rune().Filter(func(r rune) bool { return r != 0 }), 0, 12, -1)
+}
+
+func nonEmpty() *rapid.Generator[string] {
+	return rapid.StringOfN(rapid.Rune().Filter(func(r rune) bool { return r != 0 }), 1, 12, -1)
+}
+
+func key() *rapid.Generator[string] {
+	return rapid.StringMatching(`[A-Za-z_][A-Za-z0-9_.:/-]{0,10}`)
+}
+
+func strings_(t *rapid.T, label string) []string {
+	return rapid.SliceOfN(anyString(), 0, 3).Draw(t, label)
+}
+
+func pairs(t *rapid.T, label string) map[string]string {
+	return rapid.MapOfN(key(), anyString(), 0, 3).Draw(t, label)
+}
+
+func maybe(t *rapid.T, label string) bool { return rapid.Bool().Draw(t, label) }
+
+// genSpec draws a ContainerSpec; every field is set about half the time.
+func genSpec(t *rapid.T) *core.ContainerSpec {
+	s := &core.ContainerSpec{Image: rapid.StringMatching(`[-a-z0-9][a-z0-9./:@_-]{0,20}`).Draw(t, "image")}
+	if maybe(t, "name?") {
+		s.Name = rapid.StringMatching(`[a-zA-Z0-9][a-zA-Z0-9_.-]{0,15}`).Draw(t, "name")
+	}
+	s.Ports = strings_(t, "ports")
+	s.Volumes = strings_(t, "volumes")
+	s.Env = pairs(t, "env")
+	s.Cmd = strings_(t, "cmd")
+	if maybe(t, "entrypoint?") {
+		s.Entrypoint = rapid.SliceOfN(anyString(), 1, 3).Draw(t, "entrypoint")
+	}
+	if maybe(t, "network?") {
+		s.Network = nonEmpty().Draw(t, "network")
+	}
+	s.Rm = maybe(t, "rm")
+	s.ReadOnly = maybe(t, "read_only")
+	if maybe(t, "seccomp?") {
+		s.Seccomp = nonEmpty().Draw(t, "seccomp")
+	}
+	s.Privileged = maybe(t, "privileged")
+	s.User = anyString().Draw(t, "user")
+	s.Workdir = anyString().Draw(t, "workdir")
+	s.CapAdd = strings_(t, "cap_add")
+	s.CapDrop = strings_(t, "cap_drop")
+	s.Labels = pairs(t, "labels")
+	s.Hostname = anyString().Draw(t, "hostname")
+	s.Domainname = anyString().Draw(t, "domainname")
+	if s.Network != "" {
+		s.NetworkAliases = strings_(t, "network_aliases")
+	}
+	for i, n := range rapid.SliceOfNDistinct(nonEmpty(), 0, 3, func(s string) string { return s }).Draw(t, "networks") {
+		if n == s.Network {
+			continue
+		}
+		s.Networks = append(s.Networks, core.NetworkAttach{Name: n, Aliases: strings_(t, "aliases"+strconv.Itoa(i)),
+			IPv4Address: anyString().Draw(t, "ipv4"), IPv6Address: anyString().Draw(t, "ipv6")})
+	}
+	s.Restart = anyString().Draw(t, "restart")
+	if maybe(t, "healthcheck?") {
+		s.Healthcheck = genHealthcheck(t)
+	}
+	s.StopSignal = anyString().Draw(t, "stop_signal")
+	if maybe(t, "stop_timeout?") {
+		n := rapid.IntRange(0, 600).Draw(t, "stop_timeout")
+		s.StopTimeout = &n
+	}
+	s.ExtraHosts = strings_(t, "extra_hosts")
+	s.DNS = strings_(t, "dns")
+	s.DNSSearch = strings_(t, "dns_search")
+	s.DNSOpt = strings_(t, "dns_opt")
+	s.Tmpfs = strings_(t, "tmpfs")
+	s.ShmSize = rapid.Int64Range(0, 1<<34).Draw(t, "shm_size")
+	s.Memory = rapid.Int64Range(0, 1<<40).Draw(t, "memory")
+	s.MemoryReserve = rapid.Int64Range(0, 1<<40).Draw(t, "memory_reservation")
+	if maybe(t, "cpus?") {
+		s.CPUs = rapid.Float64Range(0.01, 128).Draw(t, "cpus")
+	}
+	s.PidsLimit = rapid.Int64Range(-1, 1<<20).Draw(t, "pids_limit")
+	s.Init = maybe(t, "init")
+	s.Pid = anyString().Draw(t, "pid")
+	s.Ipc = anyString().Draw(t, "ipc")
+	s.SecurityOpt = strings_(t, "security_opt")
+	s.Sysctls = pairs(t, "sysctls")
+	for i := range rapid.IntRange(0, 2).Draw(t, "ulimits") {
+		s.Ulimits = append(s.Ulimits, core.Ulimit{Name: key().Draw(t, "ulimit"+strconv.Itoa(i)),
+			Soft: rapid.Int64Range(0, 1<<20).Draw(t, "soft"), Hard: rapid.Int64Range(0, 1<<20).Draw(t, "hard")})
+	}
+	s.Expose = strings_(t, "expose")
+	s.Platform = anyString().Draw(t, "platform")
+	s.Tty = maybe(t, "tty")
+	s.StdinOpen = maybe(t, "stdin_open")
+	s.LogDriver = anyString().Draw(t, "log_driver")
+	s.LogOpts = pairs(t, "log_opts")
+	for i := range rapid.IntRange(0, 2).Draw(t, "mounts") {
+		s.Mounts = append(s.Mounts, genMount(t, i))
+	}
+	return s
+}
+
+func genHealthcheck(t *rapid.T) *core.Healthcheck {
+	durations := rapid.SampledFrom([]string{"", "1s", "500ms", "1m30s", "2h"})
+	hc := &core.Healthcheck{
+		Interval: durations.Draw(t, "interval"), Timeout: durations.Draw(t, "timeout"),
+		StartPeriod: durations.Draw(t, "start_period"), StartInterval: durations.Draw(t, "start_interval"),
+		Retries: rapid.IntRange(0, 10).Draw(t, "retries"),
+	}
+	switch rapid.IntRange(0, 3).Draw(t, "test kind") {
+	case 0:
+		hc.Test = []string{"CMD-SHELL", anyString().Draw(t, "shell")}
+	case 1:
+		hc.Test = append([]string{"CMD"}, rapid.SliceOfN(anyString(), 1, 3).Draw(t, "exec")...)
+	case 2:
+		hc.Test = []string{"NONE"}
+	default:
+		hc.Disable = true
+	}
+	return hc
+}
+
+func genMount(t *rapid.T, i int) core.Mount {
+	n := strconv.Itoa(i)
+	m := core.Mount{Type: rapid.SampledFrom([]string{"bind", "volume", "tmpfs"}).Draw(t, "type"+n), Target: nonEmpty().Draw(t, "target"+n)}
+	if m.Type != "tmpfs" {
+		m.Source = anyString().Draw(t, "source"+n)
+	}
+	m.ReadOnly = maybe(t, "readonly"+n)
+	if m.Type == "volume" {
+		m.NoCopy = maybe(t, "nocopy"+n)
+	}
+	if m.Type == "tmpfs" {
+		m.TmpfsSize = rapid.Int64Range(0, 1<<30).Draw(t, "tmpfs_size"+n)
+	}
+	return m
+}
+
+// expectation is what one set field must produce in a docker argv.
+type expectation struct {
+	field  string
+	tokens []string // each must be an argument of the create command
+	check  func(create []string, connects [][]string) bool
+}
+
+// dockerExpectations is the independent oracle: for every set field of s,
+// the flag-form tokens the docker protocol must produce.
+func dockerExpectations(s *core.ContainerSpec) []expectation {
+	var exp []expectation
+	add := func(field string, tokens ...string) { exp = append(exp, expectation{field: field, tokens: tokens}) }
+	flagEach := func(field, flag string, vs []string) {
+		if len(vs) > 0 {
+			var toks []string
+			for _, v := range vs {
+				toks = append(toks, flag+"="+v)
+			}
+			add(field, toks...)
+		}
+	}
+	flagPairs := func(field, flag string, m map[string]string) {
+		if len(m) > 0 {
+			var toks []string
+			for k, v := range m {
+				toks = append(toks, flag+"="+k+"="+v)
+			}
+			add(field, toks...)
+		}
+	}
+	flagOpt := func(field, flag, v string) {
+		if v != "" {
+			add(field, flag+"="+v)
+		}
+	}
+	flagBool := func(field, flag string, v bool) {
+		if v {
+			add(field, flag)
+		}
+	}
+	flagInt := func(field, flag string, v int64) {
+		if v != 0 {
+			add(field, flag+"="+strconv.FormatInt(v, 10))
+		}
+	}
+
+	add("image") // the positional check covers it
+	flagOpt("name", "--name", s.Name)
+	flagEach("ports", "--publish", s.Ports)
+	flagEach("volumes", "--volume", s.Volumes)
+	flagPairs("env", "--env", s.Env)
+	if len(s.Cmd) > 0 {
+		add("cmd") // positional check
+	}
+	if len(s.Entrypoint) > 0 {
+		add("entrypoint", "--entrypoint="+s.Entrypoint[0])
+	}
+	primary := s.Network
+	extras := s.Networks
+	if primary == "" && len(extras) > 0 {
+		p := extras[0]
+		extras = extras[1:]
+		add("networks", "--network="+p.Name)
+		flagEach("networks", "--network-alias", p.Aliases)
+		flagOpt("networks", "--ip", p.IPv4Address)
+		flagOpt("networks", "--ip6", p.IPv6Address)
+	}
+	flagOpt("network", "--network", primary)
+	flagEach("network_aliases", "--network-alias", s.NetworkAliases)
+	for _, n := range extras {
+		want := []string{"network", "connect"}
+		for _, a := range n.Aliases {
+			want = append(want, "--alias="+a)
+		}
+		if n.IPv4Address != "" {
+			want = append(want, "--ip="+n.IPv4Address)
+		}
+		if n.IPv6Address != "" {
+			want = append(want, "--ip6="+n.IPv6Address)
+		}
+		want = append(want, "--", n.Name, "ID")
+		exp = append(exp, expectation{field: "networks", check: func(_ []string, connects [][]string) bool {
+			return slices.ContainsFunc(connects, func(c []string) bool { return slices.Equal(c, want) })
+		}})
+	}
+	flagBool("rm", "--rm", s.Rm)
+	flagBool("read_only", "--read-only", s.ReadOnly)
+	flagOpt("seccomp", "--security-opt", prefixed("seccomp=", s.Seccomp))
+	flagBool("privileged", "--privileged", s.Privileged)
+	flagOpt("user", "--user", s.User)
+	flagOpt("workdir", "--workdir", s.Workdir)
+	flagEach("cap_add", "--cap-add", s.CapAdd)
+	flagEach("cap_drop", "--cap-drop", s.CapDrop)
+	flagPairs("labels", "--label", s.Labels)
+	flagOpt("hostname", "--hostname", s.Hostname)
+	flagOpt("domainname", "--domainname", s.Domainname)
+	flagOpt("restart", "--restart", s.Restart)
+	if hc := s.Healthcheck; hc != nil {
+		exp = append(exp, healthExpectation(hc))
+	}
+	flagOpt("stop_signal", "--stop-signal", s.StopSignal)
+	if s.StopTimeout != nil {
+		add("stop_timeout", "--stop-timeout="+strconv.Itoa(*s.StopTimeout))
+	}
+	flagEach("extra_hosts", "--add-host", s.ExtraHosts)
+	flagEach("dns", "--dns", s.DNS)
+	flagEach("dns_search", "--dns-search", s.DNSSearch)
+	flagEach("dns_opt", "--dns-option", s.DNSOpt)
+	flagEach("tmpfs", "--tmpfs", s.Tmpfs)
+	flagInt("shm_size", "--shm-size", s.ShmSize)
+	flagInt("memory", "--memory", s.Memory)
+	flagInt("memory_reservation", "--memory-reservation", s.MemoryReserve)
+	if s.CPUs != 0 {
+		want := s.CPUs
+		exp = append(exp, expectation{field: "cpus", check: func(create []string, _ [][]string) bool {
+			return slices.ContainsFunc(create, func(a string) bool {
+				v, ok := strings.CutPrefix(a, "--cpus=")
+				f, err := strconv.ParseFloat(v, 64)
+				return ok && err == nil && f == want
+			})
+		}})
+	}
+	flagInt("pids_limit", "--pids-limit", s.PidsLimit)
+	flagBool("init", "--init", s.Init)
+	flagOpt("pid", "--pid", s.Pid)
+	flagOpt("ipc", "--ipc", s.Ipc)
+	flagEach("security_opt", "--security-opt", s.SecurityOpt)
+	flagPairs("sysctls", "--sysctl", s.Sysctls)
+	for _, u := range s.Ulimits {
+		add("ulimits", "--ulimit="+u.Name+"="+strconv.FormatInt(u.Soft, 10)+":"+strconv.FormatInt(u.Hard, 10))
+	}
+	flagEach("expose", "--expose", s.Expose)
+	flagOpt("platform", "--platform", s.Platform)
+	flagBool("tty", "--tty", s.Tty)
+	flagBool("stdin_open", "--interactive", s.StdinOpen)
+	flagOpt("log_driver", "--log-driver", s.LogDriver)
+	flagPairs("log_opts", "--log-opt", s.LogOpts)
+	for _, m := range s.Mounts {
+		exp = append(exp, mountExpectation(m))
+	}
+	return exp
+}
+
+func prefixed(prefix, v string) string {
+	if v == "" {
+		return ""
+	}
+	return prefix + v
+}
+
+// mountExpectation decodes --mount values as docker does (CSV) and looks
+// for the mount's fields.
+func mountExpectation(m core.Mount) expectation {
+	want := []string{"type=" + m.Type}
+	if m.Source != "" {
+		want = append(want, "source="+m.Source)
+	}
+	want = append(want, "target="+m.Target)
+	if m.ReadOnly {
+		want = append(want, "readonly")
+	}
+	if m.NoCopy {
+		want = append(want, "volume-nocopy")
+	}
+	if m.TmpfsSize != 0 {
+		want = append(want, "tmpfs-size="+strconv.FormatInt(m.TmpfsSize, 10))
+	}
+	return expectation{field: "mounts", check: func(create []string, _ [][]string) bool {
+		return slices.ContainsFunc(create, func(a string) bool {
+			v, ok := strings.CutPrefix(a, "--mount=")
+			if !ok {
+				return false
+			}
+			r := csv.NewReader(strings.NewReader(v))
+			fields, err := r.Read()
+			return err == nil && slices.Equal(fields, want)
+		})
+	}}
+}
+
+// healthExpectation checks the health flags; an exec-form test must come
+// back word for word when the shell string is split as sh would.
+func healthExpectation(hc *core.Healthcheck) expectation {
+	return expectation{field: "healthcheck", check: func(create []string, _ [][]string) bool {
+		if hc.Disable || hc.Test[0] == "NONE" {
+			return slices.Contains(create, "--no-healthcheck")
+		}
+		var cmd string
+		for _, a := range create {
+			if v, ok := strings.CutPrefix(a, "--health-cmd="); ok {
+				cmd = v
+			}
+		}
+		switch hc.Test[0] {
+		case "CMD-SHELL":
+			if cmd != hc.Test[1] {
+				return false
+			}
+		case "CMD":
+			if words, ok := splitShellQuoted(cmd); !ok || !slices.Equal(words, hc.Test[1:]) {
+				return false
+			}
+		}
+		for flag, v := range map[string]string{"--health-interval": hc.Interval, "--health-timeout": hc.Timeout,
+			"--health-start-period": hc.StartPeriod, "--health-start-interval": hc.StartInterval} {
+			if v != "" && !slices.Contains(create, flag+"="+v) {
+				return false
+			}
+		}
+		return hc.Retries == 0 || slices.Contains(create, "--health-retries="+strconv.Itoa(hc.Retries))
+	}}
+}
+
+// splitShellQuoted splits words the way sh does for the quoting shellJoin
+// emits: bare words, single-quoted words, and backslash-escaped quotes
+// between them.
+func splitShellQuoted(s string) ([]string, bool) {
+	var words []string
+	var cur strings.Builder
+	in, started := false, false
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case in && ch == '\'':
+			in = false
+		case in:
+			cur.WriteByte(ch)
+		case ch == '\'':
+			in, started = true, true
+		case ch == '\\' && i+1 < len(s):
+			i++
+			cur.WriteByte(s[i])
+			started = true
+		case ch == ' ':
+			if started {
+				words = append(words, cur.String())
+				cur.Reset()
+				started = false
+			}
+		default:
+			cur.WriteByte(ch)
+			started = true
+		}
+	}
+	if in {
+		return nil, false
+	}
+	if started {
+		words = append(words, cur.String())
+	}
+	return words, true
+}
+
+// setFields lists the JSON names of the fields of s that are set.
+func setFields(s *core.ContainerSpec) []string {
+	v := reflect.ValueOf(*s)
+	var names []string
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Field(i)
+		empty := f.IsZero() || ((f.Kind() == reflect.Slice || f.Kind() == reflect.Map) && f.Len() == 0)
+		if !empty {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("json"), ",")
+			names = append(names, name)
+		}
+	}
+	return names
+}
+
+// Feature: perry-container, Property 3: ContainerSpec CLI Argument Round-Trip
+//
+// For any valid ContainerSpec, the docker protocol's argv holds every set
+// field in its flag form (networks beyond the first in `network connect`
+// commands), and after "--" the image comes first, then the entrypoint's
+// tail and the command, verbatim. No field is silently dropped: the oracle
+// must account for every set field, so a field added to ContainerSpec fails
+// this property until it is mapped.
+func TestPropertyContainerSpecArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		create, err := dockerP.CreateArgs(spec)
+		if err != nil {
+			t.Fatalf("CreateArgs: %v", err)
+		}
+		connects, err := dockerP.ConnectArgs(spec, "ID")
+		if err != nil {
+			t.Fatalf("ConnectArgs: %v", err)
+		}
+
+		// The image is the first positional after "--", then entrypoint[1:], then cmd.
+		dash := slices.Index(create, "--")
+		if dash < 0 {
+			t.Fatalf("no -- in %q", create)
+		}
+		want := []string{spec.Image}
+		if len(spec.Entrypoint) > 1 {
+			want = append(want, spec.Entrypoint[1:]...)
+		}
+		want = append(want, spec.Cmd...)
+		if got := create[dash+1:]; !slices.Equal(got, want) {
+			t.Fatalf("positionals %q, want %q", got, want)
+		}
+		// Nothing before "--" is a bare value a CLI could take for a flag.
+		for _, a := range create[1:dash] {
+			if !strings.HasPrefix(a, "--") {
+				t.Fatalf("argument %q before -- is not a --flag", a)
+			}
+		}
+
+		exps := dockerExpectations(spec)
+		covered := map[string]bool{}
+		for _, e := range exps {
+			covered[e.field] = true
+			for _, tok := range e.tokens {
+				if !slices.Contains(create[:dash], tok) {
+					t.Fatalf("field %s: %q missing from %q", e.field, tok, create)
+				}
+			}
+			if e.check != nil && !e.check(create[:dash], connects) {
+				t.Fatalf("field %s not found in %q / %q", e.field, create, connects)
+			}
+		}
+		for _, f := range setFields(spec) {
+			if !covered[f] {
+				t.Fatalf("field %s is set but the oracle does not check it", f)
+			}
+		}
+	})
+}
+
+// Feature: perry-container, Property 3: ContainerSpec CLI Argument Round-Trip
+//
+// apple/container: a spec either maps (the image still first after "--") or
+// is rejected with an InvalidArgument naming a field and apple/container.
+func TestPropertyAppleMapsOrRejects(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		args, err := appleP.CreateArgs(spec)
+		if err != nil {
+			e := core.AsError(err)
+			if e.Kind != core.KindInvalidArgument {
+				t.Fatalf("kind %s: %v", e.Kind, err)
+			}
+			named := false
+			for _, f := range setFields(spec) {
+				named = named || strings.Contains(e.Message, f)
+			}
+			if !named {
+				t.Fatalf("rejection %q names no set field of %v", e.Message, setFields(spec))
+			}
+			return
+		}
+		dash := slices.Index(args, "--")
+		if dash < 0 || args[dash+1] != spec.Image {
+			t.Fatalf("image is not the first positional after --: %q", args)
+		}
+		for k, v := range spec.Env {
+			if !slices.Contains(args, "--env="+k+"="+v) {
+				t.Fatalf("env %s missing", k)
+			}
+		}
+	})
+}

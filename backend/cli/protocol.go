@@ -1,0 +1,561 @@
+package cli
+
+import (
+	"encoding/csv"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Flavor is the CLI that parses the arguments: it decides flag spellings and
+// output shapes.
+type Flavor string
+
+const (
+	FlavorDocker  Flavor = "docker"  // docker and docker-API runtimes (orbstack, colima, rancher-desktop)
+	FlavorPodman  Flavor = "podman"  // podman: JSON arrays, integer timestamps
+	FlavorNerdctl Flavor = "nerdctl" // nerdctl: no State in ps, comma-splitting slice flags
+	FlavorApple   Flavor = "apple"   // apple/container
+)
+
+// Runtime names used by the constructors.
+const (
+	RuntimeApple = "apple/container"
+	RuntimeLima  = "lima"
+)
+
+// Protocol builds the arguments of one runtime's CLI. Its methods are pure:
+// they run nothing and read nothing, so every argv can be tested as data.
+// The arguments returned exclude the binary and any wrapper prefix.
+type Protocol struct {
+	// Runtime is the runtime's canonical name (docker, podman, nerdctl,
+	// orbstack, colima, rancher-desktop, apple/container, lima). It names the
+	// runtime in errors.
+	Runtime string
+	// Flavor is the CLI that parses the arguments.
+	Flavor Flavor
+}
+
+// DockerProtocol is the Docker-compatible protocol of runtime name driven
+// through bin. The flavor comes from the name, or from the binary's name when
+// a wrapper runtime (e.g. rancher-desktop) drives nerdctl or podman.
+func DockerProtocol(name, bin string) Protocol {
+	flavor := FlavorDocker
+	base := strings.ToLower(filepath.Base(bin))
+	switch {
+	case name == "podman" || strings.HasPrefix(base, "podman"):
+		flavor = FlavorPodman
+	case name == "nerdctl" || strings.HasPrefix(base, "nerdctl"):
+		flavor = FlavorNerdctl
+	}
+	return Protocol{Runtime: name, Flavor: flavor}
+}
+
+// AppleProtocol is the apple/container protocol.
+func AppleProtocol() Protocol { return Protocol{Runtime: RuntimeApple, Flavor: FlavorApple} }
+
+// LimaProtocol is nerdctl inside a Lima VM.
+func LimaProtocol() Protocol { return Protocol{Runtime: RuntimeLima, Flavor: FlavorNerdctl} }
+
+func (p Protocol) apple() bool { return p.Flavor == FlavorApple }
+
+// who names the runtime in messages, with the CLI when it differs.
+func (p Protocol) who() string {
+	if string(p.Flavor) != p.Runtime && p.Flavor != FlavorApple && p.Flavor != FlavorDocker {
+		return p.Runtime + " (" + string(p.Flavor) + ")"
+	}
+	return p.Runtime
+}
+
+// unsupported is the error for a field the runtime cannot express.
+func (p Protocol) unsupported(field string) error {
+	return core.Errorf(core.KindInvalidArgument, "field %s is not supported by %s", field, p.who()).
+		With("field", field).With("backend", p.Runtime)
+}
+
+// unsupportedOp is the error for an operation the runtime's CLI lacks.
+func (p Protocol) unsupportedOp(op string) error {
+	return core.Errorf(core.KindInternal, "%s is not supported by %s", op, p.who()).
+		With("operation", op).With("backend", p.Runtime)
+}
+
+// argList accumulates arguments and remembers the first invalid value, so
+// builders read as a flat list of flags.
+type argList struct {
+	args []string
+	err  error
+}
+
+func (a *argList) add(args ...string) { a.args = append(a.args, args...) }
+
+// value appends --flag=value. Attaching the value to its flag means a value
+// starting with "-" is never read as a flag. A NUL cannot cross exec.
+func (a *argList) value(field, flag, v string) {
+	if a.err == nil && strings.ContainsRune(v, 0) {
+		a.err = core.InvalidArgument(field, "must not contain NUL")
+	}
+	a.args = append(a.args, flag+"="+v)
+}
+
+// opt appends --flag=value when v is set.
+func (a *argList) opt(field, flag, v string) {
+	if v != "" {
+		a.value(field, flag, v)
+	}
+}
+
+// each appends --flag=value for every element.
+func (a *argList) each(field, flag string, vs []string) {
+	for _, v := range vs {
+		a.value(field, flag, v)
+	}
+}
+
+// pairs appends --flag=KEY=VALUE for every entry, sorted by key. A key
+// containing "=" would move the split point, so it is rejected.
+func (a *argList) pairs(field, flag string, m map[string]string) {
+	for _, k := range sortedKeys(m) {
+		if a.err == nil && (k == "" || strings.Contains(k, "=")) {
+			a.err = core.InvalidArgument(field, "key %q is empty or contains '='", k)
+		}
+		a.value(field, flag, k+"="+m[k])
+	}
+}
+
+// bool appends the flag when set.
+func (a *argList) bool(flag string, set bool) {
+	if set {
+		a.args = append(a.args, flag)
+	}
+}
+
+// positional appends "--" and then positionals, which are never parsed as flags.
+func (a *argList) positional(field string, vs ...string) {
+	a.args = append(a.args, "--")
+	for _, v := range vs {
+		if a.err == nil && strings.ContainsRune(v, 0) {
+			a.err = core.InvalidArgument(field, "must not contain NUL")
+		}
+		a.args = append(a.args, v)
+	}
+}
+
+func (a *argList) fail(err error) {
+	if a.err == nil {
+		a.err = err
+	}
+}
+
+func (a *argList) result() ([]string, error) {
+	if a.err != nil {
+		return nil, a.err
+	}
+	return a.args, nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// csvRecord joins fields as one CSV record, quoting a field only when it
+// needs it: docker's --mount and nerdctl's slice flags read their value as
+// CSV, so a literal comma or quote must be quoted to stay in one field.
+func csvRecord(fields ...string) string {
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	_ = w.Write(fields) // a strings.Builder cannot fail
+	w.Flush()
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// sliceValue prepares a value for a flag nerdctl declares as a StringSlice.
+func (p Protocol) sliceValue(v string) string {
+	if p.Flavor == FlavorNerdctl {
+		return csvRecord(v)
+	}
+	return v
+}
+
+func (p Protocol) sliceEach(a *argList, field, flag string, vs []string) {
+	for _, v := range vs {
+		a.value(field, flag, p.sliceValue(v))
+	}
+}
+
+// labelFilters are docker's --filter=label=… arguments; a "" value matches
+// any value of the key, as backend.ListOptions says.
+func labelFilters(a *argList, labels map[string]string) {
+	for _, k := range sortedKeys(labels) {
+		if a.err == nil && (k == "" || strings.Contains(k, "=")) {
+			a.err = core.InvalidArgument("labels", "key %q is empty or contains '='", k)
+		}
+		if v := labels[k]; v != "" {
+			a.value("labels", "--filter", "label="+k+"="+v)
+		} else {
+			a.value("labels", "--filter", "label="+k)
+		}
+	}
+}
+
+// jsonFormat is the --format value that makes the CLI print JSON. docker CLIs
+// older than 23 only know the template form; podman's template output differs
+// from its documented JSON, so podman gets "json".
+func (p Protocol) jsonFormat() string {
+	if p.Flavor == FlavorPodman || p.Flavor == FlavorApple {
+		return "json"
+	}
+	return "{{json .}}"
+}
+
+// StartArgs starts a created container (docker: detached). apple/container
+// starts attached, so the backend learns the exit code (it has no wait).
+func (p Protocol) StartArgs(id string) []string {
+	if p.apple() {
+		return []string{"start", "--attach", "--", id}
+	}
+	return []string{"start", "--", id}
+}
+
+// StopArgs stops a container; timeout in seconds, nil for the runtime's
+// default. -t is the one spelling every CLI accepts (docker's long form is
+// --timeout, podman's and nerdctl's --time).
+func (p Protocol) StopArgs(id string, timeout *int) []string {
+	args := []string{"stop"}
+	if timeout != nil {
+		args = append(args, "-t", strconv.Itoa(*timeout))
+	}
+	return append(args, "--", id)
+}
+
+// RemoveArgs removes a container.
+func (p Protocol) RemoveArgs(id string, force bool) []string {
+	cmd := "rm"
+	if p.apple() {
+		cmd = "delete"
+	}
+	args := []string{cmd}
+	if force {
+		args = append(args, "--force")
+	}
+	return append(args, "--", id)
+}
+
+// RenameArgs renames a container. apple/container has no rename.
+func (p Protocol) RenameArgs(id, newName string) ([]string, error) {
+	if p.apple() {
+		return nil, p.unsupportedOp("rename")
+	}
+	return []string{"rename", "--", id, newName}, nil
+}
+
+// ListArgs lists containers as JSON. apple/container has no filters: the
+// backend filters its output (and ≤0.9 ignored --all in JSON mode).
+func (p Protocol) ListArgs(opts backend.ListOptions) ([]string, error) {
+	a := &argList{}
+	if p.apple() {
+		a.add("list")
+		a.bool("--all", opts.All)
+		a.add("--format=json")
+		return a.result()
+	}
+	a.add("ps")
+	a.bool("--all", opts.All)
+	a.add("--no-trunc", "--format="+p.jsonFormat())
+	labelFilters(a, opts.Labels)
+	return a.result()
+}
+
+// InspectArgs inspects one container.
+func (p Protocol) InspectArgs(id string) []string {
+	if p.apple() {
+		return []string{"inspect", "--", id}
+	}
+	return []string{"inspect", "--type=container", "--", id}
+}
+
+// LogsArgs reads a container's logs. podman's -n means --names, so the tail
+// is always spelled --tail. apple/container knows only -n and -f.
+func (p Protocol) LogsArgs(id string, opts backend.LogsOptions, follow bool) ([]string, error) {
+	a := &argList{}
+	a.add("logs")
+	if p.apple() {
+		if opts.Since != "" {
+			a.fail(p.unsupported("logs.since"))
+		}
+		if opts.Timestamps {
+			a.fail(p.unsupported("logs.timestamps"))
+		}
+		if opts.Tail != nil && *opts.Tail >= 0 {
+			a.add("-n", strconv.Itoa(*opts.Tail))
+		}
+		a.bool("--follow", follow)
+		a.positional("id", id)
+		return a.result()
+	}
+	if opts.Tail != nil && *opts.Tail >= 0 {
+		a.add("--tail=" + strconv.Itoa(*opts.Tail))
+	}
+	a.opt("since", "--since", opts.Since)
+	a.bool("--timestamps", opts.Timestamps)
+	a.bool("--follow", follow)
+	a.positional("id", id)
+	return a.result()
+}
+
+// ExecArgs runs a command in a running container.
+func (p Protocol) ExecArgs(id string, opts backend.ExecOptions) ([]string, error) {
+	if len(opts.Cmd) == 0 {
+		return nil, core.InvalidArgument("cmd", "is empty")
+	}
+	a := &argList{}
+	a.add("exec")
+	a.pairs("env", "--env", opts.Env)
+	a.opt("workdir", "--workdir", opts.Workdir)
+	a.opt("user", "--user", opts.User)
+	a.positional("cmd", append([]string{id}, opts.Cmd...)...)
+	return a.result()
+}
+
+// WaitArgs waits for a container to exit. apple/container has no wait.
+func (p Protocol) WaitArgs(id string) ([]string, error) {
+	if p.apple() {
+		return nil, p.unsupportedOp("wait")
+	}
+	return []string{"wait", "--", id}, nil
+}
+
+// PullArgs pulls an image.
+func (p Protocol) PullArgs(ref string) []string {
+	if p.apple() {
+		return []string{"image", "pull", "--", ref}
+	}
+	return []string{"pull", "--quiet", "--", ref}
+}
+
+// ListImagesArgs lists local images as JSON.
+func (p Protocol) ListImagesArgs() []string {
+	if p.apple() {
+		return []string{"image", "list", "--format=json"}
+	}
+	return []string{"images", "--no-trunc", "--format=" + p.jsonFormat()}
+}
+
+// InspectImageArgs inspects one image. apple/container's image inspect shape
+// is undocumented, so its backend reads the image list instead.
+func (p Protocol) InspectImageArgs(ref string) []string {
+	if p.apple() {
+		return p.ListImagesArgs()
+	}
+	return []string{"image", "inspect", "--", ref}
+}
+
+// RemoveImageArgs removes an image. apple/container's -f means "ignore a
+// missing image".
+func (p Protocol) RemoveImageArgs(ref string, force bool) []string {
+	args := []string{"rmi"}
+	if p.apple() {
+		args = []string{"image", "delete"}
+	}
+	if force {
+		args = append(args, "--force")
+	}
+	return append(args, "--", ref)
+}
+
+// BuildArgs builds an image tagged image from spec. A relative Dockerfile is
+// relative to the context, as in compose (the CLIs resolve it from the
+// working directory).
+func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error) {
+	if spec.Context == "" {
+		return nil, core.InvalidArgument("build.context", "is required")
+	}
+	if image == "" {
+		return nil, core.InvalidArgument("image", "is required")
+	}
+	a := &argList{}
+	a.add("build")
+	if f := spec.Dockerfile; f != "" {
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(spec.Context, f)
+		}
+		a.value("build.dockerfile", "--file", f)
+	}
+	a.value("image", "--tag", image)
+	a.pairs("build.args", "--build-arg", spec.Args)
+	a.opt("build.target", "--target", spec.Target)
+	a.pairs("build.labels", "--label", spec.Labels)
+	if spec.Network != "" {
+		if p.apple() {
+			a.fail(p.unsupported("build.network"))
+		}
+		a.value("build.network", "--network", spec.Network)
+	}
+	a.bool("--no-cache", spec.NoCache)
+	a.bool("--pull", spec.Pull)
+	a.opt("build.platform", "--platform", spec.Platform)
+	a.positional("build.context", spec.Context)
+	return a.result()
+}
+
+// CreateNetworkArgs creates a network.
+func (p Protocol) CreateNetworkArgs(name string, cfg core.NetworkConfig) ([]string, error) {
+	if name == "" {
+		return nil, core.InvalidArgument("name", "is required")
+	}
+	a := &argList{}
+	a.add("network", "create")
+	if p.apple() {
+		p.appleNetworkFlags(a, cfg)
+	} else {
+		p.dockerNetworkFlags(a, cfg)
+	}
+	a.positional("name", name)
+	return a.result()
+}
+
+func (p Protocol) dockerNetworkFlags(a *argList, cfg core.NetworkConfig) {
+	a.opt("driver", "--driver", cfg.Driver)
+	a.pairs("labels", "--label", cfg.Labels)
+	a.bool("--internal", cfg.Internal)
+	if cfg.Attachable {
+		if p.Flavor != FlavorDocker { // a swarm notion podman and nerdctl lack
+			a.fail(p.unsupported("attachable"))
+		}
+		a.add("--attachable")
+	}
+	a.bool("--ipv6", cfg.EnableIPv6)
+	a.pairs("options", "--opt", cfg.Options)
+	a.each("subnets", "--subnet", cfg.Subnets)
+}
+
+func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
+	if cfg.Driver != "" {
+		a.fail(p.unsupported("driver"))
+	}
+	if cfg.Attachable {
+		a.fail(p.unsupported("attachable"))
+	}
+	if cfg.EnableIPv6 {
+		a.fail(p.unsupported("enable_ipv6")) // an IPv6 subnet is given with subnets
+	}
+	if len(cfg.Options) > 0 {
+		a.fail(p.unsupported("options"))
+	}
+	a.pairs("labels", "--label", cfg.Labels)
+	a.bool("--internal", cfg.Internal)
+	for _, s := range cfg.Subnets {
+		if strings.Contains(s, ":") {
+			a.value("subnets", "--subnet-v6", s)
+		} else {
+			a.value("subnets", "--subnet", s)
+		}
+	}
+}
+
+// InspectNetworkArgs inspects one network.
+func (p Protocol) InspectNetworkArgs(name string) []string {
+	return []string{"network", "inspect", "--", name}
+}
+
+// ListNetworksArgs lists networks: docker-compatible CLIs print names (then
+// inspected for exact labels, which ls joins with commas); apple/container
+// prints JSON and has no filter.
+func (p Protocol) ListNetworksArgs(labels map[string]string) ([]string, error) {
+	a := &argList{}
+	if p.apple() {
+		a.add("network", "list", "--format=json")
+		return a.result()
+	}
+	a.add("network", "ls", "--format={{.Name}}")
+	labelFilters(a, labels)
+	return a.result()
+}
+
+// RemoveNetworkArgs removes a network.
+func (p Protocol) RemoveNetworkArgs(name string) []string {
+	if p.apple() {
+		return []string{"network", "delete", "--", name}
+	}
+	return []string{"network", "rm", "--", name}
+}
+
+// ConnectNetworkArgs attaches a container to a network with aliases and
+// fixed addresses.
+func (p Protocol) ConnectNetworkArgs(n core.NetworkAttach, id string) ([]string, error) {
+	a := &argList{}
+	a.add("network", "connect")
+	a.each("networks.aliases", "--alias", n.Aliases)
+	a.opt("networks.ipv4_address", "--ip", n.IPv4Address)
+	a.opt("networks.ipv6_address", "--ip6", n.IPv6Address)
+	a.positional("networks.name", n.Name, id)
+	return a.result()
+}
+
+// CreateVolumeArgs creates a volume. nerdctl has no --driver or --opt;
+// "local" is every runtime's default driver, so it needs no flag.
+func (p Protocol) CreateVolumeArgs(name string, cfg core.VolumeConfig) ([]string, error) {
+	if name == "" {
+		return nil, core.InvalidArgument("name", "is required")
+	}
+	a := &argList{}
+	a.add("volume", "create")
+	if cfg.Driver != "" && cfg.Driver != "local" {
+		if p.Flavor == FlavorNerdctl || p.apple() {
+			a.fail(p.unsupported("driver"))
+		}
+		a.value("driver", "--driver", cfg.Driver)
+	}
+	a.pairs("labels", "--label", cfg.Labels)
+	if len(cfg.Options) > 0 && p.Flavor == FlavorNerdctl {
+		a.fail(p.unsupported("options"))
+	}
+	a.pairs("options", "--opt", cfg.Options)
+	a.positional("name", name)
+	return a.result()
+}
+
+// InspectVolumeArgs inspects one volume.
+func (p Protocol) InspectVolumeArgs(name string) []string {
+	return []string{"volume", "inspect", "--", name}
+}
+
+// ListVolumesArgs lists volumes (names, then inspected; apple: JSON).
+func (p Protocol) ListVolumesArgs(labels map[string]string) ([]string, error) {
+	a := &argList{}
+	if p.apple() {
+		a.add("volume", "list", "--format=json")
+		return a.result()
+	}
+	a.add("volume", "ls", "--quiet")
+	labelFilters(a, labels)
+	return a.result()
+}
+
+// RemoveVolumeArgs removes a volume. apple/container's delete has no force.
+func (p Protocol) RemoveVolumeArgs(name string, force bool) []string {
+	if p.apple() {
+		return []string{"volume", "delete", "--", name}
+	}
+	args := []string{"volume", "rm"}
+	if force {
+		args = append(args, "--force")
+	}
+	return append(args, "--", name)
+}
+
+// VersionArgs prints the runtime's version as JSON.
+func (p Protocol) VersionArgs() []string {
+	if p.apple() {
+		return []string{"system", "version", "--format=json"}
+	}
+	return []string{"version", "--format=" + p.jsonFormat()}
+}

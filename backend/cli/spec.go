@@ -1,0 +1,332 @@
+package cli
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// CreateArgs returns the arguments creating spec's container:
+// `create FLAGS -- IMAGE [ENTRYPOINT[1:]...] [CMD...]`. Networks beyond the
+// first that the CLI cannot attach at creation come from ConnectArgs.
+func (p Protocol) CreateArgs(spec *core.ContainerSpec) ([]string, error) {
+	return p.containerArgs("create", spec)
+}
+
+// RunArgs returns the arguments creating and starting spec's container,
+// detached: `run --detach FLAGS -- IMAGE …`.
+func (p Protocol) RunArgs(spec *core.ContainerSpec) ([]string, error) {
+	return p.containerArgs("run", spec)
+}
+
+// ConnectArgs returns the `network connect` commands that attach a created
+// container to the networks CreateArgs could not: docker before API 1.44
+// accepts one --network at creation, so the others are connected afterwards,
+// as docker compose does. nerdctl and apple/container take every network at
+// creation and need none.
+func (p Protocol) ConnectArgs(spec *core.ContainerSpec, id string) ([][]string, error) {
+	if spec == nil || p.Flavor == FlavorNerdctl || p.apple() {
+		return nil, nil
+	}
+	_, extra := networkPlan(spec)
+	var out [][]string
+	for _, n := range extra {
+		args, err := p.ConnectNetworkArgs(n, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, args)
+	}
+	return out, nil
+}
+
+func (p Protocol) containerArgs(verb string, spec *core.ContainerSpec) ([]string, error) {
+	if spec == nil {
+		return nil, core.InvalidArgument("spec", "is required")
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, core.InvalidArgument("spec", "%s", err.Error())
+	}
+	a := &argList{}
+	a.add(verb)
+	if verb == "run" {
+		a.add("--detach")
+	}
+	if p.apple() {
+		p.appleFlags(a, spec)
+	} else {
+		p.dockerFlags(a, spec)
+	}
+	entry, rest := splitEntrypoint(spec.Entrypoint)
+	if entry != nil {
+		a.value("entrypoint", "--entrypoint", *entry)
+	}
+	positionals := append([]string{spec.Image}, rest...)
+	a.positional("cmd", append(positionals, spec.Cmd...)...)
+	return a.result()
+}
+
+// splitEntrypoint maps an entrypoint list onto the CLIs' single-valued
+// --entrypoint: the first element is the executable, the others are
+// prepended to the command, as `docker run` does. Setting an entrypoint
+// resets the image's CMD in every runtime, so the result is the same process.
+// An empty non-nil entrypoint resets the image's entrypoint (--entrypoint="").
+func splitEntrypoint(ep []string) (*string, []string) {
+	if ep == nil {
+		return nil, nil
+	}
+	if len(ep) == 0 {
+		empty := ""
+		return &empty, nil
+	}
+	return &ep[0], ep[1:]
+}
+
+// networkPlan splits the spec's networks into the primary one (attached at
+// creation, with the spec's aliases) and the extra ones.
+func networkPlan(spec *core.ContainerSpec) (*core.NetworkAttach, []core.NetworkAttach) {
+	nets := spec.Networks
+	if spec.Network == "" && len(nets) == 0 {
+		if len(spec.NetworkAliases) == 0 {
+			return nil, nil
+		}
+		return &core.NetworkAttach{Aliases: spec.NetworkAliases}, nil
+	}
+	primary := core.NetworkAttach{Name: spec.Network}
+	if primary.Name == "" {
+		primary, nets = nets[0], nets[1:]
+	}
+	primary.Aliases = append(append([]string(nil), spec.NetworkAliases...), primary.Aliases...)
+	var extra []core.NetworkAttach
+	for _, n := range nets {
+		if n.Name == primary.Name { // the primary network listed again with its options
+			primary.Aliases = append(primary.Aliases, n.Aliases...)
+			if primary.IPv4Address == "" {
+				primary.IPv4Address = n.IPv4Address
+			}
+			if primary.IPv6Address == "" {
+				primary.IPv6Address = n.IPv6Address
+			}
+			continue
+		}
+		extra = append(extra, n)
+	}
+	return &primary, extra
+}
+
+// dockerFlags maps every ContainerSpec field onto docker, podman or nerdctl
+// flags, in the field order of ContainerSpec. Fields a flavor lacks are
+// rejected.
+func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
+	nerdctl := p.Flavor == FlavorNerdctl
+	a.opt("name", "--name", s.Name)
+	p.sliceEach(a, "ports", "--publish", s.Ports)
+	a.each("volumes", "--volume", s.Volumes)
+	a.pairs("env", "--env", s.Env)
+	p.dockerNetworks(a, s)
+	a.bool("--rm", s.Rm)
+	a.bool("--read-only", s.ReadOnly)
+	if s.Seccomp != "" {
+		a.value("seccomp", "--security-opt", "seccomp="+s.Seccomp)
+	}
+	a.bool("--privileged", s.Privileged)
+	a.opt("user", "--user", s.User)
+	a.opt("workdir", "--workdir", s.Workdir)
+	p.sliceEach(a, "cap_add", "--cap-add", s.CapAdd)
+	p.sliceEach(a, "cap_drop", "--cap-drop", s.CapDrop)
+	a.pairs("labels", "--label", s.Labels)
+	a.opt("hostname", "--hostname", s.Hostname)
+	a.opt("domainname", "--domainname", s.Domainname)
+	a.opt("restart", "--restart", s.Restart)
+	p.dockerHealthcheck(a, s.Healthcheck)
+	a.opt("stop_signal", "--stop-signal", s.StopSignal)
+	if s.StopTimeout != nil {
+		a.value("stop_timeout", "--stop-timeout", strconv.Itoa(*s.StopTimeout))
+	}
+	p.sliceEach(a, "extra_hosts", "--add-host", s.ExtraHosts)
+	p.sliceEach(a, "dns", "--dns", s.DNS)
+	p.sliceEach(a, "dns_search", "--dns-search", s.DNSSearch)
+	p.sliceEach(a, "dns_opt", "--dns-option", s.DNSOpt)
+	a.each("tmpfs", "--tmpfs", s.Tmpfs)
+	int64Flag(a, "shm_size", "--shm-size", s.ShmSize)
+	int64Flag(a, "memory", "--memory", s.Memory)
+	int64Flag(a, "memory_reservation", "--memory-reservation", s.MemoryReserve)
+	if s.CPUs != 0 {
+		a.value("cpus", "--cpus", strconv.FormatFloat(s.CPUs, 'f', -1, 64))
+	}
+	int64Flag(a, "pids_limit", "--pids-limit", s.PidsLimit)
+	a.bool("--init", s.Init)
+	a.opt("pid", "--pid", s.Pid)
+	a.opt("ipc", "--ipc", s.Ipc)
+	a.each("security_opt", "--security-opt", s.SecurityOpt)
+	a.pairs("sysctls", "--sysctl", s.Sysctls)
+	for _, u := range s.Ulimits {
+		a.value("ulimits", "--ulimit", p.sliceValue(ulimitValue(u)))
+	}
+	if len(s.Expose) > 0 && nerdctl {
+		a.fail(p.unsupported("expose"))
+	}
+	a.each("expose", "--expose", s.Expose)
+	a.opt("platform", "--platform", s.Platform)
+	a.bool("--tty", s.Tty)
+	a.bool("--interactive", s.StdinOpen)
+	a.opt("log_driver", "--log-driver", s.LogDriver)
+	a.pairs("log_opts", "--log-opt", s.LogOpts)
+	for i, m := range s.Mounts {
+		v, err := dockerMount(m, i)
+		a.fail(err)
+		a.value("mounts", "--mount", v)
+	}
+}
+
+func int64Flag(a *argList, field, flag string, v int64) {
+	if v != 0 {
+		a.value(field, flag, strconv.FormatInt(v, 10))
+	}
+}
+
+func ulimitValue(u core.Ulimit) string {
+	return u.Name + "=" + strconv.FormatInt(u.Soft, 10) + ":" + strconv.FormatInt(u.Hard, 10)
+}
+
+// dockerNetworks attaches the primary network at creation. docker and podman
+// connect the others afterwards (ConnectArgs); nerdctl takes them all here
+// but has no aliases, and a fixed address only with a single network.
+func (p Protocol) dockerNetworks(a *argList, s *core.ContainerSpec) {
+	primary, extra := networkPlan(s)
+	if primary == nil {
+		return
+	}
+	a.opt("network", "--network", p.sliceValue(primary.Name))
+	if p.Flavor == FlavorNerdctl {
+		if len(primary.Aliases) > 0 {
+			a.fail(p.unsupported("network_aliases"))
+		}
+		for i, n := range s.Networks { // indexed as the caller wrote them
+			if n.Name == primary.Name {
+				continue
+			}
+			if len(n.Aliases) > 0 {
+				a.fail(p.unsupported(indexed("networks", i, "aliases")))
+			}
+			if n.IPv4Address != "" || n.IPv6Address != "" {
+				a.fail(p.unsupported(indexed("networks", i, "ipv4_address/ipv6_address with more than one network")))
+			}
+			a.value("networks.name", "--network", p.sliceValue(n.Name))
+		}
+		if len(extra) > 0 && (primary.IPv4Address != "" || primary.IPv6Address != "") {
+			a.fail(p.unsupported("networks ipv4_address/ipv6_address with more than one network"))
+		}
+	} else {
+		a.each("network_aliases", "--network-alias", primary.Aliases)
+	}
+	a.opt("networks.ipv4_address", "--ip", primary.IPv4Address)
+	a.opt("networks.ipv6_address", "--ip6", primary.IPv6Address)
+}
+
+func indexed(field string, i int, sub string) string {
+	return field + "[" + strconv.Itoa(i) + "]." + sub
+}
+
+// dockerMount encodes a long-form mount as docker's CSV --mount value.
+func dockerMount(m core.Mount, i int) (string, error) {
+	switch m.Type {
+	case "bind", "volume", "tmpfs":
+	default:
+		return "", core.InvalidArgument(indexed("mounts", i, "type"), "must be bind, volume or tmpfs, not %q", m.Type)
+	}
+	if m.Target == "" {
+		return "", core.InvalidArgument(indexed("mounts", i, "target"), "is required")
+	}
+	if m.TmpfsSize != 0 && m.Type != "tmpfs" {
+		return "", core.InvalidArgument(indexed("mounts", i, "tmpfs_size"), "applies only to tmpfs mounts")
+	}
+	if m.NoCopy && m.Type != "volume" {
+		return "", core.InvalidArgument(indexed("mounts", i, "nocopy"), "applies only to volume mounts")
+	}
+	fields := []string{"type=" + m.Type}
+	if m.Source != "" {
+		fields = append(fields, "source="+m.Source)
+	}
+	fields = append(fields, "target="+m.Target)
+	if m.ReadOnly {
+		fields = append(fields, "readonly")
+	}
+	if m.NoCopy {
+		fields = append(fields, "volume-nocopy")
+	}
+	if m.TmpfsSize != 0 {
+		fields = append(fields, "tmpfs-size="+strconv.FormatInt(m.TmpfsSize, 10))
+	}
+	return csvRecord(fields...), nil
+}
+
+// dockerHealthcheck maps a healthcheck onto the --health-* flags. The CLIs
+// take one shell string, so an exec-form test ["CMD", args…] is quoted into
+// the equivalent shell command.
+func (p Protocol) dockerHealthcheck(a *argList, hc *core.Healthcheck) {
+	if hc == nil {
+		return
+	}
+	if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
+		a.add("--no-healthcheck")
+		return
+	}
+	cmd, err := healthCommand(hc.Test)
+	a.fail(err)
+	a.value("healthcheck.test", "--health-cmd", cmd)
+	durationFlag(a, "healthcheck.interval", "--health-interval", hc.Interval)
+	durationFlag(a, "healthcheck.timeout", "--health-timeout", hc.Timeout)
+	if hc.Retries != 0 {
+		a.value("healthcheck.retries", "--health-retries", strconv.Itoa(hc.Retries))
+	}
+	durationFlag(a, "healthcheck.start_period", "--health-start-period", hc.StartPeriod)
+	if hc.StartInterval != "" {
+		if p.Flavor != FlavorDocker { // podman's --health-startup-* mean something else
+			a.fail(p.unsupported("healthcheck.start_interval"))
+		}
+		durationFlag(a, "healthcheck.start_interval", "--health-start-interval", hc.StartInterval)
+	}
+}
+
+func durationFlag(a *argList, field, flag, v string) {
+	if v == "" {
+		return
+	}
+	if _, err := time.ParseDuration(v); err != nil {
+		a.fail(core.InvalidArgument(field, "%q is not a duration (e.g. 30s, 1m30s)", v))
+	}
+	a.value(field, flag, v)
+}
+
+// healthCommand turns a compose healthcheck test into a shell command.
+func healthCommand(test []string) (string, error) {
+	if len(test) < 2 {
+		return "", core.InvalidArgument("healthcheck.test", "must be [\"CMD\", args…], [\"CMD-SHELL\", command] or [\"NONE\"]")
+	}
+	switch test[0] {
+	case "CMD-SHELL":
+		return strings.Join(test[1:], " "), nil
+	case "CMD":
+		return shellJoin(test[1:]), nil
+	}
+	return "", core.InvalidArgument("healthcheck.test", "must start with CMD, CMD-SHELL or NONE, not %q", test[0])
+}
+
+var shellSafe = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+
+// shellJoin quotes words for a POSIX shell so that sh -c runs exactly them.
+func shellJoin(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		if shellSafe.MatchString(w) {
+			quoted[i] = w
+		} else {
+			quoted[i] = "'" + strings.ReplaceAll(w, "'", `'\''`) + "'"
+		}
+	}
+	return strings.Join(quoted, " ")
+}
