@@ -152,8 +152,11 @@ func BackendFailure(backendName string, argv []string, exitCode int, stderr stri
 }
 
 // KindOf returns the kind of err: its own if it is (or wraps) an *Error,
-// Timeout/Cancelled for context errors, Internal otherwise.
+// Timeout/Cancelled for context errors, Internal otherwise, "" for nil.
 func KindOf(err error) Kind {
+	if err == nil {
+		return ""
+	}
 	return AsError(err).Kind
 }
 

@@ -1,0 +1,754 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// createPlan is what Create sends: the create request, then the networks to
+// connect before the container starts. Engines before API 1.44 accept only
+// one network in the create request, so every further network is a
+// separate connect call.
+type createPlan struct {
+	opts    client.ContainerCreateOptions
+	connect []connectRequest
+}
+
+// networks are the user-defined networks the plan attaches to (not the
+// modes host, none, container:… or the default network).
+func (p *createPlan) networks() []string {
+	var out []string
+	if p.opts.NetworkingConfig != nil {
+		for n := range p.opts.NetworkingConfig.EndpointsConfig {
+			out = append(out, n)
+		}
+	}
+	for _, c := range p.connect {
+		out = append(out, c.network)
+	}
+	return out
+}
+
+type connectRequest struct {
+	network  string
+	endpoint *network.EndpointSettings
+}
+
+// planCreate maps every field of spec onto the Engine API's create request.
+// apiVersion is the negotiated version; fields it cannot express are
+// InvalidArgument naming the field. It does no I/O except reading a seccomp
+// profile file, as the docker CLI does.
+func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error) {
+	if spec == nil {
+		return nil, core.InvalidArgument("spec", "is required")
+	}
+	if err := spec.Validate(); err != nil {
+		return nil, core.InvalidArgument("spec", "%s", err)
+	}
+	cfg := &container.Config{
+		Image:      spec.Image,
+		Hostname:   spec.Hostname,
+		Domainname: spec.Domainname,
+		User:       spec.User,
+		WorkingDir: spec.Workdir,
+		Tty:        spec.Tty,
+		OpenStdin:  spec.StdinOpen,
+		Env:        envList(spec.Env),
+		Cmd:        cloneStrings(spec.Cmd),
+		Entrypoint: cloneStrings(spec.Entrypoint),
+		Labels:     cloneMap(spec.Labels),
+		StopSignal: spec.StopSignal,
+	}
+	hc := &container.HostConfig{
+		AutoRemove:     spec.Rm,
+		ReadonlyRootfs: spec.ReadOnly,
+		Privileged:     spec.Privileged,
+		CapAdd:         cloneStrings(spec.CapAdd),
+		CapDrop:        cloneStrings(spec.CapDrop),
+		DNSSearch:      cloneStrings(spec.DNSSearch),
+		DNSOptions:     cloneStrings(spec.DNSOpt),
+		PidMode:        container.PidMode(spec.Pid),
+		IpcMode:        container.IpcMode(spec.Ipc),
+		Sysctls:        cloneMap(spec.Sysctls),
+		ShmSize:        spec.ShmSize,
+		LogConfig:      container.LogConfig{Type: spec.LogDriver, Config: cloneMap(spec.LogOpts)},
+	}
+	if spec.StopTimeout != nil {
+		t := *spec.StopTimeout
+		cfg.StopTimeout = &t
+	}
+
+	// Ports and expose.
+	exposed, bindings, err := parsePorts(spec.Ports)
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range spec.Expose {
+		ports, err := parseExpose(e)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("expose[%d]", i), "%q: %v", e, err)
+		}
+		for _, p := range ports {
+			exposed[p] = struct{}{}
+		}
+	}
+	if len(exposed) > 0 {
+		cfg.ExposedPorts = exposed
+	}
+	if len(bindings) > 0 {
+		hc.PortBindings = bindings
+	}
+
+	// Volumes ("src:dst[:mode]") and long-form mounts.
+	for i, v := range spec.Volumes {
+		bind, anon, err := parseVolume(v)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("volumes[%d]", i), "%q: %v", v, err)
+		}
+		if anon != "" {
+			if cfg.Volumes == nil {
+				cfg.Volumes = map[string]struct{}{}
+			}
+			cfg.Volumes[anon] = struct{}{}
+		} else {
+			hc.Binds = append(hc.Binds, bind)
+		}
+	}
+	for i, m := range spec.Mounts {
+		mm, err := toMount(m)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("mounts[%d]", i), "%v", err)
+		}
+		hc.Mounts = append(hc.Mounts, mm)
+	}
+	if len(spec.Tmpfs) > 0 {
+		hc.Tmpfs = map[string]string{}
+		for i, t := range spec.Tmpfs {
+			path, opts, _ := strings.Cut(t, ":")
+			if !strings.HasPrefix(path, "/") {
+				return nil, core.InvalidArgument(fmt.Sprintf("tmpfs[%d]", i), "%q: the path must be absolute", t)
+			}
+			hc.Tmpfs[path] = opts
+		}
+	}
+
+	// Restart policy.
+	if spec.Restart != "" {
+		rp, err := parseRestart(spec.Restart)
+		if err != nil {
+			return nil, core.InvalidArgument("restart", "%q: %v", spec.Restart, err)
+		}
+		hc.RestartPolicy = rp
+	}
+
+	// Healthcheck.
+	if h := spec.Healthcheck; h != nil {
+		hcfg, err := toHealthConfig(h, apiVersion)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Healthcheck = hcfg
+	}
+
+	// Resources.
+	hc.Memory = spec.Memory
+	hc.MemoryReservation = spec.MemoryReserve
+	if spec.CPUs < 0 || math.IsNaN(spec.CPUs) || math.IsInf(spec.CPUs, 0) {
+		return nil, core.InvalidArgument("cpus", "%v must be a finite number ≥ 0", spec.CPUs)
+	}
+	hc.NanoCPUs = int64(math.Round(spec.CPUs * 1e9))
+	if spec.PidsLimit != 0 {
+		p := spec.PidsLimit
+		hc.PidsLimit = &p
+	}
+	for _, u := range spec.Ulimits {
+		if u.Name == "" {
+			return nil, core.InvalidArgument("ulimits", "a ulimit has no name")
+		}
+		hc.Ulimits = append(hc.Ulimits, &container.Ulimit{Name: u.Name, Soft: u.Soft, Hard: u.Hard})
+	}
+	if spec.Init {
+		t := true
+		hc.Init = &t
+	}
+
+	// Security options; a seccomp profile path is sent as its JSON content,
+	// because the engine (possibly remote) reads no client-side files.
+	for i, opt := range spec.SecurityOpt {
+		o, err := securityOpt(opt)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("security_opt[%d]", i), "%v", err)
+		}
+		hc.SecurityOpt = append(hc.SecurityOpt, o)
+	}
+	if spec.Seccomp != "" {
+		for _, o := range spec.SecurityOpt {
+			if strings.HasPrefix(o, "seccomp=") || strings.HasPrefix(o, "seccomp:") {
+				return nil, core.InvalidArgument("seccomp", "is set both as seccomp and in security_opt")
+			}
+		}
+		o, err := securityOpt("seccomp=" + spec.Seccomp)
+		if err != nil {
+			return nil, core.InvalidArgument("seccomp", "%v", err)
+		}
+		hc.SecurityOpt = append(hc.SecurityOpt, o)
+	}
+
+	// Name resolution.
+	for i, h := range spec.ExtraHosts {
+		// compose accepts "host=ip" as well as "host:ip"; engines before
+		// API 1.44 parse only the latter (at the first colon, so IPv6 works).
+		name, ip, ok := strings.Cut(h, "=")
+		if !ok {
+			name, ip, ok = strings.Cut(h, ":")
+		}
+		if !ok || name == "" || ip == "" {
+			return nil, core.InvalidArgument(fmt.Sprintf("extra_hosts[%d]", i), "%q must be host:ip", h)
+		}
+		ip = strings.TrimSuffix(strings.TrimPrefix(ip, "["), "]")
+		if ip != "host-gateway" {
+			if _, err := netip.ParseAddr(ip); err != nil {
+				return nil, core.InvalidArgument(fmt.Sprintf("extra_hosts[%d]", i), "%q: %v", h, err)
+			}
+		}
+		hc.ExtraHosts = append(hc.ExtraHosts, name+":"+ip)
+	}
+	for i, d := range spec.DNS {
+		a, err := netip.ParseAddr(d)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("dns[%d]", i), "%q is not an IP address", d)
+		}
+		hc.DNS = append(hc.DNS, a)
+	}
+
+	// Platform.
+	var platform *ocispec.Platform
+	if spec.Platform != "" {
+		p, err := parsePlatform(spec.Platform)
+		if err != nil {
+			return nil, core.InvalidArgument("platform", "%q: %v", spec.Platform, err)
+		}
+		platform = p
+	}
+
+	// Networks.
+	netCfg, connect, err := planNetworks(spec, hc)
+	if err != nil {
+		return nil, err
+	}
+
+	return &createPlan{
+		opts: client.ContainerCreateOptions{
+			Config:           cfg,
+			HostConfig:       hc,
+			NetworkingConfig: netCfg,
+			Platform:         platform,
+			Name:             spec.Name,
+		},
+		connect: connect,
+	}, nil
+}
+
+// planNetworks puts the first network into the create request and returns
+// the others, to be connected before start. spec.Network (with
+// spec.NetworkAliases) is the first when set; otherwise spec.Networks[0].
+func planNetworks(spec *core.ContainerSpec, hc *container.HostConfig) (*network.NetworkingConfig, []connectRequest, error) {
+	mode := spec.Network
+	if strings.HasPrefix(mode, "service:") {
+		return nil, nil, core.InvalidArgument("network", "%q: a compose service reference must be resolved to container:<id> before create", mode)
+	}
+	first := core.NetworkAttach{Name: mode, Aliases: cloneStrings(spec.NetworkAliases)}
+	firstField, skip := "network", -1
+	if mode == "" && len(spec.Networks) > 0 {
+		first = spec.Networks[0]
+		first.Aliases = append(cloneStrings(spec.NetworkAliases), first.Aliases...)
+		firstField, skip, mode = "networks[0]", 0, first.Name
+	}
+	// Modes that are not a network: no endpoint, aliases or addresses.
+	special := mode == "host" || mode == "none" || strings.HasPrefix(mode, "container:")
+	// "default" is the engine's default network (bridge) under another name,
+	// which has no endpoint settings of its own either.
+	isDefault := mode == "default"
+	type indexed struct {
+		i int // the index in spec.Networks, for error messages
+		n core.NetworkAttach
+	}
+	var others []indexed
+	for i, n := range spec.Networks {
+		if i == skip {
+			continue
+		}
+		if n.Name == "" {
+			return nil, nil, core.InvalidArgument(fmt.Sprintf("networks[%d].name", i), "is empty")
+		}
+		if n.Name == first.Name {
+			// The same network twice: one endpoint with everything.
+			first.Aliases = append(first.Aliases, n.Aliases...)
+			if n.IPv4Address != "" {
+				first.IPv4Address = n.IPv4Address
+			}
+			if n.IPv6Address != "" {
+				first.IPv6Address = n.IPv6Address
+			}
+			continue
+		}
+		others = append(others, indexed{i, n})
+	}
+	if special {
+		if len(others) > 0 {
+			return nil, nil, core.InvalidArgument("networks", "network mode %q cannot be combined with other networks", mode)
+		}
+		if len(first.Aliases) > 0 {
+			return nil, nil, core.InvalidArgument("network_aliases", "network mode %q has no aliases", mode)
+		}
+		if first.IPv4Address != "" || first.IPv6Address != "" {
+			return nil, nil, core.InvalidArgument("networks", "network mode %q has no addresses", mode)
+		}
+	}
+	if (first.Name == "" || isDefault) && len(first.Aliases) > 0 {
+		return nil, nil, core.InvalidArgument("network_aliases", "aliases need a user-defined network (network is %q)", first.Name)
+	}
+	if isDefault && (first.IPv4Address != "" || first.IPv6Address != "") {
+		return nil, nil, core.InvalidArgument("networks", "the default network takes no fixed address")
+	}
+	hc.NetworkMode = container.NetworkMode(first.Name)
+	var netCfg *network.NetworkingConfig
+	if first.Name != "" && !special && !isDefault {
+		ep, err := endpoint(first, firstField)
+		if err != nil {
+			return nil, nil, err
+		}
+		netCfg = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{first.Name: ep}}
+	}
+	var connect []connectRequest
+	for _, o := range others {
+		ep, err := endpoint(o.n, fmt.Sprintf("networks[%d]", o.i))
+		if err != nil {
+			return nil, nil, err
+		}
+		connect = append(connect, connectRequest{network: o.n.Name, endpoint: ep})
+	}
+	return netCfg, connect, nil
+}
+
+func endpoint(n core.NetworkAttach, field string) (*network.EndpointSettings, error) {
+	ep := &network.EndpointSettings{Aliases: cloneStrings(n.Aliases)}
+	if n.IPv4Address != "" || n.IPv6Address != "" {
+		ep.IPAMConfig = &network.EndpointIPAMConfig{}
+		if n.IPv4Address != "" {
+			a, err := netip.ParseAddr(n.IPv4Address)
+			if err != nil || !a.Is4() {
+				return nil, core.InvalidArgument(field+".ipv4_address", "%q is not an IPv4 address", n.IPv4Address)
+			}
+			ep.IPAMConfig.IPv4Address = a
+		}
+		if n.IPv6Address != "" {
+			a, err := netip.ParseAddr(n.IPv6Address)
+			if err != nil || !a.Is6() {
+				return nil, core.InvalidArgument(field+".ipv6_address", "%q is not an IPv6 address", n.IPv6Address)
+			}
+			ep.IPAMConfig.IPv6Address = a
+		}
+	}
+	return ep, nil
+}
+
+// toHealthConfig converts a healthcheck; durations are Go duration strings.
+func toHealthConfig(h *core.Healthcheck, apiVersion string) (*container.HealthConfig, error) {
+	test := cloneStrings(h.Test)
+	if h.Disable {
+		test = []string{"NONE"}
+	}
+	if len(test) > 0 {
+		switch test[0] {
+		case "CMD", "CMD-SHELL", "NONE":
+		default:
+			return nil, core.InvalidArgument("healthcheck.test", "%q must start with CMD, CMD-SHELL or NONE", test)
+		}
+	}
+	out := &container.HealthConfig{Test: test, Retries: h.Retries}
+	if h.Retries < 0 {
+		return nil, core.InvalidArgument("healthcheck.retries", "%d must be ≥ 0", h.Retries)
+	}
+	for _, d := range []struct {
+		field string
+		in    string
+		out   *time.Duration
+	}{
+		{"healthcheck.interval", h.Interval, &out.Interval},
+		{"healthcheck.timeout", h.Timeout, &out.Timeout},
+		{"healthcheck.start_period", h.StartPeriod, &out.StartPeriod},
+		{"healthcheck.start_interval", h.StartInterval, &out.StartInterval},
+	} {
+		if d.in == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.in)
+		if err != nil || v < 0 {
+			return nil, core.InvalidArgument(d.field, "%q is not a duration ≥ 0 (e.g. \"30s\")", d.in)
+		}
+		*d.out = v
+	}
+	// Older engines ignore StartInterval without a word; say so instead.
+	if out.StartInterval != 0 && apiVersion != "" && versions.LessThan(apiVersion, "1.44") {
+		return nil, core.InvalidArgument("healthcheck.start_interval", "needs Engine API 1.44 or later; this engine speaks %s", apiVersion)
+	}
+	return out, nil
+}
+
+func parseRestart(s string) (container.RestartPolicy, error) {
+	name, count, hasCount := strings.Cut(s, ":")
+	rp := container.RestartPolicy{Name: container.RestartPolicyMode(name)}
+	switch rp.Name {
+	case container.RestartPolicyDisabled, container.RestartPolicyAlways, container.RestartPolicyUnlessStopped:
+		if hasCount {
+			return rp, fmt.Errorf("only on-failure takes a retry count")
+		}
+	case container.RestartPolicyOnFailure:
+		if hasCount {
+			n, err := strconv.Atoi(count)
+			if err != nil || n < 0 {
+				return rp, fmt.Errorf("retry count %q must be an integer ≥ 0", count)
+			}
+			rp.MaximumRetryCount = n
+		}
+	default:
+		return rp, fmt.Errorf("must be no, always, on-failure[:n] or unless-stopped")
+	}
+	return rp, nil
+}
+
+// parsePorts parses "[ip:][host:]container[/proto]" specs; each part may be
+// a range ("8000-8001:80-81"). IPv6 addresses are bracketed
+// ("[::1]:8080:80").
+func parsePorts(specs []string) (network.PortSet, network.PortMap, error) {
+	exposed := network.PortSet{}
+	bindings := network.PortMap{}
+	for i, s := range specs {
+		field := fmt.Sprintf("ports[%d]", i)
+		rest, proto, hasProto := strings.Cut(s, "/")
+		if hasProto && proto == "" {
+			return nil, nil, core.InvalidArgument(field, "%q: empty protocol", s)
+		}
+		if proto == "" {
+			proto = "tcp"
+		}
+		switch proto {
+		case "tcp", "udp", "sctp":
+		default:
+			return nil, nil, core.InvalidArgument(field, "%q: protocol must be tcp, udp or sctp", s)
+		}
+		var ip, host, ctr string
+		if strings.HasPrefix(rest, "[") {
+			end := strings.Index(rest, "]:")
+			if end < 0 {
+				return nil, nil, core.InvalidArgument(field, "%q: an IPv6 address must be followed by :host:container", s)
+			}
+			ip = rest[1:end]
+			var ok bool
+			host, ctr, ok = strings.Cut(rest[end+2:], ":")
+			if !ok {
+				return nil, nil, core.InvalidArgument(field, "%q: expected [ip]:host:container", s)
+			}
+		} else {
+			parts := strings.Split(rest, ":")
+			switch len(parts) {
+			case 1:
+				ctr = parts[0]
+			case 2:
+				host, ctr = parts[0], parts[1]
+			case 3:
+				ip, host, ctr = parts[0], parts[1], parts[2]
+			default:
+				return nil, nil, core.InvalidArgument(field, "%q: expected [ip:][host:]container[/proto] (bracket IPv6 addresses)", s)
+			}
+		}
+		var hostIP netip.Addr
+		if ip != "" {
+			a, err := netip.ParseAddr(ip)
+			if err != nil {
+				return nil, nil, core.InvalidArgument(field, "%q: %q is not an IP address", s, ip)
+			}
+			hostIP = a
+		}
+		cLo, cHi, err := parseRange(ctr)
+		if err != nil {
+			return nil, nil, core.InvalidArgument(field, "%q: container port: %v", s, err)
+		}
+		hostPorts := make([]string, cHi-cLo+1) // "" = any free port
+		if host != "" {
+			hLo, hHi, err := parseRange(host)
+			if err != nil {
+				return nil, nil, core.InvalidArgument(field, "%q: host port: %v", s, err)
+			}
+			switch {
+			case hHi-hLo == cHi-cLo:
+				for k := range hostPorts {
+					hostPorts[k] = strconv.Itoa(hLo + k)
+				}
+			case cLo == cHi:
+				// One container port, a host range: the engine picks one.
+				hostPorts[0] = host
+			default:
+				return nil, nil, core.InvalidArgument(field, "%q: host and container port ranges differ in length", s)
+			}
+		}
+		for k := 0; k <= cHi-cLo; k++ {
+			p, ok := network.PortFrom(uint16(cLo+k), network.IPProtocol(proto))
+			if !ok {
+				return nil, nil, core.InvalidArgument(field, "%q: invalid port", s)
+			}
+			exposed[p] = struct{}{}
+			// An empty host port (a bare "80", or "127.0.0.1::80") is
+			// published on a free host port, as `docker run -p 80` does.
+			bindings[p] = append(bindings[p], network.PortBinding{HostIP: hostIP, HostPort: hostPorts[k]})
+		}
+	}
+	return exposed, bindings, nil
+}
+
+// parseExpose parses "port[-port][/proto]".
+func parseExpose(s string) ([]network.Port, error) {
+	rest, proto, _ := strings.Cut(s, "/")
+	if proto == "" {
+		proto = "tcp"
+	}
+	switch proto {
+	case "tcp", "udp", "sctp":
+	default:
+		return nil, fmt.Errorf("protocol must be tcp, udp or sctp")
+	}
+	lo, hi, err := parseRange(rest)
+	if err != nil {
+		return nil, err
+	}
+	var out []network.Port
+	for p := lo; p <= hi; p++ {
+		port, _ := network.PortFrom(uint16(p), network.IPProtocol(proto))
+		out = append(out, port)
+	}
+	return out, nil
+}
+
+func parseRange(s string) (int, int, error) {
+	lo, hi, isRange := strings.Cut(s, "-")
+	l, err := parsePortNum(lo)
+	if err != nil {
+		return 0, 0, err
+	}
+	if !isRange {
+		return l, l, nil
+	}
+	h, err := parsePortNum(hi)
+	if err != nil {
+		return 0, 0, err
+	}
+	if h < l {
+		return 0, 0, fmt.Errorf("range %q ends before it starts", s)
+	}
+	return l, h, nil
+}
+
+func parsePortNum(s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, fmt.Errorf("%q is not a port number (1-65535)", s)
+	}
+	return n, nil
+}
+
+// volumeModes are the mode words the engine accepts after "src:dst:".
+var volumeModes = map[string]bool{
+	"ro": true, "rw": true, "z": true, "Z": true, "nocopy": true,
+	"shared": true, "rshared": true, "slave": true, "rslave": true, "private": true, "rprivate": true,
+	"consistent": true, "cached": true, "delegated": true,
+}
+
+// parseVolume parses "src:dst[:mode]" into an engine bind string, or a bare
+// "/dst" into an anonymous volume. A src that is a path ("/", ".", "~")
+// is a bind mount, made absolute as the docker CLI does; anything else names
+// a volume.
+func parseVolume(v string) (bind, anon string, err error) {
+	parts := strings.Split(v, ":")
+	switch len(parts) {
+	case 1:
+		if !strings.HasPrefix(v, "/") {
+			return "", "", fmt.Errorf("an anonymous volume needs an absolute container path")
+		}
+		return "", v, nil
+	case 2, 3:
+	default:
+		return "", "", fmt.Errorf("expected src:dst[:mode]")
+	}
+	src, dst := parts[0], parts[1]
+	if src == "" {
+		return "", "", fmt.Errorf("empty source")
+	}
+	if !strings.HasPrefix(dst, "/") {
+		return "", "", fmt.Errorf("container path %q must be absolute", dst)
+	}
+	if len(parts) == 3 {
+		for _, m := range strings.Split(parts[2], ",") {
+			if !volumeModes[m] {
+				return "", "", fmt.Errorf("unknown mode %q", m)
+			}
+		}
+	}
+	if src, err = hostPath(src); err != nil {
+		return "", "", err
+	}
+	parts[0] = src
+	return strings.Join(parts, ":"), "", nil
+}
+
+// hostPath makes a relative or ~ path absolute; a volume name is unchanged.
+func hostPath(src string) (string, error) {
+	switch {
+	case strings.HasPrefix(src, "/"):
+		return src, nil
+	case src == "~" || strings.HasPrefix(src, "~/"):
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("cannot resolve %q: %v", src, err)
+		}
+		return filepath.Join(home, src[1:]), nil
+	case src == "." || src == ".." || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../"):
+		return filepath.Abs(src)
+	}
+	return src, nil
+}
+
+func toMount(m core.Mount) (mount.Mount, error) {
+	if !strings.HasPrefix(m.Target, "/") {
+		return mount.Mount{}, fmt.Errorf("target %q must be an absolute path", m.Target)
+	}
+	out := mount.Mount{Type: mount.Type(m.Type), Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly}
+	switch out.Type {
+	case mount.TypeBind:
+		if m.Source == "" {
+			return out, fmt.Errorf("a bind mount needs a source")
+		}
+		src, err := hostPath(m.Source)
+		if err != nil {
+			return out, err
+		}
+		if !strings.HasPrefix(src, "/") {
+			return out, fmt.Errorf("bind source %q must be a path", m.Source)
+		}
+		out.Source = src
+	case mount.TypeVolume:
+		if m.NoCopy {
+			out.VolumeOptions = &mount.VolumeOptions{NoCopy: true}
+		}
+	case mount.TypeTmpfs:
+		if m.Source != "" {
+			return out, fmt.Errorf("a tmpfs mount has no source")
+		}
+		if m.TmpfsSize < 0 {
+			return out, fmt.Errorf("tmpfs_size must be ≥ 0")
+		}
+		if m.TmpfsSize > 0 {
+			out.TmpfsOptions = &mount.TmpfsOptions{SizeBytes: m.TmpfsSize}
+		}
+	default:
+		return out, fmt.Errorf("type %q must be bind, volume or tmpfs", m.Type)
+	}
+	if m.NoCopy && out.Type != mount.TypeVolume {
+		return out, fmt.Errorf("nocopy applies to volume mounts only")
+	}
+	if m.TmpfsSize != 0 && out.Type != mount.TypeTmpfs {
+		return out, fmt.Errorf("tmpfs_size applies to tmpfs mounts only")
+	}
+	return out, nil
+}
+
+// securityOpt passes an option through, except that "seccomp=<file>" is
+// replaced by the file's content, which is what the engine expects.
+func securityOpt(opt string) (string, error) {
+	k, v, ok := strings.Cut(opt, "=")
+	if !ok {
+		k, v, ok = strings.Cut(opt, ":") // the deprecated "seccomp:…" spelling
+	}
+	if !ok || k != "seccomp" || v == "unconfined" || strings.HasPrefix(strings.TrimSpace(v), "{") {
+		return opt, nil
+	}
+	data, err := os.ReadFile(v)
+	if err != nil {
+		return "", fmt.Errorf("seccomp profile: %v", err)
+	}
+	var buf strings.Builder
+	if !json.Valid(data) {
+		return "", fmt.Errorf("seccomp profile %s is not JSON", v)
+	}
+	buf.WriteString("seccomp=")
+	buf.Write(data)
+	return buf.String(), nil
+}
+
+func parsePlatform(s string) (*ocispec.Platform, error) {
+	parts := strings.Split(s, "/")
+	if len(parts) > 3 {
+		return nil, fmt.Errorf("expected os[/arch[/variant]]")
+	}
+	for _, p := range parts {
+		if p == "" {
+			return nil, fmt.Errorf("expected os[/arch[/variant]]")
+		}
+	}
+	p := &ocispec.Platform{OS: parts[0]}
+	if len(parts) > 1 {
+		p.Architecture = parts[1]
+	}
+	if len(parts) > 2 {
+		p.Variant = parts[2]
+	}
+	return p, nil
+}
+
+// envList renders env sorted, so that the same spec gives the same request.
+func envList(env map[string]string) []string {
+	if len(env) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func cloneStrings(s []string) []string {
+	if s == nil {
+		return nil
+	}
+	return append([]string(nil), s...)
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

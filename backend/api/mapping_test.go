@@ -1,0 +1,343 @@
+package api
+
+import (
+	"encoding/json"
+	"net/netip"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/moby/moby/api/types/network"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// sample sets one ContainerSpec field (path "Field" or "Field.Sub") on top
+// of an optional base, so that the plan with and without it can be compared.
+type sample struct {
+	base func(*core.ContainerSpec)
+	set  func(*core.ContainerSpec)
+}
+
+var intp = func(n int) *int { return &n }
+
+// samples must name every field of ContainerSpec and of its nested structs:
+// TestPlanCreateMapsEveryField fails when core grows a field that Create
+// does not map, so a new field cannot be dropped by accident.
+var samples = map[string]sample{
+	"Image":          {set: func(s *core.ContainerSpec) { s.Image = "other:1" }},
+	"Name":           {set: func(s *core.ContainerSpec) { s.Name = "n1" }},
+	"Ports":          {set: func(s *core.ContainerSpec) { s.Ports = []string{"8080:80"} }},
+	"Volumes":        {set: func(s *core.ContainerSpec) { s.Volumes = []string{"vol:/data"} }},
+	"Env":            {set: func(s *core.ContainerSpec) { s.Env = map[string]string{"A": "1"} }},
+	"Cmd":            {set: func(s *core.ContainerSpec) { s.Cmd = []string{"true"} }},
+	"Entrypoint":     {set: func(s *core.ContainerSpec) { s.Entrypoint = []string{"/bin/sh"} }},
+	"Network":        {set: func(s *core.ContainerSpec) { s.Network = "other-net" }},
+	"Rm":             {set: func(s *core.ContainerSpec) { s.Rm = true }},
+	"ReadOnly":       {set: func(s *core.ContainerSpec) { s.ReadOnly = true }},
+	"Seccomp":        {set: func(s *core.ContainerSpec) { s.Seccomp = "unconfined" }},
+	"Privileged":     {set: func(s *core.ContainerSpec) { s.Privileged = true }},
+	"User":           {set: func(s *core.ContainerSpec) { s.User = "nobody" }},
+	"Workdir":        {set: func(s *core.ContainerSpec) { s.Workdir = "/tmp" }},
+	"CapAdd":         {set: func(s *core.ContainerSpec) { s.CapAdd = []string{"NET_ADMIN"} }},
+	"CapDrop":        {set: func(s *core.ContainerSpec) { s.CapDrop = []string{"MKNOD"} }},
+	"Labels":         {set: func(s *core.ContainerSpec) { s.Labels = map[string]string{"a": "b"} }},
+	"Hostname":       {set: func(s *core.ContainerSpec) { s.Hostname = "h" }},
+	"Domainname":     {set: func(s *core.ContainerSpec) { s.Domainname = "example.test" }},
+	"NetworkAliases": {set: func(s *core.ContainerSpec) { s.NetworkAliases = []string{"alias"} }},
+	"Networks":       {set: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} }},
+	"Networks.Name": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
+		set: func(s *core.ContainerSpec) { s.Networks[0].Name = "n3" }},
+	"Networks.Aliases": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
+		set: func(s *core.ContainerSpec) { s.Networks[0].Aliases = []string{"x"} }},
+	"Networks.IPv4Address": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
+		set: func(s *core.ContainerSpec) { s.Networks[0].IPv4Address = "10.1.2.3" }},
+	"Networks.IPv6Address": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
+		set: func(s *core.ContainerSpec) { s.Networks[0].IPv6Address = "fd00::3" }},
+	"Restart":     {set: func(s *core.ContainerSpec) { s.Restart = "on-failure:3" }},
+	"Healthcheck": {set: func(s *core.ContainerSpec) { s.Healthcheck = &core.Healthcheck{Test: []string{"CMD", "true"}} }},
+	"Healthcheck.Test": {base: withHealthcheck,
+		set: func(s *core.ContainerSpec) { s.Healthcheck.Test = []string{"CMD-SHELL", "true"} }},
+	"Healthcheck.Interval":      {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.Interval = "2s" }},
+	"Healthcheck.Timeout":       {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.Timeout = "1s" }},
+	"Healthcheck.Retries":       {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.Retries = 3 }},
+	"Healthcheck.StartPeriod":   {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.StartPeriod = "5s" }},
+	"Healthcheck.StartInterval": {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.StartInterval = "1s" }},
+	"Healthcheck.Disable":       {base: withHealthcheck, set: func(s *core.ContainerSpec) { s.Healthcheck.Disable = true }},
+	"StopSignal":                {set: func(s *core.ContainerSpec) { s.StopSignal = "SIGUSR1" }},
+	"StopTimeout":               {set: func(s *core.ContainerSpec) { s.StopTimeout = intp(7) }},
+	"ExtraHosts":                {set: func(s *core.ContainerSpec) { s.ExtraHosts = []string{"db:10.0.0.5"} }},
+	"DNS":                       {set: func(s *core.ContainerSpec) { s.DNS = []string{"1.1.1.1"} }},
+	"DNSSearch":                 {set: func(s *core.ContainerSpec) { s.DNSSearch = []string{"example.test"} }},
+	"DNSOpt":                    {set: func(s *core.ContainerSpec) { s.DNSOpt = []string{"ndots:2"} }},
+	"Tmpfs":                     {set: func(s *core.ContainerSpec) { s.Tmpfs = []string{"/run:size=1m"} }},
+	"ShmSize":                   {set: func(s *core.ContainerSpec) { s.ShmSize = 1 << 26 }},
+	"Memory":                    {set: func(s *core.ContainerSpec) { s.Memory = 1 << 26 }},
+	"MemoryReserve":             {set: func(s *core.ContainerSpec) { s.MemoryReserve = 1 << 25 }},
+	"CPUs":                      {set: func(s *core.ContainerSpec) { s.CPUs = 0.5 }},
+	"PidsLimit":                 {set: func(s *core.ContainerSpec) { s.PidsLimit = 100 }},
+	"Init":                      {set: func(s *core.ContainerSpec) { s.Init = true }},
+	"Pid":                       {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
+	"Ipc":                       {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
+	"SecurityOpt":               {set: func(s *core.ContainerSpec) { s.SecurityOpt = []string{"no-new-privileges"} }},
+	"Sysctls":                   {set: func(s *core.ContainerSpec) { s.Sysctls = map[string]string{"net.core.somaxconn": "1024"} }},
+	"Ulimits":                   {set: func(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }},
+	"Ulimits.Name":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Name = "nproc" }},
+	"Ulimits.Soft":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Soft = 10 }},
+	"Ulimits.Hard":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Hard = 20 }},
+	"Expose":                    {set: func(s *core.ContainerSpec) { s.Expose = []string{"7000"} }},
+	"Platform":                  {set: func(s *core.ContainerSpec) { s.Platform = "linux/arm64" }},
+	"Tty":                       {set: func(s *core.ContainerSpec) { s.Tty = true }},
+	"StdinOpen":                 {set: func(s *core.ContainerSpec) { s.StdinOpen = true }},
+	"LogDriver":                 {set: func(s *core.ContainerSpec) { s.LogDriver = "json-file" }},
+	"LogOpts":                   {set: func(s *core.ContainerSpec) { s.LogOpts = map[string]string{"max-size": "1m"} }},
+	"Mounts": {set: func(s *core.ContainerSpec) {
+		s.Mounts = []core.Mount{{Type: "volume", Source: "v", Target: "/m"}}
+	}},
+	"Mounts.Type":      {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].Type = "tmpfs" }},
+	"Mounts.Source":    {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].Source = "named" }},
+	"Mounts.Target":    {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].Target = "/other" }},
+	"Mounts.ReadOnly":  {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].ReadOnly = true }},
+	"Mounts.TmpfsSize": {base: withMount("tmpfs"), set: func(s *core.ContainerSpec) { s.Mounts[0].TmpfsSize = 1 << 20 }},
+	"Mounts.NoCopy":    {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].NoCopy = true }},
+}
+
+func withHealthcheck(s *core.ContainerSpec) {
+	s.Healthcheck = &core.Healthcheck{Test: []string{"CMD", "true"}}
+}
+
+func withUlimit(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }
+
+func withMount(typ string) func(*core.ContainerSpec) {
+	return func(s *core.ContainerSpec) { s.Mounts = []core.Mount{{Type: typ, Target: "/m"}} }
+}
+
+// planJSON renders a plan comparably, the connect requests included.
+func planJSON(t *testing.T, p *createPlan) string {
+	t.Helper()
+	type conn struct {
+		Network  string
+		Endpoint *network.EndpointSettings
+	}
+	var cs []conn
+	for _, c := range p.connect {
+		cs = append(cs, conn{c.network, c.endpoint})
+	}
+	data, err := json.Marshal(struct {
+		Opts    any
+		Connect []conn
+	}{p.opts, cs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+// fieldPaths lists ContainerSpec's fields and those of its nested structs.
+func fieldPaths() []string {
+	var out []string
+	st := reflect.TypeFor[core.ContainerSpec]()
+	for i := range st.NumField() {
+		f := st.Field(i)
+		out = append(out, f.Name)
+		inner := f.Type
+		for inner.Kind() == reflect.Pointer || inner.Kind() == reflect.Slice {
+			inner = inner.Elem()
+		}
+		if inner.Kind() == reflect.Struct {
+			for j := range inner.NumField() {
+				out = append(out, f.Name+"."+inner.Field(j).Name)
+			}
+		}
+	}
+	return out
+}
+
+func TestPlanCreateMapsEveryField(t *testing.T) {
+	for _, path := range fieldPaths() {
+		smp, ok := samples[path]
+		if !ok {
+			t.Errorf("ContainerSpec field %s has no sample: map it in planCreate (or reject it with InvalidArgument) and add a sample here", path)
+			continue
+		}
+		t.Run(path, func(t *testing.T) {
+			base := &core.ContainerSpec{Image: "img", Network: "net"}
+			if smp.base != nil {
+				smp.base(base)
+			}
+			before, err := planCreate(base, "1.44")
+			if err != nil {
+				t.Fatalf("base spec: %v", err)
+			}
+			spec := *base
+			// Deep enough a copy for the samples: they replace or index
+			// slices that the base created fresh.
+			spec.Networks = append([]core.NetworkAttach(nil), base.Networks...)
+			spec.Ulimits = append([]core.Ulimit(nil), base.Ulimits...)
+			spec.Mounts = append([]core.Mount(nil), base.Mounts...)
+			if base.Healthcheck != nil {
+				hc := *base.Healthcheck
+				spec.Healthcheck = &hc
+			}
+			smp.set(&spec)
+			after, err := planCreate(&spec, "1.44")
+			if err != nil {
+				t.Fatalf("spec with %s: %v", path, err)
+			}
+			if planJSON(t, before) == planJSON(t, after) {
+				t.Errorf("setting %s does not change the create request: the field is dropped", path)
+			}
+		})
+	}
+	for path := range samples {
+		if !strings.Contains(strings.Join(fieldPaths(), " ")+" ", path+" ") {
+			t.Errorf("sample %s names no ContainerSpec field", path)
+		}
+	}
+}
+
+func TestPlanCreateStartIntervalNeedsAPI144(t *testing.T) {
+	spec := &core.ContainerSpec{Image: "img", Healthcheck: &core.Healthcheck{Test: []string{"CMD", "true"}, StartInterval: "1s"}}
+	_, err := planCreate(spec, "1.41")
+	if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "healthcheck.start_interval") {
+		t.Fatalf("start_interval on API 1.41: %v, want InvalidArgument naming healthcheck.start_interval", err)
+	}
+}
+
+func TestParsePorts(t *testing.T) {
+	any4 := netip.Addr{}
+	lo := netip.MustParseAddr("127.0.0.1")
+	v6 := netip.MustParseAddr("::1")
+	tests := []struct {
+		in   string
+		want map[string][]network.PortBinding
+	}{
+		{"80", map[string][]network.PortBinding{"80/tcp": {{HostIP: any4}}}},
+		{"8080:80", map[string][]network.PortBinding{"80/tcp": {{HostPort: "8080"}}}},
+		{"127.0.0.1:8080:80/udp", map[string][]network.PortBinding{"80/udp": {{HostIP: lo, HostPort: "8080"}}}},
+		{"127.0.0.1::80", map[string][]network.PortBinding{"80/tcp": {{HostIP: lo}}}},
+		{"[::1]:8080:80", map[string][]network.PortBinding{"80/tcp": {{HostIP: v6, HostPort: "8080"}}}},
+		{"8000-8001:80-81", map[string][]network.PortBinding{"80/tcp": {{HostPort: "8000"}}, "81/tcp": {{HostPort: "8001"}}}},
+		{"9000-9010:80", map[string][]network.PortBinding{"80/tcp": {{HostPort: "9000-9010"}}}},
+		{"5000/sctp", map[string][]network.PortBinding{"5000/sctp": {{}}}},
+	}
+	for _, tt := range tests {
+		exposed, bindings, err := parsePorts([]string{tt.in})
+		if err != nil {
+			t.Errorf("parsePorts(%q): %v", tt.in, err)
+			continue
+		}
+		if len(bindings) != len(tt.want) || len(exposed) != len(tt.want) {
+			t.Errorf("parsePorts(%q) = %v, want %v", tt.in, bindings, tt.want)
+			continue
+		}
+		for p, want := range tt.want {
+			got := bindings[network.MustParsePort(p)]
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("parsePorts(%q)[%s] = %+v, want %+v", tt.in, p, got, want)
+			}
+		}
+	}
+	for _, bad := range []string{"", "x", "0", "70000", "1:2:3:4", "80/icmp", "80/", "8000-8002:80-81", "nope:80:80", "[::1]80"} {
+		if _, _, err := parsePorts([]string{bad}); core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "ports[0]") {
+			t.Errorf("parsePorts(%q) = %v, want InvalidArgument naming ports[0]", bad, err)
+		}
+	}
+}
+
+func TestParseVolume(t *testing.T) {
+	tests := []struct{ in, bind, anon string }{
+		{"/src:/dst", "/src:/dst", ""},
+		{"/src:/dst:ro", "/src:/dst:ro", ""},
+		{"named:/dst:ro,nocopy", "named:/dst:ro,nocopy", ""},
+		{"/anon", "", "/anon"},
+	}
+	for _, tt := range tests {
+		bind, anon, err := parseVolume(tt.in)
+		if err != nil || bind != tt.bind || anon != tt.anon {
+			t.Errorf("parseVolume(%q) = %q, %q, %v; want %q, %q", tt.in, bind, anon, err, tt.bind, tt.anon)
+		}
+	}
+	if bind, _, err := parseVolume("./rel:/dst"); err != nil || !strings.HasPrefix(bind, "/") {
+		t.Errorf("parseVolume(./rel:/dst) = %q, %v; want an absolute source", bind, err)
+	}
+	for _, bad := range []string{"rel", "/a:rel", "/a:/b:bogus", ":/b", "/a:/b:ro:x"} {
+		if _, _, err := parseVolume(bad); err == nil {
+			t.Errorf("parseVolume(%q): no error", bad)
+		}
+	}
+}
+
+func TestDockerignore(t *testing.T) {
+	m := &ignoreMatcher{}
+	for _, p := range []struct {
+		pat    string
+		negate bool
+	}{{"secret.txt", false}, {"logs", false}, {"**/*.tmp", false}, {"logs/keep.log", true}, {"a?c", false}} {
+		re, err := patternRegexp(p.pat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.rules = append(m.rules, ignoreRule{re: re, negate: p.negate})
+	}
+	for path, want := range map[string]bool{
+		"secret.txt": true, "sub/secret.txt": false, "logs": true, "logs/x.log": true,
+		"logs/keep.log": false, "x.tmp": true, "deep/er/x.tmp": true, "abc": true, "abbc": false, "main.go": false,
+	} {
+		if got := m.excluded(path); got != want {
+			t.Errorf("excluded(%q) = %v, want %v", path, got, want)
+		}
+	}
+}
+
+func TestPlanNetworks(t *testing.T) {
+	tests := []struct {
+		name      string
+		spec      core.ContainerSpec
+		mode      string
+		endpoints []string // networks in the create request
+		connect   []string // networks connected before start
+		errField  string
+	}{
+		{"none", core.ContainerSpec{}, "", nil, nil, ""},
+		{"network", core.ContainerSpec{Network: "a"}, "a", []string{"a"}, nil, ""},
+		{"network and extras", core.ContainerSpec{Network: "a", Networks: []core.NetworkAttach{{Name: "b"}, {Name: "c"}}}, "a", []string{"a"}, []string{"b", "c"}, ""},
+		{"extras only", core.ContainerSpec{Networks: []core.NetworkAttach{{Name: "b"}, {Name: "c"}}}, "b", []string{"b"}, []string{"c"}, ""},
+		{"same network twice merges", core.ContainerSpec{Network: "a", Networks: []core.NetworkAttach{{Name: "a", Aliases: []string{"x"}}}}, "a", []string{"a"}, nil, ""},
+		{"host", core.ContainerSpec{Network: "host"}, "host", nil, nil, ""},
+		{"default", core.ContainerSpec{Network: "default", Networks: []core.NetworkAttach{{Name: "b"}}}, "default", nil, []string{"b"}, ""},
+		{"container mode", core.ContainerSpec{Network: "container:abc"}, "container:abc", nil, nil, ""},
+		{"host from extras with more", core.ContainerSpec{Networks: []core.NetworkAttach{{Name: "host"}, {Name: "b"}}}, "", nil, nil, "networks"},
+		{"aliases on default", core.ContainerSpec{NetworkAliases: []string{"x"}}, "", nil, nil, "network_aliases"},
+		{"service reference", core.ContainerSpec{Network: "service:db"}, "", nil, nil, "network"},
+		{"bad ipv4", core.ContainerSpec{Network: "a", Networks: []core.NetworkAttach{{Name: "b", IPv4Address: "x"}}}, "", nil, nil, "networks[0].ipv4_address"},
+		{"bad ipv4 in a later extra", core.ContainerSpec{Networks: []core.NetworkAttach{{Name: "b"}, {Name: "c", IPv6Address: "10.0.0.1"}}}, "", nil, nil, "networks[1].ipv6_address"},
+		{"unnamed extra", core.ContainerSpec{Network: "a", Networks: []core.NetworkAttach{{}}}, "", nil, nil, "networks[0].name"},
+	}
+	for _, tt := range tests {
+		tt.spec.Image = "img"
+		p, err := planCreate(&tt.spec, "1.41")
+		if tt.errField != "" {
+			if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), tt.errField) {
+				t.Errorf("%s: %v, want InvalidArgument naming %s", tt.name, err, tt.errField)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		var eps, conns []string
+		if p.opts.NetworkingConfig != nil {
+			for n := range p.opts.NetworkingConfig.EndpointsConfig {
+				eps = append(eps, n)
+			}
+		}
+		for _, c := range p.connect {
+			conns = append(conns, c.network)
+		}
+		if string(p.opts.HostConfig.NetworkMode) != tt.mode || !reflect.DeepEqual(eps, tt.endpoints) || !reflect.DeepEqual(conns, tt.connect) {
+			t.Errorf("%s: mode %q endpoints %v connect %v; want %q %v %v", tt.name, p.opts.HostConfig.NetworkMode, eps, conns, tt.mode, tt.endpoints, tt.connect)
+		}
+	}
+}

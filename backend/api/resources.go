@@ -1,0 +1,140 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/moby/moby/api/types/network"
+	"github.com/moby/moby/api/types/volume"
+	"github.com/moby/moby/client"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// CreateNetwork creates a network. Engines before API 1.44 allow two
+// networks of one name unless asked not to, and the client no longer can ask;
+// so an existing network of that name is looked for first (a race with a
+// concurrent creator remains possible on those engines).
+func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error {
+	if name == "" {
+		return core.InvalidArgument("name", "is required")
+	}
+	opts := client.NetworkCreateOptions{
+		Driver:     cfg.Driver,
+		Internal:   cfg.Internal,
+		Attachable: cfg.Attachable,
+		Options:    cloneMap(cfg.Options),
+		Labels:     cloneMap(cfg.Labels),
+	}
+	if cfg.EnableIPv6 {
+		t := true
+		opts.EnableIPv6 = &t
+	}
+	if len(cfg.Subnets) > 0 {
+		opts.IPAM = &network.IPAM{Driver: "default"}
+		for i, s := range cfg.Subnets {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return core.InvalidArgument(fmt.Sprintf("subnets[%d]", i), "%q is not a CIDR subnet", s)
+			}
+			opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: p})
+		}
+	}
+	existing, err := b.cli.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("name", name)})
+	if err != nil {
+		return b.engineError(err, "", "")
+	}
+	for _, n := range existing.Items {
+		if n.Name == name { // the name filter matches substrings
+			return (&core.Error{Kind: core.KindBackendError, Message: fmt.Sprintf("network with name %s already exists", name)}).With("conflict", name).With("backend", b.name)
+		}
+	}
+	_, err = b.cli.NetworkCreate(ctx, name, opts)
+	return b.engineError(err, "network", name)
+}
+
+func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error) {
+	if err := requireID("network", name); err != nil {
+		return core.NetworkInfo{}, err
+	}
+	res, err := b.cli.NetworkInspect(ctx, name, client.NetworkInspectOptions{})
+	if err != nil {
+		return core.NetworkInfo{}, b.engineError(err, "network", name)
+	}
+	return networkInfo(res.Network.Network), nil
+}
+
+func networkInfo(n network.Network) core.NetworkInfo {
+	return core.NetworkInfo{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: cloneMap(n.Labels)}
+}
+
+func (b *Backend) ListNetworks(ctx context.Context, labels map[string]string) ([]core.NetworkInfo, error) {
+	res, err := b.cli.NetworkList(ctx, client.NetworkListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, b.engineError(err, "", "")
+	}
+	out := make([]core.NetworkInfo, 0, len(res.Items))
+	for _, n := range res.Items {
+		out = append(out, networkInfo(n.Network))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
+	if err := requireID("network", name); err != nil {
+		return err
+	}
+	_, err := b.cli.NetworkRemove(ctx, name, client.NetworkRemoveOptions{})
+	return b.engineError(err, "network", name)
+}
+
+// CreateVolume creates a volume; like the engine, creating one that exists
+// is not an error.
+func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.VolumeConfig) error {
+	_, err := b.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
+		Name:       name,
+		Driver:     cfg.Driver,
+		DriverOpts: cloneMap(cfg.Options),
+		Labels:     cloneMap(cfg.Labels),
+	})
+	return b.engineError(err, "volume", name)
+}
+
+func (b *Backend) InspectVolume(ctx context.Context, name string) (core.VolumeInfo, error) {
+	if err := requireID("volume", name); err != nil {
+		return core.VolumeInfo{}, err
+	}
+	res, err := b.cli.VolumeInspect(ctx, name, client.VolumeInspectOptions{})
+	if err != nil {
+		return core.VolumeInfo{}, b.engineError(err, "volume", name)
+	}
+	return volumeInfo(res.Volume), nil
+}
+
+func volumeInfo(v volume.Volume) core.VolumeInfo {
+	return core.VolumeInfo{Name: v.Name, Driver: v.Driver, Mountpoint: v.Mountpoint, Labels: cloneMap(v.Labels)}
+}
+
+func (b *Backend) ListVolumes(ctx context.Context, labels map[string]string) ([]core.VolumeInfo, error) {
+	res, err := b.cli.VolumeList(ctx, client.VolumeListOptions{Filters: labelFilters(labels)})
+	if err != nil {
+		return nil, b.engineError(err, "", "")
+	}
+	out := make([]core.VolumeInfo, 0, len(res.Items))
+	for _, v := range res.Items {
+		out = append(out, volumeInfo(v))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) error {
+	if err := requireID("volume", name); err != nil {
+		return err
+	}
+	_, err := b.cli.VolumeRemove(ctx, name, client.VolumeRemoveOptions{Force: force})
+	return b.engineError(err, "volume", name)
+}
