@@ -2,51 +2,216 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/compose/loader"
+	"github.com/perryts/perry-container/core"
 )
 
-// compose handles (js_container_compose_*). Each operation validates its
-// handle first, so an unknown or wrong-type handle is a clear error.
-
-func (c *Context) composeUp(ctx context.Context, spec arg) (any, error) {
-	if _, err := spec.required(); err != nil {
-		return nil, err
-	}
-	return nil, errNotInBuild("compose")
+// stack is the value behind a compose handle. Its mutex serializes the
+// handle's operations, so a concurrent down of one handle runs once and the
+// other caller gets NotFound.
+type stack struct {
+	mu      sync.Mutex
+	engine  *engine.Engine
+	project *types.Project
+	down    bool
 }
 
-func (c *Context) composeHandle(h int64) (any, error) { return c.lookup(h, kindCompose) }
+// ComposeUpResult is what js_container_composeUp resolves to.
+type ComposeUpResult struct {
+	Handle   int64    `json:"handle"`
+	Project  string   `json:"project"`
+	Services []string `json:"services"`
+}
 
-func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
-	if _, err := c.composeHandle(h); err != nil {
+func (s *stack) teardown(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return nil
+	}
+	s.down = true
+	return s.engine.Down(ctx, engine.DownOptions{})
+}
+
+// loadOptions reads an inline JSON object or a compose file path.
+func loadOptions(spec string) loader.Options {
+	if strings.HasPrefix(strings.TrimSpace(spec), "{") {
+		return loader.Options{Inline: []byte(spec)}
+	}
+	return loader.Options{Files: []string{spec}}
+}
+
+func (c *Context) composeUp(ctx context.Context, spec arg) (any, error) {
+	s, err := spec.required()
+	if err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("compose")
+	p, err := loader.Load(ctx, loadOptions(s))
+	if err != nil {
+		return nil, err
+	}
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := engine.New(b, p)
+	if err := e.Up(ctx, engine.UpOptions{}); err != nil {
+		return nil, err
+	}
+	h, err := c.register(kindCompose, &stack{engine: e, project: p})
+	if err != nil {
+		return nil, err
+	}
+	names := p.ServiceNames()
+	sort.Strings(names)
+	return ComposeUpResult{Handle: h, Project: p.Name, Services: names}, nil
+}
+
+// withStack runs fn on the live stack behind h, holding its lock.
+func (c *Context) withStack(h int64, fn func(*stack) (any, error)) (any, error) {
+	v, err := c.lookup(h, kindCompose)
+	if err != nil {
+		return nil, err
+	}
+	s := v.(*stack)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.down {
+		return nil, core.NotFound("compose handle", itoa(h)).With("handle", h)
+	}
+	return fn(s)
+}
+
+func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
+	return c.withStack(h, func(s *stack) (any, error) {
+		if err := s.engine.Down(ctx, engine.DownOptions{Volumes: volumes}); err != nil {
+			return nil, err
+		}
+		s.down = true
+		c.release(h)
+		return nil, nil
+	})
 }
 
 func (c *Context) composePs(ctx context.Context, h int64) (any, error) {
-	return c.composeDown(ctx, h, false)
+	return c.withStack(h, func(s *stack) (any, error) {
+		return s.engine.Ps(ctx, engine.PsOptions{All: true})
+	})
+}
+
+// ComposeLogsOptions is opts_json of js_container_compose_logs.
+type ComposeLogsOptions struct {
+	Service string `json:"service,omitempty"`
+	Tail    *int   `json:"tail,omitempty"`
 }
 
 func (c *Context) composeLogs(ctx context.Context, h int64, opts arg) (any, error) {
-	return c.composeDown(ctx, h, false)
+	var o ComposeLogsOptions
+	if _, err := opts.json(&o); err != nil {
+		return nil, err
+	}
+	if o.Tail != nil && *o.Tail < 0 {
+		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
+	}
+	return c.withStack(h, func(s *stack) (any, error) {
+		lo := engine.LogsOptions{Tail: o.Tail}
+		if o.Service != "" {
+			lo.Services = []string{o.Service}
+		}
+		var mu sync.Mutex
+		var out, errOut strings.Builder
+		err := s.engine.Logs(ctx, lo, func(service, _, stream, line string) {
+			mu.Lock()
+			defer mu.Unlock()
+			w := &out
+			if stream == "stderr" {
+				w = &errOut
+			}
+			w.WriteString(service + " | " + line)
+			if !strings.HasSuffix(line, "\n") {
+				w.WriteByte('\n')
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+		return core.ContainerLogs{Stdout: out.String(), Stderr: errOut.String()}, nil
+	})
+}
+
+// ComposeExecOptions is opts_json of js_container_compose_exec.
+type ComposeExecOptions struct {
+	Env     map[string]string `json:"env,omitempty"`
+	Workdir string            `json:"workdir,omitempty"`
+	User    string            `json:"user,omitempty"`
+	Index   int               `json:"index,omitempty"`
 }
 
 func (c *Context) composeExec(ctx context.Context, h int64, service, cmd, opts arg) (any, error) {
-	return c.composeDown(ctx, h, false)
+	svc, err := service.required()
+	if err != nil {
+		return nil, err
+	}
+	var argv []string
+	if err := cmd.requiredJSON(&argv); err != nil {
+		return nil, err
+	}
+	if len(argv) == 0 {
+		return nil, core.InvalidArgument(cmd.name, "must be a non-empty array of strings")
+	}
+	var o ComposeExecOptions
+	if _, err := opts.json(&o); err != nil {
+		return nil, err
+	}
+	if o.Index < 0 {
+		return nil, core.InvalidArgument(opts.name, "index must not be negative")
+	}
+	return c.withStack(h, func(s *stack) (any, error) {
+		return s.engine.Exec(ctx, svc, engine.ExecOptions{Index: o.Index, Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User})
+	})
 }
 
 func (c *Context) composeConfig(ctx context.Context, h int64) (any, error) {
-	return c.composeDown(ctx, h, false)
+	return c.withStack(h, func(s *stack) (any, error) {
+		out, err := loader.Config(s.project, loader.ConfigOptions{Format: "json"})
+		if err != nil {
+			return nil, err
+		}
+		return json.RawMessage(out), nil
+	})
 }
 
 func (c *Context) composeLifecycle(ctx context.Context, h int64, op string, services arg) (any, error) {
-	return c.composeDown(ctx, h, false)
+	var names []string
+	if _, err := services.json(&names); err != nil {
+		return nil, err
+	}
+	return c.withStack(h, func(s *stack) (any, error) {
+		var err error
+		switch op {
+		case "start":
+			err = s.engine.Start(ctx, names, nil)
+		case "stop":
+			err = s.engine.Stop(ctx, names, nil)
+		default:
+			err = s.engine.Restart(ctx, names, nil)
+		}
+		return nil, err
+	})
 }
 
 func (c *Context) composeStatus(ctx context.Context, h int64) (any, error) {
-	return c.composeDown(ctx, h, false)
+	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Status(ctx) })
 }
 
 func (c *Context) composeGraph(h int64) (any, error) {
-	return c.composeDown(context.Background(), h, false)
+	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Graph() })
 }

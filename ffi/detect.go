@@ -4,14 +4,26 @@ import (
 	"context"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/detect"
 	"github.com/perryts/perry-container/core"
 )
 
+// detectBackend resolves the process-global backend (DECISIONS D6): one
+// detection per process, shared by concurrent callers.
 func detectBackend(ctx context.Context) (backend.Backend, error) {
-	return nil, core.Errorf(core.KindNoBackendFound, "runtime detection is not available in this build; set PERRY_CONTAINER_BACKEND=fake")
+	return detect.Default().Backend(ctx)
 }
 
+// detectCandidates probes every candidate of this platform. A report in which
+// nothing is available is still a report: detectBackend() lists the
+// candidates and why each is unavailable rather than failing.
 func detectCandidates(ctx context.Context) ([]core.BackendInfo, error) {
-	_, err := detectBackend(ctx)
-	return nil, err
+	rep, err := detect.Default().ProbeAll(ctx)
+	if len(rep.Candidates) > 0 && (err == nil || core.KindOf(err) == core.KindNoBackendFound) {
+		return rep.Candidates, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return []core.BackendInfo{}, nil
 }

@@ -224,3 +224,5 @@ func TestArgumentDecoding(t *testing.T) {
 		t.Errorf("null is absent: %v %v", n, err)
 	}
 }
+
+func backendAll() backend.ListOptions { return backend.ListOptions{All: true} }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"os"
 	"time"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -18,28 +16,14 @@ var global = NewContext(defaultResolver)
 
 func msDuration(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }
 
-// defaultResolver picks the backend: PERRY_CONTAINER_BACKEND=fake selects the
-// in-memory engine (for hosts' own tests); anything else goes to detection.
+// defaultResolver is detection (PERRY_CONTAINER_BACKEND=fake selects the
+// in-memory engine, for hosts' own tests).
 func defaultResolver(ctx context.Context) (backend.Backend, error) {
-	if os.Getenv("PERRY_CONTAINER_BACKEND") == "fake" {
-		return fake.New(), nil
-	}
 	return detectBackend(ctx)
 }
 
 // opDetect reports every candidate runtime.
 func (c *Context) opDetect(ctx context.Context) (any, error) {
-	if os.Getenv("PERRY_CONTAINER_BACKEND") == "fake" {
-		b, err := c.Backend(ctx)
-		if err != nil {
-			return nil, err
-		}
-		info, err := b.Info(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return []core.BackendInfo{info}, nil
-	}
 	return detectCandidates(ctx)
 }
 

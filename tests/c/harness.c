@@ -322,6 +322,123 @@ static void test_handles(void) {
   expect_sync_err(js_workload_handle_graph(42), "NotFound", "workload graph unknown");
 }
 
+static int64_t json_int(const char *json, const char *key) {
+  char pat[64];
+  snprintf(pat, sizeof pat, "\"%s\":", key);
+  const char *p = strstr(json, pat);
+  return p ? strtoll(p + strlen(pat), NULL, 10) : -1;
+}
+
+/* A compose stack through handles: up, graph, status, ps, exec, logs,
+ * config, stop/start/restart, down, down again (NotFound). Every call goes
+ * through both symbol families. */
+static void test_compose(int fake) {
+  call_t c;
+  char spec[1024];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-harness-%d\",\"services\":{"
+           "\"db\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"},"
+           "\"healthcheck\":{\"test\":[\"CMD\",\"true\"],\"interval\":\"1s\",\"start_interval\":\"100ms\",\"start_period\":\"5s\"}},"
+           "\"web\":{\"image\":\"%s\",\"command\":[\"sh\",\"-c\",\"echo web-up; sleep 300\"],\"labels\":{\"perry.test\":\"1\"},"
+           "\"environment\":{\"DB\":\"db:5432\"},\"depends_on\":{\"db\":{\"condition\":\"service_healthy\"}}}}}",
+           (int)getpid(), IMAGE, IMAGE);
+  ASYNC(c, js_container_composeUp, spec);
+  expect_ok(&c, "composeUp inline");
+  int64_t h = json_int(c.json, "handle");
+  check(h > 0, "composeUp returns a handle", c.json);
+  call_free(&c);
+  if (h <= 0) return;
+
+  char *g = js_container_compose_graph(h);
+  check(g && strstr(g, "\"nodes\":[\"db\",\"web\"]") && strstr(g, "{\"from\":\"web\",\"to\":\"db\"}"), "graph in topological order", g);
+  js_container_free(g);
+  expect_sync_ok(js_compose_graph(h), "js_compose_graph");
+  ASYNC(c, js_container_compose_status, h);
+  check(c.status == 0 && strstr(c.json, "\"healthy\":true"), "status healthy", c.json);
+  call_free(&c);
+  ASYNC(c, js_compose_status, h);
+  expect_ok(&c, "js_compose_status");
+  call_free(&c);
+  ASYNC(c, js_container_compose_ps, h);
+  check(c.status == 0 && strstr(c.json, "\"service\":\"web\"") && strstr(c.json, "\"service\":\"db\""), "ps lists both services", c.json);
+  call_free(&c);
+  ASYNC(c, js_compose_ps, h);
+  expect_ok(&c, "js_compose_ps");
+  call_free(&c);
+  ASYNC(c, js_container_compose_exec, h, "web", "[\"env\"]", "{\"env\":{\"X\":\"1\"}}");
+  check(c.status == 0 && strstr(c.json, "DB=db:5432") && strstr(c.json, "X=1"), "compose exec sees service and exec env", c.json);
+  call_free(&c);
+  ASYNC(c, js_compose_exec, h, "nope", "[\"true\"]", NULL);
+  expect_err(&c, "NotFound", 404, "nope", "exec in an unknown service names it");
+  call_free(&c);
+  ASYNC(c, js_container_compose_logs, h, "{\"service\":\"web\",\"tail\":10}");
+  check(c.status == 0 && strstr(c.json, "web | web-up"), "logs prefixed by service", c.json);
+  call_free(&c);
+  ASYNC(c, js_compose_logs, h, NULL);
+  expect_ok(&c, "js_compose_logs");
+  call_free(&c);
+  ASYNC(c, js_container_compose_logs, h, "{\"tail\":-1}");
+  expect_err(&c, "InvalidArgument", 400, "tail", "negative tail");
+  call_free(&c);
+  ASYNC(c, js_container_compose_config, h);
+  check(c.status == 0 && strstr(c.json, "\"services\""), "config", c.json);
+  call_free(&c);
+  ASYNC(c, js_compose_config, h);
+  expect_ok(&c, "js_compose_config");
+  call_free(&c);
+  ASYNC(c, js_container_compose_stop, h, "[\"web\"]");
+  expect_ok(&c, "stop web");
+  call_free(&c);
+  ASYNC(c, js_compose_status, h);
+  check(strstr(c.json, "\"healthy\":false") != NULL, "not healthy with web stopped", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_compose_start, h, NULL);
+  expect_ok(&c, "start all");
+  call_free(&c);
+  ASYNC(c, js_compose_stop, h, "[\"web\"]");
+  expect_ok(&c, "js_compose_stop");
+  call_free(&c);
+  ASYNC(c, js_compose_start, h, "[\"web\"]");
+  expect_ok(&c, "js_compose_start");
+  call_free(&c);
+  ASYNC(c, js_container_compose_restart, h, "[\"web\"]");
+  expect_ok(&c, "restart web");
+  call_free(&c);
+  ASYNC(c, js_compose_restart, h, NULL);
+  expect_ok(&c, "js_compose_restart");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_status, h);
+  expect_err(&c, "InvalidArgument", 400, "compose handle", "a compose handle is not a workload handle");
+  call_free(&c);
+  ASYNC(c, js_container_compose_down, h, 1);
+  expect_ok(&c, "down");
+  call_free(&c);
+  ASYNC(c, js_compose_down, h, 1);
+  expect_err(&c, "NotFound", 404, NULL, "down twice is NotFound");
+  call_free(&c);
+  (void)fake;
+
+  /* A failing up names the failing service and leaves nothing behind. */
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-harness-fail-%d\",\"services\":{"
+           "\"init\":{\"image\":\"%s\",\"command\":[\"sh\",\"-c\",\"exit 3\"],\"labels\":{\"perry.test\":\"1\"}},"
+           "\"app\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"},"
+           "\"depends_on\":{\"init\":{\"condition\":\"service_completed_successfully\"}}}}}",
+           (int)getpid(), IMAGE, IMAGE);
+  ASYNC(c, js_compose_up, spec);
+  expect_err(&c, "ServiceStartupFailed", 500, "init", "a failing init job fails up naming it");
+  call_free(&c);
+  ASYNC(c, js_container_list, "true");
+  char needle[128];
+  snprintf(needle, sizeof needle, "perrytest-harness-fail-%d", (int)getpid());
+  check(strstr(c.json, needle) == NULL, "rollback left no container", c.json);
+  call_free(&c);
+
+  ASYNC(c, js_container_compose_up, "{\"services\":{\"a\":{\"image\":\"x\",\"depends_on\":[\"a\"]}}}");
+  check(c.status != 0 && strstr(c.json, "\"ok\":false"), "self-dependency is rejected", c.json);
+  call_free(&c);
+}
+
 /* Features that later parts implement: each call answers once with an envelope. */
 static void test_feature_entry_points(void) {
   call_t c;
@@ -441,10 +558,12 @@ int main(int argc, char **argv) {
   test_lifecycle();
   test_create_start();
   test_bad_arguments();
+  if (!fake) test_compose(0);
   if (fake) {
     test_images();
     test_handles();
     test_feature_entry_points();
+    test_compose(1);
     test_stress();
   }
   test_shutdown();

@@ -1,0 +1,443 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Container is one container of the project, as Ps reports it.
+type Container struct {
+	ID       string            `json:"id"`
+	Name     string            `json:"name"`
+	Project  string            `json:"project"`
+	Service  string            `json:"service"`
+	Number   int               `json:"number"`
+	State    string            `json:"state"`  // created | running | paused | restarting | exited | dead
+	Health   string            `json:"health"` // starting | healthy | unhealthy | ""
+	ExitCode int               `json:"exitCode"`
+	Status   string            `json:"status"` // the runtime's human status
+	Ports    []string          `json:"ports"`
+	Image    string            `json:"image"`
+	Created  string            `json:"created"`
+	Networks []string          `json:"networks"`
+	Labels   map[string]string `json:"labels"`
+}
+
+// PsEntry is one line of `docker compose ps --format json`, with its keys.
+type PsEntry struct {
+	ID           string
+	Name         string
+	Names        string
+	Image        string
+	Command      string
+	Project      string
+	Service      string
+	CreatedAt    string
+	RunningFor   string
+	State        string
+	Status       string
+	Health       string
+	ExitCode     int
+	Ports        string
+	Publishers   []Publisher
+	Labels       string // k=v pairs, comma-joined and sorted
+	Networks     string
+	Mounts       string
+	LocalVolumes string
+	Size         string
+}
+
+// Publisher is a published port in PsEntry.
+type Publisher struct {
+	URL           string
+	TargetPort    int
+	PublishedPort int
+	Protocol      string
+}
+
+// PsJSON returns c under docker compose's ps JSON keys. Command, Mounts,
+// LocalVolumes, Size and RunningFor are empty: the backends do not report them.
+func (c Container) PsJSON() PsEntry {
+	keys := sortedKeys(c.Labels)
+	pairs := make([]string, 0, len(keys))
+	for _, k := range keys {
+		pairs = append(pairs, k+"="+c.Labels[k])
+	}
+	e := PsEntry{
+		ID: c.ID, Name: c.Name, Names: c.Name, Image: c.Image, Project: c.Project, Service: c.Service,
+		CreatedAt: c.Created, State: c.State, Status: c.Status, Health: c.Health, ExitCode: c.ExitCode,
+		Ports: strings.Join(c.Ports, ", "), Labels: strings.Join(pairs, ","), Networks: strings.Join(c.Networks, ","),
+		Publishers: []Publisher{},
+	}
+	for _, p := range c.Ports {
+		if pub, ok := parsePublisher(p); ok {
+			e.Publishers = append(e.Publishers, pub)
+		}
+	}
+	return e
+}
+
+// parsePublisher reads "[ip:]published:target[/proto]" or "target[/proto]".
+func parsePublisher(s string) (Publisher, bool) {
+	proto := "tcp"
+	if i := strings.LastIndex(s, "/"); i >= 0 {
+		s, proto = s[:i], s[i+1:]
+	}
+	s = strings.ReplaceAll(s, "->", ":") // docker ps style "0.0.0.0:80->80"
+	parts := strings.Split(s, ":")
+	target, err := strconv.Atoi(parts[len(parts)-1])
+	if err != nil {
+		return Publisher{}, false
+	}
+	p := Publisher{TargetPort: target, Protocol: proto}
+	if len(parts) >= 2 {
+		p.PublishedPort, _ = strconv.Atoi(parts[len(parts)-2])
+		if len(parts) >= 3 {
+			p.URL = strings.Join(parts[:len(parts)-2], ":")
+		}
+	}
+	return p, true
+}
+
+func containerOf(c observedContainer) Container {
+	out := Container{
+		ID: c.ID, Name: c.Name, Project: c.projectOf(), Service: c.service, Number: c.number, State: c.State,
+		Health: c.Health, Status: c.Status, Ports: c.Ports, Image: c.Image, Created: c.Created,
+		Networks: c.Networks, Labels: c.Labels,
+	}
+	if c.ExitCode != nil {
+		out.ExitCode = *c.ExitCode
+	}
+	if out.Ports == nil {
+		out.Ports = []string{}
+	}
+	return out
+}
+
+// containersOf lists the project's containers of services (all when
+// empty), sorted by service and number.
+func (e *Engine) containersOf(ctx context.Context, m *model, services []string) ([]observedContainer, error) {
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return nil, err
+	}
+	if len(services) == 0 {
+		return obs.containers, nil
+	}
+	want := map[string]bool{}
+	for _, s := range services {
+		if _, ok := m.services[s]; !ok {
+			return nil, core.NotFound("service", s).With("service", s)
+		}
+		want[s] = true
+	}
+	var out []observedContainer
+	for _, c := range obs.containers {
+		if want[c.service] {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Ps lists the project's containers: running ones, or all with All.
+func (e *Engine) Ps(ctx context.Context, opts PsOptions) ([]Container, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := e.containersOf(ctx, m, opts.Services)
+	if err != nil {
+		return nil, err
+	}
+	out := []Container{}
+	for _, c := range cs {
+		if !opts.All && !c.running() {
+			continue
+		}
+		out = append(out, containerOf(c))
+	}
+	return out, nil
+}
+
+// Logs sends the output of services' containers to sink, line by line,
+// each with its service, container name and stream ("stdout" | "stderr").
+// Calls to sink are serialised. With Follow it streams until the
+// containers stop or ctx ends.
+func (e *Engine) Logs(ctx context.Context, opts LogsOptions, sink func(service, container, stream, line string)) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	cs, err := e.containersOf(ctx, m, opts.Services)
+	if err != nil {
+		return err
+	}
+	var mu sync.Mutex
+	emit := func(c observedContainer, stream, text string) {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, line := range splitLines(text) {
+			sink(c.service, c.Name, stream, line)
+		}
+	}
+	lo := backend.LogsOptions{Tail: opts.Tail, Since: opts.Since, Timestamps: opts.Timestamps}
+	if !opts.Follow {
+		for _, c := range cs {
+			logs, err := e.backend.Logs(ctx, c.ID, lo)
+			if err != nil {
+				return serviceError(core.KindOf(err), c.service, err, "service %q: logs of %s: %v", c.service, c.Name, err)
+			}
+			emit(c, "stdout", logs.Stdout)
+			emit(c, "stderr", logs.Stderr)
+		}
+		return nil
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	for _, c := range cs {
+		g.Go(func() error {
+			out := &lineWriter{flush: func(l string) { emit(c, "stdout", l) }}
+			errw := &lineWriter{flush: func(l string) { emit(c, "stderr", l) }}
+			err := e.backend.FollowLogs(gctx, c.ID, lo, out, errw)
+			out.Close()
+			errw.Close()
+			if err != nil && gctx.Err() == nil {
+				return serviceError(core.KindOf(err), c.service, err, "service %q: logs of %s: %v", c.service, c.Name, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+}
+
+// lineWriter cuts a stream into lines.
+type lineWriter struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	flush func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		i := bytes.IndexByte(w.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		line := string(w.buf.Next(i + 1))
+		w.flush(strings.TrimSuffix(line, "\n"))
+	}
+}
+
+func (w *lineWriter) Close() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.flush(w.buf.String())
+		w.buf.Reset()
+	}
+}
+
+// Exec runs a command in container number opts.Index (default 1) of a
+// service. The result carries the command's exit code.
+func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (core.ContainerLogs, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	if len(opts.Cmd) == 0 {
+		return core.ContainerLogs{}, core.InvalidArgument("cmd", "is empty")
+	}
+	index := opts.Index
+	if index == 0 {
+		index = 1
+	}
+	cs, err := e.containersOf(ctx, m, []string{service})
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	for _, c := range cs {
+		if c.number != index {
+			continue
+		}
+		if !c.running() {
+			return core.ContainerLogs{}, serviceError(core.KindInvalidArgument, service, nil, "service %q: container %s is not running", service, c.Name)
+		}
+		return e.backend.Exec(ctx, c.ID, backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User})
+	}
+	return core.ContainerLogs{}, core.NotFound("container", fmt.Sprintf("%s #%d", service, index)).With("service", service)
+}
+
+// Start starts the stopped containers of services (all when empty) and of
+// their dependencies, in dependency order, honouring depends_on conditions.
+func (e *Engine) Start(ctx context.Context, services []string, timeout *int) error {
+	return e.startOrRestart(ctx, services, false, timeout)
+}
+
+// Restart stops and starts the containers of services (all when empty), in
+// dependency order, and of the services depending on them with
+// `restart: true`.
+func (e *Engine) Restart(ctx context.Context, services []string, timeout *int) error {
+	return e.startOrRestart(ctx, services, true, timeout)
+}
+
+func (e *Engine) startOrRestart(ctx context.Context, services []string, restart bool, timeout *int) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	sel, err := m.selectServices(services, !restart)
+	if err != nil {
+		return err
+	}
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return err
+	}
+	p, err := planStart(m, obs, sel, restart, timeout)
+	if err != nil {
+		return err
+	}
+	return e.execute(ctx, p, nil)
+}
+
+// Stop stops the running containers of services (all when empty), the
+// services that depend on others first.
+func (e *Engine) Stop(ctx context.Context, services []string, timeout *int) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	sel, err := m.selectServices(services, false)
+	if err != nil {
+		return err
+	}
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return err
+	}
+	return e.execute(ctx, planStop(m, obs, sel, timeout), nil)
+}
+
+// Graph returns the resolved dependency DAG: services in topological order
+// and one edge per depends_on. A cycle is a DependencyCycle error naming it.
+func (e *Engine) Graph() (core.ServiceGraph, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return core.ServiceGraph{}, err
+	}
+	return m.graph(), nil
+}
+
+// Status reports every service's state, in dependency order:
+//
+//   - running: all its containers run (and none is unhealthy);
+//   - stopped: all exited with code 0, or were stopped (exit 137/143);
+//   - failed: one exited with another code, is dead, restarting after a
+//     crash, or unhealthy;
+//   - pending: it has no container yet (or they were created, not started);
+//   - unknown: anything else (paused, a mix).
+//
+// Healthy is true iff every service is running, except that a one-shot
+// service whose containers all exited with code 0 (an init job that
+// completed) also counts as ok.
+func (e *Engine) Status(ctx context.Context) (core.StackStatus, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return core.StackStatus{}, err
+	}
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return core.StackStatus{}, err
+	}
+	st := core.StackStatus{Services: []core.ServiceStatus{}, Healthy: true}
+	for _, name := range m.order {
+		ss, completed := e.serviceStatus(name, obs.byService(name))
+		if ss.State != core.StateRunning && !completed {
+			st.Healthy = false
+		}
+		st.Services = append(st.Services, ss)
+	}
+	return st, nil
+}
+
+// serviceStatus aggregates a service's containers; completed reports that
+// all of them exited with code 0.
+func (e *Engine) serviceStatus(name string, cs []observedContainer) (core.ServiceStatus, bool) {
+	ss := core.ServiceStatus{Service: name, State: core.StatePending}
+	if len(cs) == 0 {
+		return ss, false
+	}
+	ss.ContainerID = cs[0].ID
+	counts := map[core.ServiceState]int{}
+	completed := true
+	var errs []string
+	for _, c := range cs {
+		health := c.Health
+		if health == "" {
+			health = e.health.state(c.ID)
+		}
+		code := 0
+		if c.ExitCode != nil {
+			code = *c.ExitCode
+		}
+		var state core.ServiceState
+		switch {
+		case c.State == "running" && health == "unhealthy":
+			state = core.StateFailed
+			errs = append(errs, c.Name+" is unhealthy")
+		case c.State == "running":
+			state = core.StateRunning
+		case c.State == "exited" && (code == 0 || code == 137 || code == 143):
+			state = core.StateStopped
+		case c.State == "exited" || c.State == "dead" || (c.State == "restarting" && code != 0):
+			state = core.StateFailed
+			errs = append(errs, fmt.Sprintf("%s exited with code %d", c.Name, code))
+		case c.State == "created":
+			state = core.StatePending
+		default:
+			state = core.StateUnknown
+		}
+		if c.State != "exited" || code != 0 {
+			completed = false
+		}
+		if state == core.StateFailed && ss.ContainerID == cs[0].ID {
+			ss.ContainerID = c.ID
+		}
+		counts[state]++
+	}
+	switch {
+	case counts[core.StateFailed] > 0:
+		ss.State = core.StateFailed
+		sort.Strings(errs)
+		ss.Error = strings.Join(errs, "; ")
+	case counts[core.StateRunning] == len(cs):
+		ss.State = core.StateRunning
+	case counts[core.StateStopped] == len(cs):
+		ss.State = core.StateStopped
+	case counts[core.StatePending] == len(cs):
+		ss.State = core.StatePending
+	default:
+		ss.State = core.StateUnknown
+	}
+	return ss, completed
+}

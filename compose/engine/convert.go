@@ -1,0 +1,628 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// The compose fields the engine maps, by JSON key. Everything a service sets
+// outside these sets is an error naming the field: a silently dropped
+// setting (a memory limit, a device) is worse than a refusal. The check is
+// done on the JSON form so that fields added to compose-go later are caught
+// too.
+var (
+	serviceKeys = keySet(
+		// mapped onto core.ContainerSpec
+		"image", "command", "entrypoint", "environment", "ports", "volumes", "networks", "network_mode",
+		"healthcheck", "restart", "labels", "hostname", "domainname", "user", "working_dir", "privileged",
+		"read_only", "cap_add", "cap_drop", "security_opt", "sysctls", "ulimits", "tmpfs", "shm_size",
+		"mem_limit", "mem_reservation", "cpus", "pids_limit", "extra_hosts", "dns", "dns_opt", "dns_search",
+		"init", "stop_signal", "stop_grace_period", "pid", "ipc", "expose", "logging", "log_driver", "log_opt",
+		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
+		// used by the engine itself
+		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
+		// resolved by the loader before the engine sees the project
+		"profiles", "env_file", "label_file", "extends",
+		// a CLI concern (which logs an attached up shows), not a container setting
+		"attach",
+	)
+	// serviceWarnKeys are accepted with a warning: they configure other
+	// commands (watch), not the containers.
+	serviceWarnKeys = map[string]string{
+		"develop": "develop is used by `watch`, which perry-compose does not implement",
+	}
+	deployKeys     = keySet("mode", "replicas", "resources", "restart_policy")
+	deployWarnKeys = map[string]string{
+		"labels":          "deploy.labels are swarm service labels",
+		"update_config":   "deploy.update_config is swarm-only",
+		"rollback_config": "deploy.rollback_config is swarm-only",
+		"placement":       "deploy.placement is swarm-only",
+		"endpoint_mode":   "deploy.endpoint_mode is swarm-only",
+	}
+	limitKeys        = keySet("cpus", "memory", "pids")
+	reservationKeys  = keySet("memory")
+	restartKeys      = keySet("condition", "max_attempts")
+	restartWarnKeys  = map[string]string{"delay": "deploy.restart_policy.delay is swarm-only", "window": "deploy.restart_policy.window is swarm-only"}
+	serviceNetKeys   = keySet("aliases", "ipv4_address", "ipv6_address", "priority", "use_service_name_alias")
+	portKeys         = keySet("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
+	volumeKeys       = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
+	volumeWarnKeys   = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
+	bindKeys         = keySet("selinux", "propagation", "create_host_path")
+	volumeOptKeys    = keySet("nocopy")
+	tmpfsKeys        = keySet("size", "mode")
+	fileRefKeys      = keySet("source", "target", "uid", "gid", "mode")
+	loggingKeys      = keySet("driver", "options")
+	buildKeys        = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms")
+	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
+	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6")
+	ipamKeys         = keySet("config")
+	ipamPoolKeys     = keySet("subnet")
+	projectVolumeKey = keySet("name", "driver", "driver_opts", "external", "labels")
+)
+
+func keySet(keys ...string) map[string]bool {
+	m := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		m[k] = true
+	}
+	return m
+}
+
+// checkKeys reports the first set field of v (by JSON key, sorted) outside
+// allowed and warn, prefixing field names with path. Fields in warn add a
+// warning instead.
+func checkKeys(path string, v any, allowed map[string]bool, warn map[string]string, warnings *[]string) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil // not an object: nothing to check
+	}
+	for _, k := range sortedKeys(fields) {
+		if allowed[k] || isEmptyJSON(fields[k]) {
+			continue
+		}
+		if msg, ok := warn[k]; ok {
+			if warnings != nil {
+				*warnings = append(*warnings, msg)
+			}
+			continue
+		}
+		return unsupported(path + k)
+	}
+	return nil
+}
+
+func isEmptyJSON(raw json.RawMessage) bool {
+	switch strings.TrimSpace(string(raw)) {
+	case "null", "{}", "[]", `""`, "false", "0":
+		return true
+	}
+	return false
+}
+
+// unsupportedField is the error checkKeys returns; callers wrap it into an
+// InvalidConfig naming the service and, in Details["field"], the field.
+type unsupportedField string
+
+func (f unsupportedField) Error() string {
+	return fmt.Sprintf("field %q is not supported by perry-compose", string(f))
+}
+
+func unsupported(field string) error { return unsupportedField(field) }
+
+// convertService maps one service onto the container spec its replicas
+// share. It does no I/O: secret and config files are only described
+// (fileMount) and written by Up before the plan runs.
+func convertService(m *model, p *types.Project, s *service, stateDir string) (spec core.ContainerSpec, files []fileMount, warnings []string, err error) {
+	defer func() {
+		if err != nil {
+			if f, ok := err.(unsupportedField); ok {
+				err = serviceError(core.KindInvalidConfig, s.name, nil, "service %q: %s", s.name, f.Error()).With("field", string(f))
+			} else if _, ok := err.(*core.Error); !ok {
+				err = serviceError(core.KindInvalidConfig, s.name, err, "service %q: %s", s.name, err.Error())
+			}
+		}
+	}()
+	cfg := s.cfg
+	if err := checkKeys("", cfg, serviceKeys, serviceWarnKeys, &warnings); err != nil {
+		return spec, nil, nil, err
+	}
+	for _, l := range cfg.Links {
+		// A link is a dependency (compose-go adds it to depends_on); an
+		// alias would need per-container DNS entries the runtimes lack.
+		if strings.Contains(l, ":") {
+			return spec, nil, nil, fmt.Errorf("links %q: link aliases are not supported; use network aliases", l)
+		}
+	}
+	if cfg.Image == "" && cfg.Build == nil {
+		return spec, nil, nil, fmt.Errorf("image or build is required")
+	}
+	if cfg.Command != nil && len(cfg.Command) == 0 {
+		return spec, nil, nil, fmt.Errorf("command: an empty command (clearing the image's) is not supported")
+	}
+	if cfg.Entrypoint != nil && len(cfg.Entrypoint) == 0 {
+		return spec, nil, nil, fmt.Errorf("entrypoint: an empty entrypoint (clearing the image's) is not supported")
+	}
+
+	spec = core.ContainerSpec{
+		Image:         s.image,
+		Cmd:           cfg.Command,
+		Entrypoint:    cfg.Entrypoint,
+		Hostname:      cfg.Hostname,
+		Domainname:    cfg.DomainName,
+		User:          cfg.User,
+		Workdir:       cfg.WorkingDir,
+		Privileged:    cfg.Privileged,
+		ReadOnly:      cfg.ReadOnly,
+		CapAdd:        cfg.CapAdd,
+		CapDrop:       cfg.CapDrop,
+		SecurityOpt:   cfg.SecurityOpt,
+		Tmpfs:         slices.Clone(cfg.Tmpfs), // convertVolumes appends to it
+		ShmSize:       int64(cfg.ShmSize),
+		Memory:        int64(cfg.MemLimit),
+		MemoryReserve: int64(cfg.MemReservation),
+		CPUs:          float64(cfg.CPUS),
+		PidsLimit:     cfg.PidsLimit,
+		DNS:           cfg.DNS,
+		DNSOpt:        cfg.DNSOpts,
+		DNSSearch:     cfg.DNSSearch,
+		StopSignal:    cfg.StopSignal,
+		StopTimeout:   s.stopTimeout,
+		Pid:           cfg.Pid,
+		Ipc:           cfg.Ipc,
+		Expose:        cfg.Expose,
+		Platform:      cfg.Platform,
+		Tty:           cfg.Tty,
+		StdinOpen:     cfg.StdinOpen,
+		Restart:       cfg.Restart,
+		LogDriver:     cfg.LogDriver,
+		LogOpts:       cfg.LogOpt,
+	}
+	if cfg.Init != nil {
+		spec.Init = *cfg.Init
+	}
+	if len(cfg.Environment) > 0 {
+		spec.Env = map[string]string{}
+		for k, v := range cfg.Environment {
+			// A variable without a value that the loader could not resolve
+			// is unset, as in docker compose.
+			if v != nil {
+				spec.Env[k] = *v
+			}
+		}
+	}
+	if len(cfg.Sysctls) > 0 {
+		spec.Sysctls = map[string]string(cfg.Sysctls)
+	}
+	if len(cfg.ExtraHosts) > 0 {
+		spec.ExtraHosts = cfg.ExtraHosts.AsList(":")
+		sort.Strings(spec.ExtraHosts)
+	}
+	for _, name := range sortedKeys(cfg.Ulimits) {
+		u := cfg.Ulimits[name]
+		soft, hard := int64(u.Soft), int64(u.Hard)
+		if u.Single != 0 {
+			soft, hard = int64(u.Single), int64(u.Single)
+		}
+		spec.Ulimits = append(spec.Ulimits, core.Ulimit{Name: name, Soft: soft, Hard: hard})
+	}
+	if cfg.Logging != nil {
+		if err := checkKeys("logging.", cfg.Logging, loggingKeys, nil, nil); err != nil {
+			return spec, nil, nil, err
+		}
+		spec.LogDriver = cfg.Logging.Driver
+		spec.LogOpts = map[string]string(cfg.Logging.Options)
+	}
+	if err := convertDeploy(cfg, &spec, &warnings); err != nil {
+		return spec, nil, nil, err
+	}
+	spec.Healthcheck = convertHealthcheck(cfg.HealthCheck)
+	if spec.Ports, err = convertPorts(cfg.Ports); err != nil {
+		return spec, nil, nil, err
+	}
+	if err := convertVolumes(m, p, s, &spec, &warnings); err != nil {
+		return spec, nil, nil, err
+	}
+	if err := convertNetworks(m, s, &spec); err != nil {
+		return spec, nil, nil, err
+	}
+	if files, err = convertFiles(p, s, stateDir); err != nil {
+		return spec, nil, nil, err
+	}
+	for _, f := range files {
+		spec.Volumes = append(spec.Volumes, f.hostPath+":"+f.target+":ro")
+	}
+	spec.Labels = map[string]string{}
+	for k, v := range cfg.Labels {
+		spec.Labels[k] = v
+	}
+	for k, v := range cfg.CustomLabels {
+		spec.Labels[k] = v
+	}
+	return spec, files, warnings, nil
+}
+
+func convertDeploy(cfg types.ServiceConfig, spec *core.ContainerSpec, warnings *[]string) error {
+	d := cfg.Deploy
+	if d == nil {
+		return nil
+	}
+	if err := checkKeys("deploy.", d, deployKeys, deployWarnKeys, warnings); err != nil {
+		return err
+	}
+	switch d.Mode {
+	case "", "replicated":
+	default:
+		return unsupported("deploy.mode: " + d.Mode)
+	}
+	if l := d.Resources.Limits; l != nil {
+		if err := checkKeys("deploy.resources.limits.", l, limitKeys, nil, nil); err != nil {
+			return err
+		}
+		if l.NanoCPUs != 0 {
+			spec.CPUs = float64(l.NanoCPUs)
+		}
+		if l.MemoryBytes != 0 {
+			spec.Memory = int64(l.MemoryBytes)
+		}
+		if l.Pids != 0 {
+			spec.PidsLimit = l.Pids
+		}
+	}
+	if r := d.Resources.Reservations; r != nil {
+		if err := checkKeys("deploy.resources.reservations.", r, reservationKeys, nil, nil); err != nil {
+			return err
+		}
+		if r.MemoryBytes != 0 {
+			spec.MemoryReserve = int64(r.MemoryBytes)
+		}
+	}
+	if rp := d.RestartPolicy; rp != nil && cfg.Restart == "" {
+		if err := checkKeys("deploy.restart_policy.", rp, restartKeys, restartWarnKeys, warnings); err != nil {
+			return err
+		}
+		switch rp.Condition {
+		case "none":
+			spec.Restart = "no"
+		case "on-failure":
+			spec.Restart = "on-failure"
+			if rp.MaxAttempts != nil {
+				spec.Restart += ":" + strconv.FormatUint(*rp.MaxAttempts, 10)
+			}
+		case "", "any":
+			spec.Restart = "always"
+		default:
+			return unsupported("deploy.restart_policy.condition: " + rp.Condition)
+		}
+	}
+	return nil
+}
+
+func convertHealthcheck(hc *types.HealthCheckConfig) *core.Healthcheck {
+	if hc == nil {
+		return nil
+	}
+	if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
+		// Passed on so that an image's own HEALTHCHECK is disabled too.
+		return &core.Healthcheck{Test: []string{"NONE"}, Disable: true}
+	}
+	out := &core.Healthcheck{Test: append([]string(nil), hc.Test...)}
+	dur := func(d *types.Duration) string {
+		if d == nil {
+			return ""
+		}
+		return time.Duration(*d).String()
+	}
+	out.Interval, out.Timeout = dur(hc.Interval), dur(hc.Timeout)
+	out.StartPeriod, out.StartInterval = dur(hc.StartPeriod), dur(hc.StartInterval)
+	if hc.Retries != nil {
+		out.Retries = int(*hc.Retries)
+	}
+	return out
+}
+
+// convertPorts writes ports in docker's -p syntax.
+func convertPorts(ports []types.ServicePortConfig) ([]string, error) {
+	var out []string
+	for i, p := range ports {
+		if err := checkKeys(fmt.Sprintf("ports[%d].", i), p, portKeys, nil, nil); err != nil {
+			return nil, err
+		}
+		proto := p.Protocol
+		if proto == "" {
+			proto = "tcp"
+		}
+		s := fmt.Sprintf("%d/%s", p.Target, proto)
+		if p.Published != "" {
+			s = p.Published + ":" + s
+			if p.HostIP != "" {
+				ip := p.HostIP
+				if strings.Contains(ip, ":") && !strings.HasPrefix(ip, "[") {
+					ip = "[" + ip + "]"
+				}
+				s = ip + ":" + s
+			}
+		} else if p.HostIP != "" {
+			s = p.HostIP + "::" + s
+		}
+		out = append(out, s)
+	}
+	return out, nil
+}
+
+// convertVolumes maps bind, named and anonymous volumes onto "-v" strings and
+// tmpfs mounts onto Tmpfs.
+func convertVolumes(m *model, p *types.Project, s *service, spec *core.ContainerSpec, warnings *[]string) error {
+	for i, v := range s.cfg.Volumes {
+		path := fmt.Sprintf("volumes[%d].", i)
+		if err := checkKeys(path, v, volumeKeys, volumeWarnKeys, warnings); err != nil {
+			return err
+		}
+		var opts []string
+		if v.ReadOnly {
+			opts = append(opts, "ro")
+		}
+		switch v.Type {
+		case types.VolumeTypeBind:
+			if v.Bind != nil {
+				if err := checkKeys(path+"bind.", v.Bind, bindKeys, nil, nil); err != nil {
+					return err
+				}
+				if !v.Bind.CreateHostPath {
+					// create_host_path: false asks for a failure on a missing
+					// source, which "-v" cannot express. (The loader sets the
+					// default, true; a Go literal must set it too.)
+					return unsupported(path + "bind.create_host_path: false")
+				}
+				if v.Bind.SELinux != "" {
+					opts = append(opts, v.Bind.SELinux)
+				}
+				if v.Bind.Propagation != "" {
+					opts = append(opts, v.Bind.Propagation)
+				}
+			}
+			src := v.Source
+			if !filepath.IsAbs(src) {
+				src = filepath.Join(p.WorkingDir, src)
+			}
+			spec.Volumes = append(spec.Volumes, joinVolume(src, v.Target, opts))
+		case types.VolumeTypeVolume, "":
+			if v.Volume != nil {
+				if err := checkKeys(path+"volume.", v.Volume, volumeOptKeys, nil, nil); err != nil {
+					return err
+				}
+				if v.Volume.NoCopy {
+					opts = append(opts, "nocopy")
+				}
+			}
+			if v.Source == "" {
+				spec.Volumes = append(spec.Volumes, joinVolume("", v.Target, opts)) // anonymous
+				continue
+			}
+			vol, ok := m.volumes[v.Source]
+			if !ok {
+				return serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined volume %q", s.name, v.Source)
+			}
+			if vol.err != nil {
+				return vol.err
+			}
+			s.volumeKeys = appendUnique(s.volumeKeys, v.Source)
+			spec.Volumes = append(spec.Volumes, joinVolume(vol.name, v.Target, opts))
+		case types.VolumeTypeTmpfs:
+			var topts []string
+			if v.Tmpfs != nil {
+				if err := checkKeys(path+"tmpfs.", v.Tmpfs, tmpfsKeys, nil, nil); err != nil {
+					return err
+				}
+				if v.Tmpfs.Size != 0 {
+					topts = append(topts, "size="+strconv.FormatInt(int64(v.Tmpfs.Size), 10))
+				}
+				if v.Tmpfs.Mode != 0 {
+					topts = append(topts, "mode="+strconv.FormatUint(uint64(v.Tmpfs.Mode), 8))
+				}
+			}
+			if v.ReadOnly {
+				topts = append(topts, "ro")
+			}
+			t := v.Target
+			if len(topts) > 0 {
+				t += ":" + strings.Join(topts, ",")
+			}
+			spec.Tmpfs = append(spec.Tmpfs, t)
+		default:
+			return unsupported(path + "type: " + v.Type)
+		}
+	}
+	return nil
+}
+
+func joinVolume(src, dst string, opts []string) string {
+	s := dst
+	if src != "" {
+		s = src + ":" + dst
+	}
+	if len(opts) > 0 {
+		s += ":" + strings.Join(opts, ",")
+	}
+	return s
+}
+
+// convertNetworks attaches the container to its networks: the one of
+// highest priority is the primary (spec.Network, the one it is created
+// with), the others follow in spec.Networks. Every network gets the
+// service name as an alias, as docker compose does.
+func convertNetworks(m *model, s *service, spec *core.ContainerSpec) error {
+	cfg := s.cfg
+	if cfg.NetworkMode != "" {
+		if len(cfg.Networks) > 0 {
+			return fmt.Errorf("network_mode and networks cannot be combined")
+		}
+		switch {
+		case s.networkModeService() != "":
+			target, ok := m.services[s.networkModeService()]
+			if !ok {
+				return fmt.Errorf("network_mode refers to undefined service %q", s.networkModeService())
+			}
+			spec.Network = types.ContainerPrefix + m.containerName(target, 1)
+		default:
+			spec.Network = cfg.NetworkMode // host | none | bridge | container:x
+		}
+		return nil
+	}
+	keys := cfg.NetworksByPriority()
+	if len(keys) == 0 {
+		keys = []string{"default"}
+	}
+	for i, key := range keys {
+		nw, ok := m.networks[key]
+		if !ok {
+			return serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined network %q", s.name, key)
+		}
+		if nw.err != nil {
+			return nw.err
+		}
+		s.networkKeys = append(s.networkKeys, key)
+		attach := core.NetworkAttach{Name: nw.name}
+		nc := cfg.Networks[key]
+		if nc.ServiceNameAliasEnabled() {
+			attach.Aliases = append(attach.Aliases, s.name)
+		}
+		if nc != nil {
+			if err := checkKeys(fmt.Sprintf("networks.%s.", key), nc, serviceNetKeys, nil, nil); err != nil {
+				return err
+			}
+			attach.Aliases = append(attach.Aliases, nc.Aliases...)
+			attach.IPv4Address, attach.IPv6Address = nc.Ipv4Address, nc.Ipv6Address
+		}
+		if i == 0 {
+			spec.Network = attach.Name
+			spec.NetworkAliases = attach.Aliases
+			if attach.IPv4Address == "" && attach.IPv6Address == "" {
+				continue
+			}
+			// ContainerSpec has no address for the primary network: an
+			// entry in Networks naming spec.Network carries it (see the
+			// report on core).
+		}
+		spec.Networks = append(spec.Networks, attach)
+	}
+	return nil
+}
+
+func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, error) {
+	wrap := func(err error) error {
+		return core.Errorf(core.KindInvalidConfig, "network %q: %s", key, err.Error()).With("network", key)
+	}
+	if err := checkKeys("", n, networkKeys, nil, nil); err != nil {
+		return core.NetworkConfig{}, wrap(err)
+	}
+	cfg := core.NetworkConfig{
+		Driver:     n.Driver,
+		Internal:   n.Internal,
+		Attachable: n.Attachable,
+		Options:    map[string]string(n.DriverOpts),
+	}
+	if n.EnableIPv6 != nil {
+		cfg.EnableIPv6 = *n.EnableIPv6
+	}
+	if err := checkKeys("ipam.", n.Ipam, ipamKeys, nil, nil); err != nil {
+		return cfg, wrap(err)
+	}
+	for i, pool := range n.Ipam.Config {
+		if err := checkKeys(fmt.Sprintf("ipam.config[%d].", i), pool, ipamPoolKeys, nil, nil); err != nil {
+			return cfg, wrap(err)
+		}
+		cfg.Subnets = append(cfg.Subnets, pool.Subnet)
+	}
+	cfg.Labels = map[string]string{}
+	for k, v := range n.Labels {
+		cfg.Labels[k] = v
+	}
+	for k, v := range n.CustomLabels {
+		cfg.Labels[k] = v
+	}
+	return cfg, nil
+}
+
+func convertVolume(key string, v types.VolumeConfig) (core.VolumeConfig, error) {
+	if err := checkKeys("", v, projectVolumeKey, nil, nil); err != nil {
+		return core.VolumeConfig{}, core.Errorf(core.KindInvalidConfig, "volume %q: %s", key, err.Error()).With("volume", key)
+	}
+	cfg := core.VolumeConfig{Driver: v.Driver, Options: map[string]string(v.DriverOpts), Labels: map[string]string{}}
+	for k, val := range v.Labels {
+		cfg.Labels[k] = val
+	}
+	for k, val := range v.CustomLabels {
+		cfg.Labels[k] = val
+	}
+	return cfg, nil
+}
+
+// convertBuild maps a build section; it is checked only when an image is
+// actually built, so an unused build section never blocks an up.
+func convertBuild(p *types.Project, s *service, warnings *[]string) (core.BuildSpec, error) {
+	b := s.cfg.Build
+	if err := checkKeys("build.", b, buildKeys, buildWarnKeys, warnings); err != nil {
+		e := serviceError(core.KindInvalidConfig, s.name, err, "service %q: %s", s.name, err.Error())
+		if f, ok := err.(unsupportedField); ok {
+			e = e.With("field", string(f))
+		}
+		return core.BuildSpec{}, e
+	}
+	ctxDir := b.Context
+	if ctxDir == "" {
+		ctxDir = "."
+	}
+	if !filepath.IsAbs(ctxDir) && !strings.Contains(ctxDir, "://") {
+		ctxDir = filepath.Join(p.WorkingDir, ctxDir)
+	}
+	spec := core.BuildSpec{
+		Context:    ctxDir,
+		Dockerfile: b.Dockerfile,
+		Target:     b.Target,
+		Network:    b.Network,
+		NoCache:    b.NoCache,
+		Pull:       b.Pull,
+		Platform:   s.cfg.Platform,
+	}
+	if len(b.Platforms) > 1 {
+		return spec, serviceError(core.KindInvalidConfig, s.name, nil, "service %q: %s", s.name, unsupported("build.platforms (more than one)").Error())
+	}
+	if len(b.Platforms) == 1 {
+		spec.Platform = b.Platforms[0]
+	}
+	if len(b.Args) > 0 {
+		spec.Args = map[string]string{}
+		for k, v := range b.Args {
+			if v != nil {
+				spec.Args[k] = *v
+			}
+		}
+	}
+	if len(b.Labels) > 0 {
+		spec.Labels = map[string]string(b.Labels)
+	}
+	return spec, nil
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}

@@ -1,0 +1,276 @@
+// Package engine is perry-container's compose engine: it brings a loaded
+// compose project (compose-go's *types.Project) up and down over any
+// backend.Backend.
+//
+// Every command follows docker compose's convergence design (see
+// shared/reference/style.md): observe the project's resources by label, plan
+// a DAG of single backend operations with a pure planner (plan.go,
+// reconcile.go), then execute the DAG in parallel (executor.go). A service
+// starts as soon as its own dependencies satisfy their conditions; there are
+// no level barriers (DECISIONS D7). A failed up removes exactly what it
+// created (D9). Names and labels are docker compose's (D8), and healthchecks
+// are emulated through exec on runtimes that do not run them (D11).
+package engine
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Engine runs one compose project on one backend. Its methods are safe for
+// concurrent use; the project must not be modified while the engine lives.
+type Engine struct {
+	backend backend.Backend
+	project *types.Project
+
+	parallel     int
+	events       func(Event)
+	eventsMu     sync.Mutex // serialises the hook so implementations need no locking
+	extraLabels  map[string]string
+	pollInterval time.Duration
+	healthMode   HealthEmulation
+	stateDir     string
+	rollbackTime time.Duration
+
+	infoOnce sync.Once
+	infoName string // the backend's Info().Name, for HealthEmulationAuto
+
+	health *healthTracker // emulated health states, by container id
+}
+
+// Option configures an Engine.
+type Option func(*Engine)
+
+// WithParallel bounds how many backend operations run at once; n <= 0 means
+// unlimited. It overrides COMPOSE_PARALLEL_LIMIT. Waiting for a dependency
+// never holds a slot, so a limit of 1 cannot deadlock.
+func WithParallel(n int) Option { return func(e *Engine) { e.parallel = n } }
+
+// WithEvents sets the progress hook. Calls are serialised; fn must not call
+// back into the engine.
+func WithEvents(fn func(Event)) Option {
+	return func(e *Engine) {
+		if fn != nil {
+			e.events = fn
+		}
+	}
+}
+
+// WithLabels adds labels to every container, network and volume the engine
+// creates (tests mark their resources this way). Compose labels win over
+// these on conflict.
+func WithLabels(labels map[string]string) Option {
+	return func(e *Engine) {
+		for k, v := range labels {
+			e.extraLabels[k] = v
+		}
+	}
+}
+
+// WithPollInterval sets how often container states are polled while waiting
+// for a dependency; it is capped at 100 ms (DECISIONS D7).
+func WithPollInterval(d time.Duration) Option {
+	return func(e *Engine) {
+		if d > 0 && d < maxPollInterval {
+			e.pollInterval = d
+		}
+	}
+}
+
+// HealthEmulation selects when the engine runs healthchecks itself (D11).
+type HealthEmulation int
+
+const (
+	// HealthEmulationAuto emulates on runtimes known not to run healthchecks
+	// (apple/container, nerdctl), when they report no health for a container
+	// whose service has a healthcheck.
+	HealthEmulationAuto HealthEmulation = iota
+	// HealthEmulationAlways emulates whenever the runtime reports no health
+	// for a container whose service has a healthcheck.
+	HealthEmulationAlways
+	// HealthEmulationNever trusts the runtime only.
+	HealthEmulationNever
+)
+
+// WithHealthEmulation selects the healthcheck emulation mode.
+func WithHealthEmulation(m HealthEmulation) Option { return func(e *Engine) { e.healthMode = m } }
+
+// WithStateDir sets where secret and config files with inline or
+// environment content are written before being bind-mounted. The default
+// is $TMPDIR/perry-compose/<project>.
+func WithStateDir(dir string) Option { return func(e *Engine) { e.stateDir = dir } }
+
+// WithRollbackTimeout bounds the rollback of a failed up (default 2 min).
+func WithRollbackTimeout(d time.Duration) Option {
+	return func(e *Engine) {
+		if d > 0 {
+			e.rollbackTime = d
+		}
+	}
+}
+
+const (
+	maxPollInterval     = 100 * time.Millisecond
+	defaultRollbackTime = 2 * time.Minute
+)
+
+// New returns an engine for project p over backend b. The project is read,
+// never modified. Errors in the project (cycles, unsupported fields) are
+// reported by the commands, which all validate first.
+func New(b backend.Backend, p *types.Project, opts ...Option) *Engine {
+	e := &Engine{
+		backend:      b,
+		project:      p,
+		parallel:     parallelFromEnv(),
+		events:       func(Event) {},
+		extraLabels:  map[string]string{},
+		pollInterval: maxPollInterval,
+		rollbackTime: defaultRollbackTime,
+		health:       newHealthTracker(),
+	}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// parallelFromEnv reads COMPOSE_PARALLEL_LIMIT (docker compose's variable);
+// unset or invalid means unlimited, as in docker compose.
+func parallelFromEnv() int {
+	n, err := strconv.Atoi(strings.TrimSpace(os.Getenv("COMPOSE_PARALLEL_LIMIT")))
+	if err != nil || n <= 0 {
+		return 0
+	}
+	return n
+}
+
+// Project returns the engine's project.
+func (e *Engine) Project() *types.Project { return e.project }
+
+func (e *Engine) emit(ev Event) {
+	e.eventsMu.Lock()
+	defer e.eventsMu.Unlock()
+	e.events(ev)
+}
+
+// Event reports progress on one resource, in the shape of docker compose's
+// --progress json events.
+type Event struct {
+	Resource ResourceKind `json:"resource"`
+	ID       string       `json:"id"` // the resource's name: container, network, volume, image or service
+	Status   EventStatus  `json:"status"`
+	Text     string       `json:"text,omitempty"`
+}
+
+// ResourceKind names the kind of resource an event is about.
+type ResourceKind string
+
+const (
+	ResourceContainer ResourceKind = "container"
+	ResourceNetwork   ResourceKind = "network"
+	ResourceVolume    ResourceKind = "volume"
+	ResourceImage     ResourceKind = "image"
+	ResourceService   ResourceKind = "service"
+)
+
+// EventStatus is docker compose's progress status word.
+type EventStatus string
+
+const (
+	StatusCreating EventStatus = "Creating"
+	StatusCreated  EventStatus = "Created"
+	StatusRecreate EventStatus = "Recreate"
+	StatusStarting EventStatus = "Starting"
+	StatusStarted  EventStatus = "Started"
+	StatusWaiting  EventStatus = "Waiting"
+	StatusHealthy  EventStatus = "Healthy"
+	StatusExited   EventStatus = "Exited"
+	StatusStopping EventStatus = "Stopping"
+	StatusStopped  EventStatus = "Stopped"
+	StatusRemoving EventStatus = "Removing"
+	StatusRemoved  EventStatus = "Removed"
+	StatusRenamed  EventStatus = "Renamed"
+	StatusPulling  EventStatus = "Pulling"
+	StatusPulled   EventStatus = "Pulled"
+	StatusBuilding EventStatus = "Building"
+	StatusBuilt    EventStatus = "Built"
+	StatusWarning  EventStatus = "Warning"
+	StatusError    EventStatus = "Error"
+)
+
+// UpOptions tune Up; the zero value is docker compose's `up -d`.
+type UpOptions struct {
+	// Services restricts the up to these services (and their dependencies,
+	// unless NoDeps). Empty means all.
+	Services []string
+	NoDeps   bool
+	// ForceRecreate recreates containers even when unchanged; NoRecreate
+	// never recreates (changed containers are left as they are).
+	ForceRecreate, NoRecreate bool
+	// RemoveOrphans removes containers of services no longer in the project.
+	RemoveOrphans bool
+	// Build builds images before starting; NoBuild never builds.
+	Build, NoBuild bool
+	// Pull overrides every service's pull_policy: always | missing | never.
+	Pull string
+	// Wait blocks until every service is running or healthy (one-shot
+	// services: exited 0), bounded by WaitTimeout (0: no bound).
+	Wait        bool
+	WaitTimeout time.Duration
+	// KeepOnFailure keeps what a failed up created, for debugging.
+	KeepOnFailure bool
+	// Timeout (seconds) for stopping containers that are recreated or
+	// removed; nil uses each service's stop_grace_period.
+	Timeout *int
+	// Scale overrides services' scale.
+	Scale map[string]int
+}
+
+// DownOptions tune Down.
+type DownOptions struct {
+	Volumes       bool // also remove the project's named, non-external volumes
+	RemoveOrphans bool
+	Timeout       *int   // seconds; nil uses each service's stop_grace_period
+	RemoveImages  string // "" | "local" (images without a custom tag) | "all"
+}
+
+// PsOptions tune Ps.
+type PsOptions struct {
+	All      bool // include stopped containers
+	Services []string
+}
+
+// LogsOptions tune Logs.
+type LogsOptions struct {
+	Services   []string
+	Tail       *int
+	Since      string
+	Timestamps bool
+	Follow     bool
+}
+
+// ExecOptions tune Exec.
+type ExecOptions struct {
+	Index   int // container number; 0 means 1
+	Cmd     []string
+	Env     map[string]string
+	Workdir string
+	User    string
+}
+
+// serviceError builds a *core.Error naming a service in Details["service"].
+func serviceError(kind core.Kind, service string, cause error, format string, args ...any) *core.Error {
+	e := core.Errorf(kind, format, args...)
+	if cause != nil && e.Err == nil {
+		e.Err = cause
+	}
+	return e.With("service", service)
+}

@@ -1,0 +1,309 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// The executor runs a plan and carries no decision logic: every op is one
+// backend call (or one wait), in a goroutine of its own that waits for the
+// ops it depends on. That gives the eager DAG walk of D7: a service starts
+// as soon as its own dependencies are satisfied. The parallel limit bounds
+// backend calls only; a wait holds no slot, so a limit of 1 cannot
+// deadlock (docker compose v1's bug, compose-anchors b7).
+
+// recorder lists what an up created, in creation order, for rollback (D9).
+type recorder struct {
+	mu    sync.Mutex
+	items []created
+}
+
+type created struct {
+	kind    ResourceKind
+	id      string // container id; network or volume name
+	name    string
+	service string
+}
+
+func (r *recorder) add(c created) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = append(r.items, c)
+}
+
+func (r *recorder) list() []created {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.items)
+}
+
+// execute runs p. On the first failure it cancels the ops still running or
+// waiting and returns that failure (not the cancellations it caused).
+func (e *Engine) execute(ctx context.Context, p *Plan, rec *recorder) error {
+	if p.Empty() {
+		return ctx.Err()
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var sem chan struct{}
+	if e.parallel > 0 {
+		sem = make(chan struct{}, e.parallel)
+	}
+	done := make([]chan struct{}, len(p.Ops))
+	ok := make([]bool, len(p.Ops)) // written before done[i] is closed
+	for i := range done {
+		done[i] = make(chan struct{})
+	}
+	var (
+		errMu    sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	fail := func(err error) {
+		errMu.Lock()
+		defer errMu.Unlock()
+		if firstErr == nil {
+			firstErr = err
+			cancel()
+		}
+	}
+	for i, op := range p.Ops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer close(done[i])
+			for _, d := range op.Deps {
+				select {
+				case <-done[d-1]:
+				case <-ctx.Done():
+					return
+				}
+				if !ok[d-1] {
+					return // a dependency failed: skip
+				}
+			}
+			if sem != nil && op.Type != OpWaitService {
+				select {
+				case sem <- struct{}{}:
+				case <-ctx.Done():
+					return
+				}
+				defer func() { <-sem }()
+			}
+			if ctx.Err() != nil {
+				return
+			}
+			err := e.run(ctx, op, rec)
+			switch {
+			case err == nil:
+				ok[i] = true
+			case op.Optional:
+				// A failed optional dependency (required: false) or a
+				// best-effort cleanup does not block what follows.
+				e.emit(Event{Resource: resourceOf(op), ID: op.display(), Status: StatusWarning, Text: err.Error()})
+				ok[i] = true
+			case ctx.Err() != nil && errors.Is(err, context.Canceled):
+				// cancelled because another op failed first
+			default:
+				fail(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return core.AsError(err)
+	}
+	return nil
+}
+
+func resourceOf(op *Op) ResourceKind {
+	switch op.Type {
+	case OpCreateNetwork, OpRemoveNetwork:
+		return ResourceNetwork
+	case OpCreateVolume, OpRemoveVolume:
+		return ResourceVolume
+	case OpPullImage, OpBuildImage, OpRemoveImage:
+		return ResourceImage
+	case OpWaitService:
+		return ResourceService
+	}
+	return ResourceContainer
+}
+
+// display is the name events use for op's resource.
+func (op *Op) display() string {
+	switch {
+	case op.Type == OpWaitService:
+		return op.Service
+	case op.Type == OpCreateContainer && op.Spec != nil && op.Spec.Labels[LabelReplace] != "":
+		return op.Spec.Name // the temporary name of a replacement
+	case op.Name != "":
+		return op.Name
+	}
+	return op.Target
+}
+
+// run performs one op.
+func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
+	res, id := resourceOf(op), op.display()
+	ev := func(st EventStatus, text string) { e.emit(Event{Resource: res, ID: id, Status: st, Text: text}) }
+	tolerate := func(err error) error {
+		if op.Tolerant && isNotFound(err) {
+			return nil
+		}
+		return err
+	}
+	failed := func(err error) error {
+		ev(StatusError, err.Error())
+		return err
+	}
+	b := e.backend
+	switch op.Type {
+	case OpCreateNetwork:
+		ev(StatusCreating, "")
+		if err := b.CreateNetwork(ctx, op.Target, *op.Network); err != nil {
+			return failed(wrapKind(err, "creating network %q: %v", op.Target, err))
+		}
+		rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target})
+		ev(StatusCreated, "")
+	case OpCreateVolume:
+		ev(StatusCreating, "")
+		if err := b.CreateVolume(ctx, op.Target, *op.Volume); err != nil {
+			return failed(wrapKind(err, "creating volume %q: %v", op.Target, err))
+		}
+		rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target})
+		ev(StatusCreated, "")
+	case OpPullImage:
+		ev(StatusPulling, "")
+		if err := b.PullImage(ctx, op.Target); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: pulling image %q: %v", op.Service, op.Target, err))
+		}
+		ev(StatusPulled, "")
+	case OpBuildImage:
+		ev(StatusBuilding, "")
+		if err := b.Build(ctx, *op.Build, op.Target); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: building image %q: %v", op.Service, op.Target, err))
+		}
+		ev(StatusBuilt, "")
+	case OpCreateContainer:
+		if op.Spec.Labels[LabelReplace] != "" {
+			ev(StatusRecreate, "")
+		}
+		ev(StatusCreating, "")
+		h, err := b.Create(ctx, op.Spec)
+		if err != nil {
+			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
+				"service %q: creating container %s: %v", op.Service, op.Spec.Name, err))
+		}
+		rec.add(created{kind: ResourceContainer, id: h.ID, name: op.Spec.Name, service: op.Service})
+		ev(StatusCreated, "")
+	case OpStartContainer:
+		ev(StatusStarting, "")
+		if err := b.Start(ctx, op.Target); err != nil {
+			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
+				"service %q failed to start: container %s: %v", op.Service, id, err))
+		}
+		ev(StatusStarted, "")
+	case OpStopContainer:
+		ev(StatusStopping, "")
+		if err := tolerate(b.Stop(ctx, op.Target, op.Timeout)); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: stopping container %s: %v", op.Service, id, err))
+		}
+		ev(StatusStopped, "")
+	case OpRemoveContainer:
+		ev(StatusRemoving, "")
+		// force: a restart policy may have restarted it since the stop.
+		if err := tolerate(b.Remove(ctx, op.Target, true)); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: removing container %s: %v", op.Service, id, err))
+		}
+		ev(StatusRemoved, "")
+	case OpRenameContainer:
+		if err := b.Rename(ctx, op.Target, op.NewName); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: renaming container %s to %s: %v", op.Service, op.Target, op.NewName, err))
+		}
+		e.emit(Event{Resource: res, ID: op.NewName, Status: StatusRenamed, Text: "from " + op.Target})
+	case OpRemoveNetwork:
+		ev(StatusRemoving, "")
+		if err := tolerate(b.RemoveNetwork(ctx, op.Target)); err != nil {
+			return failed(wrapKind(err, "removing network %q: %v", op.Target, err))
+		}
+		ev(StatusRemoved, "")
+	case OpRemoveVolume:
+		ev(StatusRemoving, "")
+		if err := tolerate(b.RemoveVolume(ctx, op.Target, false)); err != nil {
+			return failed(wrapKind(err, "removing volume %q: %v", op.Target, err))
+		}
+		ev(StatusRemoved, "")
+	case OpRemoveImage:
+		ev(StatusRemoving, "")
+		if err := tolerate(b.RemoveImage(ctx, op.Target, false)); err != nil {
+			return failed(wrapKind(err, "removing image %q: %v", op.Target, err))
+		}
+		ev(StatusRemoved, "")
+	case OpWaitService:
+		return e.waitService(ctx, op.Wait)
+	default:
+		return core.Errorf(core.KindInternal, "unknown op type %q", op.Type)
+	}
+	return nil
+}
+
+// wrapKind adds context to err's message and keeps its kind and details.
+func wrapKind(err error, format string, args ...any) error {
+	ce := core.AsError(err)
+	out := &core.Error{Kind: ce.Kind, Code_: ce.Code_, Message: fmt.Sprintf(format, args...), Err: err}
+	for k, v := range ce.Details {
+		out = out.With(k, v)
+	}
+	return out
+}
+
+// rollback removes, in reverse order, exactly what an up created (D9). It
+// runs on a fresh context so that a cancelled up still cleans up, and it
+// goes on past failures, returning them all.
+func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout *int) []string {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.rollbackTime)
+	defer cancel()
+	items := rec.list()
+	var failures []string
+	note := func(c created, err error) {
+		if err != nil && !isNotFound(err) {
+			failures = append(failures, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))
+			e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusError, Text: "rollback: " + err.Error()})
+		}
+	}
+	for i := len(items) - 1; i >= 0; i-- {
+		c := items[i]
+		switch c.kind {
+		case ResourceContainer:
+			t := timeout
+			if s := m.services[c.service]; t == nil && s != nil {
+				t = s.stopTimeout
+			}
+			e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusStopping, Text: "rollback"})
+			if err := e.backend.Stop(ctx, c.id, t); err != nil && !isNotFound(err) {
+				note(c, err) // still try to remove it
+			}
+			err := e.backend.Remove(ctx, c.id, true)
+			note(c, err)
+		case ResourceVolume:
+			note(c, e.backend.RemoveVolume(ctx, c.id, false))
+		case ResourceNetwork:
+			note(c, e.backend.RemoveNetwork(ctx, c.id))
+		}
+		e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusRemoved, Text: "rollback"})
+	}
+	return failures
+}

@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// fileMount is a secret or config mounted read-only into a container.
+// Runtimes outside swarm have no secret store, so, as docker compose does,
+// the engine bind-mounts a host file: the user's own file when it can be
+// used as is, otherwise a file it writes under the state directory (inline
+// content, an environment variable, or a file whose mode/uid/gid must
+// change). The target path is /run/secrets/<name> for secrets.
+type fileMount struct {
+	kind     string // "secret" | "config"
+	name     string
+	target   string
+	hostPath string
+	// write describes the file to write at hostPath; nil binds the user's
+	// file directly.
+	write *fileWrite
+}
+
+type fileWrite struct {
+	content    *string // inline or environment content
+	sourceFile string  // or copy this file
+	mode       os.FileMode
+	uid, gid   string
+}
+
+func convertFiles(p *types.Project, s *service, stateDir string) ([]fileMount, error) {
+	var out []fileMount
+	for i, ref := range s.cfg.Secrets {
+		def, ok := p.Secrets[ref.Source]
+		if !ok {
+			return nil, serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined secret %q", s.name, ref.Source)
+		}
+		target := ref.Target
+		if target == "" {
+			target = "/run/secrets/" + ref.Source
+		} else if !filepath.IsAbs(target) {
+			target = "/run/secrets/" + target
+		}
+		f, err := fileSource(p, s, stateDir, "secret", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	for i, ref := range s.cfg.Configs {
+		def, ok := p.Configs[ref.Source]
+		if !ok {
+			return nil, serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined config %q", s.name, ref.Source)
+		}
+		target := ref.Target
+		if target == "" {
+			target = "/" + ref.Source
+		} else if !filepath.IsAbs(target) {
+			target = "/" + target
+		}
+		f, err := fileSource(p, s, stateDir, "config", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+func fileSource(p *types.Project, s *service, stateDir, kind string, i int, ref types.FileReferenceConfig, def types.FileObjectConfig, target string) (fileMount, error) {
+	field := fmt.Sprintf("%ss[%d].", kind, i)
+	if err := checkKeys(field, ref, fileRefKeys, nil, nil); err != nil {
+		return fileMount{}, err
+	}
+	if def.External {
+		return fileMount{}, unsupported(fmt.Sprintf("%ss.%s.external (swarm-only)", kind, ref.Source))
+	}
+	if def.Driver != "" || def.TemplateDriver != "" {
+		return fileMount{}, unsupported(fmt.Sprintf("%ss.%s.driver", kind, ref.Source))
+	}
+	f := fileMount{kind: kind, name: ref.Source, target: target}
+	w := &fileWrite{mode: 0o444, uid: ref.UID, gid: ref.GID}
+	if ref.Mode != nil {
+		w.mode = os.FileMode(*ref.Mode)
+	}
+	generated := filepath.Join(stateDir, s.name, kind+"s", strconv.Itoa(i)+"-"+ref.Source)
+	switch {
+	case def.Content != "":
+		c := def.Content
+		w.content = &c
+	case def.Environment != "":
+		v, ok := p.Environment[def.Environment]
+		if !ok {
+			return fileMount{}, serviceError(core.KindInvalidConfig, s.name, nil,
+				"%s %q: environment variable %q is not set", kind, ref.Source, def.Environment)
+		}
+		w.content = &v
+	case def.File != "":
+		file := def.File
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(p.WorkingDir, file)
+		}
+		if ref.Mode == nil && ref.UID == "" && ref.GID == "" {
+			f.hostPath = file
+			return f, nil
+		}
+		w.sourceFile = file
+	default:
+		return fileMount{}, serviceError(core.KindInvalidConfig, s.name, nil, "%s %q has no file, environment or content", kind, ref.Source)
+	}
+	f.hostPath, f.write = generated, w
+	return f, nil
+}
+
+// writeFiles writes the generated secret and config files of services.
+func writeFiles(m *model, services []string) error {
+	for _, name := range services {
+		for _, f := range m.services[name].files {
+			if f.write == nil {
+				continue
+			}
+			if err := f.write.writeTo(f.hostPath); err != nil {
+				return serviceError(core.KindInternal, name, err, "service %q: writing %s %q: %v", name, f.kind, f.name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func (w *fileWrite) writeTo(path string) error {
+	var data []byte
+	if w.content != nil {
+		data = []byte(*w.content)
+	} else {
+		b, err := os.ReadFile(w.sourceFile)
+		if err != nil {
+			return err
+		}
+		data = b
+	}
+	// The directory is private to us; the file itself must be readable by
+	// whatever user the container runs as, through the bind mount.
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, w.mode); err != nil {
+		return err
+	}
+	if w.uid != "" || w.gid != "" {
+		uid, gid := -1, -1
+		var err error
+		if w.uid != "" {
+			if uid, err = strconv.Atoi(w.uid); err != nil {
+				return fmt.Errorf("uid %q: %w", w.uid, err)
+			}
+		}
+		if w.gid != "" {
+			if gid, err = strconv.Atoi(w.gid); err != nil {
+				return fmt.Errorf("gid %q: %w", w.gid, err)
+			}
+		}
+		if err := os.Lchown(tmp, uid, gid); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, path)
+}

@@ -1,0 +1,332 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// waitService polls a service's containers every pollInterval (≤ 100 ms,
+// shorter when the healthcheck's start_interval is) until they satisfy
+// w.Condition. It fails as soon as one container exits or turns unhealthy
+// in a way the condition forbids, naming the service that failed, not the
+// one waiting for it (compose-anchors b3).
+func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
+	interval := e.pollInterval
+	if hc := w.Healthcheck; hc != nil && hc.StartInterval != "" {
+		if d, err := time.ParseDuration(hc.StartInterval); err == nil && d > 0 && d < interval {
+			interval = d
+		}
+	}
+	e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWaiting, Text: w.Condition})
+	degraded := map[string]bool{}
+	for {
+		all := true
+		for _, ref := range w.Containers {
+			info, err := e.backend.Inspect(ctx, ref)
+			if err != nil {
+				if isNotFound(err) {
+					return e.waitFailure(w, ref, nil, "", "its container %s was removed", ref)
+				}
+				return err
+			}
+			ok, err := e.evaluate(ctx, w, info, degraded)
+			if err != nil {
+				return err
+			}
+			all = all && ok
+		}
+		if all {
+			st := StatusStarted
+			switch w.Condition {
+			case types.ServiceConditionHealthy, conditionReady:
+				st = StatusHealthy
+			case types.ServiceConditionCompletedSuccessfully:
+				st = StatusExited
+			}
+			e.emit(Event{Resource: ResourceService, ID: w.Service, Status: st})
+			return nil
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return core.AsError(ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+// evaluate reports whether one container satisfies w's condition, or the
+// failure that makes waiting pointless.
+func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerInfo, degraded map[string]bool) (bool, error) {
+	code := -1
+	if info.ExitCode != nil {
+		code = *info.ExitCode
+	}
+	exited := info.State == "exited" || info.State == "dead" ||
+		// a container its restart policy is restarting has exited once
+		(info.State == "restarting" && code > 0)
+	switch w.Condition {
+	case types.ServiceConditionCompletedSuccessfully:
+		switch {
+		case exited && code == 0 && info.State != "dead":
+			return true, nil
+		case exited:
+			return false, e.waitFailure(w, info.Name, &code, "", "did not complete successfully: container %s exited with code %d", info.Name, code)
+		}
+		return false, nil
+	case types.ServiceConditionStarted:
+		switch {
+		case info.State == "running":
+			return true, nil
+		case exited && code == 0 && info.State != "dead":
+			return true, nil // a one-shot that already finished has started
+		case exited:
+			return false, e.waitFailure(w, info.Name, &code, "", "container %s exited with code %d", info.Name, code)
+		}
+		return false, nil
+	}
+	// service_healthy and --wait's ready
+	if exited {
+		if w.Condition == conditionReady && code == 0 && info.State != "dead" {
+			return true, nil // a completed one-shot is ready
+		}
+		return false, e.waitFailure(w, info.Name, &code, "", "container %s exited with code %d before becoming healthy", info.Name, code)
+	}
+	if info.State != "running" {
+		return false, nil
+	}
+	health, log := info.Health, ""
+	if health == "" && w.Healthcheck != nil && !w.Healthcheck.Disable && e.emulateHealth(ctx) {
+		health, log = e.health.probe(ctx, e.backend, info.ID, w.Healthcheck)
+	}
+	switch health {
+	case "healthy":
+		return true, nil
+	case "unhealthy":
+		if log == "" {
+			log = e.health.lastLog(info.ID)
+		}
+		msg := "is unhealthy: container " + info.Name
+		if log != "" {
+			msg += ": " + log
+		}
+		return false, e.waitFailure(w, info.Name, nil, log, "%s", msg)
+	case "":
+		if w.Healthcheck == nil || w.Healthcheck.Disable {
+			// No healthcheck anywhere: the condition degrades to started
+			// (spec Property 19), with a warning, rather than waiting forever.
+			if !degraded[info.ID] && w.Condition == types.ServiceConditionHealthy {
+				degraded[info.ID] = true
+				e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
+					Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", info.Name)})
+			}
+			return true, nil
+		}
+	}
+	return false, nil // starting
+}
+
+// waitFailure builds the ServiceStartupFailed error naming w.Service.
+func (e *Engine) waitFailure(w *WaitSpec, container string, code *int, healthLog, format string, args ...any) error {
+	msg := fmt.Sprintf("service %q ", w.Service) + fmt.Sprintf(format, args...)
+	if w.Dependent != "" {
+		msg += fmt.Sprintf(" (required by %q with condition %s)", w.Dependent, w.Condition)
+	}
+	err := serviceError(core.KindServiceStartupFailed, w.Service, nil, "%s", msg).With("container", container)
+	if code != nil {
+		err = err.With("exitCode", *code)
+	}
+	if healthLog != "" {
+		err = err.With("healthLog", healthLog)
+	}
+	if w.Dependent != "" {
+		err = err.With("dependent", w.Dependent)
+	}
+	e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusError, Text: msg})
+	return err
+}
+
+// noHealthcheckRuntimes are the runtimes that do not run healthchecks (D11).
+var noHealthcheckRuntimes = map[string]bool{"apple/container": true, "apple-container": true, "nerdctl": true}
+
+// emulateHealth reports whether the engine runs healthchecks itself.
+func (e *Engine) emulateHealth(ctx context.Context) bool {
+	switch e.healthMode {
+	case HealthEmulationAlways:
+		return true
+	case HealthEmulationNever:
+		return false
+	}
+	e.infoOnce.Do(func() {
+		if info, err := e.backend.Info(ctx); err == nil {
+			e.infoName = info.Name
+		} else {
+			e.infoName = e.backend.Name()
+		}
+	})
+	return noHealthcheckRuntimes[e.infoName]
+}
+
+// healthTracker emulates docker's health state machine per container for
+// runtimes without healthchecks: probes every interval (start_interval
+// during start_period), failures in the start period do not count,
+// `retries` consecutive failures make it unhealthy, a success healthy.
+// Probes run only while someone waits on the container (an up, --wait);
+// the last state is kept for Status.
+type healthTracker struct {
+	mu     sync.Mutex
+	states map[string]*probeState
+	now    func() time.Time
+}
+
+type probeState struct {
+	mu       sync.Mutex // serialises probes of one container
+	status   string
+	failures int
+	started  time.Time
+	next     time.Time
+	log      string
+	settled  bool // the start period ended (a success, or its time passed)
+}
+
+func newHealthTracker() *healthTracker {
+	return &healthTracker{states: map[string]*probeState{}, now: time.Now}
+}
+
+type probeTiming struct {
+	interval, timeout, startPeriod, startInterval time.Duration
+	retries                                       int
+}
+
+// Docker's defaults.
+func timingOf(hc *core.Healthcheck) probeTiming {
+	t := probeTiming{interval: 30 * time.Second, timeout: 30 * time.Second, startInterval: 5 * time.Second, retries: 3}
+	parse := func(s string, into *time.Duration) {
+		if d, err := time.ParseDuration(s); err == nil && d > 0 {
+			*into = d
+		}
+	}
+	parse(hc.Interval, &t.interval)
+	parse(hc.Timeout, &t.timeout)
+	parse(hc.StartPeriod, &t.startPeriod)
+	parse(hc.StartInterval, &t.startInterval)
+	if hc.Retries > 0 {
+		t.retries = hc.Retries
+	}
+	return t
+}
+
+// probe returns the container's emulated health, running the test through
+// exec when a probe is due.
+func (h *healthTracker) probe(ctx context.Context, b backend.Backend, id string, hc *core.Healthcheck) (string, string) {
+	h.mu.Lock()
+	st := h.states[id]
+	now := h.now()
+	t := timingOf(hc)
+	if st == nil {
+		// Like docker, the first probe comes one interval after the start.
+		st = &probeState{status: "starting", started: now}
+		st.next = now.Add(t.nextDelay(st, now))
+		h.states[id] = st
+	}
+	h.mu.Unlock()
+
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if now.Before(st.next) {
+		return st.status, st.log
+	}
+	pctx, cancel := context.WithTimeout(ctx, t.timeout)
+	res, err := b.Exec(pctx, id, backend.ExecOptions{Cmd: healthCmd(hc.Test)})
+	cancel()
+	if ctx.Err() != nil {
+		return st.status, st.log // the wait was cancelled, not the probe failing
+	}
+	now = h.now()
+	switch {
+	case err == nil && res.ExitCode != nil && *res.ExitCode == 0:
+		st.status, st.failures, st.settled = "healthy", 0, true
+		st.log = strings.TrimSpace(res.Stdout + res.Stderr)
+	default:
+		if err != nil {
+			st.log = err.Error()
+		} else {
+			st.log = strings.TrimSpace(res.Stdout + res.Stderr)
+			if st.log == "" && res.ExitCode != nil {
+				st.log = fmt.Sprintf("healthcheck exited with code %d", *res.ExitCode)
+			}
+		}
+		if !st.settled && now.Sub(st.started) < t.startPeriod {
+			break // failures in the start period do not count
+		}
+		st.settled = true
+		st.failures++
+		if st.failures >= t.retries {
+			st.status = "unhealthy"
+		}
+	}
+	st.next = now.Add(t.nextDelay(st, now))
+	return st.status, st.log
+}
+
+func (t probeTiming) nextDelay(st *probeState, now time.Time) time.Duration {
+	if !st.settled && t.startPeriod > 0 && now.Sub(st.started) < t.startPeriod {
+		return t.startInterval
+	}
+	return t.interval
+}
+
+// state returns the last emulated health of a container, or "".
+func (h *healthTracker) state(id string) string {
+	h.mu.Lock()
+	st := h.states[id]
+	h.mu.Unlock()
+	if st == nil {
+		return ""
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.status
+}
+
+func (h *healthTracker) lastLog(id string) string {
+	h.mu.Lock()
+	st := h.states[id]
+	h.mu.Unlock()
+	if st == nil {
+		return ""
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.log
+}
+
+// forget drops the state of removed containers.
+func (h *healthTracker) forget(id string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.states, id)
+}
+
+// healthCmd turns a healthcheck test into an exec argv.
+func healthCmd(test []string) []string {
+	if len(test) == 0 {
+		return nil
+	}
+	switch test[0] {
+	case "CMD":
+		return append([]string(nil), test[1:]...)
+	case "CMD-SHELL":
+		return []string{"/bin/sh", "-c", strings.Join(test[1:], " ")}
+	}
+	return append([]string(nil), test...)
+}

@@ -1,0 +1,33 @@
+package engine
+
+// Label keys written on every resource the engine creates (DECISIONS D8).
+// They are docker compose's own keys, so `docker compose ps/ls/down` (and
+// docker-compose v1) recognise our stacks; resources are always found by
+// these labels, never by parsing names.
+const (
+	LabelProject     = "com.docker.compose.project"
+	LabelService     = "com.docker.compose.service"
+	LabelNumber      = "com.docker.compose.container-number"
+	LabelOneoff      = "com.docker.compose.oneoff"
+	LabelConfigHash  = "com.docker.compose.config-hash"
+	LabelWorkingDir  = "com.docker.compose.project.working_dir"
+	LabelConfigFiles = "com.docker.compose.project.config_files"
+	LabelDependsOn   = "com.docker.compose.depends_on"
+	LabelVersion     = "com.docker.compose.version"
+	LabelImage       = "com.docker.compose.image"
+	LabelReplace     = "com.docker.compose.replace"
+	LabelNetwork     = "com.docker.compose.network"
+	LabelVolume      = "com.docker.compose.volume"
+
+	// LabelManaged marks every resource perry-container created.
+	LabelManaged = "io.perry.managed"
+)
+
+// Version is written in the com.docker.compose.version label. It must stay
+// a semantic version: docker compose parses that label.
+var Version = "0.1.0"
+
+// nameSeparator joins project, service and number in container names
+// ({project}-{service}-{n}); networks and volumes use "_" ({project}_{key}),
+// as docker compose does.
+const nameSeparator = "-"

@@ -1,0 +1,610 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// This file is the planner. Every function here is pure: it reads the
+// model and an observed snapshot and returns a Plan, making no backend
+// call, so that plans can be printed and compared in golden tests.
+
+// planImages plans the pulls and builds an up needs. Images are obtained in
+// a phase of their own so that the container plan knows the image ids it
+// compares against the containers' image labels (a rebuilt image means a
+// new container), as docker compose does.
+func planImages(m *model, obs *observedState, services []string, opts UpOptions) (*Plan, error) {
+	p := &Plan{}
+	// An image a service of the project builds is never pulled for another
+	// service sharing it (a common pattern), unless pull_policy is always.
+	buildable := map[string]bool{}
+	for _, name := range services {
+		if m.services[name].cfg.Build != nil {
+			buildable[m.services[name].image] = true
+		}
+	}
+	done := map[string]bool{}
+	for _, name := range services {
+		s := m.services[name]
+		if done[s.image] {
+			continue
+		}
+		cfg := s.cfg
+		if opts.Pull != "" {
+			cfg.PullPolicy = opts.Pull
+		}
+		policy, _, err := cfg.GetPullPolicy()
+		if err != nil {
+			return nil, serviceError(core.KindInvalidConfig, name, err, "service %q: %s", name, err.Error())
+		}
+		if policy == types.PullPolicyBuild && s.cfg.Build == nil {
+			return nil, serviceError(core.KindInvalidConfig, name, nil, "service %q: pull_policy build needs a build section", name)
+		}
+		_, present := obs.images[s.image]
+		resource := "image:" + s.image
+		if s.cfg.Build != nil && !opts.NoBuild && (opts.Build || policy == types.PullPolicyBuild || !present) {
+			spec, err := convertBuild(m.proj, s, &p.Warnings)
+			if err != nil {
+				return nil, err
+			}
+			cause := "image not found"
+			if present {
+				cause = "build requested"
+			}
+			p.add(&Op{Type: OpBuildImage, Resource: resource, Target: s.image, Service: name, Build: &spec, Cause: cause})
+			done[s.image] = true
+			continue
+		}
+		if buildable[s.image] && policy != types.PullPolicyAlways {
+			continue
+		}
+		switch policy {
+		case types.PullPolicyAlways:
+			p.add(&Op{Type: OpPullImage, Resource: resource, Target: s.image, Service: name, Cause: "pull_policy always"})
+		case types.PullPolicyMissing, types.PullPolicyIfNotPresent, types.PullPolicyRefresh:
+			if policy == types.PullPolicyRefresh {
+				p.Warnings = append(p.Warnings, fmt.Sprintf("service %s: pull_policy %s is treated as missing", name, s.cfg.PullPolicy))
+			}
+			if !present {
+				p.add(&Op{Type: OpPullImage, Resource: resource, Target: s.image, Service: name, Cause: "image not found"})
+			}
+		}
+		done[s.image] = true
+	}
+	return p, nil
+}
+
+// upPlanner holds the state of planning one up.
+type upPlanner struct {
+	m    *model
+	obs  *observedState
+	opts UpOptions
+	plan *Plan
+
+	selected  map[string]bool
+	netOps    map[string]int // network key → create op
+	volOps    map[string]int
+	readyOps  map[string][]int    // service → ops after which its containers are in their final state
+	refs      map[string][]string // service → its containers' final targets
+	recreated map[string]bool     // services with a recreated or new container #1
+	changed   map[string]bool     // services recreated (restart: true dependents follow)
+	ready1    map[string]int      // service → the op that (re)starts its container #1
+}
+
+// planUp plans the convergence of services (in dependency order) towards
+// the model: networks, then volumes, then containers.
+func planUp(m *model, obs *observedState, services []string, opts UpOptions) (*Plan, error) {
+	pl := &upPlanner{
+		m: m, obs: obs, opts: opts, plan: &Plan{},
+		selected: map[string]bool{}, netOps: map[string]int{}, volOps: map[string]int{},
+		readyOps: map[string][]int{}, refs: map[string][]string{},
+		recreated: map[string]bool{}, changed: map[string]bool{}, ready1: map[string]int{},
+	}
+	for _, name := range services {
+		s := m.services[name]
+		if s.convErr != nil {
+			return nil, s.convErr
+		}
+		pl.selected[name] = true
+		for _, w := range s.warnings {
+			pl.plan.Warnings = append(pl.plan.Warnings, "service "+name+": "+w)
+		}
+	}
+	pl.orphans()
+	pl.networksAndVolumes(services)
+	for _, name := range services {
+		if err := pl.service(m.services[name]); err != nil {
+			return nil, err
+		}
+	}
+	return pl.plan, nil
+}
+
+// orphans finds containers of services that are no longer in the project
+// and, when asked, removes them first.
+func (pl *upPlanner) orphans() {
+	for _, c := range pl.obs.containers {
+		if _, ok := pl.m.services[c.service]; ok || pl.m.disabled[c.service] {
+			continue
+		}
+		pl.plan.Orphans = append(pl.plan.Orphans, c.Name)
+		if !pl.opts.RemoveOrphans {
+			continue
+		}
+		res := fmt.Sprintf("service:%s:%d", c.service, c.number)
+		var deps []int
+		if c.running() {
+			deps = append(deps, pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number,
+				Timeout: pl.opts.Timeout, Tolerant: true, Cause: "orphan"}))
+		}
+		pl.plan.add(&Op{Type: OpRemoveContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number,
+			Deps: deps, Tolerant: true, Cause: "orphan"})
+	}
+}
+
+func (pl *upPlanner) networksAndVolumes(services []string) {
+	var nets, vols []string
+	for _, name := range services {
+		for _, k := range pl.m.services[name].networkKeys {
+			nets = appendUnique(nets, k)
+		}
+		for _, k := range pl.m.services[name].volumeKeys {
+			vols = appendUnique(vols, k)
+		}
+	}
+	sort.Strings(nets)
+	sort.Strings(vols)
+	for _, k := range nets {
+		nw := pl.m.networks[k]
+		if _, ok := pl.obs.networks[nw.name]; ok || nw.external {
+			continue
+		}
+		cfg := nw.cfg
+		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelNetwork, k)
+		pl.netOps[k] = pl.plan.add(&Op{Type: OpCreateNetwork, Resource: "network:" + k, Target: nw.name, Network: &cfg, Cause: "not found"})
+	}
+	for _, k := range vols {
+		vol := pl.m.volumes[k]
+		if _, ok := pl.obs.volumes[vol.name]; ok || vol.external {
+			continue
+		}
+		cfg := vol.cfg
+		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelVolume, k)
+		// After the networks, so that up creates networks, then volumes,
+		// then containers, and a rollback undoes them in reverse.
+		var deps []int
+		for _, i := range pl.netOps {
+			deps = append(deps, i)
+		}
+		pl.volOps[k] = pl.plan.add(&Op{Type: OpCreateVolume, Resource: "volume:" + k, Target: vol.name, Volume: &cfg, Deps: deps, Cause: "not found"})
+	}
+}
+
+// gate returns the wait ops a service's containers must pass before
+// starting: one per dependency that is part of this up.
+func (pl *upPlanner) gate(s *service) []int {
+	var out []int
+	for _, d := range s.deps {
+		if !pl.selected[d.service] {
+			continue // --no-deps, or a subset without its dependencies
+		}
+		dep := pl.m.services[d.service]
+		out = append(out, pl.plan.add(&Op{
+			Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
+			Deps:     pl.readyOps[d.service],
+			Optional: !d.required,
+			Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: pl.refs[d.service],
+				Dependent: s.name, Healthcheck: dep.spec.Healthcheck},
+			Cause: s.name + " depends on it",
+		}))
+	}
+	return out
+}
+
+// service plans one service's containers.
+func (pl *upPlanner) service(s *service) error {
+	existing := pl.obs.byService(s.name)
+	byNumber := map[int][]observedContainer{}
+	for _, c := range existing {
+		// The container with the expected name goes first: a duplicate
+		// number is the replacement of an interrupted recreate.
+		if c.Name == pl.m.containerName(s, c.number) {
+			byNumber[c.number] = append([]observedContainer{c}, byNumber[c.number]...)
+		} else {
+			byNumber[c.number] = append(byNumber[c.number], c)
+		}
+	}
+	timeout := pl.opts.Timeout
+	if timeout == nil {
+		timeout = s.stopTimeout
+	}
+	// Scale down first: containers numbered above the scale, and duplicates.
+	for _, c := range existing {
+		if c.number >= 1 && c.number <= s.scale && byNumber[c.number][0].ID == c.ID {
+			continue
+		}
+		res := fmt.Sprintf("service:%s:%d", s.name, c.number)
+		var deps []int
+		if c.running() {
+			deps = append(deps, pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: c.number, Timeout: timeout, Cause: "scaled down"}))
+		}
+		pl.plan.add(&Op{Type: OpRemoveContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: c.number, Deps: deps, Cause: "scaled down"})
+	}
+
+	// Every container waits for every network and volume this up creates,
+	// not only its own: up is networks, then volumes, then containers, as
+	// in docker compose, which keeps a failed up's rollback simple.
+	var createDeps []int
+	for _, i := range pl.netOps {
+		createDeps = append(createDeps, i)
+	}
+	for _, i := range pl.volOps {
+		createDeps = append(createDeps, i)
+	}
+	if nmode := s.networkModeService(); nmode != "" {
+		// "container:<name>" is resolved at create time: wait until the
+		// (new) container #1 of the target has its final name and runs.
+		createDeps = append(createDeps, pl.ready1[nmode])
+	}
+	restartWanted := false
+	for _, d := range s.deps {
+		if d.restart && pl.changed[d.service] {
+			restartWanted = true
+		}
+	}
+
+	// The wait ops are planned once, when a container first needs them, so
+	// that a service with nothing to do waits for nothing.
+	var gate []int
+	gated := false
+	gateOnce := func() []int {
+		if !gated {
+			gate, gated = pl.gate(s), true
+		}
+		return gate
+	}
+	for n := 1; n <= s.scale; n++ {
+		name := pl.m.containerName(s, n)
+		res := fmt.Sprintf("service:%s:%d", s.name, n)
+		cs := byNumber[n]
+		if len(cs) == 0 {
+			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], "")
+			c := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: name, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: "no container"})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...)})
+			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
+			pl.refs[s.name] = append(pl.refs[s.name], name)
+			if n == 1 {
+				pl.ready1[s.name], pl.recreated[s.name] = st, true
+			}
+			continue
+		}
+		c := cs[0]
+		if cause := pl.recreateCause(s, c); cause != "" {
+			tmp := shortID(c.ID) + "_" + name
+			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], c.ID)
+			spec.Name = tmp
+			cr := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: tmp, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: cause})
+			// The old container keeps running until the dependencies are
+			// ready: a failed up then leaves it removed as late as possible.
+			rmDeps := append([]int{cr}, gateOnce()...)
+			if c.running() {
+				rmDeps = []int{pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: rmDeps, Cause: "replaced"})}
+			}
+			rm := pl.plan.add(&Op{Type: OpRemoveContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: rmDeps, Cause: "replaced"})
+			rn := pl.plan.add(&Op{Type: OpRenameContainer, Resource: res, Target: tmp, NewName: name, Service: s.name, Number: n, Deps: []int{rm, cr}})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...)})
+			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
+			pl.refs[s.name] = append(pl.refs[s.name], name)
+			pl.changed[s.name] = true
+			if n == 1 {
+				pl.ready1[s.name], pl.recreated[s.name] = st, true
+			}
+			continue
+		}
+		pl.refs[s.name] = append(pl.refs[s.name], c.ID)
+		switch {
+		case c.running() && restartWanted:
+			cause := "a dependency was recreated (restart: true)"
+			stop := pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: gateOnce(), Cause: cause})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause})
+			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
+		case c.startable():
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State})
+			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
+		}
+	}
+	return nil
+}
+
+// recreateCause says why an existing container must be replaced, or "".
+func (pl *upPlanner) recreateCause(s *service, c observedContainer) string {
+	if pl.opts.ForceRecreate {
+		return "force recreate"
+	}
+	if pl.opts.NoRecreate {
+		return ""
+	}
+	if c.hash() != s.hash {
+		return "configuration changed"
+	}
+	if id := pl.obs.images[s.image]; id != "" && c.imageID() != "" && c.imageID() != id {
+		return "image changed"
+	}
+	if c.State == "dead" {
+		return "container is dead"
+	}
+	if nm := s.networkModeService(); nm != "" && pl.recreated[nm] {
+		return "network_mode service:" + nm + " was recreated"
+	}
+	return ""
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// containerSpec is the spec of container n of s. imageID is the image's id
+// when known; replaces is the id of the container it replaces.
+func (m *model) containerSpec(s *service, n int, imageID, replaces string) *core.ContainerSpec {
+	spec := s.spec
+	spec.Name = m.containerName(s, n)
+	spec.Labels = maps.Clone(s.spec.Labels)
+	if spec.Labels == nil {
+		spec.Labels = map[string]string{}
+	}
+	maps.Copy(spec.Labels, m.extraLabels)
+	deps := make([]string, 0, len(s.deps))
+	for _, d := range s.deps {
+		deps = append(deps, d.String())
+	}
+	maps.Copy(spec.Labels, map[string]string{
+		LabelProject:     m.name,
+		LabelService:     s.name,
+		LabelNumber:      strconv.Itoa(n),
+		LabelOneoff:      "False",
+		LabelConfigHash:  s.hash,
+		LabelWorkingDir:  m.workingDir,
+		LabelConfigFiles: strings.Join(m.configFiles, ","),
+		LabelDependsOn:   strings.Join(deps, ","),
+		LabelVersion:     Version,
+		LabelManaged:     "1",
+	})
+	if imageID != "" {
+		spec.Labels[LabelImage] = imageID
+	}
+	if replaces != "" {
+		spec.Labels[LabelReplace] = replaces
+	}
+	return &spec
+}
+
+// resourceLabels are a network's or a volume's labels.
+func (m *model) resourceLabels(own map[string]string, kindLabel, key string) map[string]string {
+	out := maps.Clone(own)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, m.extraLabels)
+	out[LabelProject] = m.name
+	out[kindLabel] = key
+	out[LabelVersion] = Version
+	out[LabelManaged] = "1"
+	return out
+}
+
+// planWait plans --wait: every service's containers ready, as observed
+// after the up.
+func planWait(m *model, obs *observedState, services []string) *Plan {
+	p := &Plan{}
+	for _, name := range services {
+		var refs []string
+		for _, c := range obs.byService(name) {
+			refs = append(refs, c.ID)
+		}
+		p.add(&Op{Type: OpWaitService, Resource: "service:" + name, Service: name,
+			Wait: &WaitSpec{Service: name, Condition: conditionReady, Containers: refs, Healthcheck: m.services[name].spec.Healthcheck}})
+	}
+	return p
+}
+
+// planDown stops containers in reverse dependency order (dependents
+// first), removes them, then removes the project's networks and, when
+// asked, its volumes and images.
+func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
+	p := &Plan{}
+	dependents := m.dependents()
+	stops := map[string][]int{}
+	var removes []int
+	order := append([]string(nil), m.order...)
+	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
+		order[i], order[j] = order[j], order[i]
+	}
+	// Orphans go first: nothing in the project depends on them.
+	for _, c := range obs.containers {
+		if _, ok := m.services[c.service]; ok || m.disabled[c.service] {
+			continue
+		}
+		p.Orphans = append(p.Orphans, c.Name)
+		if opts.RemoveOrphans {
+			ops := stopRemove(p, c, opts.Timeout, nil, "orphan")
+			removes = append(removes, ops[len(ops)-1])
+		}
+	}
+	for _, name := range order {
+		s := m.services[name]
+		timeout := opts.Timeout
+		if timeout == nil {
+			timeout = s.stopTimeout
+		}
+		var after []int
+		for _, d := range dependents[name] {
+			after = append(after, stops[d]...)
+		}
+		for _, c := range obs.byService(name) {
+			// Dependencies wait for their dependents' stop (or removal,
+			// for a container that was not running).
+			ops := stopRemove(p, c, timeout, after, "")
+			removes = append(removes, ops[len(ops)-1])
+			stops[name] = append(stops[name], ops[0])
+		}
+	}
+	for _, k := range sortedKeys(m.networks) {
+		nw := m.networks[k]
+		info, ok := obs.networks[nw.name]
+		if !ok || nw.external || info.Labels[LabelProject] != m.name {
+			continue // never remove what another project or the user made
+		}
+		// Orphans left running keep using the networks: then removing them
+		// fails, and that is a warning, as in docker compose, not a failed down.
+		orphansLeft := len(p.Orphans) > 0 && !opts.RemoveOrphans
+		p.add(&Op{Type: OpRemoveNetwork, Resource: "network:" + k, Target: nw.name, Deps: removes, Tolerant: true, Optional: orphansLeft})
+	}
+	if opts.Volumes {
+		for _, k := range sortedKeys(m.volumes) {
+			vol := m.volumes[k]
+			info, ok := obs.volumes[vol.name]
+			if !ok || vol.external || info.Labels[LabelProject] != m.name {
+				continue
+			}
+			p.add(&Op{Type: OpRemoveVolume, Resource: "volume:" + k, Target: vol.name, Deps: removes, Tolerant: true})
+		}
+	}
+	if opts.RemoveImages == "all" || opts.RemoveImages == "local" {
+		seen := map[string]bool{}
+		for _, name := range m.order {
+			s := m.services[name]
+			if seen[s.image] || (opts.RemoveImages == "local" && s.cfg.Image != "") {
+				continue
+			}
+			seen[s.image] = true
+			p.add(&Op{Type: OpRemoveImage, Resource: "image:" + s.image, Target: s.image, Deps: removes, Tolerant: true})
+		}
+	}
+	return p
+}
+
+// stopRemove adds a stop (when running) and a remove of c; it returns the
+// ops added, the remove last.
+func stopRemove(p *Plan, c observedContainer, timeout *int, after []int, cause string) []int {
+	res := fmt.Sprintf("service:%s:%d", c.service, c.number)
+	var ops []int
+	deps := after
+	if c.running() {
+		st := p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, Cause: cause})
+		ops = append(ops, st)
+		deps = []int{st}
+	}
+	rm := p.add(&Op{Type: OpRemoveContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Deps: deps, Tolerant: true, Cause: cause})
+	return append(ops, rm)
+}
+
+// planStop stops the running containers of services, dependents first.
+func planStop(m *model, obs *observedState, services []string, timeoutOpt *int) *Plan {
+	p := &Plan{}
+	want := map[string]bool{}
+	for _, s := range services {
+		want[s] = true
+	}
+	dependents := m.dependents()
+	stops := map[string][]int{}
+	for i := len(m.order) - 1; i >= 0; i-- {
+		name := m.order[i]
+		if !want[name] {
+			continue
+		}
+		timeout := timeoutOpt
+		if timeout == nil {
+			timeout = m.services[name].stopTimeout
+		}
+		var after []int
+		for _, d := range dependents[name] {
+			after = append(after, stops[d]...)
+		}
+		for _, c := range obs.byService(name) {
+			if !c.running() {
+				continue
+			}
+			stops[name] = append(stops[name], p.add(&Op{Type: OpStopContainer, Resource: fmt.Sprintf("service:%s:%d", name, c.number),
+				Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true}))
+		}
+	}
+	return p
+}
+
+// planStart starts the stopped containers of services (in dependency
+// order, honouring depends_on conditions); restart stops them first, and
+// also restarts the dependents declared with restart: true.
+func planStart(m *model, obs *observedState, services []string, restart bool, timeoutOpt *int) (*Plan, error) {
+	p := &Plan{}
+	want := map[string]bool{}
+	for _, s := range services {
+		want[s] = true
+	}
+	if restart {
+		for _, name := range m.order { // dependency order: a dependency is decided before its dependents
+			for _, d := range m.services[name].deps {
+				if d.restart && want[d.service] {
+					want[name] = true
+				}
+			}
+		}
+	}
+	ready := map[string][]int{}
+	refs := map[string][]string{}
+	for _, name := range m.order {
+		if !want[name] {
+			continue
+		}
+		cs := obs.byService(name)
+		if len(cs) == 0 {
+			return nil, serviceError(core.KindNotFound, name, nil, "service %q has no container: run up first", name)
+		}
+		for _, c := range cs {
+			refs[name] = append(refs[name], c.ID)
+		}
+	}
+	for _, name := range m.order {
+		if !want[name] {
+			continue
+		}
+		s := m.services[name]
+		var gate []int
+		for _, d := range s.deps {
+			if !want[d.service] {
+				continue
+			}
+			gate = append(gate, p.add(&Op{Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
+				Deps: ready[d.service], Optional: !d.required,
+				Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: refs[d.service], Dependent: name,
+					Healthcheck: m.services[d.service].spec.Healthcheck},
+				Cause: name + " depends on it"}))
+		}
+		timeout := timeoutOpt
+		if timeout == nil {
+			timeout = s.stopTimeout
+		}
+		for _, c := range obs.byService(name) {
+			res := fmt.Sprintf("service:%s:%d", name, c.number)
+			deps := gate
+			if restart {
+				if c.running() {
+					deps = []int{p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate})}
+				}
+			} else if c.running() {
+				continue
+			}
+			ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: deps}))
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// model builds the engine's view of its project; scale overrides apply.
+func (e *Engine) model(scale map[string]int) (*model, error) {
+	dir := e.stateDir
+	if dir == "" && e.project != nil {
+		dir = filepath.Join(os.TempDir(), "perry-compose", e.project.Name)
+	}
+	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels, stateDir: dir})
+}
+
+// Up creates and starts the project's services: networks, then volumes,
+// then containers, each service as soon as its own dependencies satisfy
+// their depends_on conditions. A second Up with nothing changed changes
+// nothing. When it fails, everything this Up created is removed again
+// (containers, then volumes, then networks, in reverse creation order),
+// unless KeepOnFailure; what existed before is never removed.
+func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
+	m, err := e.model(opts.Scale)
+	if err != nil {
+		return err
+	}
+	services, err := m.selectServices(opts.Services, !opts.NoDeps)
+	if err != nil {
+		return err
+	}
+	for _, name := range services {
+		if err := m.services[name].convErr; err != nil {
+			return err // before touching anything
+		}
+	}
+	var images []string
+	for _, name := range services {
+		images = appendUnique(images, m.services[name].image)
+	}
+	sort.Strings(images)
+
+	// Phase 1: images. Nothing here is rolled back: images are not
+	// resources of the project.
+	obs, err := e.observe(ctx, m, observeWhat{images: images})
+	if err != nil {
+		return err
+	}
+	imagePlan, err := planImages(m, obs, services, opts)
+	if err != nil {
+		return err
+	}
+	e.warn(imagePlan.Warnings)
+	if err := e.execute(ctx, imagePlan, nil); err != nil {
+		return err
+	}
+
+	// Phase 2: networks, volumes, containers.
+	what := observeWhat{containers: true}
+	if !imagePlan.Empty() {
+		what.images = images // ids changed
+	}
+	for _, name := range services {
+		for _, k := range m.services[name].networkKeys {
+			what.networks = append(what.networks, m.networks[k])
+		}
+		for _, k := range m.services[name].volumeKeys {
+			what.volumes = append(what.volumes, m.volumes[k])
+		}
+	}
+	obs2, err := e.observe(ctx, m, what)
+	if err != nil {
+		return err
+	}
+	if imagePlan.Empty() {
+		obs2.images = obs.images
+	}
+	plan, err := planUp(m, obs2, services, opts)
+	if err != nil {
+		return err
+	}
+	e.warn(plan.Warnings)
+	e.reportOrphans(plan.Orphans, opts.RemoveOrphans)
+	if err := writeFiles(m, services); err != nil {
+		return err
+	}
+	rec := &recorder{}
+	err = e.execute(ctx, plan, rec)
+	if err == nil && opts.Wait {
+		err = e.waitReady(ctx, m, services, opts.WaitTimeout)
+	}
+	if err == nil {
+		return nil
+	}
+	if opts.KeepOnFailure {
+		return err
+	}
+	if failures := e.rollback(ctx, m, rec, opts.Timeout); len(failures) > 0 {
+		return core.AsError(err).With("rollbackErrors", failures)
+	}
+	return err
+}
+
+// waitReady is --wait: every service running (healthy when it has a
+// healthcheck), or exited 0 for one-shot services.
+func (e *Engine) waitReady(ctx context.Context, m *model, services []string, timeout time.Duration) error {
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return err
+	}
+	wctx := ctx
+	if timeout > 0 {
+		var cancel context.CancelFunc
+		wctx, cancel = context.WithTimeout(ctx, timeout)
+		defer cancel()
+	}
+	err = e.execute(wctx, planWait(m, obs, services), nil)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return core.Errorf(core.KindTimeout, "application not healthy after %s", timeout).With("timeout", timeout.String())
+	}
+	return err
+}
+
+func (e *Engine) warn(warnings []string) {
+	for _, w := range warnings {
+		e.emit(Event{Resource: ResourceService, ID: e.project.Name, Status: StatusWarning, Text: w})
+	}
+}
+
+func (e *Engine) reportOrphans(orphans []string, removing bool) {
+	if len(orphans) == 0 || removing {
+		return
+	}
+	for _, name := range orphans {
+		e.emit(Event{Resource: ResourceContainer, ID: name, Status: StatusWarning,
+			Text: fmt.Sprintf("orphan container %s: its service is not in the project; remove it with RemoveOrphans", name)})
+	}
+}
+
+// Down stops and removes the project's containers (dependents first), then
+// its networks, and with the options its named volumes, orphans and images.
+// External networks and volumes, and resources without the project's
+// label, are never removed.
+func (e *Engine) Down(ctx context.Context, opts DownOptions) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	what := observeWhat{containers: true}
+	for _, k := range sortedKeys(m.networks) {
+		if !m.networks[k].external {
+			what.networks = append(what.networks, m.networks[k])
+		}
+	}
+	if opts.Volumes {
+		for _, k := range sortedKeys(m.volumes) {
+			if !m.volumes[k].external {
+				what.volumes = append(what.volumes, m.volumes[k])
+			}
+		}
+	}
+	obs, err := e.observe(ctx, m, what)
+	if err != nil {
+		return err
+	}
+	p := planDown(m, obs, opts)
+	e.reportOrphans(p.Orphans, opts.RemoveOrphans)
+	err = e.execute(ctx, p, nil)
+	for _, c := range obs.containers {
+		e.health.forget(c.ID)
+	}
+	return err
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# make demo: builds examples/demo/demo.c against the shared library and runs
+# the demo stack on the local engine, then takes it down.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+port=${DEMO_PORT:-18080}
+gcc -O2 -std=c11 -D_GNU_SOURCE -Iinclude examples/demo/demo.c -Lbuild -lperrycontainer \
+  -Wl,-rpath,"$PWD/build" -lpthread -o build/demo
+DEMO_PORT=$port build/demo examples/demo/compose.yaml "$port"
