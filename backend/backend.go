@@ -82,6 +82,24 @@ type ExecOptions struct {
 	User    string
 }
 
+// Features is implemented by backends whose support for optional fields
+// depends on the runtime's version. A backend without it supports every
+// field it accepts.
+type Features interface {
+	Supports(ctx context.Context, feature string) bool
+}
+
+// FeatureHealthStartInterval is healthcheck.start_interval (Engine API 1.44).
+const FeatureHealthStartInterval = "healthcheck.start_interval"
+
+// Supports reports whether b supports feature.
+func Supports(ctx context.Context, b Backend, feature string) bool {
+	if f, ok := b.(Features); ok {
+		return f.Supports(ctx, feature)
+	}
+	return true
+}
+
 // MatchLabels reports whether labels satisfy the filter of ListOptions.Labels.
 func MatchLabels(labels, filter map[string]string) bool {
 	for k, v := range filter {

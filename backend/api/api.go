@@ -19,6 +19,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
@@ -126,6 +127,19 @@ func modeOf(host string) string {
 		return "local"
 	}
 	return "remote"
+}
+
+// Supports reports the version-dependent features of the engine.
+func (b *Backend) Supports(ctx context.Context, feature string) bool {
+	v, err := b.apiVersion(ctx)
+	if err != nil || v == "" {
+		return true // unknown: let Create say what the engine refuses
+	}
+	switch feature {
+	case backend.FeatureHealthStartInterval:
+		return !versions.LessThan(v, "1.44")
+	}
+	return true
 }
 
 // apiVersion negotiates once and returns the API version in use.

@@ -44,6 +44,9 @@ type Engine struct {
 	infoName string // the backend's Info().Name, for HealthEmulationAuto
 
 	health *healthTracker // emulated health states, by container id
+
+	featuresOnce    sync.Once
+	noStartInterval bool
 }
 
 // Option configures an Engine.

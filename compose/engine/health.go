@@ -105,7 +105,8 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 		return false, nil
 	}
 	health, log := info.Health, ""
-	if health == "" && w.Healthcheck != nil && !w.Healthcheck.Disable && e.emulateHealth(ctx) {
+	if w.Healthcheck != nil && !w.Healthcheck.Disable &&
+		(health == "" && e.emulateHealth(ctx) || health == "starting" && w.EmulateStart) {
 		health, log = e.health.probe(ctx, e.backend, info.ID, w.Healthcheck)
 	}
 	switch health {

@@ -42,10 +42,15 @@ type service struct {
 	// per-container name and labels. convErr is set instead when the
 	// service uses a field the engine cannot map; it is reported only when
 	// the service is actually used.
-	spec     core.ContainerSpec
-	files    []fileMount
-	warnings []string
-	convErr  error
+	spec core.ContainerSpec
+	// waitHealth is the healthcheck dependents wait on: spec's, or the
+	// service's own when the runtime cannot take start_interval and the
+	// engine probes the start period itself (emulateStart).
+	waitHealth   *core.Healthcheck
+	emulateStart bool
+	files        []fileMount
+	warnings     []string
+	convErr      error
 
 	networkKeys []string // networks the containers attach to
 	volumeKeys  []string // named volumes the containers mount
@@ -79,6 +84,8 @@ type modelOptions struct {
 	scale       map[string]int
 	extraLabels map[string]string
 	stateDir    string
+	// noStartInterval: the runtime cannot take healthcheck.start_interval.
+	noStartInterval bool
 }
 
 // buildModel resolves project p. It fails on what makes the whole project
@@ -185,6 +192,17 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 			return nil, err
 		}
 		s.spec, s.files, s.warnings, s.convErr = convertService(m, p, s, o.stateDir)
+		s.waitHealth = s.spec.Healthcheck
+		if hc := s.spec.Healthcheck; hc != nil && hc.StartInterval != "" && o.noStartInterval {
+			// The runtime would refuse start_interval: the container gets the
+			// healthcheck without it, and the engine probes the start period
+			// at start_interval through exec (D11) so dependents still start
+			// as soon as the service is healthy.
+			stripped := *hc
+			stripped.StartInterval = ""
+			s.spec.Healthcheck = &stripped
+			s.emulateStart = true
+		}
 	}
 	return m, nil
 }

@@ -77,6 +77,9 @@ type WaitSpec struct {
 	Dependent  string   // the service that waits, for messages ("" for --wait)
 	// Healthcheck is the service's, for emulation; nil when it has none.
 	Healthcheck *core.Healthcheck
+	// EmulateStart: the runtime runs the healthcheck without start_interval,
+	// so the engine probes while the runtime still says "starting".
+	EmulateStart bool
 }
 
 // Plan is a DAG of operations in a deterministic order: every op's

@@ -201,7 +201,7 @@ func (pl *upPlanner) gate(s *service) []int {
 			Deps:     pl.readyOps[d.service],
 			Optional: !d.required,
 			Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: pl.refs[d.service],
-				Dependent: s.name, Healthcheck: dep.spec.Healthcheck},
+				Dependent: s.name, Healthcheck: dep.waitHealth, EmulateStart: dep.emulateStart},
 			Cause: s.name + " depends on it",
 		}))
 	}
@@ -412,7 +412,7 @@ func planWait(m *model, obs *observedState, services []string) *Plan {
 			refs = append(refs, c.ID)
 		}
 		p.add(&Op{Type: OpWaitService, Resource: "service:" + name, Service: name,
-			Wait: &WaitSpec{Service: name, Condition: conditionReady, Containers: refs, Healthcheck: m.services[name].spec.Healthcheck}})
+			Wait: &WaitSpec{Service: name, Condition: conditionReady, Containers: refs, Healthcheck: m.services[name].waitHealth, EmulateStart: m.services[name].emulateStart}})
 	}
 	return p
 }
@@ -586,7 +586,7 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 			gate = append(gate, p.add(&Op{Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
 				Deps: ready[d.service], Optional: !d.required,
 				Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: refs[d.service], Dependent: name,
-					Healthcheck: m.services[d.service].spec.Healthcheck},
+					Healthcheck: m.services[d.service].waitHealth, EmulateStart: m.services[d.service].emulateStart},
 				Cause: name + " depends on it"}))
 		}
 		timeout := timeoutOpt

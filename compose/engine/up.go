@@ -9,6 +9,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -18,7 +19,18 @@ func (e *Engine) model(scale map[string]int) (*model, error) {
 	if dir == "" && e.project != nil {
 		dir = filepath.Join(os.TempDir(), "perry-compose", e.project.Name)
 	}
-	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels, stateDir: dir})
+	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels, stateDir: dir,
+		noStartInterval: !e.supports(backend.FeatureHealthStartInterval)})
+}
+
+// supports asks the backend once per engine about a version-dependent feature.
+func (e *Engine) supports(feature string) bool {
+	e.featuresOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		e.noStartInterval = !backend.Supports(ctx, e.backend, backend.FeatureHealthStartInterval)
+	})
+	return !e.noStartInterval
 }
 
 // Up creates and starts the project's services: networks, then volumes,
