@@ -103,7 +103,21 @@ func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, 
 
 func (c *Context) composePs(ctx context.Context, h int64) (any, error) {
 	return c.withStack(h, func(s *stack) (any, error) {
-		return s.engine.Ps(ctx, engine.PsOptions{All: true})
+		cs, err := s.engine.Ps(ctx, engine.PsOptions{All: true})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]core.ContainerInfo, 0, len(cs))
+		for _, c := range cs {
+			info := core.ContainerInfo{ID: c.ID, Name: c.Name, Image: c.Image, Status: c.Status, Ports: c.Ports,
+				Created: c.Created, State: c.State, Health: c.Health, Labels: c.Labels, Networks: c.Networks}
+			if c.State == "exited" || c.State == "dead" {
+				code := c.ExitCode
+				info.ExitCode = &code
+			}
+			out = append(out, info)
+		}
+		return out, nil
 	})
 }
 

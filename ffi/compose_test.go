@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/perryts/perry-container/backend/fake"
-	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -50,7 +49,7 @@ func TestComposeThroughHandles(t *testing.T) {
 		t.Fatalf("status: %+v %v", st, err)
 	}
 	ps, err := c.composePs(ctx, h)
-	if err != nil || len(ps.([]engine.Container)) != 2 {
+	if err != nil || len(ps.([]core.ContainerInfo)) != 2 {
 		t.Fatalf("ps: %+v %v", ps, err)
 	}
 	out, err := c.composeExec(ctx, h, newArg("service", "web", true, false), newArg("cmd", `["env"]`, true, false), newArg("opts", `{"env":{"X":"1"}}`, true, false))

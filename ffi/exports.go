@@ -52,7 +52,7 @@ func cArg(name string, p *C.char) arg {
 
 // panicError turns a recovered panic into an Internal error with its message.
 func panicError(r any) error {
-	return core.Errorf(core.KindInternal, "internal error (recovered panic): %v", r).With("stack", string(debug.Stack()))
+	return core.Errorf(core.KindInternal, "internal error (recovered panic): %v", r).With("goStack", string(debug.Stack()))
 }
 
 // schedule runs op on a library goroutine and completes cb exactly once.

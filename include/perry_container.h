@@ -57,9 +57,10 @@
  *
  * Handles (compose stacks, workload graphs) are int64_t: positive, never
  * reused within a process, below 2^48 (exact as JavaScript numbers); 0 is
- * never a handle. An unknown or released handle gives NotFound; a handle of
- * the wrong type (a compose handle passed to a workload function) gives
- * InvalidArgument. Neither crashes.
+ * never a handle. An unknown or released handle gives NotFound; 0, a
+ * negative handle or one >= 2^48 gives InvalidArgument, and so does a handle
+ * of the wrong type (a compose handle passed to a workload function). None
+ * of these crashes.
  *
  * Threading: every function may be called from any thread, concurrently.
  * Signals: the library installs no SIGINT/SIGTERM handlers; the host owns
@@ -218,7 +219,8 @@ PERRY_EXTERN(int32_t) js_container_remove(const char *id, const char *force_json
  * Lists containers.
  * @param all_json  NULL/"false": running only; "true": all.
  * Result: ContainerInfo[]: {"id","name","image","status","ports":[…],
- *   "created":"ISO 8601","state","health"?,"exitCode"?,"labels"?}.
+ *   "created":"ISO 8601","state","health"?,"exitCode"?,"labels"?,
+ *   "networks"?:[…],"ipAddress"?}.
  */
 PERRY_EXTERN(int32_t) js_container_list(const char *all_json, perry_complete_fn cb, void *ctx);
 
@@ -295,7 +297,10 @@ PERRY_EXTERN(int32_t) js_container_compose_up(const char *spec_json_or_path, per
  * when `volumes` is non-zero), then releases the handle. Result: null.
  */
 PERRY_EXTERN(int32_t) js_container_compose_down(int64_t handle, int32_t volumes, perry_complete_fn cb, void *ctx);
-/** The stack's containers. Result: ContainerInfo[] with labels. */
+/**
+ * The stack's containers, stopped ones included. Result: ContainerInfo[] with
+ * labels (com.docker.compose.service names the service) and networks.
+ */
 PERRY_EXTERN(int32_t) js_container_compose_ps(int64_t handle, perry_complete_fn cb, void *ctx);
 /**
  * Logs of the stack. @param opts_json NULL or {"service"?:"web","tail"?:n}.

@@ -8,6 +8,9 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v python3 >/dev/null || need+=(python3)
 command -v curl >/dev/null || need+=(curl)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+command -v tsc >/dev/null || need+=(node-typescript)  # the d.ts type check
+command -v tmux >/dev/null || need+=(tmux)            # the installer's terminal tests
+command -v docker-compose >/dev/null || need+=(docker-compose) # reference client in tests
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing: ${need[*]}"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

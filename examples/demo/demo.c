@@ -118,7 +118,14 @@ int main(int argc, char **argv) {
   free(r.json);
 
   int rc = 0;
-  char *resp = http_get(port, "/");
+  /* The web service has no healthcheck, so up returns once it runs; its
+   * server may need a moment before it listens. */
+  char *resp = NULL;
+  for (int i = 0; i < 50; i++) {
+    resp = http_get(port, "/");
+    if (resp && strstr(resp, "Hello from perry-container")) break;
+    usleep(100 * 1000);
+  }
   if (resp && strstr(resp, "Hello from perry-container")) {
     const char *body = strstr(resp, "\r\n\r\n");
     printf("\nGET http://127.0.0.1:%d/ -> %s\n", port, body ? body + 4 : resp);

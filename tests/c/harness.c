@@ -360,7 +360,7 @@ static void test_compose(int fake) {
   expect_ok(&c, "js_compose_status");
   call_free(&c);
   ASYNC(c, js_container_compose_ps, h);
-  check(c.status == 0 && strstr(c.json, "\"service\":\"web\"") && strstr(c.json, "\"service\":\"db\""), "ps lists both services", c.json);
+  check(c.status == 0 && strstr(c.json, "com.docker.compose.service\":\"web\"") && strstr(c.json, "com.docker.compose.service\":\"db\""), "ps lists both services", c.json);
   call_free(&c);
   ASYNC(c, js_compose_ps, h);
   expect_ok(&c, "js_compose_ps");

@@ -1,0 +1,180 @@
+/**
+ * perry/container-compose: compose stacks as free functions over a
+ * {@link ComposeHandle} (perry/compose is an alias of this module).
+ *
+ * Each function is backed by a `js_compose_*` symbol, an exact alias of the
+ * `js_container_compose_*` symbol behind the same-named ComposeHandle
+ * method: `down(stack, true)` and `stack.down(true)` are the same call.
+ * The handle parameter is passed to C as `stack.handle` converted to
+ * int64_t. The other conventions are those of perry/container
+ * (include/types/README.md).
+ *
+ * @packageDocumentation
+ */
+
+import type {
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeLogsOptions,
+  ComposeSpec,
+  ContainerInfo,
+  ContainerLogs,
+  ServiceGraph,
+  StackStatus,
+} from "../container";
+
+export type {
+  ComposeConfig,
+  ComposeDependsOn,
+  ComposeDeployment,
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeHealthcheck,
+  ComposeInclude,
+  ComposeLogging,
+  ComposeLogsOptions,
+  ComposeModel,
+  ComposeNetwork,
+  ComposeNetworkIpam,
+  ComposeSecret,
+  ComposeService,
+  ComposeServiceBuild,
+  ComposeServiceConfigRef,
+  ComposeServiceHook,
+  ComposeServiceNetworkConfig,
+  ComposeServicePort,
+  ComposeServiceVolume,
+  ComposeSpec,
+  ComposeUpResult,
+  ComposeVolume,
+  ContainerError,
+  ContainerInfo,
+  ContainerLogs,
+  ErrorCodes,
+  ErrorKind,
+  ListOrDict,
+  ServiceEdge,
+  ServiceGraph,
+  ServiceState,
+  ServiceStatus,
+  StackStatus,
+} from "../container";
+
+/**
+ * Brings a compose stack up. A failed up removes exactly what it created.
+ * @param spec an inline compose model (normalized and validated, not
+ *   interpolated), or a path to a compose file (interpolated with the
+ *   environment and the project's .env).
+ * @returns resolves to the stack's handle object.
+ * @throws {ContainerError} InvalidConfig (400); NotFound (404) for a
+ *   missing file; DependencyCycle (422); ServiceStartupFailed (500, with
+ *   `service`); BackendError.
+ * @ffi js_compose_up
+ */
+export declare function up(spec: ComposeSpec | string): Promise<ComposeHandle>;
+
+/**
+ * Stops and removes the stack's containers and networks (and named volumes
+ * with `volumes`), then releases the handle.
+ * @param handle the stack.
+ * @param volumes also remove named volumes; default false.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404) when the handle is unknown or
+ *   already down; InvalidArgument (400) for a workload handle; BackendError.
+ * @ffi js_compose_down
+ */
+export declare function down(handle: ComposeHandle, volumes?: boolean): Promise<void>;
+
+/**
+ * Lists the stack's containers.
+ * @param handle the stack.
+ * @returns resolves to the containers, with their labels.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_compose_ps
+ */
+export declare function ps(handle: ComposeHandle): Promise<ContainerInfo[]>;
+
+/**
+ * The stack's output so far, each line prefixed "service | ".
+ * @param handle the stack.
+ * @param opts one service and/or the last n lines.
+ * @returns resolves to stdout and stderr.
+ * @throws {ContainerError} InvalidArgument (400); NotFound (404); BackendError.
+ * @ffi js_compose_logs
+ */
+export declare function logs(handle: ComposeHandle, opts?: ComposeLogsOptions): Promise<ContainerLogs>;
+
+/**
+ * Runs a command in a service's container (argv, no shell).
+ * @param handle the stack.
+ * @param service the service name.
+ * @param cmd a non-empty argv.
+ * @param opts env, workdir, user and replica index.
+ * @returns resolves to stdout, stderr and exitCode.
+ * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
+ *   NotFound (404) for an unknown handle or service; BackendError.
+ * @ffi js_compose_exec
+ */
+export declare function exec(
+  handle: ComposeHandle,
+  service: string,
+  cmd: string[],
+  opts?: ComposeExecOptions,
+): Promise<ContainerLogs>;
+
+/**
+ * The normalized project.
+ * @param handle the stack.
+ * @returns resolves to the compose model as an object.
+ * @throws {ContainerError} NotFound (404).
+ * @ffi js_compose_config
+ */
+export declare function config(handle: ComposeHandle): Promise<ComposeSpec>;
+
+/**
+ * Starts services in dependency order.
+ * @param handle the stack.
+ * @param services the services; all when absent or empty.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
+ * @ffi js_compose_start
+ */
+export declare function start(handle: ComposeHandle, services?: string[]): Promise<void>;
+
+/**
+ * Stops services in reverse dependency order.
+ * @param handle the stack.
+ * @param services the services; all when absent or empty.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_compose_stop
+ */
+export declare function stop(handle: ComposeHandle, services?: string[]): Promise<void>;
+
+/**
+ * Restarts services.
+ * @param handle the stack.
+ * @param services the services; all when absent or empty.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
+ * @ffi js_compose_restart
+ */
+export declare function restart(handle: ComposeHandle, services?: string[]): Promise<void>;
+
+/**
+ * Each service's state.
+ * @param handle the stack.
+ * @returns resolves to the stack's status.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_compose_status
+ */
+export declare function status(handle: ComposeHandle): Promise<StackStatus>;
+
+/**
+ * The dependency graph. Synchronous.
+ * @param handle the stack.
+ * @returns the graph, services in topological order.
+ * @throws {ContainerError} NotFound (404).
+ * @ffi js_compose_graph
+ */
+export declare function graph(handle: ComposeHandle): ServiceGraph;

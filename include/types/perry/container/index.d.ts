@@ -1,0 +1,1035 @@
+/**
+ * perry/container: containers, images, backends and compose stacks on
+ * whatever OCI runtime the machine has (Docker, Podman, nerdctl, OrbStack,
+ * Colima, Rancher Desktop, Lima, apple/container).
+ *
+ * These declarations are one side of a contract checked by
+ * tests/contract: every function and handle method carries an `@ffi` tag
+ * naming the C symbol of include/perry_container.h that implements it, and
+ * its parameters map one to one, in order, onto that symbol's parameters
+ * (before `cb, ctx`). How a host turns each TypeScript value into a C
+ * argument, and a result envelope into a resolved value or a rejected
+ * {@link ContainerError}, is described in include/types/README.md:
+ *
+ *  - a parameter typed `string` is passed raw (NUL-terminated UTF-8, not
+ *    JSON-quoted);
+ *  - a handle object ({@link ComposeHandle}, `GraphHandle`) is passed as its
+ *    `handle` number converted to `int64_t`; on a method the handle is the
+ *    receiver and comes first;
+ *  - a `boolean` parameter whose C parameter is `int32_t` is passed as 0 or 1;
+ *  - every other parameter (objects, arrays, numbers, booleans) is passed as
+ *    JSON text, and an omitted optional parameter as NULL;
+ *  - a function returning `Promise<T>` is asynchronous in C: the callback's
+ *    envelope `{"ok":true,"result":…}` resolves it with `result`, and
+ *    `{"ok":false,"error":{…}}` rejects it with a {@link ContainerError};
+ *  - a function returning `T` is synchronous in C: it returns a malloc'd
+ *    envelope that the host parses, frees with js_container_free(), and
+ *    either returns `result` or throws a {@link ContainerError}.
+ *
+ * Symbols with no TypeScript function (the host calls them itself):
+ * js_container_module_init (when the module is first imported),
+ * js_container_abi_version (to check the library against the header),
+ * js_container_free (after every synchronous call), js_container_shutdown
+ * (at process exit; see {@link ShutdownResult}) and
+ * perry_container_run_capability (the host's shell capabilities).
+ *
+ * @packageDocumentation
+ * @ffiHost js_container_module_init js_container_abi_version js_container_free js_container_shutdown perry_container_run_capability
+ */
+
+// ============================================================================
+// Errors
+// ============================================================================
+
+/**
+ * The kinds of error, with their codes in {@link ErrorCodes}. Stable; new
+ * kinds may be added in later versions, so handle an unknown kind by its code.
+ */
+export type ErrorKind =
+  | "NotFound"
+  | "InvalidArgument"
+  | "InvalidConfig"
+  | "InvalidConfiguration"
+  | "VerificationFailed"
+  | "PolicyViolation"
+  | "DependencyCycle"
+  | "WorkloadRefResolutionFailed"
+  | "ServiceStartupFailed"
+  | "Internal"
+  | "BackendError"
+  | "NoBackendFound"
+  | "BackendNotAvailable"
+  | "Timeout"
+  | "Cancelled";
+
+/**
+ * The HTTP-like code of each {@link ErrorKind}. A `BackendError` carries the
+ * runtime CLI's own non-zero exit code instead of 502 when there is one.
+ */
+export interface ErrorCodes {
+  /** No such container, image, handle, service, node or file. */
+  NotFound: 404;
+  /** An argument is malformed: bad JSON, wrong type, unknown key, out of range, or an invalid handle. */
+  InvalidArgument: 400;
+  /** A compose file or spec is invalid. */
+  InvalidConfig: 400;
+  /** A PERRY_CONTAINER_* environment setting is invalid. */
+  InvalidConfiguration: 400;
+  /** An image signature did not verify. */
+  VerificationFailed: 403;
+  /** A policy forbids the request. */
+  PolicyViolation: 403;
+  /** depends_on (or a graph's edges) form a cycle. */
+  DependencyCycle: 422;
+  /** A WorkloadRef could not be resolved. */
+  WorkloadRefResolutionFailed: 422;
+  /** A service or node failed to start or become healthy. */
+  ServiceStartupFailed: 500;
+  /** A bug, a recovered panic, or a feature not available in this build. */
+  Internal: 500;
+  /** The runtime failed (502, or the runtime CLI's non-zero exit code). */
+  BackendError: 502;
+  /** Detection found no runtime (details: `probes`). */
+  NoBackendFound: 503;
+  /** The requested runtime is not usable. */
+  BackendNotAvailable: 503;
+  /** A deadline passed. */
+  Timeout: 504;
+  /** The library was shut down (js_container_shutdown). */
+  Cancelled: 499;
+}
+
+/**
+ * What every promise of these modules rejects with, and every synchronous
+ * function throws: the envelope's `error` object as an Error.
+ */
+export interface ContainerError extends Error {
+  /** The error's code: see {@link ErrorCodes}. */
+  readonly code: number;
+  /** One of {@link ErrorKind}; an unknown kind is to be handled by its code. */
+  readonly kind: string;
+  /**
+   * The envelope's extra members, verbatim: e.g. `argument` and `key`
+   * (InvalidArgument), `id` (NotFound), `service` (ServiceStartupFailed),
+   * `exitCode`, `stderr` and `backend` (BackendError), `probes`
+   * (NoBackendFound), `handle`, `stack` (Internal, a recovered panic).
+   */
+  readonly details: Record<string, unknown>;
+}
+
+// ============================================================================
+// Containers
+// ============================================================================
+
+/**
+ * A container to run or create. The first fields are the spec's; the rest
+ * are what compose services need, spelled as compose spells them. Unknown
+ * keys are rejected with InvalidArgument naming the key.
+ */
+export interface ContainerSpec {
+  /** Image reference, required. */
+  image: string;
+  /** Container name; default `{md5(image)[0:8]}-{random hex8}`. */
+  name?: string;
+  /** `"[ip:]host:container[/proto]"` or `"container"`. */
+  ports?: string[];
+  /** `"src:dst[:ro]"`. */
+  volumes?: string[];
+  env?: Record<string, string>;
+  cmd?: string[];
+  entrypoint?: string[];
+  network?: string;
+  /** Remove the container when it exits. */
+  rm?: boolean;
+  // Security options.
+  /** Mount the root filesystem read-only. */
+  read_only?: boolean;
+  /** A seccomp profile path, or "unconfined". */
+  seccomp?: string;
+  privileged?: boolean;
+  /** User name or UID[:GID]. */
+  user?: string;
+  workdir?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
+  labels?: Record<string, string>;
+  // Compose service fields.
+  hostname?: string;
+  domainname?: string;
+  network_aliases?: string[];
+  /** Networks beyond `network`. */
+  networks?: NetworkAttach[];
+  /** no | always | on-failure[:n] | unless-stopped */
+  restart?: string;
+  healthcheck?: Healthcheck;
+  stop_signal?: string;
+  /** Seconds. */
+  stop_timeout?: number;
+  /** `"host:ip"`. */
+  extra_hosts?: string[];
+  dns?: string[];
+  dns_search?: string[];
+  dns_opt?: string[];
+  /** `"/path[:opts]"`. */
+  tmpfs?: string[];
+  /** Bytes. */
+  shm_size?: number;
+  /** Bytes. */
+  memory?: number;
+  /** Bytes. */
+  memory_reservation?: number;
+  cpus?: number;
+  pids_limit?: number;
+  init?: boolean;
+  pid?: string;
+  ipc?: string;
+  security_opt?: string[];
+  sysctls?: Record<string, string>;
+  ulimits?: Ulimit[];
+  expose?: string[];
+  platform?: string;
+  tty?: boolean;
+  stdin_open?: boolean;
+  log_driver?: string;
+  log_opts?: Record<string, string>;
+  /** Long-form mounts (bind, volume, tmpfs). */
+  mounts?: Mount[];
+}
+
+/** Attaches a container to a network with aliases and fixed addresses. */
+export interface NetworkAttach {
+  name: string;
+  aliases?: string[];
+  ipv4_address?: string;
+  ipv6_address?: string;
+}
+
+/** A long-form mount. */
+export interface Mount {
+  type: "bind" | "volume" | "tmpfs";
+  source?: string;
+  target: string;
+  read_only?: boolean;
+  /** Bytes. */
+  tmpfs_size?: number;
+  nocopy?: boolean;
+}
+
+/** One resource limit. */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
+/** A container health test. Durations are strings such as "500ms" or "30s". */
+export interface Healthcheck {
+  /** `["CMD", …]`, `["CMD-SHELL", "…"]` or `["NONE"]`. */
+  test: string[];
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+  start_period?: string;
+  start_interval?: string;
+  disable?: boolean;
+}
+
+/** A created container. */
+export interface ContainerHandle {
+  id: string;
+  name?: string;
+}
+
+/** A container as the runtime reports it. */
+export interface ContainerInfo {
+  id: string;
+  name: string;
+  image: string;
+  /** The runtime's human status, e.g. "Up 3 seconds". */
+  status: string;
+  ports: string[];
+  /** ISO 8601. */
+  created: string;
+  /** created | running | paused | restarting | exited | dead */
+  state?: string;
+  /** starting | healthy | unhealthy (absent without a healthcheck). */
+  health?: string;
+  /** Set once the container has exited. */
+  exitCode?: number;
+  labels?: Record<string, string>;
+  networks?: string[];
+  /** The container's first network address, when known. */
+  ipAddress?: string;
+}
+
+/** A container's output, or an exec's (then with `exitCode`). */
+export interface ContainerLogs {
+  stdout: string;
+  stderr: string;
+  /** Set by exec: the command's exit code. */
+  exitCode?: number;
+}
+
+/** What {@link wait} resolves to. */
+export interface WaitResult {
+  exitCode: number;
+}
+
+// ============================================================================
+// Images
+// ============================================================================
+
+/** A local image. */
+export interface ImageInfo {
+  id: string;
+  repository: string;
+  tag: string;
+  /** Bytes. */
+  size: number;
+  /** ISO 8601. */
+  created: string;
+  digest?: string;
+}
+
+/** An image build (compose's build section). */
+export interface BuildSpec {
+  /** The build context directory, required. */
+  context: string;
+  dockerfile?: string;
+  args?: Record<string, string>;
+  target?: string;
+  labels?: Record<string, string>;
+  network?: string;
+  no_cache?: boolean;
+  pull?: boolean;
+  platform?: string;
+}
+
+// ============================================================================
+// Backends
+// ============================================================================
+
+/** The isolation a backend actually provides. */
+export type IsolationLevel = "None" | "Process" | "Container" | "MicroVm" | "Wasm";
+
+/** A runtime candidate, or the selected backend. */
+export interface BackendInfo {
+  /** e.g. "docker", "podman", "apple/container", "fake". */
+  name: string;
+  available: boolean;
+  /** Why it is not available. */
+  reason?: string;
+  version?: string;
+  mode: "local" | "remote";
+  isolationLevel: IsolationLevel;
+  /** How the library talks to it: "cli" or "api". */
+  strategy?: string;
+  /** The socket or binary used. */
+  endpoint?: string;
+}
+
+/**
+ * What js_container_shutdown returns (the host calls it at exit; there is
+ * no TypeScript function for it).
+ */
+export interface ShutdownResult {
+  /** The handles brought down because teardown was asked. */
+  tornDown: number[];
+  /** Teardown failures, by handle. */
+  errors?: Record<string, string>;
+}
+
+// ============================================================================
+// Compose (the model follows the compose-spec; compose-go validates it)
+// ============================================================================
+
+/** compose-spec's list_or_dict. */
+export type ListOrDict = Record<string, string | number | boolean | null> | string[];
+
+/** A compose project (compose-spec). Extension fields `x-*` are accepted. */
+export interface ComposeSpec {
+  name?: string;
+  /** Deprecated; accepted, not used for validation. */
+  version?: string;
+  services: Record<string, ComposeService>;
+  networks?: Record<string, ComposeNetwork | null>;
+  volumes?: Record<string, ComposeVolume | null>;
+  secrets?: Record<string, ComposeSecret>;
+  configs?: Record<string, ComposeConfig>;
+  include?: Array<string | ComposeInclude>;
+  models?: Record<string, ComposeModel>;
+  [extension: `x-${string}`]: unknown;
+}
+
+/** An include entry. */
+export interface ComposeInclude {
+  path: string | string[];
+  env_file?: string | string[];
+  project_directory?: string;
+}
+
+/** A model (compose-spec `models`). */
+export interface ComposeModel {
+  name?: string;
+  model: string;
+  context_size?: number;
+  runtime_flags?: string[];
+}
+
+/** A service (compose-spec). */
+export interface ComposeService {
+  image?: string;
+  build?: string | ComposeServiceBuild;
+  command?: string | string[] | null;
+  entrypoint?: string | string[] | null;
+  environment?: ListOrDict;
+  env_file?: string | string[] | Array<{ path: string; required?: boolean; format?: string }>;
+  label_file?: string | string[];
+  annotations?: ListOrDict;
+  ports?: Array<string | number | ComposeServicePort>;
+  expose?: Array<string | number>;
+  volumes?: Array<string | ComposeServiceVolume>;
+  volumes_from?: string[];
+  tmpfs?: string | string[];
+  networks?: string[] | Record<string, ComposeServiceNetworkConfig | null>;
+  network_mode?: string;
+  depends_on?: string[] | Record<string, ComposeDependsOn>;
+  links?: string[];
+  external_links?: string[];
+  restart?: string;
+  healthcheck?: ComposeHealthcheck;
+  container_name?: string;
+  labels?: ListOrDict;
+  hostname?: string;
+  domainname?: string;
+  mac_address?: string;
+  user?: string;
+  working_dir?: string;
+  privileged?: boolean;
+  read_only?: boolean;
+  stdin_open?: boolean;
+  tty?: boolean;
+  init?: boolean;
+  stop_signal?: string;
+  stop_grace_period?: string;
+  pid?: string | null;
+  ipc?: string;
+  uts?: string;
+  userns_mode?: string;
+  cgroup?: "host" | "private";
+  cgroup_parent?: string;
+  cap_add?: string[];
+  cap_drop?: string[];
+  security_opt?: string[];
+  sysctls?: ListOrDict;
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  logging?: ComposeLogging;
+  deploy?: ComposeDeployment;
+  develop?: Record<string, unknown>;
+  secrets?: Array<string | ComposeServiceConfigRef>;
+  configs?: Array<string | ComposeServiceConfigRef>;
+  extra_hosts?: ListOrDict;
+  dns?: string | string[];
+  dns_opt?: string[];
+  dns_search?: string | string[];
+  devices?: Array<string | { source: string; target?: string; permissions?: string }>;
+  device_cgroup_rules?: string[];
+  group_add?: Array<string | number>;
+  shm_size?: string | number;
+  mem_limit?: string | number;
+  mem_reservation?: string | number;
+  memswap_limit?: string | number;
+  mem_swappiness?: number;
+  oom_kill_disable?: boolean;
+  oom_score_adj?: number;
+  cpus?: string | number;
+  cpu_shares?: string | number;
+  cpu_quota?: string | number;
+  cpu_period?: string | number;
+  cpuset?: string;
+  pids_limit?: string | number;
+  storage_opt?: Record<string, unknown>;
+  platform?: string;
+  pull_policy?: string;
+  profiles?: string[];
+  scale?: number;
+  runtime?: string;
+  isolation?: string;
+  extends?: string | { file?: string; service: string };
+  attach?: boolean;
+  pre_start?: ComposeServiceHook[];
+  post_start?: ComposeServiceHook[];
+  pre_stop?: ComposeServiceHook[];
+  models?: string[] | Record<string, { endpoint_var?: string; model_var?: string }>;
+  [extension: `x-${string}`]: unknown;
+}
+
+/** A service's build section. */
+export interface ComposeServiceBuild {
+  context?: string;
+  dockerfile?: string;
+  dockerfile_inline?: string;
+  entitlements?: string[];
+  args?: ListOrDict;
+  ssh?: ListOrDict;
+  labels?: ListOrDict;
+  cache_from?: string[];
+  cache_to?: string[];
+  no_cache?: boolean;
+  additional_contexts?: ListOrDict;
+  network?: string;
+  provenance?: string | boolean;
+  sbom?: string | boolean;
+  pull?: boolean;
+  target?: string;
+  shm_size?: string | number;
+  extra_hosts?: ListOrDict;
+  isolation?: string;
+  privileged?: boolean;
+  secrets?: Array<string | ComposeServiceConfigRef>;
+  tags?: string[];
+  ulimits?: Record<string, number | { soft: number; hard: number }>;
+  platforms?: string[];
+}
+
+/** A port, long form. */
+export interface ComposeServicePort {
+  name?: string;
+  mode?: string;
+  host_ip?: string;
+  target: number | string;
+  published?: string | number;
+  protocol?: string;
+  app_protocol?: string;
+}
+
+/** A volume mount, long form. */
+export interface ComposeServiceVolume {
+  type: "bind" | "volume" | "tmpfs" | "cluster" | "npipe" | "image";
+  source?: string;
+  target?: string;
+  read_only?: boolean;
+  consistency?: string;
+  bind?: {
+    propagation?: string;
+    create_host_path?: boolean;
+    recursive?: "enabled" | "disabled" | "writable" | "readonly";
+    selinux?: "z" | "Z";
+  };
+  volume?: { labels?: ListOrDict; nocopy?: boolean; subpath?: string };
+  tmpfs?: { size?: string | number; mode?: number };
+  image?: { subpath?: string };
+}
+
+/** A service's attachment to one network. */
+export interface ComposeServiceNetworkConfig {
+  aliases?: string[];
+  interface_name?: string;
+  ipv4_address?: string;
+  ipv6_address?: string;
+  link_local_ips?: string[];
+  mac_address?: string;
+  driver_opts?: Record<string, string | number>;
+  priority?: number;
+  gw_priority?: number;
+}
+
+/** depends_on, object form. */
+export interface ComposeDependsOn {
+  condition: "service_started" | "service_healthy" | "service_completed_successfully";
+  required?: boolean;
+  restart?: boolean;
+}
+
+/** A service's healthcheck. */
+export interface ComposeHealthcheck {
+  test?: string | string[];
+  interval?: string;
+  timeout?: string;
+  retries?: number;
+  start_period?: string;
+  start_interval?: string;
+  disable?: boolean;
+}
+
+/** A service's logging. */
+export interface ComposeLogging {
+  driver?: string;
+  options?: Record<string, string | number | null>;
+}
+
+/** A service's deploy section. */
+export interface ComposeDeployment {
+  mode?: string;
+  endpoint_mode?: string;
+  replicas?: number;
+  labels?: ListOrDict;
+  rollback_config?: Record<string, unknown>;
+  update_config?: {
+    parallelism?: number;
+    delay?: string;
+    failure_action?: string;
+    monitor?: string;
+    max_failure_ratio?: number;
+    order?: "start-first" | "stop-first";
+  };
+  resources?: {
+    limits?: { cpus?: string | number; memory?: string; pids?: number };
+    reservations?: {
+      cpus?: string | number;
+      memory?: string;
+      devices?: Array<{
+        capabilities: string[];
+        count?: string | number;
+        device_ids?: string[];
+        driver?: string;
+        options?: ListOrDict;
+      }>;
+    };
+  };
+  restart_policy?: { condition?: string; delay?: string; max_attempts?: number; window?: string };
+  placement?: {
+    constraints?: string[];
+    preferences?: Array<{ spread?: string }>;
+    max_replicas_per_node?: number;
+  };
+}
+
+/** A lifecycle hook (pre_start, post_start, pre_stop). */
+export interface ComposeServiceHook {
+  command: string | string[];
+  user?: string;
+  privileged?: boolean;
+  working_dir?: string;
+  environment?: ListOrDict;
+}
+
+/** A service's reference to a secret or config, long form. */
+export interface ComposeServiceConfigRef {
+  source: string;
+  target?: string;
+  uid?: string;
+  gid?: string;
+  mode?: number | string;
+}
+
+/** A top-level network. */
+export interface ComposeNetwork {
+  name?: string;
+  driver?: string;
+  driver_opts?: Record<string, string | number>;
+  ipam?: ComposeNetworkIpam;
+  external?: boolean;
+  internal?: boolean;
+  enable_ipv4?: boolean;
+  enable_ipv6?: boolean;
+  attachable?: boolean;
+  labels?: ListOrDict;
+}
+
+/** A network's IP address management. */
+export interface ComposeNetworkIpam {
+  driver?: string;
+  config?: Array<{
+    subnet?: string;
+    ip_range?: string;
+    gateway?: string;
+    aux_addresses?: Record<string, string>;
+  }>;
+  options?: Record<string, string>;
+}
+
+/** A top-level volume. */
+export interface ComposeVolume {
+  name?: string;
+  driver?: string;
+  driver_opts?: Record<string, string | number>;
+  external?: boolean;
+  labels?: ListOrDict;
+}
+
+/** A top-level secret. */
+export interface ComposeSecret {
+  name?: string;
+  environment?: string;
+  file?: string;
+  external?: boolean;
+  labels?: ListOrDict;
+  driver?: string;
+  driver_opts?: Record<string, string | number>;
+  template_driver?: string;
+}
+
+/** A top-level config. */
+export interface ComposeConfig {
+  name?: string;
+  content?: string;
+  environment?: string;
+  file?: string;
+  external?: boolean;
+  labels?: ListOrDict;
+  template_driver?: string;
+}
+
+/** A dependency edge of a {@link ServiceGraph}: `from` depends on `to`. */
+export interface ServiceEdge {
+  from: string;
+  to: string;
+}
+
+/** The resolved dependency graph of a stack. */
+export interface ServiceGraph {
+  /** Service names in topological order (dependencies first). */
+  nodes: string[];
+  edges: ServiceEdge[];
+}
+
+/** A service's state. */
+export type ServiceState = "running" | "stopped" | "failed" | "pending" | "unknown";
+
+/** One service's state in a {@link StackStatus}. */
+export interface ServiceStatus {
+  service: string;
+  state: ServiceState;
+  containerId?: string;
+  error?: string;
+}
+
+/** A snapshot of a stack. */
+export interface StackStatus {
+  services: ServiceStatus[];
+  /** True iff every service is running. */
+  healthy: boolean;
+}
+
+/** Options of {@link ComposeHandle.logs}. */
+export interface ComposeLogsOptions {
+  /** One service; all when absent. */
+  service?: string;
+  /** The last n lines of each container. */
+  tail?: number;
+}
+
+/** Options of {@link ComposeHandle.exec}. */
+export interface ComposeExecOptions {
+  env?: Record<string, string>;
+  workdir?: string;
+  user?: string;
+  /** Which replica (compose's --index); default the first. */
+  index?: number;
+}
+
+/**
+ * What js_container_composeUp resolves to in C; the host wraps it into a
+ * {@link ComposeHandle} (same data members, plus the methods).
+ */
+export interface ComposeUpResult {
+  handle: number;
+  project: string;
+  services: string[];
+}
+
+/**
+ * A running compose stack. In C it is the int64 `handle`: the host builds
+ * this object from {@link ComposeUpResult} and implements each method as a
+ * call of the `@ffi` symbol with `this.handle` as the first argument. The
+ * stack lives until {@link ComposeHandle.down} or the host's shutdown. Every
+ * method rejects with NotFound (404) once the stack is down.
+ *
+ * @handle
+ * @wraps ComposeUpResult
+ */
+export interface ComposeHandle {
+  /** The int64 handle (positive, below 2^48, never reused). */
+  readonly handle: number;
+  /** The compose project name. */
+  readonly project: string;
+  /** The project's service names, sorted. */
+  readonly services: string[];
+
+  /**
+   * Stops and removes the stack's containers and networks (and named
+   * volumes with `volumes`), then releases the handle.
+   * @param volumes also remove named volumes; default false.
+   * @returns resolves to undefined.
+   * @throws {ContainerError} NotFound (404) when the handle is unknown or
+   *   already down; BackendError (502 or the CLI's exit code).
+   * @ffi js_container_compose_down
+   */
+  down(volumes?: boolean): Promise<void>;
+
+  /**
+   * Lists the stack's containers.
+   * @returns resolves to the containers, with their labels.
+   * @throws {ContainerError} NotFound (404) for an unknown handle; BackendError.
+   * @ffi js_container_compose_ps
+   */
+  ps(): Promise<ContainerInfo[]>;
+
+  /**
+   * The stack's output so far, each line prefixed "service | ".
+   * @param opts one service and/or the last n lines.
+   * @returns resolves to stdout and stderr.
+   * @throws {ContainerError} InvalidArgument (400) for a negative tail or an
+   *   unknown key; NotFound (404); BackendError.
+   * @ffi js_container_compose_logs
+   */
+  logs(opts?: ComposeLogsOptions): Promise<ContainerLogs>;
+
+  /**
+   * Runs a command in a service's container (argv, no shell).
+   * @param service the service name.
+   * @param cmd a non-empty argv.
+   * @param opts env, workdir, user and replica index.
+   * @returns resolves to stdout, stderr and exitCode (a non-zero exit code
+   *   is a result, not an error).
+   * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
+   *   NotFound (404) for an unknown handle or service; BackendError.
+   * @ffi js_container_compose_exec
+   */
+  exec(service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs>;
+
+  /**
+   * The normalized project.
+   * @returns resolves to the compose model as an object.
+   * @throws {ContainerError} NotFound (404) for an unknown handle.
+   * @ffi js_container_compose_config
+   */
+  config(): Promise<ComposeSpec>;
+
+  /**
+   * Starts services in dependency order.
+   * @param services the services; all when absent or empty.
+   * @returns resolves to undefined.
+   * @throws {ContainerError} NotFound (404) for an unknown handle or
+   *   service; ServiceStartupFailed (500); BackendError.
+   * @ffi js_container_compose_start
+   */
+  start(services?: string[]): Promise<void>;
+
+  /**
+   * Stops services in reverse dependency order.
+   * @param services the services; all when absent or empty.
+   * @returns resolves to undefined.
+   * @throws {ContainerError} NotFound (404); BackendError.
+   * @ffi js_container_compose_stop
+   */
+  stop(services?: string[]): Promise<void>;
+
+  /**
+   * Restarts services.
+   * @param services the services; all when absent or empty.
+   * @returns resolves to undefined.
+   * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
+   * @ffi js_container_compose_restart
+   */
+  restart(services?: string[]): Promise<void>;
+
+  /**
+   * Each service's state.
+   * @returns resolves to the stack's status.
+   * @throws {ContainerError} NotFound (404); BackendError.
+   * @ffi js_container_compose_status
+   */
+  status(): Promise<StackStatus>;
+
+  /**
+   * The dependency graph. Synchronous.
+   * @returns the graph, services in topological order.
+   * @throws {ContainerError} NotFound (404) for an unknown handle.
+   * @ffi js_container_compose_graph
+   */
+  graph(): ServiceGraph;
+}
+
+// ============================================================================
+// Functions
+// ============================================================================
+
+/**
+ * Creates and starts a container, detached, pulling a missing image first.
+ * @param spec the container; `image` is required.
+ * @returns resolves to the container's id and name.
+ * @throws {ContainerError} InvalidArgument (400) for a bad spec (naming the
+ *   key); NotFound (404) for a missing image; NoBackendFound (503);
+ *   BackendError (502 or the CLI's exit code, with `stderr`).
+ * @ffi js_container_run
+ */
+export declare function run(spec: ContainerSpec): Promise<ContainerHandle>;
+
+/**
+ * Creates a container without starting it (and without pulling).
+ * @param spec the container; `image` is required.
+ * @returns resolves to the container's id and name.
+ * @throws {ContainerError} InvalidArgument (400); NotFound (404) for a
+ *   missing image; NoBackendFound (503); BackendError.
+ * @ffi js_container_create
+ */
+export declare function create(spec: ContainerSpec): Promise<ContainerHandle>;
+
+/**
+ * Starts a created or stopped container.
+ * @param id id, id prefix or name.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404) naming the id; BackendError.
+ * @ffi js_container_start
+ */
+export declare function start(id: string): Promise<void>;
+
+/**
+ * Stops a container: SIGTERM, then SIGKILL after the timeout.
+ * @param id id, id prefix or name.
+ * @param timeout seconds, 0..86400; the runtime's default when absent.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} InvalidArgument (400) for a bad timeout;
+ *   NotFound (404) naming the id; BackendError.
+ * @ffi js_container_stop
+ */
+export declare function stop(id: string, timeout?: number): Promise<void>;
+
+/**
+ * Removes a container.
+ * @param id id, id prefix or name.
+ * @param force also remove a running container; default false.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404); BackendError (e.g. running without force).
+ * @ffi js_container_remove
+ */
+export declare function remove(id: string, force?: boolean): Promise<void>;
+
+/**
+ * Lists containers.
+ * @param all include stopped containers; default false (running only).
+ * @returns resolves to the containers.
+ * @throws {ContainerError} NoBackendFound (503); BackendError.
+ * @ffi js_container_list
+ */
+export declare function list(all?: boolean): Promise<ContainerInfo[]>;
+
+/**
+ * Inspects a container.
+ * @param id id, id prefix or name.
+ * @returns resolves to the container.
+ * @throws {ContainerError} NotFound (404) naming the id; BackendError.
+ * @ffi js_container_inspect
+ */
+export declare function inspect(id: string): Promise<ContainerInfo>;
+
+/**
+ * A container's output so far.
+ * @param id id, id prefix or name.
+ * @param tail the last n lines (n >= 0); all when absent.
+ * @returns resolves to stdout and stderr.
+ * @throws {ContainerError} InvalidArgument (400) for a bad tail; NotFound (404); BackendError.
+ * @ffi js_container_logs
+ */
+export declare function logs(id: string, tail?: number): Promise<ContainerLogs>;
+
+/**
+ * Runs a command in a running container (argv, no shell).
+ * @param id id, id prefix or name.
+ * @param cmd a non-empty argv.
+ * @param env extra environment.
+ * @param workdir the working directory.
+ * @returns resolves to stdout, stderr and exitCode (a non-zero exit code
+ *   is a result, not an error).
+ * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
+ *   NotFound (404); BackendError (e.g. the container is not running).
+ * @ffi js_container_exec
+ */
+export declare function exec(
+  id: string,
+  cmd: string[],
+  env?: Record<string, string>,
+  workdir?: string,
+): Promise<ContainerLogs>;
+
+/**
+ * Waits until a container exits.
+ * @param id id, id prefix or name.
+ * @returns resolves to its exit code.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_container_wait
+ */
+export declare function wait(id: string): Promise<WaitResult>;
+
+/**
+ * Pulls an image.
+ * @param reference e.g. "registry:5000/app:1".
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404) for an unknown image; BackendError
+ *   with the runtime's stderr.
+ * @ffi js_container_pullImage
+ */
+export declare function pullImage(reference: string): Promise<void>;
+
+/**
+ * Lists local images.
+ * @returns resolves to the images.
+ * @throws {ContainerError} NoBackendFound (503); BackendError.
+ * @ffi js_container_listImages
+ */
+export declare function listImages(): Promise<ImageInfo[]>;
+
+/**
+ * Removes a local image.
+ * @param reference the image.
+ * @param force remove even when in use; default false.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_container_removeImage
+ */
+export declare function removeImage(reference: string, force?: boolean): Promise<void>;
+
+/**
+ * Inspects a local image, without pulling.
+ * @param reference the image.
+ * @returns resolves to the image.
+ * @throws {ContainerError} NotFound (404); BackendError.
+ * @ffi js_container_inspectImage
+ */
+export declare function inspectImage(reference: string): Promise<ImageInfo>;
+
+/**
+ * Builds an image.
+ * @param build the build; `context` is required.
+ * @param imageName the tag to give the image.
+ * @returns resolves to undefined.
+ * @throws {ContainerError} InvalidArgument (400) without a context;
+ *   BackendError with the build's message.
+ * @ffi js_container_build
+ */
+export declare function build(build: BuildSpec, imageName: string): Promise<void>;
+
+/**
+ * The selected backend, detecting it first if needed. Synchronous: blocks
+ * up to 15 s.
+ * @returns the backend.
+ * @throws {ContainerError} NoBackendFound (503, with `probes`);
+ *   BackendNotAvailable (503); InvalidConfiguration (400) for a bad
+ *   PERRY_CONTAINER_* value.
+ * @ffi js_container_getBackend
+ */
+export declare function getBackend(): BackendInfo;
+
+/**
+ * Probes every candidate runtime of this platform.
+ * @returns resolves to every candidate in priority order, with why an
+ *   unavailable one is not available.
+ * @throws {ContainerError} InvalidConfiguration (400); Cancelled (499).
+ * @ffi js_container_detectBackend
+ */
+export declare function detectBackend(): Promise<BackendInfo[]>;
+
+/**
+ * Brings a compose stack up. A failed up removes exactly what it created.
+ * @param spec an inline compose model (normalized and validated, not
+ *   interpolated), or a path to a compose file (interpolated with the
+ *   environment and the project's .env).
+ * @returns resolves to the stack's handle object.
+ * @throws {ContainerError} InvalidConfig (400); NotFound (404) for a
+ *   missing file; DependencyCycle (422); ServiceStartupFailed (500, with
+ *   `service`); BackendError.
+ * @ffi js_container_composeUp js_container_compose_up
+ */
+export declare function composeUp(spec: ComposeSpec | string): Promise<ComposeHandle>;
