@@ -8,6 +8,7 @@ import (
 	"github.com/puzpuzpuz/xsync/v3"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/capability"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -48,6 +49,9 @@ type Context struct {
 	ready   chan struct{}
 
 	handles *xsync.MapOf[int64, handle]
+
+	// verifier checks capability images; nil means the process-wide one.
+	verifier capability.Verifier
 
 	// root is cancelled by Shutdown; every operation runs under it.
 	root     context.Context

@@ -428,5 +428,5 @@ func js_workload_handle_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) 
 //export perry_container_run_capability
 func perry_container_run_capability(name, image, cmd, grants *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	n, i, c, g := cArg("name", name), cArg("image", image), cArg("cmd", cmd), cArg("grants", grants)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runCapability(ctx, n, i, c, g) })
+	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runShellCapability(ctx, n, i, c, g) })
 }
