@@ -67,6 +67,20 @@ type ContainerSpec struct {
 	LogDriver      string            `json:"log_driver,omitempty"`
 	LogOpts        map[string]string `json:"log_opts,omitempty"`
 	Mounts         []Mount           `json:"mounts,omitempty"` // long-form mounts (bind, volume, tmpfs)
+
+	// Verify asks for the image's signature to be verified before it runs
+	// (opt-in on the general path; shell capabilities always verify). The
+	// library resolves it to the verified digest before any backend sees the
+	// spec, so Validate (which backends call) rejects a spec that still has it.
+	Verify *VerifyPolicy `json:"verify,omitempty"`
+}
+
+// VerifyPolicy is who must have signed an image: the signing certificate's
+// identity (exactly, or by an anchored regex) and its OIDC issuer.
+type VerifyPolicy struct {
+	Identity      string `json:"identity,omitempty"`
+	IdentityRegex string `json:"identityRegex,omitempty"`
+	Issuer        string `json:"issuer"`
 }
 
 // NetworkAttach attaches a container to a network with aliases and a fixed address.
@@ -283,8 +297,16 @@ func DecodeContainerSpec(arg string, data []byte) (*ContainerSpec, error) {
 	if err := DecodeStrict(arg, data, &spec); err != nil {
 		return nil, err
 	}
-	if err := spec.Validate(); err != nil {
+	// verify is the caller's to resolve, so it is not an error here.
+	v := spec.Verify
+	spec.Verify = nil
+	err := spec.Validate()
+	spec.Verify = v
+	if err != nil {
 		return nil, InvalidArgument(arg, "%s", err.Error())
+	}
+	if v != nil && v.Issuer == "" {
+		return nil, InvalidArgument(arg, "verify.issuer is required")
 	}
 	return &spec, nil
 }
@@ -311,6 +333,9 @@ func (s *ContainerSpec) Validate() error {
 				return fmt.Errorf("cmd/entrypoint arguments must not contain NUL")
 			}
 		}
+	}
+	if s.Verify != nil {
+		return fmt.Errorf("verify must be resolved to a verified digest before the spec reaches a backend")
 	}
 	if s.Healthcheck != nil && !s.Healthcheck.Disable && len(s.Healthcheck.Test) == 0 {
 		return fmt.Errorf("healthcheck.test is required")

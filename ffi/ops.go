@@ -16,14 +16,6 @@ import (
 // The operations behind the exports. Each takes already-copied arguments and
 // returns a JSON-encodable result; exports.go only moves bytes across cgo.
 
-// RunSpec is run()'s and create()'s argument: a ContainerSpec that may ask
-// for signature verification of its image (the general path does not verify
-// unless asked; shell capabilities always do).
-type RunSpec struct {
-	core.ContainerSpec
-	Verify *verify.Policy `json:"verify,omitempty"`
-}
-
 // GenerateName names an anonymous run() container: {md5(image)[0:8]}-{random_hex8}
 // (the spec's generate_name, DECISIONS D8).
 func GenerateName(image string) string {
@@ -38,24 +30,21 @@ func (c *Context) opRun(ctx context.Context, spec arg, create bool) (any, error)
 	if err != nil {
 		return nil, err
 	}
-	var rs RunSpec
-	if err := core.DecodeStrict(spec.name, []byte(data), &rs); err != nil {
+	s, err := core.DecodeContainerSpec(spec.name, []byte(data))
+	if err != nil {
 		return nil, err
-	}
-	s := &rs.ContainerSpec
-	if err := s.Validate(); err != nil {
-		return nil, core.InvalidArgument(spec.name, "%s", err)
 	}
 	if s.Name == "" {
 		s.Name = GenerateName(s.Image)
 	}
-	if rs.Verify != nil {
+	if p := s.Verify; p != nil {
 		// Opt-in verification: what runs is the verified digest.
 		v, err := c.imageVerifier()
 		if err != nil {
 			return nil, err
 		}
-		if _, err := capability.PinVerified(ctx, v, s, *rs.Verify); err != nil {
+		s.Verify = nil
+		if _, err := capability.PinVerified(ctx, v, s, verify.Policy{Identity: p.Identity, IdentityRegex: p.IdentityRegex, Issuer: p.Issuer}); err != nil {
 			return nil, err
 		}
 	}

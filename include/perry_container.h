@@ -186,7 +186,11 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *   {"image":"…", "name"?, "ports"?:["8080:80"], "volumes"?:["src:dst:ro"],
  *    "env"?:{"K":"V"}, "cmd"?:[…], "entrypoint"?:[…], "network"?, "rm"?,
  *    "read_only"?, "seccomp"?, "privileged"?, "user"?, "workdir"?,
- *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README)}
+ *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README),
+ *    "verify"?:{"identity"?|"identityRegex"?, "issuer"}}
+ *   With "verify", the image's signature is verified first and the verified
+ *   digest runs; VerificationFailed (403) otherwise. Without it, no
+ *   verification (shell capabilities always verify).
  *   Unknown keys are rejected. Without "name", the container is named
  *   {md5(image)[0:8]}-{random hex8}.
  * Result: ContainerHandle {"id":"…","name":"…"}.

@@ -17,6 +17,8 @@ import (
 type sample struct {
 	base func(*core.ContainerSpec)
 	set  func(*core.ContainerSpec)
+	// rejected: Create must refuse the field, naming it.
+	rejected string
 }
 
 var intp = func(n int) *int { return &n }
@@ -25,27 +27,32 @@ var intp = func(n int) *int { return &n }
 // TestPlanCreateMapsEveryField fails when core grows a field that Create
 // does not map, so a new field cannot be dropped by accident.
 var samples = map[string]sample{
-	"Image":          {set: func(s *core.ContainerSpec) { s.Image = "other:1" }},
-	"Name":           {set: func(s *core.ContainerSpec) { s.Name = "n1" }},
-	"Ports":          {set: func(s *core.ContainerSpec) { s.Ports = []string{"8080:80"} }},
-	"Volumes":        {set: func(s *core.ContainerSpec) { s.Volumes = []string{"vol:/data"} }},
-	"Env":            {set: func(s *core.ContainerSpec) { s.Env = map[string]string{"A": "1"} }},
-	"Cmd":            {set: func(s *core.ContainerSpec) { s.Cmd = []string{"true"} }},
-	"Entrypoint":     {set: func(s *core.ContainerSpec) { s.Entrypoint = []string{"/bin/sh"} }},
-	"Network":        {set: func(s *core.ContainerSpec) { s.Network = "other-net" }},
-	"Rm":             {set: func(s *core.ContainerSpec) { s.Rm = true }},
-	"ReadOnly":       {set: func(s *core.ContainerSpec) { s.ReadOnly = true }},
-	"Seccomp":        {set: func(s *core.ContainerSpec) { s.Seccomp = "unconfined" }},
-	"Privileged":     {set: func(s *core.ContainerSpec) { s.Privileged = true }},
-	"User":           {set: func(s *core.ContainerSpec) { s.User = "nobody" }},
-	"Workdir":        {set: func(s *core.ContainerSpec) { s.Workdir = "/tmp" }},
-	"CapAdd":         {set: func(s *core.ContainerSpec) { s.CapAdd = []string{"NET_ADMIN"} }},
-	"CapDrop":        {set: func(s *core.ContainerSpec) { s.CapDrop = []string{"MKNOD"} }},
-	"Labels":         {set: func(s *core.ContainerSpec) { s.Labels = map[string]string{"a": "b"} }},
-	"Hostname":       {set: func(s *core.ContainerSpec) { s.Hostname = "h" }},
-	"Domainname":     {set: func(s *core.ContainerSpec) { s.Domainname = "example.test" }},
-	"NetworkAliases": {set: func(s *core.ContainerSpec) { s.NetworkAliases = []string{"alias"} }},
-	"Networks":       {set: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} }},
+	"Image": {set: func(s *core.ContainerSpec) { s.Image = "other:1" }},
+	// verify is resolved by the library before any backend; a backend refuses it.
+	"Verify":               {set: func(s *core.ContainerSpec) { s.Verify = &core.VerifyPolicy{Issuer: "https://issuer.example"} }, rejected: "verify"},
+	"Verify.Identity":      {set: func(s *core.ContainerSpec) { s.Verify = &core.VerifyPolicy{Identity: "x", Issuer: "i"} }, rejected: "verify"},
+	"Verify.IdentityRegex": {set: func(s *core.ContainerSpec) { s.Verify = &core.VerifyPolicy{IdentityRegex: "x.*", Issuer: "i"} }, rejected: "verify"},
+	"Verify.Issuer":        {set: func(s *core.ContainerSpec) { s.Verify = &core.VerifyPolicy{Issuer: "i"} }, rejected: "verify"},
+	"Name":                 {set: func(s *core.ContainerSpec) { s.Name = "n1" }},
+	"Ports":                {set: func(s *core.ContainerSpec) { s.Ports = []string{"8080:80"} }},
+	"Volumes":              {set: func(s *core.ContainerSpec) { s.Volumes = []string{"vol:/data"} }},
+	"Env":                  {set: func(s *core.ContainerSpec) { s.Env = map[string]string{"A": "1"} }},
+	"Cmd":                  {set: func(s *core.ContainerSpec) { s.Cmd = []string{"true"} }},
+	"Entrypoint":           {set: func(s *core.ContainerSpec) { s.Entrypoint = []string{"/bin/sh"} }},
+	"Network":              {set: func(s *core.ContainerSpec) { s.Network = "other-net" }},
+	"Rm":                   {set: func(s *core.ContainerSpec) { s.Rm = true }},
+	"ReadOnly":             {set: func(s *core.ContainerSpec) { s.ReadOnly = true }},
+	"Seccomp":              {set: func(s *core.ContainerSpec) { s.Seccomp = "unconfined" }},
+	"Privileged":           {set: func(s *core.ContainerSpec) { s.Privileged = true }},
+	"User":                 {set: func(s *core.ContainerSpec) { s.User = "nobody" }},
+	"Workdir":              {set: func(s *core.ContainerSpec) { s.Workdir = "/tmp" }},
+	"CapAdd":               {set: func(s *core.ContainerSpec) { s.CapAdd = []string{"NET_ADMIN"} }},
+	"CapDrop":              {set: func(s *core.ContainerSpec) { s.CapDrop = []string{"MKNOD"} }},
+	"Labels":               {set: func(s *core.ContainerSpec) { s.Labels = map[string]string{"a": "b"} }},
+	"Hostname":             {set: func(s *core.ContainerSpec) { s.Hostname = "h" }},
+	"Domainname":           {set: func(s *core.ContainerSpec) { s.Domainname = "example.test" }},
+	"NetworkAliases":       {set: func(s *core.ContainerSpec) { s.NetworkAliases = []string{"alias"} }},
+	"Networks":             {set: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} }},
 	"Networks.Name": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
 		set: func(s *core.ContainerSpec) { s.Networks[0].Name = "n3" }},
 	"Networks.Aliases": {base: func(s *core.ContainerSpec) { s.Networks = []core.NetworkAttach{{Name: "n2"}} },
@@ -181,6 +188,12 @@ func TestPlanCreateMapsEveryField(t *testing.T) {
 			}
 			smp.set(&spec)
 			after, err := planCreate(&spec, "1.44")
+			if smp.rejected != "" {
+				if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), smp.rejected) {
+					t.Fatalf("spec with %s: want InvalidArgument naming %q, got %v", path, smp.rejected, err)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("spec with %s: %v", path, err)
 			}

@@ -242,6 +242,9 @@ func fieldCases() []fieldCase {
 	seven := 7
 	return []fieldCase{
 		{field: "Image", spec: core.ContainerSpec{}, docker: []string{"--", "img"}, apple: []string{"--", "img"}},
+		// verify is resolved by the library before any backend; every protocol refuses it.
+		{field: "Verify", jsonName: "verify", spec: core.ContainerSpec{Verify: &core.VerifyPolicy{Issuer: "i"}},
+			rejectedBy: []Flavor{FlavorDocker, FlavorPodman, FlavorNerdctl}},
 		{field: "Name", spec: core.ContainerSpec{Name: "web-1"}, docker: []string{"--name=web-1"}, apple: []string{"--name=web-1"}},
 		{field: "Ports", spec: core.ContainerSpec{Ports: []string{"127.0.0.1:8080:80/tcp", "9000"}},
 			docker: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000"}, apple: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000"}},

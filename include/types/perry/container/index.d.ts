@@ -121,6 +121,16 @@ export interface ContainerError extends Error {
 // Containers
 // ============================================================================
 
+/** Who must have signed an image (opt-in verification of run()/create()). */
+export interface VerifyPolicy {
+  /** The signing certificate's identity (subject alternative name), exactly. */
+  identity?: string;
+  /** Or an anchored regular expression over the identity. */
+  identityRegex?: string;
+  /** The OIDC issuer recorded in the certificate. */
+  issuer: string;
+}
+
 /**
  * A container to run or create. The first fields are the spec's; the rest
  * are what compose services need, spelled as compose spells them. Unknown
@@ -194,6 +204,13 @@ export interface ContainerSpec {
   log_opts?: Record<string, string>;
   /** Long-form mounts (bind, volume, tmpfs). */
   mounts?: Mount[];
+  /**
+   * Verify the image's signature before anything is created, and run the
+   * verified digest (opt-in: the general path does not verify unless asked;
+   * shell capabilities always do). Rejects with VerificationFailed (403)
+   * naming the image and the reason.
+   */
+  verify?: VerifyPolicy;
 }
 
 /** Attaches a container to a network with aliases and fixed addresses. */
