@@ -269,7 +269,9 @@ func (p Protocol) ListArgs(opts backend.ListOptions) ([]string, error) {
 	}
 	a.add("ps")
 	a.bool("--all", opts.All)
-	a.add("--no-trunc", "--format="+p.jsonFormat())
+	// {{json .}} makes docker compute every container's disk size unless told
+	// not to: 18 s instead of 0.2 s for 50 containers on this machine.
+	a.add("--no-trunc", "--size=false", "--format="+p.jsonFormat())
 	labelFilters(a, opts.Labels)
 	return a.result()
 }
