@@ -564,16 +564,6 @@ func (p *prober) nerdctl(ctx context.Context) probeResult {
 func (p *prober) docker(ctx context.Context) probeResult {
 	bin, lerr := p.sys.LookPath("docker")
 	o := outcome{name: Docker}
-	if lerr == nil {
-		o.bin = bin
-		v, err := p.cliVersion(ctx, bin)
-		if err != nil {
-			o.bin, o.cliWhy = "", err.Error()
-		}
-		o.version = v
-	} else {
-		o.cliWhy = "docker CLI not found in PATH"
-	}
 	host, source, err := DockerHost(p.sys)
 	if err != nil {
 		return unavailable(Docker, err.Error())
@@ -593,6 +583,22 @@ func (p *prober) docker(ctx context.Context) probeResult {
 		if o.apiWhy != "" {
 			o.apiWhy = "docker host from " + source + ": " + o.apiWhy
 		}
+	}
+	// The CLI matters only when the API route did not answer or the CLI
+	// strategy is asked for: then its version is the one to report. When the
+	// engine's socket answered, the engine's version is what the library talks
+	// to, and sparing a CLI process keeps detection within a few ms.
+	if lerr != nil {
+		o.cliWhy = "docker CLI not found in PATH"
+	} else if o.api != "" && p.strategy != StrategyCLI {
+		o.bin = bin
+	} else {
+		o.bin = bin
+		v, err := p.cliVersion(ctx, bin)
+		if err != nil {
+			o.bin, o.cliWhy = "", err.Error()
+		}
+		o.version = v
 	}
 	if o.bin != "" && p.strategy != StrategyAPI {
 		switch {
