@@ -83,6 +83,13 @@ type WorkloadNode struct {
 	Labels      map[string]string           `json:"labels,omitempty"`
 	User        string                      `json:"user,omitempty"`
 	Workdir     string                      `json:"workdir,omitempty"`
+	// DependsOnConditions gives the condition of dependencies that wait
+	// for more than "started": dependency id → "healthy" | "completed"
+	// (js_workload_node fills it from {"node", "condition"} items of
+	// dependsOn).
+	DependsOnConditions map[string]string `json:"dependsOnConditions,omitempty"`
+	// NetworkMode is "" (the graph's network), "bridge", "host" or "none".
+	NetworkMode string `json:"networkMode,omitempty"`
 }
 
 // WorkloadEdge is a dependency edge: From depends on To.
@@ -106,6 +113,8 @@ type WorkloadGraph struct {
 type RunGraphOptions struct {
 	Strategy  string `json:"strategy,omitempty"`  // sequential | max-parallel | dependency-aware | parallel-safe
 	OnFailure string `json:"onFailure,omitempty"` // rollback-all | partial-continue | halt-graph
+	// LevelDelayMs is parallel-safe's pause between levels (default 500).
+	LevelDelayMs *int `json:"levelDelayMs,omitempty"`
 }
 
 // NodeState is a node's state.

@@ -206,8 +206,3 @@ func (c *Context) opGetBackend(ctx context.Context) (any, error) {
 	}
 	return b.Info(ctx)
 }
-
-// errNotInBuild is the answer of operations whose subsystem this build lacks.
-func errNotInBuild(what string) error {
-	return core.Errorf(core.KindInternal, "%s is not available in this build of perry-container", what)
-}

@@ -2,64 +2,191 @@ package main
 
 import (
 	"context"
+	"sync"
+
+	"github.com/perryts/perry-container/compose/workload"
+	"github.com/perryts/perry-container/core"
 )
 
-// Workload graphs (js_workload_*).
+// Workload graphs (js_workload_*), on compose/workload.
+
+// graphRun is the value behind a workload handle. Its mutex serializes the
+// handle's operations, so a concurrent down of one handle runs once and the
+// other caller gets NotFound.
+type graphRun struct {
+	mu   sync.Mutex
+	h    *workload.Handle
+	down bool
+}
+
+// RunGraphResult is what js_workload_runGraph resolves to.
+type RunGraphResult struct {
+	Handle  int64    `json:"handle"`
+	Project string   `json:"project"`
+	Nodes   []string `json:"nodes"`
+	// Resolved are the resolved references: node → env variable → value.
+	Resolved map[string]map[string]string `json:"resolved,omitempty"`
+}
+
+// GraphDownOptions is opts_json of js_workload_handle_down.
+type GraphDownOptions struct {
+	Volumes bool `json:"volumes,omitempty"`
+}
+
+// GraphLogsOptions is opts_json of js_workload_handle_logs.
+type GraphLogsOptions struct {
+	Tail *int `json:"tail,omitempty"`
+}
+
+func (g *graphRun) teardown(ctx context.Context) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.down {
+		return nil
+	}
+	g.down = true
+	return g.h.Down(ctx, false)
+}
 
 func workloadGraph(name, spec arg) (any, error) {
-	if _, err := name.required(); err != nil {
+	n, err := name.required()
+	if err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("workload graphs")
+	s, err := spec.required()
+	if err != nil {
+		return nil, err
+	}
+	return workload.Graph(n, []byte(s))
 }
 
 func workloadNode(name, spec arg) (any, error) {
-	if _, err := name.required(); err != nil {
+	n, err := name.required()
+	if err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("workload graphs")
+	if spec.err != nil {
+		return nil, spec.err
+	}
+	var raw []byte
+	if spec.present {
+		raw = []byte(spec.s)
+	}
+	return workload.Node(n, raw)
 }
 
 func (c *Context) runGraph(ctx context.Context, graph, opts arg) (any, error) {
-	if _, err := graph.required(); err != nil {
+	var g core.WorkloadGraph
+	if err := graph.requiredJSON(&g); err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("workload graphs")
+	var o core.RunGraphOptions
+	if _, err := opts.json(&o); err != nil {
+		return nil, err
+	}
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h, runErr := workload.Run(ctx, b, g, o)
+	if h == nil {
+		return nil, runErr
+	}
+	id, err := c.register(kindWorkload, &graphRun{h: h})
+	if err != nil {
+		return nil, err
+	}
+	if runErr != nil {
+		// halt-graph: the promise rejects, but what started is kept and
+		// reachable through the handle named in the error.
+		return nil, core.AsError(runErr).With("handle", id)
+	}
+	return RunGraphResult{Handle: id, Project: h.Project(), Nodes: h.Nodes(), Resolved: h.Resolved()}, nil
 }
 
 func (c *Context) inspectGraph(ctx context.Context, graph arg) (any, error) {
-	return c.runGraph(ctx, graph, arg{})
-}
-
-func (c *Context) graphHandle(h int64) (any, error) { return c.lookup(h, kindWorkload) }
-
-func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
-	if _, err := c.graphHandle(h); err != nil {
+	var g core.WorkloadGraph
+	if err := graph.requiredJSON(&g); err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("workload graphs")
+	b, err := c.Backend(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return workload.Inspect(ctx, b, g)
+}
+
+// withGraph runs fn on the live graph behind h, holding its lock.
+func (c *Context) withGraph(h int64, fn func(*graphRun) (any, error)) (any, error) {
+	v, err := c.lookup(h, kindWorkload)
+	if err != nil {
+		return nil, err
+	}
+	g := v.(*graphRun)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.down {
+		return nil, core.NotFound("workload handle", itoa(h)).With("handle", h)
+	}
+	return fn(g)
+}
+
+func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
+	var o GraphDownOptions
+	if _, err := opts.json(&o); err != nil {
+		return nil, err
+	}
+	return c.withGraph(h, func(g *graphRun) (any, error) {
+		if err := g.h.Down(ctx, o.Volumes); err != nil {
+			return nil, err
+		}
+		g.down = true
+		c.release(h)
+		return nil, nil
+	})
 }
 
 func (c *Context) graphStatus(ctx context.Context, h int64) (any, error) {
-	return c.graphDown(ctx, h, arg{})
-}
-func (c *Context) graphGraph(h int64) (any, error) {
-	return c.graphDown(context.Background(), h, arg{})
-}
-func (c *Context) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
-	return c.graphDown(ctx, h, arg{})
-}
-func (c *Context) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {
-	return c.graphDown(ctx, h, arg{})
-}
-func (c *Context) graphPs(ctx context.Context, h int64) (any, error) {
-	return c.graphDown(ctx, h, arg{})
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Status(ctx) })
 }
 
-// Shell capabilities (perry_container_run_capability).
-func (c *Context) runCapability(ctx context.Context, name, image, cmd, grants arg) (any, error) {
-	if _, err := name.required(); err != nil {
+func (c *Context) graphGraph(h int64) (any, error) {
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Graph(), nil })
+}
+
+func (c *Context) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
+	name := ""
+	if node.present || node.err != nil {
+		var err error
+		if name, err = node.required(); err != nil {
+			return nil, err
+		}
+	}
+	var o GraphLogsOptions
+	if _, err := opts.json(&o); err != nil {
 		return nil, err
 	}
-	return nil, errNotInBuild("shell capabilities")
+	if o.Tail != nil && *o.Tail < 0 {
+		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
+	}
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Logs(ctx, name, o.Tail) })
+}
+
+func (c *Context) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {
+	name, err := node.required()
+	if err != nil {
+		return nil, err
+	}
+	var argv []string
+	if err := cmd.requiredJSON(&argv); err != nil {
+		return nil, err
+	}
+	if len(argv) == 0 {
+		return nil, core.InvalidArgument(cmd.name, "must be a non-empty array of strings")
+	}
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Exec(ctx, name, argv) })
+}
+
+func (c *Context) graphPs(ctx context.Context, h int64) (any, error) {
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Ps(ctx) })
 }

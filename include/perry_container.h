@@ -361,8 +361,16 @@ PERRY_EXTERN(char *) js_compose_graph(int64_t handle);
 /**
  * Synchronous: builds and validates a WorkloadGraph.
  * @param name       raw graph name, required.
- * @param spec_json  {"nodes":{id: WorkloadNode…},"edges"?:[…]}.
- * Result: WorkloadGraph. Free with js_container_free().
+ * @param spec_json  {"nodes":{id: WorkloadNode…},"edges"?:[{"from","to",
+ *                   "condition"?:"started"|"healthy"|"completed",…}]}.
+ *                   A node's "dependsOn" items may be ids, whole nodes or
+ *                   {"node":id,"condition":…}; "dependsOnConditions" maps
+ *                   ids to conditions; env values may be WorkloadRefs
+ *                   {"nodeId","projection":"endpoint"|"ip"|"internalUrl","port"?}.
+ * Result: WorkloadGraph with every edge listed once (from dependsOn, refs and
+ * edges). Errors: NotFound (an unknown node), DependencyCycle (422, naming
+ * the cycle), WorkloadRefResolutionFailed (422), PolicyViolation (403).
+ * Free with js_container_free().
  */
 PERRY_EXTERN(char *) js_workload_graph(const char *name, const char *spec_json);
 /**
@@ -371,8 +379,14 @@ PERRY_EXTERN(char *) js_workload_graph(const char *name, const char *spec_json);
  */
 PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
 /**
- * Runs a graph. @param opts_json NULL or {"strategy"?,"onFailure"?}.
- * Result: {"handle":h,…}.
+ * Runs a graph as a compose project named after it.
+ * @param opts_json NULL or {"strategy"?:"sequential"|"dependency-aware"|
+ *   "max-parallel"|"parallel-safe","onFailure"?:"rollback-all"|
+ *   "partial-continue"|"halt-graph","levelDelayMs"?:n}.
+ * Result: {"handle":h,"project":"…","nodes":[…],"resolved"?:{node:{VAR:value}}}.
+ * A WorkloadRef is resolved before its dependent is created. With
+ * halt-graph, a failed run rejects and its error's "handle" member names the
+ * graph kept for inspection (bring it down with js_workload_handle_down).
  */
 PERRY_EXTERN(int32_t) js_workload_runGraph(const char *graph_json, const char *opts_json, perry_complete_fn cb, void *ctx);
 /** Status of a graph's nodes without a handle. Result: GraphStatus. */
@@ -383,7 +397,10 @@ PERRY_EXTERN(int32_t) js_workload_handle_down(int64_t handle, const char *opts_j
 PERRY_EXTERN(int32_t) js_workload_handle_status(int64_t handle, perry_complete_fn cb, void *ctx);
 /** Synchronous: the running graph. Free with js_container_free(). */
 PERRY_EXTERN(char *) js_workload_handle_graph(int64_t handle);
-/** Logs of a node (NULL: all). @param opts_json NULL or {"tail"?:n}. Result: ContainerLogs. */
+/**
+ * Logs of a node, or of every node when node is NULL (lines prefixed
+ * "node | "). @param opts_json NULL or {"tail"?:n}. Result: ContainerLogs.
+ */
 PERRY_EXTERN(int32_t) js_workload_handle_logs(int64_t handle, const char *node, const char *opts_json,
                                               perry_complete_fn cb, void *ctx);
 /** Runs a command in a node. Result: {"stdout","stderr","exitCode"}. */

@@ -439,6 +439,78 @@ static void test_compose(int fake) {
   call_free(&c);
 }
 
+/* A workload graph through the builders and a handle: node, graph, runGraph
+ * (a WorkloadRef resolved into the dependent's env), status, ps, exec, logs,
+ * graph, down, down again (NotFound). */
+static void test_workloads(void) {
+  char *n = js_workload_node("db", "{\"image\":\"perry-test/busybox:latest\",\"cmd\":[\"sleep\",\"300\"],"
+                                    "\"labels\":{\"perry.test\":\"1\"}}");
+  check(n && strstr(n, "\"ok\":true") && strstr(n, "\"id\":\"db\""), "node builder", n);
+  js_container_free(n);
+  char graph[2048];
+  snprintf(graph, sizeof graph,
+           "{\"nodes\":{"
+           "\"db\":{\"id\":\"db\",\"name\":\"db\",\"image\":\"%s\",\"cmd\":[\"sleep\",\"300\"],"
+           "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},\"labels\":{\"perry.test\":\"1\"}},"
+           "\"app\":{\"id\":\"app\",\"name\":\"app\",\"image\":\"%s\",\"cmd\":[\"sleep\",\"300\"],"
+           "\"env\":{\"DB_URL\":{\"nodeId\":\"db\",\"projection\":\"internalUrl\",\"port\":\"5432\"}},"
+           "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},\"labels\":{\"perry.test\":\"1\"}}}}",
+           IMAGE, IMAGE);
+  char name[64];
+  snprintf(name, sizeof name, "perrytest-graph-%d", (int)getpid());
+  char *g = js_workload_graph(name, graph);
+  check(g && strstr(g, "\"ok\":true") && strstr(g, "{\"from\":\"app\",\"to\":\"db\""), "graph builder derives the ref edge", g);
+  /* runGraph takes the built graph: the envelope's result. */
+  char *built = g ? strstr(g, "\"result\":") : NULL;
+  char *gjson = NULL;
+  if (built) {
+    built += 9;
+    gjson = strdup(built);
+    gjson[strlen(gjson) - 1] = 0; /* drop the envelope's closing brace */
+  }
+  js_container_free(g);
+  if (!gjson) return;
+  call_t c;
+  ASYNC(c, js_workload_runGraph, gjson, "{\"strategy\":\"dependency-aware\",\"onFailure\":\"rollback-all\"}");
+  expect_ok(&c, "runGraph");
+  int64_t h = json_int(c.json, "handle");
+  check(h > 0 && strstr(c.json, "DB_URL"), "runGraph returns a handle and the resolved ref", c.json);
+  call_free(&c);
+  if (h > 0) {
+    ASYNC(c, js_workload_handle_status, h);
+    check(c.status == 0 && strstr(c.json, "\"healthy\":true"), "graph status", c.json);
+    call_free(&c);
+    ASYNC(c, js_workload_handle_ps, h);
+    check(c.status == 0 && strstr(c.json, "\"nodeId\":\"app\""), "graph ps", c.json);
+    call_free(&c);
+    ASYNC(c, js_workload_handle_exec, h, "app", "[\"env\"]");
+    check(c.status == 0 && strstr(c.json, "DB_URL="), "the ref is in the dependent's environment", c.json);
+    call_free(&c);
+    ASYNC(c, js_workload_handle_logs, h, NULL, "{\"tail\":5}");
+    expect_ok(&c, "graph logs");
+    call_free(&c);
+    expect_sync_ok(js_workload_handle_graph(h), "handle graph");
+    ASYNC(c, js_container_compose_ps, h);
+    expect_err(&c, "InvalidArgument", 400, "workload handle", "a workload handle is not a compose handle");
+    call_free(&c);
+    ASYNC(c, js_workload_inspectGraph, gjson);
+    expect_ok(&c, "inspectGraph of a running graph");
+    call_free(&c);
+    ASYNC(c, js_workload_handle_down, h, "{\"volumes\":true}");
+    expect_ok(&c, "graph down");
+    call_free(&c);
+    ASYNC(c, js_workload_handle_down, h, NULL);
+    expect_err(&c, "NotFound", 404, NULL, "graph down twice is NotFound");
+    call_free(&c);
+  }
+  free(gjson);
+  char *cyc = js_workload_graph("cyc", "{\"nodes\":{\"a\":{\"id\":\"a\",\"name\":\"a\",\"image\":\"x\",\"dependsOn\":[\"b\"],"
+                                       "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"}},"
+                                       "\"b\":{\"id\":\"b\",\"name\":\"b\",\"image\":\"x\",\"dependsOn\":[\"a\"],"
+                                       "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"}}}}");
+  expect_sync_err(cyc, "DependencyCycle", "a cycle is rejected by the builder");
+}
+
 /* Features that later parts implement: each call answers once with an envelope. */
 static void test_feature_entry_points(void) {
   call_t c;
@@ -558,12 +630,16 @@ int main(int argc, char **argv) {
   test_lifecycle();
   test_create_start();
   test_bad_arguments();
-  if (!fake) test_compose(0);
+  if (!fake) {
+    test_compose(0);
+    test_workloads();
+  }
   if (fake) {
     test_images();
     test_handles();
     test_feature_entry_points();
     test_compose(1);
+    test_workloads();
     test_stress();
   }
   test_shutdown();

@@ -37,7 +37,19 @@ export interface RuntimeSpec {
 /** A node's isolation tier. */
 export type PolicyTier = "default" | "isolated" | "hardened" | "untrusted";
 
-/** A node's isolation policy. */
+/**
+ * A node's isolation policy. The flags only ever add restrictions to the
+ * tier's (none of them can loosen a tier): noNetwork removes the network,
+ * readOnlyRoot makes the root filesystem read-only, seccomp applies the
+ * strict seccomp profile.
+ *
+ * | tier      | read-only root | network | seccomp | cap_drop | no-new-privileges | isolation |
+ * |-----------|----------------|---------|---------|----------|-------------------|-----------|
+ * | default   |                |         |         |          |                   | any       |
+ * | isolated  |                | none    |         |          |                   | any       |
+ * | hardened  | yes            |         | strict  | ALL      | yes               | any       |
+ * | untrusted | yes            | none    | strict  | ALL      | yes               | MicroVm   |
+ */
 export interface PolicySpec {
   tier: PolicyTier;
   noNetwork?: boolean;
@@ -61,6 +73,12 @@ export interface WorkloadRef {
 
 /** An env value: a literal string or a {@link WorkloadRef}. */
 export type WorkloadEnvValue = string | WorkloadRef;
+
+/** The condition of a dependency edge. */
+export type EdgeCondition = "started" | "healthy" | "completed";
+
+/** A node's network mode; absent: the graph's own network. */
+export type NetworkMode = "bridge" | "host" | "none";
 
 /** A node's resource limits. */
 export interface NodeResources {
@@ -89,6 +107,14 @@ export interface WorkloadNode {
   labels?: Record<string, string>;
   user?: string;
   workdir?: string;
+  /**
+   * The conditions of the dependencies that wait for more than "started":
+   * dependency id → condition. (In C, dependsOn items may also be
+   * `{"node": id, "condition"}`; js_workload_node moves the condition here.)
+   */
+  dependsOnConditions?: Record<string, EdgeCondition>;
+  /** Absent: the graph's network. A policy without network forbids any other than "none". */
+  networkMode?: NetworkMode;
 }
 
 /**
@@ -115,6 +141,9 @@ export interface NodeSpec {
   labels?: Record<string, string>;
   user?: string;
   workdir?: string;
+  /** Dependency id → "healthy" or "completed" (default "started"). */
+  dependsOnConditions?: Record<string, EdgeCondition>;
+  networkMode?: NetworkMode;
 }
 
 /** A dependency edge: `from` depends on `to`. */
@@ -122,7 +151,7 @@ export interface WorkloadEdge {
   from: string;
   to: string;
   /** Default "started". */
-  condition?: "started" | "healthy" | "completed";
+  condition?: EdgeCondition;
   /** Acknowledges a dependency across trust tiers. */
   trustBoundary?: boolean;
   /** Advisory. */
@@ -151,6 +180,8 @@ export interface RunGraphOptions {
   strategy?: "sequential" | "max-parallel" | "dependency-aware" | "parallel-safe";
   /** Default "rollback-all". */
   onFailure?: "rollback-all" | "partial-continue" | "halt-graph";
+  /** parallel-safe's pause between levels, in milliseconds; default 500. */
+  levelDelayMs?: number;
 }
 
 /** A node's state. */
@@ -192,6 +223,12 @@ export interface GraphLogsOptions {
  */
 export interface RunGraphResult {
   handle: number;
+  /** The compose project the graph runs as (its name, normalized). */
+  project: string;
+  /** The node ids in topological order. */
+  nodes: string[];
+  /** The resolved references: node id → env variable → value. */
+  resolved?: Record<string, Record<string, string>>;
 }
 
 /**
@@ -207,6 +244,12 @@ export interface RunGraphResult {
 export interface GraphHandle {
   /** The int64 handle (positive, below 2^48, never reused). */
   readonly handle: number;
+  /** The compose project the graph runs as (its name, normalized). */
+  readonly project: string;
+  /** The node ids in topological order. */
+  readonly nodes: string[];
+  /** The resolved references: node id → env variable → value. */
+  readonly resolved?: Record<string, Record<string, string>>;
 
   /**
    * Brings the graph down (containers and networks; volumes with
@@ -289,14 +332,22 @@ export declare function graph(name: string, spec: WorkloadGraphSpec): WorkloadGr
 export declare function node(name: string, spec?: NodeSpec): WorkloadNode;
 
 /**
- * Runs a graph: starts its nodes per the strategy, resolving refs before
- * each dependent is created.
+ * Runs a graph as the compose project named after it: starts its nodes per
+ * the strategy, each once its edges' conditions hold, resolving its refs
+ * before it is created. The graph is validated first, against the backend
+ * too, before anything starts. On a node's failure: rollback-all (default)
+ * removes what this run created and rejects; halt-graph starts nothing more
+ * and rejects with the error's `handle` member naming the kept, partial
+ * graph; partial-continue skips the node and its dependents and resolves
+ * (check `status().healthy`).
  * @param graph the graph (from {@link graph}).
  * @param opts strategy and failure handling.
  * @returns resolves to the running graph's handle object.
  * @throws {ContainerError} InvalidArgument (400); DependencyCycle (422);
- *   WorkloadRefResolutionFailed (422); PolicyViolation (403);
- *   ServiceStartupFailed (500, naming the node); BackendError.
+ *   WorkloadRefResolutionFailed (422); PolicyViolation (403, e.g. an
+ *   untrusted node on a backend without MicroVm isolation);
+ *   BackendNotAvailable (503, a runtime the backend does not provide);
+ *   ServiceStartupFailed (500, naming the node in `node`); BackendError.
  * @ffi js_workload_runGraph
  */
 export declare function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions): Promise<GraphHandle>;

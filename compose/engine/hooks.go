@@ -1,0 +1,97 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// Hooks for callers that drive Up service by service (workload graphs,
+// compose/workload): they run `Up{Services: [s], NoDeps: true}` for one
+// service at a time, concurrently, and decide themselves when each may
+// start. These two methods give them the parts of Up they cannot get from
+// a per-service Up.
+
+// EnsureResources creates the networks and volumes that services use (all services
+// when empty), and nothing else: what Up creates before any container.
+// Services brought up afterwards with NoDeps find them and create none, so
+// concurrent per-service Ups never race to create one network (the Engine
+// API and the CLIs would then fail, or create two networks of one name).
+// Events report what it creates, like Up's.
+func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	sel, err := m.selectServices(services, false)
+	if err != nil {
+		return err
+	}
+	var what observeWhat
+	var nets, vols []string
+	for _, name := range sel {
+		if err := m.services[name].convErr; err != nil {
+			return err
+		}
+		for _, k := range m.services[name].networkKeys {
+			nets = appendUnique(nets, k)
+		}
+		for _, k := range m.services[name].volumeKeys {
+			vols = appendUnique(vols, k)
+		}
+	}
+	for _, k := range nets {
+		what.networks = append(what.networks, m.networks[k])
+	}
+	for _, k := range vols {
+		what.volumes = append(what.volumes, m.volumes[k])
+	}
+	obs, err := e.observe(ctx, m, what)
+	if err != nil {
+		return err
+	}
+	pl := &upPlanner{m: m, obs: obs, plan: &Plan{}, netOps: map[string]int{}, volOps: map[string]int{}}
+	pl.networksAndVolumes(sel)
+	e.warn(pl.plan.Warnings)
+	return e.execute(ctx, pl.plan, nil)
+}
+
+// WaitFor blocks until the containers of service satisfy condition, exactly
+// as Up's depends_on gates wait: service_started, service_healthy (which
+// degrades to started, with a warning event, when the service has no
+// healthcheck) or service_completed_successfully; polling at most every
+// 100 ms, running the healthcheck itself on runtimes that do not (D11), and
+// failing at once with a ServiceStartupFailed naming service when a
+// container exits or turns unhealthy in a way the condition forbids.
+// dependent names the waiting party in that error ("" for none). A service
+// without a container is a ServiceStartupFailed too.
+func (e *Engine) WaitFor(ctx context.Context, service, condition, dependent string) error {
+	switch condition {
+	case types.ServiceConditionStarted, types.ServiceConditionHealthy, types.ServiceConditionCompletedSuccessfully:
+	default:
+		return core.InvalidArgument("condition", "%q is not service_started, service_healthy or service_completed_successfully", condition)
+	}
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	s, ok := m.services[service]
+	if !ok {
+		return core.NotFound("service", service).With("service", service)
+	}
+	cs, err := e.containersOf(ctx, m, []string{service})
+	if err != nil {
+		return err
+	}
+	w := &WaitSpec{Service: service, Condition: condition, Dependent: dependent,
+		Healthcheck: s.waitHealth, EmulateStart: s.emulateStart}
+	for _, c := range cs {
+		w.Containers = append(w.Containers, c.ID)
+	}
+	if len(w.Containers) == 0 {
+		return e.waitFailure(w, "", nil, "", "has no container")
+	}
+	return e.waitService(ctx, w)
+}
