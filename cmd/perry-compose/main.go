@@ -1,40 +1,23 @@
 // Command perry-compose is a compose CLI for any container runtime, built
-// on perry-container's compose engine.
+// on perry-container's compose engine. Its commands, flags, names, labels,
+// JSON formats and exit codes are docker compose's, so that users and
+// scripts can switch without relearning.
 package main
 
 import (
-	"fmt"
+	"context"
 	"os"
-
-	"github.com/spf13/cobra"
+	"os/signal"
+	"syscall"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-func newRoot() *cobra.Command {
-	root := &cobra.Command{
-		Use:           "perry-compose",
-		Short:         "Define and run multi-container applications on any container runtime",
-		Version:       version,
-		SilenceUsage:  true,
-		SilenceErrors: true,
-	}
-	root.AddCommand(&cobra.Command{
-		Use:   "version",
-		Short: "Show the perry-compose version information",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "perry-compose version %s\n", version)
-			return err
-		},
-	})
-	return root
-}
-
 func main() {
-	if err := newRoot().Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "perry-compose:", err)
-		os.Exit(1)
-	}
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	a := newApp(os.Stdin, os.Stdout, os.Stderr)
+	a.signals = sigs
+	os.Exit(a.run(context.Background(), os.Args[1:]))
 }

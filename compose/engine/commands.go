@@ -287,6 +287,38 @@ func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (co
 	return core.ContainerLogs{}, core.NotFound("container", fmt.Sprintf("%s #%d", service, index)).With("service", service)
 }
 
+// OneOffSpec returns the spec of a one-off container of service, as docker
+// compose run creates it: the service's container spec, named
+// {project}-{service}-run-{slug}, labelled oneoff=True with the slug, and
+// without container_name (one-off containers are never found by Ps, Down
+// or an up's plan, which look at oneoff=False only). The service's secret
+// and config files are written first. The caller adapts the rest (command,
+// environment, ports) and creates it on the backend.
+func (e *Engine) OneOffSpec(service, slug string) (*core.ContainerSpec, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return nil, err
+	}
+	s, ok := m.services[service]
+	if !ok {
+		return nil, core.NotFound("service", service).With("service", service)
+	}
+	if s.convErr != nil {
+		return nil, s.convErr
+	}
+	if slug == "" {
+		return nil, core.InvalidArgument("slug", "is empty")
+	}
+	if err := writeFiles(m, []string{service}); err != nil {
+		return nil, err
+	}
+	spec := m.containerSpec(s, 1, "", "")
+	spec.Name = m.name + nameSeparator + service + nameSeparator + "run" + nameSeparator + slug
+	spec.Labels[LabelOneoff] = "True"
+	spec.Labels[LabelSlug] = slug
+	return spec, nil
+}
+
 // Start starts the stopped containers of services (all when empty) and of
 // their dependencies, in dependency order, honouring depends_on conditions.
 func (e *Engine) Start(ctx context.Context, services []string, timeout *int) error {

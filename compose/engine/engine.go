@@ -235,6 +235,14 @@ type UpOptions struct {
 	Timeout *int
 	// Scale overrides services' scale.
 	Scale map[string]int
+	// NoStart creates the containers without starting them (docker
+	// compose's create and up --no-start); Wait is then ignored.
+	NoStart bool
+	// RecreateVolumes removes and creates again a named volume whose
+	// driver or labels no longer match the project (up -y): the containers
+	// of the selected services that mount it are removed first and
+	// created anew. Without it such a volume is kept, with a warning.
+	RecreateVolumes bool
 }
 
 // DownOptions tune Down.

@@ -26,7 +26,7 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 		}
 	}
 	e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWaiting, Text: w.Condition})
-	degraded := map[string]bool{}
+	degraded := map[string]time.Time{} // container → first seen running without a healthcheck
 	for {
 		all := true
 		for _, ref := range w.Containers {
@@ -66,7 +66,7 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 
 // evaluate reports whether one container satisfies w's condition, or the
 // failure that makes waiting pointless.
-func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerInfo, degraded map[string]bool) (bool, error) {
+func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerInfo, degraded map[string]time.Time) (bool, error) {
 	code := -1
 	if info.ExitCode != nil {
 		code = *info.ExitCode
@@ -123,12 +123,27 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 		return false, e.waitFailure(w, info.Name, nil, log, "%s", msg)
 	case "":
 		if w.Healthcheck == nil || w.Healthcheck.Disable {
+			if w.Optional && w.Condition == types.ServiceConditionHealthy {
+				// An optional dependency that cannot become healthy is
+				// skipped at once with a warning, as docker compose does.
+				return false, e.waitFailure(w, info.Name, nil, "", "container %s has no healthcheck configured", info.Name)
+			}
 			// No healthcheck anywhere: the condition degrades to started
 			// (spec Property 19), with a warning, rather than waiting forever.
-			if !degraded[info.ID] && w.Condition == types.ServiceConditionHealthy {
-				degraded[info.ID] = true
-				e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
-					Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", info.Name)})
+			// It must keep running for degradeSettle first: a container that
+			// crashes right after starting fails the gate, as it would with
+			// a healthcheck, instead of letting its dependents start.
+			if w.Condition == types.ServiceConditionHealthy {
+				first, seen := degraded[info.ID]
+				if !seen {
+					degraded[info.ID] = time.Now()
+					e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
+						Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", info.Name)})
+					return false, nil
+				}
+				if time.Since(first) < degradeSettle {
+					return false, nil
+				}
 			}
 			return true, nil
 		}
@@ -139,7 +154,14 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 // waitFailure builds the ServiceStartupFailed error naming w.Service.
 func (e *Engine) waitFailure(w *WaitSpec, container string, code *int, healthLog, format string, args ...any) error {
 	msg := fmt.Sprintf("service %q ", w.Service) + fmt.Sprintf(format, args...)
-	if w.Dependent != "" {
+	switch {
+	case w.Optional:
+		// docker compose's words; the executor reports it as a warning.
+		msg = fmt.Sprintf("optional dependency %q failed to start: ", w.Service) + fmt.Sprintf(format, args...)
+		if w.Dependent != "" {
+			msg += fmt.Sprintf(" (%q starts without it)", w.Dependent)
+		}
+	case w.Dependent != "":
 		msg += fmt.Sprintf(" (required by %q with condition %s)", w.Dependent, w.Condition)
 	}
 	err := serviceError(core.KindServiceStartupFailed, w.Service, nil, "%s", msg).With("container", container)
@@ -152,9 +174,16 @@ func (e *Engine) waitFailure(w *WaitSpec, container string, code *int, healthLog
 	if w.Dependent != "" {
 		err = err.With("dependent", w.Dependent)
 	}
-	e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusError, Text: msg})
+	if !w.Optional {
+		e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusError, Text: msg})
+	}
 	return err
 }
+
+// degradeSettle is how long a dependency without a healthcheck must be
+// seen running before service_healthy, degraded to started, holds: docker
+// compose's dependency poll interval.
+const degradeSettle = 500 * time.Millisecond
 
 // noHealthcheckRuntimes are the runtimes that do not run healthchecks (D11).
 var noHealthcheckRuntimes = map[string]bool{"apple/container": true, "apple-container": true, "nerdctl": true}

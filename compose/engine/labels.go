@@ -18,6 +18,7 @@ const (
 	LabelReplace     = "com.docker.compose.replace"
 	LabelNetwork     = "com.docker.compose.network"
 	LabelVolume      = "com.docker.compose.volume"
+	LabelSlug        = "com.docker.compose.slug"
 
 	// LabelManaged marks every resource perry-container created.
 	LabelManaged = "io.perry.managed"

@@ -80,6 +80,10 @@ type WaitSpec struct {
 	// EmulateStart: the runtime runs the healthcheck without start_interval,
 	// so the engine probes while the runtime still says "starting".
 	EmulateStart bool
+	// Optional: the dependent declared it required: false. Its failure is
+	// reported as docker compose does ("optional dependency … failed to
+	// start"), as a warning, and the dependent starts anyway.
+	Optional bool
 }
 
 // Plan is a DAG of operations in a deterministic order: every op's

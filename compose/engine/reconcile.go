@@ -172,19 +172,97 @@ func (pl *upPlanner) networksAndVolumes(services []string) {
 	}
 	for _, k := range vols {
 		vol := pl.m.volumes[k]
-		if _, ok := pl.obs.volumes[vol.name]; ok || vol.external {
+		if vol.external {
 			continue
 		}
-		cfg := vol.cfg
-		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelVolume, k)
 		// After the networks, so that up creates networks, then volumes,
 		// then containers, and a rollback undoes them in reverse.
 		var deps []int
 		for _, i := range pl.netOps {
 			deps = append(deps, i)
 		}
-		pl.volOps[k] = pl.plan.add(&Op{Type: OpCreateVolume, Resource: "volume:" + k, Target: vol.name, Volume: &cfg, Deps: deps, Cause: "not found"})
+		cause := "not found"
+		if info, ok := pl.obs.volumes[vol.name]; ok {
+			diff := volumeDiff(vol, info, pl.m.extraLabels)
+			if diff == "" {
+				continue
+			}
+			if !pl.opts.RecreateVolumes {
+				pl.plan.Warnings = append(pl.plan.Warnings, fmt.Sprintf(
+					"volume %q exists but does not match the configuration (%s): it is kept; recreate it with up -y (its data will be lost)", vol.name, diff))
+				continue
+			}
+			cause = "configuration changed: " + diff
+			deps = append(deps, pl.releaseVolume(k)...)
+			deps = []int{pl.plan.add(&Op{Type: OpRemoveVolume, Resource: "volume:" + k, Target: vol.name, Deps: deps, Cause: cause})}
+		}
+		cfg := vol.cfg
+		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelVolume, k)
+		pl.volOps[k] = pl.plan.add(&Op{Type: OpCreateVolume, Resource: "volume:" + k, Target: vol.name, Volume: &cfg, Deps: deps, Cause: cause})
 	}
+}
+
+// releaseVolume plans the removal of the containers of the selected
+// services that mount volume k, so that it can be recreated, and drops them
+// from the snapshot: the services' containers are then planned anew. It
+// returns the removal ops.
+func (pl *upPlanner) releaseVolume(k string) []int {
+	users := map[string]bool{}
+	for name := range pl.selected {
+		for _, vk := range pl.m.services[name].volumeKeys {
+			if vk == k {
+				users[name] = true
+			}
+		}
+	}
+	var ops []int
+	kept := pl.obs.containers[:0:0]
+	for _, c := range pl.obs.containers {
+		if !users[c.service] {
+			kept = append(kept, c)
+			continue
+		}
+		timeout := pl.opts.Timeout
+		if timeout == nil {
+			timeout = pl.m.services[c.service].stopTimeout
+		}
+		rm := stopRemove(pl.plan, c, timeout, nil, "volume "+k+" is recreated")
+		ops = append(ops, rm[len(rm)-1])
+	}
+	// A copy: the caller's snapshot is not modified.
+	obs := *pl.obs
+	obs.containers = kept
+	pl.obs = &obs
+	return ops
+}
+
+// volumeDiff says how an existing volume differs from its definition: its
+// driver, or the labels the project gives it. Labels compose itself writes,
+// and the engine's extra labels, are not compared (another tool may have
+// created the volume). "" means it matches.
+func volumeDiff(vol *volume, info core.VolumeInfo, extra map[string]string) string {
+	want := vol.cfg.Driver
+	if want == "" {
+		want = "local"
+	}
+	if info.Driver != "" && info.Driver != want {
+		return fmt.Sprintf("driver %q, want %q", info.Driver, want)
+	}
+	for _, k := range sortedKeys(vol.cfg.Labels) {
+		if got, ok := info.Labels[k]; !ok || got != vol.cfg.Labels[k] {
+			return fmt.Sprintf("label %s=%q, want %q", k, got, vol.cfg.Labels[k])
+		}
+	}
+	for _, k := range sortedKeys(info.Labels) {
+		if _, ok := vol.cfg.Labels[k]; ok || strings.HasPrefix(k, "com.docker.compose.") || k == LabelManaged {
+			continue
+		}
+		if _, ok := extra[k]; ok {
+			continue
+		}
+		return fmt.Sprintf("label %s is no longer set", k)
+	}
+	return ""
 }
 
 // gate returns the wait ops a service's containers must pass before
@@ -201,7 +279,7 @@ func (pl *upPlanner) gate(s *service) []int {
 			Deps:     pl.readyOps[d.service],
 			Optional: !d.required,
 			Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: pl.refs[d.service],
-				Dependent: s.name, Healthcheck: dep.waitHealth, EmulateStart: dep.emulateStart},
+				Dependent: s.name, Healthcheck: dep.waitHealth, EmulateStart: dep.emulateStart, Optional: !d.required},
 			Cause: s.name + " depends on it",
 		}))
 	}
@@ -265,6 +343,9 @@ func (pl *upPlanner) service(s *service) error {
 	var gate []int
 	gated := false
 	gateOnce := func() []int {
+		if pl.opts.NoStart {
+			return nil // nothing starts: nothing waits
+		}
 		if !gated {
 			gate, gated = pl.gate(s), true
 		}
@@ -277,6 +358,10 @@ func (pl *upPlanner) service(s *service) error {
 		if len(cs) == 0 {
 			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], "")
 			c := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: name, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: "no container"})
+			if pl.opts.NoStart {
+				pl.created(s.name, n, name, c)
+				continue
+			}
 			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...)})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
@@ -299,6 +384,11 @@ func (pl *upPlanner) service(s *service) error {
 			}
 			rm := pl.plan.add(&Op{Type: OpRemoveContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: rmDeps, Cause: "replaced"})
 			rn := pl.plan.add(&Op{Type: OpRenameContainer, Resource: res, Target: tmp, NewName: name, Service: s.name, Number: n, Deps: []int{rm, cr}})
+			if pl.opts.NoStart {
+				pl.changed[s.name] = true
+				pl.created(s.name, n, name, rn)
+				continue
+			}
 			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...)})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
@@ -310,6 +400,7 @@ func (pl *upPlanner) service(s *service) error {
 		}
 		pl.refs[s.name] = append(pl.refs[s.name], c.ID)
 		switch {
+		case pl.opts.NoStart:
 		case c.running() && restartWanted:
 			cause := "a dependency was recreated (restart: true)"
 			stop := pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: gateOnce(), Cause: cause})
@@ -321,6 +412,16 @@ func (pl *upPlanner) service(s *service) error {
 		}
 	}
 	return nil
+}
+
+// created records container n of service s, created (not started) by op:
+// with NoStart it is the container's final op.
+func (pl *upPlanner) created(service string, n int, name string, op int) {
+	pl.readyOps[service] = append(pl.readyOps[service], op)
+	pl.refs[service] = append(pl.refs[service], name)
+	if n == 1 {
+		pl.ready1[service], pl.recreated[service] = op, true
+	}
 }
 
 // recreateCause says why an existing container must be replaced, or "".
@@ -586,7 +687,7 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 			gate = append(gate, p.add(&Op{Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
 				Deps: ready[d.service], Optional: !d.required,
 				Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: refs[d.service], Dependent: name,
-					Healthcheck: m.services[d.service].waitHealth, EmulateStart: m.services[d.service].emulateStart},
+					Healthcheck: m.services[d.service].waitHealth, EmulateStart: m.services[d.service].emulateStart, Optional: !d.required},
 				Cause: name + " depends on it"}))
 		}
 		timeout := timeoutOpt

@@ -40,37 +40,8 @@ func (e *Engine) supports(feature string) bool {
 // (containers, then volumes, then networks, in reverse creation order),
 // unless KeepOnFailure; what existed before is never removed.
 func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
-	m, err := e.model(opts.Scale)
+	m, services, images, obs, imagePlan, err := e.prepare(ctx, opts)
 	if err != nil {
-		return err
-	}
-	services, err := m.selectServices(opts.Services, !opts.NoDeps)
-	if err != nil {
-		return err
-	}
-	for _, name := range services {
-		if err := m.services[name].convErr; err != nil {
-			return err // before touching anything
-		}
-	}
-	var images []string
-	for _, name := range services {
-		images = appendUnique(images, m.services[name].image)
-	}
-	sort.Strings(images)
-
-	// Phase 1: images. Nothing here is rolled back: images are not
-	// resources of the project.
-	obs, err := e.observe(ctx, m, observeWhat{images: images})
-	if err != nil {
-		return err
-	}
-	imagePlan, err := planImages(m, obs, services, opts)
-	if err != nil {
-		return err
-	}
-	e.warn(imagePlan.Warnings)
-	if err := e.execute(ctx, imagePlan, nil); err != nil {
 		return err
 	}
 
@@ -105,7 +76,7 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	}
 	rec := &recorder{}
 	err = e.execute(ctx, plan, rec)
-	if err == nil && opts.Wait {
+	if err == nil && opts.Wait && !opts.NoStart {
 		err = e.waitReady(ctx, m, services, opts.WaitTimeout)
 	}
 	if err == nil {
@@ -118,6 +89,51 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 		return core.AsError(err).With("rollbackErrors", failures)
 	}
 	return err
+}
+
+// PullAndBuild obtains the images an Up with opts would use, pulling and
+// building them as opts and the services' pull_policy say (docker compose's
+// pull and build commands), and changes nothing else.
+func (e *Engine) PullAndBuild(ctx context.Context, opts UpOptions) error {
+	_, _, _, _, _, err := e.prepare(ctx, opts)
+	return err
+}
+
+// prepare is Up's first phase: the model, the selected services, their
+// images, and the pulls and builds they need. Nothing here is rolled back:
+// images are not resources of the project.
+func (e *Engine) prepare(ctx context.Context, opts UpOptions) (*model, []string, []string, *observedState, *Plan, error) {
+	m, err := e.model(opts.Scale)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	services, err := m.selectServices(opts.Services, !opts.NoDeps)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	for _, name := range services {
+		if err := m.services[name].convErr; err != nil {
+			return nil, nil, nil, nil, nil, err // before touching anything
+		}
+	}
+	var images []string
+	for _, name := range services {
+		images = appendUnique(images, m.services[name].image)
+	}
+	sort.Strings(images)
+	obs, err := e.observe(ctx, m, observeWhat{images: images})
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	imagePlan, err := planImages(m, obs, services, opts)
+	if err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	e.warn(imagePlan.Warnings)
+	if err := e.execute(ctx, imagePlan, nil); err != nil {
+		return nil, nil, nil, nil, nil, err
+	}
+	return m, services, images, obs, imagePlan, nil
 }
 
 // waitReady is --wait: every service running (healthy when it has a

@@ -1,0 +1,581 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/fake"
+	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/core"
+)
+
+// In-process tests of the CLI: flag parsing, validation, rendering and
+// exit codes, on the in-memory fake backend (one fake shared by the
+// invocations of a test, so that a stack outlives a command as on a real
+// runtime). The end-to-end tests on the real engine are in e2e_test.go.
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+type cliResult struct {
+	stdout, stderr string
+	code           int
+}
+
+type cliEnv struct {
+	t   *testing.T
+	b   *fake.Backend
+	dir string
+	env map[string]string // what the CLI's own getenv sees (COMPOSE_ANSI, CI…)
+}
+
+func newCLIEnv(t *testing.T, composeYAML string) *cliEnv {
+	t.Helper()
+	dir := t.TempDir()
+	if composeYAML != "" {
+		if err := os.WriteFile(filepath.Join(dir, "compose.yaml"), []byte(composeYAML), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &cliEnv{t: t, b: fake.New("perry-test/busybox:latest"), dir: dir, env: map[string]string{}}
+}
+
+// run runs one command line against the fake, with -f and -p of the test
+// project put first.
+func (c *cliEnv) run(args ...string) cliResult {
+	c.t.Helper()
+	var out, errb bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &errb)
+	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
+	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
+	a.getenv = func(k string) string { return c.env[k] }
+	a.exit = func(code int) { panic("exit called") }
+	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	code := a.run(ctx, full)
+	return cliResult{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+func (c *cliEnv) must(args ...string) cliResult {
+	c.t.Helper()
+	r := c.run(args...)
+	if r.code != 0 {
+		c.t.Fatalf("perry-compose %s: exit %d\nstdout: %s\nstderr: %s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return r
+}
+
+func golden(t *testing.T, name string, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -run %s -update creates it)", err, t.Name())
+	}
+	if got != string(want) {
+		t.Fatalf("%s differs (go test -update rewrites it)\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+const twoServices = `
+services:
+  db:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+  web:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+    depends_on: [db]
+`
+
+const oneService = `
+services:
+  web:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+`
+
+func TestProgressPlainAndJSONGolden(t *testing.T) {
+	for _, mode := range []string{"plain", "json"} {
+		t.Run(mode, func(t *testing.T) {
+			c := newCLIEnv(t, oneService)
+			r := c.must("--progress", mode, "up", "-d")
+			golden(t, "progress/up."+mode+".golden", r.stderr)
+			if r.stdout != "" {
+				t.Fatalf("progress went to stdout: %q", r.stdout)
+			}
+			r = c.must("--progress", mode, "down")
+			golden(t, "progress/down."+mode+".golden", r.stderr)
+		})
+	}
+}
+
+func TestProgressQuietAndEnv(t *testing.T) {
+	c := newCLIEnv(t, oneService)
+	if r := c.must("--progress", "quiet", "up", "-d"); r.stderr != "" {
+		t.Fatalf("quiet printed %q", r.stderr)
+	}
+	c.env["COMPOSE_PROGRESS"] = "json"
+	r := c.must("stop")
+	if !strings.HasPrefix(r.stderr, `{"id":"Container demo-web-1","status":"Stopping"}`) {
+		t.Fatalf("COMPOSE_PROGRESS=json ignored: %q", r.stderr)
+	}
+	// The flag wins over the variable.
+	if r := c.must("--progress", "plain", "start"); !strings.Contains(r.stderr, "Container demo-web-1  Started") {
+		t.Fatalf("--progress plain: %q", r.stderr)
+	}
+}
+
+func TestGlobalFlagsBeforeOrAfterCommand(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	// -p after the command, and a project name that differs: nothing found.
+	if r := c.must("ps", "-q", "-p", "other"); r.stdout != "" {
+		t.Fatalf("ps -p other listed %q", r.stdout)
+	}
+	// logs -f is --follow, the global -f still works before the command
+	// (a stopped container's stream ends).
+	c.must("stop", "db")
+	r := c.run("logs", "-f", "--tail", "5", "db")
+	if r.code != 0 {
+		t.Fatalf("logs -f: %d %s", r.code, r.stderr)
+	}
+	// --profile/--env-file repeat and add up before and after.
+	root := (&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}, getenv: os.Getenv}).newRoot()
+	root.SetArgs([]string{"--profile", "a", "version", "--profile", "b"})
+	var got []string
+	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
+		v := cmd.Flags().Lookup("profile").Value.String()
+		got = append(got, v)
+		return nil
+	}
+	root.SetOut(&bytes.Buffer{})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != "[a,b]" {
+		t.Fatalf("profiles %v", got)
+	}
+}
+
+func TestPsJSONIsNDJSONWithDockerKeys(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	r := c.must("ps", "--format", "json")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one line per container, got %q", r.stdout)
+	}
+	keys := []string{"ID", "Name", "Names", "Image", "Command", "Project", "Service", "CreatedAt", "RunningFor", "State",
+		"Status", "Health", "ExitCode", "Ports", "Publishers", "Labels", "Networks", "Mounts", "LocalVolumes", "Size"}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("not a JSON object per line: %v: %q", err, l)
+		}
+		for _, k := range keys {
+			if _, ok := m[k]; !ok {
+				t.Fatalf("key %s missing: %s", k, l)
+			}
+		}
+		if m["Project"] != "demo" || m["State"] != "running" {
+			t.Fatalf("entry %s", l)
+		}
+		if _, ok := m["Labels"].(string); !ok {
+			t.Fatalf("Labels must be a comma-joined string: %s", l)
+		}
+	}
+	if r := c.must("ps", "--services"); r.stdout != "db\nweb\n" {
+		t.Fatalf("--services %q", r.stdout)
+	}
+	if r := c.must("ps", "-q", "web"); len(strings.TrimSpace(r.stdout)) == 0 || strings.Contains(strings.TrimSpace(r.stdout), "\n") {
+		t.Fatalf("-q web %q", r.stdout)
+	}
+	c.must("stop", "web")
+	if r := c.must("ps", "--status", "exited", "--format", "json"); !strings.Contains(r.stdout, `"Service":"web"`) || strings.Contains(r.stdout, `"Service":"db"`) {
+		t.Fatalf("--status exited %q", r.stdout)
+	}
+	if r := c.must("ps"); !strings.HasPrefix(r.stdout, "NAME") || !strings.Contains(r.stdout, "demo-db-1") || strings.Contains(r.stdout, "demo-web-1") {
+		t.Fatalf("table %q", r.stdout)
+	}
+}
+
+func TestExecPassesExitCodeThrough(t *testing.T) {
+	c := newCLIEnv(t, oneService)
+	c.must("up", "-d")
+	r := c.run("exec", "web", "sh", "-c", "echo out; exit 7")
+	if r.code != 7 || !strings.Contains(r.stdout, "out") {
+		t.Fatalf("exec: %+v", r)
+	}
+	if r.stderr != "" {
+		t.Fatalf("a container's exit code is not an error message: %q", r.stderr)
+	}
+	// Flags after SERVICE belong to the command.
+	if r := c.must("exec", "-e", "A=1", "web", "env"); !strings.Contains(r.stdout, "A=1") {
+		t.Fatalf("exec -e: %q", r.stdout)
+	}
+}
+
+func TestUsageErrorsExitOne(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"up", "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"up", "-d", "--abort-on-container-exit"}, "incompatible with --detach"},
+		{[]string{"up", "--build", "--no-build"}, "--build and --no-build are incompatible"},
+		{[]string{"up", "--force-recreate", "--no-recreate"}, "incompatible"},
+		{[]string{"up", "--abort-on-container-exit", "--abort-on-container-failure"}, "incompatible"},
+		{[]string{"up", "--scale", "web"}, `invalid scale "web"`},
+		{[]string{"up", "--scale", "nope=2", "-d"}, `service "nope" not found`},
+		{[]string{"up", "--exit-code-from", "nope"}, `service "nope" not found`},
+		{[]string{"up", "--pull", "sometimes"}, "invalid --pull value"},
+		{[]string{"--progress", "fancy", "ps"}, `--progress: "fancy" is not one of`},
+		{[]string{"--ansi", "maybe", "ps"}, `--ansi: "maybe"`},
+		{[]string{"--backend", "vmware", "ps"}, `--backend: "vmware" is not one of`},
+		{[]string{"--parallel", "0", "ps"}, "--parallel"},
+		{[]string{"ps", "--format", "xml"}, "invalid --format"},
+		{[]string{"ps", "--status", "sleepy"}, "invalid --status"},
+		{[]string{"logs", "--tail", "many"}, "invalid --tail"},
+		{[]string{"down", "--rmi", "some"}, "invalid --rmi"},
+		{[]string{"kill", "-s", "SIGHUP"}, "SIGKILL only"},
+		{[]string{"exec", "web"}, "requires at least 2 arg"},
+		{[]string{"start", "nope"}, `service "nope" not found`},
+		{[]string{"nosuchcommand"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		r := c.run(tc.args...)
+		if r.code != 1 {
+			t.Errorf("%v: exit %d, want 1 (stderr %q)", tc.args, r.code, r.stderr)
+			continue
+		}
+		if !strings.Contains(r.stderr, tc.want) || !strings.HasPrefix(r.stderr, "Error: ") {
+			t.Errorf("%v: stderr %q does not say %q", tc.args, r.stderr, tc.want)
+		}
+		if strings.Contains(r.stderr, "goroutine ") {
+			t.Errorf("%v: a stack trace: %q", tc.args, r.stderr)
+		}
+	}
+}
+
+func TestConfigErrorsNameFileAndService(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    image: perry-test/busybox:latest
+    depends_on:
+      db: {condition: service_sleepy}
+  db:
+    image: perry-test/busybox:latest
+`)
+	r := c.run("config")
+	if r.code != 1 || !strings.Contains(r.stderr, "web") || !strings.Contains(r.stderr, "service_sleepy") || !strings.Contains(r.stderr, "compose.yaml") {
+		t.Fatalf("config error %+v", r)
+	}
+	var out, errb bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &errb)
+	a.getenv = func(string) string { return "" }
+	if code := a.run(context.Background(), []string{"-f", "/nonexistent/compose.yaml", "ps"}); code != 1 || !strings.Contains(errb.String(), "/nonexistent/compose.yaml") {
+		t.Fatalf("missing file: %d %q", code, errb.String())
+	}
+}
+
+func TestConfigOptions(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    image: perry-test/busybox:latest
+    volumes: [data:/data]
+    profiles: [front]
+  db:
+    image: perry-test/busybox:latest
+volumes:
+  data: {}
+`)
+	if r := c.must("config", "--services"); r.stdout != "db\n" {
+		t.Fatalf("--services %q", r.stdout)
+	}
+	if r := c.must("--profile", "front", "config", "--services"); r.stdout != "db\nweb\n" {
+		t.Fatalf("--profile --services %q", r.stdout)
+	}
+	if r := c.must("config", "--profiles"); r.stdout != "front\n" {
+		t.Fatalf("--profiles %q", r.stdout)
+	}
+	if r := c.must("--profile", "front", "config", "--volumes"); r.stdout != "data\n" {
+		t.Fatalf("--volumes %q", r.stdout)
+	}
+	if r := c.must("config", "--images"); r.stdout != "perry-test/busybox:latest\n" {
+		t.Fatalf("--images %q", r.stdout)
+	}
+	if r := c.must("config", "--hash", "db"); !strings.HasPrefix(r.stdout, "db ") {
+		t.Fatalf("--hash %q", r.stdout)
+	}
+	r := c.must("config", "--format", "json")
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || m["name"] != "demo" {
+		t.Fatalf("--format json: %v %q", err, r.stdout)
+	}
+	if r := c.must("config", "-q"); r.stdout != "" {
+		t.Fatalf("-q printed %q", r.stdout)
+	}
+	if r := c.must("config"); !strings.Contains(r.stdout, "services:") || !strings.Contains(r.stdout, "demo_default") {
+		t.Fatalf("yaml %q", r.stdout)
+	}
+	out := filepath.Join(c.dir, "out.yaml")
+	c.must("config", "-o", out)
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "services:") {
+		t.Fatalf("-o: %v", err)
+	}
+}
+
+func TestLsAndScaleAndCreateOnFake(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("create", "web")
+	if r := c.must("ps", "-a", "--format", "json"); strings.Count(r.stdout, `"State":"created"`) != 2 {
+		t.Fatalf("create: %q", r.stdout)
+	}
+	if r := c.must("ls", "--format", "json"); r.stdout != "[]\n" {
+		t.Fatalf("ls lists a project without a running container: %q", r.stdout)
+	}
+	r := c.must("ls", "-a", "--format", "json")
+	var entries []lsEntry
+	if err := json.Unmarshal([]byte(r.stdout), &entries); err != nil || len(entries) != 1 || entries[0].Name != "demo" || entries[0].Status != "created(2)" {
+		t.Fatalf("ls -a: %v %q", err, r.stdout)
+	}
+	c.must("start")
+	c.must("scale", "web=3")
+	if r := c.must("ps", "-q", "web"); strings.Count(r.stdout, "\n") != 3 {
+		t.Fatalf("scale web=3: %q", r.stdout)
+	}
+	c.must("scale", "web=1")
+	if r := c.must("ps", "--format", "json", "web"); strings.Count(r.stdout, "\n") != 1 || !strings.Contains(r.stdout, "demo-web-1") {
+		t.Fatalf("scale web=1: %q", r.stdout)
+	}
+	if r := c.must("ls"); !strings.Contains(r.stdout, "running(2)") {
+		t.Fatalf("ls: %q", r.stdout)
+	}
+}
+
+func TestDownWithoutComposeFileUsesLabels(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	// A directory without a compose file: -p alone finds the stack.
+	empty := t.TempDir()
+	var out, errb bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &errb)
+	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
+	a.getenv = func(string) string { return "" }
+	wd, _ := os.Getwd()
+	if err := os.Chdir(empty); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	if code := a.run(context.Background(), []string{"-p", "demo", "down"}); code != 0 {
+		t.Fatalf("down by name: %d %s", code, errb.String())
+	}
+	list, _ := c.b.List(context.Background(), backend.ListOptions{All: true, Labels: map[string]string{engine.LabelProject: "demo"}})
+	nets, _ := c.b.ListNetworks(context.Background(), map[string]string{engine.LabelProject: "demo"})
+	if len(list) != 0 || len(nets) != 0 {
+		t.Fatalf("left %v %v", list, nets)
+	}
+}
+
+func TestErrorTextUsesDockerWordsAndNamesService(t *testing.T) {
+	exited := (&core.Error{Kind: core.KindServiceStartupFailed,
+		Message: `service "db" container p-db-1 exited with code 1 before becoming healthy (required by "web" with condition service_healthy)`}).
+		With("service", "db").With("container", "p-db-1").With("exitCode", 1).With("dependent", "web")
+	if got := errorText(exited); !strings.HasPrefix(got, "dependency failed to start: container p-db-1 exited (1)\n") || !strings.Contains(got, `service "db"`) {
+		t.Fatalf("%q", got)
+	}
+	unhealthy := (&core.Error{Kind: core.KindServiceStartupFailed, Message: `service "fail" is unhealthy: container p-fail-1 (required by "depends" with condition service_healthy)`}).
+		With("service", "fail").With("container", "p-fail-1").With("dependent", "depends")
+	if got := errorText(unhealthy); !strings.HasPrefix(got, "dependency failed to start: container p-fail-1 is unhealthy") {
+		t.Fatalf("%q", got)
+	}
+	plain := core.Errorf(core.KindBackendError, "no such image").With("service", "web")
+	if got := errorText(plain); got != `service "web": no such image` {
+		t.Fatalf("%q", got)
+	}
+	rb := core.Errorf(core.KindServiceStartupFailed, `service "web" failed to start`).With("service", "web").With("rollbackErrors", []string{"container x: busy"})
+	if got := errorText(rb); !strings.Contains(got, "container x: busy") {
+		t.Fatalf("%q", got)
+	}
+	if got := errorText(errors.New("boom")); got != "boom" {
+		t.Fatalf("%q", got)
+	}
+}
+
+func TestParseHelpers(t *testing.T) {
+	s, err := parseScale([]string{"web=3", "db=0"})
+	if err != nil || s["web"] != 3 || s["db"] != 0 {
+		t.Fatalf("%v %v", s, err)
+	}
+	for _, bad := range []string{"web", "=3", "web=-1", "web=x"} {
+		if _, err := parseScale([]string{bad}); err == nil {
+			t.Errorf("parseScale(%q) accepted", bad)
+		}
+	}
+	env, err := parseEnv([]string{"A=1", "B", "C", "D="}, func(k string) (string, bool) {
+		if k == "B" {
+			return "from-shell", true
+		}
+		return "", false
+	})
+	if err != nil || len(env) != 3 || env["A"] != "1" || env["B"] != "from-shell" || env["D"] != "" {
+		t.Fatalf("%v %v", env, err)
+	}
+	if _, ok := env["C"]; ok {
+		t.Fatal("an unset bare variable must be left out")
+	}
+}
+
+func TestProjectsOf(t *testing.T) {
+	ci := func(project, state string, oneoff bool) core.ContainerInfo {
+		l := map[string]string{engine.LabelProject: project, engine.LabelConfigFiles: "/x/" + project + ".yaml", engine.LabelOneoff: "False"}
+		if oneoff {
+			l[engine.LabelOneoff] = "True"
+		}
+		return core.ContainerInfo{State: state, Labels: l}
+	}
+	list := []core.ContainerInfo{ci("b", "running", false), ci("b", "exited", false), ci("b", "running", false), ci("a", "exited", false), ci("c", "running", true)}
+	got := projectsOf(list, false)
+	if len(got) != 1 || got[0] != (lsEntry{Name: "b", Status: "exited(1), running(2)", ConfigFiles: "/x/b.yaml"}) {
+		t.Fatalf("%+v", got)
+	}
+	all := projectsOf(list, true)
+	names := []string{}
+	for _, e := range all {
+		names = append(names, e.Name)
+	}
+	if !sort.StringsAreSorted(names) || strings.Join(names, ",") != "a,b" {
+		t.Fatalf("%v", names)
+	}
+}
+
+// TestHelpGolden locks the --help text of every command (reviewed for
+// clarity; go test -update rewrites them after a deliberate change).
+func TestHelpGolden(t *testing.T) {
+	a := newApp(strings.NewReader(""), &bytes.Buffer{}, &bytes.Buffer{})
+	root := a.newRoot()
+	names := []string{""}
+	for _, c := range root.Commands() {
+		if c.Name() != "help" {
+			names = append(names, c.Name())
+		}
+	}
+	for _, name := range names {
+		t.Run("cmd_"+name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			a := newApp(strings.NewReader(""), &out, &errb)
+			a.getenv = func(string) string { return "" }
+			args := []string{"--help"}
+			if name != "" {
+				args = []string{name, "--help"}
+			}
+			if code := a.run(context.Background(), args); code != 0 {
+				t.Fatalf("exit %d: %s", code, errb.String())
+			}
+			file := name
+			if file == "" {
+				file = "perry-compose"
+			}
+			golden(t, "help/"+file+".golden", out.String())
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"-v"}, {"--version"}, {"version"}} {
+		var out bytes.Buffer
+		a := newApp(strings.NewReader(""), &out, &bytes.Buffer{})
+		a.getenv = func(string) string { return "" }
+		if code := a.run(context.Background(), args); code != 0 || out.String() != "perry-compose version dev\n" {
+			t.Fatalf("%v: %d %q", args, code, out.String())
+		}
+	}
+	var out bytes.Buffer
+	a := newApp(strings.NewReader(""), &out, &bytes.Buffer{})
+	a.getenv = func(string) string { return "" }
+	if code := a.run(context.Background(), []string{"version", "--format", "json"}); code != 0 || out.String() != `{"version":"dev"}`+"\n" {
+		t.Fatalf("%q", out.String())
+	}
+}
+
+func TestImageAndHousekeepingCommandsOnFake(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  app:
+    build: {context: .}
+    command: [sleep, "1000"]
+  web:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+  job:
+    image: perry-test/busybox:latest
+    command: [sh, -c, "exit 4"]
+`)
+	if r := c.must("--progress", "plain", "build"); !strings.Contains(r.stderr, "Image demo-app  Built") {
+		t.Fatalf("build: %q", r.stderr)
+	}
+	if r := c.must("--progress", "plain", "pull"); !strings.Contains(r.stderr, "Image perry-test/busybox:latest  Pulled") || strings.Contains(r.stderr, "demo-app") {
+		t.Fatalf("pull: %q", r.stderr)
+	}
+	c.must("up", "-d")
+	r := c.must("images", "--format", "json")
+	var imgs []imageEntry
+	if err := json.Unmarshal([]byte(r.stdout), &imgs); err != nil || len(imgs) != 3 {
+		t.Fatalf("images: %v %q", err, r.stdout)
+	}
+	if r := c.run("wait", "job"); r.code != 4 || !strings.Contains(r.stdout, `"demo-job-1" exited with status code 4`) {
+		t.Fatalf("wait: %+v", r)
+	}
+	c.must("kill", "web")
+	if r := c.must("ps", "-a", "--status", "exited", "--services"); !strings.Contains(r.stdout, "web") {
+		t.Fatalf("kill: %q", r.stdout)
+	}
+	c.must("rm", "-f", "web", "job")
+	if r := c.must("ps", "-a", "--services"); r.stdout != "app\n" {
+		t.Fatalf("rm: %q", r.stdout)
+	}
+	if r := c.must("rm"); !strings.Contains(r.stderr, "No stopped containers") {
+		t.Fatalf("rm with nothing: %q", r.stderr)
+	}
+	// run: a one-off container, its output and exit code, removed with --rm.
+	if r := c.must("run", "--rm", "-e", "X=1", "web", "env"); !strings.Contains(r.stdout, "X=1\n") {
+		t.Fatalf("run -e: %+v", r)
+	}
+	if r := c.run("run", "--rm", "web", "sh", "-c", "exit 6"); r.code != 6 || r.stderr != "" {
+		t.Fatalf("run exit code: %+v", r)
+	}
+	list, _ := c.b.List(context.Background(), backend.ListOptions{All: true, Labels: map[string]string{engine.LabelOneoff: "True"}})
+	if len(list) != 0 {
+		t.Fatalf("run --rm left %v", list)
+	}
+	r = c.must("run", "-d", "web")
+	info, err := c.b.Inspect(context.Background(), strings.TrimSpace(r.stdout))
+	if err != nil || !strings.HasPrefix(info.Name, "demo-web-run-") {
+		t.Fatalf("run -d prints the container's id: %q %v", r.stdout, err)
+	}
+}

@@ -1,0 +1,586 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/docker/go-units"
+	"github.com/spf13/cobra"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/cmd/perry-compose/internal/logprint"
+	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/compose/loader"
+	"github.com/perryts/perry-container/core"
+)
+
+// psStates are the states ps --status accepts.
+var psStates = []string{"paused", "restarting", "removing", "running", "dead", "created", "exited"}
+
+func (a *app) psCmd() *cobra.Command {
+	var (
+		all, quiet, servicesOnly bool
+		status                   []string
+		format                   string
+	)
+	cmd := &cobra.Command{
+		Use:   "ps [flags] [SERVICE...]",
+		Short: "List containers",
+		Long: `List the project's containers: running ones, or all with -a.
+--format json prints one JSON object per line (NDJSON, as docker compose
+2.21 and later), with docker compose's keys.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			for _, s := range status {
+				if !slices.Contains(psStates, s) {
+					return usageErr(cmd, "invalid --status value %q: use %s", s, strings.Join(psStates, ", "))
+				}
+			}
+			if format != "table" && format != "json" {
+				return usageErr(cmd, "invalid --format value %q: use table or json", format)
+			}
+			ctx := cmd.Context()
+			s, err := a.open(ctx, args, true, "")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			cs, err := s.e.Ps(ctx, engine.PsOptions{All: all || len(status) > 0, Services: args})
+			if err != nil {
+				return err
+			}
+			if len(status) > 0 {
+				cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !slices.Contains(status, c.State) })
+			}
+			return printPs(a.stdout, cs, format, quiet, servicesOnly, time.Now())
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&all, "all", "a", false, "Show all stopped containers (including those created by the run command)")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
+	fl.BoolVar(&servicesOnly, "services", false, "Display services")
+	fl.StringArrayVar(&status, "status", nil, "Filter services by status: "+strings.Join(psStates, ", ")+" (repeatable)")
+	fl.StringVar(&format, "format", "table", "Format the output: table or json")
+	return cmd
+}
+
+// printPs writes ps output.
+func printPs(w io.Writer, cs []engine.Container, format string, quiet, servicesOnly bool, now time.Time) error {
+	switch {
+	case quiet:
+		for _, c := range cs {
+			fmt.Fprintln(w, c.ID)
+		}
+		return nil
+	case servicesOnly:
+		var seen []string
+		for _, c := range cs {
+			if !slices.Contains(seen, c.Service) {
+				seen = append(seen, c.Service)
+				fmt.Fprintln(w, c.Service)
+			}
+		}
+		return nil
+	case format == "json":
+		for _, c := range cs {
+			e := c.PsJSON()
+			e.RunningFor = runningFor(c.Created, now)
+			b, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(w, string(b))
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tIMAGE\tSERVICE\tCREATED\tSTATUS\tPORTS")
+	for _, c := range cs {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Image, c.Service, runningFor(c.Created, now), psStatus(c), strings.Join(c.Ports, ", "))
+	}
+	return tw.Flush()
+}
+
+// psStatus is the runtime's human status, or one made from the state.
+func psStatus(c engine.Container) string {
+	if c.Status != "" {
+		return c.Status
+	}
+	s := c.State
+	if c.State == "exited" {
+		s = fmt.Sprintf("exited (%d)", c.ExitCode)
+	}
+	if c.Health != "" {
+		s += " (" + c.Health + ")"
+	}
+	return s
+}
+
+// runningFor is docker's "5 minutes ago".
+func runningFor(created string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339Nano, created)
+	if err != nil || t.IsZero() {
+		return created
+	}
+	return units.HumanDuration(now.Sub(t)) + " ago"
+}
+
+func (a *app) logsCmd() *cobra.Command {
+	var (
+		follow, timestamps, noColor, noPrefix bool
+		tail, since                           string
+	)
+	cmd := &cobra.Command{
+		Use:   "logs [flags] [SERVICE...]",
+		Short: "View output from containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var tailN *int
+			if tail != "all" && tail != "" {
+				n, err := strconv.Atoi(tail)
+				if err != nil || n < 0 {
+					return usageErr(cmd, "invalid --tail value %q: use a number of lines or \"all\"", tail)
+				}
+				tailN = &n
+			}
+			ctx := cmd.Context()
+			s, err := a.open(ctx, args, true, "")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			printer := logprint.New(a.stdout, logprint.Options{Color: a.colorStdout() && !noColor, NoPrefix: noPrefix})
+			cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args})
+			if err != nil {
+				return err
+			}
+			for _, c := range cs {
+				printer.Register(logprint.Name(s.p.Name, c.Name))
+			}
+			err = s.e.Logs(ctx, engine.LogsOptions{Services: args, Tail: tailN, Since: since, Timestamps: timestamps, Follow: follow},
+				func(service, container, stream, line string) {
+					printer.Line(logprint.Name(s.p.Name, container), line)
+				})
+			if err != nil && follow && ctx.Err() != nil {
+				return nil // Ctrl-C ends a follow: exit 130 without an error
+			}
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&follow, "follow", "f", false, "Follow log output")
+	fl.StringVarP(&tail, "tail", "n", "all", "Number of lines to show from the end of the logs for each container")
+	fl.BoolVarP(&timestamps, "timestamps", "t", false, "Show timestamps")
+	fl.StringVar(&since, "since", "", "Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)")
+	fl.BoolVar(&noColor, "no-color", false, "Produce monochrome output")
+	fl.BoolVar(&noPrefix, "no-log-prefix", false, "Don't print prefix in logs")
+	return cmd
+}
+
+func (a *app) execCmd() *cobra.Command {
+	var (
+		env                         []string
+		workdir, user               string
+		noTTY, detach, privileged   bool
+		index                       int
+		interactiveAcceptedNoEffect bool
+	)
+	cmd := &cobra.Command{
+		Use:   "exec [flags] SERVICE COMMAND [ARGS...]",
+		Short: "Execute a command in a running container",
+		Long: `Run a command in a running container of a service and exit with the
+command's exit code. Output is returned once the command ends; no TTY is
+allocated (-T is the only mode) and stdin is not attached.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			envMap, err := parseEnv(env, func(k string) (string, bool) { return os.LookupEnv(k) })
+			if err != nil {
+				return usageErr(cmd, "%v", err)
+			}
+			if privileged {
+				return usageErr(cmd, "--privileged is not supported by perry-compose exec")
+			}
+			s, err := a.open(ctx, args[:1], true, "")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user}
+			if detach {
+				done := make(chan error, 1)
+				go func() {
+					_, err := s.e.Exec(ctx, args[0], opts)
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					return err
+				case <-time.After(500 * time.Millisecond):
+					return nil // still running: it keeps running in the container
+				}
+			}
+			res, err := s.e.Exec(ctx, args[0], opts)
+			if err != nil {
+				return err
+			}
+			io.WriteString(a.stdout, res.Stdout)
+			io.WriteString(a.stderr, res.Stderr)
+			if res.ExitCode != nil && *res.ExitCode != 0 {
+				return &statusError{code: *res.ExitCode}
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.SetInterspersed(false) // flags after SERVICE belong to the command
+	fl.StringArrayVarP(&env, "env", "e", nil, "Set environment variables (KEY=VALUE, or KEY to take it from the shell)")
+	fl.StringVarP(&workdir, "workdir", "w", "", "Path to workdir directory for this command")
+	fl.StringVarP(&user, "user", "u", "", "Run the command as this user")
+	fl.BoolVarP(&noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (always the case)")
+	fl.BoolVarP(&detach, "detach", "d", false, "Detached mode: run the command in the background (its output is discarded)")
+	fl.IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas (default 1)")
+	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process (not supported)")
+	fl.BoolVarP(&interactiveAcceptedNoEffect, "interactive", "i", true, "Keep STDIN open (accepted; stdin is not attached)")
+	return cmd
+}
+
+// parseEnv reads -e KEY=VALUE and bare -e KEY (looked up with lookup; left
+// out when it has no value anywhere).
+func parseEnv(pairs []string, lookup func(string) (string, bool)) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, p := range pairs {
+		k, v, ok := strings.Cut(p, "=")
+		if k == "" {
+			return nil, fmt.Errorf("invalid environment variable %q: use KEY=VALUE or KEY", p)
+		}
+		if !ok {
+			if v, ok = lookup(k); !ok {
+				continue
+			}
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (a *app) configCmd() *cobra.Command {
+	var (
+		format                                           string
+		services, volumes, profiles, images, quiet, noIn bool
+		hash, output                                     string
+	)
+	cmd := &cobra.Command{
+		Use:     "config [flags] [SERVICE...]",
+		Aliases: []string{"convert"},
+		Short:   "Parse, resolve and render compose file in canonical format",
+		Long: `Validate the compose files and print the resolved, merged model in
+docker compose's canonical YAML (or JSON), or one of the listings.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "yaml" && format != "json" {
+				return usageErr(cmd, "invalid --format value %q: use yaml or json", format)
+			}
+			if noIn {
+				return usageErr(cmd, "--no-interpolate is not supported: perry-compose always interpolates compose files")
+			}
+			ctx := cmd.Context()
+			p, err := a.loadProject(ctx, args)
+			if err != nil {
+				return err
+			}
+			if len(args) > 0 {
+				if p, err = p.WithSelectedServices(args); err != nil {
+					return core.Errorf(core.KindInvalidArgument, "%v", err)
+				}
+			}
+			if quiet {
+				return nil
+			}
+			co := loader.ConfigOptions{Format: format, Services: services, Volumes: volumes, Profiles: profiles, Images: images}
+			if cmd.Flags().Changed("hash") {
+				co.Hash = true
+				if hash != "*" && hash != "" {
+					co.HashServices = strings.Split(hash, ",")
+				}
+			}
+			out, err := loader.Config(p, co)
+			if err != nil {
+				return err
+			}
+			if output != "" {
+				return os.WriteFile(output, out, 0o644)
+			}
+			_, err = a.stdout.Write(out)
+			return err
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&format, "format", "yaml", "Format the output: yaml or json")
+	fl.BoolVar(&services, "services", false, "Print the service names, one per line")
+	fl.BoolVar(&volumes, "volumes", false, "Print the volume names, one per line")
+	fl.BoolVar(&profiles, "profiles", false, "Print the profile names, one per line")
+	fl.BoolVar(&images, "images", false, "Print the image names, one per line")
+	fl.StringVar(&hash, "hash", "", `Print the service config hash, one per line ("*" for all, or service names comma-separated)`)
+	fl.BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
+	fl.StringVarP(&output, "output", "o", "", "Save to file (default to stdout)")
+	fl.BoolVar(&noIn, "no-interpolate", false, "Don't interpolate environment variables (not supported)")
+	return cmd
+}
+
+// lsEntry is one project of ls --format json.
+type lsEntry struct {
+	Name        string
+	Status      string
+	ConfigFiles string
+}
+
+func (a *app) lsCmd() *cobra.Command {
+	var (
+		all, quiet bool
+		format     string
+		filters    []string
+	)
+	cmd := &cobra.Command{
+		Use:   "ls [flags]",
+		Short: "List running compose projects",
+		Long:  "List the compose projects found on the runtime by their labels: those with running containers, or all with -a.",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if format != "table" && format != "json" {
+				return usageErr(cmd, "invalid --format value %q: use table or json", format)
+			}
+			nameFilter := ""
+			for _, f := range filters {
+				k, v, _ := strings.Cut(f, "=")
+				if k != "name" {
+					return usageErr(cmd, "invalid --filter %q: only name=NAME is supported", f)
+				}
+				nameFilter = v
+			}
+			ctx := cmd.Context()
+			b, err := a.backend(ctx)
+			if err != nil {
+				return err
+			}
+			list, err := b.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{engine.LabelProject: ""}})
+			if err != nil {
+				return err
+			}
+			entries := projectsOf(list, all)
+			if nameFilter != "" {
+				entries = slices.DeleteFunc(entries, func(e lsEntry) bool { return !strings.Contains(e.Name, nameFilter) })
+			}
+			return printLs(a.stdout, entries, format, quiet)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&all, "all", "a", false, "Show all stopped Compose projects")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "Only display project names")
+	fl.StringVar(&format, "format", "table", "Format the output: table or json")
+	fl.StringArrayVar(&filters, "filter", nil, "Filter output based on conditions provided (name=NAME)")
+	return cmd
+}
+
+// projectsOf groups containers by project: docker compose's ls. Projects
+// without a running container are left out unless all.
+func projectsOf(list []core.ContainerInfo, all bool) []lsEntry {
+	type proj struct {
+		states map[string]int
+		files  string
+	}
+	projects := map[string]*proj{}
+	for _, c := range list {
+		name := c.Labels[engine.LabelProject]
+		if name == "" || c.Labels[engine.LabelOneoff] == "True" {
+			continue
+		}
+		p := projects[name]
+		if p == nil {
+			p = &proj{states: map[string]int{}}
+			projects[name] = p
+		}
+		state := c.State
+		if state == "" {
+			state = "unknown"
+		}
+		p.states[state]++
+		if p.files == "" {
+			p.files = c.Labels[engine.LabelConfigFiles]
+		}
+	}
+	out := []lsEntry{}
+	for name, p := range projects {
+		if !all && p.states["running"] == 0 {
+			continue
+		}
+		var parts []string
+		for _, st := range sortedStates(p.states) {
+			parts = append(parts, fmt.Sprintf("%s(%d)", st, p.states[st]))
+		}
+		out = append(out, lsEntry{Name: name, Status: strings.Join(parts, ", "), ConfigFiles: p.files})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func sortedStates(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func printLs(w io.Writer, entries []lsEntry, format string, quiet bool) error {
+	switch {
+	case quiet:
+		for _, e := range entries {
+			fmt.Fprintln(w, e.Name)
+		}
+		return nil
+	case format == "json":
+		b, err := json.Marshal(entries)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(w, string(b))
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSTATUS\tCONFIG FILES")
+	for _, e := range entries {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Status, e.ConfigFiles)
+	}
+	return tw.Flush()
+}
+
+// imageEntry is one line of images --format json.
+type imageEntry struct {
+	ID            string
+	ContainerName string
+	Repository    string
+	Tag           string
+	Size          int64
+}
+
+func (a *app) imagesCmd() *cobra.Command {
+	var (
+		quiet  bool
+		format string
+	)
+	cmd := &cobra.Command{
+		Use:   "images [flags] [SERVICE...]",
+		Short: "List images used by the created containers",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return usageErr(cmd, "invalid --format value %q: use table or json", format)
+			}
+			ctx := cmd.Context()
+			s, err := a.open(ctx, args, true, "")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args})
+			if err != nil {
+				return err
+			}
+			entries := []imageEntry{}
+			for _, c := range cs {
+				info, err := s.b.InspectImage(ctx, c.Image)
+				if err != nil {
+					if core.KindOf(err) == core.KindNotFound {
+						continue
+					}
+					return core.AsError(err).With("service", c.Service)
+				}
+				repo, tag := info.Repository, info.Tag
+				if repo == "" {
+					repo, tag = splitRef(c.Image)
+				}
+				entries = append(entries, imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Size: info.Size})
+			}
+			switch {
+			case quiet:
+				var seen []string
+				for _, e := range entries {
+					if !slices.Contains(seen, e.ID) {
+						seen = append(seen, e.ID)
+						fmt.Fprintln(a.stdout, e.ID)
+					}
+				}
+				return nil
+			case format == "json":
+				b, err := json.Marshal(entries)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.stdout, string(b))
+				return nil
+			}
+			tw := tabwriter.NewWriter(a.stdout, 0, 0, 3, ' ', 0)
+			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE")
+			for _, e := range entries {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, shortImageID(e.ID), units.HumanSizeWithPrecision(float64(e.Size), 3))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
+	cmd.Flags().StringVar(&format, "format", "table", "Format the output: table or json")
+	return cmd
+}
+
+func splitRef(ref string) (string, string) {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i], ref[i+1:]
+	}
+	return ref, "latest"
+}
+
+func shortImageID(id string) string {
+	id = strings.TrimPrefix(id, "sha256:")
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+func (a *app) versionCmd() *cobra.Command {
+	var (
+		format string
+		short  bool
+	)
+	cmd := &cobra.Command{
+		Use:   "version [flags]",
+		Short: "Show the perry-compose version information",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch {
+			case short:
+				fmt.Fprintln(a.stdout, version)
+			case format == "json":
+				b, _ := json.Marshal(map[string]string{"version": version})
+				fmt.Fprintln(a.stdout, string(b))
+			case format == "" || format == "pretty":
+				fmt.Fprintf(a.stdout, "perry-compose version %s\n", version)
+			default:
+				return usageErr(cmd, "invalid --format value %q: use pretty or json", format)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "", "Format the output. Values: [pretty | json]")
+	cmd.Flags().BoolVar(&short, "short", false, "Shows only the version number")
+	return cmd
+}

@@ -1,0 +1,392 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/spf13/cobra"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/cmd/perry-compose/internal/progress"
+	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/core"
+)
+
+// session is what a command that drives the engine needs.
+type session struct {
+	p *types.Project
+	e *engine.Engine
+	b backend.Backend
+	r progress.Renderer
+}
+
+// open loads the project (existing: also from labels, for commands that act
+// on a running stack) and builds its engine with a progress renderer.
+func (a *app) open(ctx context.Context, services []string, existing bool, title string) (*session, error) {
+	var (
+		p   *types.Project
+		err error
+	)
+	if existing {
+		p, err = a.existingProject(ctx, services)
+	} else {
+		p, err = a.loadProject(ctx, services)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r := a.renderer(title)
+	e, b, err := a.newEngine(ctx, p, r.Event)
+	if err != nil {
+		r.Close()
+		return nil, err
+	}
+	return &session{p: p, e: e, b: b, r: r}, nil
+}
+
+func (a *app) downCmd() *cobra.Command {
+	var (
+		volumes, removeOrphans bool
+		rmi                    string
+		timeout                int
+	)
+	cmd := &cobra.Command{
+		Use:   "down [flags]",
+		Short: "Stop and remove containers, networks",
+		Long: `Stop and remove the project's containers (dependents first), then its
+networks; with -v its named volumes, with --rmi its images. External
+networks and volumes, and anything without the project's label, are never
+removed. Containers of services in inactive profiles are removed too.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if rmi != "" && rmi != "local" && rmi != "all" {
+				return usageErr(cmd, "invalid --rmi value %q: use local or all", rmi)
+			}
+			if len(args) > 0 {
+				return usageErr(cmd, "down takes no service names: it removes the whole project (use stop and rm for some services)")
+			}
+			ctx := cmd.Context()
+			p, err := a.existingProject(ctx, nil)
+			if err != nil {
+				return err
+			}
+			if all, err := p.WithProfiles([]string{"*"}); err == nil {
+				p = all
+			}
+			r := a.renderer("Running")
+			defer r.Close()
+			e, _, err := a.newEngine(ctx, p, r.Event)
+			if err != nil {
+				return err
+			}
+			return e.Down(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
+				Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi})
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&volumes, "volumes", "v", false, "Remove named volumes declared in the \"volumes\" section of the compose file")
+	fl.BoolVar(&removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the compose file")
+	fl.StringVar(&rmi, "rmi", "", `Remove images used by services: "local" removes only images that don't have a custom tag, "all" removes all`)
+	fl.IntVarP(&timeout, "timeout", "t", 0, "Shutdown timeout in seconds (default: each service's stop_grace_period, else 10)")
+	return cmd
+}
+
+func (a *app) createCmd() *cobra.Command {
+	f := &createFlags{}
+	cmd := &cobra.Command{
+		Use:   "create [flags] [SERVICE...]",
+		Short: "Create containers for a service",
+		Long: `Create the networks, volumes and containers of services (all when none is
+named) and of their dependencies, without starting them.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			uo, err := f.options(cmd, a, args)
+			if err != nil {
+				return err
+			}
+			uo.NoStart = true
+			s, err := a.open(cmd.Context(), args, false, "Running")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			return s.e.Up(cmd.Context(), uo)
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func (a *app) startCmd() *cobra.Command {
+	var timeout int
+	cmd := &cobra.Command{
+		Use:   "start [flags] [SERVICE...]",
+		Short: "Start services",
+		Long:  "Start the existing containers of services (all when none is named) and of their dependencies, in dependency order.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.open(cmd.Context(), args, true, "Running")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			return s.e.Start(cmd.Context(), args, timeoutPtr(cmd, "timeout", timeout))
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Timeout in seconds for stopping containers, when a restart is needed")
+	return cmd
+}
+
+func (a *app) stopCmd() *cobra.Command {
+	var timeout int
+	cmd := &cobra.Command{
+		Use:   "stop [flags] [SERVICE...]",
+		Short: "Stop services",
+		Long:  "Stop the running containers of services (all when none is named), dependents first, without removing them.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.open(cmd.Context(), args, true, "Stopping")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			return s.e.Stop(cmd.Context(), args, timeoutPtr(cmd, "timeout", timeout))
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds (default: each service's stop_grace_period, else 10)")
+	return cmd
+}
+
+func (a *app) restartCmd() *cobra.Command {
+	var timeout int
+	cmd := &cobra.Command{
+		Use:   "restart [flags] [SERVICE...]",
+		Short: "Restart service containers",
+		Long:  "Stop and start the containers of services (all when none is named), and of the services depending on them with restart: true.",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := a.open(cmd.Context(), args, true, "Restarting")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			return s.e.Restart(cmd.Context(), args, timeoutPtr(cmd, "timeout", timeout))
+		},
+	}
+	cmd.Flags().IntVarP(&timeout, "timeout", "t", 0, "Specify a shutdown timeout in seconds (default: each service's stop_grace_period, else 10)")
+	return cmd
+}
+
+func (a *app) killCmd() *cobra.Command {
+	var signal string
+	var removeOrphans bool
+	cmd := &cobra.Command{
+		Use:   "kill [flags] [SERVICE...]",
+		Short: "Force stop service containers",
+		Long: `Kill the running containers of services (all when none is named): they
+are stopped with no grace period, the stop signal immediately followed by
+SIGKILL. Other signals cannot be sent: the runtimes are reached through an
+interface that stops containers, not one that delivers arbitrary signals.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(signal), "SIG")) {
+			case "KILL", "9":
+			default:
+				return usageErr(cmd, "signal %q is not supported: perry-compose kill sends SIGKILL only", signal)
+			}
+			s, err := a.open(cmd.Context(), args, true, "Killing")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			zero := 0
+			if err := s.e.Stop(cmd.Context(), args, &zero); err != nil {
+				return err
+			}
+			if removeOrphans {
+				return removeOrphanContainers(cmd.Context(), s)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "SIGNAL to send to the container (SIGKILL only)")
+	cmd.Flags().BoolVar(&removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the compose file")
+	return cmd
+}
+
+// removeOrphanContainers removes the project's containers whose service is
+// not in the project.
+func removeOrphanContainers(ctx context.Context, s *session) error {
+	cs, err := s.e.Ps(ctx, engine.PsOptions{All: true})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if _, ok := s.p.Services[c.Service]; ok {
+			continue
+		}
+		if _, ok := s.p.DisabledServices[c.Service]; ok {
+			continue
+		}
+		if err := removeContainer(ctx, s, c, true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func removeContainer(ctx context.Context, s *session, c engine.Container, force bool) error {
+	s.r.Event(engine.Event{Resource: engine.ResourceContainer, ID: c.Name, Status: engine.StatusRemoving})
+	if err := s.b.Remove(ctx, c.ID, force); err != nil && core.KindOf(err) != core.KindNotFound {
+		s.r.Event(engine.Event{Resource: engine.ResourceContainer, ID: c.Name, Status: engine.StatusError, Text: err.Error()})
+		return core.AsError(err).With("service", c.Service)
+	}
+	s.r.Event(engine.Event{Resource: engine.ResourceContainer, ID: c.Name, Status: engine.StatusRemoved})
+	return nil
+}
+
+func (a *app) rmCmd() *cobra.Command {
+	var force, stop, volumes bool
+	cmd := &cobra.Command{
+		Use:   "rm [flags] [SERVICE...]",
+		Short: "Removes stopped service containers",
+		Long: `Remove the stopped containers of services (all when none is named).
+Running containers are kept unless -s stops them first. perry-compose never
+asks for confirmation, so -f is accepted and changes nothing.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := a.open(ctx, args, true, "Removing")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			if stop {
+				if err := s.e.Stop(ctx, args, nil); err != nil {
+					return err
+				}
+			}
+			cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args})
+			if err != nil {
+				return err
+			}
+			removed := 0
+			for _, c := range cs {
+				if c.State == "running" || c.State == "restarting" || c.State == "paused" {
+					continue
+				}
+				if err := removeContainer(ctx, s, c, false); err != nil {
+					return err
+				}
+				removed++
+			}
+			if removed == 0 {
+				fmt.Fprintln(a.stderr, "No stopped containers")
+			}
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVarP(&force, "force", "f", false, "Don't ask to confirm removal (perry-compose never asks)")
+	fl.BoolVarP(&stop, "stop", "s", false, "Stop the containers, if required, before removing")
+	fl.BoolVarP(&volumes, "volumes", "v", false, "Remove any anonymous volumes attached to containers (accepted; the runtime keeps them)")
+	return cmd
+}
+
+func (a *app) scaleCmd() *cobra.Command {
+	var noDeps bool
+	cmd := &cobra.Command{
+		Use:   "scale [flags] SERVICE=REPLICAS...",
+		Short: "Scale services",
+		Long: `Set the number of containers of services: replicas are added, or removed
+from the highest number down; the others are left as they are.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			scale, err := parseScale(args)
+			if err != nil {
+				return usageErr(cmd, "%v", err)
+			}
+			var services []string
+			for s := range scale {
+				services = append(services, s)
+			}
+			s, err := a.open(cmd.Context(), services, false, "Running")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			return s.e.Up(cmd.Context(), engine.UpOptions{Services: services, Scale: scale, NoRecreate: true, NoDeps: noDeps})
+		},
+	}
+	cmd.Flags().BoolVar(&noDeps, "no-deps", false, "Don't start linked services")
+	return cmd
+}
+
+func (a *app) waitCmd() *cobra.Command {
+	var downProject bool
+	cmd := &cobra.Command{
+		Use:   "wait [flags] SERVICE [SERVICE...]",
+		Short: "Block until containers of all (or specified) services stop.",
+		Long:  "Block until the containers of the services stop, then exit with the exit code of the last one to stop.",
+		Args:  cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			s, err := a.open(ctx, args, true, "Running")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args})
+			if err != nil {
+				return err
+			}
+			if len(cs) == 0 {
+				return core.Errorf(core.KindNotFound, "no containers for services %s", strings.Join(args, ", ")).With("service", args[0])
+			}
+			// With --down-project the first exit ends the wait.
+			wctx, cancel := context.WithCancel(ctx)
+			defer cancel()
+			var (
+				mu       sync.Mutex
+				last     int
+				firstErr error
+				wg       sync.WaitGroup
+			)
+			for _, c := range cs {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, err := s.b.Wait(wctx, c.ID)
+					mu.Lock()
+					defer mu.Unlock()
+					if err != nil {
+						if firstErr == nil && wctx.Err() == nil {
+							firstErr = core.AsError(err).With("service", c.Service)
+						}
+						return
+					}
+					fmt.Fprintf(a.stdout, "container %q exited with status code %d\n", c.Name, code)
+					last = code
+					if downProject {
+						cancel()
+					}
+				}()
+			}
+			wg.Wait()
+			if firstErr != nil {
+				return firstErr
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if downProject {
+				if err := s.e.Down(ctx, engine.DownOptions{}); err != nil {
+					return err
+				}
+			}
+			if last != 0 {
+				return &statusError{code: last}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&downProject, "down-project", false, "Drops project when the first container stops")
+	return cmd
+}

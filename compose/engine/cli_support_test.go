@@ -1,0 +1,292 @@
+package engine
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Tests of what perry-compose needed from the engine: create without start
+// (create, up --no-start), volume recreation (up -y), PullAndBuild (pull,
+// build), one-off specs (run) and docker compose's handling of an
+// optional service_healthy dependency without a healthcheck.
+
+func TestUpNoStartCreatesWithoutStarting(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"], healthcheck: {test: [CMD, "true"]}}
+  web:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: {db: {condition: service_healthy}}
+  other: {image: busybox, command: [sleep, "1000"]}
+`))
+	if err := e.Up(ctxT(t), UpOptions{Services: []string{"web"}, NoStart: true, Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(callsOf(b, "Start")); n != 0 {
+		t.Fatalf("NoStart started %d containers", n)
+	}
+	ids := containerIDs(t, b)
+	if ids["demo-web-1"] == "" || ids["demo-db-1"] == "" || ids["demo-other-1"] != "" {
+		t.Fatalf("containers %v: want web and its dependency db only", ids)
+	}
+	list, _ := b.List(ctxT(t), backend.ListOptions{All: true})
+	for _, c := range list {
+		if c.State != "created" {
+			t.Fatalf("%s is %s, want created", c.Name, c.State)
+		}
+	}
+	// A later start starts them, dependency first.
+	if err := e.Start(ctxT(t), []string{"web"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	calls := b.Calls()
+	if i, j := indexOf(calls, "Start", ids["demo-db-1"]), indexOf(calls, "Start", ids["demo-web-1"]); i < 0 || j < i {
+		t.Fatalf("start order: %v", calls)
+	}
+}
+
+func TestUpRecreatesChangedVolumeOnlyWhenAsked(t *testing.T) {
+	b := newFake()
+	y := `
+services:
+  app: {image: busybox, command: [sleep, "1000"], volumes: ["data:/data"]}
+volumes:
+  data: {labels: {foo: bar}}
+`
+	e, _ := newEngine(t, b, load(t, y))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	app := containerIDs(t, b)["demo-app-1"]
+	changed := load(t, strings.Replace(y, "foo: bar", "foo: zot", 1))
+
+	// Without RecreateVolumes: kept, with a warning naming the volume.
+	e2, log := newEngine(t, b, changed)
+	if err := e2.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := b.InspectVolume(ctxT(t), "demo_data"); v.Labels["foo"] != "bar" {
+		t.Fatalf("volume changed without RecreateVolumes: %v", v.Labels)
+	}
+	if w := log.find(StatusWarning, "demo"); len(w) == 0 || !strings.Contains(w[0].Text, "demo_data") {
+		t.Fatalf("no warning about the volume: %v", w)
+	}
+	if containerIDs(t, b)["demo-app-1"] != app {
+		t.Fatal("container recreated without RecreateVolumes")
+	}
+
+	// With it: the container is removed, the volume recreated, a new
+	// container created on it.
+	e3, _ := newEngine(t, b, changed)
+	if err := e3.Up(ctxT(t), UpOptions{RecreateVolumes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := b.InspectVolume(ctxT(t), "demo_data"); v.Labels["foo"] != "zot" {
+		t.Fatalf("volume not recreated: %v", v.Labels)
+	}
+	now := containerIDs(t, b)["demo-app-1"]
+	if now == "" || now == app {
+		t.Fatalf("container not recreated on the new volume: %q", now)
+	}
+	calls := b.Calls()
+	if i, j := indexOf(calls, "Remove", app), indexOf(calls, "RemoveVolume", "demo_data"); i < 0 || j < i {
+		t.Fatalf("the volume was removed before its container: %v", calls)
+	}
+	// Converged: a further up changes nothing.
+	b.ResetCalls()
+	e4, _ := newEngine(t, b, changed)
+	if err := e4.Up(ctxT(t), UpOptions{RecreateVolumes: true}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(callsOf(b, "RemoveVolume")) + len(callsOf(b, "Create")); n != 0 {
+		t.Fatalf("second up changed things: %v", b.Calls())
+	}
+}
+
+func TestPullAndBuildOnlyObtainsImages(t *testing.T) {
+	b := newFake()
+	p := load(t, `
+services:
+  app: {build: {context: .}, command: [sleep, "1000"]}
+  cache: {image: redis:7, command: [sleep, "1000"]}
+`)
+	e, _ := newEngine(t, b, p)
+	if err := e.PullAndBuild(ctxT(t), UpOptions{Build: true, NoDeps: true, Services: []string{"app"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := callsOf(b, "Build"); len(got) != 1 {
+		t.Fatalf("builds %v", got)
+	}
+	if err := e.PullAndBuild(ctxT(t), UpOptions{Pull: "always", Services: []string{"cache"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := callsOf(b, "PullImage"); len(got) != 1 || got[0] != "redis:7" {
+		t.Fatalf("pulls %v", got)
+	}
+	if n := len(callsOf(b, "Create")) + len(callsOf(b, "CreateNetwork")); n != 0 {
+		t.Fatalf("PullAndBuild created resources: %v", b.Calls())
+	}
+}
+
+func TestOneOffSpec(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  app: {image: busybox, container_name: fixed, command: [echo, hi], environment: {A: "1"}}
+`))
+	spec, err := e.OneOffSpec("app", "0123456789ab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.Name != "demo-app-run-0123456789ab" {
+		t.Fatalf("name %q", spec.Name)
+	}
+	if spec.Labels[LabelOneoff] != "True" || spec.Labels[LabelSlug] != "0123456789ab" || spec.Labels[LabelProject] != "demo" || spec.Labels[LabelService] != "app" {
+		t.Fatalf("labels %v", spec.Labels)
+	}
+	if spec.Env["A"] != "1" || strings.Join(spec.Cmd, " ") != "echo hi" {
+		t.Fatalf("spec %+v", spec)
+	}
+	if _, err := e.OneOffSpec("nope", "x"); err == nil {
+		t.Fatal("unknown service accepted")
+	}
+	// One-off containers are not the project's services' containers.
+	if err := b.CreateNetwork(context.Background(), "demo_default", core.NetworkConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Create(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := e.Ps(ctxT(t), PsOptions{All: true})
+	if err != nil || len(cs) != 0 {
+		t.Fatalf("ps lists the one-off container: %v %v", cs, err)
+	}
+}
+
+func TestOptionalHealthyDependencyWithoutHealthcheck(t *testing.T) {
+	b := newFake()
+	e, log := newEngine(t, b, load(t, `
+services:
+  foo:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: {bar: {condition: service_healthy, required: false}}
+  bar: {image: busybox, command: [sleep, "1000"]}
+`))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatalf("an optional dependency blocked the up: %v", err)
+	}
+	w := log.find(StatusWarning, "bar")
+	if len(w) == 0 || !strings.Contains(w[0].Text, `optional dependency "bar" failed to start`) ||
+		!strings.Contains(w[0].Text, "has no healthcheck configured") {
+		t.Fatalf("warning %v", w)
+	}
+	if len(log.find(StatusError, "")) != 0 {
+		t.Fatalf("an optional dependency was reported as an error: %v", log.find(StatusError, ""))
+	}
+	if indexOf(b.Calls(), "Start", "demo-foo-1") < 0 {
+		t.Fatal("foo not started")
+	}
+}
+
+// A dependency without a healthcheck that crashes right after starting
+// fails a service_healthy gate (degraded to started, Property 19) instead
+// of letting its dependent start.
+func TestDegradedHealthyGateFailsOnEarlyCrash(t *testing.T) {
+	b := newFake()
+	e, log := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"]}
+  web:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: {db: {condition: service_healthy}}
+`))
+	done := make(chan error, 1)
+	go func() { done <- e.Up(ctxT(t), UpOptions{KeepOnFailure: true}) }()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		list, _ := b.List(context.Background(), backend.ListOptions{All: true})
+		var db string
+		for _, c := range list {
+			if c.Name == "demo-db-1" && c.State == "running" {
+				db = c.ID
+			}
+		}
+		if db != "" {
+			if err := b.Exit(db, 1); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("db never ran")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	err := <-done
+	wantService(t, err, "db")
+	if !strings.Contains(err.Error(), "exited with code 1") {
+		t.Fatalf("error %v", err)
+	}
+	if indexOf(b.Calls(), "Start", "demo-web-1") >= 0 {
+		t.Fatal("web started although db crashed")
+	}
+	if len(log.find(StatusWarning, "db")) == 0 {
+		t.Fatal("the degraded condition was not reported")
+	}
+}
+
+// A dependency without a healthcheck that keeps running satisfies the
+// degraded gate after degradeSettle.
+func TestDegradedHealthyGateHolds(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"]}
+  web:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: {db: {condition: service_healthy}}
+`))
+	start := time.Now()
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < degradeSettle {
+		t.Fatalf("the gate held after %s, before %s", d, degradeSettle)
+	}
+	if indexOf(b.Calls(), "Start", "demo-web-1") < 0 {
+		t.Fatal("web not started")
+	}
+}
+
+// The engine's own extra labels on a volume are not a configuration change.
+func TestVolumeWithExtraLabelsIsUnchanged(t *testing.T) {
+	b := newFake()
+	y := `
+services:
+  app: {image: busybox, command: [sleep, "1000"], volumes: ["data:/data"]}
+volumes:
+  data: {}
+`
+	for i := range 2 {
+		e, log := newEngine(t, b, load(t, y), WithLabels(map[string]string{"perry.test": "1"}))
+		if err := e.Up(ctxT(t), UpOptions{RecreateVolumes: true}); err != nil {
+			t.Fatal(err)
+		}
+		if w := log.find(StatusWarning, ""); len(w) != 0 {
+			t.Fatalf("up %d: warnings %v", i+1, w)
+		}
+	}
+	if n := len(callsOf(b, "RemoveVolume")); n != 0 {
+		t.Fatalf("the volume was recreated %d times", n)
+	}
+}
