@@ -340,6 +340,10 @@ func (s *ContainerSpec) Validate() error {
 	if s.Healthcheck != nil && !s.Healthcheck.Disable && len(s.Healthcheck.Test) == 0 {
 		return fmt.Errorf("healthcheck.test is required")
 	}
+	// Every other string too: a NUL would cut it short in argv or env.
+	if at, ok := FindNUL(s); ok {
+		return fmt.Errorf("%s contains NUL", at)
+	}
 	return nil
 }
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -14,45 +15,150 @@ const maxArg = 16 << 20
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// Envelopes are built with one spare byte of capacity, so the NUL the C
+// side needs is appended without a copy (see deliver in exports.go).
+
 // okEnvelope encodes {"ok":true,"result":v}.
 func okEnvelope(v any) []byte {
 	res, err := json.Marshal(v)
 	if err != nil {
 		return errEnvelope(core.Errorf(core.KindInternal, "encoding the result: %v", err))
 	}
-	out := make([]byte, 0, len(res)+22)
-	out = append(out, `{"ok":true,"result":`...)
+	out := make([]byte, 0, len(res)+len(okPrefix)+2)
+	out = append(out, okPrefix...)
 	out = append(out, res...)
 	return append(out, '}')
 }
 
+const (
+	okPrefix  = `{"ok":true,"result":`
+	errPrefix = `{"ok":false,"error":`
+)
+
 // errEnvelope encodes {"ok":false,"error":{"code":…,"kind":…,"message":…,…details}}.
-func errEnvelope(err error) []byte {
-	e := core.AsError(err)
-	body := make(map[string]any, len(e.Details)+3)
-	for k, v := range e.Details {
-		body[k] = v
+func errEnvelope(err error) []byte { return errEnvelopeOf(asError(err)) }
+
+// asError is core.AsError without errors.As's reflection when err already
+// is a *core.Error (errors.As would return err itself then).
+func asError(err error) *core.Error {
+	if e, ok := err.(*core.Error); ok && e != nil {
+		return e
 	}
+	return core.AsError(err)
+}
+
+// errEnvelopeOf writes the bytes encoding/json writes for the map
+// {details…, "code", "kind", "message"} (code, kind and message win over
+// details of the same key; keys sorted; a detail that does not encode drops
+// every detail), without building the map or sorting through reflection:
+// the error path of every call, including the FFI no-op, goes through here.
+func errEnvelopeOf(e *core.Error) []byte {
 	msg := e.Error()
 	if !utf8.ValidString(msg) {
 		msg = string([]rune(msg)) // replaces invalid bytes with U+FFFD
 	}
-	body["code"], body["kind"], body["message"] = e.Code(), string(e.Kind), msg
-	inner, mErr := json.Marshal(body)
-	if mErr != nil {
+	code, kind := e.Code(), string(e.Kind)
+	out := make([]byte, 0, len(errPrefix)+len(msg)+len(kind)+48+32*len(e.Details))
+	out = append(out, errPrefix...)
+	out = append(out, '{')
+	if len(e.Details) > 0 {
+		if body, ok := appendBody(out, e.Details, code, kind, msg); ok {
+			return append(body, '}', '}')
+		}
 		// A detail that does not encode must not lose the error itself.
-		inner, _ = json.Marshal(map[string]any{"code": e.Code(), "kind": string(e.Kind), "message": msg})
 	}
-	out := make([]byte, 0, len(inner)+22)
-	out = append(out, `{"ok":false,"error":`...)
-	out = append(out, inner...)
-	return append(out, '}')
+	out = appendFixed(out, code, kind, msg)
+	return append(out, '}', '}')
+}
+
+// appendFixed appends "code", "kind" and "message", in key order.
+func appendFixed(out []byte, code int, kind, msg string) []byte {
+	for _, k := range fixedKeys {
+		out = appendMember(out, k)
+		switch k {
+		case "code":
+			out = strconv.AppendInt(out, int64(code), 10)
+		case "kind":
+			out = appendJSONString(out, kind)
+		default:
+			out = appendJSONString(out, msg)
+		}
+	}
+	return out
+}
+
+// appendMember appends `"key":` after a comma unless the object is empty.
+func appendMember(out []byte, key string) []byte {
+	if out[len(out)-1] != '{' {
+		out = append(out, ',')
+	}
+	out = appendJSONString(out, key)
+	return append(out, ':')
+}
+
+// fixedKeys are the members the envelope sets itself.
+var fixedKeys = [...]string{"code", "kind", "message"}
+
+func appendBody(out []byte, details map[string]any, code int, kind, msg string) ([]byte, bool) {
+	var buf [16]string // no allocation for the usual few details
+	keys := buf[:0]
+	for k := range details {
+		if k != "code" && k != "kind" && k != "message" {
+			keys = append(keys, k)
+		}
+	}
+	keys = append(keys, fixedKeys[:]...)
+	slices.Sort(keys)
+	for _, k := range keys {
+		out = appendMember(out, k)
+		switch k {
+		case "code":
+			out = strconv.AppendInt(out, int64(code), 10)
+		case "kind":
+			out = appendJSONString(out, kind)
+		case "message":
+			out = appendJSONString(out, msg)
+		default:
+			switch v := details[k].(type) {
+			case string:
+				out = appendJSONString(out, v)
+			case int:
+				out = strconv.AppendInt(out, int64(v), 10)
+			case int64:
+				out = strconv.AppendInt(out, v, 10)
+			default:
+				b, err := json.Marshal(v)
+				if err != nil {
+					return nil, false
+				}
+				out = append(out, b...)
+			}
+		}
+	}
+	return out, true
+}
+
+// appendJSONString appends s as encoding/json encodes it (HTML-escaped).
+// Plain printable ASCII, by far the common case, is copied as is; anything
+// else goes through encoding/json itself, so the bytes cannot differ.
+func appendJSONString(out []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s)
+			return append(out, b...)
+		}
+	}
+	out = append(out, '"')
+	out = append(out, s...)
+	return append(out, '"')
 }
 
 // envelope returns the JSON and the callback status (0, or the error code).
 func envelope(v any, err error) ([]byte, int32) {
 	if err != nil {
-		return errEnvelope(err), int32(core.AsError(err).Code())
+		e := asError(err)
+		return errEnvelopeOf(e), int32(e.Code())
 	}
 	return okEnvelope(v), 0
 }

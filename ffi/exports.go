@@ -29,7 +29,9 @@ import "C"
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
+	"time"
 	"unsafe"
 
 	"github.com/perryts/perry-container/core"
@@ -63,7 +65,7 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Contex
 	}
 	c := global
 	began := c.begin()
-	go func() {
+	dispatch(func() {
 		if began == nil {
 			defer c.end()
 		}
@@ -81,11 +83,52 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Contex
 			}
 			js, status = envelope(op(c.root))
 		}()
-		buf := C.CBytes(append(js, 0))
-		C.perry_call(cb, ud, C.int32_t(status), (*C.char)(buf), C.size_t(len(js)))
-		C.free(buf)
-	}()
+		deliver(cb, ud, status, js)
+	})
 	return 0
+}
+
+// deliver calls cb with the envelope. The bytes are passed in place,
+// NUL-terminated: Go memory may be handed to C for the duration of a call,
+// and the ABI says json is valid only during the callback, so no malloc'd
+// copy is needed.
+func deliver(cb C.perry_complete_fn, ud C.uintptr_t, status int32, js []byte) {
+	n := len(js)
+	js = append(js, 0) // the envelopes leave room: no copy
+	C.perry_call(cb, ud, C.int32_t(status), (*C.char)(unsafe.Pointer(&js[0])), C.size_t(n))
+	runtime.KeepAlive(js)
+}
+
+// Operations run on pooled goroutines: a call is handed to a goroutine
+// that finished an earlier one and waits for work (keeping its grown
+// stack), and a new goroutine is started only when none is idle, so there
+// is never a bound on concurrency (an op may block for minutes, e.g.
+// wait()). Idle goroutines exit after workerIdle.
+var work = make(chan func())
+
+const workerIdle = 10 * time.Second
+
+func dispatch(fn func()) {
+	select {
+	case work <- fn: // an idle worker took it
+	default:
+		go worker(fn)
+	}
+}
+
+func worker(fn func()) {
+	fn()
+	t := time.NewTimer(workerIdle)
+	defer t.Stop()
+	for {
+		select {
+		case fn = <-work:
+			fn()
+			t.Reset(workerIdle)
+		case <-t.C:
+			return
+		}
+	}
 }
 
 // syncResult returns a malloc'd envelope for the synchronous functions.
@@ -93,11 +136,17 @@ func syncResult(op func() (any, error)) (out *C.char) {
 	defer func() {
 		if r := recover(); r != nil {
 			js, _ := envelope(nil, panicError(r))
-			out = C.CString(string(js))
+			out = cEnvelope(js)
 		}
 	}()
 	js, _ := envelope(op())
-	return C.CString(string(js))
+	return cEnvelope(js)
+}
+
+// cEnvelope copies an envelope to C memory, NUL-terminated: one malloc and
+// one copy (the host frees it with js_container_free).
+func cEnvelope(js []byte) *C.char {
+	return (*C.char)(C.CBytes(append(js, 0)))
 }
 
 // ---- Containers and images -------------------------------------------------

@@ -28,6 +28,11 @@ type created struct {
 	id      string // container id; network or volume name
 	name    string
 	service string
+	// uncertain: the create call failed or was cut, but the runtime may
+	// have created it all the same (a CLI killed after sending its request,
+	// an API response lost). Rollback removes it only if it exists and
+	// carries this project's label.
+	uncertain bool
 }
 
 func (r *recorder) add(c created) {
@@ -174,6 +179,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 	case OpCreateNetwork:
 		ev(StatusCreating, "")
 		if err := b.CreateNetwork(ctx, op.Target, *op.Network); err != nil {
+			rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target, uncertain: true})
 			return failed(wrapKind(err, "creating network %q: %v", op.Target, err))
 		}
 		rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target})
@@ -181,6 +187,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 	case OpCreateVolume:
 		ev(StatusCreating, "")
 		if err := b.CreateVolume(ctx, op.Target, *op.Volume); err != nil {
+			rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target, uncertain: true})
 			return failed(wrapKind(err, "creating volume %q: %v", op.Target, err))
 		}
 		rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target})
@@ -204,6 +211,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		ev(StatusCreating, "")
 		h, err := b.Create(ctx, op.Spec)
 		if err != nil {
+			rec.add(created{kind: ResourceContainer, id: op.Spec.Name, name: op.Spec.Name, service: op.Service, uncertain: true})
 			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
 				"service %q: creating container %s: %v", op.Service, op.Spec.Name, err))
 		}
@@ -253,7 +261,12 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		}
 		ev(StatusRemoved, "")
 	case OpWaitService:
-		return e.waitService(ctx, op.Wait)
+		err := e.waitService(ctx, op.Wait)
+		if core.KindOf(err) == core.KindBackendError {
+			// A runtime call failed while polling: say what was being waited for.
+			return wrapKind(err, "service %q: waiting for %s: %v", op.Wait.Service, op.Wait.Condition, err)
+		}
+		return err
 	default:
 		return core.Errorf(core.KindInternal, "unknown op type %q", op.Type)
 	}
@@ -273,6 +286,40 @@ func wrapKind(err error, format string, args ...any) error {
 // rollback removes, in reverse order, exactly what an up created (D9). It
 // runs on a fresh context so that a cancelled up still cleans up, and it
 // goes on past failures, returning them all.
+// ownedByProject reports whether the resource of a create that failed or
+// was cut exists and carries the project's label (then it is this up's: the
+// plan creates only what the project lacked). For a container, c.id becomes
+// its id.
+func (e *Engine) ownedByProject(ctx context.Context, m *model, c *created) bool {
+	var labels map[string]string
+	switch c.kind {
+	case ResourceContainer:
+		info, err := e.backend.Inspect(ctx, c.id)
+		if err != nil {
+			return false
+		}
+		c.id, labels = info.ID, info.Labels
+		if labels[LabelService] != c.service {
+			return false
+		}
+	case ResourceNetwork:
+		info, err := e.backend.InspectNetwork(ctx, c.id)
+		if err != nil {
+			return false
+		}
+		labels = info.Labels
+	case ResourceVolume:
+		info, err := e.backend.InspectVolume(ctx, c.id)
+		if err != nil {
+			return false
+		}
+		labels = info.Labels
+	default:
+		return false
+	}
+	return labels[LabelProject] == m.name
+}
+
 func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout *int) []string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.rollbackTime)
 	defer cancel()
@@ -286,6 +333,9 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 	}
 	for i := len(items) - 1; i >= 0; i-- {
 		c := items[i]
+		if c.uncertain && !e.ownedByProject(ctx, m, &c) {
+			continue
+		}
 		switch c.kind {
 		case ResourceContainer:
 			t := timeout

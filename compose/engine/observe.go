@@ -81,7 +81,7 @@ func (e *Engine) observe(ctx context.Context, m *model, what observeWhat) (*obse
 				return nil
 			}
 			if err != nil {
-				return err
+				return wrapKind(err, "inspecting network %q: %v", nw.name, err)
 			}
 			mu.Lock()
 			o.networks[nw.name] = info
@@ -100,7 +100,7 @@ func (e *Engine) observe(ctx context.Context, m *model, what observeWhat) (*obse
 				return nil
 			}
 			if err != nil {
-				return err
+				return wrapKind(err, "inspecting volume %q: %v", vol.name, err)
 			}
 			mu.Lock()
 			o.volumes[vol.name] = info
@@ -115,7 +115,7 @@ func (e *Engine) observe(ctx context.Context, m *model, what observeWhat) (*obse
 				return nil
 			}
 			if err != nil {
-				return err
+				return wrapKind(err, "inspecting image %q: %v", ref, err)
 			}
 			mu.Lock()
 			o.images[ref] = img.ID
@@ -144,7 +144,7 @@ func (e *Engine) observe(ctx context.Context, m *model, what observeWhat) (*obse
 func (e *Engine) listContainers(ctx context.Context, m *model, o *observedState, mu *sync.Mutex) error {
 	list, err := e.backend.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{LabelProject: m.name, LabelOneoff: "False"}})
 	if err != nil {
-		return err
+		return wrapKind(err, "listing the containers of project %q: %v", m.name, err)
 	}
 	mu.Lock()
 	defer mu.Unlock()

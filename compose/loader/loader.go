@@ -113,7 +113,8 @@ type Options struct {
 
 // Load loads, merges, validates and normalizes a compose project. See the
 // package documentation for the steps.
-func Load(ctx context.Context, opts Options) (*types.Project, error) {
+func Load(ctx context.Context, opts Options) (p *types.Project, err error) {
+	defer recoverModelPanic(&p, &err)
 	if ctx == nil {
 		ctx = context.Background()
 	}
@@ -419,8 +420,19 @@ func checkFile(abs string) error {
 	if fi.IsDir() {
 		return fmt.Errorf("%s is a directory", abs)
 	}
+	// A device never ends (/dev/zero, /dev/urandom): reading one would hang
+	// the caller and fill its memory. Pipes (-f <(…)) stay allowed.
+	if fi.Mode()&(fs.ModeDevice|fs.ModeCharDevice|fs.ModeSocket) != 0 {
+		return fmt.Errorf("%s is a device or socket, not a file", abs)
+	}
+	if fi.Mode().IsRegular() && fi.Size() > maxFileSize {
+		return fmt.Errorf("%s is larger than %d MiB", abs, maxFileSize>>20)
+	}
 	return nil
 }
+
+// maxFileSize bounds a compose or env file.
+const maxFileSize = 64 << 20
 
 // fileError reports a file that cannot be used: NotFound when it does not
 // exist, naming the path as given and as resolved.

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 
-	composeloader "github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/perryts/perry-container/core"
@@ -60,7 +59,17 @@ func ValidateVolumeType(service, typ string) error {
 // docker compose turns a directory name into one: lower case, only
 // [a-z0-9_-] kept, leading '_' and '-' dropped. The result may be empty.
 func NormalizeProjectName(s string) string {
-	return composeloader.NormalizeProjectName(s)
+	// compose-go's NormalizeProjectName, in one pass: it keeps each allowed
+	// character through a regexp match of its own, which takes over a
+	// minute on a 16 MiB name (a library call would hang that long).
+	s = strings.ToLower(s)
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-' {
+			b = append(b, c)
+		}
+	}
+	return strings.TrimLeft(string(b), "_-")
 }
 
 // ValidateProjectName checks an explicitly given project name (-p,
@@ -105,6 +114,9 @@ func ValidateProjectName(s string) error {
 // too, unless its consistency checks are skipped; the engine relies on it).
 func validateProject(p *types.Project) error {
 	if err := validateValues(p); err != nil {
+		return err
+	}
+	if err := validateRobust(p); err != nil {
 		return err
 	}
 	for _, name := range p.ServiceNames() {

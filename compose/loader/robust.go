@@ -1,0 +1,62 @@
+package loader
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// Checks that keep a bad model an InvalidConfig error: compose-go accepts
+// some values nothing downstream can use (and panics on a few ill-typed
+// ones, see recoverModelPanic).
+
+// validateRobust rejects what compose-go lets through but no runtime can
+// take: NUL in any string of a service (argv and environment end there),
+// and numbers that are not finite ("cpus: NaN"), which no JSON encoder,
+// Engine API request or config hash can carry. Services are checked in name
+// order, so the first error is stable.
+func validateRobust(p *types.Project) error {
+	all := p.AllServices()
+	names := make([]string, 0, len(all))
+	for n := range all {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		s := all[name]
+		if at, ok := core.FindNUL(s); ok {
+			return core.Errorf(core.KindInvalidConfig, "service %q: %s contains NUL", name, at).
+				With("service", name).With("key", at)
+		}
+		if _, err := json.Marshal(s); err != nil {
+			return core.Errorf(core.KindInvalidConfig, "service %q: a value cannot be used (numbers must be finite): %v", name, err).
+				With("service", name)
+		}
+	}
+	for _, n := range sortedKeys(p.Networks) {
+		if at, ok := core.FindNUL(p.Networks[n]); ok {
+			return core.Errorf(core.KindInvalidConfig, "network %q: %s contains NUL", n, at).With("key", at)
+		}
+	}
+	for _, n := range sortedKeys(p.Volumes) {
+		if at, ok := core.FindNUL(p.Volumes[n]); ok {
+			return core.Errorf(core.KindInvalidConfig, "volume %q: %s contains NUL", n, at).With("key", at)
+		}
+	}
+	return nil
+}
+
+// recoverModelPanic turns a panic of compose-go on an ill-typed model (for
+// example `external: "yes"`, which its validation asserts to be a bool) into
+// an InvalidConfig error: a bad compose file must never take the host
+// process down. Deferred by Load.
+func recoverModelPanic(p **types.Project, err *error) {
+	if r := recover(); r != nil {
+		*p = nil
+		*err = core.Errorf(core.KindInvalidConfig, "invalid compose model: a value has the wrong type (%v)", fmt.Sprint(r))
+	}
+}
