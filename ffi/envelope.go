@@ -15,8 +15,8 @@ const maxArg = 16 << 20
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
-// Envelopes are built with one spare byte of capacity, so the NUL the C
-// side needs is appended without a copy (see deliver in exports.go).
+// Envelopes are built with spare capacity, so the NUL the C side needs is
+// usually appended without a copy (see deliver in exports.go).
 
 // okEnvelope encodes {"ok":true,"result":v}.
 func okEnvelope(v any) []byte {

@@ -45,7 +45,9 @@ var garbage = []string{
 }
 
 func FuzzParseDocker(f *testing.F) {
-	addFixtures(f, func(n string) bool { return !strings.HasPrefix(n, "apple") && !strings.HasPrefix(n, "lima") && n != "fakecli.sh" })
+	addFixtures(f, func(n string) bool {
+		return !strings.HasPrefix(n, "apple") && !strings.HasPrefix(n, "lima") && n != "fakecli.sh"
+	})
 	for _, g := range garbage {
 		f.Add([]byte(g))
 	}

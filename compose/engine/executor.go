@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/perryts/perry-container/core"
 )
@@ -33,6 +34,7 @@ type created struct {
 	// an API response lost). Rollback removes it only if it exists and
 	// carries this project's label.
 	uncertain bool
+	cut       bool // the create was cut by the caller's deadline or cancellation
 }
 
 func (r *recorder) add(c created) {
@@ -56,6 +58,7 @@ func (e *Engine) execute(ctx context.Context, p *Plan, rec *recorder) error {
 	if p.Empty() {
 		return ctx.Err()
 	}
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -107,7 +110,15 @@ func (e *Engine) execute(ctx context.Context, p *Plan, rec *recorder) error {
 			if ctx.Err() != nil {
 				return
 			}
-			err := e.run(ctx, op, rec)
+			// A create already sent is not cut when another op fails: the
+			// runtime would finish it anyway, and only its answer tells
+			// rollback what to remove (D9). The caller's own deadline and
+			// cancellation still apply.
+			opCtx := ctx
+			if op.Type == OpCreateContainer || op.Type == OpCreateNetwork || op.Type == OpCreateVolume {
+				opCtx = parent
+			}
+			err := e.run(opCtx, op, rec)
 			switch {
 			case err == nil:
 				ok[i] = true
@@ -179,7 +190,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 	case OpCreateNetwork:
 		ev(StatusCreating, "")
 		if err := b.CreateNetwork(ctx, op.Target, *op.Network); err != nil {
-			rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target, uncertain: true})
+			rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target, uncertain: true, cut: ctx.Err() != nil})
 			return failed(wrapKind(err, "creating network %q: %v", op.Target, err))
 		}
 		rec.add(created{kind: ResourceNetwork, id: op.Target, name: op.Target})
@@ -187,7 +198,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 	case OpCreateVolume:
 		ev(StatusCreating, "")
 		if err := b.CreateVolume(ctx, op.Target, *op.Volume); err != nil {
-			rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target, uncertain: true})
+			rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target, uncertain: true, cut: ctx.Err() != nil})
 			return failed(wrapKind(err, "creating volume %q: %v", op.Target, err))
 		}
 		rec.add(created{kind: ResourceVolume, id: op.Target, name: op.Target})
@@ -211,7 +222,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		ev(StatusCreating, "")
 		h, err := b.Create(ctx, op.Spec)
 		if err != nil {
-			rec.add(created{kind: ResourceContainer, id: op.Spec.Name, name: op.Spec.Name, service: op.Service, uncertain: true})
+			rec.add(created{kind: ResourceContainer, id: op.Spec.Name, name: op.Spec.Name, service: op.Service, uncertain: true, cut: ctx.Err() != nil})
 			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
 				"service %q: creating container %s: %v", op.Service, op.Spec.Name, err))
 		}
@@ -295,6 +306,16 @@ func (e *Engine) ownedByProject(ctx context.Context, m *model, c *created) bool 
 	switch c.kind {
 	case ResourceContainer:
 		info, err := e.backend.Inspect(ctx, c.id)
+		// A create cut by the caller's deadline may still be finishing in
+		// the runtime: look again for a moment before giving up on it.
+		for try := 0; c.cut && try < 6 && isNotFound(err); try++ {
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(500 * time.Millisecond):
+			}
+			info, err = e.backend.Inspect(ctx, c.id)
+		}
 		if err != nil {
 			return false
 		}
