@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -238,8 +239,17 @@ func (b *Backend) createWith(ctx context.Context, spec *core.ContainerSpec, args
 	if id == "" {
 		return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "%s %s printed no container id", b.name, args[0]).With("backend", b.name)
 	}
+	if !containerID.MatchString(id) {
+		// Garbage (a truncated pipe, a wrapper's message) is no id: passed
+		// on, it would reach start, connect and rollback as an argument.
+		return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "%s %s: cannot read the container id it printed: %q", b.name, args[0], id).With("backend", b.name)
+	}
 	return core.ContainerHandle{ID: id, Name: spec.Name}, nil
 }
+
+// containerID is what a create prints: a hex id (docker, podman, nerdctl)
+// or a name or UUID (apple/container).
+var containerID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
 // cleanup removes a half-created container, even when ctx has ended.
 func (b *Backend) cleanup(id string) {

@@ -273,8 +273,9 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		ev(StatusRemoved, "")
 	case OpWaitService:
 		err := e.waitService(ctx, op.Wait)
-		if core.KindOf(err) == core.KindBackendError {
-			// A runtime call failed while polling: say what was being waited for.
+		if k := core.KindOf(err); k == core.KindBackendError || k == core.KindTimeout {
+			// A runtime call failed or hit the deadline while polling: say
+			// what was being waited for (cancellation stays as it is).
 			return wrapKind(err, "service %q: waiting for %s: %v", op.Wait.Service, op.Wait.Condition, err)
 		}
 		return err
