@@ -295,9 +295,23 @@ func wrapKind(err error, format string, args ...any) error {
 	return out
 }
 
-// rollback removes, in reverse order, exactly what an up created (D9). It
-// runs on a fresh context so that a cancelled up still cleans up, and it
-// goes on past failures, returning them all.
+// retry runs a rollback removal up to three times: one failed runtime call
+// (a transient error, a killed CLI) must not leave the resource behind.
+func retry(ctx context.Context, f func() error) error {
+	var err error
+	for try := 0; try < 3; try++ {
+		if err = f(); err == nil || isNotFound(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+	return err
+}
+
 // ownedByProject reports whether the resource of a create that failed or
 // was cut exists and carries the project's label (then it is this up's: the
 // plan creates only what the project lacked). For a container, c.id becomes
@@ -342,6 +356,9 @@ func (e *Engine) ownedByProject(ctx context.Context, m *model, c *created) bool 
 	return labels[LabelProject] == m.name
 }
 
+// rollback removes, in reverse order, exactly what an up created (D9). It
+// runs on a fresh context so that a cancelled up still cleans up, and it
+// goes on past failures, returning them all.
 func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout *int) []string {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.rollbackTime)
 	defer cancel()
@@ -368,12 +385,11 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 			if err := e.backend.Stop(ctx, c.id, t); err != nil && !isNotFound(err) {
 				note(c, err) // still try to remove it
 			}
-			err := e.backend.Remove(ctx, c.id, true)
-			note(c, err)
+			note(c, retry(ctx, func() error { return e.backend.Remove(ctx, c.id, true) }))
 		case ResourceVolume:
-			note(c, e.backend.RemoveVolume(ctx, c.id, false))
+			note(c, retry(ctx, func() error { return e.backend.RemoveVolume(ctx, c.id, false) }))
 		case ResourceNetwork:
-			note(c, e.backend.RemoveNetwork(ctx, c.id))
+			note(c, retry(ctx, func() error { return e.backend.RemoveNetwork(ctx, c.id) }))
 		}
 		e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusRemoved, Text: "rollback"})
 	}

@@ -201,7 +201,11 @@ func upWithFault(t *testing.T, real backend.Backend, r runner, run, mode string,
 	e := newEngine(b, p)
 	// A lying start (garbage mode) leaves a dependent waiting for a
 	// container that never runs: the deadline ends that wait.
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	deadline := 3 * time.Minute
+	if mode == "garbage" {
+		deadline = 90 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
 	defer cancel()
 	start := time.Now()
 	err := e.Up(ctx, engine.UpOptions{})
