@@ -43,6 +43,7 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, img string) er
 	opts := client.ImageBuildOptions{
 		Tags:        []string{img},
 		Remove:      true,
+		ForceRemove: true, // a failed build leaves no intermediate container behind
 		NoCache:     spec.NoCache,
 		PullParent:  spec.Pull,
 		Target:      spec.Target,
