@@ -84,10 +84,13 @@ func (t *table) markdown() string {
 			spread += " ⚠"
 		}
 		rr, rp := "", ""
-		if r.key != "raw" {
+		// A warm handle or the engine's own events measure something else
+		// than the processes next to them: no ratio.
+		incomparable := strings.HasSuffix(r.key, "-warm") || strings.HasSuffix(r.key, "-engine")
+		if r.key != "raw" && !incomparable {
 			rr = fmtRatio(t.ratio(r.group, r.key, "raw"))
 		}
-		if r.key != "compose-v5" {
+		if r.key != "compose-v5" && !incomparable {
 			rp = fmtRatio(t.ratio(r.group, r.key, "compose-v5"))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", g, r.variant, med, strings.TrimSpace(spread), rr, rp, r.goal)
