@@ -18,10 +18,9 @@ import (
 // handle's operations, so a concurrent down of one handle runs once and the
 // other caller gets NotFound.
 type stack struct {
-	mu      sync.Mutex
+	live
 	engine  *engine.Engine
 	project *types.Project
-	down    bool
 }
 
 // ComposeUpResult is what js_container_composeUp resolves to.
@@ -77,17 +76,7 @@ func (c *Context) composeUp(ctx context.Context, spec arg) (any, error) {
 
 // withStack runs fn on the live stack behind h, holding its lock.
 func (c *Context) withStack(h int64, fn func(*stack) (any, error)) (any, error) {
-	v, err := c.lookup(h, kindCompose)
-	if err != nil {
-		return nil, err
-	}
-	s := v.(*stack)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		return nil, core.NotFound("compose handle", itoa(h)).With("handle", h)
-	}
-	return fn(s)
+	return withLive(c, h, kindCompose, fn)
 }
 
 func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {

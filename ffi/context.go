@@ -138,5 +138,31 @@ func (c *Context) lookup(h int64, kind handleKind) (any, error) {
 
 func (c *Context) release(h int64) { c.handles.Delete(h) }
 
+// live is what every handle value shares: a lock serializing the handle's
+// operations (so a concurrent down runs once) and whether it was brought down.
+type live struct {
+	mu   sync.Mutex
+	down bool
+}
+
+func (l *live) state() *live { return l }
+
+// withLive runs fn on the value behind h, of the given kind, holding its
+// lock; a handle already brought down is NotFound.
+func withLive[T interface{ state() *live }](c *Context, h int64, kind handleKind, fn func(T) (any, error)) (any, error) {
+	v, err := c.lookup(h, kind)
+	if err != nil {
+		return nil, err
+	}
+	t := v.(T)
+	l := t.state()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.down {
+		return nil, core.NotFound(string(kind)+" handle", itoa(h)).With("handle", h)
+	}
+	return fn(t)
+}
+
 // liveHandles returns the number of registered handles (tests: no leaks).
 func (c *Context) liveHandles() int { return c.handles.Size() }

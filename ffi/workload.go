@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"sync"
 
 	"github.com/perryts/perry-container/compose/workload"
 	"github.com/perryts/perry-container/core"
@@ -14,9 +13,8 @@ import (
 // handle's operations, so a concurrent down of one handle runs once and the
 // other caller gets NotFound.
 type graphRun struct {
-	mu   sync.Mutex
-	h    *workload.Handle
-	down bool
+	live
+	h *workload.Handle
 }
 
 // RunGraphResult is what js_workload_runGraph resolves to.
@@ -118,17 +116,7 @@ func (c *Context) inspectGraph(ctx context.Context, graph arg) (any, error) {
 
 // withGraph runs fn on the live graph behind h, holding its lock.
 func (c *Context) withGraph(h int64, fn func(*graphRun) (any, error)) (any, error) {
-	v, err := c.lookup(h, kindWorkload)
-	if err != nil {
-		return nil, err
-	}
-	g := v.(*graphRun)
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.down {
-		return nil, core.NotFound("workload handle", itoa(h)).With("handle", h)
-	}
-	return fn(g)
+	return withLive(c, h, kindWorkload, fn)
 }
 
 func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
