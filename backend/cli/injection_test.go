@@ -158,4 +158,14 @@ func TestInjectionOtherOperations(t *testing.T) {
 	if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "labels") {
 		t.Errorf("label key with '=': %v", err)
 	}
+	for _, k := range []string{"a b", "a\tb", "a\nb", " lead"} {
+		_, err = dockerP.CreateArgs(&core.ContainerSpec{Image: "img", Labels: map[string]string{k: "c"}})
+		if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "whitespace") {
+			t.Errorf("label key %q: %v", k, err)
+		}
+	}
+	// Whitespace is fine in a label's value and in an env key's value.
+	if _, err = dockerP.CreateArgs(&core.ContainerSpec{Image: "img", Labels: map[string]string{"k": "a b"}, Env: map[string]string{"E": "a b"}}); err != nil {
+		t.Errorf("whitespace in values: %v", err)
+	}
 }

@@ -116,15 +116,33 @@ func (a *argList) each(field, flag string, vs []string) {
 }
 
 // pairs appends --flag=KEY=VALUE for every entry, sorted by key. A key
-// containing "=" would move the split point, so it is rejected.
+// containing "=" would move the split point, so it is rejected; so is a
+// label key with whitespace, which the runtimes' CLIs refuse ("label 'a b'
+// contains whitespaces") — better our clear error before any call than
+// their usage text after one.
 func (a *argList) pairs(field, flag string, m map[string]string) {
 	for _, k := range sortedKeys(m) {
-		if a.err == nil && (k == "" || strings.Contains(k, "=")) {
-			a.err = core.InvalidArgument(field, "key %q is empty or contains '='", k)
+		if a.err == nil {
+			a.err = checkKey(field, flag, k)
 		}
 		a.value(field, flag, k+"="+m[k])
 	}
 }
+
+// checkKey says why a KEY cannot go into --flag=KEY=VALUE, or nil.
+func checkKey(field, flag, k string) error {
+	if k == "" || strings.Contains(k, "=") {
+		return core.InvalidArgument(field, "key %q is empty or contains '='", k)
+	}
+	if flag == "--label" && strings.ContainsAny(k, labelSpace) {
+		return core.InvalidArgument(field, "label key %q contains whitespace, which the runtime's CLI refuses", k)
+	}
+	return nil
+}
+
+// labelSpace is what docker's CLI (opts.ValidateLabel) refuses in a label
+// key, plus the line breaks no CLI can carry in one argument's key.
+const labelSpace = " \t\n\r\v\f"
 
 // bool appends the flag when set.
 func (a *argList) bool(flag string, set bool) {
@@ -195,8 +213,8 @@ func (p Protocol) sliceEach(a *argList, field, flag string, vs []string) {
 // any value of the key, as backend.ListOptions says.
 func labelFilters(a *argList, labels map[string]string) {
 	for _, k := range sortedKeys(labels) {
-		if a.err == nil && (k == "" || strings.Contains(k, "=")) {
-			a.err = core.InvalidArgument("labels", "key %q is empty or contains '='", k)
+		if a.err == nil {
+			a.err = checkKey("labels", "--label", k)
 		}
 		if v := labels[k]; v != "" {
 			a.value("labels", "--filter", "label="+k+"="+v)

@@ -91,8 +91,12 @@ func TestContainerSpecValuesReachTheContainerLiterally(t *testing.T) {
 			for i, v := range values {
 				env[fmt.Sprintf("V%d", i)] = v
 				labels[fmt.Sprintf("perry.v%d", i)] = v
-				if !strings.Contains(v, "=") { // the CLI's --label=k=v cannot carry '=' in a key (rejected as InvalidArgument)
-					labels[fmt.Sprintf("perry.k%d.%s", i, strings.ReplaceAll(v, "\n", "_"))] = "key"
+				// The CLI's --label=k=v cannot carry '=' or whitespace in a
+				// key: the cli backend refuses those as InvalidArgument
+				// (checked below); the API carries any key.
+				key := fmt.Sprintf("perry.k%d.%s", i, strings.ReplaceAll(v, "\n", "_"))
+				if !strings.Contains(v, "=") && (s.name == "api" || !strings.ContainsAny(key, " \t")) {
+					labels[key] = "key"
 				}
 			}
 			workdir := "/tmp/dir with spaces;$(touch " + canary + ")/-rf"
@@ -104,6 +108,13 @@ func TestContainerSpecValuesReachTheContainerLiterally(t *testing.T) {
 				Labels:     labels,
 				Workdir:    workdir,
 				Hostname:   "h-" + s.name,
+			}
+			if s.name == "cli" {
+				bad := *spec
+				bad.Labels = map[string]string{"perry.test": "1", "perry.injection.run": run, "perry.k." + values[0]: "key"}
+				if _, err := b.Run(ctx, &bad); core.KindOf(err) != core.KindInvalidArgument {
+					t.Errorf("a label key with whitespace through the CLI: %v, want InvalidArgument", err)
+				}
 			}
 			h, err := b.Run(ctx, spec)
 			if err != nil {
