@@ -67,6 +67,19 @@ func TestOSPingDocker(t *testing.T) {
 	if v, err := sys.PingDocker(ctxT(t), tcpHost); err != nil || v != "98.0.0" {
 		t.Fatalf("tcp ping = %q, %v", v, err)
 	}
+	// Docker's ping names the version in its Server header: /version is
+	// then not asked (its handler here would say otherwise).
+	docker := http.NewServeMux()
+	docker.HandleFunc("/_ping", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Server", "Docker/20.10.24+dfsg1 (linux)")
+		_, _ = w.Write([]byte("OK"))
+	})
+	docker.HandleFunc("/version", func(w http.ResponseWriter, _ *http.Request) {
+		t.Error("/version asked although the ping named the version")
+	})
+	if v, err := sys.PingDocker(ctxT(t), unixHost(serveUnix(t, docker))); err != nil || v != "20.10.24+dfsg1" {
+		t.Fatalf("ping with a Server header = %q, %v", v, err)
+	}
 	notDocker := serveUnix(t, http.NotFoundHandler())
 	if _, err := sys.PingDocker(ctxT(t), unixHost(notDocker)); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Fatalf("a non-Docker socket answered: %v", err)

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"time"
 )
 
@@ -124,16 +125,21 @@ func (s osSystem) PingDocker(ctx context.Context, host string) (string, error) {
 	client := &http.Client{Transport: tr}
 	defer tr.CloseIdleConnections()
 
-	body, status, err := httpGet(ctx, client, base+"/_ping")
+	body, status, hdr, err := httpGet(ctx, client, base+"/_ping")
 	if err != nil {
 		return "", err
 	}
 	if status != http.StatusOK {
 		return "", fmt.Errorf("GET /_ping: HTTP %d: %s", status, bytes.TrimSpace(body))
 	}
+	// Docker names its version in the ping's Server header; one round trip
+	// less on the cold path of every first call.
+	if v := serverVersion(hdr.Get("Server")); v != "" {
+		return v, nil
+	}
 	// The version is a courtesy for BackendInfo; a daemon that answers
 	// /_ping is usable even if /version fails.
-	body, status, err = httpGet(ctx, client, base+"/version")
+	body, status, _, err = httpGet(ctx, client, base+"/version")
 	if err != nil || status != http.StatusOK {
 		return "", nil
 	}
@@ -142,18 +148,30 @@ func (s osSystem) PingDocker(ctx context.Context, host string) (string, error) {
 	return v.Version, nil
 }
 
-func httpGet(ctx context.Context, c *http.Client, u string) ([]byte, int, error) {
+// serverVersion reads X from a "Docker/X (os)" Server header, or "".
+// Other daemons (Podman's "Libpod/…") send /version the question instead:
+// their product version is not the one BackendInfo reports.
+func serverVersion(server string) string {
+	v, ok := strings.CutPrefix(server, "Docker/")
+	if !ok {
+		return ""
+	}
+	v, _, _ = strings.Cut(v, " ")
+	return strings.TrimSpace(v)
+}
+
+func httpGet(ctx context.Context, c *http.Client, u string) ([]byte, int, http.Header, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	resp, err := c.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	return body, resp.StatusCode, err
+	return body, resp.StatusCode, resp.Header, err
 }
 
 // dockerTLS builds the client TLS configuration the docker CLI would use for
