@@ -32,9 +32,13 @@ type Backend struct {
 
 	mu      sync.Mutex
 	started map[string]*attachedRun // apple/container: container id → its attached start
+	api     string                  // Engine API version, once known (docker flavour)
 }
 
-var _ backend.Backend = (*Backend)(nil)
+var (
+	_ backend.Backend  = (*Backend)(nil)
+	_ backend.Features = (*Backend)(nil)
+)
 
 // Docker is the backend for a Docker-compatible CLI: name is the runtime
 // (docker, podman, nerdctl, orbstack, colima, rancher-desktop) and bin the
@@ -98,6 +102,47 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 	}
 	info.Available, info.Version = true, version
 	return info, nil
+}
+
+// Supports reports the version-dependent features of the runtime behind
+// the CLI. healthcheck.start_interval needs docker's CLI and an engine of
+// API 1.44 or later (older daemons make the CLI refuse the flag); podman's
+// and nerdctl's start flags mean something else. Unknown means no: the
+// compose engine then emulates start_interval, which works everywhere.
+func (b *Backend) Supports(ctx context.Context, feature string) bool {
+	switch feature {
+	case backend.FeatureHealthStartInterval:
+		if b.proto.Flavor != FlavorDocker || b.lima {
+			return false
+		}
+		v := b.engineAPI(ctx)
+		return v != "" && !apiLess(v, "1.44")
+	}
+	return true
+}
+
+// engineAPI asks `version` once for the Engine API version; a failure is
+// not remembered (the runtime may be starting).
+func (b *Backend) engineAPI(ctx context.Context) string {
+	b.mu.Lock()
+	v := b.api
+	b.mu.Unlock()
+	if v != "" {
+		return v
+	}
+	out, err := b.run(ctx, b.proto.VersionArgs())
+	if err != nil || out.code != 0 {
+		return ""
+	}
+	versions, err := decodeObjects[dockerVersion](out.stdout)
+	if err != nil || len(versions) == 0 {
+		return ""
+	}
+	v = versions[0].apiVersion()
+	b.mu.Lock()
+	b.api = v
+	b.mu.Unlock()
+	return v
 }
 
 func (b *Backend) version(ctx context.Context) (string, error) {

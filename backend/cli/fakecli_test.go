@@ -745,3 +745,53 @@ func TestEmptyIDsAreRejectedBeforeRunning(t *testing.T) {
 		t.Errorf("the CLI ran: %q", f.calls())
 	}
 }
+
+// TestSupportsStartInterval: the docker CLI passes --health-start-interval
+// only to an engine of API 1.44 or later (an older daemon makes it refuse
+// the flag); other flavours never; the version is asked once.
+func TestSupportsStartInterval(t *testing.T) {
+	tests := []struct {
+		name, runtime, version string
+		exit                   int
+		want                   bool
+		calls                  int
+	}{
+		{"docker 28 CLI on a 20.10 engine (recorded)", "docker", string(fixture(t, "live-docker-version.json")), 0, false, 1},
+		{"docker on API 1.44", "docker", `{"Client":{"Version":"28.0.0","ApiVersion":"1.44"},"Server":{"Version":"25.0.0","ApiVersion":"1.44"}}`, 0, true, 1},
+		{"docker on API 1.51", "docker", `{"Client":{"Version":"28.0.0","ApiVersion":"1.51"},"Server":{"Version":"28.3.0","ApiVersion":"1.51"}}`, 0, true, 1},
+		{"old CLI on a new engine", "docker", `{"Client":{"Version":"20.10.0","ApiVersion":"1.41"},"Server":{"Version":"28.3.0","ApiVersion":"1.51"}}`, 0, false, 1},
+		{"orbstack speaks docker", "orbstack", `{"Client":{"Version":"28.0.0","ApiVersion":"1.48"},"Server":{"Version":"28.0.0","ApiVersion":"1.48"}}`, 0, true, 1},
+		{"daemon down: unknown is no", "docker", `{"Client":{"Version":"28.0.0","ApiVersion":"1.51"}}`, 1, false, 2},
+		{"podman never", "podman", `{"Client":{"Version":"5.0.0","APIVersion":"5.0.0"}}`, 0, false, 0},
+		{"nerdctl never", "nerdctl", `{"Client":{"Version":"v2.0.3"}}`, 0, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeCLI(t, tt.runtime)
+			f.on("version", reply{stdout: tt.version, exit: tt.exit})
+			b := Docker(tt.runtime, f.bin)
+			for range 2 {
+				if got := b.Supports(t.Context(), backend.FeatureHealthStartInterval); got != tt.want {
+					t.Fatalf("Supports(start_interval) = %v, want %v", got, tt.want)
+				}
+			}
+			if n := len(f.calls()); n != tt.calls {
+				t.Errorf("%d version calls, want %d", n, tt.calls)
+			}
+			if !b.Supports(t.Context(), "some.other.feature") {
+				t.Error("an unknown feature is reported unsupported")
+			}
+		})
+	}
+}
+
+func TestAPILess(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{{"1.41", "1.44", true}, {"1.44", "1.44", false}, {"1.100", "1.44", false}, {"1.9", "1.10", true}, {"2.0", "1.99", false}, {"1", "1.0", false}} {
+		if got := apiLess(tt.a, tt.b); got != tt.want {
+			t.Errorf("apiLess(%q, %q) = %v", tt.a, tt.b, got)
+		}
+	}
+}

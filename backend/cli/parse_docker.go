@@ -402,11 +402,47 @@ func (v volumeEntry) info() core.VolumeInfo {
 // reports it, else the client's (nerdctl's Server has only components).
 type dockerVersion struct {
 	Client struct {
-		Version string `json:"Version"`
+		Version    string `json:"Version"`
+		APIVersion string `json:"ApiVersion"` // negotiated with the daemon
 	} `json:"Client"`
 	Server *struct {
-		Version string `json:"Version"`
+		Version    string `json:"Version"`
+		APIVersion string `json:"ApiVersion"`
 	} `json:"Server"`
+}
+
+// apiVersion is the Engine API version the CLI speaks to its daemon: the
+// negotiated one, else the daemon's, else "" (nerdctl and podman do not
+// speak the Docker Engine API through their CLI).
+func (v dockerVersion) apiVersion() string {
+	if v.Client.APIVersion != "" {
+		if v.Server != nil && v.Server.APIVersion != "" && apiLess(v.Server.APIVersion, v.Client.APIVersion) {
+			return v.Server.APIVersion
+		}
+		return v.Client.APIVersion
+	}
+	if v.Server != nil {
+		return v.Server.APIVersion
+	}
+	return ""
+}
+
+// apiLess compares Engine API versions ("1.41" < "1.44" < "1.100").
+func apiLess(a, b string) bool {
+	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < max(len(pa), len(pb)); i++ {
+		var x, y int
+		if i < len(pa) {
+			x, _ = strconv.Atoi(pa[i])
+		}
+		if i < len(pb) {
+			y, _ = strconv.Atoi(pb[i])
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
 }
 
 func (v dockerVersion) version() string {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/api"
+	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -330,5 +331,46 @@ services:
 	}
 	if !strings.Contains(string(out), r.project+"-web-1") || !strings.Contains(string(out), "Up") {
 		t.Fatalf("docker-compose ps does not list our container:\n%s", out)
+	}
+}
+
+// TestIntegrationStartIntervalThroughTheCLI: a health-gated chain with
+// start_interval comes up through the docker CLI on an engine older than
+// API 1.44 (which makes the CLI refuse --health-start-interval): the CLI
+// backend says the feature is missing and the engine emulates it.
+func TestIntegrationStartIntervalThroughTheCLI(t *testing.T) {
+	r := newRealEngine(t)
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("no docker CLI")
+	}
+	ctx := r.ctx()
+	p := r.load(`
+services:
+  db:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    healthcheck: {test: ["CMD", "true"], interval: 30s, start_period: 20s, start_interval: 200ms}
+  web:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    depends_on: {db: {condition: service_healthy}}
+`)
+	e := New(cli.Docker("docker", "docker"), p, WithLabels(map[string]string{"perry.test": "1"}), WithStateDir(filepath.Join(r.dir, "state")))
+	t0 := time.Now()
+	if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
+		t.Fatal(err)
+	}
+	// Without start_interval the first probe would come after interval (30 s).
+	if d := time.Since(t0); d > 25*time.Second {
+		t.Errorf("up took %v: start_interval was not honoured", d)
+	}
+	st, err := e.Status(ctx)
+	if err != nil || !st.Healthy || len(st.Services) != 2 {
+		t.Fatalf("status %+v %v", st, err)
+	}
+	if err := e.Down(ctx, DownOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
