@@ -1089,3 +1089,38 @@ services:
 		t.Fatal("app created before the new vpn container runs")
 	}
 }
+
+// TestUpObservesEachNetworkAndVolumeOnce: services sharing a network and a
+// volume cost one inspect of each, not one per service.
+func TestUpObservesEachNetworkAndVolumeOnce(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  a: {image: busybox, command: [sleep, "1000"], volumes: ["data:/d"]}
+  b: {image: busybox, command: [sleep, "1000"], volumes: ["data:/d"]}
+  c: {image: busybox, command: [sleep, "1000"], volumes: ["data:/d"], networks: [default, back]}
+  d: {image: busybox, command: [sleep, "1000"], networks: [back]}
+volumes:
+  data: {}
+networks:
+  back: {}
+`))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	count := func(method, arg string) (n int) {
+		for _, a := range callsOf(b, method) {
+			if a == arg {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range []struct{ method, arg string }{
+		{"InspectNetwork", "demo_default"}, {"InspectNetwork", "demo_back"}, {"InspectVolume", "demo_data"},
+	} {
+		if n := count(c.method, c.arg); n != 1 {
+			t.Errorf("%s(%s) called %d times during up, want 1", c.method, c.arg, n)
+		}
+	}
+}
