@@ -26,6 +26,12 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 		}
 	}
 	e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWaiting, Text: w.Condition})
+	if w.Condition == types.ServiceConditionHealthy && !w.Optional && (w.Healthcheck == nil || w.Healthcheck.Disable) {
+		// Said up front, whatever the container does next (it may be
+		// gone before the first look).
+		e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
+			Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", w.Service)})
+	}
 	degraded := map[string]time.Time{} // container → first seen running without a healthcheck
 	for {
 		all := true
@@ -137,8 +143,6 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 				first, seen := degraded[info.ID]
 				if !seen {
 					degraded[info.ID] = time.Now()
-					e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
-						Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", info.Name)})
 					return false, nil
 				}
 				if time.Since(first) < degradeSettle {
