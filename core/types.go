@@ -249,6 +249,9 @@ type VolumeInfo struct {
 // must not be silently ignored) and trailing data. The error is an
 // InvalidArgument naming arg and, for an unknown key, the key.
 func DecodeStrict(arg string, data []byte, v any) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return InvalidArgument(arg, "is empty, not JSON (pass NULL to omit an optional argument)")
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

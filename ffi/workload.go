@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/perryts/perry-container/compose/workload"
 	"github.com/perryts/perry-container/core"
@@ -66,9 +67,14 @@ func workloadNode(name, spec arg) (any, error) {
 	if spec.err != nil {
 		return nil, spec.err
 	}
+	// NULL (or "null") is no spec; "" is not JSON, as for every other
+	// JSON argument.
 	var raw []byte
-	if spec.present {
-		raw = []byte(spec.s)
+	var probe json.RawMessage
+	if present, err := spec.json(&probe); err != nil {
+		return nil, err
+	} else if present {
+		raw = probe
 	}
 	return workload.Node(n, raw)
 }

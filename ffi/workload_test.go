@@ -156,6 +156,8 @@ func TestWorkloadErrorsThroughEnvelopes(t *testing.T) {
 		}, "DependencyCycle", 422, "a -> b -> a"},
 		{"graph without a name", func() (any, error) { return workloadGraph(arg{name: "name"}, a("spec", `{}`)) }, "InvalidArgument", 400, "name"},
 		{"node with an unknown key", func() (any, error) { return workloadNode(a("name", "n"), a("spec", `{"imagee":"x"}`)) }, "InvalidArgument", 400, "imagee"},
+		{"node with an empty spec", func() (any, error) { return workloadNode(a("name", "n"), a("spec", "")) }, "InvalidArgument", 400, "empty"},
+		{"node with a blank spec", func() (any, error) { return workloadNode(a("name", "n"), a("spec", " \n")) }, "InvalidArgument", 400, "empty"},
 		{"untrusted on a container backend", func() (any, error) {
 			return c.runGraph(ctx, a("graph", `{"name":"g","nodes":{"s":{"id":"s","name":"s","image":"perry-test/busybox:latest","runtime":{"type":"auto"},"policy":{"tier":"untrusted"}}},"edges":[]}`), arg{name: "opts"})
 		}, "PolicyViolation", 403, "MicroVm"},

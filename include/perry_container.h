@@ -375,7 +375,9 @@ PERRY_EXTERN(char *) js_compose_graph(int64_t handle);
 PERRY_EXTERN(char *) js_workload_graph(const char *name, const char *spec_json);
 /**
  * Synchronous: builds a WorkloadNode with defaults (id = name, runtime auto,
- * policy tier default). Free with js_container_free().
+ * policy tier default). spec_json: NULL or "null" for defaults only, else a
+ * JSON object (NodeSpec); "" is not JSON and gives InvalidArgument, as for
+ * every JSON argument. Free with js_container_free().
  */
 PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
 /**

@@ -305,14 +305,8 @@ func variants(f fn, pr param) []struct {
 		add("NULL", null, base)
 		add("json-null", lit("null"), base)
 	}
-	if pr.k == kWNode {
-		// js_workload_node takes an empty spec as no spec (defaults only).
-		add("empty", lit(""), anyResult())
-		add("whitespace", lit(" \t\n "), anyResult())
-	} else {
-		add("empty", lit(""), bad)
-		add("whitespace", lit(" \t\n "), bad)
-	}
+	add("empty", lit(""), invalid2(n, "empty"))
+	add("whitespace", lit(" \t\n "), invalid2(n, "empty"))
 	add("invalid-json-brace", lit("{"), bad)
 	add("invalid-json-bare-word", lit("nul"), bad)
 	add("invalid-json-single-quotes", lit("{'a':'b'}"), bad)
