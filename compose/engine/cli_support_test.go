@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -288,5 +289,47 @@ volumes:
 	}
 	if n := len(callsOf(b, "RemoveVolume")); n != 0 {
 		t.Fatalf("the volume was recreated %d times", n)
+	}
+}
+
+// lyingStart is a runtime whose start of one container answers success
+// and does nothing.
+type lyingStart struct {
+	*fake.Backend
+	name string
+}
+
+func (l lyingStart) Start(ctx context.Context, id string) error {
+	if info, err := l.Backend.Inspect(ctx, id); err == nil && info.Name == l.name {
+		return nil
+	}
+	return l.Backend.Start(ctx, id)
+}
+
+// TestLyingStartFailsTheGate: a dependency whose start "succeeded" but
+// that stays created fails its dependents' gate, naming it, instead of
+// holding the up until the caller's deadline; the rollback removes all.
+func TestLyingStartFailsTheGate(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, lyingStart{b, "demo-db-1"}, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"]}
+  web:
+    image: busybox
+    command: [sleep, "1000"]
+    depends_on: [db]
+`))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	err := e.Up(ctx, UpOptions{})
+	wantService(t, err, "db")
+	if !strings.Contains(err.Error(), "still created") || ctx.Err() != nil {
+		t.Fatalf("error %v (context: %v)", err, ctx.Err())
+	}
+	if indexOf(b.Calls(), "Start", "demo-web-1") >= 0 {
+		t.Fatal("web started although db never ran")
+	}
+	if list, _ := b.List(ctxT(t), backend.ListOptions{All: true}); len(list) != 0 {
+		t.Fatalf("left behind: %+v", list)
 	}
 }

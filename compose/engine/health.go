@@ -32,7 +32,7 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 		e.emit(Event{Resource: ResourceService, ID: w.Service, Status: StatusWarning,
 			Text: fmt.Sprintf("service_healthy: %s has no healthcheck; waiting for it to run instead", w.Service)})
 	}
-	degraded := map[string]time.Time{} // container → first seen running without a healthcheck
+	st := waitState{degraded: map[string]time.Time{}, created: map[string]time.Time{}}
 	for {
 		all := true
 		for _, ref := range w.Containers {
@@ -43,7 +43,7 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 				}
 				return err
 			}
-			ok, err := e.evaluate(ctx, w, info, degraded)
+			ok, err := e.evaluate(ctx, w, info, st)
 			if err != nil {
 				return err
 			}
@@ -72,7 +72,21 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 
 // evaluate reports whether one container satisfies w's condition, or the
 // failure that makes waiting pointless.
-func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerInfo, degraded map[string]time.Time) (bool, error) {
+func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerInfo, st waitState) (bool, error) {
+	if info.State == "created" {
+		// Waits begin after the container's start: one still "created"
+		// was never started, or its runtime said it started it and did
+		// not. Waiting for the caller's deadline would not change that.
+		first, seen := st.created[info.ID]
+		if !seen {
+			st.created[info.ID] = time.Now()
+		}
+		if !seen || time.Since(first) < createdSettle {
+			return false, nil
+		}
+		return false, e.waitFailure(w, info.Name, nil, "", "container %s is not running: it is still created %v after its start", info.Name, createdSettle)
+	}
+	degraded := st.degraded
 	code := -1
 	if info.ExitCode != nil {
 		code = *info.ExitCode
@@ -183,6 +197,16 @@ func (e *Engine) waitFailure(w *WaitSpec, container string, code *int, healthLog
 	}
 	return err
 }
+
+// waitState is what a wait remembers between polls: when each container
+// was first seen running without a healthcheck, and first seen created.
+type waitState struct {
+	degraded, created map[string]time.Time
+}
+
+// createdSettle is how long a container may still look "created" after
+// its start (a runtime's state may lag its start call for a moment).
+const createdSettle = 5 * time.Second
 
 // degradeSettle is how long a dependency without a healthcheck must be
 // seen running before service_healthy, degraded to started, holds: docker

@@ -66,7 +66,9 @@ func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
 // failing at once with a ServiceStartupFailed naming service when a
 // container exits or turns unhealthy in a way the condition forbids.
 // dependent names the waiting party in that error ("" for none). A service
-// without a container is a ServiceStartupFailed too.
+// without a container is a ServiceStartupFailed too, and so is a container
+// still "created" 5 s into the wait: nothing started it, or its runtime
+// said it did and did not.
 func (e *Engine) WaitFor(ctx context.Context, service, condition, dependent string) error {
 	switch condition {
 	case types.ServiceConditionStarted, types.ServiceConditionHealthy, types.ServiceConditionCompletedSuccessfully:
