@@ -73,6 +73,9 @@
  *                               docker | fake  (fake = in-memory test engine)
  *     PERRY_CONTAINER_MODE      local-first (default) | server-first
  *     PERRY_CONTAINER_STRATEGY  api | cli
+ *     PERRY_CONTAINER_LOG       stderr: let the compose loader's warnings
+ *                               reach the host's stderr (silent otherwise;
+ *                               read once, at load)
  * The `fake` backend is an in-memory engine with real state, meant for the
  * tests of host programs; it runs no container.
  */
