@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -578,5 +579,35 @@ func TestEngineInjection(t *testing.T) {
 	}
 	if _, err := os.Stat(canary); err == nil {
 		t.Fatal("a value was interpreted by a shell on the host")
+	}
+}
+
+// TestEngineFailedBuildLeavesNoContainer: a RUN step that fails leaves no
+// intermediate container behind (the classic builder keeps it without
+// --force-rm). Such containers carry no label: they are found by a marker
+// in their command.
+func TestEngineFailedBuildLeavesNoContainer(t *testing.T) {
+	b := engine(t)
+	ctx := t.Context()
+	dir := t.TempDir()
+	marker := uniqueName("perry-failed-step")
+	dockerfile := "FROM " + testImage + "\nRUN echo " + marker + " && false\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := b.Build(ctx, core.BuildSpec{Context: dir, Labels: map[string]string{"perry.test": "1"}}, uniqueName("img")+":x")
+	if core.KindOf(err) != core.KindBackendError {
+		t.Fatalf("a failing RUN step: %v, want BackendError", err)
+	}
+	out, err := exec.CommandContext(ctx, "docker", "ps", "-a", "--no-trunc", "--format", "{{.ID}} {{.Command}}").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.Contains(line, marker) {
+			id, _, _ := strings.Cut(line, " ")
+			_ = exec.Command("docker", "rm", "-f", id).Run()
+			t.Errorf("the failed step's container was left behind: %s", line)
+		}
 	}
 }

@@ -422,6 +422,10 @@ func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error)
 	a.bool("--no-cache", spec.NoCache)
 	a.bool("--pull", spec.Pull)
 	a.opt("build.platform", "--platform", spec.Platform)
+	// The classic builder keeps a failed step's container unless told
+	// (BuildKit, podman and the API path clean up anyway); nerdctl and
+	// apple/container have no such flag.
+	a.bool("--force-rm", p.Flavor == FlavorDocker || p.Flavor == FlavorPodman)
 	a.positional("build.context", spec.Context)
 	return a.result()
 }
