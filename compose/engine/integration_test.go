@@ -293,14 +293,12 @@ services:
 volumes:
   data: {}
 `))
-	start := time.Now()
 	err := e.Up(ctx, UpOptions{})
 	wantService(t, err, "db")
-	if !strings.Contains(err.Error(), "unhealthy") {
-		t.Fatalf("error %v", err)
-	}
-	if d := time.Since(start); d > 30*time.Second {
-		t.Fatalf("not fail-fast: %v", d)
+	// Fail-fast: the unhealthy state ended the wait, not the deadline (no
+	// timing: this machine's load varies too much for one).
+	if !strings.Contains(err.Error(), "unhealthy") || ctx.Err() != nil {
+		t.Fatalf("error %v (context: %v)", err, ctx.Err())
 	}
 	if cs, ns, vs := r.leftovers(ctx); len(cs)+len(ns)+len(vs) != 0 {
 		t.Fatalf("rollback left %d containers, %d networks, %d volumes", len(cs), len(ns), len(vs))
