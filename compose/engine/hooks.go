@@ -29,25 +29,13 @@ func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
 	if err != nil {
 		return err
 	}
-	var what observeWhat
-	var nets, vols []string
 	for _, name := range sel {
 		if err := m.services[name].convErr; err != nil {
 			return err
 		}
-		for _, k := range m.services[name].networkKeys {
-			nets = appendUnique(nets, k)
-		}
-		for _, k := range m.services[name].volumeKeys {
-			vols = appendUnique(vols, k)
-		}
 	}
-	for _, k := range nets {
-		what.networks = append(what.networks, m.networks[k])
-	}
-	for _, k := range vols {
-		what.volumes = append(what.volumes, m.volumes[k])
-	}
+	var what observeWhat
+	what.addResourcesOf(m, sel)
 	obs, err := e.observe(ctx, m, what)
 	if err != nil {
 		return err

@@ -54,6 +54,26 @@ type observeWhat struct {
 	images     []string
 }
 
+// addResourcesOf adds the networks and volumes the services use, each
+// once however many services share it.
+func (w *observeWhat) addResourcesOf(m *model, services []string) {
+	var nets, vols []string
+	for _, name := range services {
+		for _, k := range m.services[name].networkKeys {
+			nets = appendUnique(nets, k)
+		}
+		for _, k := range m.services[name].volumeKeys {
+			vols = appendUnique(vols, k)
+		}
+	}
+	for _, k := range nets {
+		w.networks = append(w.networks, m.networks[k])
+	}
+	for _, k := range vols {
+		w.volumes = append(w.volumes, m.volumes[k])
+	}
+}
+
 // observe takes the snapshot. External networks and volumes must exist: a
 // missing one is a NotFound naming it, before anything is changed.
 func (e *Engine) observe(ctx context.Context, m *model, what observeWhat) (*observedState, error) {

@@ -50,22 +50,7 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if !imagePlan.Empty() {
 		what.images = images // ids changed
 	}
-	// Each network and volume once, however many services use it.
-	var networkKeys, volumeKeys []string
-	for _, name := range services {
-		for _, k := range m.services[name].networkKeys {
-			networkKeys = appendUnique(networkKeys, k)
-		}
-		for _, k := range m.services[name].volumeKeys {
-			volumeKeys = appendUnique(volumeKeys, k)
-		}
-	}
-	for _, k := range networkKeys {
-		what.networks = append(what.networks, m.networks[k])
-	}
-	for _, k := range volumeKeys {
-		what.volumes = append(what.volumes, m.volumes[k])
-	}
+	what.addResourcesOf(m, services)
 	obs2, err := e.observe(ctx, m, what)
 	if err != nil {
 		return err
