@@ -669,59 +669,12 @@ func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.Network
 }
 
 func (b *Backend) inspectNetworks(ctx context.Context, names []string, t target) ([]core.NetworkInfo, error) {
-	args := append(b.proto.InspectNetworkArgs(names[0]), names[1:]...)
-	stdout, err := b.inspectOutput(ctx, t, "network", args)
-	if err != nil {
-		return nil, err
-	}
-	if b.proto.apple() {
-		list, err := parseAppleNetworks(stdout)
-		if err != nil {
-			return nil, parseErr(b.name, "network inspect", err)
-		}
-		return list, nil
-	}
-	entries, err := decodeObjects[networkEntry](stdout)
-	if err != nil {
-		return nil, parseErr(b.name, "network inspect", err)
-	}
-	list := make([]core.NetworkInfo, 0, len(entries))
-	for _, e := range entries {
-		list = append(list, e.info())
-	}
-	return list, nil
+	return inspectNamed(ctx, b, b.networkOps(), names, t)
 }
 
 // ListNetworks lists the networks carrying labels, sorted by name.
-// docker-compatible CLIs list names, then inspect them for exact labels.
 func (b *Backend) ListNetworks(ctx context.Context, labels map[string]string) ([]core.NetworkInfo, error) {
-	args, err := b.proto.ListNetworksArgs(labels)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.call(ctx, target{}, args)
-	if err != nil {
-		return nil, err
-	}
-	var list []core.NetworkInfo
-	if b.proto.apple() {
-		if list, err = parseAppleNetworks(out.stdout); err != nil {
-			return nil, parseErr(b.name, "network list", err)
-		}
-	} else if names := splitList(string(out.stdout), "\n"); len(names) > 0 {
-		// A network removed between ls and inspect is simply absent.
-		if list, err = b.inspectNetworks(ctx, names, target{}); err != nil {
-			return nil, err
-		}
-	}
-	result := []core.NetworkInfo{}
-	for _, n := range list {
-		if backend.MatchLabels(n.Labels, labels) {
-			result = append(result, n)
-		}
-	}
-	sort.Slice(result, func(i, j int) bool { return result[i].Name < result[j].Name })
-	return result, nil
+	return listNamed(ctx, b, b.networkOps(), labels)
 }
 
 // RemoveNetwork removes a network.
@@ -760,57 +713,12 @@ func (b *Backend) InspectVolume(ctx context.Context, name string) (core.VolumeIn
 }
 
 func (b *Backend) inspectVolumes(ctx context.Context, names []string, t target) ([]core.VolumeInfo, error) {
-	args := append(b.proto.InspectVolumeArgs(names[0]), names[1:]...)
-	stdout, err := b.inspectOutput(ctx, t, "volume", args)
-	if err != nil {
-		return nil, err
-	}
-	if b.proto.apple() {
-		list, err := parseAppleVolumes(stdout)
-		if err != nil {
-			return nil, parseErr(b.name, "volume inspect", err)
-		}
-		return list, nil
-	}
-	entries, err := decodeObjects[volumeEntry](stdout)
-	if err != nil {
-		return nil, parseErr(b.name, "volume inspect", err)
-	}
-	list := make([]core.VolumeInfo, 0, len(entries))
-	for _, e := range entries {
-		list = append(list, e.info())
-	}
-	return list, nil
+	return inspectNamed(ctx, b, b.volumeOps(), names, t)
 }
 
 // ListVolumes lists the volumes carrying labels, sorted by name.
 func (b *Backend) ListVolumes(ctx context.Context, labels map[string]string) ([]core.VolumeInfo, error) {
-	args, err := b.proto.ListVolumesArgs(labels)
-	if err != nil {
-		return nil, err
-	}
-	out, err := b.call(ctx, target{}, args)
-	if err != nil {
-		return nil, err
-	}
-	var list []core.VolumeInfo
-	if b.proto.apple() {
-		if list, err = parseAppleVolumes(out.stdout); err != nil {
-			return nil, parseErr(b.name, "volume list", err)
-		}
-	} else if names := splitList(string(out.stdout), "\n"); len(names) > 0 {
-		if list, err = b.inspectVolumes(ctx, names, target{}); err != nil {
-			return nil, err
-		}
-	}
-	result := []core.VolumeInfo{}
-	for _, v := range list {
-		if backend.MatchLabels(v.Labels, labels) {
-			result = append(result, v)
-		}
-	}
-	sort.Slice(result, func(i, j int) bool { return result[i].Name < result[j].Name })
-	return result, nil
+	return listNamed(ctx, b, b.volumeOps(), labels)
 }
 
 // RemoveVolume removes a volume.
@@ -819,4 +727,94 @@ func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) err
 		return err
 	}
 	return b.remove(ctx, target{"volume", name}, b.proto.RemoveVolumeArgs(name, force))
+}
+
+// namedOps is how the CLI inspects and lists one kind of named resource
+// (networks, volumes): the same steps, other arguments and JSON.
+type namedOps[T any] struct {
+	kind        string // "network" | "volume"
+	inspectArgs func(name string) []string
+	listArgs    func(labels map[string]string) ([]string, error)
+	parseApple  func([]byte) ([]T, error) // apple/container's JSON (list and inspect)
+	parseDocker func([]byte) ([]T, error) // docker-compatible inspect JSON
+	labels      func(T) map[string]string
+	name        func(T) string
+}
+
+func (b *Backend) networkOps() namedOps[core.NetworkInfo] {
+	return namedOps[core.NetworkInfo]{kind: "network", inspectArgs: b.proto.InspectNetworkArgs, listArgs: b.proto.ListNetworksArgs,
+		parseApple: parseAppleNetworks, parseDocker: decodeInfos(networkEntry.info),
+		labels: func(n core.NetworkInfo) map[string]string { return n.Labels }, name: func(n core.NetworkInfo) string { return n.Name }}
+}
+
+func (b *Backend) volumeOps() namedOps[core.VolumeInfo] {
+	return namedOps[core.VolumeInfo]{kind: "volume", inspectArgs: b.proto.InspectVolumeArgs, listArgs: b.proto.ListVolumesArgs,
+		parseApple: parseAppleVolumes, parseDocker: decodeInfos(volumeEntry.info),
+		labels: func(v core.VolumeInfo) map[string]string { return v.Labels }, name: func(v core.VolumeInfo) string { return v.Name }}
+}
+
+// decodeInfos decodes docker-compatible inspect JSON of entries E into Ts.
+func decodeInfos[E, T any](info func(E) T) func([]byte) ([]T, error) {
+	return func(data []byte) ([]T, error) {
+		entries, err := decodeObjects[E](data)
+		if err != nil {
+			return nil, err
+		}
+		list := make([]T, 0, len(entries))
+		for _, e := range entries {
+			list = append(list, info(e))
+		}
+		return list, nil
+	}
+}
+
+// inspectNamed inspects names in one call.
+func inspectNamed[T any](ctx context.Context, b *Backend, ops namedOps[T], names []string, t target) ([]T, error) {
+	args := append(ops.inspectArgs(names[0]), names[1:]...)
+	stdout, err := b.inspectOutput(ctx, t, ops.kind, args)
+	if err != nil {
+		return nil, err
+	}
+	parse := ops.parseDocker
+	if b.proto.apple() {
+		parse = ops.parseApple
+	}
+	list, err := parse(stdout)
+	if err != nil {
+		return nil, parseErr(b.name, ops.kind+" inspect", err)
+	}
+	return list, nil
+}
+
+// listNamed lists the resources carrying labels, sorted by name.
+// docker-compatible CLIs list names, then inspect them for exact labels;
+// apple/container lists JSON.
+func listNamed[T any](ctx context.Context, b *Backend, ops namedOps[T], labels map[string]string) ([]T, error) {
+	args, err := ops.listArgs(labels)
+	if err != nil {
+		return nil, err
+	}
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	var list []T
+	if b.proto.apple() {
+		if list, err = ops.parseApple(out.stdout); err != nil {
+			return nil, parseErr(b.name, ops.kind+" list", err)
+		}
+	} else if names := splitList(string(out.stdout), "\n"); len(names) > 0 {
+		// One removed between ls and inspect is simply absent.
+		if list, err = inspectNamed(ctx, b, ops, names, target{}); err != nil {
+			return nil, err
+		}
+	}
+	result := []T{}
+	for _, x := range list {
+		if backend.MatchLabels(ops.labels(x), labels) {
+			result = append(result, x)
+		}
+	}
+	sort.Slice(result, func(i, j int) bool { return ops.name(result[i]) < ops.name(result[j]) })
+	return result, nil
 }
