@@ -753,21 +753,6 @@ func (b *Backend) volumeOps() namedOps[core.VolumeInfo] {
 		labels: func(v core.VolumeInfo) map[string]string { return v.Labels }, name: func(v core.VolumeInfo) string { return v.Name }}
 }
 
-// decodeInfos decodes docker-compatible inspect JSON of entries E into Ts.
-func decodeInfos[E, T any](info func(E) T) func([]byte) ([]T, error) {
-	return func(data []byte) ([]T, error) {
-		entries, err := decodeObjects[E](data)
-		if err != nil {
-			return nil, err
-		}
-		list := make([]T, 0, len(entries))
-		for _, e := range entries {
-			list = append(list, info(e))
-		}
-		return list, nil
-	}
-}
-
 // inspectNamed inspects names in one call.
 func inspectNamed[T any](ctx context.Context, b *Backend, ops namedOps[T], names []string, t target) ([]T, error) {
 	args := append(ops.inspectArgs(names[0]), names[1:]...)

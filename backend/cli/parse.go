@@ -48,6 +48,21 @@ func decodeObjects[T any](data []byte) ([]T, error) {
 	}
 }
 
+// decodeInfos decodes docker-compatible inspect JSON of entries E into Ts.
+func decodeInfos[E, T any](info func(E) T) func([]byte) ([]T, error) {
+	return func(data []byte) ([]T, error) {
+		entries, err := decodeObjects[E](data)
+		if err != nil {
+			return nil, err
+		}
+		list := make([]T, 0, len(entries))
+		for _, e := range entries {
+			list = append(list, info(e))
+		}
+		return list, nil
+	}
+}
+
 // parseErr reports output the backend could not read.
 func parseErr(runtime, what string, err error) error {
 	return core.Errorf(core.KindBackendError, "%s: cannot parse %s output: %v", runtime, what, err).With("backend", runtime)

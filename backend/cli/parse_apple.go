@@ -117,15 +117,7 @@ func applePorts(list []applePort) []string {
 
 // parseAppleContainers reads `container list/inspect` output.
 func parseAppleContainers(data []byte) ([]core.ContainerInfo, error) {
-	entries, err := decodeObjects[appleContainer](data)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]core.ContainerInfo, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, e.info())
-	}
-	return out, nil
+	return decodeInfos(appleContainer.info)(data)
 }
 
 // appleImage is one image of `container image list --format json`.

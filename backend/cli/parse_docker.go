@@ -102,15 +102,7 @@ func psPorts(raw json.RawMessage) []string {
 
 // parsePS reads `ps` output.
 func parsePS(data []byte) ([]core.ContainerInfo, error) {
-	entries, err := decodeObjects[psEntry](data)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]core.ContainerInfo, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, e.info())
-	}
-	return out, nil
+	return decodeInfos(psEntry.info)(data)
 }
 
 // healthState is State.Health (docker, podman ≥4, nerdctl ≥2.1.5) or
@@ -263,15 +255,7 @@ func humanStatus(state string, exitCode *int, health string) string {
 
 // parseInspect reads `inspect` output.
 func parseInspect(data []byte) ([]core.ContainerInfo, error) {
-	entries, err := decodeObjects[inspectEntry](data)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]core.ContainerInfo, 0, len(entries))
-	for _, e := range entries {
-		out = append(out, e.info())
-	}
-	return out, nil
+	return decodeInfos(inspectEntry.info)(data)
 }
 
 // imageEntry is one image of `images` JSON (docker and nerdctl NDJSON with
