@@ -7,6 +7,9 @@ package backend
 import (
 	"context"
 	"io"
+	"regexp"
+	"strconv"
+	"strings"
 
 	"github.com/perryts/perry-container/core"
 )
@@ -29,6 +32,10 @@ type Backend interface {
 	Start(ctx context.Context, id string) error
 	// Stop stops a container; timeout is in seconds, nil for the runtime's default.
 	Stop(ctx context.Context, id string, timeout *int) error
+	// Kill sends signal to a running container's main process: a name
+	// ("SIGHUP", "HUP") or a number, "" for SIGKILL (see CheckSignal). A
+	// container that is not running is the runtime's BackendError.
+	Kill(ctx context.Context, id, signal string) error
 	Remove(ctx context.Context, id string, force bool) error
 	// Rename renames a container (compose recreate).
 	Rename(ctx context.Context, id, newName string) error
@@ -109,4 +116,28 @@ func MatchLabels(labels, filter map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// signalName is a signal's name, with or without SIG, real-time ones
+// included (SIGRTMIN+3).
+var signalName = regexp.MustCompile(`^(SIG)?[A-Z][A-Z0-9]*([+-][0-9]+)?$`)
+
+// CheckSignal validates a Kill signal and returns it as the runtimes take
+// it: "" becomes SIGKILL, names are upper-cased, numbers must be 1–64.
+func CheckSignal(signal string) (string, error) {
+	if signal == "" {
+		return "SIGKILL", nil
+	}
+	if strings.Trim(signal, "0123456789") == "" {
+		n, _ := strconv.Atoi(signal)
+		if n < 1 || n > 64 {
+			return "", core.InvalidArgument("signal", "%s is not a signal number (1–64)", signal)
+		}
+		return signal, nil
+	}
+	up := strings.ToUpper(signal)
+	if !signalName.MatchString(up) || up == "SIG" {
+		return "", core.InvalidArgument("signal", "%q is not a signal name (e.g. SIGHUP, TERM) or number", signal)
+	}
+	return up, nil
 }

@@ -121,6 +121,19 @@ func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
 	return b.engineError(err, "container", id)
 }
 
+// Kill sends a signal to the container's main process.
+func (b *Backend) Kill(ctx context.Context, id, signal string) error {
+	if err := requireID("container", id); err != nil {
+		return err
+	}
+	sig, err := backend.CheckSignal(signal)
+	if err != nil {
+		return err
+	}
+	_, err = b.cli.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: sig})
+	return b.engineError(err, "container", id)
+}
+
 func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 	if err := requireID("container", id); err != nil {
 		return err

@@ -129,6 +129,8 @@ func TestOperationArgs(t *testing.T) {
 		{"apple image pull", ok(appleP.PullArgs("alpine")), []string{"image", "pull", "--", "alpine"}},
 		{"apple image list", ok(appleP.ListImagesArgs()), []string{"image", "list", "--format=json"}},
 		{"apple image delete", ok(appleP.RemoveImageArgs("alpine", false)), []string{"image", "delete", "--", "alpine"}},
+		{"docker kill", ok(dockerP.KillArgs("c1", "SIGHUP")), []string{"kill", "--signal=SIGHUP", "--", "c1"}},
+		{"apple kill", ok(appleP.KillArgs("-c1", "9")), []string{"kill", "--signal=9", "--", "-c1"}},
 		{"podman build removes a failed step's container", func() ([]string, error) { return podmanP.BuildArgs(core.BuildSpec{Context: "/ctx"}, "app:1") },
 			[]string{"build", "--tag=app:1", "--force-rm", "--", "/ctx"}},
 		{"nerdctl build has no --force-rm", func() ([]string, error) { return nerdctlP.BuildArgs(core.BuildSpec{Context: "/ctx"}, "app:1") },

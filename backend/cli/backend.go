@@ -324,6 +324,19 @@ func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
 	return err
 }
 
+// Kill sends a signal to the container's main process.
+func (b *Backend) Kill(ctx context.Context, id, signal string) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	sig, err := backend.CheckSignal(signal)
+	if err != nil {
+		return err
+	}
+	_, err = b.call(ctx, target{"container", id}, b.proto.KillArgs(id, sig))
+	return err
+}
+
 // Remove removes a container. `rm -f` of a missing container exits 0 on
 // docker's CLI but still says so on stderr: that is NotFound, as the Engine
 // API reports it.

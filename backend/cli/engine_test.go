@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -609,5 +610,37 @@ func TestEngineFailedBuildLeavesNoContainer(t *testing.T) {
 			_ = exec.Command("docker", "rm", "-f", id).Run()
 			t.Errorf("the failed step's container was left behind: %s", line)
 		}
+	}
+}
+
+// TestEngineContract runs the backend contract's container subtests on the
+// docker CLI (the rest are the Engine* tests above).
+func TestEngineContract(t *testing.T) {
+	contracttest.Run(t, engine(t), contracttest.Options{Image: testImage, Only: []string{"Kill", "UnknownIDs", "RunWaitExitCode"}})
+}
+
+// TestEngineKillDeliversTheSignal: a signal other than SIGKILL reaches the
+// container's process, which decides what it means (here: exit 7).
+func TestEngineKillDeliversTheSignal(t *testing.T) {
+	b := engine(t)
+	ctx := t.Context()
+	name := uniqueName("usr1")
+	h := create(t, b, &core.ContainerSpec{Image: testImage, Name: name, Labels: testLabels(name),
+		Cmd: []string{"sh", "-c", "trap 'exit 7' USR1; touch /tmp/trapped; sleep 1000 & wait"}}, true)
+	for i := 0; ; i++ { // the trap must be set before the signal comes
+		res, err := b.Exec(ctx, h.ID, backend.ExecOptions{Cmd: []string{"test", "-f", "/tmp/trapped"}})
+		if err == nil && res.ExitCode != nil && *res.ExitCode == 0 {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("the trap was never set: %+v %v", res, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := b.Kill(ctx, h.ID, "usr1"); err != nil {
+		t.Fatal(err)
+	}
+	if code := waitExit(t, b, h.ID); code != 7 {
+		t.Errorf("exit code %d after SIGUSR1, want 7 (the trap's)", code)
 	}
 }

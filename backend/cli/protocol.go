@@ -254,6 +254,12 @@ func (p Protocol) StopArgs(id string, timeout *int) []string {
 	return append(args, "--", id)
 }
 
+// KillArgs sends signal (already checked) to a container; apple/container,
+// docker, podman and nerdctl all spell it --signal.
+func (p Protocol) KillArgs(id, signal string) []string {
+	return []string{"kill", "--signal=" + signal, "--", id}
+}
+
 // RemoveArgs removes a container.
 func (p Protocol) RemoveArgs(id string, force bool) []string {
 	cmd := "rm"

@@ -62,7 +62,7 @@ type Options struct {
 
 // Subtests are the names of Run's subtests, in the order they run.
 var Subtests = []string{
-	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode",
+	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode", "Kill",
 	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes",
 }
 
@@ -89,6 +89,7 @@ func Run(t *testing.T, b backend.Backend, opts Options) {
 		"List":            s.testList,
 		"InspectUnknown":  s.testInspectUnknown,
 		"RunWaitExitCode": s.testRunWaitExitCode,
+		"Kill":            s.testKill,
 		"UnknownIDs":      s.testUnknownIDs,
 		"Concurrent":      s.testConcurrent,
 		"Build":           s.testBuild,
@@ -492,11 +493,34 @@ func (s *suite) testRunWaitExitCode(t *testing.T, ctx context.Context) {
 	}
 }
 
+// testKill: the default signal is SIGKILL (exit 137, even for a process
+// that ignores SIGTERM); a bad signal is refused before any runtime call;
+// a container that is not running cannot be killed.
+func (s *suite) testKill(t *testing.T, ctx context.Context) {
+	h := s.runContainer(t, ctx, s.spec("kill", sleeper...))
+	for _, bad := range []string{"NOPE!", "0", "65", "-9", "SIG HUP", "--help"} {
+		if err := s.b.Kill(ctx, h.ID, bad); core.KindOf(err) != core.KindInvalidArgument {
+			t.Errorf("Kill(%q) = %v, want InvalidArgument", bad, err)
+		}
+	}
+	if err := s.b.Kill(ctx, h.ID, ""); err != nil {
+		t.Fatalf("Kill: %v", err)
+	}
+	code, err := s.b.Wait(ctx, h.ID)
+	if err != nil || code != 137 {
+		t.Errorf("Wait after Kill = %d, %v; want 137", code, err)
+	}
+	if err := s.b.Kill(ctx, h.ID, "SIGTERM"); err == nil {
+		t.Error("Kill of a container that is not running succeeded")
+	}
+}
+
 func (s *suite) testUnknownIDs(t *testing.T, ctx context.Context) {
 	id := s.name("missing")
 	one := 1
 	wantNotFound(t, "Start", s.b.Start(ctx, id), id)
 	wantNotFound(t, "Stop", s.b.Stop(ctx, id, &one), id)
+	wantNotFound(t, "Kill", s.b.Kill(ctx, id, ""), id)
 	wantNotFound(t, "Remove", s.b.Remove(ctx, id, false), id)
 	wantNotFound(t, "Remove(force)", s.b.Remove(ctx, id, true), id)
 	wantNotFound(t, "Rename", s.b.Rename(ctx, id, s.name("renamed")), id)

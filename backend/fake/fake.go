@@ -431,6 +431,35 @@ func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
 	return nil
 }
 
+// Kill: SIGKILL, SIGTERM and SIGINT end the fake's process (exit 128+n);
+// any other signal is delivered to a process that ignores it.
+func (b *Backend) Kill(ctx context.Context, id, signal string) error {
+	sig, err := backend.CheckSignal(signal)
+	if err != nil {
+		return err
+	}
+	if err := b.enter(ctx, "Kill", id, sig); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if c.info.State != "running" {
+		return core.Errorf(core.KindBackendError, "cannot kill container %s: container is not running", c.info.Name).With("id", id)
+	}
+	switch strings.TrimPrefix(sig, "SIG") {
+	case "KILL", "9":
+		b.exit(c, 137)
+	case "TERM", "15":
+		b.exit(c, 143)
+	case "INT", "2":
+		b.exit(c, 130)
+	}
+	return nil
+}
+
 func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 	if err := b.enter(ctx, "Remove", id, strconv.FormatBool(force)); err != nil {
 		return err

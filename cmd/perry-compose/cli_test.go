@@ -260,7 +260,8 @@ func TestUsageErrorsExitOne(t *testing.T) {
 		{[]string{"ps", "--status", "sleepy"}, "invalid --status"},
 		{[]string{"logs", "--tail", "many"}, "invalid --tail"},
 		{[]string{"down", "--rmi", "some"}, "invalid --rmi"},
-		{[]string{"kill", "-s", "SIGHUP"}, "SIGKILL only"},
+		{[]string{"kill", "-s", "SIG HUP"}, "not a signal name"},
+		{[]string{"kill", "-s", "99"}, "not a signal number"},
 		{[]string{"exec", "web"}, "requires at least 2 arg"},
 		{[]string{"start", "nope"}, `service "nope" not found`},
 		{[]string{"nosuchcommand"}, "unknown command"},
@@ -550,6 +551,13 @@ services:
 	}
 	if r := c.run("wait", "job"); r.code != 4 || !strings.Contains(r.stdout, `"demo-job-1" exited with status code 4`) {
 		t.Fatalf("wait: %+v", r)
+	}
+	// A signal that is not a stop is delivered and leaves the container up.
+	if r := c.must("--progress", "plain", "kill", "-s", "hup", "web"); !strings.Contains(r.stderr, "demo-web-1  Killed") {
+		t.Fatalf("kill -s hup: %q", r.stderr)
+	}
+	if r := c.must("ps", "--status", "running", "--services"); !strings.Contains(r.stdout, "web") {
+		t.Fatalf("after kill -s hup: %q", r.stdout)
 	}
 	c.must("kill", "web")
 	if r := c.must("ps", "-a", "--status", "exited", "--services"); !strings.Contains(r.stdout, "web") {

@@ -182,23 +182,19 @@ func (a *app) killCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kill [flags] [SERVICE...]",
 		Short: "Force stop service containers",
-		Long: `Kill the running containers of services (all when none is named): they
-are stopped with no grace period, the stop signal immediately followed by
-SIGKILL. Other signals cannot be sent: the runtimes are reached through an
-interface that stops containers, not one that delivers arbitrary signals.`,
+		Long: `Send a signal (SIGKILL by default) to the running containers of services
+(all when none is named), all at once. A signal is delivered, not a stop:
+one other than SIGKILL may leave a container running.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			switch strings.ToUpper(strings.TrimPrefix(strings.ToUpper(signal), "SIG")) {
-			case "KILL", "9":
-			default:
-				return usageErr(cmd, "signal %q is not supported: perry-compose kill sends SIGKILL only", signal)
+			if _, err := backend.CheckSignal(signal); err != nil {
+				return usageErr(cmd, "%s", core.AsError(err).Message)
 			}
 			s, err := a.open(cmd.Context(), args, true, "Killing")
 			if err != nil {
 				return err
 			}
 			defer s.r.Close()
-			zero := 0
-			if err := s.e.Stop(cmd.Context(), args, &zero); err != nil {
+			if err := s.e.Kill(cmd.Context(), args, signal); err != nil {
 				return err
 			}
 			if removeOrphans {
@@ -207,7 +203,7 @@ interface that stops containers, not one that delivers arbitrary signals.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "SIGNAL to send to the container (SIGKILL only)")
+	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "SIGNAL to send to the container")
 	cmd.Flags().BoolVar(&removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the compose file")
 	return cmd
 }

@@ -333,3 +333,49 @@ services:
 		t.Fatalf("left behind: %+v", list)
 	}
 }
+
+// TestKillSignalsRunningContainersOnly: kill delivers the signal to the
+// running containers of the named services, all at once, and nothing else.
+func TestKillSignalsRunningContainersOnly(t *testing.T) {
+	b := newFake()
+	e, log := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"]}
+  web: {image: busybox, command: [sleep, "1000"], depends_on: [db]}
+  job: {image: busybox, command: [sleep, "1000"]}
+`))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Stop(ctxT(t), []string{"job"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Kill(ctxT(t), []string{"web", "job"}, "hup"); err != nil {
+		t.Fatal(err)
+	}
+	var killed []string
+	for _, c := range b.Calls() {
+		if c.Method == "Kill" {
+			killed = append(killed, strings.Join(c.Args, " "))
+		}
+	}
+	ids := containerIDs(t, b)
+	if len(killed) != 1 || killed[0] != ids["demo-web-1"]+" HUP" {
+		t.Fatalf("Kill calls %q, want web's only, with HUP", killed)
+	}
+	if len(log.find(StatusKilled, "demo-web-1")) != 1 {
+		t.Fatal("no Killed event for demo-web-1")
+	}
+	if err := e.Kill(ctxT(t), nil, "NOT A SIGNAL"); core.KindOf(err) != core.KindInvalidArgument {
+		t.Fatalf("bad signal: %v", err)
+	}
+	if err := e.Kill(ctxT(t), nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	list, _ := b.List(ctxT(t), backend.ListOptions{All: true})
+	for _, c := range list {
+		if c.State == "running" {
+			t.Errorf("%s still running after kill", c.Name)
+		}
+	}
+}

@@ -370,6 +370,38 @@ func (e *Engine) Stop(ctx context.Context, services []string, timeout *int) erro
 	return e.execute(ctx, planStop(m, obs, sel, timeout), nil)
 }
 
+// Kill sends signal ("" for SIGKILL; see backend.CheckSignal) to the
+// running containers of services (all when empty), all at once, as docker
+// compose kill does: a signal is not a stop, so no dependency order.
+func (e *Engine) Kill(ctx context.Context, services []string, signal string) error {
+	sig, err := backend.CheckSignal(signal)
+	if err != nil {
+		return err
+	}
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	sel, err := m.selectServices(services, false)
+	if err != nil {
+		return err
+	}
+	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return err
+	}
+	p := &Plan{}
+	for _, name := range sel {
+		for _, c := range obs.byService(name) {
+			if c.running() {
+				p.add(&Op{Type: OpKillContainer, Resource: fmt.Sprintf("service:%s:%d", name, c.number),
+					Target: c.ID, Name: c.Name, Service: name, Number: c.number, Signal: sig, Tolerant: true})
+			}
+		}
+	}
+	return e.execute(ctx, p, nil)
+}
+
 // Graph returns the resolved dependency DAG: services in topological order
 // and one edge per depends_on. A cycle is a DependencyCycle error naming it.
 func (e *Engine) Graph() (core.ServiceGraph, error) {

@@ -198,6 +198,8 @@ const (
 	StatusExited   EventStatus = "Exited"
 	StatusStopping EventStatus = "Stopping"
 	StatusStopped  EventStatus = "Stopped"
+	StatusKilling  EventStatus = "Killing"
+	StatusKilled   EventStatus = "Killed"
 	StatusRemoving EventStatus = "Removing"
 	StatusRemoved  EventStatus = "Removed"
 	StatusRenamed  EventStatus = "Renamed"

@@ -241,6 +241,12 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: stopping container %s: %v", op.Service, id, err))
 		}
 		ev(StatusStopped, "")
+	case OpKillContainer:
+		ev(StatusKilling, "")
+		if err := tolerate(b.Kill(ctx, op.Target, op.Signal)); err != nil {
+			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: killing container %s: %v", op.Service, id, err))
+		}
+		ev(StatusKilled, "")
 	case OpRemoveContainer:
 		ev(StatusRemoving, "")
 		// force: a restart policy may have restarted it since the stop.

@@ -22,6 +22,7 @@ const (
 	OpCreateContainer OpType = "CreateContainer"
 	OpStartContainer  OpType = "StartContainer"
 	OpStopContainer   OpType = "StopContainer"
+	OpKillContainer   OpType = "KillContainer"
 	OpRemoveContainer OpType = "RemoveContainer"
 	OpRenameContainer OpType = "RenameContainer"
 	// OpWaitService polls a service's containers until they satisfy a
@@ -63,6 +64,7 @@ type Op struct {
 	Build    *core.BuildSpec     // BuildImage
 	NewName  string              // RenameContainer
 	Timeout  *int                // StopContainer, seconds
+	Signal   string              // KillContainer, checked by backend.CheckSignal
 	Wait     *WaitSpec           // WaitService
 	Optional bool                // a failure is reported as a warning, not an error
 	// Tolerant ops (down, stop) accept NotFound: the resource is already gone.
@@ -134,6 +136,8 @@ func (op *Op) String() string {
 		if op.Timeout != nil {
 			fmt.Fprintf(&sb, " timeout=%d", *op.Timeout)
 		}
+	case OpKillContainer:
+		sb.WriteString(" " + op.Signal)
 	}
 	if op.Optional {
 		sb.WriteString(" (optional)")
