@@ -3,7 +3,6 @@ package loader
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -21,12 +20,7 @@ import (
 // order, so the first error is stable.
 func validateRobust(p *types.Project) error {
 	all := p.AllServices()
-	names := make([]string, 0, len(all))
-	for n := range all {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(all) {
 		s := all[name]
 		if at, ok := core.FindNUL(s); ok {
 			return core.Errorf(core.KindInvalidConfig, "service %q: %s contains NUL", name, at).

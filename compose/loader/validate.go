@@ -142,12 +142,7 @@ func validateProject(p *types.Project) error {
 // service is still a typo), in name order so the first error is stable.
 func validateValues(p *types.Project) error {
 	all := p.AllServices()
-	names := make([]string, 0, len(all))
-	for n := range all {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range sortedKeys(all) {
 		s := all[name]
 		for _, dep := range sortedKeys(s.DependsOn) {
 			if err := ValidateCondition(name, dep, s.DependsOn[dep].Condition); err != nil {

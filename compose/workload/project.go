@@ -41,9 +41,9 @@ func isNamedVolume(v string) (string, bool) {
 }
 
 // composeModel writes a normalized graph as the compose model it runs as:
-// one service per node. env holds the resolved references of the nodes
-// that have them; references not resolved yet are left out.
-func composeModel(g core.WorkloadGraph, env map[string]map[string]string, seccompPath string) map[string]any {
+// one service per node. References are left out: withEnv adds them once
+// resolved.
+func composeModel(g core.WorkloadGraph, seccompPath string) map[string]any {
 	services := map[string]any{}
 	volumes := map[string]any{}
 	for _, id := range sortedKeys(g.Nodes) {
@@ -63,7 +63,6 @@ func composeModel(g core.WorkloadGraph, env map[string]map[string]string, seccom
 				e[k] = ""
 			}
 		}
-		maps.Copy(e, env[id])
 		if len(e) > 0 {
 			s["environment"] = e
 		}
@@ -138,11 +137,11 @@ func composeModel(g core.WorkloadGraph, env map[string]map[string]string, seccom
 // buildProject loads the compose project of a normalized graph with
 // compose-go (the loader's inline path: validated and normalized as
 // `docker compose` would, no interpolation, no process environment).
-func buildProject(ctx context.Context, g core.WorkloadGraph, env map[string]map[string]string, seccompPath string) (*types.Project, error) {
+func buildProject(ctx context.Context, g core.WorkloadGraph, seccompPath string) (*types.Project, error) {
 	if seccompPath == "" {
 		seccompPath = "/nonexistent/seccomp-strict.json" // checking only: nothing reads it
 	}
-	data, err := json.Marshal(composeModel(g, env, seccompPath))
+	data, err := json.Marshal(composeModel(g, seccompPath))
 	if err != nil {
 		return nil, core.Errorf(core.KindInternal, "encoding the compose model of graph %q: %v", g.Name, err)
 	}

@@ -131,7 +131,7 @@ func Run(ctx context.Context, b backend.Backend, g core.WorkloadGraph, opts core
 			break
 		}
 	}
-	if r.base, err = buildProject(ctx, g, nil, seccomp); err != nil {
+	if r.base, err = buildProject(ctx, g, seccomp); err != nil {
 		return nil, err
 	}
 	r.waiter = engine.New(b, r.base, cfg.engineOptions(r.record)...)
