@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/moby/moby/client/pkg/versions"
+
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
@@ -116,32 +118,24 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 			return false
 		}
 		v := b.engineAPI(ctx)
-		return v != "" && !apiLess(v, "1.44")
+		return v != "" && !versions.LessThan(v, "1.44")
 	}
 	return true
 }
 
-// engineAPI asks `version` once for the Engine API version; a failure is
+// engineAPI is the Engine API version the last successful `version` call
+// reported (Info makes one), asking once more when none has; a failure is
 // not remembered (the runtime may be starting).
 func (b *Backend) engineAPI(ctx context.Context) string {
 	b.mu.Lock()
 	v := b.api
 	b.mu.Unlock()
-	if v != "" {
-		return v
+	if v == "" {
+		_, _ = b.version(ctx)
+		b.mu.Lock()
+		v = b.api
+		b.mu.Unlock()
 	}
-	out, err := b.run(ctx, b.proto.VersionArgs())
-	if err != nil || out.code != 0 {
-		return ""
-	}
-	versions, err := decodeObjects[dockerVersion](out.stdout)
-	if err != nil || len(versions) == 0 {
-		return ""
-	}
-	v = versions[0].apiVersion()
-	b.mu.Lock()
-	b.api = v
-	b.mu.Unlock()
 	return v
 }
 
@@ -166,14 +160,17 @@ func (b *Backend) version(ctx context.Context) (string, error) {
 		}
 		return v, nil
 	}
-	versions, err := decodeObjects[dockerVersion](out.stdout)
-	if err == nil && len(versions) == 0 {
+	vs, err := decodeObjects[dockerVersion](out.stdout)
+	if err == nil && len(vs) == 0 {
 		err = errors.New("no version object")
 	}
 	if err != nil {
 		return "", parseErr(b.name, "version", err)
 	}
-	return versions[0].version(), nil
+	b.mu.Lock()
+	b.api = vs[0].apiVersion()
+	b.mu.Unlock()
+	return vs[0].version(), nil
 }
 
 // unavailable is the error of a runtime that does not answer.

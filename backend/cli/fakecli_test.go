@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client/pkg/versions"
+
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
@@ -785,13 +787,29 @@ func TestSupportsStartInterval(t *testing.T) {
 	}
 }
 
+// Info and Supports share one `version` call.
+func TestInfoThenSupportsAskVersionOnce(t *testing.T) {
+	f := newFakeCLI(t, "docker")
+	f.on("version", reply{stdout: `{"Client":{"Version":"28.0.0","ApiVersion":"1.48"},"Server":{"Version":"28.0.0","ApiVersion":"1.48"}}`})
+	b := Docker("docker", f.bin)
+	if _, err := b.Info(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if !b.Supports(t.Context(), backend.FeatureHealthStartInterval) {
+		t.Fatal("start_interval unsupported on API 1.48")
+	}
+	if n := len(f.calls()); n != 1 {
+		t.Errorf("%d version calls, want 1", n)
+	}
+}
+
 func TestAPILess(t *testing.T) {
 	for _, tt := range []struct {
 		a, b string
 		want bool
 	}{{"1.41", "1.44", true}, {"1.44", "1.44", false}, {"1.100", "1.44", false}, {"1.9", "1.10", true}, {"2.0", "1.99", false}, {"1", "1.0", false}} {
-		if got := apiLess(tt.a, tt.b); got != tt.want {
-			t.Errorf("apiLess(%q, %q) = %v", tt.a, tt.b, got)
+		if got := versions.LessThan(tt.a, tt.b); got != tt.want {
+			t.Errorf("versions.LessThan(%q, %q) = %v", tt.a, tt.b, got)
 		}
 	}
 }

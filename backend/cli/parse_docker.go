@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/moby/moby/client/pkg/versions"
+
 	"github.com/perryts/perry-container/core"
 )
 
@@ -400,7 +402,7 @@ type dockerVersion struct {
 // speak the Docker Engine API through their CLI).
 func (v dockerVersion) apiVersion() string {
 	if v.Client.APIVersion != "" {
-		if v.Server != nil && v.Server.APIVersion != "" && apiLess(v.Server.APIVersion, v.Client.APIVersion) {
+		if v.Server != nil && v.Server.APIVersion != "" && versions.LessThan(v.Server.APIVersion, v.Client.APIVersion) {
 			return v.Server.APIVersion
 		}
 		return v.Client.APIVersion
@@ -409,24 +411,6 @@ func (v dockerVersion) apiVersion() string {
 		return v.Server.APIVersion
 	}
 	return ""
-}
-
-// apiLess compares Engine API versions ("1.41" < "1.44" < "1.100").
-func apiLess(a, b string) bool {
-	pa, pb := strings.Split(a, "."), strings.Split(b, ".")
-	for i := 0; i < max(len(pa), len(pb)); i++ {
-		var x, y int
-		if i < len(pa) {
-			x, _ = strconv.Atoi(pa[i])
-		}
-		if i < len(pb) {
-			y, _ = strconv.Atoi(pb[i])
-		}
-		if x != y {
-			return x < y
-		}
-	}
-	return false
 }
 
 func (v dockerVersion) version() string {

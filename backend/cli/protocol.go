@@ -123,18 +123,19 @@ func (a *argList) each(field, flag string, vs []string) {
 func (a *argList) pairs(field, flag string, m map[string]string) {
 	for _, k := range sortedKeys(m) {
 		if a.err == nil {
-			a.err = checkKey(field, flag, k)
+			a.err = checkKey(field, flag == "--label", k)
 		}
 		a.value(field, flag, k+"="+m[k])
 	}
 }
 
-// checkKey says why a KEY cannot go into --flag=KEY=VALUE, or nil.
-func checkKey(field, flag, k string) error {
+// checkKey says why a KEY (a label's when label) cannot go into
+// --flag=KEY=VALUE, or nil.
+func checkKey(field string, label bool, k string) error {
 	if k == "" || strings.Contains(k, "=") {
 		return core.InvalidArgument(field, "key %q is empty or contains '='", k)
 	}
-	if flag == "--label" && strings.ContainsAny(k, labelSpace) {
+	if label && strings.ContainsAny(k, labelSpace) {
 		return core.InvalidArgument(field, "label key %q contains whitespace, which the runtime's CLI refuses", k)
 	}
 	return nil
@@ -214,7 +215,7 @@ func (p Protocol) sliceEach(a *argList, field, flag string, vs []string) {
 func labelFilters(a *argList, labels map[string]string) {
 	for _, k := range sortedKeys(labels) {
 		if a.err == nil {
-			a.err = checkKey("labels", "--label", k)
+			a.err = checkKey("labels", true, k)
 		}
 		if v := labels[k]; v != "" {
 			a.value("labels", "--filter", "label="+k+"="+v)
