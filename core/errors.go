@@ -165,6 +165,9 @@ func AsError(err error) *Error {
 	if err == nil {
 		return nil
 	}
+	if e, ok := err.(*Error); ok && e != nil {
+		return e // the usual case, without errors.As's reflection
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e

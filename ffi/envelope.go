@@ -36,16 +36,7 @@ const (
 )
 
 // errEnvelope encodes {"ok":false,"error":{"code":…,"kind":…,"message":…,…details}}.
-func errEnvelope(err error) []byte { return errEnvelopeOf(asError(err)) }
-
-// asError is core.AsError without errors.As's reflection when err already
-// is a *core.Error (errors.As would return err itself then).
-func asError(err error) *core.Error {
-	if e, ok := err.(*core.Error); ok && e != nil {
-		return e
-	}
-	return core.AsError(err)
-}
+func errEnvelope(err error) []byte { return errEnvelopeOf(core.AsError(err)) }
 
 // errEnvelopeOf writes the bytes encoding/json writes for the map
 // {details…, "code", "kind", "message"} (code, kind and message win over
@@ -61,30 +52,12 @@ func errEnvelopeOf(e *core.Error) []byte {
 	out := make([]byte, 0, len(errPrefix)+len(msg)+len(kind)+48+32*len(e.Details))
 	out = append(out, errPrefix...)
 	out = append(out, '{')
-	if len(e.Details) > 0 {
-		if body, ok := appendBody(out, e.Details, code, kind, msg); ok {
-			return append(body, '}', '}')
-		}
+	body, ok := appendBody(out, e.Details, code, kind, msg)
+	if !ok {
 		// A detail that does not encode must not lose the error itself.
+		body, _ = appendBody(out, nil, code, kind, msg)
 	}
-	out = appendFixed(out, code, kind, msg)
-	return append(out, '}', '}')
-}
-
-// appendFixed appends "code", "kind" and "message", in key order.
-func appendFixed(out []byte, code int, kind, msg string) []byte {
-	for _, k := range fixedKeys {
-		out = appendMember(out, k)
-		switch k {
-		case "code":
-			out = strconv.AppendInt(out, int64(code), 10)
-		case "kind":
-			out = appendJSONString(out, kind)
-		default:
-			out = appendJSONString(out, msg)
-		}
-	}
-	return out
+	return append(body, '}', '}')
 }
 
 // appendMember appends `"key":` after a comma unless the object is empty.
@@ -157,7 +130,7 @@ func appendJSONString(out []byte, s string) []byte {
 // envelope returns the JSON and the callback status (0, or the error code).
 func envelope(v any, err error) ([]byte, int32) {
 	if err != nil {
-		e := asError(err)
+		e := core.AsError(err)
 		return errEnvelopeOf(e), int32(e.Code())
 	}
 	return okEnvelope(v), 0
