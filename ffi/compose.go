@@ -31,13 +31,7 @@ type ComposeUpResult struct {
 }
 
 func (s *stack) teardown(ctx context.Context) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.down {
-		return nil
-	}
-	s.down = true
-	return s.engine.Down(ctx, engine.DownOptions{})
+	return s.teardownOnce(func() error { return s.engine.Down(ctx, engine.DownOptions{}) })
 }
 
 // loadOptions reads an inline JSON object or a compose file path.
@@ -80,14 +74,7 @@ func (c *Context) withStack(h int64, fn func(*stack) (any, error)) (any, error) 
 }
 
 func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
-	return c.withStack(h, func(s *stack) (any, error) {
-		if err := s.engine.Down(ctx, engine.DownOptions{Volumes: volumes}); err != nil {
-			return nil, err
-		}
-		s.down = true
-		c.release(h)
-		return nil, nil
-	})
+	return downLive(c, h, kindCompose, func(s *stack) error { return s.engine.Down(ctx, engine.DownOptions{Volumes: volumes}) })
 }
 
 func (c *Context) composePs(ctx context.Context, h int64) (any, error) {

@@ -164,5 +164,30 @@ func withLive[T interface{ state() *live }](c *Context, h int64, kind handleKind
 	return fn(t)
 }
 
+// teardownOnce runs down unless the value is down already and marks it
+// down (shutdown's path: the handle stays registered until cleared).
+func (l *live) teardownOnce(down func() error) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.down {
+		return nil
+	}
+	l.down = true
+	return down()
+}
+
+// downLive brings the value behind h down and releases h; after a failed
+// down the handle stays usable (the caller may try again).
+func downLive[T interface{ state() *live }](c *Context, h int64, kind handleKind, down func(T) error) (any, error) {
+	return withLive(c, h, kind, func(t T) (any, error) {
+		if err := down(t); err != nil {
+			return nil, err
+		}
+		t.state().down = true
+		c.release(h)
+		return nil, nil
+	})
+}
+
 // liveHandles returns the number of registered handles (tests: no leaks).
 func (c *Context) liveHandles() int { return c.handles.Size() }

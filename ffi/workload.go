@@ -38,13 +38,7 @@ type GraphLogsOptions struct {
 }
 
 func (g *graphRun) teardown(ctx context.Context) error {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.down {
-		return nil
-	}
-	g.down = true
-	return g.h.Down(ctx, false)
+	return g.teardownOnce(func() error { return g.h.Down(ctx, false) })
 }
 
 func workloadGraph(name, spec arg) (any, error) {
@@ -130,14 +124,7 @@ func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error)
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
 	}
-	return c.withGraph(h, func(g *graphRun) (any, error) {
-		if err := g.h.Down(ctx, o.Volumes); err != nil {
-			return nil, err
-		}
-		g.down = true
-		c.release(h)
-		return nil, nil
-	})
+	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.h.Down(ctx, o.Volumes) })
 }
 
 func (c *Context) graphStatus(ctx context.Context, h int64) (any, error) {
