@@ -439,13 +439,8 @@ func variants(f fn, pr param) []struct {
 		add("invalid-utf8-in-value", lit(`{"image":"`+"\xff"+`"}`), invalid2(n, "UTF-8"))
 		add("numbers-NaN-like", lit(`{"nodes":{"a":{"image":"x","resources":{"cpu":"NaN","memory":"-1"}}}}`), anyResult())
 		add("huge-number", lit(`{"nodes":{"a":{"image":"x","ports":[1e999]}}}`), cfg(""))
-		if pr.k == kWSpec {
-			add("json-null", lit("null"), anyResult())
-			add("empty-object", lit("{}"), anyResult())
-		} else {
-			add("json-null", lit("null"), anyResult())
-			add("empty-object", lit("{}"), anyResult())
-		}
+		add("json-null", lit("null"), anyResult())
+		add("empty-object", lit("{}"), anyResult())
 	}
 	return out
 }
@@ -467,25 +462,31 @@ type fieldVariant struct {
 	e          func(arg string, base Expect) Expect
 }
 
+// deref is t without its pointers.
+func deref(t reflect.Type) reflect.Type {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t
+}
+
+// jsonField is f's JSON key and its type without pointers; ok is false
+// for a field JSON does not see and for raw JSON (any value goes there).
+func jsonField(f reflect.StructField) (key string, t reflect.Type, ok bool) {
+	key, _, _ = strings.Cut(f.Tag.Get("json"), ",")
+	t = deref(f.Type)
+	return key, t, key != "" && key != "-" && f.IsExported() && t.Name() != "RawMessage"
+}
+
 // fieldVariants walks the JSON fields of t (one level of nesting into
 // structs) and gives each a value of a wrong type, and each number the
 // NaN-like, negative, fractional and out-of-range values.
 func fieldVariants(t reflect.Type, baseObj string) []fieldVariant {
 	var out []fieldVariant
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
+	t = deref(t)
 	for i := 0; i < t.NumField(); i++ {
-		f := t.Field(i)
-		key := strings.Split(f.Tag.Get("json"), ",")[0]
-		if key == "" || key == "-" || !f.IsExported() {
-			continue
-		}
-		ft := f.Type
-		for ft.Kind() == reflect.Pointer {
-			ft = ft.Elem()
-		}
-		if ft == reflect.TypeOf([]byte(nil)) || ft.Name() == "RawMessage" {
+		key, ft, ok := jsonField(t.Field(i))
+		if !ok || ft == reflect.TypeOf([]byte(nil)) {
 			continue
 		}
 		obj := func(v string) string { return withKey(baseObj, key, v) }
@@ -513,16 +514,8 @@ func fieldVariants(t reflect.Type, baseObj string) []fieldVariant {
 		case reflect.Struct:
 			// One level down: a wrong type inside the nested object.
 			for j := 0; j < ft.NumField(); j++ {
-				sf := ft.Field(j)
-				sk := strings.Split(sf.Tag.Get("json"), ",")[0]
-				if sk == "" || sk == "-" || !sf.IsExported() {
-					continue
-				}
-				st := sf.Type
-				for st.Kind() == reflect.Pointer {
-					st = st.Elem()
-				}
-				if st.Name() == "RawMessage" {
+				sk, st, ok := jsonField(ft.Field(j))
+				if !ok {
 					continue
 				}
 				sk2 := sk
