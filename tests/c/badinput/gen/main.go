@@ -525,10 +525,7 @@ func fieldVariants(t reflect.Type, baseObj string) []fieldVariant {
 			out = append(out, fieldVariant{"field-" + key + "-unknown-key", obj(`{"bogus_inner":1}`),
 				func(arg string, _ Expect) Expect { return invalid2(arg, "bogus_inner") }})
 		case reflect.Slice:
-			et := ft.Elem()
-			for et.Kind() == reflect.Pointer {
-				et = et.Elem()
-			}
+			et := deref(ft.Elem())
 			out = append(out, fieldVariant{"field-" + key + "-wrong-element", obj("[" + wrongFor(et) + "]"),
 				func(arg string, _ Expect) Expect { return invalid2(arg, k) }})
 		case reflect.Map:
