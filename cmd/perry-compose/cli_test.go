@@ -28,11 +28,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-type cliResult struct {
-	stdout, stderr string
-	code           int
-}
-
 type cliEnv struct {
 	t   *testing.T
 	b   *fake.Backend
@@ -53,7 +48,7 @@ func newCLIEnv(t *testing.T, composeYAML string) *cliEnv {
 
 // run runs one command line against the fake, with -f and -p of the test
 // project put first.
-func (c *cliEnv) run(args ...string) cliResult {
+func (c *cliEnv) run(args ...string) result {
 	c.t.Helper()
 	var out, errb bytes.Buffer
 	a := newApp(strings.NewReader(""), &out, &errb)
@@ -65,10 +60,10 @@ func (c *cliEnv) run(args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	code := a.run(ctx, full)
-	return cliResult{stdout: out.String(), stderr: errb.String(), code: code}
+	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 
-func (c *cliEnv) must(args ...string) cliResult {
+func (c *cliEnv) must(args ...string) result {
 	c.t.Helper()
 	r := c.run(args...)
 	if r.code != 0 {

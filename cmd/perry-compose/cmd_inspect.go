@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"slices"
 	"sort"
@@ -92,15 +93,13 @@ func printPs(w io.Writer, cs []engine.Container, format string, quiet, servicesO
 		for _, c := range cs {
 			e := c.PsJSON()
 			e.RunningFor = runningFor(c.Created, now)
-			b, err := json.Marshal(e)
-			if err != nil {
+			if err := printJSON(w, e); err != nil {
 				return err
 			}
-			fmt.Fprintln(w, string(b))
 		}
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tIMAGE\tSERVICE\tCREATED\tSTATUS\tPORTS")
 	for _, c := range cs {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Image, c.Service, runningFor(c.Created, now), psStatus(c), strings.Join(c.Ports, ", "))
@@ -423,7 +422,7 @@ func projectsOf(list []core.ContainerInfo, all bool) []lsEntry {
 			continue
 		}
 		var parts []string
-		for _, st := range sortedStates(p.states) {
+		for _, st := range slices.Sorted(maps.Keys(p.states)) {
 			parts = append(parts, fmt.Sprintf("%s(%d)", st, p.states[st]))
 		}
 		out = append(out, lsEntry{Name: name, Status: strings.Join(parts, ", "), ConfigFiles: p.files})
@@ -432,14 +431,11 @@ func projectsOf(list []core.ContainerInfo, all bool) []lsEntry {
 	return out
 }
 
-func sortedStates(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// printJSON writes v as one line of JSON (encoding/json's bytes).
+func printJSON(w io.Writer, v any) error { return json.NewEncoder(w).Encode(v) }
+
+// newTable is the column layout of docker compose's tables.
+func newTable(w io.Writer) *tabwriter.Writer { return tabwriter.NewWriter(w, 0, 0, 3, ' ', 0) }
 
 func printLs(w io.Writer, entries []lsEntry, format string, quiet bool) error {
 	switch {
@@ -449,14 +445,9 @@ func printLs(w io.Writer, entries []lsEntry, format string, quiet bool) error {
 		}
 		return nil
 	case format == "json":
-		b, err := json.Marshal(entries)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(w, string(b))
-		return nil
+		return printJSON(w, entries)
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tSTATUS\tCONFIG FILES")
 	for _, e := range entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.Name, e.Status, e.ConfigFiles)
@@ -521,14 +512,9 @@ func (a *app) imagesCmd() *cobra.Command {
 				}
 				return nil
 			case format == "json":
-				b, err := json.Marshal(entries)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(a.stdout, string(b))
-				return nil
+				return printJSON(a.stdout, entries)
 			}
-			tw := tabwriter.NewWriter(a.stdout, 0, 0, 3, ' ', 0)
+			tw := newTable(a.stdout)
 			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE")
 			for _, e := range entries {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, shortImageID(e.ID), units.HumanSizeWithPrecision(float64(e.Size), 3))
@@ -570,8 +556,7 @@ func (a *app) versionCmd() *cobra.Command {
 			case short:
 				fmt.Fprintln(a.stdout, version)
 			case format == "json":
-				b, _ := json.Marshal(map[string]string{"version": version})
-				fmt.Fprintln(a.stdout, string(b))
+				_ = printJSON(a.stdout, map[string]string{"version": version})
 			case format == "" || format == "pretty":
 				fmt.Fprintf(a.stdout, "perry-compose version %s\n", version)
 			default:

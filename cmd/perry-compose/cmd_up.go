@@ -309,14 +309,13 @@ func (a *app) upAttached(ctx context.Context, f *upFlags, uo engine.UpOptions, p
 		aborting    bool // stop requested (abort or Ctrl-C)
 		pendingStop bool // requested while up was still running
 		stopDone    chan struct{}
-		killing     bool
-		interrupts  int
+		interrupts  int // the second one kills
 	)
 	zero := 0
 	stopCtx, cancelStop := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelStop()
 	startStop := func(kill bool) {
-		kill = kill || killing
+		kill = kill || interrupts >= 2
 		rend.swap(a.renderer("Stopping"))
 		done := make(chan struct{})
 		stopDone = done
@@ -413,8 +412,7 @@ loop:
 				} else if stopDone == nil {
 					startStop(false)
 				}
-			case !killing:
-				killing = true
+			case interrupts == 2:
 				rend.get().Print(a.stderr, "Killing...\n")
 				cancelStop()
 				if !upRunning {
@@ -423,7 +421,7 @@ loop:
 			default:
 				a.exit(exitInterrupted)
 			}
-		case <-chanOrNil(stopDone):
+		case <-stopDone: // nil (never ready) until a stop runs
 			stopDone = nil
 			// Followers end as their containers stop; give the last ones a
 			// moment, then stop following.
@@ -449,11 +447,4 @@ loop:
 		return &statusError{code: exitCode}
 	}
 	return nil
-}
-
-func chanOrNil(c chan struct{}) <-chan struct{} {
-	if c == nil {
-		return nil
-	}
-	return c
 }

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -130,15 +131,6 @@ func lsNames(t *testing.T, out string) []string {
 	return names
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // startedAt is the engine's record of when a container last started.
 func startedAt(t *testing.T, id string) time.Time {
 	t.Helper()
@@ -158,15 +150,15 @@ func scenarioStartStop(t *testing.T, dir string) {
 	s.must("up", "-d")
 	wantStates(t, s, map[string]string{"simple": "running", "another": "running"})
 	ids := s.ids()
-	if !contains(lsNames(t, s.must("ls", "--format", "json").stdout), s.name) {
+	if !slices.Contains(lsNames(t, s.must("ls", "--format", "json").stdout), s.name) {
 		t.Fatal("ls does not list the running project")
 	}
 	s.must("stop")
 	wantStates(t, s, map[string]string{"simple": "exited", "another": "exited"})
-	if contains(lsNames(t, s.must("ls", "--format", "json").stdout), s.name) {
+	if slices.Contains(lsNames(t, s.must("ls", "--format", "json").stdout), s.name) {
 		t.Fatal("ls lists a project with no running container")
 	}
-	if !contains(lsNames(t, s.must("ls", "--all", "--format", "json").stdout), s.name) {
+	if !slices.Contains(lsNames(t, s.must("ls", "--all", "--format", "json").stdout), s.name) {
 		t.Fatal("ls --all does not list the stopped project")
 	}
 	s.must("start")

@@ -101,14 +101,7 @@ func (p *Printer) Status(name, msg string) {
 	p.out(text + "\n")
 }
 
-// Prefix returns the padded, coloured prefix of a container's lines.
-func (p *Printer) Prefix(name string) string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.registerLocked(name)
-	return p.prefixLocked(name)
-}
-
+// prefixLocked is the padded prefix of a container's lines (p.mu held).
 func (p *Printer) prefixLocked(name string) string {
 	s := fmt.Sprintf("%-*s|", p.width+1, name)
 	if p.color {

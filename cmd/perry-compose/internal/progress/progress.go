@@ -86,19 +86,8 @@ func New(w io.Writer, o Options) Renderer {
 }
 
 // Kind is the display name of a resource kind, as docker compose prints it.
+// ("Container", "Network", …: the kind capitalised; "Project" for none).
 func Kind(r engine.ResourceKind) string {
-	switch r {
-	case engine.ResourceContainer:
-		return "Container"
-	case engine.ResourceNetwork:
-		return "Network"
-	case engine.ResourceVolume:
-		return "Volume"
-	case engine.ResourceImage:
-		return "Image"
-	case engine.ResourceService:
-		return "Service"
-	}
 	if r == "" {
 		return "Project"
 	}
