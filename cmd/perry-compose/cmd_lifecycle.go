@@ -38,6 +38,12 @@ func (a *app) open(ctx context.Context, services []string, existing bool, title 
 	if err != nil {
 		return nil, err
 	}
+	return a.session(ctx, p, title)
+}
+
+// session builds the engine of a loaded project with a progress renderer;
+// the caller closes s.r.
+func (a *app) session(ctx context.Context, p *types.Project, title string) (*session, error) {
 	r := a.renderer(title)
 	e, b, err := a.newEngine(ctx, p, r.Event)
 	if err != nil {
@@ -76,13 +82,12 @@ removed. Containers of services in inactive profiles are removed too.`,
 			if all, err := p.WithProfiles([]string{"*"}); err == nil {
 				p = all
 			}
-			r := a.renderer("Running")
-			defer r.Close()
-			e, _, err := a.newEngine(ctx, p, r.Event)
+			s, err := a.session(ctx, p, "Running")
 			if err != nil {
 				return err
 			}
-			return e.Down(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
+			defer s.r.Close()
+			return s.e.Down(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
 				Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi})
 		},
 	}

@@ -160,13 +160,12 @@ func (a *app) buildCmd() *cobra.Command {
 			if len(build) == 0 {
 				return nil
 			}
-			r := a.renderer("Building")
-			defer r.Close()
-			e, _, err := a.newEngine(ctx, p, r.Event)
+			s, err := a.session(ctx, p, "Building")
 			if err != nil {
 				return err
 			}
-			return e.PullAndBuild(ctx, engine.UpOptions{Services: build, NoDeps: true, Build: true})
+			defer s.r.Close()
+			return s.e.PullAndBuild(ctx, engine.UpOptions{Services: build, NoDeps: true, Build: true})
 		},
 	}
 	fl := cmd.Flags()

@@ -201,15 +201,12 @@ func (a *app) runUp(cmd *cobra.Command, f *upFlags, services []string) error {
 		return core.NotFound("service", f.exitCodeFrom).With("service", f.exitCodeFrom)
 	}
 	if f.detach || f.noStart {
-		r := a.renderer("Running")
-		e, _, err := a.newEngine(ctx, p, r.Event)
+		s, err := a.session(ctx, p, "Running")
 		if err != nil {
-			r.Close()
 			return err
 		}
-		err = e.Up(ctx, uo)
-		r.Close()
-		return err
+		defer s.r.Close()
+		return s.e.Up(ctx, uo)
 	}
 	return a.upAttached(ctx, f, uo, p)
 }
