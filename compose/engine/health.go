@@ -77,16 +77,11 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 		// Waits begin after the container's start: one still "created"
 		// was never started, or its runtime said it started it and did
 		// not. Waiting for the caller's deadline would not change that.
-		first, seen := st.created[info.ID]
-		if !seen {
-			st.created[info.ID] = time.Now()
-		}
-		if !seen || time.Since(first) < createdSettle {
+		if !heldFor(st.created, info.ID, createdSettle) {
 			return false, nil
 		}
 		return false, e.waitFailure(w, info.Name, nil, "", "container %s is not running: it is still created %v after its start", info.Name, createdSettle)
 	}
-	degraded := st.degraded
 	code := -1
 	if info.ExitCode != nil {
 		code = *info.ExitCode
@@ -154,12 +149,7 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 			// crashes right after starting fails the gate, as it would with
 			// a healthcheck, instead of letting its dependents start.
 			if w.Condition == types.ServiceConditionHealthy {
-				first, seen := degraded[info.ID]
-				if !seen {
-					degraded[info.ID] = time.Now()
-					return false, nil
-				}
-				if time.Since(first) < degradeSettle {
+				if !heldFor(st.degraded, info.ID, degradeSettle) {
 					return false, nil
 				}
 			}
@@ -202,6 +192,17 @@ func (e *Engine) waitFailure(w *WaitSpec, container string, code *int, healthLog
 // was first seen running without a healthcheck, and first seen created.
 type waitState struct {
 	degraded, created map[string]time.Time
+}
+
+// heldFor reports whether id has been seen (recorded in since) for at
+// least d; the first sighting is recorded and does not count.
+func heldFor(since map[string]time.Time, id string, d time.Duration) bool {
+	first, seen := since[id]
+	if !seen {
+		since[id] = time.Now()
+		return false
+	}
+	return time.Since(first) >= d
 }
 
 // createdSettle is how long a container may still look "created" after

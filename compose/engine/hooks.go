@@ -75,11 +75,11 @@ func (e *Engine) WaitFor(ctx context.Context, service, condition, dependent stri
 	if err != nil {
 		return err
 	}
-	w := &WaitSpec{Service: service, Condition: condition, Dependent: dependent,
-		Healthcheck: s.waitHealth, EmulateStart: s.emulateStart}
+	var refs []string
 	for _, c := range cs {
-		w.Containers = append(w.Containers, c.ID)
+		refs = append(refs, c.ID)
 	}
+	w := s.waitSpec(condition, dependent, refs, false)
 	if len(w.Containers) == 0 {
 		return e.waitFailure(w, "", nil, "", "has no container")
 	}

@@ -88,6 +88,14 @@ type WaitSpec struct {
 	Optional bool
 }
 
+// waitSpec is a wait for s's containers refs to meet condition, on behalf
+// of dependent ("" for --wait); optional when the dependent said
+// required: false.
+func (s *service) waitSpec(condition, dependent string, refs []string, optional bool) *WaitSpec {
+	return &WaitSpec{Service: s.name, Condition: condition, Containers: refs, Dependent: dependent,
+		Healthcheck: s.waitHealth, EmulateStart: s.emulateStart, Optional: optional}
+}
+
 // Plan is a DAG of operations in a deterministic order: every op's
 // dependencies come before it.
 type Plan struct {

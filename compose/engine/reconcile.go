@@ -278,9 +278,8 @@ func (pl *upPlanner) gate(s *service) []int {
 			Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
 			Deps:     pl.readyOps[d.service],
 			Optional: !d.required,
-			Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: pl.refs[d.service],
-				Dependent: s.name, Healthcheck: dep.waitHealth, EmulateStart: dep.emulateStart, Optional: !d.required},
-			Cause: s.name + " depends on it",
+			Wait:     dep.waitSpec(d.condition, s.name, pl.refs[d.service], !d.required),
+			Cause:    s.name + " depends on it",
 		}))
 	}
 	return out
@@ -513,7 +512,7 @@ func planWait(m *model, obs *observedState, services []string) *Plan {
 			refs = append(refs, c.ID)
 		}
 		p.add(&Op{Type: OpWaitService, Resource: "service:" + name, Service: name,
-			Wait: &WaitSpec{Service: name, Condition: conditionReady, Containers: refs, Healthcheck: m.services[name].waitHealth, EmulateStart: m.services[name].emulateStart}})
+			Wait: m.services[name].waitSpec(conditionReady, "", refs, false)})
 	}
 	return p
 }
@@ -686,8 +685,7 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 			}
 			gate = append(gate, p.add(&Op{Type: OpWaitService, Resource: "service:" + d.service, Service: d.service,
 				Deps: ready[d.service], Optional: !d.required,
-				Wait: &WaitSpec{Service: d.service, Condition: d.condition, Containers: refs[d.service], Dependent: name,
-					Healthcheck: m.services[d.service].waitHealth, EmulateStart: m.services[d.service].emulateStart, Optional: !d.required},
+				Wait:  m.services[d.service].waitSpec(d.condition, name, refs[d.service], !d.required),
 				Cause: name + " depends on it"}))
 		}
 		timeout := timeoutOpt
