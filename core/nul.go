@@ -13,21 +13,25 @@ import (
 // cut a value short, or fail deep inside a runtime call. Callers reject it
 // up front with an error naming the path.
 func FindNUL(v any) (string, bool) {
-	return findNUL(reflect.ValueOf(v), "", 0)
+	at, ok := findNUL(reflect.ValueOf(v), 0)
+	return strings.TrimPrefix(at, "."), ok
 }
 
-func findNUL(v reflect.Value, path string, depth int) (string, bool) {
+// findNUL returns the path below v (".field", "[i]", "[key]", " (a key)"
+// segments), built only on the way back from a hit: Validate runs this on
+// every create, where nearly every value is clean.
+func findNUL(v reflect.Value, depth int) (string, bool) {
 	if !v.IsValid() || depth > 64 {
 		return "", false
 	}
 	switch v.Kind() {
 	case reflect.String:
 		if strings.IndexByte(v.String(), 0) >= 0 {
-			return path, true
+			return "", true
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return findNUL(v.Elem(), path, depth+1)
+			return findNUL(v.Elem(), depth+1)
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -36,21 +40,18 @@ func findNUL(v reflect.Value, path string, depth int) (string, bool) {
 			if !f.IsExported() {
 				continue
 			}
-			name := strings.Split(f.Tag.Get("json"), ",")[0]
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 			if name == "-" {
 				continue
 			}
 			if name == "" {
 				name = f.Name
 			}
-			p := name
-			if f.Anonymous {
-				p = strings.TrimSuffix(path, ".")
-			} else if path != "" {
-				p = path + "." + name
-			}
-			if at, ok := findNUL(v.Field(i), p, depth+1); ok {
-				return at, true
+			if at, ok := findNUL(v.Field(i), depth+1); ok {
+				if f.Anonymous { // its fields read as this struct's
+					return at, true
+				}
+				return "." + name + at, true
 			}
 		}
 	case reflect.Slice, reflect.Array:
@@ -58,20 +59,19 @@ func findNUL(v reflect.Value, path string, depth int) (string, bool) {
 			return "", false // raw bytes are not text
 		}
 		for i := 0; i < v.Len(); i++ {
-			if at, ok := findNUL(v.Index(i), fmt.Sprintf("%s[%d]", path, i), depth+1); ok {
-				return at, true
+			if at, ok := findNUL(v.Index(i), depth+1); ok {
+				return fmt.Sprintf("[%d]", i) + at, true
 			}
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
 			k := it.Key()
-			kp := fmt.Sprintf("%s[%v]", path, k.Interface())
 			if k.Kind() == reflect.String && strings.IndexByte(k.String(), 0) >= 0 {
-				return path + " (a key)", true
+				return " (a key)", true
 			}
-			if at, ok := findNUL(it.Value(), kp, depth+1); ok {
-				return at, true
+			if at, ok := findNUL(it.Value(), depth+1); ok {
+				return fmt.Sprintf("[%v]", k.Interface()) + at, true
 			}
 		}
 	}

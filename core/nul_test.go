@@ -26,7 +26,18 @@ func TestValidateRejectsNULEverywhere(t *testing.T) {
 			t.Errorf("%s: %v", spec, err)
 		}
 	}
-	if at, ok := FindNUL(&ContainerSpec{Image: "x", Env: map[string]string{"K": "v\x00"}}); !ok || at != "env[K]" {
-		t.Fatalf("path %q %v", at, ok)
+	for _, tt := range []struct {
+		spec ContainerSpec
+		want string
+	}{
+		{ContainerSpec{Image: "x", Env: map[string]string{"K": "v\x00"}}, "env[K]"},
+		{ContainerSpec{Image: "x", Labels: map[string]string{"\x00": "v"}}, "labels (a key)"},
+		{ContainerSpec{Image: "x", Cmd: []string{"ok", "a\x00"}}, "cmd[1]"},
+		{ContainerSpec{Image: "x", Healthcheck: &Healthcheck{Test: []string{"CMD", "a\x00"}}}, "healthcheck.test[1]"},
+		{ContainerSpec{Image: "\x00"}, "image"},
+	} {
+		if at, ok := FindNUL(&tt.spec); !ok || at != tt.want {
+			t.Errorf("path %q %v, want %q", at, ok, tt.want)
+		}
 	}
 }
