@@ -131,11 +131,15 @@ func TestE2ELifecycle(t *testing.T) {
 	}
 }
 
+// failingProject: migrate fails once cache runs (its depends_on), so that
+// --no-rollback deterministically keeps a running cache: independent, a
+// fast failure could cancel cache's start before it ran.
 const failingProject = `
 services:
   migrate:
     image: perry-test/busybox:latest
     command: ["sh", "-c", "echo migrating; exit 3"]
+    depends_on: [cache]
   app:
     image: perry-test/busybox:latest
     init: true
