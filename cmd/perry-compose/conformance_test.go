@@ -18,7 +18,7 @@ import (
 )
 
 // TestConformanceRuntime runs the runtime scenarios of
-// shared/conformance/runtime (taken from docker/compose's e2e tests)
+// tests/testdata/conformance/runtime (taken from docker/compose's e2e tests)
 // through the perry-compose binary, each as its scenario.md describes,
 // from the scenario's own folder, under a perrytest project name.
 //
@@ -28,17 +28,15 @@ import (
 // expect the dependent left in state "created" are also run with
 // --no-rollback, which keeps it.
 
+// conformanceDir is the runtime scenarios committed in the repository,
+// read only from there so a run checks this commit's data.
 func conformanceDir(t *testing.T) string {
-	dir := os.Getenv("PERRY_CONFORMANCE_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "conformance", "runtime")
-	}
-	abs, err := filepath.Abs(dir)
+	abs, err := filepath.Abs(filepath.Join("..", "..", "tests", "testdata", "conformance", "runtime"))
 	if err == nil {
 		_, err = os.Stat(filepath.Join(abs, "README.md"))
 	}
 	if err != nil {
-		t.Fatalf("the runtime conformance scenarios are not at %s (set PERRY_CONFORMANCE_DIR): %v", dir, err)
+		t.Fatalf("the runtime conformance scenarios are missing from the repository (tests/testdata/conformance/runtime): %v", err)
 	}
 	return abs
 }

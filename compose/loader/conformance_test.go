@@ -1,8 +1,8 @@
 package loader
 
-// The conformance runner: every case of the shared test data
-// (shared/conformance, see its README) must agree with our loader, which
-// means with compose-go v2.16.2 and docker compose.
+// The conformance runner: every case of the conformance data
+// (tests/testdata/conformance, see its README) must agree with our loader,
+// which means with compose-go v2.16.2 and docker compose.
 
 import (
 	"context"
@@ -23,32 +23,20 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// conformanceDir finds shared/conformance: CI checks it out at
-// ../shared/conformance relative to the repository root, so it is the
-// first ancestor of the test's directory that has a shared/conformance.
-// Missing data fails the test, unless PERRY_SKIP_CONFORMANCE=1.
+// conformanceDir is the conformance data committed in the repository
+// (tests/testdata/conformance, with its NOTICE and licences). It is read
+// only from there, by a path relative to this package, so the data a run
+// checks against is the data of this commit.
 func conformanceDir(t *testing.T) string {
 	t.Helper()
-	wd, err := os.Getwd()
+	dir, err := filepath.Abs(filepath.Join("..", "..", "tests", "testdata", "conformance"))
+	if err == nil {
+		_, err = os.Stat(filepath.Join(dir, "NOTICE"))
+	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the conformance data is missing from the repository (tests/testdata/conformance): %v", err)
 	}
-	for d := wd; ; {
-		c := filepath.Join(d, "shared", "conformance")
-		if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-			return c
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			break
-		}
-		d = parent
-	}
-	if os.Getenv("PERRY_SKIP_CONFORMANCE") == "1" {
-		t.Skip("shared/conformance not found; skipped because PERRY_SKIP_CONFORMANCE=1")
-	}
-	t.Fatalf("shared/conformance not found above %s (expected at ../shared/conformance from the repository root; set PERRY_SKIP_CONFORMANCE=1 to skip)", wd)
-	return ""
+	return dir
 }
 
 func readJSON(t *testing.T, path string, v any) {
