@@ -61,7 +61,7 @@ type Error struct {
 	Message string
 	// Code overrides Kind.Code() when non-zero (a BackendError carries the
 	// runtime CLI's exit code).
-	Code_ int
+	CodeOverride int
 	// Details are extra JSON members of the error envelope (e.g. "service",
 	// "exitCode", "stderr", "probes"). Values must be JSON-encodable.
 	Details map[string]any
@@ -80,8 +80,8 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Code is the error's HTTP-like code.
 func (e *Error) Code() int {
-	if e.Code_ != 0 {
-		return e.Code_
+	if e.CodeOverride != 0 {
+		return e.CodeOverride
 	}
 	return e.Kind.Code()
 }
@@ -147,7 +147,7 @@ func BackendFailure(backendName string, argv []string, exitCode int, stderr stri
 	if stderr != "" {
 		msg += ": " + stderr
 	}
-	e := &Error{Kind: KindBackendError, Message: msg, Code_: exitCode}
+	e := &Error{Kind: KindBackendError, Message: msg, CodeOverride: exitCode}
 	return e.With("exitCode", exitCode).With("stderr", stderr).With("backend", backendName)
 }
 

@@ -86,7 +86,7 @@ func TestPropertyEnvelopeBytesUnchanged(t *testing.T) {
 		e := &core.Error{Kind: rapid.SampledFrom(kinds).Draw(t, "kind"),
 			Message: rapid.OneOf(rapid.String(), rapid.StringMatching(`[ -~]{0,40}`),
 				rapid.Custom(func(t *rapid.T) string { return string(rapid.SliceOf(rapid.Byte()).Draw(t, "raw")) })).Draw(t, "msg"),
-			Code_: rapid.SampledFrom([]int{0, 0, 1, 125, -3}).Draw(t, "code")}
+			CodeOverride: rapid.SampledFrom([]int{0, 0, 1, 125, -3}).Draw(t, "code")}
 		n := rapid.IntRange(0, 5).Draw(t, "details")
 		for i := 0; i < n; i++ {
 			k := rapid.OneOf(rapid.SampledFrom([]string{"code", "kind", "message", "argument", "id", "a<b", "\u2029", "ok"}), rapid.String()).Draw(t, "key")

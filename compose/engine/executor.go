@@ -18,10 +18,12 @@ import (
 // backend calls only; a wait holds no slot, so a limit of 1 cannot
 // deadlock (docker compose v1's bug, compose-anchors b7).
 
-// recorder lists what an up created, in creation order, for rollback (D9).
+// recorder lists what an up created, in creation order, for rollback.
+// parent, when set, receives every item too (see Recorder).
 type recorder struct {
-	mu    sync.Mutex
-	items []created
+	mu     sync.Mutex
+	items  []created
+	parent *recorder
 }
 
 type created struct {
@@ -42,8 +44,55 @@ func (r *recorder) add(c created) {
 		return
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.items = append(r.items, c)
+	r.mu.Unlock()
+	r.parent.add(c)
+}
+
+// Recorder collects what several Ups (and EnsureResources) of engines
+// given WithRecorder create, in creation order, so that one Rollback
+// removes all of it: a caller that brings a project up one service at a
+// time undoes every step at once, with the same care as a failed Up.
+type Recorder struct{ rec recorder }
+
+// WithRecorder makes the engine's Ups and EnsureResources note what they
+// create in r as well. A failed Up still rolls back its own part first.
+func WithRecorder(r *Recorder) Option { return func(e *Engine) { e.shared = r } }
+
+// sharedRecorder is the recorder of WithRecorder, or nil.
+func (e *Engine) sharedRecorder() *recorder {
+	if e.shared == nil {
+		return nil
+	}
+	return &e.shared.rec
+}
+
+// Rollback removes, in reverse creation order, what r recorded (stopping
+// containers within their service's stop_grace_period, retrying failed
+// removals, and removing an uncertain create only when it exists with the
+// project's label). It runs on a fresh context bounded by the rollback
+// timeout, so that a cancelled caller still cleans up, and returns what
+// could not be removed.
+func (e *Engine) Rollback(ctx context.Context, r *Recorder) []string {
+	if r == nil {
+		return nil
+	}
+	m, err := e.model(nil)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	return e.rollback(ctx, m, &r.rec, nil)
+}
+
+// forget drops items, which a rollback already dealt with.
+func (r *recorder) forget(items []created) {
+	if r == nil || len(items) == 0 {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.items = slices.DeleteFunc(r.items, func(c created) bool { return slices.Contains(items, c) })
+	r.parent.forget(items)
 }
 
 func (r *recorder) list() []created {
@@ -258,7 +307,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		if err := b.Rename(ctx, op.Target, op.NewName); err != nil {
 			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: renaming container %s to %s: %v", op.Service, op.Target, op.NewName, err))
 		}
-		e.emit(Event{Resource: res, ID: op.NewName, Status: StatusRenamed, Text: "from " + op.Target})
+		e.emit(Event{Resource: res, ID: op.NewName, Status: StatusRenamed, From: op.Target, Text: "from " + op.Target})
 	case OpRemoveNetwork:
 		ev(StatusRemoving, "")
 		if err := tolerate(b.RemoveNetwork(ctx, op.Target)); err != nil {
@@ -294,7 +343,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 // wrapKind adds context to err's message and keeps its kind and details.
 func wrapKind(err error, format string, args ...any) error {
 	ce := core.AsError(err)
-	out := &core.Error{Kind: ce.Kind, Code_: ce.Code_, Message: fmt.Sprintf(format, args...), Err: err}
+	out := &core.Error{Kind: ce.Kind, CodeOverride: ce.CodeOverride, Message: fmt.Sprintf(format, args...), Err: err}
 	for k, v := range ce.Details {
 		out = out.With(k, v)
 	}
@@ -376,11 +425,15 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 			e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusError, Text: "rollback: " + err.Error()})
 		}
 	}
+	var gone []created // removed or absent: a parent recorder forgets them
+	defer func() { rec.parent.forget(gone) }()
 	for i := len(items) - 1; i >= 0; i-- {
 		c := items[i]
 		if c.uncertain && !e.ownedByProject(ctx, m, &c) {
+			gone = append(gone, items[i])
 			continue
 		}
+		before := len(failures)
 		switch c.kind {
 		case ResourceContainer:
 			t := timeout
@@ -398,6 +451,9 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 			note(c, retry(ctx, func() error { return e.backend.RemoveNetwork(ctx, c.id) }))
 		}
 		e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusRemoved, Text: "rollback"})
+		if len(failures) == before {
+			gone = append(gone, items[i])
+		}
 	}
 	return failures
 }
