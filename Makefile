@@ -8,7 +8,7 @@ LIBA    := $(BUILD)/libperrycontainer.a
 HEADER  := $(BUILD)/include/perry_container.h
 export CGO_ENABLED := 1
 
-.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols demo bench fuzz clean sweep install
+.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props demo bench fuzz clean sweep install
 
 all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 
@@ -62,6 +62,17 @@ test-hosts: all
 
 test-symbols: all
 	bash tests/check-symbols.sh $(LIBSO) include/perry_container.h
+
+# check-contract: the header, the library's symbols, ffi/, core/, the d.ts
+# and the WIT agree (also part of the Go layer of `make test`).
+check-contract: $(LIBSO)
+	$(GO) run ./tests/contract/cmd/check-contract $(LIBSO)
+
+# props runs every rapid property with PROPS_CHECKS checks (CI runs 100);
+# committed failure files under testdata/rapid/ replay first.
+PROPS_CHECKS ?= 10000
+props: test-image
+	bash tests/props.sh $(PROPS_CHECKS)
 
 sweep:
 	@bash tests/sweep.sh

@@ -1,10 +1,34 @@
 #!/usr/bin/env bash
 # Runs the test layers. With no argument: all of them. Layers: go, symbols, c, hosts.
 # Engine tests run unless PERRY_SKIP_ENGINE_TESTS=1; they fail clearly when
-# the engine does not answer. Resources labelled perry.test=1 are swept after.
+# the engine does not answer.
+#
+# Around the run, the engine's containers, networks and volumes are listed
+# (labelled or not): anything the run created and did not remove fails it.
+# Every skipped test is listed at the end with its reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 layers=${*:-go symbols c}
+mkdir -p build
+skips=build/test-skips.txt
+: >"$skips"
+
+# The tests that mean Docker say so: auto-detection prefers podman on Linux
+# when it is installed. Tests of detection set their own environment.
+export PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker}
+
+engine_up=0
+[ "${PERRY_SKIP_ENGINE_TESTS:-}" != 1 ] && docker info >/dev/null 2>&1 && engine_up=1
+
+# snapshot prints one line per container, network and volume on the engine.
+snapshot() {
+  docker ps -aq --no-trunc | sed 's/^/container /'
+  docker network ls -q --no-trunc | sed 's/^/network /'
+  docker volume ls -q | sed 's/^/volume /'
+}
+before=build/engine-before.txt
+[ $engine_up = 1 ] && snapshot | sort >"$before"
+
 trap 'bash tests/sweep.sh' EXIT
 rc=0
 for layer in $layers; do
@@ -15,40 +39,46 @@ for layer in $layers; do
       # The fault-injection matrix (tests/fault) runs apart, sampling every
       # 5th failure point (-short), to keep CI well inside its time budget;
       # run it in full with: go test -race ./tests/fault/
-      go test -race -count=1 -timeout 20m $(go list ./... | grep -v '/tests/fault$') || rc=1
-      go test -race -count=1 -short -timeout 25m ./tests/fault/ || rc=1 ;;
+      go test -json -race -count=1 -timeout 20m $(go list ./... | grep -v '/tests/fault$') 2>&1 |
+        python3 tests/gotest-summary.py "$skips" || rc=1
+      go test -json -race -count=1 -short -timeout 25m ./tests/fault/ 2>&1 |
+        python3 tests/gotest-summary.py "$skips" || rc=1 ;;
     symbols)
       bash tests/check-symbols.sh build/libperrycontainer.so include/perry_container.h || rc=1 ;;
     c|hosts)
       cmake -S . -B build/ctest -DPERRY_PREBUILT_DIR="$PWD/build" >/dev/null &&
         cmake --build build/ctest -j2 >/dev/null &&
-        (cd build/ctest && ctest --output-on-failure) || rc=1 ;;
+        (cd build/ctest && ctest --output-on-failure) 2>&1 | tee build/ctest.log || rc=1
+      grep -sE '\*\*\*Skipped|\*\*\*Not Run' build/ctest.log | sed 's/^/ctest: /' >>"$skips" ;;
     *) echo "unknown layer $layer" >&2; rc=1 ;;
   esac
 done
-# Every test sweeps what it labelled perry.test=1. What is still there now
-# leaked: it is named (a warning), swept, and the final check fails on any
-# container, network or volume the sweep could not remove.
-count_left() {
-  case $1 in
-    container) docker ps -aq --filter label=perry.test=1 2>/dev/null ;;
-    network) docker network ls -q --filter label=perry.test=1 2>/dev/null ;;
-    volume) docker volume ls -q --filter label=perry.test=1 2>/dev/null ;;
-  esac | grep -c . || true
-}
-engine_up=0
-[ "${PERRY_SKIP_ENGINE_TESTS:-}" != 1 ] && docker info >/dev/null 2>&1 && engine_up=1
+
+# Every test removes what it created. What is left now leaked: it is named,
+# swept (labelled perry.test=1), and the run fails.
 if [ $engine_up = 1 ]; then
-  for kind in container network volume; do
-    n=$(count_left $kind)
-    [ "$n" = 0 ] || echo "warning: $n test ${kind}s (label perry.test=1) leaked by the tests; sweeping them" >&2
-  done
+  after=build/engine-after.txt
+  snapshot | sort >"$after"
+  leaked=$(comm -13 "$before" "$after")
+  if [ -n "$leaked" ]; then
+    echo "error: the tests left these on the engine:" >&2
+    while read -r kind id; do
+      case $kind in
+        container) desc=$(docker inspect -f '{{.Name}} image={{.Config.Image}} labels={{json .Config.Labels}}' "$id" 2>/dev/null) ;;
+        network) desc=$(docker network inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
+        volume) desc=$(docker volume inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
+      esac
+      echo "  $kind $id $desc" >&2
+    done <<<"$leaked"
+    rc=1
+  fi
 fi
 bash tests/sweep.sh
-if [ $engine_up = 1 ]; then
-  for kind in container network volume; do
-    n=$(count_left $kind)
-    [ "$n" = 0 ] || { echo "error: $n test ${kind}s (label perry.test=1) left behind" >&2; rc=1; }
-  done
+
+if [ -s "$skips" ]; then
+  echo "=== skipped tests ($(wc -l <"$skips")):"
+  sed 's/^/  /' "$skips"
+else
+  echo "=== skipped tests: none"
 fi
 exit $rc
