@@ -1,0 +1,183 @@
+package core
+
+import (
+	"encoding/json"
+	"net/netip"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+func one(n uint16) PortRange { return PortRange{n, n} }
+
+func TestParsePort(t *testing.T) {
+	v6 := netip.MustParseAddr("::1")
+	v4 := netip.MustParseAddr("127.0.0.1")
+	cases := []struct {
+		name, in string
+		want     Port
+		str      string // String(); "" = the input
+		display  string
+	}{
+		{"bare container port is tcp", "80", Port{Container: one(80), Protocol: "tcp"}, "80/tcp", "80/tcp"},
+		{"host and container", "8080:80", Port{Host: one(8080), Container: one(80), Protocol: "tcp"}, "8080:80/tcp", "0.0.0.0:8080->80/tcp"},
+		{"udp", "53:53/udp", Port{Host: one(53), Container: one(53), Protocol: "udp"}, "", "0.0.0.0:53->53/udp"},
+		{"sctp upper case", "9/SCTP", Port{Container: one(9), Protocol: "sctp"}, "9/sctp", "9/sctp"},
+		{"ipv4 host ip", "127.0.0.1:8080:80/tcp", Port{HostIP: v4, Host: one(8080), Container: one(80), Protocol: "tcp"}, "", "127.0.0.1:8080->80/tcp"},
+		{"ipv4 host ip, free port", "127.0.0.1::80/tcp", Port{HostIP: v4, Container: one(80), Protocol: "tcp"}, "", "80/tcp"},
+		{"bracketed ipv6", "[::1]:8080:80/tcp", Port{HostIP: v6, Host: one(8080), Container: one(80), Protocol: "tcp"}, "", "[::1]:8080->80/tcp"},
+		{"bracketed ipv6, free port", "[::1]::80/tcp", Port{HostIP: v6, Container: one(80), Protocol: "tcp"}, "", "80/tcp"},
+		{"unbracketed ipv6, as docker reads it", "::1::80", Port{HostIP: v6, Container: one(80), Protocol: "tcp"}, "[::1]::80/tcp", "80/tcp"},
+		{"host port 0 is a free port", "0:80", Port{Container: one(80), Protocol: "tcp"}, "80/tcp", "80/tcp"},
+		{"ranges", "8000-8001:80-81/udp", Port{Host: PortRange{8000, 8001}, Container: PortRange{80, 81}, Protocol: "udp"}, "", "0.0.0.0:8000-8001->80-81/udp"},
+		{"host range for one container port", "8000-8009:80/tcp", Port{Host: PortRange{8000, 8009}, Container: one(80), Protocol: "tcp"}, "", "0.0.0.0:8000-8009->80/tcp"},
+		{"ps form", "0.0.0.0:32768->5432/tcp", Port{HostIP: netip.MustParseAddr("0.0.0.0"), Host: one(32768), Container: one(5432), Protocol: "tcp"}, "0.0.0.0:32768:5432/tcp", ""},
+		{"ps form ipv6", "[::]:8080->80/tcp", Port{HostIP: netip.MustParseAddr("::"), Host: one(8080), Container: one(80), Protocol: "tcp"}, "[::]:8080:80/tcp", ""},
+		{"ps form range", "0.0.0.0:8000-8002->80-82/tcp", Port{HostIP: netip.MustParseAddr("0.0.0.0"), Host: PortRange{8000, 8002}, Container: PortRange{80, 82}, Protocol: "tcp"}, "0.0.0.0:8000-8002:80-82/tcp", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := ParsePort(c.in)
+			if err != nil {
+				t.Fatalf("ParsePort(%q): %v", c.in, err)
+			}
+			if got != c.want {
+				t.Fatalf("ParsePort(%q) = %+v, want %+v", c.in, got, c.want)
+			}
+			str := c.str
+			if str == "" {
+				str = c.in
+			}
+			if got.String() != str {
+				t.Errorf("String() = %q, want %q", got.String(), str)
+			}
+			display := c.display
+			if display == "" {
+				display = c.in
+			}
+			if got.Display() != display {
+				t.Errorf("Display() = %q, want %q", got.Display(), display)
+			}
+		})
+	}
+}
+
+func TestParsePortRejects(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"empty", "", "container port"},
+		{"word", "eighty", "container port"},
+		{"port 0", "0", "container port"},
+		{"too big", "65536", "container port"},
+		{"empty protocol", "80/", "empty protocol"},
+		{"unknown protocol", "80/icmp", "must be tcp, udp or sctp"},
+		{"bad ip", "1.2.3:80:80", "not an IP address"},
+		{"zone", "[fe80::1%eth0]:80:80", "not an IP address"},
+		{"unclosed bracket", "[::1:80:80", "bracketed IPv6"},
+		{"backwards range", "82-80", "ends before it starts"},
+		{"range lengths differ", "8000-8001:80-82", "differ in length"},
+		{"bad host port", "x:80", "host port"},
+		{"ps form without host port", "0.0.0.0:->80/tcp", "needs a host port"},
+		{"empty ip", "::80", "empty host address"},
+		{"colon for ip", "::80:80", "not an IP address"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := ParsePort(c.in)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("ParsePort(%q) = %+v, %v; want an error containing %q", c.in, p, err, c.want)
+			}
+		})
+	}
+}
+
+func genPort(t *rapid.T) Port {
+	var p Port
+	p.Protocol = rapid.SampledFrom([]string{"tcp", "udp", "sctp"}).Draw(t, "proto")
+	start := rapid.Uint16Range(1, 65000).Draw(t, "container")
+	n := rapid.Uint16Range(0, 3).Draw(t, "extra")
+	p.Container = PortRange{start, start + n}
+	switch rapid.IntRange(0, 3).Draw(t, "host") {
+	case 1: // same length
+		h := rapid.Uint16Range(1, 65000).Draw(t, "hostStart")
+		p.Host = PortRange{h, h + n}
+	case 2: // a host range for one container port
+		p.Container.End = p.Container.Start
+		h := rapid.Uint16Range(1, 65000).Draw(t, "hostStart")
+		p.Host = PortRange{h, h + rapid.Uint16Range(0, 9).Draw(t, "hostExtra")}
+	}
+	switch rapid.IntRange(0, 2).Draw(t, "ip") {
+	case 1:
+		p.HostIP = netip.AddrFrom4([4]byte(rapid.SliceOfN(rapid.Byte(), 4, 4).Draw(t, "v4")))
+	case 2:
+		p.HostIP = netip.AddrFrom16([16]byte(rapid.SliceOfN(rapid.Byte(), 16, 16).Draw(t, "v6")))
+	}
+	return p
+}
+
+// Both string forms read back as the port they were written from, so a
+// port crosses the spec and the report without changing.
+func TestPropertyPortRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		p := genPort(t)
+		got, err := ParsePort(p.String())
+		if err != nil || got != p {
+			t.Fatalf("ParsePort(%q) = %+v, %v; want %+v", p.String(), got, err, p)
+		}
+		if p.Host.IsZero() {
+			return // the ps form shows no address then
+		}
+		want := p
+		if !want.HostIP.IsValid() {
+			want.HostIP = netip.IPv4Unspecified() // what "0.0.0.0:" reads as
+		}
+		got, err = ParsePort(p.Display())
+		if err != nil || got != want {
+			t.Fatalf("ParsePort(%q) = %+v, %v; want %+v", p.Display(), got, err, want)
+		}
+	})
+}
+
+func TestPortHostPort(t *testing.T) {
+	cases := []struct {
+		name string
+		in   string
+		ctr  uint16
+		want string // Endpoint of ctr, "" = none
+	}{
+		{"single", "127.0.0.1:8080:80", 80, "127.0.0.1:8080"},
+		{"every interface", "8080:80", 80, "0.0.0.0:8080"},
+		{"ipv6", "[::1]:8080:80", 80, "[::1]:8080"},
+		{"inside a range", "8000-8002:80-82", 81, "0.0.0.0:8001"},
+		{"outside the range", "8000-8002:80-82", 83, ""},
+		{"not published", "80", 80, ""},
+		{"runtime picks from a host range", "8000-8009:80", 80, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, err := ParsePort(c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.Endpoint(p.Index(c.ctr)); got != c.want {
+				t.Errorf("Endpoint of %d in %q = %q, want %q", c.ctr, c.in, got, c.want)
+			}
+		})
+	}
+}
+
+func TestContainerInfoPortsNeverNull(t *testing.T) {
+	for _, info := range []ContainerInfo{{ID: "a"}, {ID: "b", Ports: []string{}}} {
+		b, err := json.Marshal(info)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), `"ports":[]`) {
+			t.Errorf("%s: want \"ports\":[]", b)
+		}
+	}
+	b, _ := json.Marshal(&ContainerInfo{Ports: []string{"80/tcp"}})
+	if !strings.Contains(string(b), `"ports":["80/tcp"]`) {
+		t.Errorf("pointer: %s", b)
+	}
+}
