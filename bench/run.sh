@@ -11,6 +11,9 @@
 # once); under load it takes longer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The suite measures the Docker Engine unless told otherwise: detection
+# prefers podman on Linux when it is installed.
+export PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker}
 mkdir -p build/bench
 t0=$(date +%s)
 

@@ -3,6 +3,9 @@
 # the demo stack on the local engine, then takes it down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The demo stack runs on the Docker Engine (where make test-image put the
+# image): say so, since detection prefers podman on Linux when it is installed.
+export PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker}
 port=${DEMO_PORT:-18080}
 gcc -O2 -std=c11 -D_GNU_SOURCE -Iinclude examples/demo/demo.c -Lbuild -lperrycontainer \
   -Wl,-rpath,"$PWD/build" -lpthread -o build/demo
