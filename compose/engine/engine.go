@@ -39,6 +39,7 @@ type Engine struct {
 	healthMode   HealthEmulation
 	stateDir     string
 	rollbackTime time.Duration
+	shared       *Recorder // WithRecorder
 
 	infoOnce sync.Once
 	infoName string // the backend's Info().Name, for HealthEmulationAuto
@@ -170,7 +171,9 @@ type Event struct {
 	Resource ResourceKind `json:"resource"`
 	ID       string       `json:"id"` // the resource's name: container, network, volume, image or service
 	Status   EventStatus  `json:"status"`
-	Text     string       `json:"text,omitempty"`
+	// From is a renamed resource's previous name (StatusRenamed).
+	From string `json:"from,omitempty"`
+	Text string `json:"text,omitempty"`
 }
 
 // ResourceKind names the kind of resource an event is about.

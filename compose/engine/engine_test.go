@@ -345,6 +345,11 @@ func TestChangedServiceIsRecreatedAlone(t *testing.T) {
 	if len(log.find(StatusRecreate, "demo-b-1")) == 0 {
 		t.Fatal("no Recreate event")
 	}
+	// The rename names the replacement's temporary name in a field of its own.
+	renamed := log.find(StatusRenamed, "demo-b-1")
+	if len(renamed) != 1 || renamed[0].ID != "demo-b-1" || !strings.HasSuffix(renamed[0].From, "_demo-b-1") {
+		t.Fatalf("Renamed events %+v, want one from the temporary name to demo-b-1", renamed)
+	}
 }
 
 func TestOrphans(t *testing.T) {

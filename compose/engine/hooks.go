@@ -43,7 +43,7 @@ func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
 	pl := &upPlanner{m: m, obs: obs, plan: &Plan{}, netOps: map[string]int{}, volOps: map[string]int{}}
 	pl.networksAndVolumes(sel)
 	e.warn(pl.plan.Warnings)
-	return e.execute(ctx, pl.plan, nil)
+	return e.execute(ctx, pl.plan, e.sharedRecorder())
 }
 
 // WaitFor blocks until the containers of service satisfy condition, exactly

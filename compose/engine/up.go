@@ -67,7 +67,7 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if err := writeFiles(m, services); err != nil {
 		return err
 	}
-	rec := &recorder{}
+	rec := &recorder{parent: e.sharedRecorder()}
 	err = e.execute(ctx, plan, rec)
 	if err == nil && opts.Wait && !opts.NoStart {
 		err = e.waitReady(ctx, m, services, opts.WaitTimeout)

@@ -232,7 +232,7 @@ func Inspect(ctx context.Context, b backend.Backend, g core.WorkloadGraph, optio
 	if err != nil {
 		return core.GraphStatus{}, err
 	}
-	return status(ctx, engine.New(b, p, cfg.engineOptions(nil)...))
+	return status(ctx, engine.New(b, p, cfg.engineOptions()...))
 }
 
 func cloneGraph(g core.WorkloadGraph) core.WorkloadGraph {

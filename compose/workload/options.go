@@ -27,7 +27,7 @@ type config struct {
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{labels: map[string]string{}, log: slog.Default(), seccompDir: defaultSeccompDir(), rollbackTime: 2 * time.Minute}
+	c := &config{labels: map[string]string{}, log: slog.Default(), seccompDir: defaultSeccompDir(), }
 	for _, o := range opts {
 		o(c)
 	}
@@ -77,7 +77,8 @@ func WithHealthEmulation(m engine.HealthEmulation) Option {
 	return func(c *config) { c.healthMode = &m }
 }
 
-// WithRollbackTimeout bounds the rollback of a failed rollback-all run.
+// WithRollbackTimeout bounds the rollback of a failed rollback-all run
+// (default: the engine's, 2 min).
 func WithRollbackTimeout(d time.Duration) Option {
 	return func(c *config) {
 		if d > 0 {
@@ -86,24 +87,17 @@ func WithRollbackTimeout(d time.Duration) Option {
 	}
 }
 
-// engineOptions are the options of every engine a run creates; events, when
-// not nil, also receives the engine's events.
-func (c *config) engineOptions(events func(engine.Event)) []engine.Option {
-	opts := []engine.Option{engine.WithLabels(c.labels)}
+// engineOptions are the options of every engine a run creates.
+func (c *config) engineOptions() []engine.Option {
+	opts := []engine.Option{engine.WithLabels(c.labels), engine.WithEvents(c.events)}
 	if c.pollInterval > 0 {
 		opts = append(opts, engine.WithPollInterval(c.pollInterval))
 	}
 	if c.healthMode != nil {
 		opts = append(opts, engine.WithHealthEmulation(*c.healthMode))
 	}
-	user := c.events
-	switch {
-	case events != nil && user != nil:
-		opts = append(opts, engine.WithEvents(func(e engine.Event) { events(e); user(e) }))
-	case events != nil:
-		opts = append(opts, engine.WithEvents(events))
-	case user != nil:
-		opts = append(opts, engine.WithEvents(user))
+	if c.rollbackTime > 0 {
+		opts = append(opts, engine.WithRollbackTimeout(c.rollbackTime))
 	}
 	return opts
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -22,12 +21,6 @@ type outcome struct {
 	reason string // failed: the error; skipped: why
 }
 
-// createdRes is one resource a run created, for rollback-all.
-type createdRes struct {
-	kind engine.ResourceKind
-	name string
-}
-
 // runner is one Run.
 type runner struct {
 	cfg      *config
@@ -42,10 +35,9 @@ type runner struct {
 	policy   string
 	delay    time.Duration
 
-	before map[string]bool // the project's resources before the run ("kind name")
+	created *engine.Recorder // what the run's engines created, for rollback-all
 
 	mu         sync.Mutex
-	created    []createdRes
 	resolved   map[string]map[string]string
 	outcomes   map[string]*outcome
 	firstErr   error
@@ -134,14 +126,12 @@ func Run(ctx context.Context, b backend.Backend, g core.WorkloadGraph, opts core
 	if r.base, err = buildProject(ctx, g, seccomp); err != nil {
 		return nil, err
 	}
-	r.waiter = engine.New(b, r.base, cfg.engineOptions(r.record)...)
+	r.created = &engine.Recorder{}
+	r.waiter = engine.New(b, r.base, r.engineOptions()...)
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.cancelRun = cancel
-	if r.before, err = r.snapshot(ctx); err != nil {
-		return nil, err
-	}
 	if err := r.waiter.EnsureResources(runCtx, nil); err != nil {
 		r.fail("", err)
 	} else {
@@ -156,7 +146,7 @@ func Run(ctx context.Context, b backend.Backend, g core.WorkloadGraph, opts core
 	}
 	if firstErr != nil && (policy == OnFailureRollbackAll || failed == "" && ctx.Err() == nil) {
 		// A failure before any node (EnsureResources) is rolled back whatever the policy.
-		if problems := r.rollback(ctx); len(problems) > 0 {
+		if problems := r.waiter.Rollback(ctx, r.created); len(problems) > 0 {
 			firstErr = core.AsError(firstErr).With("rollbackErrors", problems)
 		}
 		return nil, firstErr
@@ -185,26 +175,10 @@ func (r *runner) logHints(ctx context.Context) {
 	}
 }
 
-// record notes what the engines create, in creation order, for rollback.
-func (r *runner) record(ev engine.Event) {
-	switch ev.Resource {
-	case engine.ResourceContainer, engine.ResourceNetwork, engine.ResourceVolume:
-	default:
-		return
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	switch ev.Status {
-	case engine.StatusCreated:
-		r.created = append(r.created, createdRes{kind: ev.Resource, name: ev.ID})
-	case engine.StatusRenamed: // a recreated node's container gets its final name
-		old := strings.TrimPrefix(ev.Text, "from ")
-		for i := range r.created {
-			if r.created[i].kind == ev.Resource && r.created[i].name == old {
-				r.created[i].name = ev.ID
-			}
-		}
-	}
+// engineOptions are the options of the run's engines: they record what
+// they create for a rollback-all.
+func (r *runner) engineOptions() []engine.Option {
+	return append(r.cfg.engineOptions(), engine.WithRecorder(r.created))
 }
 
 // execute starts the nodes per the strategy.
@@ -377,7 +351,7 @@ func (r *runner) runNode(runCtx, upCtx context.Context, id string) (string, erro
 	// by the caller): a create cancelled in flight may still complete in the
 	// engine, and would then be a container nobody knows about.
 	ctx := upCtx
-	e := engine.New(r.b, withEnv(r.base, id, env), r.cfg.engineOptions(r.record)...)
+	e := engine.New(r.b, withEnv(r.base, id, env), r.engineOptions()...)
 	if err := e.Up(ctx, engine.UpOptions{Services: []string{id}, NoDeps: true}); err != nil {
 		return id, err
 	}
@@ -447,85 +421,6 @@ func nodeContainer(ctx context.Context, e *engine.Engine, b backend.Backend, id 
 	return b.Inspect(ctx, cs[0].ID)
 }
 
-// snapshot lists the resources of the graph's project that exist, by
-// label, as "kind name" keys.
-func (r *runner) snapshot(ctx context.Context) (map[string]bool, error) {
-	labels := map[string]string{engine.LabelProject: r.base.Name}
-	out := map[string]bool{}
-	cs, err := r.b.List(ctx, backend.ListOptions{All: true, Labels: labels})
-	if err != nil {
-		return nil, err
-	}
-	for _, c := range cs {
-		out[string(engine.ResourceContainer)+" "+c.Name] = true
-	}
-	ns, err := r.b.ListNetworks(ctx, labels)
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range ns {
-		out[string(engine.ResourceNetwork)+" "+n.Name] = true
-	}
-	vs, err := r.b.ListVolumes(ctx, labels)
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vs {
-		out[string(engine.ResourceVolume)+" "+v.Name] = true
-	}
-	return out, nil
-}
-
-// rollback removes, in reverse creation order, what this run created: what
-// the engines reported creating, and whatever else of the project exists
-// now and did not before (a create cancelled by the caller in flight may
-// still have completed in the engine). It runs on a fresh context so that
-// a cancelled run still cleans up.
-func (r *runner) rollback(ctx context.Context) []string {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), r.cfg.rollbackTime)
-	defer cancel()
-	r.mu.Lock()
-	items := append([]createdRes(nil), r.created...)
-	r.mu.Unlock()
-	if now, err := r.snapshot(ctx); err == nil {
-		known := map[string]bool{}
-		for _, c := range items {
-			known[string(c.kind)+" "+c.name] = true
-		}
-		// Unreported ones go last, so they are removed first: containers
-		// before volumes before networks.
-		for _, kind := range []engine.ResourceKind{engine.ResourceNetwork, engine.ResourceVolume, engine.ResourceContainer} {
-			for _, key := range sortedKeys(now) {
-				k, name, _ := strings.Cut(key, " ")
-				if k == string(kind) && !r.before[key] && !known[key] {
-					items = append(items, createdRes{kind: kind, name: name})
-				}
-			}
-		}
-	}
-	var problems []string
-	note := func(c createdRes, err error) {
-		if err != nil && core.KindOf(err) != core.KindNotFound {
-			problems = append(problems, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))
-		}
-	}
-	for i := len(items) - 1; i >= 0; i-- {
-		c := items[i]
-		switch c.kind {
-		case engine.ResourceContainer:
-			if err := r.b.Stop(ctx, c.name, nil); err != nil && core.KindOf(err) != core.KindNotFound {
-				note(c, err) // still try to remove it
-			}
-			note(c, r.b.Remove(ctx, c.name, true))
-		case engine.ResourceVolume:
-			note(c, r.b.RemoveVolume(ctx, c.name, false))
-		case engine.ResourceNetwork:
-			note(c, r.b.RemoveNetwork(ctx, c.name))
-		}
-	}
-	return problems
-}
-
 // handle builds the handle of a run that keeps what it started.
 func (r *runner) handle() *Handle {
 	r.mu.Lock()
@@ -536,7 +431,7 @@ func (r *runner) handle() *Handle {
 	}
 	h := &Handle{b: r.b, g: r.g, order: r.order, project: p, cfg: r.cfg,
 		resolved: map[string]map[string]string{}, outcomes: map[string]outcome{}}
-	h.engine = engine.New(r.b, p, r.cfg.engineOptions(nil)...)
+	h.engine = engine.New(r.b, p, r.cfg.engineOptions()...)
 	for id, env := range r.resolved {
 		h.resolved[id] = env
 	}

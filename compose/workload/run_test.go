@@ -186,6 +186,28 @@ func TestRollbackAllLeavesNothing(t *testing.T) {
 	}
 }
 
+// Rollback-all is the compose engine's rollback: a removal that fails once
+// (a transient runtime error) is retried, so nothing is left behind and no
+// rollback error is reported.
+func TestRollbackAllRetriesAFailedRemoval(t *testing.T) {
+	b := newRec()
+	b.Inject(fake.Fault{Method: "Start", Match: "rr-bad-1", Err: core.Errorf(core.KindBackendError, "boom")})
+	b.Inject(fake.Fault{Method: "RemoveVolume", Match: "rr_data", N: 1, Err: core.Errorf(core.KindBackendError, "volume is busy")})
+	vol := node("a")
+	vol.Volumes = []string{"data:/data"}
+	_, err := Run(ctxT(t), b, graphOf("rr", vol, node("bad", "a")), core.RunGraphOptions{}, testOpts(t)...)
+	ce := wantKind(t, err, core.KindServiceStartupFailed)
+	if problems, ok := ce.Details["rollbackErrors"]; ok {
+		t.Fatalf("rollback errors after a transient failure: %v", problems)
+	}
+	if left := leftovers(t, b); len(left) > 0 {
+		t.Fatalf("left after rollback: %v", left)
+	}
+	if n := len(slices.DeleteFunc(b.Methods(), func(m string) bool { return m != "RemoveVolume" })); n != 2 {
+		t.Fatalf("RemoveVolume called %d times, want 2 (one failure, one retry)", n)
+	}
+}
+
 // Spec 24.2: partial-continue skips the failed node's subtree and starts
 // the independent rest; the run resolves with a partial handle.
 func TestPartialContinue(t *testing.T) {
