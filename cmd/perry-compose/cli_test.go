@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -295,6 +296,59 @@ services:
 	a.getenv = func(string) string { return "" }
 	if code := a.run(context.Background(), []string{"-f", "/nonexistent/compose.yaml", "ps"}); code != 1 || !strings.Contains(errb.String(), "/nonexistent/compose.yaml") {
 		t.Fatalf("missing file: %d %q", code, errb.String())
+	}
+}
+
+// `config --hash` prints the config-hash label up writes on each service's
+// container, and `config --images` the images up builds and runs: the CLI
+// and the engine share one hash and one default image name.
+func TestConfigHashAndImagesAreTheEngines(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    build: .
+    command: [sleep, "1000"]
+    environment: {MODE: "x"}
+    depends_on: [db]
+  db:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+    deploy: {replicas: 2}
+`)
+	c.must("up", "-d")
+	cs, err := c.b.List(context.Background(), backend.ListOptions{All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels, images []string
+	for _, ct := range cs {
+		labels = append(labels, ct.Labels[engine.LabelService]+" "+ct.Labels[engine.LabelConfigHash])
+		images = append(images, ct.Image)
+	}
+	sort.Strings(labels)
+	labels = slices.Compact(labels) // db's two replicas carry one hash
+	if r := c.must("config", "--hash", "*"); r.stdout != strings.Join(labels, "\n")+"\n" {
+		t.Fatalf("config --hash:\n%s\nlabels on the containers:\n%s", r.stdout, strings.Join(labels, "\n"))
+	}
+	slices.Sort(images)
+	images = slices.Compact(images)
+	if r := c.must("config", "--images"); r.stdout != "perry-test/busybox:latest\ndemo-web\n" || !slices.Equal(images, []string{"demo-web", "perry-test/busybox:latest"}) {
+		t.Fatalf("config --images %q, containers run %v", r.stdout, images)
+	}
+
+	// docker compose keeps the service name's case in the default image
+	// name; such a name is no valid image reference, so up refuses it
+	// clearly, before building anything, instead of building another name.
+	upper := newCLIEnv(t, "services:\n  Web:\n    build: .\n")
+	if r := upper.must("config", "--images"); r.stdout != "demo-Web\n" {
+		t.Fatalf("config --images %q", r.stdout)
+	}
+	r := upper.run("up", "-d")
+	if r.code != 1 || !strings.Contains(r.stderr, `"demo-Web" is not a valid image reference`) {
+		t.Fatalf("up: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if slices.ContainsFunc(upper.b.Methods(), func(m string) bool { return m == "Build" || m == "Create" || m == "CreateNetwork" }) {
+		t.Fatalf("up changed something: %v", upper.b.Calls())
 	}
 }
 

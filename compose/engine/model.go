@@ -7,7 +7,9 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/distribution/reference"
 
+	"github.com/perryts/perry-container/compose/loader"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -133,11 +135,7 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 			return nil, serviceError(core.KindInvalidConfig, name, nil,
 				"service %q: container_name %q cannot be used with scale %d: container names must be unique", name, s.containerName, s.scale)
 		}
-		s.image = cfg.Image
-		if s.image == "" {
-			// docker compose's default image name for build-only services.
-			s.image = strings.ToLower(p.Name + nameSeparator + name)
-		}
+		s.image = loader.ImageName(p.Name, cfg)
 		if cfg.StopGracePeriod != nil {
 			secs := durationSeconds(*cfg.StopGracePeriod)
 			s.stopTimeout = &secs
@@ -187,11 +185,19 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 				m.networks["default"] = newNetwork(p.Name, "default", types.NetworkConfig{})
 			}
 		}
-		s.hash, err = serviceHash(s.cfg)
+		s.hash, err = loader.ServiceHash(s.cfg)
 		if err != nil {
 			return nil, err
 		}
 		s.spec, s.files, s.warnings, s.convErr = convertService(m, p, s, o.stateDir)
+		if s.convErr == nil && s.cfg.Image == "" {
+			if _, err := reference.ParseNormalizedNamed(s.image); err != nil {
+				// An upper-case service name: the runtime would refuse the tag
+				// with a less helpful message, after the build.
+				s.convErr = serviceError(core.KindInvalidConfig, name, err,
+					"service %q: the default image name %q is not a valid image reference (%v): set image: for it", name, s.image, err)
+			}
+		}
 		s.waitHealth = s.spec.Healthcheck
 		if hc := s.spec.Healthcheck; hc != nil && hc.StartInterval != "" && o.noStartInterval {
 			// The runtime would refuse start_interval: the container gets the

@@ -74,7 +74,7 @@ func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 	case o.Images:
 		var images []string
 		for _, name := range p.ServiceNames() {
-			images = append(images, imageName(p.Name, p.Services[name]))
+			images = append(images, ImageName(p.Name, p.Services[name]))
 		}
 		return lines(images), nil
 	}
@@ -139,21 +139,27 @@ func lines(items []string) []byte {
 	return []byte(strings.Join(items, "\n") + "\n")
 }
 
-// imageName is docker compose's api.GetImageNameOrDefault.
-func imageName(project string, s types.ServiceConfig) string {
+// ImageName is the image a service runs: its image, else the name docker
+// compose gives the image it builds, {project}-{service}, as docker
+// compose's api.GetImageNameOrDefault. The project name is already
+// lowercase (compose-go normalises it); the service name is kept as it is,
+// as docker compose keeps it, so an upper-case one is not a valid image
+// reference and the engine refuses to build it.
+func ImageName(project string, s types.ServiceConfig) string {
 	if s.Image != "" {
 		return s.Image
 	}
 	return project + "-" + s.Name
 }
 
-// ServiceHash is the configuration hash docker compose puts in the
-// com.docker.compose.config-hash label: the hex SHA-256 of the service's
-// JSON with the fields that never force a container to be recreated left
-// out (build, pull_policy, scale, deploy.replicas, depends_on, profiles), as
-// docker compose's pkg/compose.ServiceHash does. compose-go v2.16.2 has no
-// such function. Unlike docker compose's, it does not write through
-// s.Deploy into the caller's project.
+// ServiceHash is the configuration hash the engine puts in the
+// com.docker.compose.config-hash label, and `config --hash` prints: the hex
+// SHA-256 of the service's JSON with the fields that never force a
+// container to be recreated left out (build, pull_policy, scale,
+// deploy.replicas, depends_on, profiles), as docker compose's
+// pkg/compose.ServiceHash does. compose-go v2.16.2 has no such function.
+// Unlike docker compose's, it does not write through s.Deploy into the
+// caller's project. The value is ours alone: other tools hash differently.
 func ServiceHash(s types.ServiceConfig) (string, error) {
 	s.Build = nil
 	s.PullPolicy = ""
