@@ -13,25 +13,32 @@ import (
 // cut a value short, or fail deep inside a runtime call. Callers reject it
 // up front with an error naming the path.
 func FindNUL(v any) (string, bool) {
-	at, ok := findNUL(reflect.ValueOf(v), 0)
+	return findString(v, hasNUL)
+}
+
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
+// findString reports the path of the first string in v for which bad holds.
+func findString(v any, bad func(string) bool) (string, bool) {
+	at, ok := walkStrings(reflect.ValueOf(v), 0, bad)
 	return strings.TrimPrefix(at, "."), ok
 }
 
-// findNUL returns the path below v (".field", "[i]", "[key]", " (a key)"
+// walkStrings returns the path below v (".field", "[i]", "[key]", " (a key)"
 // segments), built only on the way back from a hit: Validate runs this on
 // every create, where nearly every value is clean.
-func findNUL(v reflect.Value, depth int) (string, bool) {
+func walkStrings(v reflect.Value, depth int, bad func(string) bool) (string, bool) {
 	if !v.IsValid() || depth > 64 {
 		return "", false
 	}
 	switch v.Kind() {
 	case reflect.String:
-		if strings.IndexByte(v.String(), 0) >= 0 {
+		if bad(v.String()) {
 			return "", true
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return findNUL(v.Elem(), depth+1)
+			return walkStrings(v.Elem(), depth+1, bad)
 		}
 	case reflect.Struct:
 		t := v.Type()
@@ -47,7 +54,7 @@ func findNUL(v reflect.Value, depth int) (string, bool) {
 			if name == "" {
 				name = f.Name
 			}
-			if at, ok := findNUL(v.Field(i), depth+1); ok {
+			if at, ok := walkStrings(v.Field(i), depth+1, bad); ok {
 				if f.Anonymous { // its fields read as this struct's
 					return at, true
 				}
@@ -59,7 +66,7 @@ func findNUL(v reflect.Value, depth int) (string, bool) {
 			return "", false // raw bytes are not text
 		}
 		for i := 0; i < v.Len(); i++ {
-			if at, ok := findNUL(v.Index(i), depth+1); ok {
+			if at, ok := walkStrings(v.Index(i), depth+1, bad); ok {
 				return fmt.Sprintf("[%d]", i) + at, true
 			}
 		}
@@ -67,10 +74,10 @@ func findNUL(v reflect.Value, depth int) (string, bool) {
 		it := v.MapRange()
 		for it.Next() {
 			k := it.Key()
-			if k.Kind() == reflect.String && strings.IndexByte(k.String(), 0) >= 0 {
+			if k.Kind() == reflect.String && bad(k.String()) {
 				return " (a key)", true
 			}
-			if at, ok := findNUL(it.Value(), depth+1); ok {
+			if at, ok := walkStrings(it.Value(), depth+1, bad); ok {
 				return fmt.Sprintf("[%v]", k.Interface()) + at, true
 			}
 		}

@@ -330,13 +330,6 @@ func (s *ContainerSpec) Validate() error {
 			return fmt.Errorf("env key %q is empty or contains '=' or NUL", k)
 		}
 	}
-	for _, list := range [][]string{s.Cmd, s.Entrypoint} {
-		for _, a := range list {
-			if strings.ContainsRune(a, 0) {
-				return fmt.Errorf("cmd/entrypoint arguments must not contain NUL")
-			}
-		}
-	}
 	if s.Verify != nil {
 		return fmt.Errorf("verify must be resolved to a verified digest before the spec reaches a backend")
 	}
@@ -346,6 +339,9 @@ func (s *ContainerSpec) Validate() error {
 	// Every other string too: a NUL would cut it short in argv or env.
 	if at, ok := FindNUL(s); ok {
 		return fmt.Errorf("%s contains NUL", at)
+	}
+	if at, r, ok := s.findControl(); ok {
+		return controlError(at, r)
 	}
 	return nil
 }
