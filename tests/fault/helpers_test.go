@@ -23,35 +23,20 @@ import (
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/api"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 const (
-	testImage    = "perry-test/busybox:latest"
+	testImage    = testenv.Image
 	dockerSocket = "/var/run/docker.sock"
 	labelProject = "com.docker.compose.project"
 )
 
-// engineOrSkip returns the real engine through the Engine API (used for
-// sweeps and checks, never faulted), skipping under PERRY_SKIP_ENGINE_TESTS.
-func engineOrSkip(t *testing.T) *api.Backend {
+// realEngine returns the real engine through the Engine API on the socket the
+// proxy forwards to (used for sweeps and checks, never faulted).
+func realEngine(t *testing.T) *api.Backend {
 	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-	b, err := api.New("unix://"+dockerSocket, "docker")
-	if err != nil {
-		t.Fatalf("Engine API backend: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := b.Check(ctx); err != nil {
-		t.Fatalf("the Docker engine does not answer (PERRY_SKIP_ENGINE_TESTS=1 skips): %v", err)
-	}
-	if _, err := b.InspectImage(ctx, testImage); err != nil {
-		t.Fatalf("test image %s is missing (make test-image; tests never pull): %v", testImage, err)
-	}
-	return b
+	return testenv.RequireEngineAt(t, "unix://"+dockerSocket)
 }
 
 func randomName(prefix string) string {
@@ -119,10 +104,13 @@ func sweep(b backend.Backend, key, value string) {
 // misbehaves on its k-th call: fail (exit 1 with a message, nothing done),
 // hang (never answers), garbage (prints garbage, exit 0, nothing done) or
 // lost (runs the real command, then prints garbage instead of its output).
-// Calls are counted across concurrent invocations under flock.
+// Calls are counted across concurrent invocations under flock; every
+// misbehaviour is recorded in the file fired. A disabled fakeCLI counts but
+// never misbehaves: the matrix must notice (see TestMatrixCatchesAnInertInjector).
 type fakeCLI struct {
-	dir  string
-	path string
+	dir      string
+	path     string
+	disabled bool
 }
 
 const fakeCLIScript = `#!/bin/bash
@@ -138,7 +126,8 @@ mode=$(cat "$dir/mode" 2>/dev/null || echo none)
 printf '%%s\t%%s\n' "$n" "$*" >> "$dir/log"
 flock -u 9
 exec 9>&-
-if [ "$n" = "$k" ]; then
+if [ "$n" = "$k" ] && [ "$mode" != none ]; then
+  echo "$n" >> "$dir/fired"
   case "$mode" in
     fail) echo "perry-fault: injected failure of call $n" >&2; exit 1 ;;
     hang) exec sleep 3600 ;;
@@ -149,14 +138,14 @@ fi
 exec "$real" "$@"
 `
 
-func newFakeCLI(t *testing.T) *fakeCLI {
+func newFakeCLI(t *testing.T, disabled bool) *fakeCLI {
 	t.Helper()
 	real, err := exec.LookPath("docker")
 	if err != nil {
 		t.Fatalf("the docker CLI is not in PATH: %v", err)
 	}
 	if _, err := exec.LookPath("flock"); err != nil {
-		t.Skip("flock (util-linux) is not installed")
+		t.Skip("flock (util-linux) is not installed: the fake CLI counts its concurrent calls under it")
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
@@ -167,13 +156,16 @@ func newFakeCLI(t *testing.T) *fakeCLI {
 	if err := os.WriteFile(path, []byte(fmt.Sprintf(fakeCLIScript, dir, real)), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	return &fakeCLI{dir: dir, path: path}
+	return &fakeCLI{dir: dir, path: path, disabled: disabled}
 }
 
-// arm makes call k misbehave with mode (k = 0: never) and resets the count.
+// arm makes call k misbehave with mode (k = 0: never) and resets the counts.
 func (f *fakeCLI) arm(t *testing.T, k int, mode string) {
 	t.Helper()
-	for name, v := range map[string]string{"k": strconv.Itoa(k), "mode": mode, "count": "0", "log": ""} {
+	if f.disabled {
+		mode = "none"
+	}
+	for name, v := range map[string]string{"k": strconv.Itoa(k), "mode": mode, "count": "0", "log": "", "fired": ""} {
 		if err := os.WriteFile(filepath.Join(f.dir, name), []byte(v), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -184,6 +176,12 @@ func (f *fakeCLI) count() int {
 	b, _ := os.ReadFile(filepath.Join(f.dir, "count"))
 	n, _ := strconv.Atoi(strings.TrimSpace(string(b)))
 	return n
+}
+
+// fired is how many calls misbehaved since arm.
+func (f *fakeCLI) fired() int {
+	b, _ := os.ReadFile(filepath.Join(f.dir, "fired"))
+	return strings.Count(string(b), "\n")
 }
 
 // call returns the argv of call n as logged.
@@ -203,27 +201,29 @@ func (f *fakeCLI) call(n int) string {
 // Its k-th request: fail (a 500 with a message, not forwarded), cut (the
 // connection closed, not forwarded), lost (forwarded, then the connection
 // closed without the response), delay (forwarded after delay) or hang
-// (held until the client gives up).
+// (held until the client gives up). A disabled proxy counts but forwards
+// every request untouched.
 type faultProxy struct {
-	socket string
-	srv    *http.Server
-	n      atomic.Int64
-	mu     sync.Mutex
-	k      int64
-	mode   string
-	delay  time.Duration
-	log    []string
-	hook   func(n int64) // called with every request's number
+	socket   string
+	srv      *http.Server
+	disabled bool
+	n        atomic.Int64
+	fired    atomic.Int64
+	mu       sync.Mutex
+	k        int64
+	mode     string
+	delay    time.Duration
+	log      []string
 }
 
-func newFaultProxy(t *testing.T) *faultProxy {
+func newFaultProxy(t *testing.T, disabled bool) *faultProxy {
 	t.Helper()
 	dir, err := os.MkdirTemp("/tmp", "perry-fault-")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	p := &faultProxy{socket: filepath.Join(dir, "docker.sock")}
+	p := &faultProxy{socket: filepath.Join(dir, "docker.sock"), disabled: disabled}
 	ln, err := net.Listen("unix", p.socket)
 	if err != nil {
 		t.Fatal(err)
@@ -247,15 +247,13 @@ func newFaultProxy(t *testing.T) *faultProxy {
 		n := p.n.Add(1)
 		p.mu.Lock()
 		p.log = append(p.log, r.Method+" "+r.URL.Path)
-		k, mode, delay, hook := p.k, p.mode, p.delay, p.hook
+		k, mode, delay := p.k, p.mode, p.delay
 		p.mu.Unlock()
-		if hook != nil {
-			hook(n)
-		}
-		if n != k {
+		if n != k || mode == "none" {
 			rp.ServeHTTP(w, r)
 			return
 		}
+		p.fired.Add(1)
 		switch mode {
 		case "fail":
 			w.Header().Set("Content-Type", "application/json")
@@ -267,9 +265,12 @@ func newFaultProxy(t *testing.T) *faultProxy {
 			rec := httptest.NewRecorder()
 			rp.ServeHTTP(rec, r)
 			hijackClose(w)
-		case "delay":
-			time.Sleep(delay)
-			rp.ServeHTTP(w, r)
+		case "delay": // a slow engine: the wait is the fault itself
+			select {
+			case <-time.After(delay):
+				rp.ServeHTTP(w, r)
+			case <-r.Context().Done():
+			}
 		case "hang":
 			<-r.Context().Done()
 		default:
@@ -294,8 +295,12 @@ func hijackClose(w http.ResponseWriter) {
 func (p *faultProxy) arm(k int64, mode string, delay time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.disabled {
+		mode = "none"
+	}
 	p.n.Store(0)
-	p.k, p.mode, p.delay, p.log, p.hook = k, mode, delay, nil, nil
+	p.fired.Store(0)
+	p.k, p.mode, p.delay, p.log = k, mode, delay, nil
 }
 
 func (p *faultProxy) count() int64 { return p.n.Load() }
@@ -307,12 +312,6 @@ func (p *faultProxy) request(n int64) string {
 		return p.log[n-1]
 	}
 	return ""
-}
-
-func (p *faultProxy) setHook(h func(int64)) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.hook = h
 }
 
 func (p *faultProxy) host() string { return "unix://" + p.socket }
