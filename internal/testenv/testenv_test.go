@@ -79,13 +79,17 @@ func TestRequireEngine(t *testing.T) {
 func TestEventually(t *testing.T) {
 	t.Run("returns once the state is reached", func(t *testing.T) {
 		calls := 0
-		o := run(t, func(tb testing.TB) { Eventually(tb, time.Minute, "three polls", func() bool { calls++; return calls == 3 }) })
+		o := run(t, func(tb testing.TB) {
+			Eventually(tb, time.Minute, "three polls", func() bool { calls++; return calls == 3 })
+		})
 		if o.failed != "" || calls != 3 {
 			t.Errorf("failed %q after %d polls, want success at the third", o.failed, calls)
 		}
 	})
 	t.Run("fails naming the state when the deadline passes", func(t *testing.T) {
-		o := run(t, func(tb testing.TB) { Eventually(tb, 50*time.Millisecond, "a state that never comes", func() bool { return false }) })
+		o := run(t, func(tb testing.TB) {
+			Eventually(tb, 50*time.Millisecond, "a state that never comes", func() bool { return false })
+		})
 		if !strings.Contains(o.failed, "a state that never comes") {
 			t.Errorf("failure %q, want one naming the state", o.failed)
 		}
