@@ -10,8 +10,12 @@
 // behave plausibly: `echo ARGS` prints and exits 0, `true`/`false` exit 0/1,
 // `sh -c "exit N"` exits N, `sh -c "echo X"` prints X and exits 0; anything
 // else keeps running until stopped. Exec understands the same commands plus
-// `env`, `pwd` and `cat FILE` (files written with WriteFile). A container with
-// a healthcheck is "healthy" as soon as it runs, unless Health says otherwise.
+// `env`, `pwd`, `cat FILE` and `test -f FILE` (files written with WriteFile or
+// a redirection). `sh -c` runs ';'-separated commands with quoting and the
+// redirections >, >>, 2>, 2>>, 2>&1, >&2. A healthcheck's command is run the
+// same way whenever the container is inspected: exit 0 is healthy, any
+// other code unhealthy (a command the interpreter does not know counts as
+// healthy), unless Health says otherwise.
 package fake
 
 import (
@@ -55,6 +59,7 @@ type container struct {
 	stderr  strings.Builder
 	exited  chan struct{} // closed when the container stops
 	created time.Time
+	anon    []string // the anonymous volumes made for it, removed with it
 }
 
 // Backend is the fake engine. The zero value is not usable; call New.
@@ -337,6 +342,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		spec:    *spec,
 		created: now,
 		exited:  make(chan struct{}),
+		anon:    b.anonymousVolumes(spec),
 		info: core.ContainerInfo{
 			ID: id, Name: name, Image: spec.Image, Status: "Created", State: "created",
 			Ports: append([]string(nil), spec.Ports...), Created: now.UTC().Format(time.RFC3339Nano),
@@ -382,11 +388,11 @@ func (b *Backend) Start(ctx context.Context, id string) error {
 	c.info.IPAddress = fmt.Sprintf("172.30.%d.%d", len(b.containers)/250, 2+len(b.containers)%250)
 	b.applyHealth(c)
 	argv := append(append([]string(nil), c.spec.Entrypoint...), c.spec.Cmd...)
-	out, errOut, code, exits := interpret(argv, c.spec.Env, c.spec.Workdir, b.files[c.info.ID])
-	c.stdout.WriteString(out)
-	c.stderr.WriteString(errOut)
-	if exits {
-		b.exit(c, code)
+	r := b.shellOf(c, c.spec.Env, c.spec.Workdir).interpret(argv)
+	c.stdout.WriteString(r.stdout)
+	c.stderr.WriteString(r.stderr)
+	if r.exits {
+		b.exit(c, r.code)
 	}
 	return nil
 }
@@ -401,8 +407,38 @@ func (b *Backend) applyHealth(c *container) {
 		return
 	}
 	if hc := c.spec.Healthcheck; hc != nil && !hc.Disable && !(len(hc.Test) > 0 && hc.Test[0] == "NONE") {
-		c.info.Health = "healthy"
+		c.info.Health = b.evalHealth(c, hc.Test)
 	}
+}
+
+// evalHealth runs a health command through the interpreter: an exit code
+// of 0 is healthy, any other unhealthy; a command the interpreter does not
+// run to an end (one it does not know) counts as healthy, as before.
+func (b *Backend) evalHealth(c *container, test []string) string {
+	var argv []string
+	switch {
+	case len(test) >= 2 && test[0] == "CMD-SHELL":
+		argv = []string{"sh", "-c", test[1]}
+	case len(test) >= 1 && test[0] == "CMD":
+		argv = test[1:]
+	default:
+		argv = test
+	}
+	r := b.shellOf(c, c.spec.Env, c.spec.Workdir).interpret(argv)
+	if r.exits && r.code != 0 {
+		return "unhealthy"
+	}
+	return "healthy"
+}
+
+// shellOf is the interpreter's view of c, with its file map created.
+func (b *Backend) shellOf(c *container, env map[string]string, wd string) shell {
+	fs := b.files[c.info.ID]
+	if fs == nil {
+		fs = map[string]string{}
+		b.files[c.info.ID] = fs
+	}
+	return shell{env: env, wd: wd, files: fs}
 }
 
 func (b *Backend) exit(c *container, code int) {
@@ -475,7 +511,34 @@ func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 	b.exit(c, 137)
 	delete(b.containers, c.info.ID)
 	delete(b.files, c.info.ID)
+	for _, v := range c.anon { // as the engines' remove with volumes does
+		delete(b.volumes, v)
+	}
 	return nil
+}
+
+// anonymousVolumes makes the volumes an engine makes at create for spec's
+// anonymous volumes (a bare container path in volumes, a volume mount
+// without a source): unlabelled, named by a random id.
+func (b *Backend) anonymousVolumes(spec *core.ContainerSpec) []string {
+	n := 0
+	for _, v := range spec.Volumes {
+		if !strings.Contains(v, ":") {
+			n++
+		}
+	}
+	for _, m := range spec.Mounts {
+		if m.Type == "volume" && m.Source == "" {
+			n++
+		}
+	}
+	var names []string
+	for range n {
+		name := newID()
+		b.volumes[name] = core.VolumeInfo{Name: name, Driver: "local", Mountpoint: "/var/lib/fake/volumes/" + name}
+		names = append(names, name)
+	}
+	return names
 }
 
 func (b *Backend) Rename(ctx context.Context, id, newName string) error {
@@ -618,8 +681,8 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 	if wd == "" {
 		wd = "/"
 	}
-	out, errOut, code, _ := interpret(opts.Cmd, env, wd, b.files[c.info.ID])
-	return core.ContainerLogs{Stdout: out, Stderr: errOut, ExitCode: &code}, nil
+	r := b.shellOf(c, env, wd).interpret(opts.Cmd)
+	return core.ContainerLogs{Stdout: r.stdout, Stderr: r.stderr, ExitCode: &r.code}, nil
 }
 
 func (b *Backend) Wait(ctx context.Context, id string) (int, error) {
