@@ -32,44 +32,10 @@ import (
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 const testImage = contracttest.DefaultImage
-
-// skipEngine skips engine tests only when asked to.
-func skipEngine(t *testing.T) {
-	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-}
-
-// engine returns a backend on the local engine (DOCKER_HOST or the default
-// socket). Engine tests skip only when PERRY_SKIP_ENGINE_TESTS=1; an engine
-// that does not answer is a failure, not a skip.
-func engine(t *testing.T) *api.Backend {
-	t.Helper()
-	skipEngine(t)
-	return connect(t, "")
-}
-
-func connect(t *testing.T, host string) *api.Backend {
-	t.Helper()
-	b, err := api.New(host, "docker")
-	if err != nil {
-		t.Fatalf("api.New(%q): %v", host, err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	defer cancel()
-	if err := b.Check(ctx); err != nil {
-		t.Fatalf("the Docker engine does not answer: %v\n(start it, or set PERRY_SKIP_ENGINE_TESTS=1 to skip engine tests)", err)
-	}
-	if _, err := b.InspectImage(ctx, testImage); err != nil {
-		t.Fatalf("test image %s: %v\n(build it with `bash tests/image/build.sh`)", testImage, err)
-	}
-	return b
-}
 
 // raw is a plain moby client, to check what the backend did independently
 // of the backend's own reading of it.
@@ -187,11 +153,11 @@ func mkVolume(t *testing.T, b *api.Backend) string {
 }
 
 func TestContract(t *testing.T) {
-	contracttest.Run(t, engine(t), contracttest.Options{})
+	contracttest.Run(t, testenv.RequireEngine(t), contracttest.Options{})
 }
 
 func TestInfoLocal(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	info, err := b.Info(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -260,9 +226,9 @@ func startProxy(t *testing.T) string {
 // TestRemoteTCP is the server-first case: the engine reached over TCP is
 // "remote" and behaves the same.
 func TestRemoteTCP(t *testing.T) {
-	skipEngine(t)
+	testenv.RequireEngine(t)
 	host := startProxy(t)
-	b := connect(t, host)
+	b := testenv.RequireEngineAt(t, host)
 	info, err := b.Info(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +265,7 @@ func TestEngineDown(t *testing.T) {
 // TestCreateFieldMapping creates containers (not started) and checks with
 // the raw client that each spec field reached the engine.
 func TestCreateFieldMapping(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	rc := raw(t)
 	bindDir := t.TempDir()
 	vol := mkVolume(t, b)
@@ -538,7 +504,7 @@ func wantContains(t *testing.T, what string, got []string, want ...string) {
 // TestCreateRejects checks that what the engine cannot be told is refused
 // with InvalidArgument naming the field, before anything is created.
 func TestCreateRejects(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	tests := []struct {
 		field string
 		set   func(*core.ContainerSpec)
@@ -602,7 +568,7 @@ func TestCreateRejects(t *testing.T) {
 }
 
 func TestCreateErrors(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	img := "perrytest-missing-" + randomHex(4) + ":latest"
 	_, err := b.Create(ctx, &core.ContainerSpec{Image: img, Labels: labels()})
@@ -651,7 +617,7 @@ func TestCreateErrors(t *testing.T) {
 // TestInjection: values with quotes, ;, $(…), backticks and newlines reach
 // the container literally, through env, cmd and exec alike.
 func TestInjection(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	values := map[string]string{
 		"P_QUOTES": `it's "quoted"`,
@@ -716,7 +682,7 @@ func TestInjection(t *testing.T) {
 }
 
 func TestLogs(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 
 	// The pause orders the lines: stdout and stderr are separate pipes, and a
@@ -795,7 +761,7 @@ func (w *lineWriter) String() string {
 }
 
 func TestFollowLogs(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	h := run(t, b, spec("follow", "sh", "-c", "echo first; sleep 3; echo second; echo err >&2"))
 	out := &lineWriter{first: make(chan struct{})}
@@ -844,7 +810,7 @@ func TestFollowLogs(t *testing.T) {
 }
 
 func TestExec(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	s := spec("exec", "sleep", "3600")
 	s.Workdir = "/etc"
@@ -882,7 +848,7 @@ func TestExec(t *testing.T) {
 }
 
 func TestInspectDetails(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	s := spec("details", "sleep", "3600")
 	s.Ports = []string{"127.0.0.1::80", "81"}
@@ -890,17 +856,13 @@ func TestInspectDetails(t *testing.T) {
 	s.Healthcheck = &core.Healthcheck{Test: []string{"CMD", "true"}, Interval: "100ms"}
 	h := run(t, b, s)
 	var info core.ContainerInfo
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	testenv.Eventually(t, 20*time.Second, "the container to be healthy", func() bool {
 		var err error
 		if info, err = b.Inspect(ctx, h.ID); err != nil {
 			t.Fatal(err)
 		}
-		if info.Health == "healthy" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+		return info.Health == "healthy"
+	})
 	if info.Health != "healthy" || !strings.HasSuffix(info.Status, "(healthy)") || !strings.HasPrefix(info.Status, "Up ") {
 		t.Errorf("health %q status %q, want healthy and \"Up … (healthy)\"", info.Health, info.Status)
 	}
@@ -934,7 +896,7 @@ func TestInspectDetails(t *testing.T) {
 
 // TestRename renames, and a taken name is a conflict naming it.
 func TestRename(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	a := run(t, b, spec("rena", "sleep", "3600"))
 	c := run(t, b, spec("renb", "sleep", "3600"))
@@ -952,7 +914,7 @@ func TestRename(t *testing.T) {
 }
 
 func TestBuildOptions(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	rc := raw(t)
 	bb, err := os.ReadFile("/bin/busybox")
@@ -1064,7 +1026,7 @@ LABEL perry.stage=final
 }
 
 func TestPullErrors(t *testing.T) {
-	b := engine(t)
+	b := testenv.RequireEngine(t)
 	ctx := t.Context()
 	srv := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
