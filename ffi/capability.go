@@ -10,7 +10,7 @@ import (
 
 // verifier returns the context's image verifier: the process-wide one
 // (its cache lives as long as the process, D13) unless a test set its own.
-func (c *Context) imageVerifier() (capability.Verifier, error) {
+func (c *hostCtx) imageVerifier() (capability.Verifier, error) {
 	if c.verifier != nil {
 		return c.verifier, nil
 	}
@@ -25,7 +25,7 @@ func (c *Context) imageVerifier() (capability.Verifier, error) {
 // argument, else the capability's configured image (perryconfig.toml
 // shellCapabilityImages), else the default for the command; grants are the
 // argument, else the configured ones. Verification always comes first.
-func (c *Context) runShellCapability(ctx context.Context, name, image, cmd, grants arg) (any, error) {
+func (c *hostCtx) runShellCapability(ctx context.Context, name, image, cmd, grants arg) (any, error) {
 	n, err := name.required()
 	if err != nil {
 		return nil, err

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -42,24 +44,31 @@ func loadOptions(spec string) loader.Options {
 	return loader.Options{Files: []string{spec}}
 }
 
-func (c *Context) composeUp(ctx context.Context, spec arg) (any, error) {
+func (c *hostCtx) composeUp(ctx context.Context, spec arg) (any, error) {
 	s, err := spec.required()
 	if err != nil {
 		return nil, err
 	}
 	p, err := loader.Load(ctx, loadOptions(s))
 	if err != nil {
-		return nil, err
+		return nil, specError(spec.name, err)
 	}
 	b, err := c.Backend(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e := engine.New(b, p)
-	if err := e.Up(ctx, engine.UpOptions{}); err != nil {
-		return nil, err
-	}
-	h, err := c.register(kindCompose, &stack{engine: e, project: p})
+	h, err := c.upProject(kindCompose, p.Name, func(prev any) (any, error) {
+		e := engine.New(b, p)
+		if err := e.Up(ctx, engine.UpOptions{}); err != nil {
+			return nil, err
+		}
+		if st, ok := prev.(*stack); ok {
+			// Converged: the handle now describes the project as given.
+			st.engine, st.project = e, p
+			return st, nil
+		}
+		return &stack{engine: e, project: p}, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -68,16 +77,54 @@ func (c *Context) composeUp(ctx context.Context, spec arg) (any, error) {
 	return ComposeUpResult{Handle: h, Project: p.Name, Services: names}, nil
 }
 
+// specError names the argument in a loader error and words an unknown key
+// as ContainerSpec does (`unknown key "imagee"`), not as the schema does.
+func specError(argName string, err error) error {
+	e := core.AsError(err)
+	msg := e.Message
+	if prefix, at, key, ok := unknownSchemaKey(msg); ok {
+		if at != "" {
+			at += ": "
+		}
+		msg = prefix + at + "unknown key " + strconv.Quote(key)
+		e = e.With("key", key)
+	}
+	out := e.With("argument", argName)
+	out.Message = argName + ": " + msg
+	return out
+}
+
+// compose-go's two schema messages for an unknown key: "services.a.imagee
+// false schema" and "services.a.healthcheck additional properties 'testt'
+// not allowed" (the path is empty at the top level).
+var (
+	falseSchemaRe = regexp.MustCompile(`^(.*?: )?(\S+) false schema$`)
+	additionalRe  = regexp.MustCompile(`^(.*?: )?(\S*) +additional properties '([^']+)' not allowed$`)
+)
+
+// unknownSchemaKey reads such a message's prefix, the object's path and the key.
+func unknownSchemaKey(msg string) (prefix, at, key string, ok bool) {
+	if m := additionalRe.FindStringSubmatch(msg); m != nil {
+		return m[1], m[2], m[3], true
+	}
+	if m := falseSchemaRe.FindStringSubmatch(msg); m != nil {
+		path := m[2]
+		i := strings.LastIndexByte(path, '.')
+		return m[1], path[:max(i, 0)], path[i+1:], true
+	}
+	return "", "", "", false
+}
+
 // withStack runs fn on the live stack behind h, holding its lock.
-func (c *Context) withStack(h int64, fn func(*stack) (any, error)) (any, error) {
+func (c *hostCtx) withStack(h int64, fn func(*stack) (any, error)) (any, error) {
 	return withLive(c, h, kindCompose, fn)
 }
 
-func (c *Context) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
+func (c *hostCtx) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
 	return downLive(c, h, kindCompose, func(s *stack) error { return s.engine.Down(ctx, engine.DownOptions{Volumes: volumes}) })
 }
 
-func (c *Context) composePs(ctx context.Context, h int64) (any, error) {
+func (c *hostCtx) composePs(ctx context.Context, h int64) (any, error) {
 	return c.withStack(h, func(s *stack) (any, error) {
 		cs, err := s.engine.Ps(ctx, engine.PsOptions{All: true})
 		if err != nil {
@@ -85,7 +132,7 @@ func (c *Context) composePs(ctx context.Context, h int64) (any, error) {
 		}
 		out := make([]core.ContainerInfo, 0, len(cs))
 		for _, c := range cs {
-			info := core.ContainerInfo{ID: c.ID, Name: c.Name, Image: c.Image, Status: c.Status, Ports: c.Ports,
+			info := core.ContainerInfo{ID: c.ID, Name: c.Name, Image: c.Image, Status: c.Status, Ports: nonNil(c.Ports),
 				Created: c.Created, State: c.State, Health: c.Health, Labels: c.Labels, Networks: c.Networks}
 			if c.State == "exited" || c.State == "dead" {
 				code := c.ExitCode
@@ -103,7 +150,7 @@ type ComposeLogsOptions struct {
 	Tail    *int   `json:"tail,omitempty"`
 }
 
-func (c *Context) composeLogs(ctx context.Context, h int64, opts arg) (any, error) {
+func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, error) {
 	var o ComposeLogsOptions
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
@@ -145,7 +192,7 @@ type ComposeExecOptions struct {
 	Index   int               `json:"index,omitempty"`
 }
 
-func (c *Context) composeExec(ctx context.Context, h int64, service, cmd, opts arg) (any, error) {
+func (c *hostCtx) composeExec(ctx context.Context, h int64, service, cmd, opts arg) (any, error) {
 	svc, err := service.required()
 	if err != nil {
 		return nil, err
@@ -169,7 +216,7 @@ func (c *Context) composeExec(ctx context.Context, h int64, service, cmd, opts a
 	})
 }
 
-func (c *Context) composeConfig(ctx context.Context, h int64) (any, error) {
+func (c *hostCtx) composeConfig(ctx context.Context, h int64) (any, error) {
 	return c.withStack(h, func(s *stack) (any, error) {
 		out, err := loader.Config(s.project, loader.ConfigOptions{Format: "json"})
 		if err != nil {
@@ -179,7 +226,7 @@ func (c *Context) composeConfig(ctx context.Context, h int64) (any, error) {
 	})
 }
 
-func (c *Context) composeLifecycle(ctx context.Context, h int64, op string, services arg) (any, error) {
+func (c *hostCtx) composeLifecycle(ctx context.Context, h int64, op string, services arg) (any, error) {
 	var names []string
 	if _, err := services.json(&names); err != nil {
 		return nil, err
@@ -198,10 +245,10 @@ func (c *Context) composeLifecycle(ctx context.Context, h int64, op string, serv
 	})
 }
 
-func (c *Context) composeStatus(ctx context.Context, h int64) (any, error) {
+func (c *hostCtx) composeStatus(ctx context.Context, h int64) (any, error) {
 	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Status(ctx) })
 }
 
-func (c *Context) composeGraph(h int64) (any, error) {
+func (c *hostCtx) composeGraph(h int64) (any, error) {
 	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Graph() })
 }

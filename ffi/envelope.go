@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strconv"
@@ -20,7 +21,7 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 // okEnvelope encodes {"ok":true,"result":v}.
 func okEnvelope(v any) []byte {
-	res, err := json.Marshal(v)
+	res, err := marshal(v)
 	if err != nil {
 		return errEnvelope(core.Errorf(core.KindInternal, "encoding the result: %v", err))
 	}
@@ -100,7 +101,7 @@ func appendBody(out []byte, details map[string]any, code int, kind, msg string) 
 			case int64:
 				out = strconv.AppendInt(out, v, 10)
 			default:
-				b, err := json.Marshal(v)
+				b, err := marshal(v)
 				if err != nil {
 					return nil, false
 				}
@@ -111,20 +112,32 @@ func appendBody(out []byte, details map[string]any, code int, kind, msg string) 
 	return out, true
 }
 
-// appendJSONString appends s as encoding/json encodes it (HTML-escaped).
-// Plain printable ASCII, by far the common case, is copied as is; anything
-// else goes through encoding/json itself, so the bytes cannot differ.
+// appendJSONString appends s as marshal encodes it. Plain printable ASCII,
+// by far the common case, is copied as is; anything else goes through
+// encoding/json itself, so the bytes cannot differ.
 func appendJSONString(out []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
-			b, _ := json.Marshal(s)
+		if c < 0x20 || c >= utf8.RuneSelf || c == '"' || c == '\\' {
+			b, _ := marshal(s)
 			return append(out, b...)
 		}
 	}
 	out = append(out, '"')
 	out = append(out, s...)
 	return append(out, '"')
+}
+
+// marshal is json.Marshal without HTML escaping: hosts read the envelope as
+// JSON, not HTML, and `a -> b` must not arrive as `a -\u003e b`.
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // envelope returns the JSON and the callback status (0, or the error code).

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"math"
@@ -26,16 +27,26 @@ func referenceErrEnvelope(err error) []byte {
 		msg = string([]rune(msg))
 	}
 	body["code"], body["kind"], body["message"] = e.Code(), string(e.Kind), msg
-	inner, mErr := json.Marshal(body)
+	inner, mErr := refMarshal(body)
 	if mErr != nil {
-		inner, _ = json.Marshal(map[string]any{"code": e.Code(), "kind": string(e.Kind), "message": msg})
+		inner, _ = refMarshal(map[string]any{"code": e.Code(), "kind": string(e.Kind), "message": msg})
 	}
 	out := append([]byte(`{"ok":false,"error":`), inner...)
 	return append(out, '}')
 }
 
+// refMarshal is what the envelope must equal: encoding/json without HTML
+// escaping (hosts read JSON, not HTML).
+func refMarshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	err := enc.Encode(v)
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), err
+}
+
 func referenceOkEnvelope(v any) []byte {
-	res, err := json.Marshal(v)
+	res, err := refMarshal(v)
 	if err != nil {
 		return referenceErrEnvelope(core.Errorf(core.KindInternal, "encoding the result: %v", err))
 	}

@@ -59,12 +59,19 @@ func panicError(r any) error {
 
 // schedule runs op on a library goroutine and completes cb exactly once.
 // It returns 0 when scheduled, -1 when cb is NULL (then nothing fires).
-func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Context) (any, error)) (rc C.int32_t) {
+// The operation is registered under the host's ctx before schedule returns,
+// so js_container_cancel(ctx) right after the call reaches it.
+func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(c *hostCtx, ctx context.Context) (any, error)) (rc C.int32_t) {
 	if cb == nil {
 		return -1
 	}
-	c := global
+	c := current()
 	began := c.begin()
+	var ctx context.Context
+	var finish func() bool
+	if began == nil {
+		ctx, finish = c.startOp(uintptr(ud))
+	}
 	dispatch(func() {
 		if began == nil {
 			defer c.end()
@@ -74,6 +81,7 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Contex
 		func() {
 			defer func() {
 				if r := recover(); r != nil {
+					finish()
 					js, status = envelope(nil, panicError(r))
 				}
 			}()
@@ -81,7 +89,11 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(ctx context.Contex
 				js, status = envelope(nil, began)
 				return
 			}
-			js, status = envelope(op(c.root))
+			v, err := op(c, ctx)
+			if finish() && err != nil {
+				err = errCancelledByHost(err)
+			}
+			js, status = envelope(v, err)
 		}()
 		deliver(cb, ud, status, js)
 	})
@@ -143,6 +155,19 @@ func syncResult(op func() (any, error)) (out *C.char) {
 	return cEnvelope(js)
 }
 
+// syncOp is syncResult for an operation of the library state: after a
+// shutdown it fails with Cancelled, as the asynchronous calls do.
+func syncOp(op func(c *hostCtx) (any, error)) *C.char {
+	return syncResult(func() (any, error) {
+		c := current()
+		if err := c.begin(); err != nil {
+			return nil, err
+		}
+		defer c.end()
+		return op(c)
+	})
+}
+
 // cEnvelope copies an envelope to C memory, NUL-terminated: one malloc and
 // one copy (the host frees it with js_container_free).
 func cEnvelope(js []byte) *C.char {
@@ -154,116 +179,112 @@ func cEnvelope(js []byte) *C.char {
 //export js_container_run
 func js_container_run(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("spec", spec)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRun(ctx, a, false) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opRun(ctx, a, false) })
 }
 
 //export js_container_create
 func js_container_create(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("spec", spec)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRun(ctx, a, true) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opRun(ctx, a, true) })
 }
 
 //export js_container_start
 func js_container_start(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("id", id)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opStart(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opStart(ctx, a) })
 }
 
 //export js_container_stop
 func js_container_stop(id, timeout *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a, t := cArg("id", id), cArg("timeout", timeout)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opStop(ctx, a, t) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opStop(ctx, a, t) })
 }
 
 //export js_container_remove
 func js_container_remove(id, force *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a, f := cArg("id", id), cArg("force", force)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRemove(ctx, a, f) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opRemove(ctx, a, f) })
 }
 
 //export js_container_list
 func js_container_list(all *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("all", all)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opList(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opList(ctx, a) })
 }
 
 //export js_container_inspect
 func js_container_inspect(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("id", id)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opInspect(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opInspect(ctx, a) })
 }
 
 //export js_container_logs
 func js_container_logs(id, tail *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a, t := cArg("id", id), cArg("tail", tail)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opLogs(ctx, a, t) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opLogs(ctx, a, t) })
 }
 
 //export js_container_exec
 func js_container_exec(id, cmd, env, workdir *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	a, c, e, w := cArg("id", id), cArg("cmd", cmd), cArg("env", env), cArg("workdir", workdir)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opExec(ctx, a, c, e, w) })
+	a, cm, e, w := cArg("id", id), cArg("cmd", cmd), cArg("env", env), cArg("workdir", workdir)
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opExec(ctx, a, cm, e, w) })
 }
 
 //export js_container_wait
 func js_container_wait(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("id", id)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opWait(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opWait(ctx, a) })
 }
 
 //export js_container_pullImage
 func js_container_pullImage(ref *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("reference", ref)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opPullImage(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opPullImage(ctx, a) })
 }
 
 //export js_container_listImages
 func js_container_listImages(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opListImages(ctx) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opListImages(ctx) })
 }
 
 //export js_container_removeImage
 func js_container_removeImage(ref *C.char, force C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("reference", ref)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opRemoveImage(ctx, a, force != 0) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opRemoveImage(ctx, a, force != 0) })
 }
 
 //export js_container_inspectImage
 func js_container_inspectImage(ref *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("reference", ref)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opInspectImage(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opInspectImage(ctx, a) })
 }
 
 //export js_container_build
 func js_container_build(spec, image *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s, i := cArg("build", spec), cArg("image_name", image)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opBuild(ctx, s, i) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opBuild(ctx, s, i) })
 }
 
 // ---- Backends and lifecycle -----------------------------------------------
 
 //export js_container_getBackend
 func js_container_getBackend() *C.char {
-	return syncResult(func() (any, error) {
-		if err := global.begin(); err != nil {
-			return nil, err
-		}
-		defer global.end()
-		ctx, cancel := context.WithTimeout(global.root, syncDetectTimeout)
+	return syncOp(func(c *hostCtx) (any, error) {
+		ctx, cancel := context.WithTimeout(c.root, syncDetectTimeout)
 		defer cancel()
-		return global.opGetBackend(ctx)
+		return c.opGetBackend(ctx)
 	})
 }
 
 //export js_container_detectBackend
 func js_container_detectBackend(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.opDetect(ctx) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opDetect(ctx) })
 }
 
 //export js_container_module_init
 func js_container_module_init() {
 	defer func() { _ = recover() }()
-	global.StartDetection()
+	reinit().StartDetection()
 }
 
 //export js_container_free
@@ -278,13 +299,19 @@ func js_container_abi_version() *C.char {
 	return (*C.char)(unsafe.Pointer(C.perry_abi()))
 }
 
+//export js_container_cancel
+func js_container_cancel(ud C.uintptr_t) {
+	defer func() { _ = recover() }()
+	current().Cancel(uintptr(ud))
+}
+
 //export js_container_shutdown
 func js_container_shutdown(timeoutMs, teardown C.int32_t) *C.char {
 	return syncResult(func() (any, error) {
 		if timeoutMs < 0 {
 			return nil, core.InvalidArgument("timeout_ms", "must not be negative, got %d", int32(timeoutMs))
 		}
-		return global.Shutdown(msDuration(int32(timeoutMs)), teardown != 0)
+		return current().Shutdown(msDuration(int32(timeoutMs)), teardown != 0)
 	})
 }
 
@@ -293,7 +320,7 @@ func js_container_shutdown(timeoutMs, teardown C.int32_t) *C.char {
 //export js_container_composeUp
 func js_container_composeUp(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a := cArg("spec", spec)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeUp(ctx, a) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeUp(ctx, a) })
 }
 
 //export js_container_compose_up
@@ -303,57 +330,63 @@ func js_container_compose_up(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_
 
 //export js_container_compose_down
 func js_container_compose_down(h C.int64_t, volumes C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeDown(ctx, int64(h), volumes != 0) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeDown(ctx, int64(h), volumes != 0) })
 }
 
 //export js_container_compose_ps
 func js_container_compose_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composePs(ctx, int64(h)) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composePs(ctx, int64(h)) })
 }
 
 //export js_container_compose_logs
 func js_container_compose_logs(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	o := cArg("opts", opts)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLogs(ctx, int64(h), o) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeLogs(ctx, int64(h), o) })
 }
 
 //export js_container_compose_exec
 func js_container_compose_exec(h C.int64_t, service, cmd, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	s, c, o := cArg("service", service), cArg("cmd", cmd), cArg("opts", opts)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeExec(ctx, int64(h), s, c, o) })
+	s, cm, o := cArg("service", service), cArg("cmd", cmd), cArg("opts", opts)
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeExec(ctx, int64(h), s, cm, o) })
 }
 
 //export js_container_compose_config
 func js_container_compose_config(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeConfig(ctx, int64(h)) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeConfig(ctx, int64(h)) })
 }
 
 //export js_container_compose_start
 func js_container_compose_start(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s := cArg("services", services)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "start", s) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) {
+		return c.composeLifecycle(ctx, int64(h), "start", s)
+	})
 }
 
 //export js_container_compose_stop
 func js_container_compose_stop(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s := cArg("services", services)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "stop", s) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) {
+		return c.composeLifecycle(ctx, int64(h), "stop", s)
+	})
 }
 
 //export js_container_compose_restart
 func js_container_compose_restart(h C.int64_t, services *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s := cArg("services", services)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeLifecycle(ctx, int64(h), "restart", s) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) {
+		return c.composeLifecycle(ctx, int64(h), "restart", s)
+	})
 }
 
 //export js_container_compose_status
 func js_container_compose_status(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.composeStatus(ctx, int64(h)) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeStatus(ctx, int64(h)) })
 }
 
 //export js_container_compose_graph
 func js_container_compose_graph(h C.int64_t) *C.char {
-	return syncResult(func() (any, error) { return global.composeGraph(int64(h)) })
+	return syncOp(func(c *hostCtx) (any, error) { return c.composeGraph(int64(h)) })
 }
 
 // The perry/compose aliases.
@@ -418,64 +451,64 @@ func js_compose_graph(h C.int64_t) *C.char {
 //export js_workload_graph
 func js_workload_graph(name, spec *C.char) *C.char {
 	n, s := cArg("name", name), cArg("spec", spec)
-	return syncResult(func() (any, error) { return workloadGraph(n, s) })
+	return syncOp(func(*hostCtx) (any, error) { return workloadGraph(n, s) })
 }
 
 //export js_workload_node
 func js_workload_node(name, spec *C.char) *C.char {
 	n, s := cArg("name", name), cArg("spec", spec)
-	return syncResult(func() (any, error) { return workloadNode(n, s) })
+	return syncOp(func(*hostCtx) (any, error) { return workloadNode(n, s) })
 }
 
 //export js_workload_runGraph
 func js_workload_runGraph(graph, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	g, o := cArg("graph", graph), cArg("opts", opts)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runGraph(ctx, g, o) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.runGraph(ctx, g, o) })
 }
 
 //export js_workload_inspectGraph
 func js_workload_inspectGraph(graph *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	g := cArg("graph", graph)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.inspectGraph(ctx, g) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.inspectGraph(ctx, g) })
 }
 
 //export js_workload_handle_down
 func js_workload_handle_down(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	o := cArg("opts", opts)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphDown(ctx, int64(h), o) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphDown(ctx, int64(h), o) })
 }
 
 //export js_workload_handle_status
 func js_workload_handle_status(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphStatus(ctx, int64(h)) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphStatus(ctx, int64(h)) })
 }
 
 //export js_workload_handle_graph
 func js_workload_handle_graph(h C.int64_t) *C.char {
-	return syncResult(func() (any, error) { return global.graphGraph(int64(h)) })
+	return syncOp(func(c *hostCtx) (any, error) { return c.graphGraph(int64(h)) })
 }
 
 //export js_workload_handle_logs
 func js_workload_handle_logs(h C.int64_t, node, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	n, o := cArg("node", node), cArg("opts", opts)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphLogs(ctx, int64(h), n, o) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphLogs(ctx, int64(h), n, o) })
 }
 
 //export js_workload_handle_exec
 func js_workload_handle_exec(h C.int64_t, node, cmd *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	n, c := cArg("node", node), cArg("cmd", cmd)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphExec(ctx, int64(h), n, c) })
+	n, cm := cArg("node", node), cArg("cmd", cmd)
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphExec(ctx, int64(h), n, cm) })
 }
 
 //export js_workload_handle_ps
 func js_workload_handle_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.graphPs(ctx, int64(h)) })
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphPs(ctx, int64(h)) })
 }
 
 // ---- Capabilities -----------------------------------------------------------
 
 //export perry_container_run_capability
 func perry_container_run_capability(name, image, cmd, grants *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
-	n, i, c, g := cArg("name", name), cArg("image", image), cArg("cmd", cmd), cArg("grants", grants)
-	return schedule(cb, ud, func(ctx context.Context) (any, error) { return global.runShellCapability(ctx, n, i, c, g) })
+	n, i, cm, g := cArg("name", name), cArg("image", image), cArg("cmd", cmd), cArg("grants", grants)
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.runShellCapability(ctx, n, i, cm, g) })
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -15,8 +16,8 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-func fakeContext(b *fake.Backend) *Context {
-	return NewContext(func(context.Context) (backend.Backend, error) { return b, nil })
+func fakeContext(b *fake.Backend) *hostCtx {
+	return newHostCtx(func(context.Context) (backend.Backend, error) { return b, nil })
 }
 
 type envelopeJSON struct {
@@ -123,11 +124,12 @@ func TestHandlesAreTyped(t *testing.T) {
 func TestBackendResolvedOnceUnderConcurrency(t *testing.T) {
 	var mu sync.Mutex
 	calls := 0
-	c := NewContext(func(context.Context) (backend.Backend, error) {
+	release := make(chan struct{})
+	c := newHostCtx(func(context.Context) (backend.Backend, error) {
 		mu.Lock()
 		calls++
 		mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		<-release // every caller below asks while this resolution is in flight
 		return fake.New(), nil
 	})
 	var wg sync.WaitGroup
@@ -135,9 +137,45 @@ func TestBackendResolvedOnceUnderConcurrency(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); _, _ = c.Backend(context.Background()) }()
 	}
+	// Wait until the one resolution is in flight, then release it.
+	for {
+		c.bmu.Lock()
+		inFlight := c.flight != nil
+		c.bmu.Unlock()
+		if inFlight {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
 	wg.Wait()
 	if calls != 1 {
 		t.Fatalf("resolver ran %d times, want 1", calls)
+	}
+}
+
+// A failed detection is not kept: the host starts its runtime and the next
+// call finds it, without a restart.
+func TestFailedDetectionIsRetried(t *testing.T) {
+	fail := true
+	calls := 0
+	c := newHostCtx(func(context.Context) (backend.Backend, error) {
+		calls++
+		if fail {
+			return nil, core.Errorf(core.KindNoBackendFound, "no container runtime found")
+		}
+		return fake.New(), nil
+	})
+	if _, err := c.Backend(context.Background()); core.KindOf(err) != core.KindNoBackendFound {
+		t.Fatalf("first detection: %v", err)
+	}
+	fail = false
+	b, err := c.Backend(context.Background())
+	if err != nil || b == nil {
+		t.Fatalf("second detection after the runtime came up: %v", err)
+	}
+	if _, err := c.Backend(context.Background()); err != nil || calls != 2 {
+		t.Fatalf("a success is kept: %d resolutions, %v", calls, err)
 	}
 }
 
@@ -182,8 +220,19 @@ func TestShutdownRefusesNewWorkAndWaits(t *testing.T) {
 	if err := c.begin(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { time.Sleep(30 * time.Millisecond); c.end() }()
-	if _, err := c.Shutdown(2*time.Second, true); err != nil {
+	done := make(chan error, 1)
+	go func() { _, err := c.Shutdown(10*time.Second, true); done <- err }()
+	// Shutdown has refused new work: it is now waiting for ours.
+	for !c.isClosed() {
+		runtime.Gosched()
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("shutdown returned before the in-flight operation ended: %v", err)
+	default:
+	}
+	c.end()
+	if err := <-done; err != nil {
 		t.Fatalf("shutdown: %v", err)
 	}
 	if err := c.begin(); core.KindOf(err) != core.KindCancelled {

@@ -17,7 +17,7 @@ import (
 )
 
 // Leak checks behind tests/c/stress/stress64.c: C cannot count goroutines,
-// so the same mix of calls runs here on an isolated Context over the fake
+// so the same mix of calls runs here on an isolated hostCtx over the fake
 // engine, through the same entry points the exports use, from many
 // goroutines at once; then Shutdown(teardown) must leave no goroutine of the
 // library behind (goleak), and the heap must stay flat across rounds.
@@ -25,7 +25,7 @@ import (
 const leakImage = "perry-test/busybox:latest"
 
 // mixedCalls is one worker's share of a round: the stress64 mix.
-func mixedCalls(t testing.TB, c *Context, worker, round, n int) {
+func mixedCalls(t testing.TB, c *hostCtx, worker, round, n int) {
 	ctx := context.Background()
 	a := func(name, s string) arg { return newArg(name, s, true, false) }
 	for i := 0; i < n; i++ {
@@ -113,7 +113,7 @@ func mixedCalls(t testing.TB, c *Context, worker, round, n int) {
 	}
 }
 
-func runRound(t testing.TB, c *Context, round, workers, n int) {
+func runRound(t testing.TB, c *hostCtx, round, workers, n int) {
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
@@ -141,19 +141,22 @@ func TestNoGoroutinesLeftAfterShutdown(t *testing.T) {
 	}
 	// In-flight work at shutdown: slow calls that Shutdown must cancel and wait for.
 	fb.Delay = 50 * time.Millisecond
-	var wg sync.WaitGroup
+	var wg, begun sync.WaitGroup
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
+		begun.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.begin(); err != nil {
+			err := c.begin()
+			begun.Done()
+			if err != nil {
 				return
 			}
 			defer c.end()
 			_, _ = c.opList(c.root, arg{name: "all"})
 		}()
 	}
-	time.Sleep(10 * time.Millisecond)
+	begun.Wait() // all 8 are in flight before the shutdown
 	res, err := c.Shutdown(10*time.Second, true)
 	if err != nil {
 		t.Fatalf("shutdown: %v", err)

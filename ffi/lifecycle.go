@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/perryts/perry-container/backend"
@@ -11,8 +12,33 @@ import (
 // syncDetectTimeout bounds js_container_getBackend, which blocks its caller.
 const syncDetectTimeout = 15 * time.Second
 
-// global is the process-wide Context every export uses.
-var global = NewContext(defaultResolver)
+// teardownTimeout bounds the teardown of one stack or graph that no handle
+// holds any more (its up finished after a shutdown).
+const teardownTimeout = 30 * time.Second
+
+// state is the library state every export uses. js_container_module_init
+// after a shutdown replaces it with a fresh one; handles of the old one are
+// then unknown (NotFound) and, the counter being process-wide, never reused.
+var state atomic.Pointer[hostCtx]
+
+func init() { state.Store(newHostCtx(defaultResolver)) }
+
+// current is the library state of this moment.
+func current() *hostCtx { return state.Load() }
+
+// reinit installs a fresh state when the current one was shut down, and
+// reports the state in use.
+func reinit() *hostCtx {
+	for {
+		c := current()
+		if !c.isClosed() {
+			return c
+		}
+		if n := newHostCtx(defaultResolver); state.CompareAndSwap(c, n) {
+			return n
+		}
+	}
+}
 
 func msDuration(ms int32) time.Duration { return time.Duration(ms) * time.Millisecond }
 
@@ -23,7 +49,7 @@ func defaultResolver(ctx context.Context) (backend.Backend, error) {
 }
 
 // opDetect reports every candidate runtime.
-func (c *Context) opDetect(ctx context.Context) (any, error) {
+func (c *hostCtx) opDetect(ctx context.Context) (any, error) {
 	return detectCandidates(ctx)
 }
 
@@ -37,40 +63,50 @@ type ShutdownResult struct {
 
 // Shutdown refuses new work, cancels in-flight work and waits for it (at
 // most timeout), then, with teardown, brings down the stacks and graphs this
-// context started. It may be called more than once.
-func (c *Context) Shutdown(timeout time.Duration, teardown bool) (any, error) {
+// context started, also when the wait timed out: a host that asks for
+// teardown must never be left with running stacks. It may be called more
+// than once.
+func (c *hostCtx) Shutdown(timeout time.Duration, teardown bool) (any, error) {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
 	c.cancel()
 
 	deadline := time.Now().Add(timeout)
-	done := make(chan struct{})
-	go func() { c.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(timeout):
-		return nil, core.Errorf(core.KindTimeout, "in-flight operations did not finish within %v", timeout)
+	var timedOut error
+	if c.active.Load() > 0 {
+		done := make(chan struct{})
+		go func() { c.inflight.Wait(); close(done) }()
+		t := time.NewTimer(timeout)
+		select {
+		case <-done:
+		case <-t.C:
+			timedOut = core.Errorf(core.KindTimeout, "in-flight operations did not finish within %v", timeout)
+		}
+		t.Stop()
 	}
 	res := ShutdownResult{TornDown: []int64{}}
-	if !teardown {
-		return res, nil
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(30*time.Second))
-	defer cancel()
-	c.handles.Range(func(h int64, e handle) bool {
-		if d, ok := e.value.(downer); ok {
-			if err := d.teardown(ctx); err != nil {
-				if res.Errors == nil {
-					res.Errors = map[string]string{}
+	if teardown {
+		ctx, cancel := context.WithDeadline(context.Background(), deadline.Add(teardownTimeout))
+		defer cancel()
+		c.handles.Range(func(h int64, e handle) bool {
+			if d, ok := e.value.(downer); ok {
+				if err := d.teardown(ctx); err != nil {
+					if res.Errors == nil {
+						res.Errors = map[string]string{}
+					}
+					res.Errors[itoa(h)] = err.Error()
 				}
-				res.Errors[itoa(h)] = err.Error()
+				res.TornDown = append(res.TornDown, h)
 			}
-			res.TornDown = append(res.TornDown, h)
-		}
-		c.release(h)
-		return true
-	})
+			c.release(h)
+			return true
+		})
+	}
+	if timedOut != nil {
+		// The teardown was still done: say what it brought down.
+		return nil, core.AsError(timedOut).With("tornDown", res.TornDown)
+	}
 	return res, nil
 }
 

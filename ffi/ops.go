@@ -25,7 +25,7 @@ func GenerateName(image string) string {
 	return hex.EncodeToString(sum[:])[:8] + "-" + hex.EncodeToString(r[:])
 }
 
-func (c *Context) opRun(ctx context.Context, spec arg, create bool) (any, error) {
+func (c *hostCtx) opRun(ctx context.Context, spec arg, create bool) (any, error) {
 	data, err := spec.required()
 	if err != nil {
 		return nil, err
@@ -59,7 +59,7 @@ func (c *Context) opRun(ctx context.Context, spec arg, create bool) (any, error)
 }
 
 // idOp runs fn on the backend with a required id argument.
-func (c *Context) idOp(ctx context.Context, id arg, fn func(backend.Backend, string) (any, error)) (any, error) {
+func (c *hostCtx) idOp(ctx context.Context, id arg, fn func(backend.Backend, string) (any, error)) (any, error) {
 	s, err := id.required()
 	if err != nil {
 		return nil, err
@@ -91,11 +91,11 @@ func boolArg(a arg) (bool, error) {
 	return v, err
 }
 
-func (c *Context) opStart(ctx context.Context, id arg) (any, error) {
+func (c *hostCtx) opStart(ctx context.Context, id arg) (any, error) {
 	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Start(ctx, id) })
 }
 
-func (c *Context) opStop(ctx context.Context, id, timeout arg) (any, error) {
+func (c *hostCtx) opStop(ctx context.Context, id, timeout arg) (any, error) {
 	t, err := intArg(timeout, 86400)
 	if err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (c *Context) opStop(ctx context.Context, id, timeout arg) (any, error) {
 	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Stop(ctx, id, t) })
 }
 
-func (c *Context) opRemove(ctx context.Context, id, force arg) (any, error) {
+func (c *hostCtx) opRemove(ctx context.Context, id, force arg) (any, error) {
 	f, err := boolArg(force)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (c *Context) opRemove(ctx context.Context, id, force arg) (any, error) {
 	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return nil, b.Remove(ctx, id, f) })
 }
 
-func (c *Context) opList(ctx context.Context, all arg) (any, error) {
+func (c *hostCtx) opList(ctx context.Context, all arg) (any, error) {
 	a, err := boolArg(all)
 	if err != nil {
 		return nil, err
@@ -120,14 +120,37 @@ func (c *Context) opList(ctx context.Context, all arg) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.List(ctx, backend.ListOptions{All: a})
+	infos, err := b.List(ctx, backend.ListOptions{All: a})
+	if err != nil {
+		return nil, err
+	}
+	for i := range infos {
+		infos[i].Ports = nonNil(infos[i].Ports)
+	}
+	return nonNil(infos), nil
 }
 
-func (c *Context) opInspect(ctx context.Context, id arg) (any, error) {
-	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) { return b.Inspect(ctx, id) })
+// nonNil makes an empty list encode as [] (the d.ts promises string[]),
+// whatever the backend reported.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
-func (c *Context) opLogs(ctx context.Context, id, tail arg) (any, error) {
+func (c *hostCtx) opInspect(ctx context.Context, id arg) (any, error) {
+	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) {
+		info, err := b.Inspect(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		info.Ports = nonNil(info.Ports)
+		return info, nil
+	})
+}
+
+func (c *hostCtx) opLogs(ctx context.Context, id, tail arg) (any, error) {
 	t, err := intArg(tail, math.MaxInt32)
 	if err != nil {
 		return nil, err
@@ -137,7 +160,7 @@ func (c *Context) opLogs(ctx context.Context, id, tail arg) (any, error) {
 	})
 }
 
-func (c *Context) opExec(ctx context.Context, id, cmd, env, workdir arg) (any, error) {
+func (c *hostCtx) opExec(ctx context.Context, id, cmd, env, workdir arg) (any, error) {
 	var argv []string
 	if err := cmd.requiredJSON(&argv); err != nil {
 		return nil, err
@@ -157,7 +180,7 @@ func (c *Context) opExec(ctx context.Context, id, cmd, env, workdir arg) (any, e
 	})
 }
 
-func (c *Context) opWait(ctx context.Context, id arg) (any, error) {
+func (c *hostCtx) opWait(ctx context.Context, id arg) (any, error) {
 	return c.idOp(ctx, id, func(b backend.Backend, id string) (any, error) {
 		code, err := b.Wait(ctx, id)
 		if err != nil {
@@ -167,11 +190,11 @@ func (c *Context) opWait(ctx context.Context, id arg) (any, error) {
 	})
 }
 
-func (c *Context) opPullImage(ctx context.Context, ref arg) (any, error) {
+func (c *hostCtx) opPullImage(ctx context.Context, ref arg) (any, error) {
 	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return nil, b.PullImage(ctx, ref) })
 }
 
-func (c *Context) opListImages(ctx context.Context) (any, error) {
+func (c *hostCtx) opListImages(ctx context.Context) (any, error) {
 	b, err := c.Backend(ctx)
 	if err != nil {
 		return nil, err
@@ -179,15 +202,15 @@ func (c *Context) opListImages(ctx context.Context) (any, error) {
 	return b.ListImages(ctx)
 }
 
-func (c *Context) opRemoveImage(ctx context.Context, ref arg, force bool) (any, error) {
+func (c *hostCtx) opRemoveImage(ctx context.Context, ref arg, force bool) (any, error) {
 	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return nil, b.RemoveImage(ctx, ref, force) })
 }
 
-func (c *Context) opInspectImage(ctx context.Context, ref arg) (any, error) {
+func (c *hostCtx) opInspectImage(ctx context.Context, ref arg) (any, error) {
 	return c.idOp(ctx, ref, func(b backend.Backend, ref string) (any, error) { return b.InspectImage(ctx, ref) })
 }
 
-func (c *Context) opBuild(ctx context.Context, spec, image arg) (any, error) {
+func (c *hostCtx) opBuild(ctx context.Context, spec, image arg) (any, error) {
 	var bs core.BuildSpec
 	if err := spec.requiredJSON(&bs); err != nil {
 		return nil, err
@@ -199,7 +222,7 @@ func (c *Context) opBuild(ctx context.Context, spec, image arg) (any, error) {
 }
 
 // opGetBackend describes the selected backend.
-func (c *Context) opGetBackend(ctx context.Context) (any, error) {
+func (c *hostCtx) opGetBackend(ctx context.Context) (any, error) {
 	b, err := c.Backend(ctx)
 	if err != nil {
 		return nil, err

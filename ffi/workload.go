@@ -73,7 +73,7 @@ func workloadNode(name, spec arg) (any, error) {
 	return workload.Node(n, raw)
 }
 
-func (c *Context) runGraph(ctx context.Context, graph, opts arg) (any, error) {
+func (c *hostCtx) runGraph(ctx context.Context, graph, opts arg) (any, error) {
 	var g core.WorkloadGraph
 	if err := graph.requiredJSON(&g); err != nil {
 		return nil, err
@@ -86,23 +86,28 @@ func (c *Context) runGraph(ctx context.Context, graph, opts arg) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, runErr := workload.Run(ctx, b, g, o)
-	if h == nil {
-		return nil, runErr
-	}
-	id, err := c.register(kindWorkload, &graphRun{h: h})
+	var run *workload.Handle
+	id, err := c.upProject(kindWorkload, g.Name, func(prev any) (any, error) {
+		h, err := workload.Run(ctx, b, g, o)
+		if h == nil {
+			return nil, err
+		}
+		run = h
+		if gr, ok := prev.(*graphRun); ok {
+			// Converged: the handle now describes the graph as given.
+			gr.h = h
+			return gr, err
+		}
+		// halt-graph keeps what started, with the error: registered anyway.
+		return &graphRun{h: h}, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if runErr != nil {
-		// halt-graph: the promise rejects, but what started is kept and
-		// reachable through the handle named in the error.
-		return nil, core.AsError(runErr).With("handle", id)
-	}
-	return RunGraphResult{Handle: id, Project: h.Project(), Nodes: h.Nodes(), Resolved: h.Resolved()}, nil
+	return RunGraphResult{Handle: id, Project: run.Project(), Nodes: run.Nodes(), Resolved: run.Resolved()}, nil
 }
 
-func (c *Context) inspectGraph(ctx context.Context, graph arg) (any, error) {
+func (c *hostCtx) inspectGraph(ctx context.Context, graph arg) (any, error) {
 	var g core.WorkloadGraph
 	if err := graph.requiredJSON(&g); err != nil {
 		return nil, err
@@ -115,11 +120,11 @@ func (c *Context) inspectGraph(ctx context.Context, graph arg) (any, error) {
 }
 
 // withGraph runs fn on the live graph behind h, holding its lock.
-func (c *Context) withGraph(h int64, fn func(*graphRun) (any, error)) (any, error) {
+func (c *hostCtx) withGraph(h int64, fn func(*graphRun) (any, error)) (any, error) {
 	return withLive(c, h, kindWorkload, fn)
 }
 
-func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
+func (c *hostCtx) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
 	var o GraphDownOptions
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
@@ -127,15 +132,15 @@ func (c *Context) graphDown(ctx context.Context, h int64, opts arg) (any, error)
 	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.h.Down(ctx, o.Volumes) })
 }
 
-func (c *Context) graphStatus(ctx context.Context, h int64) (any, error) {
+func (c *hostCtx) graphStatus(ctx context.Context, h int64) (any, error) {
 	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Status(ctx) })
 }
 
-func (c *Context) graphGraph(h int64) (any, error) {
+func (c *hostCtx) graphGraph(h int64) (any, error) {
 	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Graph(), nil })
 }
 
-func (c *Context) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
+func (c *hostCtx) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
 	name := ""
 	if node.present || node.err != nil {
 		var err error
@@ -153,7 +158,7 @@ func (c *Context) graphLogs(ctx context.Context, h int64, node, opts arg) (any, 
 	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Logs(ctx, name, o.Tail) })
 }
 
-func (c *Context) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {
+func (c *hostCtx) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {
 	name, err := node.required()
 	if err != nil {
 		return nil, err
@@ -168,6 +173,6 @@ func (c *Context) graphExec(ctx context.Context, h int64, node, cmd arg) (any, e
 	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Exec(ctx, name, argv) })
 }
 
-func (c *Context) graphPs(ctx context.Context, h int64) (any, error) {
+func (c *hostCtx) graphPs(ctx context.Context, h int64) (any, error) {
 	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Ps(ctx) })
 }
