@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 func TestOSRun(t *testing.T) {
@@ -119,9 +120,7 @@ func TestOSDockerTLSNeedsValidCerts(t *testing.T) {
 // over the API, then builds the backend with the default factory and checks
 // that it answers. PERRY_SKIP_ENGINE_TESTS=1 skips it.
 func TestIntegrationRealEngine(t *testing.T) {
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
+	testenv.RequireEngine(t)
 	for _, k := range []string{EnvBackend, EnvMode, EnvStrategy} {
 		t.Setenv(k, "")
 	}

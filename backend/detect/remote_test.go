@@ -4,12 +4,12 @@ import (
 	"context"
 	"io"
 	"net"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/backend/detect"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // tcpProxy serves tcp on 127.0.0.1 and forwards to the local engine socket:
@@ -45,13 +45,8 @@ func tcpProxy(t *testing.T, socket string) string {
 // Server-first mode against a remote endpoint: the remote daemon is chosen,
 // BackendInfo says remote, and the contract lifecycle passes through it.
 func TestServerFirstPicksTheRemoteDaemon(t *testing.T) {
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
 	const socket = "/var/run/docker.sock"
-	if _, err := os.Stat(socket); err != nil {
-		t.Fatalf("the engine socket %s is missing: is the Docker Engine running? (%v)", socket, err)
-	}
+	testenv.RequireEngineAt(t, "unix://"+socket)
 	host := tcpProxy(t, socket)
 	t.Setenv("DOCKER_HOST", host)
 	t.Setenv("PERRY_CONTAINER_MODE", "server-first")
