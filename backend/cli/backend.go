@@ -352,7 +352,7 @@ func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 // CLI exits 0 (docker's rm -f and rmi -f do).
 func (b *Backend) remove(ctx context.Context, t target, args []string) error {
 	out, err := b.call(ctx, t, args)
-	if err == nil && b.notFound(t, out.stderr) {
+	if err == nil && (b.notFound(t, out.stderr) || b.proto.removedNothing(args, out)) {
 		return core.NotFound(t.what, t.id).With("backend", b.name).With("stderr", out.stderr)
 	}
 	return err
@@ -401,6 +401,7 @@ func (b *Backend) List(ctx context.Context, opts backend.ListOptions) ([]core.Co
 			}
 			b.addExitCode(&c)
 		}
+		b.proto.fixInfo(&c)
 		result = append(result, c)
 	}
 	sortContainers(result)
@@ -433,6 +434,7 @@ func (b *Backend) Inspect(ctx context.Context, id string) (core.ContainerInfo, e
 	if b.proto.apple() {
 		b.addExitCode(&info)
 	}
+	b.proto.fixInfo(&info)
 	return info, nil
 }
 
@@ -507,6 +509,9 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		return core.ContainerLogs{}, err
 	}
 	t := target{"container", id}
+	if code, ok := b.proto.execExitCode(out); ok {
+		return core.ContainerLogs{Stdout: stdout.String(), Stderr: execStderr(stderr.String()), ExitCode: &code}, nil
+	}
 	if out.code != 0 && (b.notFound(t, out.stderr) || b.execFailed(out)) {
 		return core.ContainerLogs{}, b.failure(args, out, t)
 	}
@@ -608,6 +613,9 @@ func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 	if err != nil {
 		return nil, parseErr(b.name, "images", err)
 	}
+	for i := range images {
+		b.proto.fixImage(&images[i])
+	}
 	return images, nil
 }
 
@@ -637,7 +645,9 @@ func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo,
 	if len(entries) == 0 {
 		return core.ImageInfo{}, core.NotFound("image", ref).With("backend", b.name)
 	}
-	return entries[0].info(ref), nil
+	img := entries[0].info(ref)
+	b.proto.fixImage(&img)
+	return img, nil
 }
 
 // RemoveImage removes an image.
@@ -701,7 +711,10 @@ func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.Volume
 	if err != nil {
 		return err
 	}
-	_, err = b.call(ctx, target{}, args)
+	out, err := b.call(ctx, target{}, args)
+	if err != nil && b.proto.existsAlready(out) {
+		return nil
+	}
 	return err
 }
 
@@ -759,7 +772,7 @@ func (b *Backend) networkOps() namedOps[core.NetworkInfo] {
 
 func (b *Backend) volumeOps() namedOps[core.VolumeInfo] {
 	return namedOps[core.VolumeInfo]{kind: "volume", inspectArgs: b.proto.InspectVolumeArgs, listArgs: b.proto.ListVolumesArgs,
-		parseApple: parseAppleVolumes, parseDocker: decodeInfos(volumeEntry.info),
+		parseApple: parseAppleVolumes, parseDocker: decodeInfos(func(e volumeEntry) core.VolumeInfo { v := e.info(); b.proto.fixVolume(&v); return v }),
 		labels: func(v core.VolumeInfo) map[string]string { return v.Labels }, name: func(v core.VolumeInfo) string { return v.Name }}
 }
 

@@ -158,6 +158,9 @@ func (e inspectEntry) info() core.ContainerInfo {
 	if info.Image == "" {
 		info.Image = e.ImageName
 	}
+	if info.Image == "" && !isImageID(e.Image) {
+		info.Image = e.Image
+	}
 	info.State = e.state()
 	if h := e.State.Health; h != nil {
 		info.Health = h.Status
@@ -366,9 +369,28 @@ type networkEntry struct {
 	ID     string            `json:"Id"`
 	Driver string            `json:"Driver"`
 	Labels map[string]string `json:"Labels"`
+	CNI    *nerdctlCNI       `json:"CNI"` // nerdctl --mode=native
+}
+
+// nerdctlCNI is a network's CNI configuration as nerdctl's native inspect
+// prints it: the driver is the first plugin's type.
+type nerdctlCNI struct {
+	Name    string            `json:"name"`
+	ID      string            `json:"nerdctlID"`
+	Labels  map[string]string `json:"nerdctlLabels"`
+	Plugins []struct {
+		Type string `json:"type"`
+	} `json:"plugins"`
 }
 
 func (n networkEntry) info() core.NetworkInfo {
+	if c := n.CNI; c != nil && n.Name == "" {
+		info := core.NetworkInfo{ID: c.ID, Name: c.Name, Labels: c.Labels}
+		if len(c.Plugins) > 0 {
+			info.Driver = c.Plugins[0].Type
+		}
+		return info
+	}
 	return core.NetworkInfo{ID: n.ID, Name: n.Name, Driver: n.Driver, Labels: n.Labels}
 }
 

@@ -365,6 +365,11 @@ func (p Protocol) PullArgs(ref string) []string {
 	if p.apple() {
 		return []string{"image", "pull", "--", ref}
 	}
+	if p.Flavor == FlavorPodman && loopbackRegistry(ref) {
+		// Docker pulls from a registry on a loopback address over plain
+		// HTTP by default; podman needs to be told.
+		return []string{"pull", "--quiet", "--tls-verify=false", "--", ref}
+	}
 	return []string{"pull", "--quiet", "--", ref}
 }
 
@@ -494,6 +499,11 @@ func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
 
 // InspectNetworkArgs inspects one network.
 func (p Protocol) InspectNetworkArgs(name string) []string {
+	if p.Flavor == FlavorNerdctl {
+		// nerdctl's docker-compatible form has no Driver; its native form
+		// (the CNI configuration) names the plugin.
+		return []string{"network", "inspect", "--mode=native", "--", name}
+	}
 	return []string{"network", "inspect", "--", name}
 }
 

@@ -140,7 +140,7 @@ var objectGone = map[string][]string{
 	// Not a bare "not found": `create` says "network x not found" about
 	// its network, and its target is the image.
 	"image":   {"no such image", "image not known", "manifest unknown", "pull access denied", "repository does not exist", "notfound"},
-	"network": {"no such network", "not found", "unable to find network"},
+	"network": {"no such network", "not found", "unable to find network", "no network found matching"},
 	"volume":  {"no such volume", "not found"},
 }
 

@@ -54,6 +54,11 @@ type Options struct {
 	// SkipBuild, SkipPull, SkipNetworks and SkipVolumes leave out the
 	// subtests of a capability the backend does not have.
 	SkipBuild, SkipPull, SkipNetworks, SkipVolumes bool
+	// NoNetworkAliases: the runtime cannot give a container network
+	// aliases (nerdctl 2.0). The Networks subtest then wants Run to refuse
+	// them as an InvalidArgument naming network_aliases, and attaches the
+	// container without them.
+	NoNetworkAliases bool
 	// Only, when non-empty, runs just the named subtests (see Subtests).
 	Only []string
 	// Timeout bounds each subtest. Default 2 minutes.
@@ -741,6 +746,13 @@ func (s *suite) testNetworks(t *testing.T, ctx context.Context) {
 	sp := s.spec("netc", sleeper...)
 	sp.Network, sp.NetworkAliases = n1, []string{"perry-alias"}
 	sp.Networks = []core.NetworkAttach{{Name: n2, Aliases: []string{"perry-alias2"}}}
+	if s.opts.NoNetworkAliases {
+		_, err := s.b.Run(ctx, sp)
+		if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "network_aliases") {
+			t.Fatalf("Run with network aliases on a runtime without them: %v, want InvalidArgument naming network_aliases", err)
+		}
+		sp.NetworkAliases, sp.Networks[0].Aliases = nil, nil
+	}
 	h := s.runContainer(t, ctx, sp)
 	c, err := s.b.Inspect(ctx, h.ID)
 	if err != nil {

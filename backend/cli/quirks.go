@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/distribution/reference"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// What podman and nerdctl do differently from docker's CLI, measured on
+// podman 4.3 and nerdctl 2.0 (tests/runtimes). Each fix brings their output
+// to the shape the Docker CLI gives, so callers see one model.
+
+// familiarImage writes an image name the way docker's CLI shows it:
+// "busybox:latest", not nerdctl's "docker.io/library/busybox:latest", and
+// without podman's "localhost/" (podman files an image loaded or built
+// without a registry under localhost/). Anything unreadable stays as is.
+func (p Protocol) familiarImage(name string) string {
+	if name == "" || p.Flavor == FlavorApple {
+		return name
+	}
+	if p.Flavor == FlavorPodman {
+		if rest, ok := strings.CutPrefix(name, "localhost/"); ok && rest != "" {
+			name = rest
+		}
+	}
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	return reference.FamiliarString(ref)
+}
+
+// fixInfo normalises one container of ps or inspect output.
+func (p Protocol) fixInfo(info *core.ContainerInfo) {
+	info.Image = p.familiarImage(info.Image)
+	if p.Flavor == FlavorNerdctl && info.State == "" && info.ExitCode == nil {
+		// nerdctl's inspect leaves State.Status empty until the container
+		// has a task, that is until its first start; its ps says "Created".
+		info.State = "created"
+		info.Status = humanStatus(info.State, nil, info.Health)
+	}
+}
+
+// fixImage normalises one image of images or image inspect output.
+func (p Protocol) fixImage(img *core.ImageInfo) {
+	if img.Repository == "" || img.Repository == "<none>" {
+		return
+	}
+	img.Repository = p.familiarImage(img.Repository)
+}
+
+// fixVolume fills what nerdctl's volume inspect leaves out: nerdctl has
+// only local volumes, and says so in volume ls but not in inspect.
+func (p Protocol) fixVolume(v *core.VolumeInfo) {
+	if p.Flavor == FlavorNerdctl && v.Driver == "" {
+		v.Driver = "local"
+	}
+}
+
+// removedNothing reports whether a forced removal found nothing to remove:
+// podman's rm -f, volume rm -f and rmi -f exit 0 and print nothing for a
+// missing object, where they print the name of each one they removed.
+func (p Protocol) removedNothing(args []string, out output) bool {
+	return p.Flavor == FlavorPodman && forced(args) && strings.TrimSpace(string(out.stdout)) == "" && strings.TrimSpace(out.stderr) == ""
+}
+
+func forced(args []string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		if a == "--force" || a == "-f" {
+			return true
+		}
+	}
+	return false
+}
+
+// nerdctlExecExit matches the line by which nerdctl 2.0 reports the exit
+// status of an exec'd command: it exits 1 with a fatal log line instead of
+// exiting with the command's code.
+var nerdctlExecExit = regexp.MustCompile(`exec failed with exit code (\d+)`)
+
+// execExitCode returns the exec'd command's exit code when the CLI reported
+// it as its own failure (nerdctl), and false otherwise.
+func (p Protocol) execExitCode(out output) (int, bool) {
+	if p.Flavor != FlavorNerdctl {
+		return 0, false
+	}
+	m := nerdctlExecExit.FindStringSubmatch(lastLine(out.stderr))
+	if m == nil {
+		return 0, false
+	}
+	code, err := strconv.Atoi(m[1])
+	return code, err == nil
+}
+
+// execStderr drops the log line that execExitCode read, so the command's
+// own stderr is what remains.
+func execStderr(stderr string) string {
+	s := strings.TrimRight(stderr, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[:i+1]
+	}
+	return ""
+}
+
+// existsAlready reports whether a create failed only because the volume
+// exists: docker's and nerdctl's volume create keep an existing volume and
+// succeed, podman 4's refuses (it has no --ignore before 4.4).
+func (p Protocol) existsAlready(out output) bool {
+	return p.Flavor == FlavorPodman && out.code != 0 && strings.Contains(out.stderr, "already exists")
+}
+
+// loopbackRegistry reports whether ref names a registry on a loopback
+// address (localhost, 127.0.0.0/8, ::1), which Docker treats as insecure.
+func loopbackRegistry(ref string) bool {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return false
+	}
+	host := reference.Domain(named)
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// isImageID reports whether s is an image id ("sha256:<64 hex>" or the 64
+// hex digits alone) rather than a reference.
+func isImageID(s string) bool {
+	s = strings.TrimPrefix(s, "sha256:")
+	return len(s) == 64 && reference.IdentifierRegexp.MatchString(s)
+}

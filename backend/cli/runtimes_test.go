@@ -1,0 +1,74 @@
+package cli
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perryts/perry-container/backend/contracttest"
+)
+
+// The contract suite live on the other CLI runtimes of a Linux machine:
+// podman and nerdctl (tests/runtimes/install.sh installs and configures
+// both, and loads the test image into each). A runtime that is not
+// installed is skipped with the reason; one that is installed but broken
+// fails.
+
+// liveRuntime describes one runtime the suite runs on.
+type liveRuntime struct {
+	name string
+	opts contracttest.Options
+}
+
+var liveRuntimes = []liveRuntime{
+	{name: "podman", opts: contracttest.Options{}},
+	// nerdctl builds through a BuildKit daemon, which the machine does not
+	// run, and version 2.0 has no --network-alias.
+	{name: "nerdctl", opts: contracttest.Options{SkipBuild: true, NoNetworkAliases: true}},
+}
+
+// liveBackend returns the backend of runtime name, or skips the test when the
+// runtime is not installed here.
+func liveBackend(t *testing.T, name string) *Backend {
+	t.Helper()
+	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
+		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
+	}
+	bin, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s is not installed (bash tests/runtimes/install.sh installs it): %v", name, err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	if name == "nerdctl" {
+		// Docker's containerd keeps Docker's containers in "moby": the tests
+		// must never create or remove anything there.
+		out, err := exec.CommandContext(ctx, bin, "info").CombinedOutput()
+		if err != nil {
+			t.Fatalf("nerdctl info: %v\n%s", err, out)
+		}
+		if strings.Contains(string(out), "Namespace:\tmoby") {
+			t.Fatalf("nerdctl uses containerd namespace moby (Docker's own); configure another one (tests/runtimes/install.sh uses perrytest)")
+		}
+	}
+	b := Docker(name, bin)
+	if err := b.Check(ctx); err != nil {
+		t.Fatalf("%s is installed but does not answer: %v", name, err)
+	}
+	if _, err := b.InspectImage(ctx, testImage); err != nil {
+		t.Fatalf("test image %s is missing on %s (bash tests/runtimes/install.sh loads it): %v", testImage, name, err)
+	}
+	return b
+}
+
+func TestRuntimesContract(t *testing.T) {
+	for _, rt := range liveRuntimes {
+		t.Run(rt.name, func(t *testing.T) {
+			t.Parallel()
+			contracttest.Run(t, liveBackend(t, rt.name), rt.opts)
+		})
+	}
+}
