@@ -59,7 +59,7 @@ func (k Kind) Code() int {
 type Error struct {
 	Kind    Kind
 	Message string
-	// Code overrides Kind.Code() when non-zero (a BackendError carries the
+	// CodeOverride replaces Kind.Code() when non-zero (a BackendError carries the
 	// runtime CLI's exit code).
 	CodeOverride int
 	// Details are extra JSON members of the error envelope (e.g. "service",

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 )
 
@@ -263,6 +264,14 @@ func DecodeStrict(arg string, data []byte, v any) error {
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			want := jsonKind(te.Type)
+			if want == "number" && strings.HasPrefix(te.Value, "number ") {
+				// A number that does not fit: say so, not "expected a number".
+				what := "an integer from " + intRange(te.Type)
+				if te.Field == "" {
+					return InvalidArgument(arg, "must be %s, got %s", what, strings.TrimPrefix(te.Value, "number "))
+				}
+				return InvalidArgument(arg, "key %q: must be %s, got %s", te.Field, what, strings.TrimPrefix(te.Value, "number ")).With("key", te.Field)
+			}
 			if te.Field == "" {
 				return InvalidArgument(arg, "expected a JSON %s, got a JSON %s", want, te.Value)
 			}
@@ -274,6 +283,21 @@ func DecodeStrict(arg string, data []byte, v any) error {
 		return InvalidArgument(arg, "unexpected data after the JSON value")
 	}
 	return nil
+}
+
+// intRange is "min to max" of an integer type (through pointers).
+func intRange(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	bits := t.Bits()
+	switch t.Kind() {
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "0 to " + strconv.FormatUint(1<<bits-1, 10)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(-1<<(bits-1), 10) + " to " + strconv.FormatInt(1<<(bits-1)-1, 10)
+	}
+	return "its type's range"
 }
 
 // jsonKind names the JSON type a Go type decodes from.
@@ -324,6 +348,19 @@ func (s *ContainerSpec) Validate() error {
 	}
 	if s.Name != "" && !validName(s.Name) {
 		return fmt.Errorf("name %q must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", s.Name)
+	}
+	// Sizes are bytes: a negative one would reach the runtime as "unlimited"
+	// or as its own error, far from the field.
+	for _, f := range []struct {
+		key string
+		v   int64
+	}{{"memory", s.Memory}, {"memory_reservation", s.MemoryReserve}, {"shm_size", s.ShmSize}} {
+		if f.v < 0 {
+			return fmt.Errorf("%s must not be negative, got %d", f.key, f.v)
+		}
+	}
+	if s.CPUs < 0 {
+		return fmt.Errorf("cpus must not be negative, got %v", s.CPUs)
 	}
 	for k := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
