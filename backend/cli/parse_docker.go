@@ -133,6 +133,9 @@ type inspectEntry struct {
 		Healthcheck *healthState `json:"Healthcheck"`
 	} `json:"State"`
 	ImageName string `json:"ImageName"` // podman
+	// Image is the image's id on docker and podman, the reference on
+	// nerdctl (whose Config has no Image).
+	Image  string `json:"Image"`
 	Config    struct {
 		Image  string            `json:"Image"`
 		Labels map[string]string `json:"Labels"`
