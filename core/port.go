@@ -173,7 +173,7 @@ func bracketIP(a netip.Addr) string {
 // "[ip:][host:]container[/proto]" (ip may be a bracketed IPv6 address; an
 // unbracketed one is read as docker does, everything before the last two
 // colons; host "0" or "" is a free port) or `docker ps`'s
-// "ip:host->container/proto". The protocol defaults to tcp; a host range
+// "ip:host->container/proto" (":host->…" is every interface). The protocol defaults to tcp; a host range
 // must match the container range's length unless there is one container
 // port, which then takes any free port of the range.
 func ParsePort(s string) (Port, error) {
@@ -192,11 +192,19 @@ func ParsePort(s string) (Port, error) {
 	}
 	var ip, host, ctr string
 	if left, right, ok := strings.Cut(rest, "->"); ok {
-		h, hp, err := net.SplitHostPort(left)
-		if err != nil {
+		// The host port follows the last colon; older docker CLIs print an
+		// IPv6 address unbracketed (":::8080->80/tcp").
+		i := strings.LastIndex(left, ":")
+		if i < 0 {
 			return Port{}, fmt.Errorf("expected ip:host->container[/proto]")
 		}
-		ip, host, ctr = h, hp, right
+		ip, host, ctr = left[:i], left[i+1:], right
+		if strings.HasPrefix(ip, "[") || strings.HasSuffix(ip, "]") {
+			if !strings.HasPrefix(ip, "[") || !strings.HasSuffix(ip, "]") {
+				return Port{}, fmt.Errorf("unbalanced brackets in %q", ip)
+			}
+			ip = ip[1 : len(ip)-1]
+		}
 		if host == "" {
 			return Port{}, fmt.Errorf("a published port needs a host port")
 		}

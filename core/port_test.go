@@ -34,6 +34,8 @@ func TestParsePort(t *testing.T) {
 		{"host range for one container port", "8000-8009:80/tcp", Port{Host: PortRange{8000, 8009}, Container: one(80), Protocol: "tcp"}, "", "0.0.0.0:8000-8009->80/tcp"},
 		{"ps form", "0.0.0.0:32768->5432/tcp", Port{HostIP: netip.MustParseAddr("0.0.0.0"), Host: one(32768), Container: one(5432), Protocol: "tcp"}, "0.0.0.0:32768:5432/tcp", ""},
 		{"ps form ipv6", "[::]:8080->80/tcp", Port{HostIP: netip.MustParseAddr("::"), Host: one(8080), Container: one(80), Protocol: "tcp"}, "[::]:8080:80/tcp", ""},
+		{"ps form, unbracketed ipv6 of older docker", ":::8080->80/tcp", Port{HostIP: netip.MustParseAddr("::"), Host: one(8080), Container: one(80), Protocol: "tcp"}, "[::]:8080:80/tcp", "[::]:8080->80/tcp"},
+		{"ps form without address", ":8080->80/tcp", Port{Host: one(8080), Container: one(80), Protocol: "tcp"}, "8080:80/tcp", "0.0.0.0:8080->80/tcp"},
 		{"ps form range", "0.0.0.0:8000-8002->80-82/tcp", Port{HostIP: netip.MustParseAddr("0.0.0.0"), Host: PortRange{8000, 8002}, Container: PortRange{80, 82}, Protocol: "tcp"}, "0.0.0.0:8000-8002:80-82/tcp", ""},
 	}
 	for _, c := range cases {
@@ -78,6 +80,8 @@ func TestParsePortRejects(t *testing.T) {
 		{"range lengths differ", "8000-8001:80-82", "differ in length"},
 		{"bad host port", "x:80", "host port"},
 		{"ps form without host port", "0.0.0.0:->80/tcp", "needs a host port"},
+		{"unbalanced bracket in ps form", "[::1:8080->80/tcp", "unbalanced"},
+		{"ps form without colon", "8080->80/tcp", "expected ip:host->container"},
 		{"empty ip", "::80", "empty host address"},
 		{"colon for ip", "::80:80", "not an IP address"},
 	}
