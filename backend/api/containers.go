@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -246,17 +245,15 @@ func exitCodeFromStatus(status string) (int, bool) {
 	return n, err == nil
 }
 
-// formatPort renders a port as `docker ps` does: "0.0.0.0:8080->80/tcp",
-// "[::]:8080->80/tcp", or "80/tcp" when it is not published.
+// formatPort renders a port as `docker ps` does (core.Port.Display):
+// "0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp", or "80/tcp" when it is not
+// published.
 func formatPort(ip netip.Addr, public, private uint16, proto string) string {
-	if public == 0 {
-		return fmt.Sprintf("%d/%s", private, proto)
+	p := core.Port{HostIP: ip, Container: core.PortRange{Start: private, End: private}, Protocol: proto}
+	if public != 0 {
+		p.Host = core.PortRange{Start: public, End: public}
 	}
-	host := ""
-	if ip.IsValid() {
-		host = ip.String()
-	}
-	return fmt.Sprintf("%s->%d/%s", net.JoinHostPort(host, strconv.Itoa(int(public))), private, proto)
+	return p.Display()
 }
 
 // networksOf returns the sorted network names and the container's first

@@ -435,90 +435,27 @@ func parseRestart(s string) (container.RestartPolicy, error) {
 	return rp, nil
 }
 
-// parsePorts parses "[ip:][host:]container[/proto]" specs; each part may be
-// a range ("8000-8001:80-81"). IPv6 addresses are bracketed
-// ("[::1]:8080:80").
+// parsePorts maps port specs onto the engine's exposed ports and
+// bindings, one binding per container port of a range. A port without a
+// host port is published on a free one (on its host address when it has
+// one), as `docker run -p 80` does; one container port with a host range
+// passes the range, from which the engine picks a free port.
 func parsePorts(specs []string) (network.PortSet, network.PortMap, error) {
 	exposed := network.PortSet{}
 	bindings := network.PortMap{}
 	for i, s := range specs {
-		field := fmt.Sprintf("ports[%d]", i)
-		rest, proto, hasProto := strings.Cut(s, "/")
-		if hasProto && proto == "" {
-			return nil, nil, core.InvalidArgument(field, "%q: empty protocol", s)
-		}
-		if proto == "" {
-			proto = "tcp"
-		}
-		switch proto {
-		case "tcp", "udp", "sctp":
-		default:
-			return nil, nil, core.InvalidArgument(field, "%q: protocol must be tcp, udp or sctp", s)
-		}
-		var ip, host, ctr string
-		if strings.HasPrefix(rest, "[") {
-			end := strings.Index(rest, "]:")
-			if end < 0 {
-				return nil, nil, core.InvalidArgument(field, "%q: an IPv6 address must be followed by :host:container", s)
-			}
-			ip = rest[1:end]
-			var ok bool
-			host, ctr, ok = strings.Cut(rest[end+2:], ":")
-			if !ok {
-				return nil, nil, core.InvalidArgument(field, "%q: expected [ip]:host:container", s)
-			}
-		} else {
-			parts := strings.Split(rest, ":")
-			switch len(parts) {
-			case 1:
-				ctr = parts[0]
-			case 2:
-				host, ctr = parts[0], parts[1]
-			case 3:
-				ip, host, ctr = parts[0], parts[1], parts[2]
-			default:
-				return nil, nil, core.InvalidArgument(field, "%q: expected [ip:][host:]container[/proto] (bracket IPv6 addresses)", s)
-			}
-		}
-		var hostIP netip.Addr
-		if ip != "" {
-			a, err := netip.ParseAddr(ip)
-			if err != nil {
-				return nil, nil, core.InvalidArgument(field, "%q: %q is not an IP address", s, ip)
-			}
-			hostIP = a
-		}
-		cLo, cHi, err := parseRange(ctr)
+		p, err := core.ParsePort(s)
 		if err != nil {
-			return nil, nil, core.InvalidArgument(field, "%q: container port: %v", s, err)
+			return nil, nil, core.InvalidArgument(fmt.Sprintf("ports[%d]", i), "%q: %v", s, err)
 		}
-		hostPorts := make([]string, cHi-cLo+1) // "" = any free port
-		if host != "" {
-			hLo, hHi, err := parseRange(host)
-			if err != nil {
-				return nil, nil, core.InvalidArgument(field, "%q: host port: %v", s, err)
+		for k := range p.Container.Len() {
+			port, _ := network.PortFrom(p.Container.At(k), network.IPProtocol(p.Protocol))
+			exposed[port] = struct{}{}
+			host := p.Host.String()
+			if h, ok := p.HostPort(k); ok {
+				host = strconv.Itoa(int(h))
 			}
-			switch {
-			case hHi-hLo == cHi-cLo:
-				for k := range hostPorts {
-					hostPorts[k] = strconv.Itoa(hLo + k)
-				}
-			case cLo == cHi:
-				// One container port, a host range: the engine picks one.
-				hostPorts[0] = host
-			default:
-				return nil, nil, core.InvalidArgument(field, "%q: host and container port ranges differ in length", s)
-			}
-		}
-		for k := 0; k <= cHi-cLo; k++ {
-			p, ok := network.PortFrom(uint16(cLo+k), network.IPProtocol(proto))
-			if !ok {
-				return nil, nil, core.InvalidArgument(field, "%q: invalid port", s)
-			}
-			exposed[p] = struct{}{}
-			// An empty host port (a bare "80", or "127.0.0.1::80") is
-			// published on a free host port, as `docker run -p 80` does.
-			bindings[p] = append(bindings[p], network.PortBinding{HostIP: hostIP, HostPort: hostPorts[k]})
+			bindings[port] = append(bindings[port], network.PortBinding{HostIP: p.HostIP, HostPort: host})
 		}
 	}
 	return exposed, bindings, nil
@@ -526,52 +463,19 @@ func parsePorts(specs []string) (network.PortSet, network.PortMap, error) {
 
 // parseExpose parses "port[-port][/proto]".
 func parseExpose(s string) ([]network.Port, error) {
-	rest, proto, _ := strings.Cut(s, "/")
-	if proto == "" {
-		proto = "tcp"
-	}
-	switch proto {
-	case "tcp", "udp", "sctp":
-	default:
-		return nil, fmt.Errorf("protocol must be tcp, udp or sctp")
-	}
-	lo, hi, err := parseRange(rest)
+	p, err := core.ParsePort(s)
 	if err != nil {
 		return nil, err
 	}
+	if p.HostIP.IsValid() || !p.Host.IsZero() {
+		return nil, fmt.Errorf("an exposed port has no host part")
+	}
 	var out []network.Port
-	for p := lo; p <= hi; p++ {
-		port, _ := network.PortFrom(uint16(p), network.IPProtocol(proto))
+	for k := range p.Container.Len() {
+		port, _ := network.PortFrom(p.Container.At(k), network.IPProtocol(p.Protocol))
 		out = append(out, port)
 	}
 	return out, nil
-}
-
-func parseRange(s string) (int, int, error) {
-	lo, hi, isRange := strings.Cut(s, "-")
-	l, err := parsePortNum(lo)
-	if err != nil {
-		return 0, 0, err
-	}
-	if !isRange {
-		return l, l, nil
-	}
-	h, err := parsePortNum(hi)
-	if err != nil {
-		return 0, 0, err
-	}
-	if h < l {
-		return 0, 0, fmt.Errorf("range %q ends before it starts", s)
-	}
-	return l, h, nil
-}
-
-func parsePortNum(s string) (int, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 || n > 65535 {
-		return 0, fmt.Errorf("%q is not a port number (1-65535)", s)
-	}
-	return n, nil
 }
 
 // volumeModes are the mode words the engine accepts after "src:dst:".

@@ -233,6 +233,9 @@ func TestParsePorts(t *testing.T) {
 		{"8000-8001:80-81", map[string][]network.PortBinding{"80/tcp": {{HostPort: "8000"}}, "81/tcp": {{HostPort: "8001"}}}},
 		{"9000-9010:80", map[string][]network.PortBinding{"80/tcp": {{HostPort: "9000-9010"}}}},
 		{"5000/sctp", map[string][]network.PortBinding{"5000/sctp": {{}}}},
+		// A host address without a host port: a free port on that address.
+		{"[::1]::80/tcp", map[string][]network.PortBinding{"80/tcp": {{HostIP: v6}}}},
+		{"::1::80", map[string][]network.PortBinding{"80/tcp": {{HostIP: v6}}}},
 	}
 	for _, tt := range tests {
 		exposed, bindings, err := parsePorts([]string{tt.in})

@@ -253,7 +253,7 @@ func fieldCases() []fieldCase {
 			rejectedBy: []Flavor{FlavorDocker, FlavorPodman, FlavorNerdctl}},
 		{field: "Name", spec: core.ContainerSpec{Name: "web-1"}, docker: []string{"--name=web-1"}, apple: []string{"--name=web-1"}},
 		{field: "Ports", spec: core.ContainerSpec{Ports: []string{"127.0.0.1:8080:80/tcp", "9000"}},
-			docker: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000"}, apple: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000"}},
+			docker: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000/tcp"}, apple: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000/tcp"}},
 		{field: "Volumes", spec: core.ContainerSpec{Volumes: []string{"/src:/dst:ro"}}, docker: []string{"--volume=/src:/dst:ro"}, apple: []string{"--volume=/src:/dst:ro"}},
 		{field: "Env", spec: core.ContainerSpec{Env: map[string]string{"B": "2", "A": "x=y"}}, docker: []string{"--env=A=x=y", "--env=B=2"}, apple: []string{"--env=A=x=y", "--env=B=2"}},
 		{field: "Cmd", spec: core.ContainerSpec{Cmd: []string{"sh", "-c", "echo hi"}}, docker: []string{"--", "img", "sh", "-c", "echo hi"}, apple: []string{"--", "img", "sh", "-c", "echo hi"}},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/netip"
 	"regexp"
 	"sort"
 	"strconv"
@@ -153,22 +154,36 @@ func (f flexTime) apple() string {
 	return isoTime(f.text)
 }
 
-// formatPort writes a published port the way `docker ps` does:
-// "0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp", or "80/tcp" when unpublished.
+// formatPort writes a port the way `docker ps` does (core.Port.Display):
+// "0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp", or "80/tcp" when
+// unpublished. A host address that is not an IP reads as every interface;
+// an unreadable container port is kept as the runtime wrote it.
 func formatPort(hostIP, hostPort, containerPort, proto string) string {
-	if proto == "" {
-		proto = "tcp"
+	p := core.Port{Protocol: strings.ToLower(proto)}
+	var err error
+	if p.Container, err = core.ParsePortRange(containerPort); err != nil {
+		return containerPort + "/" + p.Protocol
 	}
-	if hostPort == "" || hostPort == "0" {
-		return containerPort + "/" + proto
+	if hostPort != "" && hostPort != "0" {
+		if p.Host, err = core.ParsePortRange(hostPort); err != nil {
+			return containerPort + "/" + p.Protocol
+		}
 	}
-	if hostIP == "" {
-		hostIP = "0.0.0.0"
+	if a, err := netip.ParseAddr(strings.Trim(hostIP, "[]")); err == nil {
+		p.HostIP = a
 	}
-	if strings.Contains(hostIP, ":") {
-		hostIP = "[" + hostIP + "]"
+	return p.Display()
+}
+
+// displayPorts rewrites ps port strings in the one form every backend
+// reports, keeping any the model cannot read as they are.
+func displayPorts(ports []string) []string {
+	for i, s := range ports {
+		if p, err := core.ParsePort(s); err == nil {
+			ports[i] = p.Display()
+		}
 	}
-	return hostIP + ":" + hostPort + "->" + containerPort + "/" + proto
+	return ports
 }
 
 // portRange writes n consecutive ports starting at first ("8000" or "8000-8002").

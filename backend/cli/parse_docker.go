@@ -79,7 +79,7 @@ func psPorts(raw json.RawMessage) []string {
 	}
 	var text string
 	if json.Unmarshal(raw, &text) == nil {
-		ports := splitList(text, ", ")
+		ports := displayPorts(splitList(text, ", "))
 		if ports == nil {
 			ports = []string{}
 		}

@@ -46,7 +46,7 @@ func genSpec(t *rapid.T) *core.ContainerSpec {
 	if maybe(t, "name?") {
 		s.Name = rapid.StringMatching(`[a-zA-Z0-9][a-zA-Z0-9_.-]{0,15}`).Draw(t, "name")
 	}
-	s.Ports = strings_(t, "ports")
+	s.Ports = genPorts(t, "ports")
 	s.Volumes = strings_(t, "volumes")
 	s.Env = pairs(t, "env")
 	s.Cmd = strings_(t, "cmd")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -117,13 +118,27 @@ func networkPlan(spec *core.ContainerSpec) (*core.NetworkAttach, []core.NetworkA
 	return &primary, extra
 }
 
+// publish appends --publish for every port, read with core.ParsePort and
+// written back in its one -p form: a bad port is an InvalidArgument naming
+// it before any call, and an IPv6 host address always goes bracketed.
+func (p Protocol) publish(a *argList, ports []string) {
+	for i, s := range ports {
+		port, err := core.ParsePort(s)
+		if err != nil {
+			a.fail(core.InvalidArgument(fmt.Sprintf("ports[%d]", i), "%q: %v", s, err))
+			continue
+		}
+		a.value("ports", "--publish", p.sliceValue(port.String()))
+	}
+}
+
 // dockerFlags maps every ContainerSpec field onto docker, podman or nerdctl
 // flags, in the field order of ContainerSpec. Fields a flavor lacks are
 // rejected.
 func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	nerdctl := p.Flavor == FlavorNerdctl
 	a.opt("name", "--name", s.Name)
-	p.sliceEach(a, "ports", "--publish", s.Ports)
+	p.publish(a, s.Ports)
 	a.each("volumes", "--volume", s.Volumes)
 	a.pairs("env", "--env", s.Env)
 	p.dockerNetworks(a, s)

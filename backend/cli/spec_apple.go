@@ -18,7 +18,7 @@ const mib = 1 << 20
 func (p Protocol) appleFlags(a *argList, s *core.ContainerSpec) {
 	p.appleRejects(a, s)
 	a.opt("name", "--name", s.Name)
-	a.each("ports", "--publish", s.Ports)
+	p.publish(a, s.Ports)
 	a.each("volumes", "--volume", s.Volumes)
 	a.pairs("env", "--env", s.Env)
 	p.appleNetworks(a, s)
