@@ -76,25 +76,15 @@ func cleanupCtx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), time.Minute)
 }
 
-// track removes a container in t.Cleanup, with the anonymous volumes the
-// engine made for it (Remove keeps them, as `docker rm` does).
+// track removes a container in t.Cleanup; Remove takes the anonymous
+// volumes the engine made for it (the contract's AnonymousVolumes).
 func track(t *testing.T, b *api.Backend, id string) {
 	t.Helper()
-	rc := raw(t)
 	t.Cleanup(func() {
 		ctx, cancel := cleanupCtx()
 		defer cancel()
-		ins, err := rc.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
 		if err := b.Remove(ctx, id, true); err != nil && kindOf(err) != core.KindNotFound {
 			t.Errorf("cleanup: remove %s: %v", id, err)
-		}
-		if err != nil {
-			return
-		}
-		for _, m := range ins.Container.Mounts {
-			if m.Type == mount.TypeVolume && regexp.MustCompile(`^[0-9a-f]{64}$`).MatchString(m.Name) {
-				_, _ = rc.VolumeRemove(ctx, m.Name, client.VolumeRemoveOptions{Force: true})
-			}
 		}
 	})
 }

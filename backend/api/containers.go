@@ -61,7 +61,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		if err != nil {
 			// A fresh context: the caller's may be what just failed.
 			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			_, _ = b.cli.ContainerRemove(cctx, res.ID, client.ContainerRemoveOptions{Force: true})
+			_, _ = b.cli.ContainerRemove(cctx, res.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 			cancel()
 			return core.ContainerHandle{}, b.engineError(err, "network", c.network)
 		}
@@ -137,7 +137,9 @@ func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 	if err := requireID("container", id); err != nil {
 		return err
 	}
-	_, err := b.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: force})
+	// With its anonymous volumes, as docker compose down does: nothing else
+	// can name them, so they would be left behind. Named volumes stay.
+	_, err := b.cli.ContainerRemove(ctx, id, client.ContainerRemoveOptions{Force: force, RemoveVolumes: true})
 	return b.engineError(err, "container", id)
 }
 

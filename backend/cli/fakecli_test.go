@@ -558,7 +558,7 @@ func TestRunPaths(t *testing.T) {
 		if core.KindOf(err) != core.KindNotFound || !strings.Contains(err.Error(), "n2") {
 			t.Errorf("want NotFound naming n2, got %v", err)
 		}
-		if last := f.last(); !slices.Equal(last[1:], []string{"rm", "--force", "--", "abc123"}) {
+		if last := f.last(); !slices.Equal(last[1:], []string{"rm", "--volumes", "--force", "--", "abc123"}) {
 			t.Errorf("no cleanup: last call %q", last)
 		}
 	})

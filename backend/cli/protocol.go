@@ -261,13 +261,15 @@ func (p Protocol) KillArgs(id, signal string) []string {
 	return []string{"kill", "--signal=" + signal, "--", id}
 }
 
-// RemoveArgs removes a container.
+// RemoveArgs removes a container with its anonymous volumes (docker, podman
+// and nerdctl: --volumes), as docker compose down does: nothing else can
+// name them, so they would be left behind. Named volumes stay.
+// apple/container's delete has no such flag.
 func (p Protocol) RemoveArgs(id string, force bool) []string {
-	cmd := "rm"
+	args := []string{"rm", "--volumes"}
 	if p.apple() {
-		cmd = "delete"
+		args = []string{"delete"}
 	}
-	args := []string{cmd}
 	if force {
 		args = append(args, "--force")
 	}

@@ -68,7 +68,7 @@ type Options struct {
 // Subtests are the names of Run's subtests, in the order they run.
 var Subtests = []string{
 	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode", "Kill",
-	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes",
+	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes", "AnonymousVolumes", "ControlCharacters",
 }
 
 // Label is the label every resource of the suite carries.
@@ -88,21 +88,24 @@ func Run(t *testing.T, b backend.Backend, opts Options) {
 	}
 	s := &suite{b: b, opts: opts, run: randomHex(4)}
 	tests := map[string]func(*testing.T, context.Context){
-		"Info":            s.testInfo,
-		"Lifecycle":       s.testLifecycle,
-		"LogsTail":        s.testLogsTail,
-		"List":            s.testList,
-		"InspectUnknown":  s.testInspectUnknown,
-		"RunWaitExitCode": s.testRunWaitExitCode,
-		"Kill":            s.testKill,
-		"UnknownIDs":      s.testUnknownIDs,
-		"Concurrent":      s.testConcurrent,
-		"Build":           s.testBuild,
-		"Pull":            s.testPull,
-		"Networks":        s.testNetworks,
-		"Volumes":         s.testVolumes,
+		"Info":              s.testInfo,
+		"Lifecycle":         s.testLifecycle,
+		"LogsTail":          s.testLogsTail,
+		"List":              s.testList,
+		"InspectUnknown":    s.testInspectUnknown,
+		"RunWaitExitCode":   s.testRunWaitExitCode,
+		"Kill":              s.testKill,
+		"UnknownIDs":        s.testUnknownIDs,
+		"Concurrent":        s.testConcurrent,
+		"Build":             s.testBuild,
+		"Pull":              s.testPull,
+		"Networks":          s.testNetworks,
+		"Volumes":           s.testVolumes,
+		"AnonymousVolumes":  s.testAnonymousVolumes,
+		"ControlCharacters": s.testControlCharacters,
 	}
-	skip := map[string]bool{"Build": opts.SkipBuild, "Pull": opts.SkipPull, "Networks": opts.SkipNetworks, "Volumes": opts.SkipVolumes}
+	skip := map[string]bool{"Build": opts.SkipBuild, "Pull": opts.SkipPull, "Networks": opts.SkipNetworks,
+		"Volumes": opts.SkipVolumes, "AnonymousVolumes": opts.SkipVolumes}
 	for _, name := range opts.Only {
 		if tests[name] == nil {
 			t.Fatalf("contracttest: Options.Only names unknown subtest %q (have %v)", name, Subtests)
@@ -826,4 +829,122 @@ func (s *suite) testVolumes(t *testing.T, ctx context.Context) {
 	_, err = s.b.InspectVolume(ctx, name)
 	wantNotFound(t, "InspectVolume after remove", err, name)
 	wantNotFound(t, "RemoveVolume after remove", s.b.RemoveVolume(ctx, name, false), name)
+}
+
+// testAnonymousVolumes: removing a container removes the anonymous volumes
+// the engine made for it (a bare path in volumes, a volume mount without a
+// source), as docker compose down does; nothing else could name them. The
+// engine is shared with other users, so the volumes that appear while the
+// container is created are attributed to it only by count: at least its two
+// must be gone after Remove.
+func (s *suite) testAnonymousVolumes(t *testing.T, ctx context.Context) {
+	unlabelled := func() map[string]bool {
+		t.Helper()
+		list, err := s.b.ListVolumes(ctx, nil)
+		if err != nil {
+			t.Fatalf("ListVolumes: %v", err)
+		}
+		out := map[string]bool{}
+		for _, v := range list {
+			if len(v.Labels) == 0 {
+				out[v.Name] = true
+			}
+		}
+		return out
+	}
+	before := unlabelled()
+	sp := s.spec("anon", "true")
+	sp.Volumes = []string{"/perry-anon"}
+	sp.Mounts = []core.Mount{{Type: "volume", Target: "/perry-anon-mount"}}
+	h := s.create(t, ctx, sp)
+	var made []string
+	for v := range unlabelled() {
+		if !before[v] {
+			made = append(made, v)
+		}
+	}
+	if len(made) < 2 {
+		t.Fatalf("creating a container with two anonymous volumes made %d new unlabelled volumes (%v), want 2", len(made), made)
+	}
+	for _, v := range made { // whatever Remove leaves, the test does not
+		cleanup(t, "volume "+v, func(ctx context.Context) error { return s.b.RemoveVolume(ctx, v, true) })
+	}
+	if err := s.b.Remove(ctx, h.ID, false); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	gone := 0
+	for _, v := range made {
+		if _, err := s.b.InspectVolume(ctx, v); core.KindOf(err) == core.KindNotFound {
+			gone++
+		}
+	}
+	if gone < 2 {
+		t.Errorf("Remove left the container's anonymous volumes: %d of the %d new volumes %v are gone, want at least 2", gone, len(made), made)
+	}
+}
+
+// testControlCharacters: a control character in a path, name or option value
+// is refused before the runtime is called, with an InvalidArgument naming
+// the field, and nothing is created; in env and label values it reaches the
+// container byte for byte.
+func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
+	marker := Label + ".ctl"
+	refused := []struct {
+		name, field string
+		edit        func(*core.ContainerSpec)
+	}{
+		{"CR LF in a mount target", "mounts[0].target", func(sp *core.ContainerSpec) {
+			sp.Mounts = []core.Mount{{Type: "tmpfs", Target: "/data\r\n"}}
+		}},
+		{"LF in a volume", "volumes[0]", func(sp *core.ContainerSpec) { sp.Volumes = []string{"/perry-anon\n"} }},
+		{"tab in tmpfs", "tmpfs[0]", func(sp *core.ContainerSpec) { sp.Tmpfs = []string{"/run\t"} }},
+		{"DEL in workdir", "workdir", func(sp *core.ContainerSpec) { sp.Workdir = "/tmp\x7f" }},
+		{"CR in an env key", "env (a key)", func(sp *core.ContainerSpec) { sp.Env = map[string]string{"PERRY\r": "v"} }},
+		{"ESC in a label key", "labels (a key)", func(sp *core.ContainerSpec) { sp.Labels["perry\x1b"] = "v" }},
+		{"NUL in an env value", "env[PERRY_CTL]", func(sp *core.ContainerSpec) { sp.Env = map[string]string{"PERRY_CTL": "a\x00b"} }},
+	}
+	for _, tt := range refused {
+		t.Run(tt.name, func(t *testing.T) {
+			sp := s.spec("ctl", "true")
+			sp.Labels[marker] = "refused"
+			tt.edit(sp)
+			h, err := s.b.Create(ctx, sp)
+			if h.ID != "" {
+				s.cleanupContainer(t, h.ID)
+			}
+			if e := core.AsError(err); err == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, tt.field) {
+				t.Fatalf("Create = %v, want InvalidArgument naming %s", err, tt.field)
+			}
+		})
+	}
+	list, err := s.b.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{Label + ".run": s.run, marker: "refused"}})
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(list) != 0 {
+		t.Errorf("refused specs left containers: %+v", list)
+	}
+
+	const value = "one\r\ntwo\tthree\x1b[0m\x7f"
+	sp := s.spec("ctl", "env")
+	sp.Env = map[string]string{"PERRY_CTL": value}
+	sp.Labels[marker] = value
+	h := s.runContainer(t, ctx, sp)
+	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
+		t.Fatalf("Wait(env) = %d, %v; want 0", code, err)
+	}
+	logs, err := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
+	if err != nil {
+		t.Fatalf("Logs: %v", err)
+	}
+	if want := "PERRY_CTL=" + value + "\n"; !strings.Contains(logs.Stdout, want) {
+		t.Errorf("env output %q lacks %q", logs.Stdout, want)
+	}
+	info, err := s.b.Inspect(ctx, h.ID)
+	if err != nil {
+		t.Fatalf("Inspect: %v", err)
+	}
+	if got := info.Labels[marker]; got != value {
+		t.Errorf("label %s = %q, want %q", marker, got, value)
+	}
 }
