@@ -10,13 +10,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Integration tests against the real docker engine through the docker
@@ -25,35 +25,15 @@ import (
 // volume is named perrytest-…, labelled perry.test=1 and removed by the test.
 // PERRY_SKIP_ENGINE_TESTS=1 skips them; an engine that does not answer fails.
 
-const testImage = "perry-test/busybox:latest"
+const testImage = testenv.Image
 
-var (
-	engineOnce sync.Once
-	engineErr  error
-)
-
+// engine is the docker protocol on the real engine, once testenv found
+// that the engine answers and holds the test image.
 func engine(t *testing.T) *Backend {
 	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-	b := Docker("docker", "docker")
-	engineOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if err := b.Check(ctx); err != nil {
-			engineErr = err
-			return
-		}
-		if _, err := b.InspectImage(ctx, testImage); err != nil {
-			engineErr = core.Errorf(core.KindNotFound, "test image %s is missing (build it with: bash tests/image/build.sh): %w", testImage, err)
-		}
-	})
-	if engineErr != nil {
-		t.Fatalf("docker engine tests cannot run (set PERRY_SKIP_ENGINE_TESTS=1 to skip them): %v", engineErr)
-	}
+	testenv.RequireEngine(t)
 	t.Parallel()
-	return b
+	return Docker("docker", "docker")
 }
 
 // uniqueName is perrytest-<what>-<random>.
@@ -116,13 +96,7 @@ func waitExit(t *testing.T, b *Backend, id string) int {
 // eventually polls cond for up to 20 s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	testenv.Eventually(t, 20*time.Second, what, cond)
 }
 
 func TestEngineInfo(t *testing.T) {
@@ -627,16 +601,10 @@ func TestEngineKillDeliversTheSignal(t *testing.T) {
 	name := uniqueName("usr1")
 	h := create(t, b, &core.ContainerSpec{Image: testImage, Name: name, Labels: testLabels(name),
 		Cmd: []string{"sh", "-c", "trap 'exit 7' USR1; touch /tmp/trapped; sleep 1000 & wait"}}, true)
-	for i := 0; ; i++ { // the trap must be set before the signal comes
+	eventually(t, "the trap to be set before the signal comes", func() bool {
 		res, err := b.Exec(ctx, h.ID, backend.ExecOptions{Cmd: []string{"test", "-f", "/tmp/trapped"}})
-		if err == nil && res.ExitCode != nil && *res.ExitCode == 0 {
-			break
-		}
-		if i == 100 {
-			t.Fatalf("the trap was never set: %+v %v", res, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return err == nil && res.ExitCode != nil && *res.ExitCode == 0
+	})
 	if err := b.Kill(ctx, h.ID, "usr1"); err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Tests of the backend against a fake CLI (testdata/fakecli.sh): a shell
@@ -467,13 +468,9 @@ func TestFollowLogsStreams(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- b.FollowLogs(ctx, "c1", backend.LogsOptions{}, &stdout, &stderr) }()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for stdout.String() != "line 1\n" || stderr.String() != "warn 1\n" {
-		if time.Now().After(deadline) {
-			t.Fatalf("no streamed output while the CLI runs: %q / %q", stdout.String(), stderr.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, "the output streamed while the CLI runs", func() bool {
+		return stdout.String() == "line 1\n" && stderr.String() == "warn 1\n"
+	})
 	start := time.Now()
 	cancel()
 	select {
@@ -636,10 +633,7 @@ func TestAppleStartWaitsUntilRunning(t *testing.T) {
 		}
 		return n
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for starts() == 0 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.Eventually(t, 10*time.Second, "the attached start", func() bool { return starts() > 0 })
 	if n := starts(); n != 1 {
 		t.Errorf("%d attached starts, want 1", n)
 	}
