@@ -28,6 +28,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/installer"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -441,7 +442,9 @@ func noBackendFound(goos string, probes []core.BackendInfo) *core.Error {
 		fmt.Fprintf(&b, "\n  - %s: %s", p.Name, p.Reason)
 	}
 	b.WriteString("\n")
-	b.WriteString(installHint(goos))
+	// The install advice only: the library offers no installer prompt
+	// (perry-compose does, and says how to silence it there).
+	b.WriteString(installer.Hint(goos, ""))
 	return core.Errorf(core.KindNoBackendFound, "%s", b.String()).
 		With("probes", probes).With("platform", goos)
 }

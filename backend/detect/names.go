@@ -1,8 +1,6 @@
 package detect
 
 import (
-	"strings"
-
 	"github.com/perryts/perry-container/core"
 )
 
@@ -28,9 +26,6 @@ const (
 	EnvBackend  = "PERRY_CONTAINER_BACKEND"
 	EnvMode     = "PERRY_CONTAINER_MODE"
 	EnvStrategy = "PERRY_CONTAINER_STRATEGY"
-	// EnvNoInstallPrompt silences the interactive installer (Requirement 20);
-	// detection only mentions it in the NoBackendFound message.
-	EnvNoInstallPrompt = "PERRY_NO_INSTALL_PROMPT"
 )
 
 // Values of PERRY_CONTAINER_MODE and PERRY_CONTAINER_STRATEGY.
@@ -94,23 +89,4 @@ func IsolationFor(name string) core.IsolationLevel {
 		return core.IsolationMicroVM
 	}
 	return core.IsolationContainer
-}
-
-// installHint is the non-interactive installation advice of Requirement 20
-// AC 9 for the platform's recommended backend.
-func installHint(goos string) string {
-	var b strings.Builder
-	switch goos {
-	case "darwin", "ios":
-		b.WriteString("Hint: install a container runtime for macOS. Recommended: `brew install --cask orbstack` (https://orbstack.dev)" +
-			" or apple/container: `brew install container` (https://github.com/apple/container).")
-	case "windows":
-		b.WriteString("Hint: install a container runtime for Windows. Recommended: `winget install RedHat.Podman`" +
-			" (https://podman.io/docs/installation).")
-	default:
-		b.WriteString("Hint: install a container runtime for Linux. Recommended: `sudo apt-get install -y podman` (Debian/Ubuntu)" +
-			" or `sudo dnf install -y podman` (Fedora/RHEL); see https://podman.io/docs/installation.")
-	}
-	b.WriteString("\nSet " + EnvNoInstallPrompt + "=1 to silence the interactive installer prompt.")
-	return b.String()
 }

@@ -209,6 +209,7 @@ func Offer(ctx context.Context, env Env, redetect func(context.Context) error) e
 	w := env.Stderr
 
 	fmt.Fprintln(w, "Perry needs a container runtime to continue. No container runtime was found on this system.")
+	fmt.Fprintln(w, silenceLine)
 	if len(menu) == 0 {
 		return fail(w, st, platform, nil, "no installable container runtime is known for "+platform.Label(), nil)
 	}

@@ -306,14 +306,17 @@ func Menu(goos, osRelease string) []Entry {
 	return DefaultTable().Menu(DetectPlatform(goos, osRelease))
 }
 
-// EnvNoInstallPrompt silences the interactive installer when set to "1"
-// (the same name backend/detect uses).
+// EnvNoInstallPrompt silences the interactive installer when set to "1".
 const EnvNoInstallPrompt = "PERRY_NO_INSTALL_PROMPT"
 
-// Hint is the non-interactive install advice of Requirement 20 AC 9 for the
-// platform's recommended backend (the first entry of its menu): what to
-// install and how, its docs URL, and how to silence the interactive prompt.
-// It is meant to be appended to a NoBackendFound message.
+// silenceLine tells a person at the installer prompt how to skip it; only
+// the prompt says it (a library host is never prompted).
+const silenceLine = "Set " + EnvNoInstallPrompt + "=1 to silence the interactive installer prompt."
+
+// Hint is the non-interactive install advice for the platform's
+// recommended backend (the first entry of its menu): what to install and
+// how, and its docs URL. It is the one install hint: detection appends it to
+// NoBackendFound, the installer prints it when a person declines.
 func Hint(goos, osRelease string) string {
 	return DefaultTable().Hint(goos, osRelease)
 }
@@ -334,6 +337,5 @@ func (t Table) Hint(goos, osRelease string) string {
 	} else {
 		b.WriteString("Hint: install a container runtime (podman or docker) for " + p.Label() + ".")
 	}
-	b.WriteString("\nSet " + EnvNoInstallPrompt + "=1 to silence the interactive installer prompt.")
 	return b.String()
 }
