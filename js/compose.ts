@@ -1,0 +1,2 @@
+// perry/compose: an alias of perry/container-compose.
+export * from "./container-compose";

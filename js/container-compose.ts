@@ -1,0 +1,107 @@
+// perry/container-compose for Node: the free functions of
+// include/types/perry/container-compose/index.d.ts, through the js_compose_*
+// symbols, with the stack as the first argument.
+
+import type {
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeLogsOptions,
+  ComposeSpec,
+  ContainerInfo,
+  ContainerLogs,
+  ServiceGraph,
+  StackStatus,
+} from "../include/types/perry/container/index";
+import { handleOf } from "./call";
+import { stackOps, upWith } from "./stack";
+
+export { ContainerError } from "./call";
+export type {
+  ComposeConfig,
+  ComposeDependsOn,
+  ComposeDeployment,
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeHealthcheck,
+  ComposeInclude,
+  ComposeLogging,
+  ComposeLogsOptions,
+  ComposeModel,
+  ComposeNetwork,
+  ComposeNetworkIpam,
+  ComposeSecret,
+  ComposeService,
+  ComposeServiceBuild,
+  ComposeServiceConfigRef,
+  ComposeServiceHook,
+  ComposeServiceNetworkConfig,
+  ComposeServicePort,
+  ComposeServiceVolume,
+  ComposeSpec,
+  ComposeUpResult,
+  ComposeVolume,
+  ContainerInfo,
+  ContainerLogs,
+  ErrorCodes,
+  ErrorKind,
+  ListOrDict,
+  ServiceEdge,
+  ServiceGraph,
+  ServiceState,
+  ServiceStatus,
+  StackStatus,
+} from "../include/types/perry/container/index";
+
+const ops = stackOps("js_compose_");
+
+/** The handle number of the stack argument; a non-handle rejects. */
+const h = (handle: ComposeHandle): number => handleOf("handle", handle);
+
+export function up(spec: ComposeSpec | string): Promise<ComposeHandle> {
+  return upWith("js_compose_up", spec);
+}
+
+export async function down(handle: ComposeHandle, volumes?: boolean): Promise<void> {
+  return ops.down(h(handle), volumes);
+}
+
+export async function ps(handle: ComposeHandle): Promise<ContainerInfo[]> {
+  return ops.ps(h(handle));
+}
+
+export async function logs(handle: ComposeHandle, opts?: ComposeLogsOptions): Promise<ContainerLogs> {
+  return ops.logs(h(handle), opts);
+}
+
+export async function exec(
+  handle: ComposeHandle,
+  service: string,
+  cmd: string[],
+  opts?: ComposeExecOptions,
+): Promise<ContainerLogs> {
+  return ops.exec(h(handle), service, cmd, opts);
+}
+
+export async function config(handle: ComposeHandle): Promise<ComposeSpec> {
+  return ops.config(h(handle));
+}
+
+export async function start(handle: ComposeHandle, services?: string[]): Promise<void> {
+  return ops.start(h(handle), services);
+}
+
+export async function stop(handle: ComposeHandle, services?: string[]): Promise<void> {
+  return ops.stop(h(handle), services);
+}
+
+export async function restart(handle: ComposeHandle, services?: string[]): Promise<void> {
+  return ops.restart(h(handle), services);
+}
+
+export async function status(handle: ComposeHandle): Promise<StackStatus> {
+  return ops.status(h(handle));
+}
+
+export function graph(handle: ComposeHandle): ServiceGraph {
+  return ops.graph(h(handle));
+}

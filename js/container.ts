@@ -1,0 +1,148 @@
+// perry/container for Node: every function of
+// include/types/perry/container/index.d.ts over the C ABI.
+
+import type {
+  BackendInfo,
+  BuildSpec,
+  ComposeHandle,
+  ComposeSpec,
+  ContainerHandle,
+  ContainerInfo,
+  ContainerLogs,
+  ContainerSpec,
+  ImageInfo,
+  WaitResult,
+} from "../include/types/perry/container/index";
+import { callAsync, callSync, json, str, flag } from "./call";
+import { upWith } from "./stack";
+
+export { ContainerError } from "./call";
+export type {
+  BackendInfo,
+  BuildSpec,
+  ComposeConfig,
+  ComposeDependsOn,
+  ComposeDeployment,
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeHealthcheck,
+  ComposeInclude,
+  ComposeLogging,
+  ComposeLogsOptions,
+  ComposeModel,
+  ComposeNetwork,
+  ComposeNetworkIpam,
+  ComposeSecret,
+  ComposeService,
+  ComposeServiceBuild,
+  ComposeServiceConfigRef,
+  ComposeServiceHook,
+  ComposeServiceNetworkConfig,
+  ComposeServicePort,
+  ComposeServiceVolume,
+  ComposeSpec,
+  ComposeUpResult,
+  ComposeVolume,
+  ContainerHandle,
+  ContainerInfo,
+  ContainerLogs,
+  ContainerSpec,
+  ErrorCodes,
+  ErrorKind,
+  Healthcheck,
+  ImageInfo,
+  IsolationLevel,
+  ListOrDict,
+  Mount,
+  NetworkAttach,
+  ServiceEdge,
+  ServiceGraph,
+  ServiceState,
+  ServiceStatus,
+  ShutdownResult,
+  StackStatus,
+  Ulimit,
+  VerifyPolicy,
+  WaitResult,
+} from "../include/types/perry/container/index";
+
+const none = 0; // for the handle or flag of a C function that has none
+
+export function run(spec: ContainerSpec): Promise<ContainerHandle> {
+  return callAsync("js_container_run", () => [none, none, json("spec", spec)]);
+}
+
+export function create(spec: ContainerSpec): Promise<ContainerHandle> {
+  return callAsync("js_container_create", () => [none, none, json("spec", spec)]);
+}
+
+export function start(id: string): Promise<void> {
+  return callAsync("js_container_start", () => [none, none, str("id", id)]);
+}
+
+export function stop(id: string, timeout?: number): Promise<void> {
+  return callAsync("js_container_stop", () => [none, none, str("id", id), json("timeout", timeout)]);
+}
+
+export function remove(id: string, force?: boolean): Promise<void> {
+  return callAsync("js_container_remove", () => [none, none, str("id", id), json("force", force)]);
+}
+
+export function list(all?: boolean): Promise<ContainerInfo[]> {
+  return callAsync("js_container_list", () => [none, none, json("all", all)]);
+}
+
+export function inspect(id: string): Promise<ContainerInfo> {
+  return callAsync("js_container_inspect", () => [none, none, str("id", id)]);
+}
+
+export function logs(id: string, tail?: number): Promise<ContainerLogs> {
+  return callAsync("js_container_logs", () => [none, none, str("id", id), json("tail", tail)]);
+}
+
+export function exec(id: string, cmd: string[], env?: Record<string, string>, workdir?: string): Promise<ContainerLogs> {
+  return callAsync("js_container_exec", () => [
+    none,
+    none,
+    str("id", id),
+    json("cmd", cmd),
+    json("env", env),
+    str("workdir", workdir, true),
+  ]);
+}
+
+export function wait(id: string): Promise<WaitResult> {
+  return callAsync("js_container_wait", () => [none, none, str("id", id)]);
+}
+
+export function pullImage(reference: string): Promise<void> {
+  return callAsync("js_container_pullImage", () => [none, none, str("reference", reference)]);
+}
+
+export function listImages(): Promise<ImageInfo[]> {
+  return callAsync("js_container_listImages", () => [none, none]);
+}
+
+export function removeImage(reference: string, force?: boolean): Promise<void> {
+  return callAsync("js_container_removeImage", () => [none, flag("force", force), str("reference", reference)]);
+}
+
+export function inspectImage(reference: string): Promise<ImageInfo> {
+  return callAsync("js_container_inspectImage", () => [none, none, str("reference", reference)]);
+}
+
+export function build(build: BuildSpec, imageName: string): Promise<void> {
+  return callAsync("js_container_build", () => [none, none, json("build", build), str("imageName", imageName)]);
+}
+
+export function getBackend(): BackendInfo {
+  return callSync("js_container_getBackend", none);
+}
+
+export function detectBackend(): Promise<BackendInfo[]> {
+  return callAsync("js_container_detectBackend", () => [none, none]);
+}
+
+export function composeUp(spec: ComposeSpec | string): Promise<ComposeHandle> {
+  return upWith("js_container_composeUp", spec);
+}

@@ -1,0 +1,2 @@
+// The package's main entry is perry/container.
+export * from "./container";

@@ -1,0 +1,101 @@
+// Compose stacks: the handle object and the operations on a handle number.
+
+import type {
+  ComposeExecOptions,
+  ComposeHandle,
+  ComposeLogsOptions,
+  ComposeSpec,
+  ComposeUpResult,
+  ContainerInfo,
+  ContainerLogs,
+  ServiceGraph,
+  StackStatus,
+} from "../include/types/perry/container/index";
+import { callAsync, callSync, flag, invalidArgument, json, str } from "./call";
+
+/** A compose spec: a path passed raw, an inline model as JSON. */
+function composeSpec(spec: ComposeSpec | string): string | undefined {
+  if (typeof spec === "string") return spec;
+  if (typeof spec !== "object" || spec === null || Array.isArray(spec)) {
+    // The library would take any other JSON text for a path.
+    throw invalidArgument("spec", "must be a compose model object or a path");
+  }
+  return json("spec", spec);
+}
+
+/**
+ * The compose operations on a handle number, through one family of C
+ * symbols: the handle methods use js_container_compose_*, the free functions
+ * of perry/container-compose their js_compose_* aliases.
+ */
+export function stackOps(prefix: "js_container_compose_" | "js_compose_") {
+  return {
+    down: (h: number, volumes?: boolean): Promise<void> =>
+      callAsync(prefix + "down", () => [h, flag("volumes", volumes)]),
+    ps: (h: number): Promise<ContainerInfo[]> => callAsync(prefix + "ps", () => [h, 0]),
+    logs: (h: number, opts?: ComposeLogsOptions): Promise<ContainerLogs> =>
+      callAsync(prefix + "logs", () => [h, 0, json("opts", opts)]),
+    exec: (h: number, service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs> =>
+      callAsync(prefix + "exec", () => [h, 0, str("service", service), json("cmd", cmd), json("opts", opts)]),
+    config: (h: number): Promise<ComposeSpec> => callAsync(prefix + "config", () => [h, 0]),
+    start: (h: number, services?: string[]): Promise<void> =>
+      callAsync(prefix + "start", () => [h, 0, json("services", services)]),
+    stop: (h: number, services?: string[]): Promise<void> =>
+      callAsync(prefix + "stop", () => [h, 0, json("services", services)]),
+    restart: (h: number, services?: string[]): Promise<void> =>
+      callAsync(prefix + "restart", () => [h, 0, json("services", services)]),
+    status: (h: number): Promise<StackStatus> => callAsync(prefix + "status", () => [h, 0]),
+    graph: (h: number): ServiceGraph => callSync(prefix + "graph", h),
+  };
+}
+
+const ops = stackOps("js_container_compose_");
+
+/** A running compose stack: the C handle with its methods. */
+class Stack implements ComposeHandle {
+  readonly handle: number;
+  readonly project: string;
+  readonly services: string[];
+
+  constructor(r: ComposeUpResult) {
+    this.handle = r.handle;
+    this.project = r.project;
+    this.services = r.services;
+  }
+
+  down(volumes?: boolean): Promise<void> {
+    return ops.down(this.handle, volumes);
+  }
+  ps(): Promise<ContainerInfo[]> {
+    return ops.ps(this.handle);
+  }
+  logs(opts?: ComposeLogsOptions): Promise<ContainerLogs> {
+    return ops.logs(this.handle, opts);
+  }
+  exec(service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs> {
+    return ops.exec(this.handle, service, cmd, opts);
+  }
+  config(): Promise<ComposeSpec> {
+    return ops.config(this.handle);
+  }
+  start(services?: string[]): Promise<void> {
+    return ops.start(this.handle, services);
+  }
+  stop(services?: string[]): Promise<void> {
+    return ops.stop(this.handle, services);
+  }
+  restart(services?: string[]): Promise<void> {
+    return ops.restart(this.handle, services);
+  }
+  status(): Promise<StackStatus> {
+    return ops.status(this.handle);
+  }
+  graph(): ServiceGraph {
+    return ops.graph(this.handle);
+  }
+}
+
+/** Brings a stack up through one of the up symbols and wraps its handle. */
+export function upWith(symbol: string, spec: ComposeSpec | string): Promise<ComposeHandle> {
+  return callAsync<ComposeUpResult>(symbol, () => [0, 0, composeSpec(spec)]).then((r) => new Stack(r));
+}

@@ -1,0 +1,406 @@
+/*
+ * perry_container_node.c: the Node-API addon that lets Node load
+ * libperrycontainer.so.
+ *
+ * The natives take strings and numbers and return the library's JSON
+ * envelope; the TypeScript module (js/) parses it. Each asynchronous call
+ * creates a promise and passes a heap request as the library's `ctx`. The
+ * library calls back on one of its own threads: the callback only copies
+ * the JSON into the request and queues it on the environment's
+ * threadsafe function; the promise is settled on the JS thread. No JS value
+ * is ever touched from a library thread.
+ *
+ * The threadsafe function is referenced only while a call is in flight, so
+ * an idle library never keeps Node's event loop alive.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "perry_container.h"
+
+/* The shapes of the asynchronous C functions (arguments before cb, ctx):
+ * S = const char *, H = int64_t handle, I = int32_t. */
+enum shape { SH_0, SH_S, SH_SS, SH_SSSS, SH_SI, SH_H, SH_HS, SH_HI, SH_HSS, SH_HSSS };
+
+typedef int32_t (*fn_0)(perry_complete_fn, void *);
+typedef int32_t (*fn_s)(const char *, perry_complete_fn, void *);
+typedef int32_t (*fn_ss)(const char *, const char *, perry_complete_fn, void *);
+typedef int32_t (*fn_ssss)(const char *, const char *, const char *, const char *, perry_complete_fn, void *);
+typedef int32_t (*fn_si)(const char *, int32_t, perry_complete_fn, void *);
+typedef int32_t (*fn_h)(int64_t, perry_complete_fn, void *);
+typedef int32_t (*fn_hs)(int64_t, const char *, perry_complete_fn, void *);
+typedef int32_t (*fn_hi)(int64_t, int32_t, perry_complete_fn, void *);
+typedef int32_t (*fn_hss)(int64_t, const char *, const char *, perry_complete_fn, void *);
+typedef int32_t (*fn_hsss)(int64_t, const char *, const char *, const char *, perry_complete_fn, void *);
+
+typedef struct {
+  const char *name;
+  enum shape shape;
+  void (*fn)(void);
+} async_op;
+
+#define OP(name, shape) {#name, shape, (void (*)(void))name}
+
+/* Every asynchronous symbol of perry_container.h; JS finds them by name. */
+static const async_op async_ops[] = {
+    OP(js_container_detectBackend, SH_0),
+    OP(js_container_run, SH_S),
+    OP(js_container_create, SH_S),
+    OP(js_container_start, SH_S),
+    OP(js_container_stop, SH_SS),
+    OP(js_container_remove, SH_SS),
+    OP(js_container_list, SH_S),
+    OP(js_container_inspect, SH_S),
+    OP(js_container_logs, SH_SS),
+    OP(js_container_exec, SH_SSSS),
+    OP(js_container_wait, SH_S),
+    OP(js_container_pullImage, SH_S),
+    OP(js_container_listImages, SH_0),
+    OP(js_container_removeImage, SH_SI),
+    OP(js_container_inspectImage, SH_S),
+    OP(js_container_build, SH_SS),
+    OP(js_container_composeUp, SH_S),
+    OP(js_container_compose_up, SH_S),
+    OP(js_container_compose_down, SH_HI),
+    OP(js_container_compose_ps, SH_H),
+    OP(js_container_compose_logs, SH_HS),
+    OP(js_container_compose_exec, SH_HSSS),
+    OP(js_container_compose_config, SH_H),
+    OP(js_container_compose_start, SH_HS),
+    OP(js_container_compose_stop, SH_HS),
+    OP(js_container_compose_restart, SH_HS),
+    OP(js_container_compose_status, SH_H),
+    OP(js_compose_up, SH_S),
+    OP(js_compose_down, SH_HI),
+    OP(js_compose_ps, SH_H),
+    OP(js_compose_logs, SH_HS),
+    OP(js_compose_exec, SH_HSSS),
+    OP(js_compose_config, SH_H),
+    OP(js_compose_start, SH_HS),
+    OP(js_compose_stop, SH_HS),
+    OP(js_compose_restart, SH_HS),
+    OP(js_compose_status, SH_H),
+    OP(js_workload_runGraph, SH_SS),
+    OP(js_workload_inspectGraph, SH_S),
+    OP(js_workload_handle_down, SH_HS),
+    OP(js_workload_handle_status, SH_H),
+    OP(js_workload_handle_logs, SH_HSS),
+    OP(js_workload_handle_exec, SH_HSS),
+    OP(js_workload_handle_ps, SH_H),
+};
+#define N_ASYNC (sizeof async_ops / sizeof async_ops[0])
+
+/* The synchronous symbols: V = no argument, H = handle, SS = two strings. */
+enum sync_shape { SY_V, SY_H, SY_SS };
+typedef struct {
+  const char *name;
+  enum sync_shape shape;
+  void (*fn)(void);
+} sync_op;
+
+static const sync_op sync_ops[] = {
+    OP(js_container_getBackend, SY_V),
+    OP(js_container_compose_graph, SY_H),
+    OP(js_compose_graph, SY_H),
+    OP(js_workload_graph, SY_SS),
+    OP(js_workload_node, SY_SS),
+    OP(js_workload_handle_graph, SY_H),
+};
+#define N_SYNC (sizeof sync_ops / sizeof sync_ops[0])
+
+/* Per environment (the main thread or a worker). It is never freed: a
+ * library callback may still arrive after the environment is gone, and it
+ * must find `closed` set rather than a freed threadsafe function. */
+typedef struct {
+  napi_threadsafe_function tsfn;
+  pthread_mutex_t mu;
+  int closed;          /* guarded by mu: the environment is being torn down */
+  uint32_t in_flight;  /* JS thread only */
+} env_state;
+
+typedef struct {
+  env_state *st;
+  napi_deferred deferred;
+  int32_t status;
+  char *json; /* copied on the library thread; NULL if out of memory */
+  size_t len;
+} request;
+
+/* Runs on a library thread: copy, queue, touch no JS. */
+static void on_complete(void *ctx, int32_t status, const char *json, size_t len) {
+  request *r = ctx;
+  r->status = status;
+  r->len = len;
+  r->json = malloc(len + 1);
+  if (r->json != NULL) {
+    memcpy(r->json, json, len);
+    r->json[len] = '\0';
+  }
+  env_state *st = r->st;
+  pthread_mutex_lock(&st->mu);
+  int queued = !st->closed && napi_call_threadsafe_function(st->tsfn, r, napi_tsfn_nonblocking) == napi_ok;
+  pthread_mutex_unlock(&st->mu);
+  if (!queued) { /* the environment is gone: nobody is waiting */
+    free(r->json);
+    free(r);
+  }
+}
+
+static void track_done(napi_env env, env_state *st) {
+  if (--st->in_flight == 0) napi_unref_threadsafe_function(env, st->tsfn);
+}
+
+/* Runs on the JS thread: settle the promise with the envelope text. */
+static void settle(napi_env env, napi_value js_cb, void *context, void *data) {
+  (void)js_cb;
+  (void)context;
+  request *r = data;
+  if (env != NULL) {
+    napi_value v;
+    if (r->json != NULL && napi_create_string_utf8(env, r->json, r->len, &v) == napi_ok) {
+      napi_resolve_deferred(env, r->deferred, v);
+    } else {
+      napi_value msg;
+      napi_create_string_utf8(env, "perry-container: out of memory copying a result", NAPI_AUTO_LENGTH, &msg);
+      napi_create_error(env, NULL, msg, &v);
+      napi_reject_deferred(env, r->deferred, v);
+    }
+    track_done(env, r->st);
+  }
+  free(r->json);
+  free(r);
+}
+
+static void on_env_cleanup(void *arg) {
+  env_state *st = arg;
+  pthread_mutex_lock(&st->mu);
+  st->closed = 1;
+  pthread_mutex_unlock(&st->mu);
+}
+
+/* ---- argument helpers (JS thread) ---- */
+
+/* A string argument, or NULL for null/undefined. The caller frees it. */
+static napi_status get_opt_string(napi_env env, napi_value v, char **out) {
+  napi_valuetype t;
+  *out = NULL;
+  napi_status s = napi_typeof(env, v, &t);
+  if (s != napi_ok) return s;
+  if (t == napi_null || t == napi_undefined) return napi_ok;
+  if (t != napi_string) return napi_string_expected;
+  size_t n;
+  s = napi_get_value_string_utf8(env, v, NULL, 0, &n);
+  if (s != napi_ok) return s;
+  char *buf = malloc(n + 1);
+  if (buf == NULL) return napi_generic_failure;
+  s = napi_get_value_string_utf8(env, v, buf, n + 1, &n);
+  if (s != napi_ok) {
+    free(buf);
+    return s;
+  }
+  *out = buf;
+  return napi_ok;
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+#define MAX_ARGS 7
+
+/* callAsync(op, handle, int, s1, s2, s3, s4): Promise<string>.
+ * Unused arguments are ignored; strings may be null. */
+static napi_value call_async(napi_env env, napi_callback_info info) {
+  size_t argc = MAX_ARGS;
+  napi_value argv[MAX_ARGS];
+  env_state *st;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st) != napi_ok) return NULL;
+  if (argc < 3) return throw_type(env, "callAsync(op, handle, flag, ...strings)");
+  uint32_t op;
+  int64_t h;
+  int32_t flag;
+  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= N_ASYNC) return throw_type(env, "unknown op");
+  if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
+  if (napi_get_value_int32(env, argv[2], &flag) != napi_ok) return throw_type(env, "flag must be a number");
+  char *s[4] = {NULL, NULL, NULL, NULL};
+  for (size_t i = 0; i < 4 && 3 + i < argc; i++) {
+    if (get_opt_string(env, argv[3 + i], &s[i]) != napi_ok) {
+      for (size_t j = 0; j < i; j++) free(s[j]);
+      return throw_type(env, "string arguments must be strings, null or undefined");
+    }
+  }
+  request *r = calloc(1, sizeof *r);
+  napi_value promise = NULL;
+  if (r == NULL) {
+    napi_throw_error(env, NULL, "perry-container: out of memory");
+    goto out;
+  }
+  r->st = st;
+  if (napi_create_promise(env, &r->deferred, &promise) != napi_ok) {
+    free(r);
+    promise = NULL;
+    goto out;
+  }
+  /* Counted before the call: the callback may be queued before it returns. */
+  if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
+  void (*f)(void) = async_ops[op].fn;
+  int32_t rc;
+  switch (async_ops[op].shape) {
+  case SH_0: rc = ((fn_0)f)(on_complete, r); break;
+  case SH_S: rc = ((fn_s)f)(s[0], on_complete, r); break;
+  case SH_SS: rc = ((fn_ss)f)(s[0], s[1], on_complete, r); break;
+  case SH_SSSS: rc = ((fn_ssss)f)(s[0], s[1], s[2], s[3], on_complete, r); break;
+  case SH_SI: rc = ((fn_si)f)(s[0], flag, on_complete, r); break;
+  case SH_H: rc = ((fn_h)f)(h, on_complete, r); break;
+  case SH_HS: rc = ((fn_hs)f)(h, s[0], on_complete, r); break;
+  case SH_HI: rc = ((fn_hi)f)(h, flag, on_complete, r); break;
+  case SH_HSS: rc = ((fn_hss)f)(h, s[0], s[1], on_complete, r); break;
+  case SH_HSSS: rc = ((fn_hsss)f)(h, s[0], s[1], s[2], on_complete, r); break;
+  default: rc = -1;
+  }
+  if (rc != 0) { /* nothing was scheduled: the callback will never fire */
+    napi_value msg, err;
+    napi_create_string_utf8(env, "perry-container: the library refused to schedule the call", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &err);
+    napi_reject_deferred(env, r->deferred, err);
+    track_done(env, st);
+    free(r);
+  }
+out:
+  for (int i = 0; i < 4; i++) free(s[i]);
+  return promise;
+}
+
+/* pending(): the calls in flight, i.e. not yet settled (for tests: a call
+ * settled twice or never would leave it off zero). */
+static napi_value pending(napi_env env, napi_callback_info info) {
+  env_state *st;
+  napi_value v;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&st) != napi_ok ||
+      napi_create_uint32(env, st->in_flight, &v) != napi_ok)
+    return NULL;
+  return v;
+}
+
+/* Turns a malloc'd envelope of the library into a JS string and frees it. */
+static napi_value take_envelope(napi_env env, char *p) {
+  if (p == NULL) {
+    napi_throw_error(env, NULL, "perry-container: out of memory");
+    return NULL;
+  }
+  napi_value v;
+  napi_status s = napi_create_string_utf8(env, p, NAPI_AUTO_LENGTH, &v);
+  js_container_free(p);
+  return s == napi_ok ? v : NULL;
+}
+
+/* callSync(op, handle, s1, s2): string (the envelope). */
+static napi_value call_sync(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2) return throw_type(env, "callSync(op, handle, ...strings)");
+  uint32_t op;
+  int64_t h;
+  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= N_SYNC) return throw_type(env, "unknown op");
+  if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
+  char *s[2] = {NULL, NULL};
+  for (size_t i = 0; i < 2 && 2 + i < argc; i++) {
+    if (get_opt_string(env, argv[2 + i], &s[i]) != napi_ok) {
+      free(s[0]);
+      return throw_type(env, "string arguments must be strings, null or undefined");
+    }
+  }
+  void (*f)(void) = sync_ops[op].fn;
+  char *p = NULL;
+  switch (sync_ops[op].shape) {
+  case SY_V: p = ((char *(*)(void))f)(); break;
+  case SY_H: p = ((char *(*)(int64_t))f)(h); break;
+  case SY_SS: p = ((char *(*)(const char *, const char *))f)(s[0], s[1]); break;
+  }
+  free(s[0]);
+  free(s[1]);
+  return take_envelope(env, p);
+}
+
+/* shutdown(timeoutMs, teardown): string (the envelope). */
+static napi_value shutdown_lib(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t timeout = 0, teardown = 0;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 2 || napi_get_value_int32(env, argv[0], &timeout) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &teardown) != napi_ok)
+    return throw_type(env, "shutdown(timeoutMs, teardown)");
+  return take_envelope(env, js_container_shutdown(timeout, teardown));
+}
+
+static napi_value names(napi_env env, const char *const *list, size_t n) {
+  napi_value arr;
+  if (napi_create_array_with_length(env, n, &arr) != napi_ok) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    napi_value s;
+    if (napi_create_string_utf8(env, list[i], NAPI_AUTO_LENGTH, &s) != napi_ok ||
+        napi_set_element(env, arr, (uint32_t)i, s) != napi_ok)
+      return NULL;
+  }
+  return arr;
+}
+
+static napi_value set_fn(napi_env env, napi_value exports, const char *name, napi_callback cb, void *data) {
+  napi_value fn;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) != napi_ok ||
+      napi_set_named_property(env, exports, name, fn) != napi_ok)
+    return NULL;
+  return fn;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  /* Refuse a library of another major ABI version than the header's. */
+  const char *have = js_container_abi_version();
+  const char *want = PERRY_CONTAINER_ABI_VERSION;
+  size_t major = strcspn(want, ".");
+  if (strncmp(have, want, major) != 0 || (have[major] != '.' && have[major] != '\0')) {
+    napi_throw_error(env, NULL, "perry-container: libperrycontainer's ABI version does not match the addon's header");
+    return NULL;
+  }
+
+  env_state *st = calloc(1, sizeof *st);
+  if (st == NULL) {
+    napi_throw_error(env, NULL, "perry-container: out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&st->mu, NULL);
+  napi_value name;
+  napi_create_string_utf8(env, "perry-container", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, settle, &st->tsfn) != napi_ok)
+    return NULL;
+  napi_unref_threadsafe_function(env, st->tsfn);
+  /* Added after the threadsafe function, so it runs before the function's
+   * own teardown (cleanup hooks run in reverse order). */
+  napi_add_env_cleanup_hook(env, on_env_cleanup, st);
+
+  const char *an[N_ASYNC], *sn[N_SYNC];
+  for (size_t i = 0; i < N_ASYNC; i++) an[i] = async_ops[i].name;
+  for (size_t i = 0; i < N_SYNC; i++) sn[i] = sync_ops[i].name;
+  napi_value v;
+  if ((v = names(env, an, N_ASYNC)) == NULL || napi_set_named_property(env, exports, "asyncOps", v) != napi_ok)
+    return NULL;
+  if ((v = names(env, sn, N_SYNC)) == NULL || napi_set_named_property(env, exports, "syncOps", v) != napi_ok)
+    return NULL;
+  if (napi_create_string_utf8(env, have, NAPI_AUTO_LENGTH, &v) != napi_ok ||
+      napi_set_named_property(env, exports, "abiVersion", v) != napi_ok)
+    return NULL;
+  if (!set_fn(env, exports, "callAsync", call_async, st) || !set_fn(env, exports, "callSync", call_sync, NULL) ||
+      !set_fn(env, exports, "shutdown", shutdown_lib, NULL) || !set_fn(env, exports, "pending", pending, st))
+    return NULL;
+  js_container_module_init();
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
