@@ -175,7 +175,9 @@ func (b *Backend) List(ctx context.Context, opts backend.ListOptions) ([]core.Co
 	}
 	out := make([]core.ContainerInfo, 0, len(res.Items))
 	for _, s := range res.Items {
-		out = append(out, summaryInfo(s))
+		info := summaryInfo(s)
+		b.fixContainer(&info)
+		out = append(out, info)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -300,7 +302,9 @@ func (b *Backend) Inspect(ctx context.Context, id string) (core.ContainerInfo, e
 	if err != nil {
 		return core.ContainerInfo{}, b.engineError(err, "container", id)
 	}
-	return inspectInfo(res.Container, time.Now()), nil
+	info := inspectInfo(res.Container, time.Now())
+	b.fixContainer(&info)
+	return info, nil
 }
 
 // inspectInfo converts an inspect response; now dates the human status.

@@ -404,6 +404,7 @@ func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 		for _, t := range tags {
 			info := base
 			info.Repository, info.Tag = splitTag(t)
+			b.fixImage(&info)
 			out = append(out, info)
 		}
 	}
@@ -424,7 +425,9 @@ func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo,
 	if err != nil {
 		return core.ImageInfo{}, b.engineError(err, "image", ref)
 	}
-	return imageInfo(res.InspectResponse, ref), nil
+	info := imageInfo(res.InspectResponse, ref)
+	b.fixImage(&info)
+	return info, nil
 }
 
 // imageInfo converts an inspect response; the tag reported is the one ref

@@ -8,6 +8,7 @@ import (
 
 	"github.com/distribution/reference"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -15,24 +16,12 @@ import (
 // podman 4.3 and nerdctl 2.0 (tests/runtimes). Each fix brings their output
 // to the shape the Docker CLI gives, so callers see one model.
 
-// familiarImage writes an image name the way docker's CLI shows it:
-// "busybox:latest", not nerdctl's "docker.io/library/busybox:latest", and
-// without podman's "localhost/" (podman files an image loaded or built
-// without a registry under localhost/). Anything unreadable stays as is.
+// familiarImage writes an image name the way docker's CLI shows it.
 func (p Protocol) familiarImage(name string) string {
 	if name == "" || p.Flavor == FlavorApple {
 		return name
 	}
-	if p.Flavor == FlavorPodman {
-		if rest, ok := strings.CutPrefix(name, "localhost/"); ok && rest != "" {
-			name = rest
-		}
-	}
-	ref, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return name
-	}
-	return reference.FamiliarString(ref)
+	return backend.FamiliarImage(name, p.Flavor == FlavorPodman)
 }
 
 // fixInfo normalises one container of ps or inspect output.

@@ -62,6 +62,27 @@ EOF
     printf '%s\n' "$want" | $SUDO tee "$conf" >/dev/null
     log "wrote $conf"
   fi
+  # Docker pulls from registries on loopback addresses over plain HTTP;
+  # podman's CLI is told per pull, its API service only by this file.
+  local reg=/etc/containers/registries.conf.d/50-perry-tests.conf restart=""
+  want=$(cat <<'EOF'
+# Written by perry-container's tests/runtimes/install.sh: registries on
+# loopback addresses speak plain HTTP, as Docker assumes by default.
+[[registry]]
+location = "127.0.0.1"
+insecure = true
+
+[[registry]]
+location = "localhost"
+insecure = true
+EOF
+)
+  $SUDO mkdir -p "$(dirname "$reg")"
+  if [ "$(cat "$reg" 2>/dev/null)" != "$want" ]; then
+    printf '%s\n' "$want" | $SUDO tee "$reg" >/dev/null
+    log "wrote $reg"
+    restart=1
+  fi
   podman info >/dev/null || { echo "error: podman info fails after configuration" >&2; return 1; }
 
   local id
@@ -75,11 +96,20 @@ EOF
   fi
 
   # The Docker-compatible API socket (backend/api runs its suite against it).
+  # The service reads the registries configuration once: restart ours when
+  # it changed.
+  local pidfile=$STATE/podman-service.pid
+  if [ -n "$restart" ] && [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+    log "restarting podman system service (configuration changed)"
+    kill "$(cat "$pidfile")"
+    for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+  fi
   if ! curl -fsS --max-time 2 --unix-socket "$PODMAN_SOCK" http://d/_ping >/dev/null 2>&1; then
     $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$STATE"
     rm -f "$PODMAN_SOCK"
     log "starting podman system service on $PODMAN_SOCK"
     setsid nohup podman system service -t 0 "unix://$PODMAN_SOCK" >"$STATE/podman-service.log" 2>&1 </dev/null &
+    echo $! >"$pidfile"
     for _ in $(seq 1 50); do
       curl -fsS --max-time 1 --unix-socket "$PODMAN_SOCK" http://d/_ping >/dev/null 2>&1 && break
       sleep 0.2

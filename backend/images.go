@@ -1,0 +1,25 @@
+package backend
+
+import (
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// FamiliarImage writes an image name the way docker's CLI shows it:
+// "busybox:latest", not "docker.io/library/busybox:latest" as nerdctl and
+// podman write it. podman also files an image that was loaded or built
+// without a registry under "localhost/", which docker shows without: pass
+// podman to drop it. Text that is not a reference is returned as is.
+func FamiliarImage(name string, podman bool) string {
+	if podman {
+		if rest, ok := strings.CutPrefix(name, "localhost/"); ok && rest != "" {
+			name = rest
+		}
+	}
+	ref, err := reference.ParseNormalizedNamed(name)
+	if err != nil {
+		return name
+	}
+	return reference.FamiliarString(ref)
+}
