@@ -22,7 +22,7 @@ static inline void perry_call(perry_complete_fn cb, uintptr_t ctx, int32_t statu
 // copying it.
 static inline size_t perry_strnlen(const char *s, size_t max) { return strnlen(s, max); }
 
-static const char perry_abi_version[] = "1.0.0";
+static const char perry_abi_version[] = "1.1.0";
 static inline const char *perry_abi(void) { return perry_abi_version; }
 */
 import "C"
@@ -73,9 +73,6 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(c *hostCtx, ctx co
 		ctx, finish = c.startOp(uintptr(ud))
 	}
 	dispatch(func() {
-		if began == nil {
-			defer c.end()
-		}
 		var js []byte
 		var status int32
 		func() {
@@ -95,6 +92,12 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(c *hostCtx, ctx co
 			}
 			js, status = envelope(v, err)
 		}()
+		if began == nil {
+			// The operation is over before its callback runs: a host that
+			// shuts down from the callback, or right after it, has nothing
+			// in flight.
+			c.end()
+		}
 		deliver(cb, ud, status, js)
 	})
 	return 0

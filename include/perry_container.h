@@ -31,7 +31,8 @@
  *     403 VerificationFailed, PolicyViolation
  *     404 NotFound
  *     422 DependencyCycle, WorkloadRefResolutionFailed
- *     499 Cancelled            (the library was shut down)
+ *     499 Cancelled            (the library was shut down, or the call was
+ *                              cancelled with js_container_cancel)
  *     500 ServiceStartupFailed, Internal (also: recovered panics and features
  *                              not available in this build)
  *     502 BackendError         (or the runtime CLI's own non-zero exit code)
@@ -77,7 +78,47 @@
  *                               reach the host's stderr (silent otherwise;
  *                               read once, at load)
  * The `fake` backend is an in-memory engine with real state, meant for the
- * tests of host programs; it runs no container.
+ * tests of host programs; it runs no container. What it simulates:
+ *   - containers, images, networks and volumes with real state (an unknown
+ *     id is NotFound, a stopped container cannot exec, a removed one is gone);
+ *     images must be pulled (js_container_pullImage) before run;
+ *   - a container's command runs through a tiny interpreter: `echo ARGS`,
+ *     `true`, `false`, `exit N`, `env`, `pwd`, `cat FILE`, `test -f FILE`
+ *     end at once with their exit code (so `wait` answers it); anything else
+ *     (e.g. `sleep 300`) keeps running until stopped;
+ *   - `sh -c SCRIPT` runs such commands separated by ';' or newlines, with
+ *     '…' and "…" quoting and the redirections >, >>, 2>, 2>>, 2>&1, >&2 into
+ *     the container's own files (or /dev/null); no pipes, variables, &&/||;
+ *   - healthchecks are evaluated with the same interpreter each time the
+ *     container is inspected: exit 0 is healthy, any other code unhealthy
+ *     (["CMD","false"] is unhealthy); a command it does not know is healthy;
+ *   - exec runs the same language, in the container's env and workdir.
+ *
+ * Cancellation. js_container_cancel(ctx) cancels every in-flight operation
+ * started with that `ctx` (hosts pass a unique ctx per call: their promise
+ * id). Its callback still fires exactly once, with Cancelled (499), after
+ * the operation has cleaned up (a cancelled up removes what it created). An
+ * operation that had already finished is not affected.
+ *
+ * Blocking. Asynchronous functions never block: they copy their arguments
+ * and return. The synchronous ones return at once, except
+ * js_container_getBackend (detects first when needed: up to 15 s) and
+ * js_container_shutdown (waits for in-flight work up to its timeout, then
+ * tears down: each stack up to 30 s more).
+ *
+ * Memory. The library allocates with the C allocator only for the envelopes
+ * of synchronous functions; if malloc fails there, the Go runtime aborts the
+ * process (as it does on any out-of-memory), so no function returns NULL
+ * for it. Callback envelopes are library memory, not malloc'd.
+ *
+ * fork(). The library runs threads (the Go runtime) from the first call:
+ * after fork() it must not be used in the child, not even to shut down;
+ * call exec*() in the child, or fork before the first call.
+ *
+ * Projects. A second up of a project this process holds (a compose project
+ * by name, a workload graph by name) converges that stack as `docker compose
+ * up` does and answers with the SAME handle; a down through that handle ends
+ * it for every holder.
  */
 #ifndef PERRY_CONTAINER_H
 #define PERRY_CONTAINER_H
@@ -104,7 +145,28 @@
 PERRY_BEGIN_DECL
 
 /** The ABI version this header describes; compare with js_container_abi_version(). */
-#define PERRY_CONTAINER_ABI_VERSION "1.0.0"
+#define PERRY_CONTAINER_ABI_VERSION "1.1.0"
+/** The same version as a number, major*1000000 + minor*1000 + patch (for #if). */
+#define PERRY_CONTAINER_ABI_VERSION_NUMBER 1001000
+
+/* The error codes (a callback's `status`, an envelope's "code"). A
+ * BackendError of a runtime CLI may carry the CLI's own exit code instead. */
+#define PERRY_CONTAINER_OK 0
+#define PERRY_CONTAINER_E_INVALID_ARGUMENT 400 /* also InvalidConfig, InvalidConfiguration */
+#define PERRY_CONTAINER_E_INVALID_CONFIG 400
+#define PERRY_CONTAINER_E_INVALID_CONFIGURATION 400
+#define PERRY_CONTAINER_E_VERIFICATION_FAILED 403
+#define PERRY_CONTAINER_E_POLICY_VIOLATION 403
+#define PERRY_CONTAINER_E_NOT_FOUND 404
+#define PERRY_CONTAINER_E_DEPENDENCY_CYCLE 422
+#define PERRY_CONTAINER_E_WORKLOAD_REF_RESOLUTION_FAILED 422
+#define PERRY_CONTAINER_E_CANCELLED 499
+#define PERRY_CONTAINER_E_SERVICE_STARTUP_FAILED 500
+#define PERRY_CONTAINER_E_INTERNAL 500
+#define PERRY_CONTAINER_E_BACKEND_ERROR 502
+#define PERRY_CONTAINER_E_NO_BACKEND_FOUND 503
+#define PERRY_CONTAINER_E_BACKEND_NOT_AVAILABLE 503
+#define PERRY_CONTAINER_E_TIMEOUT 504
 
 /**
  * Completion callback of every asynchronous function.
@@ -123,7 +185,9 @@ typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, s
 /**
  * Starts backend detection in the background and returns at once. Optional:
  * the first operation detects on demand and waits for it. Calling it more
- * than once is harmless.
+ * than once is harmless. After js_container_shutdown() it starts a fresh
+ * library state (test suites, hot reloading): calls work again, handles from
+ * before stay invalid (NotFound) and are never reused.
  */
 PERRY_EXTERN(void) js_container_module_init(void);
 
@@ -140,19 +204,30 @@ PERRY_EXTERN(const char *) js_container_abi_version(void);
 PERRY_EXTERN(void) js_container_free(char *p);
 
 /**
- * Shuts the library down: every later call fails with Cancelled (499)
- * through its callback; in-flight operations are cancelled and waited for,
- * at most `timeout_ms` milliseconds; with `teardown` non-zero, every compose
- * stack and workload graph this process started and has not brought down is
- * brought down (containers and networks removed; volumes kept).
+ * Shuts the library down: every later call (synchronous ones included)
+ * fails with Cancelled (499) until js_container_module_init(); in-flight
+ * operations are cancelled and waited for, at most `timeout_ms`
+ * milliseconds; with `teardown` non-zero, every compose stack and workload
+ * graph this process started and has not brought down is then brought down
+ * (containers and networks removed; volumes kept), also when the wait timed
+ * out. Blocks for the wait plus the teardown.
  * Safe to call more than once and from any thread (not from a callback).
- * @param timeout_ms  >= 0; negative is InvalidArgument.
+ * @param timeout_ms  >= 0; negative is InvalidArgument. 0: do not wait.
  * @param teardown    0 or 1.
  * @return malloc'd envelope, result {"tornDown":[handles…],"errors":{…}};
- *         Timeout (504) when in-flight work outlived the timeout.
+ *         Timeout (504) when in-flight work outlived the timeout (its
+ *         "tornDown" member lists what the teardown still brought down).
  *         Free with js_container_free().
  */
 PERRY_EXTERN(char *) js_container_shutdown(int32_t timeout_ms, int32_t teardown);
+
+/**
+ * Cancels every in-flight operation started with `ctx` (see Cancellation
+ * above): their callbacks fire once, with Cancelled (499), after cleanup.
+ * Returns at once. A `ctx` with nothing in flight (finished, unknown, NULL)
+ * is a harmless no-op. Callable from any thread, also from a callback.
+ */
+PERRY_EXTERN(void) js_container_cancel(void *ctx);
 
 /* ======================================================================== */
 /* Backends                                                                 */

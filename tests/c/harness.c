@@ -7,6 +7,7 @@
  *   harness engine   the container lifecycle on the real engine (detection)
  */
 #include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common.h"
@@ -36,20 +37,101 @@ static void expect_err(call_t *c, const char *kind, int code, const char *needle
   check(ok, what, c->json);
 }
 
+/* Every asynchronous call gets its own slot, kept until the end of the run:
+ * the callback counts into it, and after js_container_shutdown every slot
+ * must show exactly one callback, so a duplicate that fires late (after the
+ * call was checked) is still caught. */
+typedef struct slot {
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int fired;
+  int32_t status;
+  char *json;
+  struct timespec at; /* when the (first) callback fired */
+  struct slot *next;
+} slot_t;
+
+static pthread_mutex_t g_slots_mu = PTHREAD_MUTEX_INITIALIZER;
+static slot_t *g_slots;
+static long g_nslots;
+
+static slot_t *slot_new(void) {
+  slot_t *s = calloc(1, sizeof *s);
+  pthread_mutex_init(&s->mu, NULL);
+  pthread_cond_init(&s->cv, NULL);
+  pthread_mutex_lock(&g_slots_mu);
+  s->next = g_slots;
+  g_slots = s;
+  g_nslots++;
+  pthread_mutex_unlock(&g_slots_mu);
+  return s;
+}
+
+static void on_slot(void *ctx, int32_t status, const char *json, size_t len) {
+  slot_t *s = ctx;
+  atomic_fetch_add(&g_callbacks, 1);
+  pthread_mutex_lock(&s->mu);
+  if (s->fired++ == 0) {
+    clock_gettime(CLOCK_MONOTONIC, &s->at);
+    s->status = status;
+    s->json = malloc(len + 1);
+    memcpy(s->json, json, len);
+    s->json[len] = 0;
+    if (strlen(s->json) != len) s->status = -9999; /* len must be strlen(json) */
+  }
+  pthread_cond_broadcast(&s->cv);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Waits for the slot's callback and copies its result into c. */
+static void slot_wait(slot_t *s, call_t *c) {
+  pthread_mutex_lock(&s->mu);
+  while (!s->fired) pthread_cond_wait(&s->cv, &s->mu);
+  c->done = s->fired;
+  c->status = s->status;
+  free(c->json);
+  c->json = strdup(s->json);
+  pthread_mutex_unlock(&s->mu);
+}
+
+/* Called last, after shutdown: every scheduled call fired exactly once. */
+static void slots_verify(void) {
+  long bad = 0, n = 0;
+  pthread_mutex_lock(&g_slots_mu);
+  for (slot_t *s = g_slots, *next; s; s = next) {
+    next = s->next;
+    pthread_mutex_lock(&s->mu);
+    if (s->fired != 1) bad++;
+    pthread_mutex_unlock(&s->mu);
+    n++;
+    free(s->json);
+    free(s);
+  }
+  g_slots = NULL;
+  pthread_mutex_unlock(&g_slots_mu);
+  char msg[96];
+  snprintf(msg, sizeof msg, "%ld of %ld calls fired other than once", bad, n);
+  check(bad == 0, "after shutdown, every call's callback fired exactly once", msg);
+}
+
 #define ASYNC(c, fn, ...)                                     \
   do {                                                        \
     call_init(&(c));                                          \
-    int32_t rc_ = fn(__VA_ARGS__, on_complete, &(c));         \
+    slot_t *s_ = slot_new();                                  \
+    int32_t rc_ = fn(__VA_ARGS__, on_slot, s_);               \
     check(rc_ == 0, #fn " is scheduled", NULL);               \
-    if (rc_ == 0) call_wait(&(c));                            \
+    if (rc_ == 0) slot_wait(s_, &(c));                        \
+    else s_->fired = 1; /* refused: nothing may fire */       \
   } while (0)
 
 #define ASYNC0(c, fn)                                         \
   do {                                                        \
     call_init(&(c));                                          \
-    int32_t rc_ = fn(on_complete, &(c));                      \
+    slot_t *s_ = slot_new();                                  \
+    int32_t rc_ = fn(on_slot, s_);                            \
     check(rc_ == 0, #fn " is scheduled", NULL);               \
-    if (rc_ == 0) call_wait(&(c));                            \
+    if (rc_ == 0) slot_wait(s_, &(c));                        \
+    else s_->fired = 1;                                       \
   } while (0)
 
 static void expect_sync_ok(char *json, const char *what) {
@@ -549,6 +631,239 @@ static void test_backend(int fake) {
   js_container_free(NULL);
 }
 
+/* ---- issue: what a host author hit ---------------------------------- */
+
+static int count_of(const char *s, const char *needle) {
+  int n = 0;
+  for (const char *p = s; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  return n;
+}
+
+static int64_t up_handle(const char *spec, const char *what) {
+  call_t c;
+  ASYNC(c, js_container_composeUp, spec);
+  expect_ok(&c, what);
+  int64_t h = c.status == 0 ? json_int(c.json, "handle") : -1;
+  call_free(&c);
+  return h;
+}
+
+/* A second up of a project this process holds converges it and answers with
+ * the same handle; down through it ends the project for every holder. */
+static void test_same_project_same_handle(void) {
+  char spec[512];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-twice-%d\",\"services\":{\"a\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],"
+           "\"labels\":{\"perry.test\":\"1\"}}}}",
+           (int)getpid(), IMAGE);
+  int64_t h1 = up_handle(spec, "first composeUp");
+  int64_t h2 = up_handle(spec, "second composeUp of the same project");
+  char msg[96];
+  snprintf(msg, sizeof msg, "handles %lld and %lld", (long long)h1, (long long)h2);
+  check(h1 > 0 && h1 == h2, "a second composeUp of a held project answers with the same handle", msg);
+  call_t c;
+  ASYNC(c, js_container_compose_ps, h1);
+  check(c.status == 0 && count_of(c.json, "\"com.docker.compose.service\":\"a\"") == 1,
+        "one container after two ups (converged, not duplicated)", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_compose_down, h2, 0);
+  expect_ok(&c, "down through the second holder");
+  call_free(&c);
+  ASYNC(c, js_container_compose_status, h1);
+  expect_err(&c, "NotFound", 404, NULL, "the first holder's handle ended with the down");
+  call_free(&c);
+  int64_t h3 = up_handle(spec, "up again after down");
+  check(h3 > h2, "after a down, an up gets a new handle (never reused)", NULL);
+  ASYNC(c, js_container_compose_down, h3, 0);
+  expect_ok(&c, "down of the new handle");
+  call_free(&c);
+
+  /* The same for a workload graph run twice by name. */
+  char graph[1024];
+  snprintf(graph, sizeof graph,
+           "{\"name\":\"perrytest-graph-twice-%d\",\"nodes\":{\"n\":{\"id\":\"n\",\"name\":\"n\",\"image\":\"%s\","
+           "\"cmd\":[\"sleep\",\"300\"],\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},"
+           "\"labels\":{\"perry.test\":\"1\"}}},\"edges\":[]}",
+           (int)getpid(), IMAGE);
+  ASYNC(c, js_workload_runGraph, graph, NULL);
+  expect_ok(&c, "first runGraph");
+  int64_t g1 = json_int(c.json, "handle");
+  call_free(&c);
+  ASYNC(c, js_workload_runGraph, graph, NULL);
+  expect_ok(&c, "second runGraph of the same graph");
+  int64_t g2 = json_int(c.json, "handle");
+  call_free(&c);
+  snprintf(msg, sizeof msg, "handles %lld and %lld", (long long)g1, (long long)g2);
+  check(g1 > 0 && g1 == g2, "a second runGraph of a held graph answers with the same handle", msg);
+  ASYNC(c, js_workload_handle_down, g1, NULL);
+  expect_ok(&c, "graph down");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_ps, g2);
+  expect_err(&c, "NotFound", 404, NULL, "the graph's handle ended for both holders");
+  call_free(&c);
+}
+
+/* The fake evaluates healthchecks and its sh -c honours redirections. */
+static void test_fake_simulation(void) {
+  call_t c;
+  char spec[512];
+  snprintf(spec, sizeof spec,
+           "{\"image\":\"%s\",\"cmd\":[\"sleep\",\"300\"],\"healthcheck\":{\"test\":[\"CMD\",\"false\"]},"
+           "\"labels\":{\"perry.test\":\"1\"}}",
+           IMAGE);
+  ASYNC(c, js_container_run, spec);
+  expect_ok(&c, "run with a failing healthcheck");
+  char *id = json_str(c.json, "id");
+  call_free(&c);
+  if (!id) return;
+  ASYNC(c, js_container_inspect, id);
+  check(c.status == 0 && strstr(c.json, "\"health\":\"unhealthy\""), "[\"CMD\",\"false\"] is unhealthy on the fake", c.json);
+  check(strstr(c.json, "\"ports\":[]") != NULL, "inspect: ports is [] when nothing is published, not null", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_list, "true");
+  check(c.status == 0 && strstr(c.json, "\"ports\":[]") && !strstr(c.json, "\"ports\":null"), "list: ports is [] not null", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_exec, id, "[\"sh\",\"-c\",\"echo ready > /tmp/r; cat /nope 2>/dev/null; cat /tmp/r\"]", NULL, NULL);
+  check(c.status == 0 && strstr(c.json, "\"stdout\":\"ready\\n\"") && strstr(c.json, "\"stderr\":\"\""),
+        "sh -c: > writes a file, 2>/dev/null discards stderr", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_exec, id, "[\"sh\",\"-c\",\"echo 'a -> b & <c>' >&2\"]", NULL, NULL);
+  check(c.status == 0 && strstr(c.json, "\"stderr\":\"a -> b & <c>\\n\""), "sh -c: >&2, and no HTML escaping in the envelope", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_remove, id, "true");
+  expect_ok(&c, "remove");
+  call_free(&c);
+  free(id);
+}
+
+/* Error messages a host can act on. */
+static void test_error_messages(void) {
+  call_t c;
+  ASYNC(c, js_container_composeUp, "{");
+  expect_err(&c, "InvalidConfig", 400, "\"argument\":\"spec\"", "composeUp(\"{\") names the argument");
+  call_free(&c);
+  ASYNC(c, js_container_composeUp, "{\"services\":{\"a\":{\"imagee\":\"x\"}}}");
+  expect_err(&c, "InvalidConfig", 400, "unknown key \\\"imagee\\\"", "an unknown compose key is worded as ContainerSpec does");
+  call_free(&c);
+  char spec[256];
+  snprintf(spec, sizeof spec, "{\"image\":\"%s\",\"memory\":-1}", IMAGE);
+  ASYNC(c, js_container_run, spec);
+  expect_err(&c, "InvalidArgument", 400, "memory must not be negative", "memory -1 is rejected");
+  call_free(&c);
+  snprintf(spec, sizeof spec, "{\"image\":\"%s\",\"memory\":1e30}", IMAGE);
+  ASYNC(c, js_container_run, spec);
+  expect_err(&c, "InvalidArgument", 400, "must be an integer from", "memory 1e30 says the range");
+  check(strstr(c.json, "expected a JSON number, got a JSON number") == NULL, "no 'expected a number, got a number'", c.json);
+  call_free(&c);
+}
+
+static double ms_between(struct timespec a, struct timespec b) {
+  return (double)(b.tv_sec - a.tv_sec) * 1e3 + (double)(b.tv_nsec - a.tv_nsec) / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Cancel of an in-flight up: Cancelled 499 once, nothing left behind.
+ * The up waits for a job that never completes, so it is in flight until
+ * cancelled. Cancel of a finished or unknown ctx is a no-op. */
+static void test_cancel(void) {
+  enum { N = 15 };
+  double lat[N];
+  int ok = 0;
+  for (int i = 0; i < N; i++) {
+    char spec[768];
+    snprintf(spec, sizeof spec,
+             "{\"name\":\"perrytest-cancel-%d-%d\",\"services\":{"
+             "\"job\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"}},"
+             "\"app\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"},"
+             "\"depends_on\":{\"job\":{\"condition\":\"service_completed_successfully\"}}}}}",
+             (int)getpid(), i, IMAGE, IMAGE);
+    slot_t *s = slot_new();
+    check(js_container_composeUp(spec, on_slot, s) == 0, "composeUp scheduled", NULL);
+    /* In flight once the job container runs. */
+    char needle[96];
+    snprintf(needle, sizeof needle, "perrytest-cancel-%d-%d-job", (int)getpid(), i);
+    for (int tries = 0;; tries++) {
+      call_t l;
+      ASYNC(l, js_container_list, "false");
+      int running = strstr(l.json, needle) != NULL;
+      call_free(&l);
+      pthread_mutex_lock(&s->mu);
+      int fired = s->fired;
+      pthread_mutex_unlock(&s->mu);
+      if (running || fired || tries > 100000) break;
+    }
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    js_container_cancel(s);
+    call_t c;
+    call_init(&c);
+    slot_wait(s, &c);
+    lat[i] = ms_between(t0, s->at);
+    if (c.status == 499 && strstr(c.json, "\"kind\":\"Cancelled\"")) ok++;
+    else check(0, "cancelled up answers Cancelled 499", c.json);
+    call_free(&c);
+    ASYNC(c, js_container_list, "true");
+    char proj[64];
+    snprintf(proj, sizeof proj, "perrytest-cancel-%d-%d", (int)getpid(), i);
+    check(c.status == 0 && strstr(c.json, proj) == NULL, "a cancelled up leaves no container (rolled back)", c.json);
+    call_free(&c);
+    js_container_cancel(s); /* finished: a no-op */
+  }
+  check(ok == N, "every cancelled up answered Cancelled", NULL);
+  qsort(lat, N, sizeof lat[0], cmp_double);
+  printf("cancel latency (cancel -> callback) on the fake: median %.3f ms, max %.3f ms over %d ups\n", lat[N / 2], lat[N - 1], N);
+  js_container_cancel((void *)(uintptr_t)0xdeadbeef); /* unknown */
+  js_container_cancel(NULL);
+  call_t c;
+  ASYNC(c, js_container_inspect, "no-such");
+  expect_err(&c, "NotFound", 404, NULL, "the library works on after cancels of unknown ctxs");
+  call_free(&c);
+}
+
+/* shutdown(0, 1) with nothing in flight tears down and is not a Timeout;
+ * after it every call, synchronous ones included, is Cancelled; module_init
+ * starts a fresh state in which old handles are NotFound and never reused. */
+static void test_shutdown_reinit(void) {
+  char spec[512];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-reinit-%d\",\"services\":{\"a\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],"
+           "\"labels\":{\"perry.test\":\"1\"}}}}",
+           (int)getpid(), IMAGE);
+  int64_t h = up_handle(spec, "composeUp before shutdown(0, 1)");
+  char *r = js_container_shutdown(0, 1);
+  char want[64];
+  snprintf(want, sizeof want, "\"tornDown\":[%lld]", (long long)h);
+  check(r && strstr(r, "\"ok\":true") && strstr(r, want), "shutdown(0, 1) with nothing in flight tears down, no Timeout", r);
+  js_container_free(r);
+  call_t c;
+  ASYNC(c, js_container_list, "true");
+  expect_err(&c, "Cancelled", 499, "shut down", "list after shutdown is Cancelled");
+  call_free(&c);
+  expect_sync_err(js_workload_node("n", NULL), "Cancelled", "js_workload_node after shutdown is Cancelled");
+  expect_sync_err(js_workload_graph("g", "{\"nodes\":{}}"), "Cancelled", "js_workload_graph after shutdown is Cancelled");
+  expect_sync_err(js_container_compose_graph(h), "Cancelled", "js_container_compose_graph after shutdown is Cancelled");
+  expect_sync_err(js_workload_handle_graph(h), "Cancelled", "js_workload_handle_graph after shutdown is Cancelled");
+
+  js_container_module_init();
+  ASYNC(c, js_container_list, "true");
+  char proj[64];
+  snprintf(proj, sizeof proj, "perrytest-reinit-%d", (int)getpid());
+  check(c.status == 0 && strstr(c.json, proj) == NULL, "re-init: calls work again, and the teardown removed the stack", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_compose_ps, h);
+  expect_err(&c, "NotFound", 404, NULL, "a handle from before the shutdown is NotFound after re-init");
+  call_free(&c);
+  int64_t h2 = up_handle(spec, "composeUp after re-init");
+  check(h2 > h, "handles are never reused across re-init", NULL);
+  ASYNC(c, js_container_compose_down, h2, 0);
+  expect_ok(&c, "down after re-init");
+  call_free(&c);
+}
+
 /* ---- stress: 16 threads x 1000 calls --------------------------------- */
 
 enum { THREADS = 16, CALLS = 1000 };
@@ -640,9 +955,15 @@ int main(int argc, char **argv) {
     test_feature_entry_points();
     test_compose(1);
     test_workloads();
+    test_same_project_same_handle();
+    test_fake_simulation();
+    test_error_messages();
+    test_cancel();
+    test_shutdown_reinit();
     test_stress();
   }
   test_shutdown();
+  slots_verify();
   printf("%d passed, %d failed\n", g_passed, g_failed);
   return g_failed ? 1 : 0;
 }
