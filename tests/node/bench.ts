@@ -1,0 +1,81 @@
+// The Node host's figures, on the fake backend (no engine work, so the
+// bridge is what is measured): the round trip of one call (JS call ->
+// promise settled) and the throughput with 1,000 calls in flight, through
+// the TypeScript layer (list()) and through the raw native (the same C
+// symbol, the envelope left unparsed). Each figure is the median of 5
+// interleaved runs. Prints a table; asserts nothing.
+
+import * as c from "perry/container";
+
+const { native, asyncOp } = require("../node/native.js") as {
+  native: { callAsync(op: number, h: number, f: number, ...s: Array<string | null>): Promise<string> };
+  asyncOp(name: string): number;
+};
+const listOp = asyncOp("js_container_list");
+const raw = () => native.callAsync(listOp, 0, 0, null);
+// The C benchmark's async no-op (tests/c/bench_ffi.c): inspect(NULL), an
+// argument error delivered through the callback without touching a backend.
+const inspectOp = asyncOp("js_container_inspect");
+const noop = () => native.callAsync(inspectOp, 0, 0, null);
+const ts = () => c.list();
+
+const now = () => Number(process.hrtime.bigint()) / 1e3; // microseconds
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** Median round trip of n sequential calls, in microseconds. */
+async function roundTrip(call: () => Promise<unknown>, n: number): Promise<number> {
+  const t: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = now();
+    await call();
+    t.push(now() - t0);
+  }
+  return median(t);
+}
+
+/** Calls per second with `inFlight` outstanding, over `total` calls. */
+async function throughput(call: () => Promise<unknown>, inFlight: number, total: number): Promise<number> {
+  let started = 0;
+  const t0 = now();
+  const worker = async () => {
+    while (started < total) {
+      started++;
+      await call();
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return total / ((now() - t0) / 1e6);
+}
+
+async function main(): Promise<void> {
+  if (process.env.PERRY_CONTAINER_BACKEND !== "fake") throw new Error("run with PERRY_CONTAINER_BACKEND=fake");
+  await roundTrip(ts, 2000); // warm up the library, the fake and V8
+  await throughput(raw, 1000, 20_000);
+  const runs = 5;
+  const r = { rawRt: [] as number[], tsRt: [] as number[], rawTp: [] as number[], tsTp: [] as number[] };
+  const n = { rt: [] as number[], tp: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    n.rt.push(await roundTrip(noop, 2000));
+    n.tp.push(await throughput(noop, 1000, 20_000));
+    r.rawRt.push(await roundTrip(raw, 2000));
+    r.tsRt.push(await roundTrip(ts, 2000));
+    r.rawTp.push(await throughput(raw, 1000, 20_000));
+    r.tsTp.push(await throughput(ts, 1000, 20_000));
+  }
+  const [rawRt, tsRt, rawTp, tsTp] = [median(r.rawRt), median(r.tsRt), median(r.rawTp), median(r.tsTp)];
+  const f = (x: number) => x.toFixed(1);
+  console.log("| Node host (fake backend, list() on an empty engine) | raw native | TS layer | TS / raw |");
+  console.log("|---|---|---|---|");
+  console.log(`| round trip, median (us) | ${f(rawRt)} | ${f(tsRt)} | ${(tsRt / rawRt).toFixed(2)} |`);
+  console.log(`| throughput, 1,000 in flight (calls/s) | ${Math.round(rawTp)} | ${Math.round(tsTp)} | ${(tsTp / rawTp).toFixed(2)} |`);
+  console.log(`| async no-op inspect(NULL), raw native: round trip ${f(median(n.rt))} us, ${Math.round(median(n.tp))} calls/s with 1,000 in flight | | | |`);
+  console.log(`TS layer overhead per call: ${f(tsRt - rawRt)} us of round trip; ${f(1e6 / tsTp - 1e6 / rawTp)} us of throughput time`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
