@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"golang.org/x/sync/errgroup"
 
@@ -308,6 +309,18 @@ func (e *Engine) OneOffSpec(service, slug string) (*core.ContainerSpec, error) {
 	}
 	if slug == "" {
 		return nil, core.InvalidArgument("slug", "is empty")
+	}
+	if m.writesFiles([]string{service}) {
+		// The directory of the project's containers, when there is one.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		obs, err := e.observe(ctx, m, observeWhat{containers: true})
+		if err != nil {
+			return nil, err
+		}
+		if err := e.useStateDir(m, []string{service}, obs.containers, nil); err != nil {
+			return nil, err
+		}
 	}
 	if err := writeFiles(m, []string{service}); err != nil {
 		return nil, err

@@ -124,9 +124,10 @@ func (f unsupportedField) Error() string {
 func unsupported(field string) error { return unsupportedField(field) }
 
 // convertService maps one service onto the container spec its replicas
-// share. It does no I/O: secret and config files are only described
-// (fileMount) and written by Up before the plan runs.
-func convertService(m *model, p *types.Project, s *service, stateDir string) (spec core.ContainerSpec, files []fileMount, warnings []string, err error) {
+// share. It does no I/O: secret, config and seccomp files are only
+// described (fileMount); containerSpec adds them once the state directory
+// is known, and Up writes them before the plan runs.
+func convertService(m *model, p *types.Project, s *service) (spec core.ContainerSpec, files []fileMount, warnings []string, err error) {
 	defer func() {
 		if err != nil {
 			if f, ok := err.(unsupportedField); ok {
@@ -239,11 +240,8 @@ func convertService(m *model, p *types.Project, s *service, stateDir string) (sp
 	if err := convertNetworks(m, s, &spec); err != nil {
 		return spec, nil, nil, err
 	}
-	if files, err = convertFiles(p, s, stateDir); err != nil {
+	if files, err = convertFiles(p, s); err != nil {
 		return spec, nil, nil, err
-	}
-	for _, f := range files {
-		spec.Volumes = append(spec.Volumes, f.hostPath+":"+f.target+":ro")
 	}
 	spec.Labels = map[string]string{}
 	for k, v := range cfg.Labels {

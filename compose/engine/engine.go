@@ -107,9 +107,11 @@ const (
 // WithHealthEmulation selects the healthcheck emulation mode.
 func WithHealthEmulation(m HealthEmulation) Option { return func(e *Engine) { e.healthMode = m } }
 
-// WithStateDir sets where secret and config files with inline or
-// environment content are written before being bind-mounted. The default
-// is $TMPDIR/perry-compose/<project>.
+// WithStateDir sets the directory under which each project's private state
+// directory is made (default: the system's temporary directory). That
+// directory holds the files the engine writes before bind-mounting them or
+// handing them to the runtime (secret and config files with inline or
+// environment content, inline seccomp profiles); Down removes it.
 func WithStateDir(dir string) Option { return func(e *Engine) { e.stateDir = dir } }
 
 // WithRollbackTimeout bounds the rollback of a failed up (default 2 min).

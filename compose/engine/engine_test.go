@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -870,15 +872,22 @@ configs:
 	check("process", spec.Init && spec.StopSignal == "SIGINT" && *spec.StopTimeout == 3 && spec.Pid == "host")
 	check("expose", slices.Equal(spec.Expose, []string{"7000"}))
 	check("logging", spec.LogDriver == "json-file" && spec.LogOpts["max-size"] == "1m")
-	check("secret", slices.ContainsFunc(spec.Volumes, func(v string) bool { return strings.HasSuffix(v, ":/run/secrets/token:ro") }))
-	check("config", slices.ContainsFunc(spec.Volumes, func(v string) bool { return strings.HasSuffix(v, ":/etc/app.conf:ro") }))
+	m.stateDir = "/state"
+	full := m.containerSpec(s, 1, "", "")
+	check("secret", slices.Contains(full.Volumes, "/state/web/secrets/0-token:/run/secrets/token:ro"))
+	check("config", slices.Contains(full.Volumes, "/state/web/configs/0-conf:/etc/app.conf:ro"))
+	check("state label", full.Labels[LabelStateDir] == "/state" && len(spec.Volumes) == 2)
 	check("network config", m.networks["front"].cfg.Subnets[0] == "10.5.0.0/16" && m.networks["back"].cfg.Internal)
 
 	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	info, err := b.Inspect(ctxT(t), "demo-web-1")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range s.files {
-		data, err := readFile(f.hostPath)
+		data, err := readFile(filepath.Join(info.Labels[LabelStateDir], f.rel))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -1127,5 +1136,86 @@ networks:
 		if n := count(c.method, c.arg); n != 1 {
 			t.Errorf("%s(%s) called %d times during up, want 1", c.method, c.arg, n)
 		}
+	}
+}
+
+// The files the engine writes live in a private directory per project:
+// mode 0700, an unpredictable name under the state root, reused by later
+// ups, never shared by two projects, removed by down and by a failed up
+// that made it.
+func TestStateDirIsPrivateAndRemovedByDown(t *testing.T) {
+	const y = `
+services:
+  web:
+    image: busybox
+    command: [sleep, "1000"]
+    secrets: [token]
+    security_opt: ['seccomp={"defaultAction":"SCMP_ACT_ALLOW"}']
+secrets:
+  token: {environment: TOKEN}
+`
+	root := t.TempDir()
+	b := newFake()
+	stateOf := func(project string) string {
+		t.Helper()
+		info, err := b.Inspect(ctxT(t), project+"-web-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := info.Labels[LabelStateDir]
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 || filepath.Dir(dir) != root ||
+			!strings.HasPrefix(filepath.Base(dir), "perry-compose-"+project+"-") || filepath.Base(dir) == "perry-compose-"+project+"-" {
+			t.Fatalf("state directory %q of %s: %v %v", dir, project, fi, err)
+		}
+		return dir
+	}
+	up := func(project string) *Engine {
+		t.Helper()
+		p := loadEnv(t, "name: "+project+"\n"+y, map[string]string{"TOKEN": "s3cret-" + project})
+		e, _ := newEngine(t, b, p, WithStateDir(root))
+		if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		return e
+	}
+	up("one")
+	up("two")
+	one, two := stateOf("one"), stateOf("two")
+	if one == two {
+		t.Fatalf("two projects share the state directory %s", one)
+	}
+	if data, err := readFile(filepath.Join(one, "web", "secrets", "0-token")); err != nil || data != "s3cret-one" {
+		t.Fatalf("secret: %q %v", data, err)
+	}
+	if data, err := readFile(filepath.Join(one, "web", "seccomp", "0.json")); err != nil || data != `{"defaultAction":"SCMP_ACT_ALLOW"}` {
+		t.Fatalf("inline seccomp profile: %q %v", data, err)
+	}
+	e := up("one") // a later up, as from another process, finds the directory again
+	if stateOf("one") != one {
+		t.Fatal("a second up made another state directory")
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 2 {
+		t.Fatalf("state root holds %d entries, want 2", len(entries))
+	}
+	if err := e.Down(ctxT(t), DownOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(one); !os.IsNotExist(err) {
+		t.Fatalf("down left the state directory %s: %v", one, err)
+	}
+	if _, err := os.Lstat(two); err != nil {
+		t.Fatalf("down of one removed two's state directory: %v", err)
+	}
+
+	// A failed up removes the directory it made.
+	b.Inject(fake.Fault{Method: "Start", Match: "three-web-1", Err: core.Errorf(core.KindBackendError, "boom")})
+	p := loadEnv(t, "name: three\n"+y, map[string]string{"TOKEN": "x"})
+	e3, _ := newEngine(t, b, p, WithStateDir(root))
+	if err := e3.Up(ctxT(t), UpOptions{}); err == nil {
+		t.Fatal("up succeeded")
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 1 {
+		t.Fatalf("a failed up left its state directory: %d entries", len(entries))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 	"time"
@@ -431,6 +432,15 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 		c := items[i]
 		if c.uncertain && !e.ownedByProject(ctx, m, &c) {
 			gone = append(gone, items[i])
+			continue
+		}
+		if c.kind == resourceStateDir {
+			// After the containers that mounted its files (reverse order).
+			if err := os.RemoveAll(c.id); err != nil {
+				failures = append(failures, fmt.Sprintf("state directory %s: %v", c.id, err))
+			} else {
+				gone = append(gone, items[i])
+			}
 			continue
 		}
 		before := len(failures)

@@ -5,26 +5,46 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/perryts/perry-container/core"
 )
 
-// fileMount is a secret or config mounted read-only into a container.
-// Runtimes outside swarm have no secret store, so, as docker compose does,
-// the engine bind-mounts a host file: the user's own file when it can be
-// used as is, otherwise a file it writes under the state directory (inline
-// content, an environment variable, or a file whose mode/uid/gid must
-// change). The target path is /run/secrets/<name> for secrets.
+// fileMount is a secret or config mounted read-only into a container, or
+// a seccomp profile given inline in security_opt. Runtimes outside swarm
+// have no secret store, so, as docker compose does, the engine bind-mounts
+// a host file: the user's own file when it can be used as is, otherwise a
+// file it writes in the project's private state directory (inline content,
+// an environment variable, or a file whose mode/uid/gid must change). The
+// target path is /run/secrets/<name> for secrets. A runtime CLI reads a
+// seccomp profile from a file only, hence the file for an inline one.
 type fileMount struct {
-	kind     string // "secret" | "config"
+	kind     string // "secret" | "config" | "seccomp"
 	name     string
-	target   string
-	hostPath string
-	// write describes the file to write at hostPath; nil binds the user's
-	// file directly.
+	target   string // secret, config: where it is mounted
+	opt      int    // seccomp: its index in security_opt
+	hostPath string // the user's own file, bound as is
+	// rel is the path of the file written inside the state directory, and
+	// write what to write there; nil binds hostPath.
+	rel   string
 	write *fileWrite
+}
+
+// inlineSeccomp lists the security_opt entries "seccomp=<JSON document>"
+// of s (the workload tiers give their profile so, which keeps the config
+// hash a function of the profile's content, not of a path).
+func inlineSeccomp(s *service) []fileMount {
+	var out []fileMount
+	for i, o := range s.cfg.SecurityOpt {
+		k, v, ok := strings.Cut(o, "=")
+		if ok && k == "seccomp" && strings.HasPrefix(strings.TrimSpace(v), "{") {
+			out = append(out, fileMount{kind: "seccomp", name: "profile", opt: i,
+				rel: filepath.Join(s.name, "seccomp", strconv.Itoa(i)+".json"), write: &fileWrite{content: &v, mode: 0o600}})
+		}
+	}
+	return out
 }
 
 type fileWrite struct {
@@ -34,7 +54,7 @@ type fileWrite struct {
 	uid, gid   string
 }
 
-func convertFiles(p *types.Project, s *service, stateDir string) ([]fileMount, error) {
+func convertFiles(p *types.Project, s *service) ([]fileMount, error) {
 	var out []fileMount
 	for i, ref := range s.cfg.Secrets {
 		def, ok := p.Secrets[ref.Source]
@@ -47,7 +67,7 @@ func convertFiles(p *types.Project, s *service, stateDir string) ([]fileMount, e
 		} else if !filepath.IsAbs(target) {
 			target = "/run/secrets/" + target
 		}
-		f, err := fileSource(p, s, stateDir, "secret", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
+		f, err := fileSource(p, s, "secret", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
 		if err != nil {
 			return nil, err
 		}
@@ -64,16 +84,16 @@ func convertFiles(p *types.Project, s *service, stateDir string) ([]fileMount, e
 		} else if !filepath.IsAbs(target) {
 			target = "/" + target
 		}
-		f, err := fileSource(p, s, stateDir, "config", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
+		f, err := fileSource(p, s, "config", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, f)
 	}
-	return out, nil
+	return append(out, inlineSeccomp(s)...), nil
 }
 
-func fileSource(p *types.Project, s *service, stateDir, kind string, i int, ref types.FileReferenceConfig, def types.FileObjectConfig, target string) (fileMount, error) {
+func fileSource(p *types.Project, s *service, kind string, i int, ref types.FileReferenceConfig, def types.FileObjectConfig, target string) (fileMount, error) {
 	field := fmt.Sprintf("%ss[%d].", kind, i)
 	if err := checkKeys(field, ref, fileRefKeys, nil, nil); err != nil {
 		return fileMount{}, err
@@ -89,7 +109,6 @@ func fileSource(p *types.Project, s *service, stateDir, kind string, i int, ref 
 	if ref.Mode != nil {
 		w.mode = os.FileMode(*ref.Mode)
 	}
-	generated := filepath.Join(stateDir, s.name, kind+"s", strconv.Itoa(i)+"-"+ref.Source)
 	switch {
 	case def.Content != "":
 		c := def.Content
@@ -114,18 +133,19 @@ func fileSource(p *types.Project, s *service, stateDir, kind string, i int, ref 
 	default:
 		return fileMount{}, serviceError(core.KindInvalidConfig, s.name, nil, "%s %q has no file, environment or content", kind, ref.Source)
 	}
-	f.hostPath, f.write = generated, w
+	f.rel, f.write = filepath.Join(s.name, kind+"s", strconv.Itoa(i)+"-"+ref.Source), w
 	return f, nil
 }
 
-// writeFiles writes the generated secret and config files of services.
+// writeFiles writes the generated files of services into m's state
+// directory.
 func writeFiles(m *model, services []string) error {
 	for _, name := range services {
 		for _, f := range m.services[name].files {
 			if f.write == nil {
 				continue
 			}
-			if err := f.write.writeTo(f.hostPath); err != nil {
+			if err := f.write.writeTo(m.filePath(f)); err != nil {
 				return serviceError(core.KindInternal, name, err, "service %q: writing %s %q: %v", name, f.kind, f.name, err)
 			}
 		}

@@ -22,6 +22,10 @@ const (
 
 	// LabelManaged marks every resource perry-container created.
 	LabelManaged = "io.perry.managed"
+	// LabelStateDir names, on a container that mounts files the engine
+	// wrote (secrets, configs, a seccomp profile), the project's private
+	// directory holding them.
+	LabelStateDir = "io.perry.state-dir"
 )
 
 // Version is written in the com.docker.compose.version label. It must stay

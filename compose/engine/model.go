@@ -27,6 +27,9 @@ type model struct {
 	networks    map[string]*network
 	volumes     map[string]*volume
 	extraLabels map[string]string
+	// stateDir is the project's private state directory, where generated
+	// files are written; set by the commands that write them.
+	stateDir string
 }
 
 type service struct {
@@ -85,7 +88,6 @@ type volume struct {
 type modelOptions struct {
 	scale       map[string]int
 	extraLabels map[string]string
-	stateDir    string
 	// noStartInterval: the runtime cannot take healthcheck.start_interval.
 	noStartInterval bool
 }
@@ -189,7 +191,7 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.spec, s.files, s.warnings, s.convErr = convertService(m, p, s, o.stateDir)
+		s.spec, s.files, s.warnings, s.convErr = convertService(m, p, s)
 		if s.convErr == nil && s.cfg.Image == "" {
 			if _, err := reference.ParseNormalizedNamed(s.image); err != nil {
 				// An upper-case service name: the runtime would refuse the tag

@@ -34,7 +34,7 @@ volumes:
 
 func modelOf(t *testing.T, yaml string) *model {
 	t.Helper()
-	m, err := buildModel(load(t, yaml), modelOptions{stateDir: t.TempDir()})
+	m, err := buildModel(load(t, yaml), modelOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

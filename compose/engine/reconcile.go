@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -463,6 +464,21 @@ func (m *model) containerSpec(s *service, n int, imageID, replaces string) *core
 		spec.Labels = map[string]string{}
 	}
 	maps.Copy(spec.Labels, m.extraLabels)
+	if len(s.files) > 0 {
+		spec.Volumes = slices.Clone(s.spec.Volumes)
+		spec.SecurityOpt = slices.Clone(s.spec.SecurityOpt)
+		for _, f := range s.files {
+			if f.kind == "seccomp" {
+				spec.SecurityOpt[f.opt] = "seccomp=" + m.filePath(f)
+			} else {
+				spec.Volumes = append(spec.Volumes, m.filePath(f)+":"+f.target+":ro")
+			}
+			if f.write != nil {
+				// Down finds the directory again by this label.
+				spec.Labels[LabelStateDir] = m.stateDir
+			}
+		}
+	}
 	deps := make([]string, 0, len(s.deps))
 	for _, d := range s.deps {
 		deps = append(deps, d.String())

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"time"
 
@@ -15,11 +13,7 @@ import (
 
 // model builds the engine's view of its project; scale overrides apply.
 func (e *Engine) model(scale map[string]int) (*model, error) {
-	dir := e.stateDir
-	if dir == "" && e.project != nil {
-		dir = filepath.Join(os.TempDir(), "perry-compose", e.project.Name)
-	}
-	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels, stateDir: dir,
+	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels,
 		noStartInterval: !e.supports(backend.FeatureHealthStartInterval)})
 }
 
@@ -58,16 +52,20 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if imagePlan.Empty() {
 		obs2.images = obs.images
 	}
+	rec := &recorder{parent: e.sharedRecorder()}
+	if err := e.useStateDir(m, services, obs2.containers, rec); err != nil {
+		return err
+	}
 	plan, err := planUp(m, obs2, services, opts)
+	if err == nil {
+		err = writeFiles(m, services)
+	}
 	if err != nil {
+		e.rollback(ctx, m, rec, nil) // a state directory just made
 		return err
 	}
 	e.warn(plan.Warnings)
 	e.reportOrphans(plan.Orphans, opts.RemoveOrphans)
-	if err := writeFiles(m, services); err != nil {
-		return err
-	}
-	rec := &recorder{parent: e.sharedRecorder()}
 	err = e.execute(ctx, plan, rec)
 	if err == nil && opts.Wait && !opts.NoStart {
 		err = e.waitReady(ctx, m, services, opts.WaitTimeout)
@@ -196,6 +194,9 @@ func (e *Engine) Down(ctx context.Context, opts DownOptions) error {
 	err = e.execute(ctx, p, nil)
 	for _, c := range obs.containers {
 		e.health.forget(c.ID)
+	}
+	if err == nil {
+		e.removeStateDirs(m, obs.containers, opts.RemoveOrphans)
 	}
 	return err
 }

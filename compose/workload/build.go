@@ -248,7 +248,7 @@ func Graph(name string, spec []byte) (core.WorkloadGraph, error) {
 	if err != nil {
 		return core.WorkloadGraph{}, err
 	}
-	if _, err := buildProject(context.Background(), out, ""); err != nil {
+	if _, err := buildProject(context.Background(), out); err != nil {
 		return core.WorkloadGraph{}, err
 	}
 	return out, nil

@@ -228,7 +228,7 @@ func Inspect(ctx context.Context, b backend.Backend, g core.WorkloadGraph, optio
 	if err != nil {
 		return core.GraphStatus{}, err
 	}
-	p, err := buildProject(ctx, g, "")
+	p, err := buildProject(ctx, g)
 	if err != nil {
 		return core.GraphStatus{}, err
 	}

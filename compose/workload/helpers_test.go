@@ -146,7 +146,7 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // testOpts are the options every fake run uses: fast polling, a private
 // seccomp directory, no log output.
 func testOpts(t testing.TB, extra ...Option) []Option {
-	return append([]Option{WithPollInterval(time.Millisecond), WithSeccompDir(t.TempDir()), WithLogger(quiet)}, extra...)
+	return append([]Option{WithPollInterval(time.Millisecond), WithStateDir(t.TempDir()), WithLogger(quiet)}, extra...)
 }
 
 func ctxT(t testing.TB) context.Context {

@@ -62,7 +62,7 @@ func realNode(id string, deps ...string) core.WorkloadNode {
 }
 
 func (r *realGraph) opts() []Option {
-	return []Option{WithLabels(map[string]string{"perry.test": "1"}), WithSeccompDir(r.t.TempDir()),
+	return []Option{WithLabels(map[string]string{"perry.test": "1"}), WithStateDir(r.t.TempDir()),
 		WithEvents(func(ev engine.Event) { r.t.Logf("event %s %s %s %s", ev.Resource, ev.ID, ev.Status, ev.Text) })}
 }
 

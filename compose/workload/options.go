@@ -21,13 +21,13 @@ type config struct {
 	log          *slog.Logger
 	pollInterval time.Duration
 	info         *core.BackendInfo
-	seccompDir   string
+	stateDir     string
 	healthMode   *engine.HealthEmulation
 	rollbackTime time.Duration
 }
 
 func newConfig(opts []Option) *config {
-	c := &config{labels: map[string]string{}, log: slog.Default(), seccompDir: defaultSeccompDir(), }
+	c := &config{labels: map[string]string{}, log: slog.Default()}
 	for _, o := range opts {
 		o(c)
 	}
@@ -62,15 +62,10 @@ func WithPollInterval(d time.Duration) Option { return func(c *config) { c.pollI
 // ask the backend (Info) before validating the graph against it.
 func WithBackendInfo(info core.BackendInfo) Option { return func(c *config) { c.info = &info } }
 
-// WithSeccompDir sets where the strict seccomp profile is written
-// (default $TMPDIR/perry-container).
-func WithSeccompDir(dir string) Option {
-	return func(c *config) {
-		if dir != "" {
-			c.seccompDir = dir
-		}
-	}
-}
+// WithStateDir sets the directory under which the graph's private state
+// directory (the seccomp profile of the strict tiers) is made; the default
+// is the system's temporary directory. Handle.Down removes it.
+func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
 // WithHealthEmulation selects the engine's healthcheck emulation (D11).
 func WithHealthEmulation(m engine.HealthEmulation) Option {
@@ -95,6 +90,9 @@ func (c *config) engineOptions() []engine.Option {
 	}
 	if c.healthMode != nil {
 		opts = append(opts, engine.WithHealthEmulation(*c.healthMode))
+	}
+	if c.stateDir != "" {
+		opts = append(opts, engine.WithStateDir(c.stateDir))
 	}
 	if c.rollbackTime > 0 {
 		opts = append(opts, engine.WithRollbackTimeout(c.rollbackTime))

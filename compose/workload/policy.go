@@ -1,15 +1,13 @@
 package workload
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"bytes"
 	"encoding/json"
-	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
+	"github.com/perryts/perry-container/capability/seccomp"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -23,8 +21,8 @@ type ContainerFlags struct {
 	// Network is "none" when the policy removes the network, else "" (the
 	// node keeps its graph network).
 	Network string
-	// Seccomp is "strict" (SeccompStrictProfile) or "" (the runtime's
-	// default profile).
+	// Seccomp is "strict" (perry-container's seccomp profile, the shell
+	// capabilities' one) or "" (the runtime's default profile).
 	Seccomp         string
 	CapDrop         []string // "ALL" or nothing
 	NoNewPrivileges bool
@@ -174,110 +172,27 @@ func describe(l core.IsolationLevel) string {
 	return string(l)
 }
 
-// strictDenied are the syscalls the strict profile answers with EPERM.
-var strictDenied = []string{
-	// mounts, roots, namespaces
-	"mount", "umount", "umount2", "pivot_root", "chroot", "unshare", "setns",
-	"open_tree", "move_mount", "fsopen", "fsconfig", "fsmount", "fspick", "mount_setattr",
-	"name_to_handle_at", "open_by_handle_at",
-	// kernel keyring, BPF, perf, tracing and other processes' memory
-	"keyctl", "add_key", "request_key", "bpf", "perf_event_open", "ptrace",
-	"process_vm_readv", "process_vm_writev", "kcmp", "pidfd_getfd", "lookup_dcookie",
-	// kernel attack surface without a use in a hardened service
-	"io_uring_setup", "io_uring_enter", "io_uring_register", "userfaultfd", "personality",
-	"fanotify_init", "uselib", "ustat", "sysfs", "_sysctl", "vm86", "vm86old", "iopl", "ioperm",
-	"mbind", "set_mempolicy", "get_mempolicy", "move_pages", "migrate_pages",
-	// modules, kexec, reboot, swap, accounting, quotas, logs
-	"init_module", "finit_module", "delete_module", "create_module", "query_module", "get_kernel_syms",
-	"kexec_load", "kexec_file_load", "reboot", "swapon", "swapoff", "acct", "quotactl", "quotactl_fd",
-	"syslog", "nfsservctl",
-	// clocks
-	"settimeofday", "stime", "clock_settime", "clock_settime64", "clock_adjtime", "clock_adjtime64", "adjtimex",
-}
-
-// cloneNamespaceFlags are CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER,
-// NEWPID and NEWNET: clone with any of them is denied.
-var cloneNamespaceFlags = []uint64{0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000}
-
-// SeccompStrictProfile is the strict profile, in the Docker/OCI seccomp
-// JSON format.
-func SeccompStrictProfile() []byte {
-	type arg struct {
-		Index    int    `json:"index"`
-		Value    uint64 `json:"value"`
-		ValueTwo uint64 `json:"valueTwo"`
-		Op       string `json:"op"`
+// strictProfile is the "seccomp=<profile>" security_opt of the strict
+// tiers: perry-container's one seccomp profile, given inline (compact
+// JSON), so that a node's config hash follows the profile's content and
+// never a file's path; the compose engine writes it into the project's
+// private state directory for the runtime.
+var strictProfile = sync.OnceValue(func() string {
+	var b bytes.Buffer
+	if err := json.Compact(&b, seccomp.Profile()); err != nil {
+		return "seccomp=" + string(seccomp.Profile()) // compacting is cosmetic
 	}
-	type rule struct {
-		Names    []string `json:"names"`
-		Action   string   `json:"action"`
-		ErrnoRet *uint    `json:"errnoRet,omitempty"`
-		Args     []arg    `json:"args,omitempty"`
-	}
-	eperm, enosys := uint(1), uint(38)
-	rules := []rule{
-		{Names: strictDenied, Action: "SCMP_ACT_ERRNO", ErrnoRet: &eperm},
-		{Names: []string{"clone3"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: &enosys},
-	}
-	for _, flag := range cloneNamespaceFlags {
-		// clone's flags are argument 0 on x86 and arm64 (argument 1 on s390x).
-		rules = append(rules, rule{Names: []string{"clone"}, Action: "SCMP_ACT_ERRNO", ErrnoRet: &eperm,
-			Args: []arg{{Index: 0, Value: flag, ValueTwo: flag, Op: "SCMP_CMP_MASKED_EQ"}}})
-	}
-	out, _ := json.MarshalIndent(map[string]any{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": rules}, "", "  ")
-	return out
-}
-
-var seccompMu sync.Mutex
-
-// writeSeccompProfile writes the strict profile into dir (once; the file
-// name carries its content's hash, so a node's config hash never changes
-// while the profile does not) and returns its path.
-func writeSeccompProfile(dir string) (string, error) {
-	data := SeccompStrictProfile()
-	sum := sha256.Sum256(data)
-	path := filepath.Join(dir, "seccomp-strict-"+hex.EncodeToString(sum[:6])+".json")
-	seccompMu.Lock()
-	defer seccompMu.Unlock()
-	if old, err := os.ReadFile(path); err == nil && string(old) == string(data) {
-		return path, nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", core.Errorf(core.KindInternal, "writing the strict seccomp profile: %v", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".seccomp-*")
-	if err != nil {
-		return "", core.Errorf(core.KindInternal, "writing the strict seccomp profile: %v", err)
-	}
-	_, werr := tmp.Write(data)
-	cerr := tmp.Close()
-	if werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp.Name(), 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp.Name(), path)
-	}
-	if werr != nil {
-		_ = os.Remove(tmp.Name())
-		return "", core.Errorf(core.KindInternal, "writing the strict seccomp profile %s: %v", path, werr)
-	}
-	return path, nil
-}
-
-// defaultSeccompDir is where the profile is written unless WithSeccompDir.
-func defaultSeccompDir() string { return filepath.Join(os.TempDir(), "perry-container") }
+	return "seccomp=" + b.String()
+})
 
 // securityOpts are the compose security_opt entries of flags.
-func (f ContainerFlags) securityOpts(seccompPath string) []string {
+func (f ContainerFlags) securityOpts() []string {
 	var out []string
 	if f.NoNewPrivileges {
 		out = append(out, "no-new-privileges:true")
 	}
 	if f.Seccomp == SeccompStrict {
-		out = append(out, fmt.Sprintf("seccomp=%s", seccompPath))
+		out = append(out, strictProfile())
 	}
 	return out
 }

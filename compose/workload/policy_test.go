@@ -1,8 +1,10 @@
 package workload
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,6 +12,8 @@ import (
 
 	"pgregory.net/rapid"
 
+	"github.com/perryts/perry-container/backend/fake"
+	"github.com/perryts/perry-container/capability/seccomp"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -37,43 +41,75 @@ func TestPolicyToContainerFlagsTable(t *testing.T) {
 	}
 }
 
-func TestStrictSeccompProfile(t *testing.T) {
-	var p struct {
-		DefaultAction string `json:"defaultAction"`
-		Syscalls      []struct {
-			Names    []string `json:"names"`
-			Action   string   `json:"action"`
-			ErrnoRet *uint    `json:"errnoRet"`
-		} `json:"syscalls"`
+// strictProfileOf returns the seccomp profile file a container was created
+// with, and its content, or "" when it has none.
+func strictProfileOf(t testing.TB, spec core.ContainerSpec) (path, content string) {
+	t.Helper()
+	for _, o := range spec.SecurityOpt {
+		if p, ok := strings.CutPrefix(o, "seccomp="); ok {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatalf("seccomp profile of %s: %v", spec.Name, err)
+			}
+			return p, string(data)
+		}
 	}
-	if err := json.Unmarshal(SeccompStrictProfile(), &p); err != nil {
+	return "", ""
+}
+
+// The strict tiers use perry-container's one seccomp profile, the shell
+// capabilities' (with its compat-ABI archMap), written into the graph's
+// private state directory (0700, an unpredictable name) that down removes;
+// two graphs never share it.
+func TestStrictSeccompIsTheCapabilityProfileInAPrivateDir(t *testing.T) {
+	var want bytes.Buffer
+	if err := json.Compact(&want, seccomp.Profile()); err != nil {
 		t.Fatal(err)
 	}
-	denied := map[string]bool{}
-	for _, s := range p.Syscalls {
-		if s.Action != "SCMP_ACT_ERRNO" || s.ErrnoRet == nil {
-			t.Fatalf("rule %+v", s)
+	root := t.TempDir()
+	b := newRec()
+	hard := func(graph string) (*Handle, string) {
+		n := node("svc")
+		n.Policy.Tier = TierHardened
+		h, err := Run(ctxT(t), b, graphOf(graph, n), core.RunGraphOptions{}, testOpts(t, WithStateDir(root))...)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for _, n := range s.Names {
-			denied[n] = true
+		path, content := strictProfileOf(t, b.spec(t, graph, "svc"))
+		if content != want.String() {
+			t.Fatalf("%s: the strict profile is not the capability profile:\n%s", graph, content)
 		}
+		dir := filepath.Dir(filepath.Dir(filepath.Dir(path))) // <dir>/svc/seccomp/0.json
+		fi, err := os.Lstat(dir)
+		if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 || filepath.Dir(dir) != root || !strings.HasPrefix(filepath.Base(dir), "perry-compose-") {
+			t.Fatalf("%s: profile %s is not in a private directory under %s: %v %v", graph, path, root, fi, err)
+		}
+		return h, dir
 	}
-	for _, n := range []string{"mount", "unshare", "setns", "keyctl", "bpf", "ptrace", "io_uring_setup", "userfaultfd", "clone3", "kexec_load", "init_module"} {
-		if !denied[n] {
-			t.Errorf("strict profile does not deny %s", n)
-		}
+	h1, d1 := hard("one")
+	_, d2 := hard("two")
+	if d1 == d2 {
+		t.Fatalf("two graphs share the state directory %s", d1)
 	}
-	dir := t.TempDir()
-	p1, err := writeSeccompProfile(dir)
-	if err != nil {
+	if err := h1.Down(ctxT(t), false); err != nil {
 		t.Fatal(err)
 	}
-	p2, err := writeSeccompProfile(dir)
-	if err != nil || p1 != p2 {
-		t.Fatalf("the profile path is not stable: %s %s %v", p1, p2, err)
+	if _, err := os.Lstat(d1); !os.IsNotExist(err) {
+		t.Fatalf("down left %s: %v", d1, err)
 	}
-	if b, _ := os.ReadFile(p1); string(b) != string(SeccompStrictProfile()) {
-		t.Fatal("written profile differs")
+	if _, err := os.Lstat(d2); err != nil {
+		t.Fatalf("down of one graph removed the other's directory: %v", err)
+	}
+
+	// A rolled-back run removes the directory it made.
+	b.Inject(fake.Fault{Method: "Start", Match: "three-bad-1", Err: core.Errorf(core.KindBackendError, "boom")})
+	n, bad := node("svc"), node("bad", "svc")
+	n.Policy.Tier, bad.Policy.Tier = TierHardened, TierHardened
+	if _, err := Run(ctxT(t), b, graphOf("three", n, bad), core.RunGraphOptions{}, testOpts(t, WithStateDir(root))...); err == nil {
+		t.Fatal("the run succeeded")
+	}
+	if entries, _ := os.ReadDir(root); len(entries) != 1 || filepath.Join(root, entries[0].Name()) != d2 {
+		t.Fatalf("after a rollback the state root holds %v, want only %s", entries, d2)
 	}
 }
 
@@ -81,18 +117,16 @@ func TestStrictSeccompProfile(t *testing.T) {
 func TestPoliciesMappedToContainerSpecs(t *testing.T) {
 	b := newRec()
 	b.isolation = core.IsolationMicroVM // so that untrusted may run
-	seccompDir := t.TempDir()
 	mk := func(id, tier string) core.WorkloadNode {
 		n := node(id)
 		n.Policy.Tier = tier
 		return n
 	}
 	g := graphOf("pol", mk("plain", "default"), mk("iso", "isolated"), mk("hard", "hardened"), mk("untr", "untrusted"))
-	if _, err := Run(ctxT(t), b, g, core.RunGraphOptions{}, append(testOpts(t), WithSeccompDir(seccompDir))...); err != nil {
+	if _, err := Run(ctxT(t), b, g, core.RunGraphOptions{}, testOpts(t)...); err != nil {
 		t.Fatal(err)
 	}
-	profile, _ := writeSeccompProfile(seccompDir)
-	strict := "seccomp=" + profile
+	strict := func(spec core.ContainerSpec) bool { _, c := strictProfileOf(t, spec); return c != "" }
 
 	plain := b.spec(t, "pol", "plain")
 	if plain.ReadOnly || plain.Network != "pol_default" || len(plain.CapDrop) > 0 || len(plain.SecurityOpt) > 0 {
@@ -104,11 +138,11 @@ func TestPoliciesMappedToContainerSpecs(t *testing.T) {
 	}
 	hard := b.spec(t, "pol", "hard")
 	if !hard.ReadOnly || hard.Network != "pol_default" || !slices.Equal(hard.CapDrop, []string{"ALL"}) ||
-		!slices.Contains(hard.SecurityOpt, strict) || !slices.Contains(hard.SecurityOpt, "no-new-privileges:true") {
+		!strict(hard) || !slices.Contains(hard.SecurityOpt, "no-new-privileges:true") {
 		t.Errorf("hardened: %+v", hard)
 	}
 	untr := b.spec(t, "pol", "untr")
-	if !untr.ReadOnly || untr.Network != "none" || !slices.Contains(untr.SecurityOpt, strict) || !slices.Equal(untr.CapDrop, []string{"ALL"}) {
+	if !untr.ReadOnly || untr.Network != "none" || !strict(untr) || !slices.Equal(untr.CapDrop, []string{"ALL"}) {
 		t.Errorf("untrusted: %+v", untr)
 	}
 }
@@ -188,11 +222,6 @@ func mustNormalize(t testing.TB, g core.WorkloadGraph) core.WorkloadGraph {
 // the backend with read_only, network none and the strict seccomp profile
 // (and every node's container carries exactly its policy's flags).
 func TestPropertyPolicyTierEnforcement(t *testing.T) {
-	seccompDir := t.TempDir()
-	profile, err := writeSeccompProfile(seccompDir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	rapid.Check(t, func(rt *rapid.T) {
 		b := newRec()
 		b.isolation = core.IsolationMicroVM
@@ -214,13 +243,14 @@ func TestPropertyPolicyTierEnforcement(t *testing.T) {
 			}
 			g.Nodes[n.ID] = n
 		}
-		if _, err := Run(ctxT(t), b, g, core.RunGraphOptions{Strategy: "max-parallel"}, append(testOpts(t), WithSeccompDir(seccompDir))...); err != nil {
+		if _, err := Run(ctxT(t), b, g, core.RunGraphOptions{Strategy: "max-parallel"}, testOpts(t)...); err != nil {
 			rt.Fatalf("run: %v", err)
 		}
 		for id, n := range g.Nodes {
 			spec := b.spec(t, "p20", id)
 			f := PolicyToContainerFlags(n.Policy)
-			hasStrict := slices.Contains(spec.SecurityOpt, "seccomp="+profile)
+			_, profile := strictProfileOf(t, spec)
+			hasStrict := profile != ""
 			if n.Policy.Tier == TierUntrusted && (!spec.ReadOnly || spec.Network != "none" || !hasStrict) {
 				rt.Fatalf("untrusted node %s: read_only %v network %q security_opt %v", id, spec.ReadOnly, spec.Network, spec.SecurityOpt)
 			}

@@ -43,7 +43,7 @@ func isNamedVolume(v string) (string, bool) {
 // composeModel writes a normalized graph as the compose model it runs as:
 // one service per node. References are left out: withEnv adds them once
 // resolved.
-func composeModel(g core.WorkloadGraph, seccompPath string) map[string]any {
+func composeModel(g core.WorkloadGraph) map[string]any {
 	services := map[string]any{}
 	volumes := map[string]any{}
 	for _, id := range sortedKeys(g.Nodes) {
@@ -122,7 +122,7 @@ func composeModel(g core.WorkloadGraph, seccompPath string) map[string]any {
 		if len(f.CapDrop) > 0 {
 			s["cap_drop"] = f.CapDrop
 		}
-		if opts := f.securityOpts(seccompPath); len(opts) > 0 {
+		if opts := f.securityOpts(); len(opts) > 0 {
 			s["security_opt"] = opts
 		}
 		services[id] = s
@@ -137,11 +137,8 @@ func composeModel(g core.WorkloadGraph, seccompPath string) map[string]any {
 // buildProject loads the compose project of a normalized graph with
 // compose-go (the loader's inline path: validated and normalized as
 // `docker compose` would, no interpolation, no process environment).
-func buildProject(ctx context.Context, g core.WorkloadGraph, seccompPath string) (*types.Project, error) {
-	if seccompPath == "" {
-		seccompPath = "/nonexistent/seccomp-strict.json" // checking only: nothing reads it
-	}
-	data, err := json.Marshal(composeModel(g, seccompPath))
+func buildProject(ctx context.Context, g core.WorkloadGraph) (*types.Project, error) {
+	data, err := json.Marshal(composeModel(g))
 	if err != nil {
 		return nil, core.Errorf(core.KindInternal, "encoding the compose model of graph %q: %v", g.Name, err)
 	}

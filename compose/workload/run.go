@@ -114,16 +114,7 @@ func Run(ctx context.Context, b backend.Backend, g core.WorkloadGraph, opts core
 	}
 	r.logHints(ctx)
 
-	seccomp := ""
-	for _, n := range g.Nodes {
-		if PolicyToContainerFlags(n.Policy).Seccomp == SeccompStrict {
-			if seccomp, err = writeSeccompProfile(cfg.seccompDir); err != nil {
-				return nil, err
-			}
-			break
-		}
-	}
-	if r.base, err = buildProject(ctx, g, seccomp); err != nil {
+	if r.base, err = buildProject(ctx, g); err != nil {
 		return nil, err
 	}
 	r.created = &engine.Recorder{}
