@@ -72,6 +72,7 @@ type Backend struct {
 	files      map[string]map[string]string // container id → path → content
 	calls      []Call
 	faults     []*Fault
+	freePort   uint16 // the last host port handed out for a port without one
 
 	// Health, when set, decides a running container's health status
 	// (called under the backend's lock; must not call back into it).
@@ -332,6 +333,10 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 			return core.ContainerHandle{}, core.NotFound("network", n)
 		}
 	}
+	ports, err := b.publish(spec.Ports)
+	if err != nil {
+		return core.ContainerHandle{}, err
+	}
 	id := newID()
 	labels := map[string]string{}
 	for k, v := range spec.Labels {
@@ -345,12 +350,46 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		anon:    b.anonymousVolumes(spec),
 		info: core.ContainerInfo{
 			ID: id, Name: name, Image: spec.Image, Status: "Created", State: "created",
-			Ports: append([]string(nil), spec.Ports...), Created: now.UTC().Format(time.RFC3339Nano),
+			Ports: ports, Created: now.UTC().Format(time.RFC3339Nano),
 			Labels: labels, Networks: networksOf(spec),
 		},
 	}
 	b.containers[id] = c
 	return core.ContainerHandle{ID: id, Name: name}, nil
+}
+
+// publish reports ports as a runtime does (core.Port.Display), one entry
+// per container port: a port without a host port gets the next free one
+// from 32768, as an engine hands out ephemeral ports, and one container
+// port with a host range takes the range's first port.
+func (b *Backend) publish(specs []string) ([]string, error) {
+	out := []string{}
+	for i, s := range specs {
+		p, err := core.ParsePort(s)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("ports[%d]", i), "%q: %v", s, err)
+		}
+		for k := range p.Container.Len() {
+			c := p.Container.At(k)
+			one := core.Port{HostIP: p.HostIP, Container: core.PortRange{Start: c, End: c}, Protocol: p.Protocol}
+			h, ok := p.HostPort(k)
+			switch {
+			case ok:
+			case !p.Host.IsZero():
+				h = p.Host.Start
+			default:
+				if b.freePort < 32768 {
+					b.freePort = 32767
+				}
+				b.freePort++
+				h = b.freePort
+			}
+			one.Host = core.PortRange{Start: h, End: h}
+			out = append(out, one.Display())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 func attachNames(a []core.NetworkAttach) []string {
@@ -562,7 +601,7 @@ func (b *Backend) Rename(ctx context.Context, id, newName string) error {
 func (b *Backend) snapshot(c *container) core.ContainerInfo {
 	b.applyHealth(c)
 	info := c.info
-	info.Ports = append([]string(nil), c.info.Ports...)
+	info.Ports = append([]string{}, c.info.Ports...) // [] when nothing is published, as the runtimes report
 	info.Labels = make(map[string]string, len(c.info.Labels))
 	for k, v := range c.info.Labels {
 		info.Labels[k] = v

@@ -3,6 +3,7 @@ package workload
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,72 +11,40 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// portMapping is one entry of ContainerInfo.Ports.
+// portMapping is one container port of ContainerInfo.Ports.
 type portMapping struct {
-	hostIP        string // "" when not published or published on all interfaces
-	hostPort      int    // 0 when not published
-	containerPort int
+	hostIP        netip.Addr // zero when not published or published on all interfaces
+	hostPort      uint16     // 0 when not published
+	containerPort uint16
 	proto         string
 }
 
 // parsePortArg reads a WorkloadRef port: "5432" or "5432/tcp".
-func parsePortArg(s string) (int, string, error) {
-	num, proto, _ := strings.Cut(s, "/")
-	n, err := strconv.Atoi(num)
-	if err != nil || n <= 0 || n > 65535 {
+func parsePortArg(s string) (uint16, string, error) {
+	p, err := core.ParsePort(s)
+	if err != nil || p.HostIP.IsValid() || !p.Host.IsZero() || p.Container.Len() != 1 {
 		return 0, "", fmt.Errorf("%q is not a port (want e.g. \"5432\" or \"5432/tcp\")", s)
 	}
-	if proto == "" {
-		proto = "tcp"
-	}
-	return n, strings.ToLower(proto), nil
+	return p.Container.Start, p.Protocol, nil
 }
 
-// parsePorts reads the port list of a ContainerInfo in the forms the
-// backends report: docker's "0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp",
-// "80/tcp", and the spec form "[ip:]host:container[/proto]" or "container".
-// Entries it cannot read (port ranges) are skipped.
+// parsePorts reads the port list of a ContainerInfo (core.ParsePort reads
+// both the reported and the spec form), one entry per container port.
+// Entries it cannot read are skipped.
 func parsePorts(ports []string) []portMapping {
 	var out []portMapping
-	for _, p := range ports {
-		p = strings.TrimSpace(p)
-		proto := "tcp"
-		if i := strings.LastIndex(p, "/"); i >= 0 {
-			p, proto = p[:i], strings.ToLower(p[i+1:])
+	for _, s := range ports {
+		p, err := core.ParsePort(strings.TrimSpace(s))
+		if err != nil {
+			continue
 		}
-		var m portMapping
-		m.proto = proto
-		if host, cport, ok := strings.Cut(p, "->"); ok {
-			c, err := strconv.Atoi(cport)
-			if err != nil {
-				continue
+		for k := range p.Container.Len() {
+			m := portMapping{containerPort: p.Container.At(k), proto: p.Protocol}
+			if h, ok := p.HostPort(k); ok {
+				m.hostIP, m.hostPort = p.HostIP, h
 			}
-			m.containerPort = c
-			h, hp, err := net.SplitHostPort(host)
-			if err != nil {
-				continue
-			}
-			if m.hostPort, err = strconv.Atoi(hp); err != nil {
-				continue
-			}
-			m.hostIP = h
-		} else {
-			parts := strings.Split(p, ":")
-			c, err := strconv.Atoi(parts[len(parts)-1])
-			if err != nil {
-				continue
-			}
-			m.containerPort = c
-			if len(parts) >= 2 && parts[len(parts)-2] != "" {
-				if m.hostPort, err = strconv.Atoi(parts[len(parts)-2]); err != nil {
-					continue
-				}
-			}
-			if len(parts) >= 3 {
-				m.hostIP = strings.Trim(strings.Join(parts[:len(parts)-2], ":"), "[]")
-			}
+			out = append(out, m)
 		}
-		out = append(out, m)
 	}
 	// Stable: by container port, then IPv4 before IPv6, then host port.
 	sort.SliceStable(out, func(i, j int) bool {
@@ -91,21 +60,17 @@ func parsePorts(ports []string) []portMapping {
 	return out
 }
 
-func v4(ip string) bool { return !strings.Contains(ip, ":") }
+func v4(ip netip.Addr) bool { return !ip.Is6() }
 
-// connectHost is the address a client on the host uses for a port
-// published on hostIP.
-func connectHost(hostIP string) string {
-	switch hostIP {
-	case "", "0.0.0.0":
-		return "127.0.0.1"
-	case "::":
-		return "127.0.0.1" // docker publishes on both families
+// endpoint is the "host:port" a client on the host connects to for a port
+// published on ip:port: loopback for every interface (docker publishes an
+// unspecified address on both families), IPv6 bracketed.
+func endpoint(ip netip.Addr, port uint16) string {
+	host := "127.0.0.1"
+	if ip.IsValid() && !ip.IsUnspecified() {
+		host = ip.String()
 	}
-	if strings.Contains(hostIP, ":") {
-		return "[" + hostIP + "]"
-	}
-	return hostIP
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
 // ResolveRef resolves a reference against the ContainerInfo of the node it
@@ -127,7 +92,7 @@ func ResolveRef(ref core.WorkloadRef, info core.ContainerInfo) (string, error) {
 		}
 		return fail("its container %s is not running (state %s)", info.Name, state)
 	}
-	want, wantProto := 0, "tcp"
+	want, wantProto := uint16(0), "tcp"
 	if ref.Port != "" {
 		var err error
 		if want, wantProto, err = parsePortArg(ref.Port); err != nil {
@@ -144,7 +109,7 @@ func ResolveRef(ref core.WorkloadRef, info core.ContainerInfo) (string, error) {
 					(want == 0 && !anyProto && p.proto != "tcp") {
 					continue
 				}
-				return connectHost(p.hostIP) + ":" + strconv.Itoa(p.hostPort), nil
+				return endpoint(p.hostIP, p.hostPort), nil
 			}
 		}
 		if want != 0 {
@@ -173,11 +138,7 @@ func ResolveRef(ref core.WorkloadRef, info core.ContainerInfo) (string, error) {
 		if port == 0 {
 			return fail("its container exposes no port; give the reference a port")
 		}
-		host := info.IPAddress
-		if strings.Contains(host, ":") {
-			host = "[" + host + "]"
-		}
-		return "http://" + host + ":" + strconv.Itoa(port), nil
+		return "http://" + net.JoinHostPort(info.IPAddress, strconv.Itoa(int(port))), nil
 	}
 	return fail("unknown projection %q", ref.Projection)
 }

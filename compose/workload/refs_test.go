@@ -120,3 +120,40 @@ func TestPropertyWorkloadRefResolutionConsistency(t *testing.T) {
 		}
 	})
 }
+
+// Endpoints read the ports through the one port model: IPv6 host addresses
+// come back bracketed, and a reported range maps port by port.
+func TestResolveRefEndpointPortForms(t *testing.T) {
+	cases := []struct {
+		name  string
+		ports []string
+		port  string
+		want  string
+	}{
+		{"ipv6 loopback", []string{"[::1]:8080->80/tcp"}, "80", "[::1]:8080"},
+		{"ipv6 loopback, spec form", []string{"[::1]:8080:80/tcp"}, "80", "[::1]:8080"},
+		{"every ipv6 interface connects on loopback", []string{"[::]:8080->80/tcp"}, "", "127.0.0.1:8080"},
+		{"older docker's unbracketed ipv6", []string{":::8080->80/tcp"}, "80", "127.0.0.1:8080"},
+		{"inside a reported range", []string{"0.0.0.0:8000-8002->80-82/tcp"}, "81", "127.0.0.1:8001"},
+		{"udp asked by protocol", []string{"0.0.0.0:5353->53/udp", "0.0.0.0:5300->53/tcp"}, "53/udp", "127.0.0.1:5353"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			info := core.ContainerInfo{Name: "n", State: "running", Ports: c.ports}
+			got, err := ResolveRef(core.WorkloadRef{NodeID: "n", Projection: "endpoint", Port: c.port}, info)
+			if err != nil || got != c.want {
+				t.Fatalf("endpoint of %q on %v = %q, %v; want %q", c.port, c.ports, got, err, c.want)
+			}
+		})
+	}
+	got, err := ResolveRef(core.WorkloadRef{NodeID: "n", Projection: "internalUrl", Port: "80"},
+		core.ContainerInfo{Name: "n", State: "running", IPAddress: "fd00::2"})
+	if err != nil || got != "http://[fd00::2]:80" {
+		t.Errorf("internalUrl on an IPv6 address = %q, %v", got, err)
+	}
+	for _, bad := range []string{"8080:80", "80-81", "eighty", "80/icmp"} {
+		if _, _, err := parsePortArg(bad); err == nil {
+			t.Errorf("parsePortArg(%q) accepted a reference port", bad)
+		}
+	}
+}
