@@ -501,7 +501,7 @@ func TestEngineFollowLogs(t *testing.T) {
 		Cmd: []string{"sh", "-c", `i=0; while true; do echo "tick $i"; echo "tock $i" >&2; i=$((i+1)); sleep 0.2; done`}}
 	h := create(t, b, spec, true)
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- b.FollowLogs(ctx, h.ID, backend.LogsOptions{}, &stdout, &stderr) }()
 	eventually(t, "three streamed ticks", func() bool {
@@ -521,7 +521,7 @@ func TestEngineFollowLogs(t *testing.T) {
 	short := uniqueName("follow-short")
 	s := create(t, b, &core.ContainerSpec{Image: testImage, Name: short, Labels: testLabels(short), Cmd: []string{"sh", "-c", "echo a; echo b >&2"}}, true)
 	waitExit(t, b, s.ID)
-	var out, errOut syncBuffer
+	var out, errOut testenv.Buffer
 	fctx, fcancel := context.WithTimeout(t.Context(), time.Minute)
 	defer fcancel()
 	if err := b.FollowLogs(fctx, s.ID, backend.LogsOptions{}, &out, &errOut); err != nil || out.String() != "a\n" || errOut.String() != "b\n" {

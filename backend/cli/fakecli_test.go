@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -439,24 +438,6 @@ func TestLogsKeepsStreamsApart(t *testing.T) {
 	}
 }
 
-// syncBuffer is a strings.Builder safe for the test and the copying goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestFollowLogsStreams proves FollowLogs hands output over while the CLI
 // still runs (no whole-stream buffering) and stops promptly with ctx.
 func TestFollowLogsStreams(t *testing.T) {
@@ -464,7 +445,7 @@ func TestFollowLogsStreams(t *testing.T) {
 	f.on("logs", reply{stdout: "line 1\n", stderr: "warn 1\n", sleep: 30})
 	b := Docker("docker", f.bin)
 	ctx, cancel := context.WithCancel(t.Context())
-	var stdout, stderr syncBuffer
+	var stdout, stderr testenv.Buffer
 	done := make(chan error, 1)
 	go func() { done <- b.FollowLogs(ctx, "c1", backend.LogsOptions{}, &stdout, &stderr) }()
 
@@ -489,7 +470,7 @@ func TestFollowLogsStreams(t *testing.T) {
 func TestFollowLogsSameWriterForBothStreams(t *testing.T) {
 	f := newFakeCLI(t, "docker")
 	f.on("logs", reply{stdout: "o\n", stderr: "e\n"})
-	var both syncBuffer
+	var both testenv.Buffer
 	if err := Docker("docker", f.bin).FollowLogs(t.Context(), "c1", backend.LogsOptions{}, &both, &both); err != nil {
 		t.Fatal(err)
 	}
