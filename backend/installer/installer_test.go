@@ -573,15 +573,34 @@ func TestNilRedetect(t *testing.T) {
 	}
 }
 
+// firstRead closes reading when r is first read.
+type firstRead struct {
+	r       io.Reader
+	once    sync.Once
+	reading chan struct{}
+}
+
+func (f *firstRead) Read(p []byte) (int, error) {
+	f.once.Do(func() { close(f.reading) })
+	return f.r.Read(p)
+}
+
 func TestCancelledWhilePrompting(t *testing.T) {
 	pr, pw := io.Pipe()
 	defer pw.Close()
 	h := newHarness("linux", osUbuntu, "", "dumb")
-	h.env.Stdin = pr
+	// Cancelled once Offer reads the answer: it is then prompting.
+	in := &firstRead{r: pr, reading: make(chan struct{})}
+	h.env.Stdin = in
 	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- Offer(ctx, h.env, nil) }()
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-in.reading:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Offer never read the answer")
+	}
 	cancel()
 	select {
 	case err := <-done:

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // exampleEnv makes the test binary act as a small program that needs a
@@ -77,29 +78,44 @@ func (s *tmuxSession) tmux(args ...string) string {
 // waitFor polls the pane (with escape sequences) until it contains want.
 func (s *tmuxSession) waitFor(want string) string {
 	s.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		pane := s.tmux("capture-pane", "-p", "-e", "-J", "-t", "t")
-		if strings.Contains(pane, want) {
-			return pane
-		}
-		if time.Now().After(deadline) {
-			s.t.Fatalf("pane never showed %q:\n%s", want, pane)
-		}
-		time.Sleep(100 * time.Millisecond)
+	return s.waitForPane(true, want)
+}
+
+// waitForPane polls the pane, with or without its escape sequences, until
+// it contains want.
+func (s *tmuxSession) waitForPane(escapes bool, want string) string {
+	s.t.Helper()
+	args := []string{"capture-pane", "-p", "-J", "-t", "t"}
+	if escapes {
+		args = append(args, "-e")
 	}
+	var pane string
+	testenv.Eventually(s.t, 60*time.Second, fmt.Sprintf("the pane to show %q", want), func() bool {
+		pane = s.tmux(args...)
+		return strings.Contains(pane, want)
+	})
+	return pane
+}
+
+// moveDown presses Down and waits for the cursor to be on entry: Down and
+// a next key sent at once can arrive in one terminal read, which Bubble Tea
+// may take for one key.
+func (s *tmuxSession) moveDown(entry string) {
+	s.t.Helper()
+	s.tmux("send-keys", "-t", "t", "Down")
+	s.waitForPane(false, "> "+entry)
 }
 
 func startExample(t *testing.T, extraEnv ...string) *tmuxSession {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("tmux test skipped in -short mode")
+		t.Skip("-short: the tmux tests drive a real terminal for seconds each")
 	}
 	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
-		t.Skip("tmux test needs a Unix")
+		t.Skip("tmux runs on Linux and macOS only, not on " + runtime.GOOS)
 	}
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux not installed")
+		t.Skip("tmux is not installed (make test installs it through tests/deps.sh)")
 	}
 	bin, err := os.Executable()
 	if err != nil {
@@ -136,8 +152,7 @@ func TestTmuxDecline(t *testing.T) {
 			t.Errorf("menu lacks %q:\n%q", want, pane)
 		}
 	}
-	s.tmux("send-keys", "-t", "t", "Down")
-	time.Sleep(200 * time.Millisecond)
+	s.moveDown(menu[1].Name)
 	s.tmux("send-keys", "-t", "t", "Enter")
 	pane = s.waitFor("[Y]es / [N]o, show me the command")
 	if !strings.Contains(pane, "Selected: \x1b[1m"+menu[1].Name) {
@@ -168,8 +183,7 @@ func TestTmuxInstall(t *testing.T) {
 	fake := filepath.Join(t.TempDir(), "bin")
 	s := startExample(t, exampleFakeDir+"="+fake)
 	s.waitFor("Choose a container runtime to install")
-	s.tmux("send-keys", "-t", "t", "Down")
-	time.Sleep(200 * time.Millisecond)
+	s.moveDown(Menu(runtime.GOOS, DefaultEnv().osRelease())[1].Name)
 	s.tmux("send-keys", "-t", "t", "Enter")
 	s.waitFor("[Y]es / [N]o, show me the command")
 	s.tmux("send-keys", "-t", "t", "y", "Enter")

@@ -1,14 +1,18 @@
 package installer
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/perryts/perry-container/internal/testenv"
 )
+
+// menuShown is a line of the darwin menu as drawn.
+const menuShown = "orbstack — Fast macOS VM with Docker-compatible API"
 
 // The arrow-key menu runs the real huh form under Bubble Tea, fed with the
 // byte sequences a terminal sends (ESC [ B is the down arrow, CR is Enter).
@@ -34,8 +38,8 @@ func TestTUISelect(t *testing.T) {
 	}
 	for _, c := range cases {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		var out bytes.Buffer
-		got, err := selectTUI(ctx, &keyReader{keys: c.keys}, &out, menu)
+		var out testenv.Buffer
+		got, err := selectTUI(ctx, &keyReader{keys: c.keys, screen: &out}, &out, menu)
 		cancel()
 		if c.quit {
 			if !errors.Is(err, errQuit) {
@@ -46,23 +50,30 @@ func TestTUISelect(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("keys %q: got %d, %v; want %d", c.keys, got, err, c.want)
 		}
-		if !strings.Contains(out.String(), "orbstack — Fast macOS VM with Docker-compatible API") {
+		if !strings.Contains(out.String(), menuShown) {
 			t.Errorf("keys %q: menu not rendered:\n%q", c.keys, out.String())
 		}
 	}
 }
 
-// keyReader returns one key per Read, pausing between keys like a person
-// typing (Bubble Tea merges runes that arrive in one read into one key).
+// keyReader returns one key per Read, as a terminal does when a person
+// types (Bubble Tea merges runes that arrive in one read into one key). The
+// first key waits until screen shows the menu: keys read earlier end the
+// program before it ever draws.
 type keyReader struct {
-	keys []string
+	keys   []string
+	screen *testenv.Buffer
 }
 
 func (r *keyReader) Read(p []byte) (int, error) {
 	if len(r.keys) == 0 {
 		return 0, io.EOF
 	}
-	time.Sleep(5 * time.Millisecond)
+	if r.screen != nil {
+		// On a timeout the keys go anyway; the test then finds no menu.
+		testenv.Poll(10*time.Second, func() bool { return strings.Contains(r.screen.String(), menuShown) })
+		r.screen = nil
+	}
 	n := copy(p, r.keys[0])
 	r.keys = r.keys[1:]
 	return n, nil
