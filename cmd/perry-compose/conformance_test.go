@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // TestConformanceRuntime runs the runtime scenarios of
@@ -65,7 +66,7 @@ var scenarios = []scenario{
 }
 
 func TestConformanceRuntime(t *testing.T) {
-	requireEngine(t)
+	testenv.RequireEngine(t)
 	root := conformanceDir(t)
 	entries, err := os.ReadDir(root)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/compose/engine"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // End-to-end tests: the built binary on the real engine.
@@ -70,7 +71,7 @@ func TestE2ELifecycle(t *testing.T) {
 	before := s.ids()
 
 	// logs, prefixed as docker compose does.
-	waitFor(t, 20*time.Second, "both services' output", func() bool {
+	testenv.Eventually(t, 20*time.Second, "both services' output", func() bool {
 		out := s.must("logs").stdout
 		return strings.Contains(out, "db-1   | db ready") && strings.Contains(out, "web-1  | web up")
 	})
@@ -335,7 +336,7 @@ func TestE2EInterruptStopsStack(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, "sigint", "", exampleProject)
 	ar := s.startAttached("up")
-	waitFor(t, 60*time.Second, "both services' output", func() bool {
+	testenv.Eventually(t, 60*time.Second, "both services' output", func() bool {
 		out, _ := ar.output()
 		return strings.Contains(out, "db-1   | db ready") && strings.Contains(out, "web-1  | web up")
 	})
@@ -404,7 +405,7 @@ func TestE2EInteropWithDockerComposeV1(t *testing.T) {
 func TestE2ETerminal(t *testing.T) {
 	t.Parallel()
 	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed")
+		t.Skip("tmux is not installed (make test installs it through tests/deps.sh): this test needs a real terminal")
 	}
 	s := newStack(t, "tty", "", exampleProject)
 	session := s.name
@@ -435,7 +436,7 @@ func TestE2ETerminal(t *testing.T) {
 	tmux("new-session", "-d", "-s", session, "-x", "100", "-y", "40", script)
 	t.Cleanup(func() { _ = exec.Command("tmux", "kill-session", "-t", session).Run() })
 	pane := func() string { return tmux("capture-pane", "-p", "-t", session) }
-	waitFor(t, 90*time.Second, "up -d to finish on the terminal", func() bool { return strings.Contains(pane(), "EXIT=") })
+	testenv.Eventually(t, 90*time.Second, "up -d to finish on the terminal", func() bool { return strings.Contains(pane(), "EXIT=") })
 	screen := pane()
 	for _, want := range []string{
 		"[+] Running 5/5",
@@ -466,9 +467,9 @@ func TestE2ETerminal(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(s.dir, "go2"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 60*time.Second, "the attached up's logs", func() bool { return strings.Contains(pane(), "web-1  | web up") })
+	testenv.Eventually(t, 60*time.Second, "the attached up's logs", func() bool { return strings.Contains(pane(), "web-1  | web up") })
 	tmux("send-keys", "-t", session, "C-c")
-	waitFor(t, 60*time.Second, "the attached up to end", func() bool { return strings.Contains(pane(), "EXIT2=") })
+	testenv.Eventually(t, 60*time.Second, "the attached up to end", func() bool { return strings.Contains(pane(), "EXIT2=") })
 	screen = pane()
 	if !strings.Contains(screen, "EXIT2=130") || !strings.Contains(screen, "Gracefully stopping") {
 		t.Fatalf("after Ctrl-C:\n%s", screen)

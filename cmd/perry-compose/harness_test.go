@@ -19,6 +19,7 @@ import (
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // The end-to-end harness: the perry-compose binary, built once per test
@@ -28,7 +29,7 @@ import (
 // com.docker.compose.project label. PERRY_SKIP_ENGINE_TESTS=1 skips these
 // tests; an engine that does not answer fails them.
 
-const testImage = "perry-test/busybox:latest"
+const testImage = testenv.Image
 
 var (
 	binOnce sync.Once
@@ -81,39 +82,6 @@ type buildError struct {
 
 func (e *buildError) Error() string { return e.err.Error() + "\n" + e.out }
 
-var (
-	engineOnce sync.Once
-	engineB    *api.Backend
-	engineErr  error
-)
-
-// requireEngine returns an Engine API client for checks and sweeps; it
-// fails the test when the engine does not answer.
-func requireEngine(t *testing.T) *api.Backend {
-	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-	engineOnce.Do(func() {
-		engineB, engineErr = api.New("", "docker")
-		if engineErr != nil {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-		defer cancel()
-		if engineErr = engineB.Check(ctx); engineErr != nil {
-			return
-		}
-		if _, err := engineB.InspectImage(ctx, testImage); err != nil {
-			engineErr = &buildError{err: err, out: "the test image is missing: build it with `bash tests/image/build.sh` (tests never pull)"}
-		}
-	})
-	if engineErr != nil {
-		t.Fatalf("the Docker engine does not answer (set PERRY_SKIP_ENGINE_TESTS=1 to skip engine tests): %v", engineErr)
-	}
-	return engineB
-}
-
 // stack is one test project on the real engine.
 type stack struct {
 	t    *testing.T
@@ -127,7 +95,7 @@ type stack struct {
 // (a fresh directory holding composeYAML when dir is "").
 func newStack(t *testing.T, tag, dir, composeYAML string) *stack {
 	t.Helper()
-	b := requireEngine(t)
+	b := testenv.RequireEngine(t)
 	bin := binary(t)
 	if dir == "" {
 		dir = t.TempDir()
@@ -332,16 +300,4 @@ func (s *stack) psJSON(args ...string) []map[string]any {
 		out = append(out, m)
 	}
 	return out
-}
-
-// waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

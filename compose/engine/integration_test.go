@@ -18,6 +18,7 @@ import (
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Integration tests on the real Docker engine through the Engine API
@@ -27,7 +28,7 @@ import (
 // PERRY_SKIP_ENGINE_TESTS=1 skips them; an engine that does not answer
 // fails them.
 
-const testImage = "perry-test/busybox:latest"
+const testImage = testenv.Image
 
 // A service that exits at once on SIGTERM (sleep as PID 1 would ignore it
 // and make every stop wait for the grace period).
@@ -42,22 +43,7 @@ type realEngine struct {
 
 func newRealEngine(t *testing.T) *realEngine {
 	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-	b, err := api.New("", "docker")
-	if err != nil {
-		t.Fatalf("Engine API backend: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Check(ctx); err != nil {
-		t.Fatalf("the Docker engine does not answer (set PERRY_SKIP_ENGINE_TESTS=1 to skip engine tests): %v", err)
-	}
-	if _, err := b.InspectImage(ctx, testImage); err != nil {
-		t.Fatalf("test image %s is missing (build it with `make test-image`; tests never pull): %v", testImage, err)
-	}
+	b := testenv.RequireEngine(t)
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
 	r := &realEngine{t: t, b: b, project: "perrytest" + hex.EncodeToString(suffix[:]), dir: t.TempDir()}
@@ -339,7 +325,7 @@ services:
 func TestIntegrationStartIntervalThroughTheCLI(t *testing.T) {
 	r := newRealEngine(t)
 	if _, err := exec.LookPath("docker"); err != nil {
-		t.Skip("no docker CLI")
+		t.Skip("the docker CLI is not in PATH: this test drives the CLI strategy")
 	}
 	ctx := r.ctx()
 	p := r.load(`
