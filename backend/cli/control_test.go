@@ -28,6 +28,7 @@ func TestControlCharactersEveryProtocol(t *testing.T) {
 		{"DEL workdir", core.ContainerSpec{Workdir: "/w\x7f"}, "workdir"},
 		{"LF label key", core.ContainerSpec{Labels: map[string]string{"a\nb": "v"}}, "labels"},
 		{"LF network", core.ContainerSpec{Network: "n\n"}, "network"},
+		{"CR LF env value", core.ContainerSpec{Env: map[string]string{"K": "a\r\nb"}}, "env[K]"},
 	}
 	for _, pr := range protocols {
 		for _, tt := range refused {
@@ -41,12 +42,12 @@ func TestControlCharactersEveryProtocol(t *testing.T) {
 			})
 		}
 		t.Run(pr.name+"/env and label values kept", func(t *testing.T) {
-			v := "one\r\ntwo\tthree\x1b\x7f"
-			args, err := pr.p.CreateArgs(&core.ContainerSpec{Image: "img", Env: map[string]string{"K": v}, Labels: map[string]string{"k": v}})
+			env, label := "one\ntwo\tthree\x1b\x7f", "one\r\ntwo\tthree\x1b\x7f"
+			args, err := pr.p.CreateArgs(&core.ContainerSpec{Image: "img", Env: map[string]string{"K": env}, Labels: map[string]string{"k": label}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"--env=K=" + v, "--label=k=" + v} {
+			for _, want := range []string{"--env=K=" + env, "--label=k=" + label} {
 				if !slices.Contains(args, want) {
 					t.Errorf("%q lacks %q", args, want)
 				}

@@ -626,8 +626,15 @@ func injectControl(t *rapid.T, s *core.ContainerSpec) *injection {
 }
 
 // refused reports whether the injection must be refused: NUL everywhere, any
-// control character outside the free text.
-func (in *injection) refused() bool { return in != nil && (slices.Contains(in.rs, 0) || !in.free) }
+// control character outside the free text, CR in an env value (podman's CLI
+// turns CR LF there into LF).
+func (in *injection) refused() bool {
+	if in == nil {
+		return false
+	}
+	envValue := strings.HasPrefix(in.path, "env[")
+	return slices.Contains(in.rs, 0) || !in.free || envValue && slices.Contains(in.rs, '\r')
+}
 
 // checkRefusal fails unless err is an InvalidArgument naming the injected
 // field (a map key's error may name just the map).
