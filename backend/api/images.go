@@ -24,6 +24,7 @@ import (
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -383,7 +384,8 @@ func isNotFoundMessage(msg string) bool {
 }
 
 // ListImages lists local images, one entry per tag as `docker images` does
-// (an untagged image is "<none>:<none>").
+// (an untagged image is its digest reference's repository, or <none>, and
+// tag <none>).
 func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 	res, err := b.cli.ImageList(ctx, client.ImageListOptions{})
 	if err != nil {
@@ -395,15 +397,16 @@ func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 			ID:      s.ID,
 			Size:    s.Size,
 			Created: time.Unix(s.Created, 0).UTC().Format(time.RFC3339),
-			Digest:  firstDigest(s.RepoDigests),
+			Digest:  imageref.FirstDigest(s.RepoDigests),
 		}
-		tags := s.RepoTags
-		if len(tags) == 0 {
-			tags = []string{"<none>:<none>"}
+		if len(s.RepoTags) == 0 {
+			base.Repository, base.Tag = imageref.Untagged(s.RepoDigests)
+			b.fixImage(&base)
+			out = append(out, base)
 		}
-		for _, t := range tags {
+		for _, t := range s.RepoTags {
 			info := base
-			info.Repository, info.Tag = splitTag(t)
+			info.Repository, info.Tag = imageref.Split(t)
 			b.fixImage(&info)
 			out = append(out, info)
 		}
@@ -433,40 +436,13 @@ func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo,
 // imageInfo converts an inspect response; the tag reported is the one ref
 // names when the image has several.
 func imageInfo(r image.InspectResponse, ref string) core.ImageInfo {
-	info := core.ImageInfo{ID: r.ID, Size: r.Size, Created: r.Created, Digest: firstDigest(r.RepoDigests)}
-	tag := ""
-	if named, err := reference.ParseNormalizedNamed(ref); err == nil {
-		want := reference.FamiliarString(reference.TagNameOnly(named))
-		for _, t := range r.RepoTags {
-			if t == want {
-				tag = t
-			}
-		}
+	info := core.ImageInfo{ID: r.ID, Size: r.Size, Created: r.Created, Digest: imageref.FirstDigest(r.RepoDigests)}
+	if tag := imageref.Pick(r.RepoTags, ref); tag != "" {
+		info.Repository, info.Tag = imageref.Split(tag)
+	} else {
+		info.Repository, info.Tag = imageref.Untagged(r.RepoDigests)
 	}
-	if tag == "" && len(r.RepoTags) > 0 {
-		tag = r.RepoTags[0]
-	}
-	if tag == "" {
-		tag = "<none>:<none>"
-	}
-	info.Repository, info.Tag = splitTag(tag)
 	return info
-}
-
-func splitTag(t string) (string, string) {
-	if i := strings.LastIndex(t, ":"); i > strings.LastIndex(t, "/") {
-		return t[:i], t[i+1:]
-	}
-	return t, ""
-}
-
-func firstDigest(repoDigests []string) string {
-	for _, d := range repoDigests {
-		if _, dg, ok := strings.Cut(d, "@"); ok {
-			return dg
-		}
-	}
-	return ""
 }
 
 // RemoveImage untags ref and deletes the image when no tag is left; force

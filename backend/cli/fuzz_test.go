@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perryts/perry-container/backend/imageref"
 )
 
 // Fuzz targets of every CLI output parser: docker, podman and nerdctl
@@ -84,7 +86,7 @@ func FuzzParseDocker(f *testing.F) {
 		_ = isoTime(s)
 		_ = splitLabels(s)
 		_ = exitCodeFromStatus(s)
-		_, _ = splitRef(s)
+		_, _ = imageref.Split(s)
 		_ = stateFromStatus(s)
 		_ = healthFromStatus(s)
 		_ = lastLine(s)
@@ -116,7 +118,7 @@ func FuzzParseApple(f *testing.F) {
 		}
 		_, _ = parseAppleVersion(data)
 		_ = parseVersionText(string(data))
-		_ = normalizeRef(string(data))
+		_ = imageref.Normalize(string(data))
 	})
 }
 

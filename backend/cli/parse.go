@@ -311,18 +311,6 @@ func splitList(s string, sep string) []string {
 	return out
 }
 
-// splitRef splits an image reference into repository and tag (a digest
-// reference has no tag).
-func splitRef(ref string) (string, string) {
-	if i := strings.Index(ref, "@"); i >= 0 {
-		return ref[:i], ""
-	}
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[:i], ref[i+1:]
-	}
-	return ref, "latest"
-}
-
 var sizeText = regexp.MustCompile(`^([0-9]+(?:[.,][0-9]+)?)\s*([kKMGTP]?i?B?)$`)
 
 // parseSize reads a human size ("72.9MB", "1.99 MB", "4,2 MB", "512B",

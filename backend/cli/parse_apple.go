@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -132,7 +133,7 @@ type appleImage struct {
 
 func (i appleImage) info() core.ImageInfo {
 	img := core.ImageInfo{ID: i.Descriptor.Digest, Digest: i.Descriptor.Digest, Size: i.Descriptor.Size}
-	img.Repository, img.Tag = splitRef(i.Reference)
+	img.Repository, img.Tag = imageref.Split(i.Reference)
 	if len(i.FullSize) > 0 {
 		if n := jsonSize(i.FullSize); n > 0 {
 			img.Size = n
@@ -156,34 +157,17 @@ func parseAppleImages(data []byte) ([]core.ImageInfo, error) {
 // matchAppleImage finds ref among the images: apple/container normalizes
 // references ("alpine" is "docker.io/library/alpine:latest").
 func matchAppleImage(images []core.ImageInfo, ref string) (core.ImageInfo, bool) {
-	want := normalizeRef(ref)
+	want := imageref.Normalize(ref)
 	for _, img := range images {
 		full := img.Repository + ":" + img.Tag
 		if img.Tag == "" {
 			full = img.Repository + "@" + img.Digest
 		}
-		if full == want || img.Digest == ref || normalizeRef(full) == want {
+		if img.Digest == ref || imageref.Normalize(full) == want {
 			return img, true
 		}
 	}
 	return core.ImageInfo{}, false
-}
-
-// normalizeRef writes a reference in full: registry, repository and tag.
-func normalizeRef(ref string) string {
-	repo, tag := splitRef(ref)
-	first, _, hasSlash := strings.Cut(repo, "/")
-	if !hasSlash || !(strings.ContainsAny(first, ".:") || first == "localhost") {
-		if !hasSlash {
-			repo = "library/" + repo
-		}
-		repo = "docker.io/" + repo
-	}
-	if tag == "" {
-		_, digest, _ := strings.Cut(ref, "@")
-		return repo + "@" + digest
-	}
-	return repo + ":" + tag
 }
 
 // appleLabeled carries labels wherever a layout put them.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/client/pkg/versions"
 
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -269,14 +270,15 @@ func parseInspect(data []byte) ([]core.ContainerInfo, error) {
 // imageEntry is one image of `images` JSON (docker and nerdctl NDJSON with
 // human sizes; podman arrays with Names, integer Size and Created).
 type imageEntry struct {
-	ID         string          `json:"ID"`
-	Repository string          `json:"Repository"`
-	Tag        string          `json:"Tag"`
-	Size       json.RawMessage `json:"Size"`
-	CreatedAt  string          `json:"CreatedAt"`
-	Created    flexTime        `json:"Created"`
-	Digest     string          `json:"Digest"`
-	Names      []string        `json:"Names"` // podman
+	ID          string          `json:"ID"`
+	Repository  string          `json:"Repository"`
+	Tag         string          `json:"Tag"`
+	Size        json.RawMessage `json:"Size"`
+	CreatedAt   string          `json:"CreatedAt"`
+	Created     flexTime        `json:"Created"`
+	Digest      string          `json:"Digest"`
+	Names       []string        `json:"Names"`       // podman
+	RepoDigests []string        `json:"RepoDigests"` // podman: an untagged image's repository
 }
 
 func (e imageEntry) infos() []core.ImageInfo {
@@ -292,14 +294,14 @@ func (e imageEntry) infos() []core.ImageInfo {
 	if e.Repository != "" || len(e.Names) == 0 {
 		base.Repository, base.Tag = e.Repository, e.Tag
 		if base.Repository == "" {
-			base.Repository, base.Tag = "<none>", "<none>"
+			base.Repository, base.Tag = imageref.Untagged(e.RepoDigests)
 		}
 		return []core.ImageInfo{base}
 	}
 	out := make([]core.ImageInfo, 0, len(e.Names))
 	for _, n := range e.Names { // podman: one entry per image, with every name
 		img := base
-		img.Repository, img.Tag = splitRef(n)
+		img.Repository, img.Tag = imageref.Split(n)
 		out = append(out, img)
 	}
 	return out
@@ -343,25 +345,13 @@ type imageInspect struct {
 // info describes the image as ref named it: the tag matching ref when the
 // image has several.
 func (e imageInspect) info(ref string) core.ImageInfo {
-	img := core.ImageInfo{ID: e.ID, Size: e.Size, Created: isoTime(e.Created), Repository: "<none>", Tag: "<none>"}
-	tag := ""
-	for _, t := range e.RepoTags {
-		if t == ref || t == ref+":latest" || strings.HasSuffix(t, "/"+ref) || strings.HasSuffix(t, "/"+ref+":latest") {
-			tag = t
-			break
-		}
+	img := core.ImageInfo{ID: e.ID, Size: e.Size, Created: isoTime(e.Created)}
+	if tag := imageref.Pick(e.RepoTags, ref); tag != "" {
+		img.Repository, img.Tag = imageref.Split(tag)
+	} else {
+		img.Repository, img.Tag = imageref.Untagged(e.RepoDigests)
 	}
-	if tag == "" && len(e.RepoTags) > 0 {
-		tag = e.RepoTags[0]
-	}
-	if tag != "" {
-		img.Repository, img.Tag = splitRef(tag)
-	}
-	if len(e.RepoDigests) > 0 {
-		if _, d, ok := strings.Cut(e.RepoDigests[0], "@"); ok {
-			img.Digest = d
-		}
-	}
+	img.Digest = imageref.FirstDigest(e.RepoDigests)
 	return img
 }
 

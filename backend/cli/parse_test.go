@@ -298,7 +298,7 @@ func TestParseAppleImages(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []core.ImageInfo{
-		{ID: "sha256:5b10", Repository: "docker.io/library/alpine", Tag: "latest", Size: 4200000, Digest: "sha256:5b10"},
+		{ID: "sha256:5b10", Repository: "alpine", Tag: "latest", Size: 4200000, Digest: "sha256:5b10"}, // familiar, as docker shows it
 		{ID: "sha256:abcd", Repository: "localhost:5000/app", Tag: "", Size: 100, Digest: "sha256:abcd"},
 	}
 	if !reflect.DeepEqual(images, want) {

@@ -699,6 +699,27 @@ func (s *suite) testPull(t *testing.T, ctx context.Context) {
 	}
 	_, err = s.b.InspectImage(ctx, ref)
 	wantNotFound(t, "InspectImage after remove", err, ref)
+
+	// By digest only: shown under its repository with tag <none>, as
+	// `docker images` shows it, never as a repository "repo@sha256".
+	byDigest := repo + "@" + digest.String()
+	cleanup(t, "image "+byDigest, func(ctx context.Context) error { return s.b.RemoveImage(ctx, byDigest, true) })
+	if err := s.b.PullImage(ctx, byDigest); err != nil {
+		t.Fatalf("PullImage(%s): %v", byDigest, err)
+	}
+	info, err = s.b.InspectImage(ctx, byDigest)
+	if err != nil {
+		t.Fatalf("InspectImage(%s): %v", byDigest, err)
+	}
+	if info.Repository != repo || info.Tag != "<none>" || info.Digest != digest.String() {
+		t.Errorf("InspectImage(by digest) = %+v, want repository %q, tag <none>, digest %s", info, repo, digest)
+	}
+	s.wantImageListed(t, ctx, repo, "<none>")
+	if err := s.b.RemoveImage(ctx, byDigest, false); err != nil {
+		t.Fatalf("RemoveImage(%s): %v", byDigest, err)
+	}
+	_, err = s.b.InspectImage(ctx, byDigest)
+	wantNotFound(t, "InspectImage after remove", err, byDigest)
 }
 
 func (s *suite) testNetworks(t *testing.T, ctx context.Context) {
@@ -884,9 +905,9 @@ func (s *suite) testAnonymousVolumes(t *testing.T, ctx context.Context) {
 }
 
 // testControlCharacters: a control character in a path, name or option value
-// is refused before the runtime is called, with an InvalidArgument naming
-// the field, and nothing is created; in env and label values it reaches the
-// container byte for byte.
+// (and a CR in an env value) is refused before the runtime is called, with
+// an InvalidArgument naming the field, and nothing is created; in env and
+// label values it reaches the container byte for byte.
 func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 	marker := Label + ".ctl"
 	refused := []struct {
@@ -902,6 +923,7 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 		{"CR in an env key", "env (a key)", func(sp *core.ContainerSpec) { sp.Env = map[string]string{"PERRY\r": "v"} }},
 		{"ESC in a label key", "labels (a key)", func(sp *core.ContainerSpec) { sp.Labels["perry\x1b"] = "v" }},
 		{"NUL in an env value", "env[PERRY_CTL]", func(sp *core.ContainerSpec) { sp.Env = map[string]string{"PERRY_CTL": "a\x00b"} }},
+		{"CR LF in an env value", "env[PERRY_CTL]", func(sp *core.ContainerSpec) { sp.Env = map[string]string{"PERRY_CTL": "a\r\nb"} }},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -925,10 +947,11 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 		t.Errorf("refused specs left containers: %+v", list)
 	}
 
-	const value = "one\r\ntwo\tthree\x1b[0m\x7f"
+	const value = "one\ntwo\tthree\x1b[0m\x7f"
+	const label = "one\r\n" + value
 	sp := s.spec("ctl", "env")
 	sp.Env = map[string]string{"PERRY_CTL": value}
-	sp.Labels[marker] = value
+	sp.Labels[marker] = label
 	h := s.runContainer(t, ctx, sp)
 	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
 		t.Fatalf("Wait(env) = %d, %v; want 0", code, err)
@@ -944,7 +967,7 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 	if err != nil {
 		t.Fatalf("Inspect: %v", err)
 	}
-	if got := info.Labels[marker]; got != value {
-		t.Errorf("label %s = %q, want %q", marker, got, value)
+	if got := info.Labels[marker]; got != label {
+		t.Errorf("label %s = %q, want %q", marker, got, label)
 	}
 }

@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -208,23 +209,31 @@ func newID() string {
 	return hex.EncodeToString(buf[:])
 }
 
+// addImage files an image under ref. One pulled by digest only is listed
+// as the engines list it: its repository, tag "<none>", the digest.
 func (b *Backend) addImage(ref string) core.ImageInfo {
-	repo, tag := splitRef(ref)
-	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339)}
-	b.images[repo+":"+tag] = img
+	repo, tag := imageref.Split(ref)
+	if tag == "" {
+		tag = "<none>"
+	}
+	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Digest: imageref.Digest(ref), Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339)}
+	b.images[imageKey(ref)] = img
 	return img
 }
 
-func splitRef(ref string) (string, string) {
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[:i], ref[i+1:]
+// imageKey is the full reference an image is filed under, so that
+// "busybox", "busybox:latest" and "docker.io/library/busybox" find one
+// image, and a digest reference its digest.
+func imageKey(ref string) string {
+	if d := imageref.Digest(ref); d != "" {
+		repo, _ := imageref.Split(ref)
+		return imageref.Normalize(repo + "@" + d)
 	}
-	return ref, "latest"
+	return imageref.Normalize(ref)
 }
 
 func (b *Backend) findImage(ref string) (core.ImageInfo, bool) {
-	repo, tag := splitRef(ref)
-	if img, ok := b.images[repo+":"+tag]; ok {
+	if img, ok := b.images[imageKey(ref)]; ok {
 		return img, true
 	}
 	for _, img := range b.images {
@@ -814,12 +823,16 @@ func (b *Backend) RemoveImage(ctx context.Context, ref string, force bool) error
 	}
 	if !force {
 		for _, c := range b.containers {
-			if r, t := splitRef(c.spec.Image); r == img.Repository && t == img.Tag {
+			if found, _ := b.findImage(c.spec.Image); found == img {
 				return core.Errorf(core.KindBackendError, "image %s is in use by container %s", ref, c.info.ID[:12])
 			}
 		}
 	}
-	delete(b.images, img.Repository+":"+img.Tag)
+	for k, v := range b.images {
+		if v == img {
+			delete(b.images, k)
+		}
+	}
 	return nil
 }
 

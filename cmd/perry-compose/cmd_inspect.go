@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/cmd/perry-compose/internal/logprint"
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/compose/loader"
@@ -497,7 +498,7 @@ func (a *app) imagesCmd() *cobra.Command {
 				}
 				repo, tag := info.Repository, info.Tag
 				if repo == "" {
-					repo, tag = splitRef(c.Image)
+					repo, tag = imageref.Split(c.Image)
 				}
 				entries = append(entries, imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Size: info.Size})
 			}
@@ -525,13 +526,6 @@ func (a *app) imagesCmd() *cobra.Command {
 	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
 	cmd.Flags().StringVar(&format, "format", "table", "Format the output: table or json")
 	return cmd
-}
-
-func splitRef(ref string) (string, string) {
-	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
-		return ref[:i], ref[i+1:]
-	}
-	return ref, "latest"
 }
 
 func shortImageID(id string) string {
