@@ -83,22 +83,54 @@ function describe(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
 }
 
+/** The options every asynchronous function takes last. */
+export interface CallOptions {
+  /** Cancels the call: it rejects with Cancelled (499) once the library has cleaned up. */
+  signal?: AbortSignal;
+}
+
+type Args = [handle: number, flag: number, ...strings: Array<string | undefined>];
+
 /**
  * Runs an asynchronous C symbol. `args` builds the arguments and may throw
  * a ContainerError, which becomes a rejection (never a synchronous throw).
+ * An aborted `call.signal` cancels it (js_container_cancel).
  */
-export function callAsync<T>(
-  symbol: string,
-  args: () => [handle: number, flag: number, ...strings: Array<string | undefined>],
-): Promise<T> {
-  let p: Promise<string>;
+export function callAsync<T>(symbol: string, args: () => Args, call?: CallOptions): Promise<T> {
+  const signal = call?.signal;
   try {
     const [h, flag, ...s] = args();
-    p = native.callAsync(asyncOp(symbol), h, flag, ...s);
+    if (signal === undefined || signal === null) return native.callAsync(asyncOp(symbol), h, flag, ...s).then(unwrap) as Promise<T>;
+    if (typeof signal.addEventListener !== "function") throw invalidArgument("call.signal", "must be an AbortSignal");
+    if (signal.aborted) return Promise.reject(cancelled(signal));
+    const [p, token] = native.callAsync(asyncOp(symbol), h, flag, s[0], s[1], s[2], s[3], true);
+    const onAbort = () => native.cancel(token);
+    signal.addEventListener("abort", onAbort, { once: true });
+    return p.then(
+      (text) => {
+        signal.removeEventListener("abort", onAbort);
+        try {
+          return unwrap<T>(text);
+        } catch (e) {
+          // The library's Cancelled error, with the abort's reason as its cause.
+          if (e instanceof ContainerError && e.kind === "Cancelled" && signal.aborted) {
+            throw new ContainerError(e.code, e.kind, e.message, e.details, signal.reason);
+          }
+          throw e;
+        }
+      },
+      (e) => {
+        signal.removeEventListener("abort", onAbort);
+        throw e;
+      },
+    );
   } catch (e) {
     return Promise.reject(e instanceof ContainerError ? e : invalidArgument(symbol, String(e), e));
   }
-  return p.then(unwrap) as Promise<T>;
+}
+
+function cancelled(signal: AbortSignal): ContainerError {
+  return new ContainerError(499, "Cancelled", "cancelled before it started: the signal was already aborted", {}, signal.reason);
 }
 
 /** Runs a synchronous C symbol; throws a ContainerError on failure. */

@@ -13,9 +13,11 @@ import type {
   StackStatus,
 } from "../include/types/perry/container/index";
 import { handleOf } from "./call";
+import type { CallOptions } from "./call";
 import { stackOps, upWith } from "./stack";
 
 export { ContainerError } from "./call";
+export type { CallOptions } from "./call";
 export type {
   ComposeConfig,
   ComposeDependsOn,
@@ -57,20 +59,20 @@ const ops = stackOps("js_compose_");
 /** The handle number of the stack argument; a non-handle rejects. */
 const h = (handle: ComposeHandle): number => handleOf("handle", handle);
 
-export function up(spec: ComposeSpec | string): Promise<ComposeHandle> {
-  return upWith("js_compose_up", spec);
+export function up(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle> {
+  return upWith("js_compose_up", spec, call);
 }
 
-export async function down(handle: ComposeHandle, volumes?: boolean): Promise<void> {
-  return ops.down(h(handle), volumes);
+export async function down(handle: ComposeHandle, volumes?: boolean, call?: CallOptions): Promise<void> {
+  return ops.down(h(handle), volumes, call);
 }
 
-export async function ps(handle: ComposeHandle): Promise<ContainerInfo[]> {
-  return ops.ps(h(handle));
+export async function ps(handle: ComposeHandle, call?: CallOptions): Promise<ContainerInfo[]> {
+  return ops.ps(h(handle), call);
 }
 
-export async function logs(handle: ComposeHandle, opts?: ComposeLogsOptions): Promise<ContainerLogs> {
-  return ops.logs(h(handle), opts);
+export async function logs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
+  return ops.logs(h(handle), opts, call);
 }
 
 export async function exec(
@@ -78,28 +80,29 @@ export async function exec(
   service: string,
   cmd: string[],
   opts?: ComposeExecOptions,
+  call?: CallOptions,
 ): Promise<ContainerLogs> {
-  return ops.exec(h(handle), service, cmd, opts);
+  return ops.exec(h(handle), service, cmd, opts, call);
 }
 
-export async function config(handle: ComposeHandle): Promise<ComposeSpec> {
-  return ops.config(h(handle));
+export async function config(handle: ComposeHandle, call?: CallOptions): Promise<ComposeSpec> {
+  return ops.config(h(handle), call);
 }
 
-export async function start(handle: ComposeHandle, services?: string[]): Promise<void> {
-  return ops.start(h(handle), services);
+export async function start(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void> {
+  return ops.start(h(handle), services, call);
 }
 
-export async function stop(handle: ComposeHandle, services?: string[]): Promise<void> {
-  return ops.stop(h(handle), services);
+export async function stop(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void> {
+  return ops.stop(h(handle), services, call);
 }
 
-export async function restart(handle: ComposeHandle, services?: string[]): Promise<void> {
-  return ops.restart(h(handle), services);
+export async function restart(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void> {
+  return ops.restart(h(handle), services, call);
 }
 
-export async function status(handle: ComposeHandle): Promise<StackStatus> {
-  return ops.status(h(handle));
+export async function status(handle: ComposeHandle, call?: CallOptions): Promise<StackStatus> {
+  return ops.status(h(handle), call);
 }
 
 export function graph(handle: ComposeHandle): ServiceGraph {

@@ -14,9 +14,11 @@ import type {
   WaitResult,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
+import type { CallOptions } from "./call";
 import { upWith } from "./stack";
 
 export { ContainerError } from "./call";
+export type { CallOptions } from "./call";
 export type {
   BackendInfo,
   BuildSpec,
@@ -68,39 +70,39 @@ export type {
 
 const none = 0; // for the handle or flag of a C function that has none
 
-export function run(spec: ContainerSpec): Promise<ContainerHandle> {
-  return callAsync("js_container_run", () => [none, none, json("spec", spec)]);
+export function run(spec: ContainerSpec, call?: CallOptions): Promise<ContainerHandle> {
+  return callAsync("js_container_run", () => [none, none, json("spec", spec)], call);
 }
 
-export function create(spec: ContainerSpec): Promise<ContainerHandle> {
-  return callAsync("js_container_create", () => [none, none, json("spec", spec)]);
+export function create(spec: ContainerSpec, call?: CallOptions): Promise<ContainerHandle> {
+  return callAsync("js_container_create", () => [none, none, json("spec", spec)], call);
 }
 
-export function start(id: string): Promise<void> {
-  return callAsync("js_container_start", () => [none, none, str("id", id)]);
+export function start(id: string, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_start", () => [none, none, str("id", id)], call);
 }
 
-export function stop(id: string, timeout?: number): Promise<void> {
-  return callAsync("js_container_stop", () => [none, none, str("id", id), json("timeout", timeout)]);
+export function stop(id: string, timeout?: number, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_stop", () => [none, none, str("id", id), json("timeout", timeout)], call);
 }
 
-export function remove(id: string, force?: boolean): Promise<void> {
-  return callAsync("js_container_remove", () => [none, none, str("id", id), json("force", force)]);
+export function remove(id: string, force?: boolean, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_remove", () => [none, none, str("id", id), json("force", force)], call);
 }
 
-export function list(all?: boolean): Promise<ContainerInfo[]> {
-  return callAsync("js_container_list", () => [none, none, json("all", all)]);
+export function list(all?: boolean, call?: CallOptions): Promise<ContainerInfo[]> {
+  return callAsync("js_container_list", () => [none, none, json("all", all)], call);
 }
 
-export function inspect(id: string): Promise<ContainerInfo> {
-  return callAsync("js_container_inspect", () => [none, none, str("id", id)]);
+export function inspect(id: string, call?: CallOptions): Promise<ContainerInfo> {
+  return callAsync("js_container_inspect", () => [none, none, str("id", id)], call);
 }
 
-export function logs(id: string, tail?: number): Promise<ContainerLogs> {
-  return callAsync("js_container_logs", () => [none, none, str("id", id), json("tail", tail)]);
+export function logs(id: string, tail?: number, call?: CallOptions): Promise<ContainerLogs> {
+  return callAsync("js_container_logs", () => [none, none, str("id", id), json("tail", tail)], call);
 }
 
-export function exec(id: string, cmd: string[], env?: Record<string, string>, workdir?: string): Promise<ContainerLogs> {
+export function exec(id: string, cmd: string[], env?: Record<string, string>, workdir?: string, call?: CallOptions): Promise<ContainerLogs> {
   return callAsync("js_container_exec", () => [
     none,
     none,
@@ -108,41 +110,41 @@ export function exec(id: string, cmd: string[], env?: Record<string, string>, wo
     json("cmd", cmd),
     json("env", env),
     str("workdir", workdir, true),
-  ]);
+  ], call);
 }
 
-export function wait(id: string): Promise<WaitResult> {
-  return callAsync("js_container_wait", () => [none, none, str("id", id)]);
+export function wait(id: string, call?: CallOptions): Promise<WaitResult> {
+  return callAsync("js_container_wait", () => [none, none, str("id", id)], call);
 }
 
-export function pullImage(reference: string): Promise<void> {
-  return callAsync("js_container_pullImage", () => [none, none, str("reference", reference)]);
+export function pullImage(reference: string, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_pullImage", () => [none, none, str("reference", reference)], call);
 }
 
-export function listImages(): Promise<ImageInfo[]> {
-  return callAsync("js_container_listImages", () => [none, none]);
+export function listImages(call?: CallOptions): Promise<ImageInfo[]> {
+  return callAsync("js_container_listImages", () => [none, none], call);
 }
 
-export function removeImage(reference: string, force?: boolean): Promise<void> {
-  return callAsync("js_container_removeImage", () => [none, flag("force", force), str("reference", reference)]);
+export function removeImage(reference: string, force?: boolean, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_removeImage", () => [none, flag("force", force), str("reference", reference)], call);
 }
 
-export function inspectImage(reference: string): Promise<ImageInfo> {
-  return callAsync("js_container_inspectImage", () => [none, none, str("reference", reference)]);
+export function inspectImage(reference: string, call?: CallOptions): Promise<ImageInfo> {
+  return callAsync("js_container_inspectImage", () => [none, none, str("reference", reference)], call);
 }
 
-export function build(build: BuildSpec, imageName: string): Promise<void> {
-  return callAsync("js_container_build", () => [none, none, json("build", build), str("imageName", imageName)]);
+export function build(build: BuildSpec, imageName: string, call?: CallOptions): Promise<void> {
+  return callAsync("js_container_build", () => [none, none, json("build", build), str("imageName", imageName)], call);
 }
 
 export function getBackend(): BackendInfo {
   return callSync("js_container_getBackend", none);
 }
 
-export function detectBackend(): Promise<BackendInfo[]> {
-  return callAsync("js_container_detectBackend", () => [none, none]);
+export function detectBackend(call?: CallOptions): Promise<BackendInfo[]> {
+  return callAsync("js_container_detectBackend", () => [none, none], call);
 }
 
-export function composeUp(spec: ComposeSpec | string): Promise<ComposeHandle> {
-  return upWith("js_container_composeUp", spec);
+export function composeUp(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle> {
+  return upWith("js_container_composeUp", spec, call);
 }

@@ -3,6 +3,9 @@
 // Node they come from the addon beside the compiled module
 // (node/perry_container_node.c); another host provides the same surface.
 
+/** Names one call for cancel(); it stops naming it once the call settles. */
+export type CancelToken = { readonly __cancelToken: never };
+
 /** The addon's exports. */
 export interface Native {
   /** The asynchronous C symbols, by index. */
@@ -17,6 +20,22 @@ export interface Native {
    * Resolves with the envelope of the callback.
    */
   callAsync(op: number, handle: number, flag: number, ...strings: Array<string | null | undefined>): Promise<string>;
+  /**
+   * As callAsync with four strings, also returning a token that cancel()
+   * takes while the call has not settled.
+   */
+  callAsync(
+    op: number,
+    handle: number,
+    flag: number,
+    s1: string | undefined,
+    s2: string | undefined,
+    s3: string | undefined,
+    s4: string | undefined,
+    cancellable: true,
+  ): [Promise<string>, CancelToken];
+  /** js_container_cancel for the call of the token; nothing once it settled. */
+  cancel(token: CancelToken): void;
   /** Calls syncOps[op]; returns its envelope (already freed in C). */
   callSync(op: number, handle: number, ...strings: Array<string | null | undefined>): string;
   /** The calls not yet settled (zero when idle). */

@@ -12,6 +12,7 @@ import type {
   StackStatus,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, flag, invalidArgument, json, str } from "./call";
+import type { CallOptions } from "./call";
 
 /** A compose spec: a path passed raw, an inline model as JSON. */
 function composeSpec(spec: ComposeSpec | string): string | undefined {
@@ -30,21 +31,21 @@ function composeSpec(spec: ComposeSpec | string): string | undefined {
  */
 export function stackOps(prefix: "js_container_compose_" | "js_compose_") {
   return {
-    down: (h: number, volumes?: boolean): Promise<void> =>
-      callAsync(prefix + "down", () => [h, flag("volumes", volumes)]),
-    ps: (h: number): Promise<ContainerInfo[]> => callAsync(prefix + "ps", () => [h, 0]),
-    logs: (h: number, opts?: ComposeLogsOptions): Promise<ContainerLogs> =>
-      callAsync(prefix + "logs", () => [h, 0, json("opts", opts)]),
-    exec: (h: number, service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs> =>
-      callAsync(prefix + "exec", () => [h, 0, str("service", service), json("cmd", cmd), json("opts", opts)]),
-    config: (h: number): Promise<ComposeSpec> => callAsync(prefix + "config", () => [h, 0]),
-    start: (h: number, services?: string[]): Promise<void> =>
-      callAsync(prefix + "start", () => [h, 0, json("services", services)]),
-    stop: (h: number, services?: string[]): Promise<void> =>
-      callAsync(prefix + "stop", () => [h, 0, json("services", services)]),
-    restart: (h: number, services?: string[]): Promise<void> =>
-      callAsync(prefix + "restart", () => [h, 0, json("services", services)]),
-    status: (h: number): Promise<StackStatus> => callAsync(prefix + "status", () => [h, 0]),
+    down: (h: number, volumes?: boolean, call?: CallOptions): Promise<void> =>
+      callAsync(prefix + "down", () => [h, flag("volumes", volumes)], call),
+    ps: (h: number, call?: CallOptions): Promise<ContainerInfo[]> => callAsync(prefix + "ps", () => [h, 0], call),
+    logs: (h: number, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> =>
+      callAsync(prefix + "logs", () => [h, 0, json("opts", opts)], call),
+    exec: (h: number, service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs> =>
+      callAsync(prefix + "exec", () => [h, 0, str("service", service), json("cmd", cmd), json("opts", opts)], call),
+    config: (h: number, call?: CallOptions): Promise<ComposeSpec> => callAsync(prefix + "config", () => [h, 0], call),
+    start: (h: number, services?: string[], call?: CallOptions): Promise<void> =>
+      callAsync(prefix + "start", () => [h, 0, json("services", services)], call),
+    stop: (h: number, services?: string[], call?: CallOptions): Promise<void> =>
+      callAsync(prefix + "stop", () => [h, 0, json("services", services)], call),
+    restart: (h: number, services?: string[], call?: CallOptions): Promise<void> =>
+      callAsync(prefix + "restart", () => [h, 0, json("services", services)], call),
+    status: (h: number, call?: CallOptions): Promise<StackStatus> => callAsync(prefix + "status", () => [h, 0], call),
     graph: (h: number): ServiceGraph => callSync(prefix + "graph", h),
   };
 }
@@ -63,32 +64,32 @@ class Stack implements ComposeHandle {
     this.services = r.services;
   }
 
-  down(volumes?: boolean): Promise<void> {
-    return ops.down(this.handle, volumes);
+  down(volumes?: boolean, call?: CallOptions): Promise<void> {
+    return ops.down(this.handle, volumes, call);
   }
-  ps(): Promise<ContainerInfo[]> {
-    return ops.ps(this.handle);
+  ps(call?: CallOptions): Promise<ContainerInfo[]> {
+    return ops.ps(this.handle, call);
   }
-  logs(opts?: ComposeLogsOptions): Promise<ContainerLogs> {
-    return ops.logs(this.handle, opts);
+  logs(opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
+    return ops.logs(this.handle, opts, call);
   }
-  exec(service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs> {
-    return ops.exec(this.handle, service, cmd, opts);
+  exec(service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs> {
+    return ops.exec(this.handle, service, cmd, opts, call);
   }
-  config(): Promise<ComposeSpec> {
-    return ops.config(this.handle);
+  config(call?: CallOptions): Promise<ComposeSpec> {
+    return ops.config(this.handle, call);
   }
-  start(services?: string[]): Promise<void> {
-    return ops.start(this.handle, services);
+  start(services?: string[], call?: CallOptions): Promise<void> {
+    return ops.start(this.handle, services, call);
   }
-  stop(services?: string[]): Promise<void> {
-    return ops.stop(this.handle, services);
+  stop(services?: string[], call?: CallOptions): Promise<void> {
+    return ops.stop(this.handle, services, call);
   }
-  restart(services?: string[]): Promise<void> {
-    return ops.restart(this.handle, services);
+  restart(services?: string[], call?: CallOptions): Promise<void> {
+    return ops.restart(this.handle, services, call);
   }
-  status(): Promise<StackStatus> {
-    return ops.status(this.handle);
+  status(call?: CallOptions): Promise<StackStatus> {
+    return ops.status(this.handle, call);
   }
   graph(): ServiceGraph {
     return ops.graph(this.handle);
@@ -96,6 +97,6 @@ class Stack implements ComposeHandle {
 }
 
 /** Brings a stack up through one of the up symbols and wraps its handle. */
-export function upWith(symbol: string, spec: ComposeSpec | string): Promise<ComposeHandle> {
-  return callAsync<ComposeUpResult>(symbol, () => [0, 0, composeSpec(spec)]).then((r) => new Stack(r));
+export function upWith(symbol: string, spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle> {
+  return callAsync<ComposeUpResult>(symbol, () => [0, 0, composeSpec(spec)], call).then((r) => new Stack(r));
 }

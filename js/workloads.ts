@@ -26,8 +26,10 @@ import type {
   WorkloadRef,
 } from "../include/types/perry/workloads/index";
 import { callAsync, callSync, invalidArgument, json, str } from "./call";
+import type { CallOptions } from "./call";
 
 export { ContainerError } from "./call";
+export type { CallOptions } from "./call";
 export type { ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../include/types/perry/container/index";
 export type {
   EdgeCondition,
@@ -172,37 +174,36 @@ class Graph implements GraphHandle {
     if (r.resolved !== undefined) this.resolved = r.resolved;
   }
 
-  down(opts?: GraphDownOptions): Promise<void> {
-    return callAsync("js_workload_handle_down", () => [this.handle, 0, json("opts", opts)]);
+  down(opts?: GraphDownOptions, call?: CallOptions): Promise<void> {
+    return callAsync("js_workload_handle_down", () => [this.handle, 0, json("opts", opts)], call);
   }
-  status(): Promise<GraphStatus> {
-    return callAsync("js_workload_handle_status", () => [this.handle, 0]);
+  status(call?: CallOptions): Promise<GraphStatus> {
+    return callAsync("js_workload_handle_status", () => [this.handle, 0], call);
   }
   graph(): WorkloadGraph {
     return callSync("js_workload_handle_graph", this.handle);
   }
-  logs(node?: string, opts?: GraphLogsOptions): Promise<ContainerLogs> {
-    return callAsync("js_workload_handle_logs", () => [this.handle, 0, str("node", node, true), json("opts", opts)]);
+  logs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
+    return callAsync("js_workload_handle_logs", () => [this.handle, 0, str("node", node, true), json("opts", opts)], call);
   }
-  exec(node: string, cmd: string[]): Promise<ContainerLogs> {
-    return callAsync("js_workload_handle_exec", () => [this.handle, 0, str("node", node), json("cmd", cmd)]);
+  exec(node: string, cmd: string[], call?: CallOptions): Promise<ContainerLogs> {
+    return callAsync("js_workload_handle_exec", () => [this.handle, 0, str("node", node), json("cmd", cmd)], call);
   }
-  ps(): Promise<NodeInfo[]> {
-    return callAsync("js_workload_handle_ps", () => [this.handle, 0]);
+  ps(call?: CallOptions): Promise<NodeInfo[]> {
+    return callAsync("js_workload_handle_ps", () => [this.handle, 0], call);
   }
 }
 
-export function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions): Promise<GraphHandle> {
-  return callAsync<RunGraphResult>("js_workload_runGraph", () => [
-    0,
-    0,
-    json("graph", graph ?? null),
-    json("opts", opts),
-  ]).then((r) => new Graph(r));
+export function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions, call?: CallOptions): Promise<GraphHandle> {
+  return callAsync<RunGraphResult>(
+    "js_workload_runGraph",
+    () => [0, 0, json("graph", graph ?? null), json("opts", opts)],
+    call,
+  ).then((r) => new Graph(r));
 }
 
-export function inspectGraph(graph: WorkloadGraph): Promise<GraphStatus> {
-  return callAsync("js_workload_inspectGraph", () => [0, 0, json("graph", graph ?? null)]);
+export function inspectGraph(graph: WorkloadGraph, call?: CallOptions): Promise<GraphStatus> {
+  return callAsync("js_workload_inspectGraph", () => [0, 0, json("graph", graph ?? null)], call);
 }
 
 export function ref(node: WorkloadNode | string, projection: RefProjection, port?: string): WorkloadRef {

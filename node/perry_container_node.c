@@ -16,6 +16,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,7 @@ typedef struct {
 typedef struct {
   env_state *st;
   napi_deferred deferred;
+  napi_ref token; /* the cancel token's object while unsettled, or NULL */
   int32_t status;
   char *json; /* copied on the library thread; NULL if out of memory */
   size_t len;
@@ -150,8 +152,17 @@ static void on_complete(void *ctx, int32_t status, const char *json, size_t len)
   }
 }
 
-static void track_done(napi_env env, env_state *st) {
-  if (--st->in_flight == 0) napi_unref_threadsafe_function(env, st->tsfn);
+/* Ends a request on the JS thread: its cancel token stops naming it (a
+ * later cancel(token) does nothing, even once the memory is reused) and the
+ * loop is released when nothing else is in flight. */
+static void track_done(napi_env env, request *r) {
+  if (r->token != NULL) {
+    napi_value tok;
+    if (napi_get_reference_value(env, r->token, &tok) == napi_ok && tok != NULL) napi_remove_wrap(env, tok, NULL);
+    napi_delete_reference(env, r->token);
+    r->token = NULL;
+  }
+  if (--r->st->in_flight == 0) napi_unref_threadsafe_function(env, r->st->tsfn);
 }
 
 /* Runs on the JS thread: settle the promise with the envelope text. */
@@ -169,7 +180,7 @@ static void settle(napi_env env, napi_value js_cb, void *context, void *data) {
       napi_create_error(env, NULL, msg, &v);
       napi_reject_deferred(env, r->deferred, v);
     }
-    track_done(env, r->st);
+    track_done(env, r);
   }
   free(r->json);
   free(r);
@@ -211,9 +222,10 @@ static napi_value throw_type(napi_env env, const char *msg) {
   return NULL;
 }
 
-#define MAX_ARGS 7
+#define MAX_ARGS 8
 
-/* callAsync(op, handle, int, s1, s2, s3, s4): Promise<string>.
+/* callAsync(op, handle, int, s1, s2, s3, s4[, cancellable]): Promise<string>,
+ * or [promise, token] when cancellable is true (token: for cancel()).
  * Unused arguments are ignored; strings may be null. */
 static napi_value call_async(napi_env env, napi_callback_info info) {
   size_t argc = MAX_ARGS;
@@ -246,6 +258,19 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
     promise = NULL;
     goto out;
   }
+  bool cancellable = false;
+  if (argc > 7 && napi_get_value_bool(env, argv[7], &cancellable) != napi_ok) cancellable = false;
+  napi_value token = NULL;
+  if (cancellable) {
+    /* An object wrapping the request until it settles; cancel() unwraps it. */
+    if (napi_create_object(env, &token) != napi_ok || napi_wrap(env, token, r, NULL, NULL, NULL) != napi_ok ||
+        napi_create_reference(env, token, 1, &r->token) != napi_ok) {
+      napi_throw_error(env, NULL, "perry-container: cannot create a cancel token");
+      free(r);
+      promise = NULL;
+      goto out;
+    }
+  }
   /* Counted before the call: the callback may be queued before it returns. */
   if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
   void (*f)(void) = async_ops[op].fn;
@@ -268,12 +293,32 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
     napi_create_string_utf8(env, "perry-container: the library refused to schedule the call", NAPI_AUTO_LENGTH, &msg);
     napi_create_error(env, NULL, msg, &err);
     napi_reject_deferred(env, r->deferred, err);
-    track_done(env, st);
+    track_done(env, r);
     free(r);
+  }
+  if (promise != NULL && token != NULL) {
+    napi_value pair;
+    if (napi_create_array_with_length(env, 2, &pair) != napi_ok || napi_set_element(env, pair, 0, promise) != napi_ok ||
+        napi_set_element(env, pair, 1, token) != napi_ok)
+      pair = NULL;
+    promise = pair;
   }
 out:
   for (int i = 0; i < 4; i++) free(s[i]);
   return promise;
+}
+
+/* cancel(token): js_container_cancel for the call the token names, if it
+ * has not settled yet; otherwise nothing. */
+static napi_value cancel_call(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *r = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type(env, "cancel(token)");
+  if (napi_unwrap(env, argv[0], &r) == napi_ok && r != NULL) js_container_cancel(r);
+  /* else it has settled (the wrap was removed): nothing to cancel */
+  return NULL;
 }
 
 /* pending(): the calls in flight, i.e. not yet settled (for tests: a call
@@ -397,7 +442,8 @@ static napi_value init(napi_env env, napi_value exports) {
       napi_set_named_property(env, exports, "abiVersion", v) != napi_ok)
     return NULL;
   if (!set_fn(env, exports, "callAsync", call_async, st) || !set_fn(env, exports, "callSync", call_sync, NULL) ||
-      !set_fn(env, exports, "shutdown", shutdown_lib, NULL) || !set_fn(env, exports, "pending", pending, st))
+      !set_fn(env, exports, "shutdown", shutdown_lib, NULL) || !set_fn(env, exports, "pending", pending, st) ||
+      !set_fn(env, exports, "cancel", cancel_call, NULL))
     return NULL;
   js_container_module_init();
   return exports;

@@ -11,11 +11,13 @@ const path = require("node:path");
 
 const backend = process.env.PERRY_CONTAINER_BACKEND ?? "";
 const engineCli = backend === "podman" ? "podman" : "docker";
+// Labels what the containers example creates in this run.
+const runId = `node-${process.pid}`;
 
 /** Runs a compiled program with node; its exit code, stdout and stderr. */
 function runProgram(file: string, env: Record<string, string> = {}): { code: number; out: string; err: string } {
   const r = spawnSync(process.execPath, [path.join(__dirname, file)], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, PERRY_EXAMPLE_RUN: runId, ...env },
     encoding: "utf8",
     timeout: 240_000,
   });
@@ -30,7 +32,7 @@ function leftOnEngine(label: string): string[] {
 }
 
 const examples: Array<[string, string, string, RegExp[]]> = [
-  ["containers", "examples/containers.js", "perry.test=1", [/container: .* running/, /exec: hello from/, /logs: ready/, /removed/]],
+  ["containers", "examples/containers.js", `perry.example=${runId}`, [/container: .* running/, /exec: hello from/, /logs: ready/, /removed/]],
   [
     "a compose stack with a health-gated dependency",
     "examples/compose-stack.js",

@@ -318,6 +318,58 @@ test("workloads: rollback-all removes what a failed run created", async () => {
   assert.deepEqual((await c.list(true)).map((i) => i.id), before);
 });
 
+test("signal: aborting a call in flight rejects it with Cancelled, the abort's reason as cause", async () => {
+  await c.pullImage(image);
+  const h = await c.run({ image, cmd: ["sleep", "300"], labels });
+  try {
+    const ac = new AbortController();
+    const waiting = c.wait(h.id, { signal: ac.signal }); // runs until the container exits
+    const reason = new Error("user gave up");
+    ac.abort(reason);
+    await assert.rejects(waiting, (e: any) => {
+      isContainerError("Cancelled", 499)(e);
+      assert.equal(e.cause, reason);
+      return true;
+    });
+    assert.equal((await c.inspect(h.id)).state, "running", "cancelling wait leaves the container alone");
+  } finally {
+    await c.remove(h.id, true);
+  }
+});
+
+test("signal: an already aborted signal rejects without calling the library", async () => {
+  const ac = new AbortController();
+  ac.abort("early");
+  const before = (await c.list(true)).length;
+  await assert.rejects(c.run({ image, labels }, { signal: ac.signal }), (e: any) => {
+    isContainerError("Cancelled", 499)(e);
+    assert.equal(e.cause, "early");
+    return true;
+  });
+  assert.equal((await c.list(true)).length, before, "nothing was created");
+});
+
+test("signal: aborting after the call settled cancels nothing else", async () => {
+  await c.pullImage(image);
+  const h = await c.run({ image, cmd: ["sleep", "300"], labels });
+  try {
+    const ac = new AbortController();
+    assert.equal((await c.inspect(h.id, { signal: ac.signal })).id, h.id);
+    // A later call may get the settled call's memory; it must not be hit.
+    const other = new AbortController();
+    const waiting = c.wait(h.id, { signal: other.signal });
+    ac.abort();
+    await c.stop(h.id, 0);
+    assert.equal(typeof (await waiting).exitCode, "number", "the later call completed normally");
+  } finally {
+    await c.remove(h.id, true);
+  }
+});
+
+test("signal: a non-signal is an InvalidArgument naming call.signal", async () => {
+  await assert.rejects(c.list(false, { signal: {} as any }), isContainerError("InvalidArgument", 400, { argument: "call.signal" }));
+});
+
 test("every call settled exactly once: nothing is left in flight", () => {
   assert.equal(native.pending(), 0);
 });

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
     name: `perry-node-example-${process.pid}`,
     cmd: ["sh", "-c", "echo ready; exec sleep 300"],
     env: { GREETING: "hello" },
-    labels: { "perry.test": "1" },
+    // perry.example lets a test find exactly what this run created.
+    labels: { "perry.test": "1", "perry.example": process.env.PERRY_EXAMPLE_RUN ?? "manual" },
   });
   try {
     const info = await inspect(web.id);

@@ -12,7 +12,7 @@ const app = graph(name, (g) => {
   const db = g.node("db", {
     image,
     ports: ["127.0.0.1::5432"],
-    cmd: ["sh", "-c", "exec nc -lk -p 5432 -e echo pong"],
+    cmd: ["nc", "-ll", "-p", "5432", "-e", "echo", "pong"], // answers every connection
     env: { POSTGRES_PASSWORD: "secret" },
     labels,
   });
