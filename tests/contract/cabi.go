@@ -76,11 +76,14 @@ type Header struct {
 	Order []string
 	// Codes maps each error kind listed in the CONVENTIONS comment to its code.
 	Codes map[string]int
+	// Defines are the header's object-like macros: name -> value text.
+	Defines map[string]string
 }
 
 var (
 	reExtern  = regexp.MustCompile(`PERRY_EXTERN\(([^)]*)\)\s*([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)\s*;`)
 	reCodeRow = regexp.MustCompile(`^\s*\*\s+(\d{3})\s+(.*)$`)
+	reDefine  = regexp.MustCompile(`(?m)^#define[ \t]+([A-Z][A-Z0-9_]*)[ \t]+([^ \t(\n][^\n]*?)[ \t]*$`)
 )
 
 // stripCComments blanks comments, keeping newlines so line numbers hold.
@@ -110,8 +113,11 @@ func stripCComments(src string) string {
 // ParseHeader reads the PERRY_EXTERN declarations and the error code table.
 func ParseHeader(path, src string) (*Header, []string) {
 	var problems []string
-	h := &Header{Path: path, Funcs: map[string]*CFunc{}, Codes: map[string]int{}}
+	h := &Header{Path: path, Funcs: map[string]*CFunc{}, Codes: map[string]int{}, Defines: map[string]string{}}
 	code := stripCComments(src)
+	for _, m := range reDefine.FindAllStringSubmatch(code, -1) {
+		h.Defines[m[1]] = m[2]
+	}
 	for _, m := range reExtern.FindAllStringSubmatchIndex(code, -1) {
 		ret := strings.TrimSpace(code[m[2]:m[3]])
 		name := code[m[4]:m[5]]

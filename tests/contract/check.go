@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/perryts/perry-container/core"
 )
 
 // Paths of the contract's files, relative to the repository root.
@@ -29,9 +32,12 @@ type Inputs struct {
 	Exports map[string]*GoExport // ffi //export functions
 	Symbols []string             // the library's dynamic symbols
 	Lib     string               // the library's path, for messages
-	TS      *TSWorld
-	WIT     *WIT
-	Model   *Model
+	// LibVersion is the version string ffi's js_container_abi_version()
+	// returns (read from its source).
+	LibVersion string
+	TS         *TSWorld
+	WIT        *WIT
+	Model      *Model
 	// ParseFailed is set when a declaration file could not be read or
 	// parsed (Load reports why); Check then compares only what does not
 	// depend on it, instead of reporting every consequence.
@@ -89,6 +95,11 @@ func Load(root, includeRoot, lib string) (*Inputs, []string, error) {
 		in.WIT = &WIT{Interfaces: map[string]*WInterface{}, Types: map[string]*WTypeDef{}, Worlds: map[string][]string{}}
 	}
 
+	splitCallParams(in)
+	if in.LibVersion, err = ffiABIVersion(filepath.Join(root, "ffi", "exports.go")); err != nil {
+		return nil, nil, err
+	}
+
 	in.Exports, err = ParseFFIExports(filepath.Join(root, "ffi"))
 	if err != nil {
 		return nil, nil, err
@@ -112,6 +123,47 @@ func Load(root, includeRoot, lib string) (*Inputs, []string, error) {
 		}
 	}
 	return in, problems, nil
+}
+
+// CallParam is the name of the trailing cancellation parameter of every
+// asynchronous function (TypeScript `call?: CallOptions`, WIT
+// `call: option<call-options>`).
+const CallParam = "call"
+
+// splitCallParams takes the trailing cancellation parameter out of every
+// function's parameters: it has no C argument.
+func splitCallParams(in *Inputs) {
+	if in.TS != nil {
+		for _, f := range in.TS.Funcs {
+			if n := len(f.Params); n > 0 && f.Params[n-1].Name == CallParam {
+				p := f.Params[n-1]
+				f.Call, f.Params = &p, f.Params[:n-1]
+			}
+		}
+	}
+	if in.WIT != nil {
+		for _, iname := range in.WIT.Order {
+			for _, f := range in.WIT.Interfaces[iname].Funcs {
+				if n := len(f.Params); n > 0 && f.Params[n-1].Name == CallParam {
+					p := f.Params[n-1]
+					f.Call, f.Params = &p, f.Params[:n-1]
+				}
+			}
+		}
+	}
+}
+
+// checkCall: an asynchronous function takes the cancellation parameter
+// (optional, of the CallOptions type), a synchronous one does not.
+func (c *checker) checkCall(who string, cf *CFunc, has, optional bool, typ, want string) {
+	switch {
+	case cf.Ret == RetAsync && !has:
+		c.addf("%s: C %s is asynchronous, so it must take a last `%s` parameter of type %s (its AbortSignal maps to js_container_cancel)", who, cf.Name, CallParam, want)
+	case cf.Ret != RetAsync && has:
+		c.addf("%s: C %s is synchronous: it cannot be cancelled, so no `%s` parameter", who, cf.Name, CallParam)
+	case has && (!optional || typ != want):
+		c.addf("%s: the `%s` parameter must be optional and of type %s, got %s (optional %v)", who, CallParam, want, typ, optional)
+	}
 }
 
 // checker accumulates problems.
@@ -138,6 +190,7 @@ func Check(in *Inputs) []string {
 	c.checkRecords()
 	c.checkEnums()
 	c.checkErrors()
+	c.checkVersion()
 	c.checkModules()
 	for _, p := range in.WIT.Validate() {
 		c.addf("%s", p)
@@ -467,6 +520,11 @@ func has(list []string, s string) bool {
 // compareTS checks a TypeScript function against one C function.
 func (c *checker) compareTS(f *TSFunc, cf *CFunc) {
 	who := fmt.Sprintf("operation %s: TypeScript %s", cf.Name, f.Qual())
+	if f.Call != nil {
+		c.checkCall(who, cf, true, f.Call.Optional, f.Call.Type.String(), "CallOptions")
+	} else {
+		c.checkCall(who, cf, false, false, "", "CallOptions")
+	}
 	params := f.Params
 	var kinds [][]string
 	var names []string
@@ -533,6 +591,11 @@ func cNames(args []CParam) string {
 // compareWIT checks a WIT function against its C function.
 func (c *checker) compareWIT(f *WFunc, cf *CFunc) {
 	who := fmt.Sprintf("operation %s: WIT %s.%s", cf.Name, f.Iface, f.Name)
+	if f.Call != nil {
+		c.checkCall(who, cf, true, true, f.Call.Type.String(), "option<call-options>")
+	} else {
+		c.checkCall(who, cf, false, false, "", "option<call-options>")
+	}
 	args := cf.Args()
 	if len(f.Params) != len(args) {
 		var names []string
@@ -1046,6 +1109,17 @@ func (c *checker) checkErrors() {
 		goKinds = append(goKinds, k)
 	}
 	sort.Strings(goKinds)
+	// Header #defines: one per kind, PERRY_CONTAINER_E_NOT_FOUND 404.
+	for _, k := range goKinds {
+		name := ErrorDefine(k)
+		v, ok := c.in.Header.Defines[name]
+		switch {
+		case !ok:
+			c.addf("error kind %s: %s has no #define %s", k, c.in.Header.Path, name)
+		case v != strconv.Itoa(kinds[k]):
+			c.addf("error kind %s: #define %s %s in %s but code %d in core", k, name, v, c.in.Header.Path, kinds[k])
+		}
+	}
 	// Header.
 	var hk []string
 	for k, code := range c.in.Header.Codes {
@@ -1145,4 +1219,45 @@ func (c *checker) checkNamesIn(path, verb, from string, names []string) {
 			c.addf("TypeScript %s %s %s from %s, which does not declare it", path, verb, n, from)
 		}
 	}
+}
+
+// ErrorDefine is the header macro of an error kind's code:
+// NotFound -> PERRY_CONTAINER_E_NOT_FOUND.
+func ErrorDefine(kind string) string {
+	return "PERRY_CONTAINER_E_" + strings.ToUpper(strings.ReplaceAll(Kebab(kind), "-", "_"))
+}
+
+// checkVersion: the header's version string and number, core.ABIVersion
+// and the library's js_container_abi_version() are one version.
+func (c *checker) checkVersion() {
+	d := c.in.Header.Defines
+	str := strings.Trim(d["PERRY_CONTAINER_ABI_VERSION"], `"`)
+	if str != core.ABIVersion {
+		c.addf("ABI version: %s says PERRY_CONTAINER_ABI_VERSION %q but core.ABIVersion is %q", c.in.Header.Path, str, core.ABIVersion)
+	}
+	var maj, min, pat int
+	if _, err := fmt.Sscanf(core.ABIVersion, "%d.%d.%d", &maj, &min, &pat); err != nil {
+		c.addf("ABI version: core.ABIVersion %q is not major.minor.patch", core.ABIVersion)
+	}
+	if want := strconv.Itoa(maj*1000000 + min*1000 + pat); d["PERRY_CONTAINER_ABI_VERSION_NUMBER"] != want {
+		c.addf("ABI version: %s says PERRY_CONTAINER_ABI_VERSION_NUMBER %s but core.ABIVersion %s is %s", c.in.Header.Path, d["PERRY_CONTAINER_ABI_VERSION_NUMBER"], core.ABIVersion, want)
+	}
+	if c.in.LibVersion != "" && c.in.LibVersion != core.ABIVersion {
+		c.addf("ABI version: ffi's js_container_abi_version() answers %q but core.ABIVersion is %q", c.in.LibVersion, core.ABIVersion)
+	}
+}
+
+var reFFIVersion = regexp.MustCompile(`perry_abi_version\[\] = "([^"]*)"`)
+
+// ffiABIVersion reads the string js_container_abi_version() returns.
+func ffiABIVersion(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	m := reFFIVersion.FindSubmatch(b)
+	if m == nil {
+		return "", fmt.Errorf("%s: no perry_abi_version string", path)
+	}
+	return string(m[1]), nil
 }

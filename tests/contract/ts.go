@@ -141,6 +141,10 @@ type TSFunc struct {
 	Ret    *TSType
 	Doc    *JSDoc
 	Line   int
+	// Call is the trailing `call?: CallOptions` of an asynchronous
+	// function, taken out of Params: it maps to the ctx and
+	// js_container_cancel, not to a C argument.
+	Call *TSParam
 }
 
 // Qual is the function's name for messages, e.g. perry/container.ComposeHandle.down.
@@ -198,6 +202,7 @@ type TSModule struct {
 	Imports     map[string][]string
 	DeclaredAny []string // every declared name (types, functions, consts)
 	Types       []string // the declared interfaces and type aliases
+	Globals     []string // interfaces of `declare global` (platform types)
 }
 
 type tsTok struct {
@@ -692,6 +697,32 @@ func ParseTS(path, file, src string) (*TSModule, error) {
 				}
 			default:
 				p.fail("unsupported export %q", p.peek().s)
+			}
+		case p.is("declare"):
+			// `declare global { interface AbortSignal {…} }`: a platform type
+			// declared for compiling without lib "dom"; nothing of the ABI.
+			p.next()
+			if !p.is("global") {
+				p.fail("unsupported declaration %q", p.peek().s)
+				break
+			}
+			p.next()
+			p.expect("{")
+			for depth := 1; depth > 0 && p.err == nil; {
+				if p.pos >= len(p.toks) {
+					p.fail("unterminated declare global")
+					break
+				}
+				switch t := p.next(); t.s {
+				case "{":
+					depth++
+				case "}":
+					depth--
+				case "interface":
+					if depth == 1 && p.pos < len(p.toks) {
+						m.Globals = append(m.Globals, p.peek().s)
+					}
+				}
 			}
 		default:
 			p.fail("unsupported statement starting with %q", p.peek().s)

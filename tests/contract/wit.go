@@ -68,6 +68,10 @@ type WFunc struct {
 	Iface  string
 	Name   string
 	Params []WField
+	// Call is the trailing `call: option<call-options>` of an asynchronous
+	// function, taken out of Params (it maps to the ctx and
+	// js_container_cancel, not to a C argument).
+	Call   *WField
 	Result *WType // nil: no result
 	Doc    *JSDoc
 	Line   int

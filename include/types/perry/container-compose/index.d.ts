@@ -13,6 +13,7 @@
  */
 
 import type {
+  CallOptions,
   ComposeExecOptions,
   ComposeHandle,
   ComposeLogsOptions,
@@ -24,6 +25,7 @@ import type {
 } from "../container";
 
 export type {
+  CallOptions,
   ComposeConfig,
   ComposeDependsOn,
   ComposeDeployment,
@@ -65,44 +67,52 @@ export type {
  * @param spec an inline compose model (normalized and validated, not
  *   interpolated), or a path to a compose file (interpolated with the
  *   environment and the project's .env).
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the stack's handle object.
  * @throws {ContainerError} InvalidConfig (400); NotFound (404) for a
  *   missing file; DependencyCycle (422); ServiceStartupFailed (500, with
  *   `service`); BackendError.
  * @ffi js_compose_up
  */
-export declare function up(spec: ComposeSpec | string): Promise<ComposeHandle>;
+export declare function up(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle>;
 
 /**
  * Stops and removes the stack's containers and networks (and named volumes
  * with `volumes`), then releases the handle.
  * @param handle the stack.
  * @param volumes also remove named volumes; default false.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404) when the handle is unknown or
  *   already down; InvalidArgument (400) for a workload handle; BackendError.
  * @ffi js_compose_down
  */
-export declare function down(handle: ComposeHandle, volumes?: boolean): Promise<void>;
+export declare function down(handle: ComposeHandle, volumes?: boolean, call?: CallOptions): Promise<void>;
 
 /**
  * Lists the stack's containers.
  * @param handle the stack.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the containers, with their labels.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_compose_ps
  */
-export declare function ps(handle: ComposeHandle): Promise<ContainerInfo[]>;
+export declare function ps(handle: ComposeHandle, call?: CallOptions): Promise<ContainerInfo[]>;
 
 /**
  * The stack's output so far, each line prefixed "service | ".
  * @param handle the stack.
  * @param opts one service and/or the last n lines.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to stdout and stderr.
  * @throws {ContainerError} InvalidArgument (400); NotFound (404); BackendError.
  * @ffi js_compose_logs
  */
-export declare function logs(handle: ComposeHandle, opts?: ComposeLogsOptions): Promise<ContainerLogs>;
+export declare function logs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
 
 /**
  * Runs a command in a service's container (argv, no shell).
@@ -110,6 +120,8 @@ export declare function logs(handle: ComposeHandle, opts?: ComposeLogsOptions): 
  * @param service the service name.
  * @param cmd a non-empty argv.
  * @param opts env, workdir, user and replica index.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to stdout, stderr and exitCode.
  * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
  *   NotFound (404) for an unknown handle or service; BackendError.
@@ -120,55 +132,66 @@ export declare function exec(
   service: string,
   cmd: string[],
   opts?: ComposeExecOptions,
+  call?: CallOptions,
 ): Promise<ContainerLogs>;
 
 /**
  * The normalized project.
  * @param handle the stack.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the compose model as an object.
  * @throws {ContainerError} NotFound (404).
  * @ffi js_compose_config
  */
-export declare function config(handle: ComposeHandle): Promise<ComposeSpec>;
+export declare function config(handle: ComposeHandle, call?: CallOptions): Promise<ComposeSpec>;
 
 /**
  * Starts services in dependency order.
  * @param handle the stack.
  * @param services the services; all when absent or empty.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
  * @ffi js_compose_start
  */
-export declare function start(handle: ComposeHandle, services?: string[]): Promise<void>;
+export declare function start(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void>;
 
 /**
  * Stops services in reverse dependency order.
  * @param handle the stack.
  * @param services the services; all when absent or empty.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_compose_stop
  */
-export declare function stop(handle: ComposeHandle, services?: string[]): Promise<void>;
+export declare function stop(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void>;
 
 /**
  * Restarts services.
  * @param handle the stack.
  * @param services the services; all when absent or empty.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
  * @ffi js_compose_restart
  */
-export declare function restart(handle: ComposeHandle, services?: string[]): Promise<void>;
+export declare function restart(handle: ComposeHandle, services?: string[], call?: CallOptions): Promise<void>;
 
 /**
  * Each service's state.
  * @param handle the stack.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the stack's status.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_compose_status
  */
-export declare function status(handle: ComposeHandle): Promise<StackStatus>;
+export declare function status(handle: ComposeHandle, call?: CallOptions): Promise<StackStatus>;
 
 /**
  * The dependency graph. Synchronous.

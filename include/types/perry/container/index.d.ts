@@ -30,12 +30,44 @@
  * js_container_module_init (when the module is first imported),
  * js_container_abi_version (to check the library against the header),
  * js_container_free (after every synchronous call), js_container_shutdown
- * (at process exit; see {@link ShutdownResult}) and
+ * (at process exit; see {@link ShutdownResult}), js_container_cancel (when
+ * the `signal` of a call's {@link CallOptions} aborts) and
  * perry_container_run_capability (the host's shell capabilities).
  *
  * @packageDocumentation
- * @ffiHost js_container_module_init js_container_abi_version js_container_free js_container_shutdown perry_container_run_capability
+ * @ffiHost js_container_module_init js_container_abi_version js_container_free js_container_shutdown js_container_cancel perry_container_run_capability
  */
+
+// ============================================================================
+// Cancellation
+// ============================================================================
+
+declare global {
+  /**
+   * The standard AbortSignal (DOM, Node 15 and later). Only what the host
+   * glue reads is declared, so the declarations compile without lib "dom";
+   * the platform's full AbortSignal merges with it.
+   */
+  interface AbortSignal {
+    /** Whether the signal has aborted. */
+    readonly aborted: boolean;
+  }
+}
+
+/**
+ * The last, optional argument of every asynchronous function. It maps to no
+ * C argument: the host passes a unique `ctx` per call and, when `signal`
+ * aborts, calls js_container_cancel(ctx).
+ */
+export interface CallOptions {
+  /**
+   * Cancels the call: the promise rejects with a {@link ContainerError} of
+   * kind Cancelled (499) once the operation has cleaned up (a cancelled up
+   * removes what it created). An operation that already finished is not
+   * affected.
+   */
+  signal?: AbortSignal;
+}
 
 // ============================================================================
 // Errors
@@ -768,87 +800,105 @@ export interface ComposeHandle {
    * Stops and removes the stack's containers and networks (and named
    * volumes with `volumes`), then releases the handle.
    * @param volumes also remove named volumes; default false.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to undefined.
    * @throws {ContainerError} NotFound (404) when the handle is unknown or
    *   already down; BackendError (502 or the CLI's exit code).
    * @ffi js_container_compose_down
    */
-  down(volumes?: boolean): Promise<void>;
+  down(volumes?: boolean, call?: CallOptions): Promise<void>;
 
   /**
    * Lists the stack's containers.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to the containers, with their labels.
    * @throws {ContainerError} NotFound (404) for an unknown handle; BackendError.
    * @ffi js_container_compose_ps
    */
-  ps(): Promise<ContainerInfo[]>;
+  ps(call?: CallOptions): Promise<ContainerInfo[]>;
 
   /**
    * The stack's output so far, each line prefixed "service | ".
    * @param opts one service and/or the last n lines.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to stdout and stderr.
    * @throws {ContainerError} InvalidArgument (400) for a negative tail or an
    *   unknown key; NotFound (404); BackendError.
    * @ffi js_container_compose_logs
    */
-  logs(opts?: ComposeLogsOptions): Promise<ContainerLogs>;
+  logs(opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
 
   /**
    * Runs a command in a service's container (argv, no shell).
    * @param service the service name.
    * @param cmd a non-empty argv.
    * @param opts env, workdir, user and replica index.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to stdout, stderr and exitCode (a non-zero exit code
    *   is a result, not an error).
    * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
    *   NotFound (404) for an unknown handle or service; BackendError.
    * @ffi js_container_compose_exec
    */
-  exec(service: string, cmd: string[], opts?: ComposeExecOptions): Promise<ContainerLogs>;
+  exec(service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs>;
 
   /**
    * The normalized project.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to the compose model as an object.
    * @throws {ContainerError} NotFound (404) for an unknown handle.
    * @ffi js_container_compose_config
    */
-  config(): Promise<ComposeSpec>;
+  config(call?: CallOptions): Promise<ComposeSpec>;
 
   /**
    * Starts services in dependency order.
    * @param services the services; all when absent or empty.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to undefined.
    * @throws {ContainerError} NotFound (404) for an unknown handle or
    *   service; ServiceStartupFailed (500); BackendError.
    * @ffi js_container_compose_start
    */
-  start(services?: string[]): Promise<void>;
+  start(services?: string[], call?: CallOptions): Promise<void>;
 
   /**
    * Stops services in reverse dependency order.
    * @param services the services; all when absent or empty.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to undefined.
    * @throws {ContainerError} NotFound (404); BackendError.
    * @ffi js_container_compose_stop
    */
-  stop(services?: string[]): Promise<void>;
+  stop(services?: string[], call?: CallOptions): Promise<void>;
 
   /**
    * Restarts services.
    * @param services the services; all when absent or empty.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to undefined.
    * @throws {ContainerError} NotFound (404); ServiceStartupFailed (500); BackendError.
    * @ffi js_container_compose_restart
    */
-  restart(services?: string[]): Promise<void>;
+  restart(services?: string[], call?: CallOptions): Promise<void>;
 
   /**
    * Each service's state.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to the stack's status.
    * @throws {ContainerError} NotFound (404); BackendError.
    * @ffi js_container_compose_status
    */
-  status(): Promise<StackStatus>;
+  status(call?: CallOptions): Promise<StackStatus>;
 
   /**
    * The dependency graph. Synchronous.
@@ -866,81 +916,97 @@ export interface ComposeHandle {
 /**
  * Creates and starts a container, detached, pulling a missing image first.
  * @param spec the container; `image` is required.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the container's id and name.
  * @throws {ContainerError} InvalidArgument (400) for a bad spec (naming the
  *   key); NotFound (404) for a missing image; NoBackendFound (503);
  *   BackendError (502 or the CLI's exit code, with `stderr`).
  * @ffi js_container_run
  */
-export declare function run(spec: ContainerSpec): Promise<ContainerHandle>;
+export declare function run(spec: ContainerSpec, call?: CallOptions): Promise<ContainerHandle>;
 
 /**
  * Creates a container without starting it (and without pulling).
  * @param spec the container; `image` is required.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the container's id and name.
  * @throws {ContainerError} InvalidArgument (400); NotFound (404) for a
  *   missing image; NoBackendFound (503); BackendError.
  * @ffi js_container_create
  */
-export declare function create(spec: ContainerSpec): Promise<ContainerHandle>;
+export declare function create(spec: ContainerSpec, call?: CallOptions): Promise<ContainerHandle>;
 
 /**
  * Starts a created or stopped container.
  * @param id id, id prefix or name.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404) naming the id; BackendError.
  * @ffi js_container_start
  */
-export declare function start(id: string): Promise<void>;
+export declare function start(id: string, call?: CallOptions): Promise<void>;
 
 /**
  * Stops a container: SIGTERM, then SIGKILL after the timeout.
  * @param id id, id prefix or name.
  * @param timeout seconds, 0..86400; the runtime's default when absent.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} InvalidArgument (400) for a bad timeout;
  *   NotFound (404) naming the id; BackendError.
  * @ffi js_container_stop
  */
-export declare function stop(id: string, timeout?: number): Promise<void>;
+export declare function stop(id: string, timeout?: number, call?: CallOptions): Promise<void>;
 
 /**
  * Removes a container.
  * @param id id, id prefix or name.
  * @param force also remove a running container; default false.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404); BackendError (e.g. running without force).
  * @ffi js_container_remove
  */
-export declare function remove(id: string, force?: boolean): Promise<void>;
+export declare function remove(id: string, force?: boolean, call?: CallOptions): Promise<void>;
 
 /**
  * Lists containers.
  * @param all include stopped containers; default false (running only).
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the containers.
  * @throws {ContainerError} NoBackendFound (503); BackendError.
  * @ffi js_container_list
  */
-export declare function list(all?: boolean): Promise<ContainerInfo[]>;
+export declare function list(all?: boolean, call?: CallOptions): Promise<ContainerInfo[]>;
 
 /**
  * Inspects a container.
  * @param id id, id prefix or name.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the container.
  * @throws {ContainerError} NotFound (404) naming the id; BackendError.
  * @ffi js_container_inspect
  */
-export declare function inspect(id: string): Promise<ContainerInfo>;
+export declare function inspect(id: string, call?: CallOptions): Promise<ContainerInfo>;
 
 /**
  * A container's output so far.
  * @param id id, id prefix or name.
  * @param tail the last n lines (n >= 0); all when absent.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to stdout and stderr.
  * @throws {ContainerError} InvalidArgument (400) for a bad tail; NotFound (404); BackendError.
  * @ffi js_container_logs
  */
-export declare function logs(id: string, tail?: number): Promise<ContainerLogs>;
+export declare function logs(id: string, tail?: number, call?: CallOptions): Promise<ContainerLogs>;
 
 /**
  * Runs a command in a running container (argv, no shell).
@@ -948,6 +1014,8 @@ export declare function logs(id: string, tail?: number): Promise<ContainerLogs>;
  * @param cmd a non-empty argv.
  * @param env extra environment.
  * @param workdir the working directory.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to stdout, stderr and exitCode (a non-zero exit code
  *   is a result, not an error).
  * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
@@ -959,64 +1027,77 @@ export declare function exec(
   cmd: string[],
   env?: Record<string, string>,
   workdir?: string,
+  call?: CallOptions,
 ): Promise<ContainerLogs>;
 
 /**
  * Waits until a container exits.
  * @param id id, id prefix or name.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to its exit code.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_container_wait
  */
-export declare function wait(id: string): Promise<WaitResult>;
+export declare function wait(id: string, call?: CallOptions): Promise<WaitResult>;
 
 /**
  * Pulls an image.
  * @param reference e.g. "registry:5000/app:1".
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404) for an unknown image; BackendError
  *   with the runtime's stderr.
  * @ffi js_container_pullImage
  */
-export declare function pullImage(reference: string): Promise<void>;
+export declare function pullImage(reference: string, call?: CallOptions): Promise<void>;
 
 /**
  * Lists local images.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the images.
  * @throws {ContainerError} NoBackendFound (503); BackendError.
  * @ffi js_container_listImages
  */
-export declare function listImages(): Promise<ImageInfo[]>;
+export declare function listImages(call?: CallOptions): Promise<ImageInfo[]>;
 
 /**
  * Removes a local image.
  * @param reference the image.
  * @param force remove even when in use; default false.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_container_removeImage
  */
-export declare function removeImage(reference: string, force?: boolean): Promise<void>;
+export declare function removeImage(reference: string, force?: boolean, call?: CallOptions): Promise<void>;
 
 /**
  * Inspects a local image, without pulling.
  * @param reference the image.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the image.
  * @throws {ContainerError} NotFound (404); BackendError.
  * @ffi js_container_inspectImage
  */
-export declare function inspectImage(reference: string): Promise<ImageInfo>;
+export declare function inspectImage(reference: string, call?: CallOptions): Promise<ImageInfo>;
 
 /**
  * Builds an image.
  * @param build the build; `context` is required.
  * @param imageName the tag to give the image.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to undefined.
  * @throws {ContainerError} InvalidArgument (400) without a context;
  *   BackendError with the build's message.
  * @ffi js_container_build
  */
-export declare function build(build: BuildSpec, imageName: string): Promise<void>;
+export declare function build(build: BuildSpec, imageName: string, call?: CallOptions): Promise<void>;
 
 /**
  * The selected backend, detecting it first if needed. Synchronous: blocks
@@ -1031,22 +1112,26 @@ export declare function getBackend(): BackendInfo;
 
 /**
  * Probes every candidate runtime of this platform.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to every candidate in priority order, with why an
  *   unavailable one is not available.
  * @throws {ContainerError} InvalidConfiguration (400); Cancelled (499).
  * @ffi js_container_detectBackend
  */
-export declare function detectBackend(): Promise<BackendInfo[]>;
+export declare function detectBackend(call?: CallOptions): Promise<BackendInfo[]>;
 
 /**
  * Brings a compose stack up. A failed up removes exactly what it created.
  * @param spec an inline compose model (normalized and validated, not
  *   interpolated), or a path to a compose file (interpolated with the
  *   environment and the project's .env).
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the stack's handle object.
  * @throws {ContainerError} InvalidConfig (400); NotFound (404) for a
  *   missing file; DependencyCycle (422); ServiceStartupFailed (500, with
  *   `service`); BackendError.
  * @ffi js_container_composeUp js_container_compose_up
  */
-export declare function composeUp(spec: ComposeSpec | string): Promise<ComposeHandle>;
+export declare function composeUp(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle>;

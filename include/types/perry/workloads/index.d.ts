@@ -15,9 +15,9 @@
  * @packageDocumentation
  */
 
-import type { ContainerLogs, Healthcheck, ServiceState } from "../container";
+import type { CallOptions, ContainerLogs, Healthcheck, ServiceState } from "../container";
 
-export type { ContainerError, ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../container";
+export type { CallOptions, ContainerError, ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../container";
 
 /** The runtime a node runs on. */
 export type RuntimeType = "oci" | "microvm" | "wasm" | "auto";
@@ -63,7 +63,7 @@ export type RefProjection = "endpoint" | "ip" | "internalUrl";
 /**
  * A typed reference to another node's address, usable as an env value. It
  * makes the node depend on the referenced node and is resolved before the
- * node is created (DECISIONS D10).
+ * node is created.
  */
 export interface WorkloadRef {
   nodeId: string;
@@ -255,19 +255,23 @@ export interface GraphHandle {
    * Brings the graph down (containers and networks; volumes with
    * `opts.volumes`) and releases the handle.
    * @param opts whether to remove named volumes.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to undefined.
    * @throws {ContainerError} NotFound (404); BackendError.
    * @ffi js_workload_handle_down
    */
-  down(opts?: GraphDownOptions): Promise<void>;
+  down(opts?: GraphDownOptions, call?: CallOptions): Promise<void>;
 
   /**
    * Each node's state.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to the graph's status.
    * @throws {ContainerError} NotFound (404); BackendError.
    * @ffi js_workload_handle_status
    */
-  status(): Promise<GraphStatus>;
+  status(call?: CallOptions): Promise<GraphStatus>;
 
   /**
    * The running graph, with its resolved edges. Synchronous.
@@ -281,31 +285,37 @@ export interface GraphHandle {
    * A node's output so far.
    * @param node the node id; every node when absent.
    * @param opts the last n lines.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to stdout and stderr.
    * @throws {ContainerError} NotFound (404) for an unknown handle or node;
    *   InvalidArgument (400); BackendError.
    * @ffi js_workload_handle_logs
    */
-  logs(node?: string, opts?: GraphLogsOptions): Promise<ContainerLogs>;
+  logs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
 
   /**
    * Runs a command in a node's container (argv, no shell).
    * @param node the node id.
    * @param cmd a non-empty argv.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to stdout, stderr and exitCode.
    * @throws {ContainerError} InvalidArgument (400) for an empty cmd;
    *   NotFound (404) for an unknown handle or node; BackendError.
    * @ffi js_workload_handle_exec
    */
-  exec(node: string, cmd: string[]): Promise<ContainerLogs>;
+  exec(node: string, cmd: string[], call?: CallOptions): Promise<ContainerLogs>;
 
   /**
    * The nodes' containers.
+   * @param call `signal` cancels the call: the promise rejects with
+   *   Cancelled (499) once the operation has cleaned up.
    * @returns resolves to one entry per node.
    * @throws {ContainerError} NotFound (404); BackendError.
    * @ffi js_workload_handle_ps
    */
-  ps(): Promise<NodeInfo[]>;
+  ps(call?: CallOptions): Promise<NodeInfo[]>;
 }
 
 /**
@@ -342,6 +352,8 @@ export declare function node(name: string, spec?: NodeSpec): WorkloadNode;
  * (check `status().healthy`).
  * @param graph the graph (from {@link graph}).
  * @param opts strategy and failure handling.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the running graph's handle object.
  * @throws {ContainerError} InvalidArgument (400); DependencyCycle (422);
  *   WorkloadRefResolutionFailed (422); PolicyViolation (403, e.g. an
@@ -350,17 +362,19 @@ export declare function node(name: string, spec?: NodeSpec): WorkloadNode;
  *   ServiceStartupFailed (500, naming the node in `node`); BackendError.
  * @ffi js_workload_runGraph
  */
-export declare function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions): Promise<GraphHandle>;
+export declare function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions, call?: CallOptions): Promise<GraphHandle>;
 
 /**
  * The state of a graph's nodes, without a handle and without starting
  * anything.
  * @param graph the graph.
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
  * @returns resolves to the graph's status.
  * @throws {ContainerError} InvalidArgument (400); BackendError.
  * @ffi js_workload_inspectGraph
  */
-export declare function inspectGraph(graph: WorkloadGraph): Promise<GraphStatus>;
+export declare function inspectGraph(graph: WorkloadGraph, call?: CallOptions): Promise<GraphStatus>;
 
 /**
  * A reference to a node's address, for another node's env.

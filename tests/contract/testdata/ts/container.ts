@@ -51,3 +51,17 @@ export async function lifecycle(): Promise<number> {
   }
   return 0;
 }
+
+// Cancelling a call: the host's AbortSignal goes in the last argument; an
+// aborted call rejects with Cancelled (499).
+export async function cancellable(signal: AbortSignal): Promise<string> {
+  try {
+    const c = await run({ image: "busybox:latest", cmd: ["sleep", "60"] }, { signal });
+    await wait(c.id, { signal });
+    return "finished";
+  } catch (e) {
+    const err = e as ContainerError;
+    if (err.kind === "Cancelled" && err.code === 499) return "cancelled";
+    throw e;
+  }
+}
