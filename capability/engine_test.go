@@ -18,12 +18,12 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/capability"
 	"github.com/perryts/perry-container/capability/internal/sigtest"
 	"github.com/perryts/perry-container/capability/verify"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // TestEngineRunsAVerifiedCapability is the end-to-end path on the real
@@ -32,19 +32,9 @@ import (
 // verify, pulled by digest by the engine and run as a hardened capability.
 // PERRY_SKIP_ENGINE_TESTS=1 skips it; an engine that does not answer fails.
 func TestEngineRunsAVerifiedCapability(t *testing.T) {
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
+	b := testenv.RequireEngine(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
-	b, err := api.New("", "docker")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	if err := b.Check(ctx); err != nil {
-		t.Fatalf("the Docker engine does not answer: %v (set PERRY_SKIP_ENGINE_TESTS=1 to skip)", err)
-	}
 	rc, err := client.New(client.FromEnv)
 	if err != nil {
 		t.Fatal(err)

@@ -67,6 +67,18 @@ func (r *recorder) Create(ctx context.Context, spec *core.ContainerSpec) (core.C
 
 func newRecorder() *recorder { return &recorder{Backend: fake.New()} }
 
+// waitSignal closes waiting when Wait is first called: the container runs.
+type waitSignal struct {
+	*recorder
+	once    sync.Once
+	waiting chan struct{}
+}
+
+func (w *waitSignal) Wait(ctx context.Context, id string) (int, error) {
+	w.once.Do(func() { close(w.waiting) })
+	return w.recorder.Wait(ctx, id)
+}
+
 // noContainersLeft fails if any container (running or not) remains.
 func noContainersLeft(t *testing.T, b backend.Backend) {
 	t.Helper()
@@ -240,9 +252,18 @@ func TestRunStopsAndRemovesOnTimeoutAndCancel(t *testing.T) {
 	}
 	noContainersLeft(t, b)
 
+	// Cancelled once the command runs and Run waits for its exit.
+	w := &waitSignal{recorder: b, waiting: make(chan struct{})}
 	ctx, cancel := context.WithCancel(t.Context())
-	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
-	_, err = capability.Run(ctx, b, v, capability.Request{Name: "hang", Cmd: []string{"sleep", "3600"}})
+	defer cancel()
+	go func() {
+		select {
+		case <-w.waiting:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	_, err = capability.Run(ctx, w, v, capability.Request{Name: "hang", Cmd: []string{"sleep", "3600"}})
 	if core.KindOf(err) != core.KindCancelled {
 		t.Fatalf("Run after cancel = %v, want Cancelled", err)
 	}

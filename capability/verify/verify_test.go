@@ -336,12 +336,26 @@ func TestFailuresAreNotCached(t *testing.T) {
 	}
 }
 
-// slowTransport delays every registry request so concurrent verifications
-// overlap.
+// slowTransport delays every registry request: a slow registry, so that
+// concurrent verifications overlap. The delay synchronises nothing: a caller
+// that comes after the shared verification ended finds its cached result.
 type slowTransport struct{ delay time.Duration }
 
 func (s slowTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	time.Sleep(s.delay)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// heldTransport holds every registry request until release is closed: a
+// registry that has not answered yet, for as long as the test needs.
+type heldTransport struct{ release chan struct{} }
+
+func (h heldTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	select {
+	case <-h.release:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
 	return http.DefaultTransport.RoundTrip(r)
 }
 
@@ -374,7 +388,8 @@ func TestConcurrentVerificationsShareOne(t *testing.T) {
 }
 
 func TestCallerCancellation(t *testing.T) {
-	e := newEnv(t, true, verify.WithRemoteOptions(remote.WithTransport(slowTransport{200 * time.Millisecond})))
+	held := heldTransport{release: make(chan struct{})}
+	e := newEnv(t, true, verify.WithRemoteOptions(remote.WithTransport(held)))
 	digest := sigtest.PushRandom(t, e.repo, "v1")
 	e.signClassic(t, digest, sigtest.Identity, sigtest.Issuer)
 	ref := e.repo.Digest(digest).String()
@@ -384,9 +399,14 @@ func TestCallerCancellation(t *testing.T) {
 	if k := core.KindOf(err); k != core.KindTimeout {
 		t.Fatalf("Verify past the caller's deadline = %v (%s), want Timeout", err, k)
 	}
-	// The shared verification went on and a patient caller gets it.
+	// The shared verification went on and a patient caller gets it once
+	// the registry answers.
+	close(held.release)
 	if _, err := e.v.Verify(t.Context(), ref, policy); err != nil {
 		t.Fatal(err)
+	}
+	if s := e.v.Stats(); s.Verifications != 1 {
+		t.Fatalf("Stats = %+v: the patient caller must get the verification the first one started", s)
 	}
 }
 
