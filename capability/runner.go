@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"strings"
 	"time"
 
@@ -215,17 +216,14 @@ func hardenedSpec(req Request, pinned, seccompPath string) *core.ContainerSpec {
 	if req.Grants.Network {
 		network = "bridge"
 	}
-	labels := map[string]string{}
-	for k, v := range req.Labels {
-		labels[k] = v
+	labels := maps.Clone(req.Labels)
+	if labels == nil {
+		labels = map[string]string{}
 	}
 	labels[LabelCapability] = req.Name
 	var env map[string]string
 	if len(req.Grants.Env) > 0 {
-		env = make(map[string]string, len(req.Grants.Env))
-		for k, v := range req.Grants.Env {
-			env[k] = v
-		}
+		env = maps.Clone(req.Grants.Env)
 	}
 	var args []string
 	if len(req.Cmd) > 1 {

@@ -3,7 +3,10 @@
 // capabilities and the workload policy tiers use it.
 package seccomp
 
-import _ "embed"
+import (
+	"bytes"
+	_ "embed"
+)
 
 // Profile returns (a copy of) perry-container's seccomp profile, a
 // Docker/OCI seccomp JSON document, applied to every shell-capability
@@ -44,7 +47,7 @@ import _ "embed"
 // the kernel after this list is allowed: that is the price of a deny-list,
 // which keeps any command-line tool working where an allow-list breaks
 // tools in ways that are hard to diagnose.
-func Profile() []byte { return append([]byte(nil), profile...) }
+func Profile() []byte { return bytes.Clone(profile) }
 
 //go:embed profile.json
 var profile []byte

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	protocommon "github.com/sigstore/protobuf-specs/gen/pb-go/common/v1"
@@ -126,21 +127,11 @@ type classicEntity struct {
 }
 
 func (e *classicEntity) HasInclusionPromise() bool {
-	for _, t := range e.entries {
-		if t.HasInclusionPromise() {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.entries, (*tlog.Entry).HasInclusionPromise)
 }
 
 func (e *classicEntity) HasInclusionProof() bool {
-	for _, t := range e.entries {
-		if t.HasInclusionProof() {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(e.entries, (*tlog.Entry).HasInclusionProof)
 }
 
 func (e *classicEntity) SignatureContent() (sgverify.SignatureContent, error) {

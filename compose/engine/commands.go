@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +71,7 @@ type Publisher struct {
 // PsJSON returns c under docker compose's ps JSON keys. Command, Mounts,
 // LocalVolumes, Size and RunningFor are empty: the backends do not report them.
 func (c Container) PsJSON() PsEntry {
-	keys := sortedKeys(c.Labels)
+	keys := slices.Sorted(maps.Keys(c.Labels))
 	pairs := make([]string, 0, len(keys))
 	for _, k := range keys {
 		pairs = append(pairs, k+"="+c.Labels[k])

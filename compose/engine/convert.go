@@ -3,6 +3,7 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -90,7 +91,7 @@ func checkKeys(path string, v any, allowed map[string]bool, warn map[string]stri
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil // not an object: nothing to check
 	}
-	for _, k := range sortedKeys(fields) {
+	for _, k := range slices.Sorted(maps.Keys(fields)) {
 		if allowed[k] || isEmptyJSON(fields[k]) {
 			continue
 		}
@@ -212,7 +213,7 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		spec.ExtraHosts = cfg.ExtraHosts.AsList(":")
 		sort.Strings(spec.ExtraHosts)
 	}
-	for _, name := range sortedKeys(cfg.Ulimits) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Ulimits)) {
 		u := cfg.Ulimits[name]
 		soft, hard := int64(u.Soft), int64(u.Hard)
 		if u.Single != 0 {
@@ -244,12 +245,8 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		return spec, nil, nil, err
 	}
 	spec.Labels = map[string]string{}
-	for k, v := range cfg.Labels {
-		spec.Labels[k] = v
-	}
-	for k, v := range cfg.CustomLabels {
-		spec.Labels[k] = v
-	}
+	maps.Copy(spec.Labels, cfg.Labels)
+	maps.Copy(spec.Labels, cfg.CustomLabels)
 	return spec, files, warnings, nil
 }
 
@@ -317,7 +314,7 @@ func convertHealthcheck(hc *types.HealthCheckConfig) *core.Healthcheck {
 		// Passed on so that an image's own HEALTHCHECK is disabled too.
 		return &core.Healthcheck{Test: []string{"NONE"}, Disable: true}
 	}
-	out := &core.Healthcheck{Test: append([]string(nil), hc.Test...)}
+	out := &core.Healthcheck{Test: slices.Clone(hc.Test)}
 	dur := func(d *types.Duration) string {
 		if d == nil {
 			return ""
@@ -546,12 +543,8 @@ func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, erro
 		cfg.Subnets = append(cfg.Subnets, pool.Subnet)
 	}
 	cfg.Labels = map[string]string{}
-	for k, v := range n.Labels {
-		cfg.Labels[k] = v
-	}
-	for k, v := range n.CustomLabels {
-		cfg.Labels[k] = v
-	}
+	maps.Copy(cfg.Labels, n.Labels)
+	maps.Copy(cfg.Labels, n.CustomLabels)
 	return cfg, nil
 }
 
@@ -560,12 +553,8 @@ func convertVolume(key string, v types.VolumeConfig) (core.VolumeConfig, error) 
 		return core.VolumeConfig{}, core.Errorf(core.KindInvalidConfig, "volume %q: %s", key, err.Error()).With("volume", key)
 	}
 	cfg := core.VolumeConfig{Driver: v.Driver, Options: map[string]string(v.DriverOpts), Labels: map[string]string{}}
-	for k, val := range v.Labels {
-		cfg.Labels[k] = val
-	}
-	for k, val := range v.CustomLabels {
-		cfg.Labels[k] = val
-	}
+	maps.Copy(cfg.Labels, v.Labels)
+	maps.Copy(cfg.Labels, v.CustomLabels)
 	return cfg, nil
 }
 

@@ -13,6 +13,7 @@
 package engine
 
 import (
+	"maps"
 	"os"
 	"strconv"
 	"strings"
@@ -73,9 +74,7 @@ func WithEvents(fn func(Event)) Option {
 // these on conflict.
 func WithLabels(labels map[string]string) Option {
 	return func(e *Engine) {
-		for k, v := range labels {
-			e.extraLabels[k] = v
-		}
+		maps.Copy(e.extraLabels, labels)
 	}
 }
 

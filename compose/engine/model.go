@@ -2,6 +2,8 @@ package engine
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,7 +124,7 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 	for key, v := range p.Volumes {
 		m.volumes[key] = newVolume(p.Name, key, v)
 	}
-	for _, name := range sortedKeys(p.Services) {
+	for _, name := range slices.Sorted(maps.Keys(p.Services)) {
 		cfg := p.Services[name]
 		cfg.Name = name // literal projects may leave it empty
 		s := &service{name: name, cfg: cfg, scale: cfg.GetScale()}
@@ -149,7 +151,7 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 	}
 	// Dependencies, after every service is known.
 	for _, s := range m.services {
-		for _, dep := range sortedKeys(s.cfg.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(s.cfg.DependsOn)) {
 			d := s.cfg.DependsOn[dep]
 			if _, ok := m.services[dep]; !ok {
 				if !d.Required {
@@ -335,7 +337,7 @@ func findCycle(services map[string]*service) []string {
 			case onPath:
 				for i, p := range path {
 					if p == d.service {
-						return append(append([]string(nil), path[i:]...), d.service)
+						return append(slices.Clone(path[i:]), d.service)
 					}
 				}
 			case unvisited:
@@ -348,7 +350,7 @@ func findCycle(services map[string]*service) []string {
 		state[name] = done
 		return nil
 	}
-	for _, name := range sortedKeys(services) {
+	for _, name := range slices.Sorted(maps.Keys(services)) {
 		if state[name] == unvisited {
 			if c := visit(name); c != nil {
 				return c
@@ -373,7 +375,7 @@ func (m *model) graph() core.ServiceGraph {
 // order: names (all when empty), plus their dependencies when withDeps.
 func (m *model) selectServices(names []string, withDeps bool) ([]string, error) {
 	if len(names) == 0 {
-		return append([]string(nil), m.order...), nil
+		return slices.Clone(m.order), nil
 	}
 	want := map[string]bool{}
 	var add func(string)
@@ -412,15 +414,6 @@ func (m *model) dependents() map[string][]string {
 		}
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // durationSeconds rounds a compose duration up to whole seconds, the unit

@@ -249,12 +249,12 @@ func volumeDiff(vol *volume, info core.VolumeInfo, extra map[string]string) stri
 	if info.Driver != "" && info.Driver != want {
 		return fmt.Sprintf("driver %q, want %q", info.Driver, want)
 	}
-	for _, k := range sortedKeys(vol.cfg.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(vol.cfg.Labels)) {
 		if got, ok := info.Labels[k]; !ok || got != vol.cfg.Labels[k] {
 			return fmt.Sprintf("label %s=%q, want %q", k, got, vol.cfg.Labels[k])
 		}
 	}
-	for _, k := range sortedKeys(info.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(info.Labels)) {
 		if _, ok := vol.cfg.Labels[k]; ok || strings.HasPrefix(k, "com.docker.compose.") || k == LabelManaged {
 			continue
 		}
@@ -541,10 +541,8 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 	dependents := m.dependents()
 	stops := map[string][]int{}
 	var removes []int
-	order := append([]string(nil), m.order...)
-	for i, j := 0, len(order)-1; i < j; i, j = i+1, j-1 {
-		order[i], order[j] = order[j], order[i]
-	}
+	order := slices.Clone(m.order)
+	slices.Reverse(order)
 	// Orphans go first: nothing in the project depends on them.
 	for _, c := range obs.containers {
 		if _, ok := m.services[c.service]; ok || m.disabled[c.service] {
@@ -574,7 +572,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 			stops[name] = append(stops[name], ops[0])
 		}
 	}
-	for _, k := range sortedKeys(m.networks) {
+	for _, k := range slices.Sorted(maps.Keys(m.networks)) {
 		nw := m.networks[k]
 		info, ok := obs.networks[nw.name]
 		if !ok || nw.external || info.Labels[LabelProject] != m.name {
@@ -586,7 +584,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		p.add(&Op{Type: OpRemoveNetwork, Resource: "network:" + k, Target: nw.name, Deps: removes, Tolerant: true, Optional: orphansLeft})
 	}
 	if opts.Volumes {
-		for _, k := range sortedKeys(m.volumes) {
+		for _, k := range slices.Sorted(maps.Keys(m.volumes)) {
 			vol := m.volumes[k]
 			info, ok := obs.volumes[vol.name]
 			if !ok || vol.external || info.Labels[LabelProject] != m.name {

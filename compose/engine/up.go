@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -173,13 +175,13 @@ func (e *Engine) Down(ctx context.Context, opts DownOptions) error {
 		return err
 	}
 	what := observeWhat{containers: true}
-	for _, k := range sortedKeys(m.networks) {
+	for _, k := range slices.Sorted(maps.Keys(m.networks)) {
 		if !m.networks[k].external {
 			what.networks = append(what.networks, m.networks[k])
 		}
 	}
 	if opts.Volumes {
-		for _, k := range sortedKeys(m.volumes) {
+		for _, k := range slices.Sorted(maps.Keys(m.volumes)) {
 			if !m.volumes[k].external {
 				what.volumes = append(what.volumes, m.volumes[k])
 			}

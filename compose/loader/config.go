@@ -5,7 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -70,7 +71,7 @@ func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 				set[prof] = true
 			}
 		}
-		return lines(sortedKeys(set)), nil
+		return lines(slices.Sorted(maps.Keys(set))), nil
 	case o.Images:
 		var images []string
 		for _, name := range p.ServiceNames() {
@@ -115,8 +116,7 @@ func hashLines(p *types.Project, only []string) ([]byte, error) {
 	if len(names) == 0 {
 		names = p.ServiceNames()
 	}
-	names = append([]string(nil), names...)
-	sort.Strings(names)
+	names = slices.Sorted(slices.Values(names))
 	var out []string
 	for _, name := range names {
 		s, ok := p.Services[name]

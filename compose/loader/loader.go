@@ -40,6 +40,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -135,11 +136,7 @@ func environment(given map[string]string) types.Mapping {
 	if given == nil {
 		return utils.GetAsEqualsMap(os.Environ())
 	}
-	env := make(types.Mapping, len(given))
-	for k, v := range given {
-		env[k] = v
-	}
-	return env
+	return maps.Clone(given)
 }
 
 // absDir resolves dir against base ("" base = process cwd); "" dir = base.

@@ -3,6 +3,8 @@ package loader
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -20,7 +22,7 @@ import (
 // order, so the first error is stable.
 func validateRobust(p *types.Project) error {
 	all := p.AllServices()
-	for _, name := range sortedKeys(all) {
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		s := all[name]
 		if at, ok := core.FindNUL(s); ok {
 			return core.Errorf(core.KindInvalidConfig, "service %q: %s contains NUL", name, at).
@@ -31,12 +33,12 @@ func validateRobust(p *types.Project) error {
 				With("service", name)
 		}
 	}
-	for _, n := range sortedKeys(p.Networks) {
+	for _, n := range slices.Sorted(maps.Keys(p.Networks)) {
 		if at, ok := core.FindNUL(p.Networks[n]); ok {
 			return core.Errorf(core.KindInvalidConfig, "network %q: %s contains NUL", n, at).With("key", at)
 		}
 	}
-	for _, n := range sortedKeys(p.Volumes) {
+	for _, n := range slices.Sorted(maps.Keys(p.Volumes)) {
 		if at, ok := core.FindNUL(p.Volumes[n]); ok {
 			return core.Errorf(core.KindInvalidConfig, "volume %q: %s contains NUL", n, at).With("key", at)
 		}

@@ -2,8 +2,8 @@ package loader
 
 import (
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -121,7 +121,7 @@ func validateProject(p *types.Project) error {
 	}
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
-		for _, dep := range sortedKeys(s.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			if _, ok := p.Services[dep]; ok || !s.DependsOn[dep].Required {
 				continue
 			}
@@ -142,9 +142,9 @@ func validateProject(p *types.Project) error {
 // service is still a typo), in name order so the first error is stable.
 func validateValues(p *types.Project) error {
 	all := p.AllServices()
-	for _, name := range sortedKeys(all) {
+	for _, name := range slices.Sorted(maps.Keys(all)) {
 		s := all[name]
-		for _, dep := range sortedKeys(s.DependsOn) {
+		for _, dep := range slices.Sorted(maps.Keys(s.DependsOn)) {
 			if err := ValidateCondition(name, dep, s.DependsOn[dep].Condition); err != nil {
 				return err
 			}
@@ -156,13 +156,4 @@ func validateValues(p *types.Project) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -62,8 +62,6 @@ var (
 // container name.
 var nodeIDPattern = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 
-func oneOf(v string, set []string) bool { return slices.Contains(set, v) }
-
 func quoted(set []string) string {
 	q := make([]string, len(set))
 	for i, s := range set {
@@ -236,7 +234,7 @@ func Graph(name string, spec []byte) (core.WorkloadGraph, error) {
 		return core.WorkloadGraph{}, core.InvalidArgument("spec.nodes", "node id %q is given twice", dup).With("node", dup)
 	}
 	g := core.WorkloadGraph{Name: name, Nodes: map[string]core.WorkloadNode{}, Edges: s.Edges}
-	for _, id := range sortedKeys(s.Nodes) {
+	for _, id := range slices.Sorted(maps.Keys(s.Nodes)) {
 		path := "spec.nodes." + id
 		n, err := s.Nodes[id].toNode(path, id)
 		if err != nil {
@@ -297,7 +295,7 @@ func checkNode(path string, n core.WorkloadNode, nodes map[string]core.WorkloadN
 	if !nodeIDPattern.MatchString(n.ID) {
 		return core.InvalidArgument(path+".id", "%q must match [a-zA-Z0-9][a-zA-Z0-9_.-]*", n.ID).With("node", n.ID)
 	}
-	if t := n.Runtime.Type; t != "" && !oneOf(t, runtimes) {
+	if t := n.Runtime.Type; t != "" && !slices.Contains(runtimes, t) {
 		return core.InvalidArgument(path+".runtime.type", "%q is not one of %s", t, quoted(runtimes)).With("node", n.ID)
 	}
 	if n.Runtime.Type != RuntimeMicroVM && len(n.Runtime.Config) > 0 {
@@ -306,13 +304,13 @@ func checkNode(path string, n core.WorkloadNode, nodes map[string]core.WorkloadN
 	if n.Runtime.Type != RuntimeWasm && n.Runtime.Module != "" {
 		return core.InvalidArgument(path+".runtime.module", "is only for runtime wasm").With("node", n.ID)
 	}
-	if t := n.Policy.Tier; t != "" && !oneOf(t, tiers) {
+	if t := n.Policy.Tier; t != "" && !slices.Contains(tiers, t) {
 		return core.InvalidArgument(path+".policy.tier", "%q is not one of %s", t, quoted(tiers)).With("node", n.ID)
 	}
-	if m := n.NetworkMode; m != "" && !oneOf(m, networkModes) {
+	if m := n.NetworkMode; m != "" && !slices.Contains(networkModes, m) {
 		return core.InvalidArgument(path+".networkMode", "%q is not one of %s", m, quoted(networkModes)).With("node", n.ID)
 	}
-	for _, k := range sortedKeys(n.Env) {
+	for _, k := range slices.Sorted(maps.Keys(n.Env)) {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			return core.InvalidArgument(path+".env", "key %q is empty or contains '=' or NUL", k).With("node", n.ID)
 		}
@@ -321,7 +319,7 @@ func checkNode(path string, n core.WorkloadNode, nodes map[string]core.WorkloadN
 			continue
 		}
 		r := v.Ref
-		if !oneOf(r.Projection, projections) {
+		if !slices.Contains(projections, r.Projection) {
 			return core.InvalidArgument(path+".env."+k+".projection", "%q is not one of %s", r.Projection, quoted(projections)).With("node", n.ID)
 		}
 		if r.Port != "" {
@@ -350,8 +348,8 @@ func checkNode(path string, n core.WorkloadNode, nodes map[string]core.WorkloadN
 				With("node", n.ID).With("dependency", d)
 		}
 	}
-	for _, d := range sortedKeys(n.DependsOnConditions) {
-		if c := n.DependsOnConditions[d]; !oneOf(c, conditions) {
+	for _, d := range slices.Sorted(maps.Keys(n.DependsOnConditions)) {
+		if c := n.DependsOnConditions[d]; !slices.Contains(conditions, c) {
 			return core.InvalidArgument(path+".dependsOnConditions."+d, "%q is not one of %s", c, quoted(conditions)).With("node", n.ID)
 		}
 		if _, ok := nodes[d]; nodes != nil && !ok {
@@ -372,13 +370,13 @@ func checkEdge(path string, e core.WorkloadEdge, nodes map[string]core.WorkloadN
 				With("from", e.From).With("to", e.To)
 		}
 	}
-	if e.Condition != "" && !oneOf(e.Condition, conditions) {
+	if e.Condition != "" && !slices.Contains(conditions, e.Condition) {
 		return core.InvalidArgument(path+".condition", "%q is not one of %s", e.Condition, quoted(conditions))
 	}
-	if e.Locality != "" && !oneOf(e.Locality, localities) {
+	if e.Locality != "" && !slices.Contains(localities, e.Locality) {
 		return core.InvalidArgument(path+".locality", "%q is not one of %s", e.Locality, quoted(localities))
 	}
-	if e.LatencyClass != "" && !oneOf(e.LatencyClass, latencies) {
+	if e.LatencyClass != "" && !slices.Contains(latencies, e.LatencyClass) {
 		return core.InvalidArgument(path+".latencyClass", "%q is not one of %s", e.LatencyClass, quoted(latencies))
 	}
 	return nil
@@ -453,7 +451,7 @@ func Normalize(g core.WorkloadGraph) (core.WorkloadGraph, error) {
 		return core.WorkloadGraph{}, core.InvalidArgument("nodes", "the graph %q has no nodes", g.Name)
 	}
 	nodes := make(map[string]core.WorkloadNode, len(g.Nodes))
-	for _, key := range sortedKeys(g.Nodes) {
+	for _, key := range slices.Sorted(maps.Keys(g.Nodes)) {
 		n := g.Nodes[key]
 		if n.ID == "" {
 			n.ID = key
@@ -467,7 +465,7 @@ func Normalize(g core.WorkloadGraph) (core.WorkloadGraph, error) {
 		nodes[key] = defaults(n)
 	}
 	b := &edgeBuilder{edges: map[[2]string]*core.WorkloadEdge{}, explicit: map[[2]string]bool{}}
-	for _, id := range sortedKeys(nodes) {
+	for _, id := range slices.Sorted(maps.Keys(nodes)) {
 		n := nodes[id]
 		path := "nodes." + id
 		if err := checkNode(path, n, nodes); err != nil {
@@ -481,13 +479,13 @@ func Normalize(g core.WorkloadGraph) (core.WorkloadGraph, error) {
 				return core.WorkloadGraph{}, err
 			}
 		}
-		for _, d := range sortedKeys(n.DependsOnConditions) {
+		for _, d := range slices.Sorted(maps.Keys(n.DependsOnConditions)) {
 			e := core.WorkloadEdge{From: id, To: d, Condition: n.DependsOnConditions[d]}
 			if err := b.add(path+".dependsOnConditions", e, true); err != nil {
 				return core.WorkloadGraph{}, err
 			}
 		}
-		for _, k := range sortedKeys(n.Env) {
+		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
 			if r := n.Env[k].Ref; r != nil {
 				if err := b.add(path+".env."+k, core.WorkloadEdge{From: id, To: r.NodeID}, false); err != nil {
 					return core.WorkloadGraph{}, err
@@ -520,7 +518,7 @@ func Normalize(g core.WorkloadGraph) (core.WorkloadGraph, error) {
 		}
 		return edges[i].To < edges[j].To
 	})
-	if _, err := graph.TopoSort(sortedKeys(nodes), deps); err != nil {
+	if _, err := graph.TopoSort(slices.Sorted(maps.Keys(nodes)), deps); err != nil {
 		return core.WorkloadGraph{}, err
 	}
 	for id, n := range nodes {
@@ -549,7 +547,7 @@ func ProjectName(graphName string) string { return loader.NormalizeProjectName(g
 // by id) and its levels.
 func order(g core.WorkloadGraph) ([]string, [][]string) {
 	deps := map[string][]string{}
-	sg := core.ServiceGraph{Nodes: sortedKeys(g.Nodes)}
+	sg := core.ServiceGraph{Nodes: slices.Sorted(maps.Keys(g.Nodes))}
 	for _, e := range g.Edges {
 		deps[e.From] = append(deps[e.From], e.To)
 		sg.Edges = append(sg.Edges, core.Edge{From: e.From, To: e.To})
@@ -559,13 +557,4 @@ func order(g core.WorkloadGraph) ([]string, [][]string) {
 		o = sg.Nodes // unreachable for a normalized graph
 	}
 	return o, graph.Levels(sg)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

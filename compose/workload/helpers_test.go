@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -93,7 +95,7 @@ func (r *recBackend) spec(t testing.TB, project, node string) core.ContainerSpec
 	defer r.mu.Unlock()
 	s, ok := r.specs[project+"-"+node+"-1"]
 	if !ok {
-		t.Fatalf("no container was created for node %s (created: %v)", node, keys(r.specs))
+		t.Fatalf("no container was created for node %s (created: %v)", node, slices.Sorted(maps.Keys(r.specs)))
 	}
 	return s
 }
@@ -118,8 +120,6 @@ func (r *recBackend) interval(project, node string) (time.Time, time.Time, bool)
 	}
 	return from, to, !from.IsZero() && !to.IsZero()
 }
-
-func keys[V any](m map[string]V) []string { return sortedKeys(m) }
 
 // node is a test node running a long sleep.
 func node(id string, deps ...string) core.WorkloadNode {

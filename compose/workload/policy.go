@@ -3,7 +3,9 @@ package workload
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -139,7 +141,7 @@ func requiredIsolation(n core.WorkloadNode) core.IsolationLevel {
 // are checked in id order; the first problem is returned.
 func ValidateBackend(g core.WorkloadGraph, info core.BackendInfo) error {
 	avail := info.IsolationLevel
-	for _, id := range sortedKeys(g.Nodes) {
+	for _, id := range slices.Sorted(maps.Keys(g.Nodes)) {
 		n := g.Nodes[id]
 		if err := checkStaticPolicy(n); err != nil {
 			return err

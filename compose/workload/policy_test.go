@@ -3,6 +3,7 @@ package workload
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -274,7 +275,7 @@ func TestPropertyPolicyValidationRejectsIncompatibleBackends(t *testing.T) {
 		b := newRec()
 		b.isolation = rapid.SampledFrom([]core.IsolationLevel{core.IsolationContainer, core.IsolationProcess, core.IsolationNone, core.IsolationWasm}).Draw(rt, "isolation")
 		g := randomGraph(rt)
-		ids := sortedKeys(g.Nodes)
+		ids := slices.Sorted(maps.Keys(g.Nodes))
 		untrusted := rapid.SampledFrom(ids).Draw(rt, "untrusted")
 		for _, id := range ids {
 			n := g.Nodes[id]

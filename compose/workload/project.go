@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
@@ -46,7 +47,7 @@ func isNamedVolume(v string) (string, bool) {
 func composeModel(g core.WorkloadGraph) map[string]any {
 	services := map[string]any{}
 	volumes := map[string]any{}
-	for _, id := range sortedKeys(g.Nodes) {
+	for _, id := range slices.Sorted(maps.Keys(g.Nodes)) {
 		n := g.Nodes[id]
 		s := map[string]any{"image": n.Image}
 		if len(n.Cmd) > 0 {

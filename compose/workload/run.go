@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -55,10 +57,10 @@ func checkOptions(o core.RunGraphOptions) (strategy, policy string, delay time.D
 	if policy == "" {
 		policy = OnFailureRollbackAll
 	}
-	if !oneOf(strategy, strategies) {
+	if !slices.Contains(strategies, strategy) {
 		return "", "", 0, core.InvalidArgument("opts.strategy", "%q is not one of %s", o.Strategy, quoted(strategies))
 	}
-	if !oneOf(policy, onFailures) {
+	if !slices.Contains(onFailures, policy) {
 		return "", "", 0, core.InvalidArgument("opts.onFailure", "%q is not one of %s", o.OnFailure, quoted(onFailures))
 	}
 	if o.LevelDelayMs != nil {
@@ -358,7 +360,7 @@ func (r *runner) resolveRefs(ctx context.Context, id string) (map[string]string,
 	n := r.g.Nodes[id]
 	out := map[string]string{}
 	infos := map[string]core.ContainerInfo{}
-	for _, k := range sortedKeys(n.Env) {
+	for _, k := range slices.Sorted(maps.Keys(n.Env)) {
 		ref := n.Env[k].Ref
 		if ref == nil {
 			continue
@@ -417,15 +419,13 @@ func (r *runner) handle() *Handle {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	p := r.base
-	for _, id := range sortedKeys(r.resolved) {
+	for _, id := range slices.Sorted(maps.Keys(r.resolved)) {
 		p = withEnv(p, id, r.resolved[id])
 	}
 	h := &Handle{b: r.b, g: r.g, order: r.order, project: p, cfg: r.cfg,
 		resolved: map[string]map[string]string{}, outcomes: map[string]outcome{}}
 	h.engine = engine.New(r.b, p, r.cfg.engineOptions()...)
-	for id, env := range r.resolved {
-		h.resolved[id] = env
-	}
+	maps.Copy(h.resolved, r.resolved)
 	for id, o := range r.outcomes {
 		if o.state != "started" {
 			h.outcomes[id] = *o
