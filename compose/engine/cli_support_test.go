@@ -9,6 +9,7 @@ import (
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Tests of what perry-compose needed from the engine: create without start
@@ -212,25 +213,18 @@ services:
 `))
 	done := make(chan error, 1)
 	go func() { done <- e.Up(ctxT(t), UpOptions{KeepOnFailure: true}) }()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	var db string
+	testenv.Eventually(t, 5*time.Second, "db to run", func() bool {
 		list, _ := b.List(context.Background(), backend.ListOptions{All: true})
-		var db string
 		for _, c := range list {
 			if c.Name == "demo-db-1" && c.State == "running" {
 				db = c.ID
 			}
 		}
-		if db != "" {
-			if err := b.Exit(db, 1); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("db never ran")
-		}
-		time.Sleep(time.Millisecond)
+		return db != ""
+	})
+	if err := b.Exit(db, 1); err != nil {
+		t.Fatal(err)
 	}
 	err := <-done
 	wantService(t, err, "db")
