@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -83,33 +82,30 @@ func (c Container) PsJSON() PsEntry {
 		Publishers: []Publisher{},
 	}
 	for _, p := range c.Ports {
-		if pub, ok := parsePublisher(p); ok {
-			e.Publishers = append(e.Publishers, pub)
-		}
+		e.Publishers = append(e.Publishers, publishers(p)...)
 	}
 	return e
 }
 
-// parsePublisher reads "[ip:]published:target[/proto]" or "target[/proto]".
-func parsePublisher(s string) (Publisher, bool) {
-	proto := "tcp"
-	if i := strings.LastIndex(s, "/"); i >= 0 {
-		s, proto = s[:i], s[i+1:]
-	}
-	s = strings.ReplaceAll(s, "->", ":") // docker ps style "0.0.0.0:80->80"
-	parts := strings.Split(s, ":")
-	target, err := strconv.Atoi(parts[len(parts)-1])
+// publishers are the Publisher entries of one reported port, one per
+// container port (none when the runtime wrote something unreadable).
+func publishers(s string) []Publisher {
+	p, err := core.ParsePort(s)
 	if err != nil {
-		return Publisher{}, false
+		return nil
 	}
-	p := Publisher{TargetPort: target, Protocol: proto}
-	if len(parts) >= 2 {
-		p.PublishedPort, _ = strconv.Atoi(parts[len(parts)-2])
-		if len(parts) >= 3 {
-			p.URL = strings.Join(parts[:len(parts)-2], ":")
+	out := make([]Publisher, 0, p.Container.Len())
+	for k := range p.Container.Len() {
+		pub := Publisher{TargetPort: int(p.Container.At(k)), Protocol: p.Protocol}
+		if h, ok := p.HostPort(k); ok {
+			pub.PublishedPort = int(h)
+			if p.HostIP.IsValid() {
+				pub.URL = p.HostIP.String()
+			}
 		}
+		out = append(out, pub)
 	}
-	return p, true
+	return out
 }
 
 func containerOf(c observedContainer) Container {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -232,9 +233,10 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		return spec, nil, nil, err
 	}
 	spec.Healthcheck = convertHealthcheck(cfg.HealthCheck)
-	if spec.Ports, err = convertPorts(cfg.Ports); err != nil {
+	if s.ports, err = convertPorts(cfg.Ports, s.scale); err != nil {
 		return spec, nil, nil, err
 	}
+	spec.Ports = replicaPorts(s.ports, 1)
 	if err := convertVolumes(m, p, s, &spec, &warnings); err != nil {
 		return spec, nil, nil, err
 	}
@@ -329,33 +331,75 @@ func convertHealthcheck(hc *types.HealthCheckConfig) *core.Healthcheck {
 	return out
 }
 
-// convertPorts writes ports in docker's -p syntax.
-func convertPorts(ports []types.ServicePortConfig) ([]string, error) {
-	var out []string
-	for i, p := range ports {
-		if err := checkKeys(fmt.Sprintf("ports[%d].", i), p, portKeys, nil, nil); err != nil {
+// convertPorts reads compose's ports into the core model, once. A host
+// range for one container port gives each replica its own port of the range
+// (replicaPorts), so a range shorter than the replica count is an error.
+func convertPorts(ports []types.ServicePortConfig, scale int) ([]core.Port, error) {
+	var out []core.Port
+	for i, pc := range ports {
+		field := fmt.Sprintf("ports[%d]", i)
+		if err := checkKeys(field+".", pc, portKeys, nil, nil); err != nil {
 			return nil, err
 		}
-		proto := p.Protocol
-		if proto == "" {
-			proto = "tcp"
+		p, err := portOf(pc)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %v", field, err)
 		}
-		s := fmt.Sprintf("%d/%s", p.Target, proto)
-		if p.Published != "" {
-			s = p.Published + ":" + s
-			if p.HostIP != "" {
-				ip := p.HostIP
-				if strings.Contains(ip, ":") && !strings.HasPrefix(ip, "[") {
-					ip = "[" + ip + "]"
-				}
-				s = ip + ":" + s
-			}
-		} else if p.HostIP != "" {
-			s = p.HostIP + "::" + s
+		if p.Container.Len() == 1 && p.Host.Len() > 1 && scale > p.Host.Len() {
+			return nil, fmt.Errorf("%s: host port range %s has %d ports for %d replicas: each replica needs its own",
+				field, p.Host, p.Host.Len(), scale)
 		}
-		out = append(out, s)
+		out = append(out, p)
 	}
 	return out, nil
+}
+
+// portOf is compose's port as core.Port. An empty or "0" published port
+// is a free host port; a host address without one means a free port on
+// that address.
+func portOf(pc types.ServicePortConfig) (core.Port, error) {
+	p := core.Port{Protocol: strings.ToLower(pc.Protocol)}
+	if p.Protocol == "" {
+		p.Protocol = "tcp"
+	}
+	if pc.Target == 0 || pc.Target > 65535 {
+		return p, fmt.Errorf("target %d is not a port number (1-65535)", pc.Target)
+	}
+	t := uint16(pc.Target)
+	p.Container = core.PortRange{Start: t, End: t}
+	if pc.Published != "" && pc.Published != "0" {
+		var err error
+		if p.Host, err = core.ParsePortRange(pc.Published); err != nil {
+			return p, fmt.Errorf("published: %v", err)
+		}
+	}
+	if pc.HostIP != "" {
+		a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(pc.HostIP, "["), "]"))
+		if err != nil {
+			return p, fmt.Errorf("host_ip %q is not an IP address", pc.HostIP)
+		}
+		p.HostIP = a
+	}
+	return p, p.Validate()
+}
+
+// replicaPorts writes the ports of replica n (from 1) in -p form. A host
+// range for one container port is split as docker compose does: replica n
+// takes the range's n-th port, so every replica is reachable at a known
+// address and runtimes that refuse a range for one port still work.
+func replicaPorts(ports []core.Port, n int) []string {
+	if len(ports) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(ports))
+	for _, p := range ports {
+		if p.Container.Len() == 1 && p.Host.Len() > 1 && n >= 1 && n <= p.Host.Len() {
+			h := p.Host.At(n - 1)
+			p.Host = core.PortRange{Start: h, End: h}
+		}
+		out = append(out, p.String())
+	}
+	return out
 }
 
 // convertVolumes maps bind, named and anonymous volumes onto "-v" strings and

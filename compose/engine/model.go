@@ -50,6 +50,9 @@ type service struct {
 	// service uses a field the engine cannot map; it is reported only when
 	// the service is actually used.
 	spec core.ContainerSpec
+	// ports are the service's ports; each replica's spec writes them for
+	// its number (replicaPorts).
+	ports []core.Port
 	// waitHealth is the healthcheck dependents wait on: spec's, or the
 	// service's own when the runtime cannot take start_interval and the
 	// engine probes the start period itself (emulateStart).

@@ -459,6 +459,7 @@ func shortID(id string) string {
 func (m *model) containerSpec(s *service, n int, imageID, replaces string) *core.ContainerSpec {
 	spec := s.spec
 	spec.Name = m.containerName(s, n)
+	spec.Ports = replicaPorts(s.ports, n)
 	spec.Labels = maps.Clone(s.spec.Labels)
 	if spec.Labels == nil {
 		spec.Labels = map[string]string{}
