@@ -82,7 +82,7 @@ type Port struct {
 	Host PortRange
 	// Container is the container port or range; never zero.
 	Container PortRange
-	// Protocol is tcp, udp or sctp.
+	// Protocol is tcp, udp or sctp ("" reads as tcp when formatting).
 	Protocol string
 }
 
@@ -181,14 +181,9 @@ func ParsePort(s string) (Port, error) {
 	if hasProto && proto == "" {
 		return Port{}, fmt.Errorf("empty protocol")
 	}
-	var p Port
-	p.Protocol = strings.ToLower(proto)
-	switch p.Protocol {
-	case "":
+	p := Port{Protocol: strings.ToLower(proto)}
+	if p.Protocol == "" {
 		p.Protocol = "tcp"
-	case "tcp", "udp", "sctp":
-	default:
-		return Port{}, fmt.Errorf("protocol %q must be tcp, udp or sctp", proto)
 	}
 	var ip, host, ctr string
 	if left, right, ok := strings.Cut(rest, "->"); ok {
@@ -247,11 +242,64 @@ func ParsePort(s string) (Port, error) {
 		if p.Host, err = ParsePortRange(host); err != nil {
 			return Port{}, fmt.Errorf("host port: %v", err)
 		}
-		if p.Host.Len() != p.Container.Len() && p.Container.Len() != 1 {
-			return Port{}, fmt.Errorf("host range %s and container range %s differ in length", p.Host, p.Container)
-		}
+	}
+	if err := p.Validate(); err != nil {
+		return Port{}, err
 	}
 	return p, nil
+}
+
+// Validate checks what every runtime requires of a port: a container
+// port, a known protocol, and a host range as long as the container range
+// unless there is one container port (which takes any port of the range).
+func (p Port) Validate() error {
+	switch p.Protocol {
+	case "tcp", "udp", "sctp":
+	default:
+		return fmt.Errorf("protocol %q must be tcp, udp or sctp", p.Protocol)
+	}
+	for _, r := range []PortRange{p.Container, p.Host} {
+		if r.End < r.Start || (r.Start == 0) != (r.End == 0) {
+			return fmt.Errorf("port range %d-%d is not a range", r.Start, r.End)
+		}
+	}
+	if p.Container.IsZero() {
+		return fmt.Errorf("a container port is required")
+	}
+	if !p.Host.IsZero() && p.Host.Len() != p.Container.Len() && p.Container.Len() != 1 {
+		return fmt.Errorf("host range %s and container range %s differ in length", p.Host, p.Container)
+	}
+	if p.HostIP.Zone() != "" {
+		return fmt.Errorf("host address %s has a zone", p.HostIP)
+	}
+	return nil
+}
+
+// ParseContainerPort reads one container port with an optional protocol,
+// "5432" or "5432/udp" (tcp by default): how a port is named when asking
+// where it is published.
+func ParseContainerPort(s string) (uint16, string, error) {
+	p, err := ParsePort(s)
+	if err != nil || p.HostIP.IsValid() || !p.Host.IsZero() || p.Container.Len() != 1 {
+		return 0, "", fmt.Errorf("%q is not a container port (want e.g. \"5432\" or \"5432/tcp\")", s)
+	}
+	return p.Container.Start, p.Protocol, nil
+}
+
+// Published finds where container port n/proto is published among ports
+// (reported forms, as ContainerInfo.Ports holds them): the "ip:port" of
+// the first entry with a host port for it, IPv6 bracketed (Endpoint).
+func Published(ports []string, n uint16, proto string) (string, bool) {
+	for _, s := range ports {
+		p, err := ParsePort(s)
+		if err != nil || p.Protocol != proto {
+			continue
+		}
+		if ep := p.Endpoint(p.Index(n)); ep != "" {
+			return ep, true
+		}
+	}
+	return "", false
 }
 
 // MarshalJSON writes ports as [] rather than null when the container

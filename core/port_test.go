@@ -185,3 +185,77 @@ func TestContainerInfoPortsNeverNull(t *testing.T) {
 		t.Errorf("pointer: %s", b)
 	}
 }
+
+func TestPortValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		p    Port
+		want string // "" = valid
+	}{
+		{"one port", Port{Container: one(80), Protocol: "tcp"}, ""},
+		{"host range for one container port", Port{Host: PortRange{8000, 8009}, Container: one(80), Protocol: "udp"}, ""},
+		{"no container port", Port{Host: one(80), Protocol: "tcp"}, "container port is required"},
+		{"no protocol", Port{Container: one(80)}, "must be tcp, udp or sctp"},
+		{"backwards range", Port{Container: PortRange{81, 80}, Protocol: "tcp"}, "not a range"},
+		{"half a range", Port{Container: PortRange{0, 80}, Protocol: "tcp"}, "not a range"},
+		{"lengths differ", Port{Host: PortRange{8000, 8002}, Container: PortRange{80, 81}, Protocol: "tcp"}, "differ in length"},
+		{"zone", Port{HostIP: netip.MustParseAddr("fe80::1%eth0"), Container: one(80), Protocol: "tcp"}, "zone"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := c.p.Validate()
+			if (c.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("Validate(%+v) = %v, want %q", c.p, err, c.want)
+			}
+		})
+	}
+}
+
+func TestParseContainerPort(t *testing.T) {
+	cases := []struct {
+		in    string
+		port  uint16
+		proto string
+		ok    bool
+	}{
+		{"5432", 5432, "tcp", true},
+		{"53/udp", 53, "udp", true},
+		{"53/UDP", 53, "udp", true},
+		{"8080:80", 0, "", false},
+		{"80-81", 0, "", false},
+		{"127.0.0.1::80", 0, "", false},
+		{"eighty", 0, "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) {
+			n, proto, err := ParseContainerPort(c.in)
+			if (err == nil) != c.ok || n != c.port || proto != c.proto {
+				t.Fatalf("ParseContainerPort(%q) = %d %q %v", c.in, n, proto, err)
+			}
+		})
+	}
+}
+
+func TestPublished(t *testing.T) {
+	ports := []string{"80/tcp", "[::1]:8081->81/tcp", "0.0.0.0:5353->53/udp", "0.0.0.0:9000-9002->90-92/tcp", "junk"}
+	cases := []struct {
+		name  string
+		port  uint16
+		proto string
+		want  string
+	}{
+		{"not published", 80, "tcp", ""},
+		{"ipv6 bracketed", 81, "tcp", "[::1]:8081"},
+		{"by protocol", 53, "udp", "0.0.0.0:5353"},
+		{"wrong protocol", 53, "tcp", ""},
+		{"in a range", 92, "tcp", "0.0.0.0:9002"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := Published(ports, c.port, c.proto)
+			if got != c.want || ok != (c.want != "") {
+				t.Fatalf("Published(%d/%s) = %q, %v; want %q", c.port, c.proto, got, ok, c.want)
+			}
+		})
+	}
+}

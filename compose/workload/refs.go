@@ -20,13 +20,7 @@ type portMapping struct {
 }
 
 // parsePortArg reads a WorkloadRef port: "5432" or "5432/tcp".
-func parsePortArg(s string) (uint16, string, error) {
-	p, err := core.ParsePort(s)
-	if err != nil || p.HostIP.IsValid() || !p.Host.IsZero() || p.Container.Len() != 1 {
-		return 0, "", fmt.Errorf("%q is not a port (want e.g. \"5432\" or \"5432/tcp\")", s)
-	}
-	return p.Container.Start, p.Protocol, nil
-}
+func parsePortArg(s string) (uint16, string, error) { return core.ParseContainerPort(s) }
 
 // parsePorts reads the port list of a ContainerInfo (core.ParsePort reads
 // both the reported and the spec form), one entry per container port.
