@@ -272,14 +272,15 @@ func fieldCases() []fieldCase {
 		{field: "Hostname", jsonName: "hostname", spec: core.ContainerSpec{Hostname: "h1"}, docker: []string{"--hostname=h1"}},
 		{field: "Domainname", jsonName: "domainname", spec: core.ContainerSpec{Domainname: "example.org"}, docker: []string{"--domainname=example.org"}},
 		{field: "NetworkAliases", jsonName: "network_aliases", spec: core.ContainerSpec{Network: "n1", NetworkAliases: []string{"db"}},
-			docker: []string{"--network=n1", "--network-alias=db"}, rejectedBy: []Flavor{FlavorNerdctl}},
-		{field: "Networks", spec: core.ContainerSpec{Network: "n1", Networks: []core.NetworkAttach{{Name: "n2", Aliases: []string{"x"}, IPv4Address: "10.0.0.9"}}},
-			docker: []string{"--network=n1"}, connect: []string{"network", "connect", "--alias=x", "--ip=10.0.0.9", "--", "n2", "ID"},
+			docker: []string{"--network=n1", "--network-alias=db"}, nerdctl: []string{"--network=n1", "--hostname=db"}},
+		{field: "Networks", spec: core.ContainerSpec{Network: "n1", Networks: []core.NetworkAttach{{Name: "n2", Aliases: []string{"x", "y"}, IPv4Address: "10.0.0.9"}}},
+			docker: []string{"--network=n1"}, connect: []string{"network", "connect", "--alias=x", "--alias=y", "--ip=10.0.0.9", "--", "n2", "ID"},
 			nerdctl: nil, rejectedBy: []Flavor{FlavorNerdctl}, jsonName: "networks[0].aliases"},
 		{field: "Restart", spec: core.ContainerSpec{Restart: "on-failure:3"}, docker: []string{"--restart=on-failure:3"}, apple: []string{"--restart=on-failure:3"}},
 		{field: "Healthcheck", jsonName: "healthcheck", spec: core.ContainerSpec{Healthcheck: &core.Healthcheck{Test: []string{"CMD", "wget", "-q", "http://x/a b"},
 			Interval: "5s", Timeout: "2s", Retries: 3, StartPeriod: "1s"}},
-			docker: []string{"--health-cmd=wget -q 'http://x/a b'", "--health-interval=5s", "--health-timeout=2s", "--health-retries=3", "--health-start-period=1s"}},
+			docker: []string{"--health-cmd=wget -q 'http://x/a b'", "--health-interval=5s", "--health-timeout=2s", "--health-retries=3", "--health-start-period=1s"},
+			rejectedBy: []Flavor{FlavorNerdctl}},
 		{field: "StopSignal", jsonName: "stop_signal", spec: core.ContainerSpec{StopSignal: "SIGINT"}, docker: []string{"--stop-signal=SIGINT"}},
 		{field: "StopTimeout", jsonName: "stop_timeout", spec: core.ContainerSpec{StopTimeout: &seven}, docker: []string{"--stop-timeout=7"}},
 		{field: "ExtraHosts", jsonName: "extra_hosts", spec: core.ContainerSpec{ExtraHosts: []string{"db:10.0.0.2"}}, docker: []string{"--add-host=db:10.0.0.2"}},
@@ -472,7 +473,7 @@ func TestHealthcheckForms(t *testing.T) {
 		{"unknown test kind", dockerP, core.Healthcheck{Test: []string{"RUN", "x"}}, "healthcheck.test"},
 		{"bad duration", dockerP, core.Healthcheck{Test: []string{"CMD-SHELL", "true"}, Interval: "5 seconds"}, "healthcheck.interval"},
 		{"podman start interval", podmanP, core.Healthcheck{Test: []string{"CMD-SHELL", "true"}, StartInterval: "1s"}, "healthcheck.start_interval"},
-		{"nerdctl start interval", nerdctlP, core.Healthcheck{Test: []string{"CMD-SHELL", "true"}, StartInterval: "1s"}, "healthcheck.start_interval"},
+		{"nerdctl has none", nerdctlP, core.Healthcheck{Test: []string{"CMD-SHELL", "true"}}, "healthcheck"},
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {

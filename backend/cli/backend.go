@@ -113,6 +113,8 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 // compose engine then emulates start_interval, which works everywhere.
 func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	switch feature {
+	case backend.FeatureHealthcheck:
+		return b.proto.Flavor != FlavorNerdctl
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {
 			return false

@@ -131,3 +131,34 @@ func isImageID(s string) bool {
 	s = strings.TrimPrefix(s, "sha256:")
 	return len(s) == 64 && reference.IdentifierRegexp.MatchString(s)
 }
+
+// nerdctlAliasHost returns the one name every network alias of s gives,
+// when nerdctl can give it as the hostname instead. nerdctl 2.0 has no
+// network aliases, but it writes each container's hostname into the hosts
+// file of every container on a shared network, so a hostname resolves as an
+// alias would; nerdctl compose names its services that way. It applies only
+// when s sets no hostname of its own and its aliases are one name (compose's
+// default: the service name on every network).
+func nerdctlAliasHost(s *core.ContainerSpec, primary *core.NetworkAttach) (string, bool) {
+	if s.Hostname != "" {
+		return "", false
+	}
+	name := ""
+	for _, set := range append([][]string{primary.Aliases}, networkAliases(s.Networks)...) {
+		for _, alias := range set {
+			if name != "" && alias != name {
+				return "", false
+			}
+			name = alias
+		}
+	}
+	return name, name != ""
+}
+
+func networkAliases(nets []core.NetworkAttach) [][]string {
+	out := make([][]string, len(nets))
+	for i, n := range nets {
+		out[i] = n.Aliases
+	}
+	return out
+}

@@ -217,14 +217,17 @@ func (p Protocol) dockerNetworks(a *argList, s *core.ContainerSpec) {
 	}
 	a.opt("network", "--network", p.sliceValue(primary.Name))
 	if p.Flavor == FlavorNerdctl {
-		if len(primary.Aliases) > 0 {
+		host, asHost := nerdctlAliasHost(s, primary)
+		if asHost {
+			a.value("network_aliases", "--hostname", host)
+		} else if len(primary.Aliases) > 0 {
 			a.fail(p.unsupported("network_aliases"))
 		}
 		for i, n := range s.Networks { // indexed as the caller wrote them
 			if n.Name == primary.Name {
 				continue
 			}
-			if len(n.Aliases) > 0 {
+			if len(n.Aliases) > 0 && !asHost {
 				a.fail(p.unsupported(indexed("networks", i, "aliases")))
 			}
 			if n.IPv4Address != "" || n.IPv6Address != "" {
@@ -284,6 +287,12 @@ func dockerMount(m core.Mount, i int) (string, error) {
 // the equivalent shell command.
 func (p Protocol) dockerHealthcheck(a *argList, hc *core.Healthcheck) {
 	if hc == nil {
+		return
+	}
+	if p.Flavor == FlavorNerdctl {
+		// nerdctl 2.0 has no --health-* flags (Supports says so: the
+		// compose engine probes through exec instead).
+		a.fail(p.unsupported("healthcheck"))
 		return
 	}
 	if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {

@@ -468,8 +468,9 @@ func (e *Engine) serviceStatus(name string, cs []observedContainer) (core.Servic
 	var errs []string
 	for _, c := range cs {
 		health := c.Health
-		if health == "" {
-			health = e.health.state(c.ID)
+		if emulated := e.health.state(c.ID); health == "" || health == "starting" && emulated != "" {
+			// the engine's probes decide where the runtime runs none
+			health = emulated
 		}
 		code := 0
 		if c.ExitCode != nil {

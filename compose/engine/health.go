@@ -3,6 +3,8 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -121,7 +123,7 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 	}
 	health, log := info.Health, ""
 	if w.Healthcheck != nil && !w.Healthcheck.Disable &&
-		(health == "" && e.emulateHealth(ctx) || health == "starting" && w.EmulateStart) {
+		((health == "" || health == "starting") && e.emulateHealth(ctx) || health == "starting" && w.EmulateStart) {
 		health, log = e.health.probe(ctx, e.backend, info.ID, w.Healthcheck)
 	}
 	switch health {
@@ -217,7 +219,11 @@ const degradeSettle = 500 * time.Millisecond
 // noHealthcheckRuntimes are the runtimes that do not run healthchecks (D11).
 var noHealthcheckRuntimes = map[string]bool{"apple/container": true, "apple-container": true, "nerdctl": true}
 
-// emulateHealth reports whether the engine runs healthchecks itself.
+// emulateHealth reports whether the engine runs healthchecks itself: on the
+// runtimes that have none, and on podman on a Linux host without systemd.
+// Podman schedules healthchecks with systemd timers; without systemd (a CI
+// container, a sandbox) it accepts the healthcheck, never runs it, and
+// reports "starting" forever, so a health-gated stack would hang.
 func (e *Engine) emulateHealth(ctx context.Context) bool {
 	switch e.healthMode {
 	case HealthEmulationAlways:
@@ -232,8 +238,20 @@ func (e *Engine) emulateHealth(ctx context.Context) bool {
 			e.infoName = e.backend.Name()
 		}
 	})
+	if e.infoName == "podman" {
+		return runtime.GOOS == "linux" && !systemdBooted()
+	}
 	return noHealthcheckRuntimes[e.infoName]
 }
+
+// systemdBooted reports whether systemd runs this host, as sd_booted(3)
+// tells: its runtime directory exists. Podman on macOS and Windows runs in a
+// machine that has systemd. (A remote podman seen from a host without
+// systemd gets probes it does not need; they agree with its own.)
+var systemdBooted = sync.OnceValue(func() bool {
+	fi, err := os.Stat("/run/systemd/system")
+	return err == nil && fi.IsDir()
+})
 
 // healthTracker emulates docker's health state machine per container for
 // runtimes without healthchecks: probes every interval (start_interval

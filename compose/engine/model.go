@@ -95,6 +95,8 @@ type modelOptions struct {
 	extraLabels map[string]string
 	// noStartInterval: the runtime cannot take healthcheck.start_interval.
 	noStartInterval bool
+	// noHealthcheck: the runtime takes no healthcheck at all.
+	noHealthcheck bool
 }
 
 // buildModel resolves project p. It fails on what makes the whole project
@@ -206,6 +208,10 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 			}
 		}
 		s.waitHealth = s.spec.Healthcheck
+		if o.noHealthcheck {
+			// The engine probes waitHealth through exec (emulateHealth).
+			s.spec.Healthcheck = nil
+		}
 		if hc := s.spec.Healthcheck; hc != nil && hc.StartInterval != "" && o.noStartInterval {
 			// The runtime would refuse start_interval: the container gets the
 			// healthcheck without it, and the engine probes the start period
@@ -221,29 +227,27 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 }
 
 func newNetwork(project, key string, n types.NetworkConfig) *network {
-	nw := &network{key: key, name: n.Name, external: bool(n.External)}
-	if nw.name == "" {
-		if nw.external {
-			nw.name = key
-		} else {
-			nw.name = project + "_" + key
-		}
-	}
+	nw := &network{key: key, name: resourceName(project, key, n.Name, bool(n.External)), external: bool(n.External)}
 	nw.cfg, nw.err = convertNetwork(key, n)
 	return nw
 }
 
 func newVolume(project, key string, v types.VolumeConfig) *volume {
-	vol := &volume{key: key, name: v.Name, external: bool(v.External)}
-	if vol.name == "" {
-		if vol.external {
-			vol.name = key
-		} else {
-			vol.name = project + "_" + key
-		}
-	}
+	vol := &volume{key: key, name: resourceName(project, key, v.Name, bool(v.External)), external: bool(v.External)}
 	vol.cfg, vol.err = convertVolume(key, v)
 	return vol
+}
+
+// resourceName is the name of the network or volume key: its name:, else
+// the key itself when external, else {project}_{key}.
+func resourceName(project, key, name string, external bool) string {
+	switch {
+	case name != "":
+		return name
+	case external:
+		return key
+	}
+	return project + "_" + key
 }
 
 // containerName is the name of container n of s: container_name, or

@@ -16,7 +16,9 @@ import (
 // model builds the engine's view of its project; scale overrides apply.
 func (e *Engine) model(scale map[string]int) (*model, error) {
 	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels,
-		noStartInterval: !e.supports(backend.FeatureHealthStartInterval)})
+		noStartInterval: !e.supports(backend.FeatureHealthStartInterval),
+		// a pure question (the protocol's), so not cached like the above
+		noHealthcheck: !backend.Supports(context.Background(), e.backend, backend.FeatureHealthcheck)})
 }
 
 // supports asks the backend once per engine about a version-dependent feature.
