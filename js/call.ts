@@ -1,6 +1,6 @@
 // Calls into the library: argument encoding, envelope decoding, errors.
 
-import type { ContainerError as ContainerErrorShape } from "../include/types/perry/container/index";
+import type { CallOptions, ContainerError as ContainerErrorShape } from "../include/types/perry/container/index";
 import { asyncOp, native, syncOp } from "./native";
 
 /**
@@ -81,12 +81,6 @@ export function handleOf(argument: string, h: unknown): number {
 
 function describe(v: unknown): string {
   return v === null ? "null" : Array.isArray(v) ? "an array" : typeof v;
-}
-
-/** The options every asynchronous function takes last. */
-export interface CallOptions {
-  /** Cancels the call: it rejects with Cancelled (499) once the library has cleaned up. */
-  signal?: AbortSignal;
 }
 
 type Args = [handle: number, flag: number, ...strings: Array<string | undefined>];

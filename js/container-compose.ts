@@ -3,6 +3,7 @@
 // symbols, with the stack as the first argument.
 
 import type {
+  CallOptions,
   ComposeExecOptions,
   ComposeHandle,
   ComposeLogsOptions,
@@ -13,12 +14,11 @@ import type {
   StackStatus,
 } from "../include/types/perry/container/index";
 import { handleOf } from "./call";
-import type { CallOptions } from "./call";
 import { stackOps, upWith } from "./stack";
 
 export { ContainerError } from "./call";
-export type { CallOptions } from "./call";
 export type {
+  CallOptions,
   ComposeConfig,
   ComposeDependsOn,
   ComposeDeployment,

@@ -4,6 +4,7 @@
 import type {
   BackendInfo,
   BuildSpec,
+  CallOptions,
   ComposeHandle,
   ComposeSpec,
   ContainerHandle,
@@ -14,14 +15,13 @@ import type {
   WaitResult,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
-import type { CallOptions } from "./call";
 import { upWith } from "./stack";
 
 export { ContainerError } from "./call";
-export type { CallOptions } from "./call";
 export type {
   BackendInfo,
   BuildSpec,
+  CallOptions,
   ComposeConfig,
   ComposeDependsOn,
   ComposeDeployment,

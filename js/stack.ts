@@ -1,6 +1,7 @@
 // Compose stacks: the handle object and the operations on a handle number.
 
 import type {
+  CallOptions,
   ComposeExecOptions,
   ComposeHandle,
   ComposeLogsOptions,
@@ -12,7 +13,6 @@ import type {
   StackStatus,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, flag, invalidArgument, json, str } from "./call";
-import type { CallOptions } from "./call";
 
 /** A compose spec: a path passed raw, an inline model as JSON. */
 function composeSpec(spec: ComposeSpec | string): string | undefined {
@@ -53,7 +53,7 @@ export function stackOps(prefix: "js_container_compose_" | "js_compose_") {
 const ops = stackOps("js_container_compose_");
 
 /** A running compose stack: the C handle with its methods. */
-class Stack implements ComposeHandle {
+export class Stack implements ComposeHandle {
   readonly handle: number;
   readonly project: string;
   readonly services: string[];

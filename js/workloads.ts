@@ -4,15 +4,12 @@
 // node.endpoint()/ip()/internalUrl(). That form only builds the JSON the C
 // functions already take (dependsOn items may be ids or {node, condition}).
 
-import type { ContainerLogs } from "../include/types/perry/container/index";
+import type { CallOptions } from "../include/types/perry/container/index";
 import type {
   EdgeCondition,
-  GraphDownOptions,
   GraphHandle,
-  GraphLogsOptions,
   GraphStatus,
   MicroVmConfig,
-  NodeInfo,
   NodeSpec,
   PolicySpec,
   RefProjection,
@@ -26,11 +23,10 @@ import type {
   WorkloadRef,
 } from "../include/types/perry/workloads/index";
 import { callAsync, callSync, invalidArgument, json, str } from "./call";
-import type { CallOptions } from "./call";
+import { Graph } from "./graph";
 
 export { ContainerError } from "./call";
-export type { CallOptions } from "./call";
-export type { ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../include/types/perry/container/index";
+export type { CallOptions, ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../include/types/perry/container/index";
 export type {
   EdgeCondition,
   GraphDownOptions,
@@ -131,12 +127,16 @@ function nodeSpecJSON(spec: NodeSpec | NodeOptions | undefined): string | undefi
   return json("spec", { ...spec, dependsOn });
 }
 
+export function node(name: string, spec?: NodeOptions): Node;
+// The declared form last: the conformance check compares against it.
+export function node(name: string, spec?: NodeSpec): Node;
 export function node(name: string, spec?: NodeSpec | NodeOptions): Node {
   return new BuiltNode(callSync<WorkloadNode>("js_workload_node", 0, str("name", name), nodeSpecJSON(spec)));
 }
 
-export function graph(name: string, spec: WorkloadGraphSpec): WorkloadGraph;
 export function graph(name: string, build: (g: GraphBuilder) => unknown): WorkloadGraph;
+// The declared form last: the conformance check compares against it.
+export function graph(name: string, spec: WorkloadGraphSpec): WorkloadGraph;
 export function graph(name: string, specOrBuild: WorkloadGraphSpec | ((g: GraphBuilder) => unknown)): WorkloadGraph {
   let spec: WorkloadGraphSpec | undefined = specOrBuild as WorkloadGraphSpec;
   if (typeof specOrBuild === "function") {
@@ -158,40 +158,6 @@ export function graph(name: string, specOrBuild: WorkloadGraphSpec | ((g: GraphB
     spec = edges.length > 0 ? { nodes, edges } : { nodes };
   }
   return callSync("js_workload_graph", 0, str("name", name), json("spec", spec ?? null));
-}
-
-/** A running graph: the C handle with its methods. */
-class Graph implements GraphHandle {
-  readonly handle: number;
-  readonly project: string;
-  readonly nodes: string[];
-  readonly resolved?: Record<string, Record<string, string>>;
-
-  constructor(r: RunGraphResult) {
-    this.handle = r.handle;
-    this.project = r.project;
-    this.nodes = r.nodes;
-    if (r.resolved !== undefined) this.resolved = r.resolved;
-  }
-
-  down(opts?: GraphDownOptions, call?: CallOptions): Promise<void> {
-    return callAsync("js_workload_handle_down", () => [this.handle, 0, json("opts", opts)], call);
-  }
-  status(call?: CallOptions): Promise<GraphStatus> {
-    return callAsync("js_workload_handle_status", () => [this.handle, 0], call);
-  }
-  graph(): WorkloadGraph {
-    return callSync("js_workload_handle_graph", this.handle);
-  }
-  logs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
-    return callAsync("js_workload_handle_logs", () => [this.handle, 0, str("node", node, true), json("opts", opts)], call);
-  }
-  exec(node: string, cmd: string[], call?: CallOptions): Promise<ContainerLogs> {
-    return callAsync("js_workload_handle_exec", () => [this.handle, 0, str("node", node), json("cmd", cmd)], call);
-  }
-  ps(call?: CallOptions): Promise<NodeInfo[]> {
-    return callAsync("js_workload_handle_ps", () => [this.handle, 0], call);
-  }
 }
 
 export function runGraph(graph: WorkloadGraph, opts?: RunGraphOptions, call?: CallOptions): Promise<GraphHandle> {

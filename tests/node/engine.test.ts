@@ -45,6 +45,12 @@ const examples: Array<[string, string, string, RegExp[]]> = [
     "com.docker.compose.project=perry-node-graph-example",
     [/running: perry-node-graph-example db -> api/, /api -> db: pong/, /^down$/m, /rolled back: ServiceStartupFailed node=migrate/],
   ],
+  [
+    "an up aborted with an AbortSignal leaves nothing behind",
+    "examples/aborted-up.js",
+    "com.docker.compose.project=perry-node-aborted-up",
+    [/db created; aborting/, /up rejected: Cancelled 499 \(cause: the user pressed cancel\)/, /containers left: 0/],
+  ],
 ];
 
 test("the engine answers", () => {
