@@ -14,6 +14,7 @@ import (
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Integration tests on the real Docker engine through the Engine API
@@ -31,22 +32,7 @@ type realGraph struct {
 
 func newRealGraph(t *testing.T) *realGraph {
 	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-	b, err := api.New("", "docker")
-	if err != nil {
-		t.Fatalf("Engine API backend: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := b.Check(ctx); err != nil {
-		t.Fatalf("the Docker engine does not answer (set PERRY_SKIP_ENGINE_TESTS=1 to skip engine tests): %v", err)
-	}
-	if _, err := b.InspectImage(ctx, testImage); err != nil {
-		t.Fatalf("test image %s is missing (build it with `make test-image`; tests never pull): %v", testImage, err)
-	}
+	b := testenv.RequireEngine(t)
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
 	r := &realGraph{t: t, b: b, name: "perrytest" + hex.EncodeToString(suffix[:])}
@@ -298,7 +284,7 @@ func TestIntegrationPolicies(t *testing.T) {
 // three containers in a row, through the same backend).
 func TestIntegrationStrategyWallTimes(t *testing.T) {
 	if os.Getenv("PERRY_WORKLOAD_BENCH") != "1" {
-		t.Skip("set PERRY_WORKLOAD_BENCH=1 to measure")
+		t.Skip("a measurement, not a test: set PERRY_WORKLOAD_BENCH=1 to run it")
 	}
 	r := newRealGraph(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)

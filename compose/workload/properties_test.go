@@ -10,6 +10,7 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Feature: perry-container, Property 18: RunGraph strategy respects dependency order
@@ -127,15 +128,11 @@ func TestPropertyEdgeConditionSemantics(t *testing.T) {
 		if cond == ConditionCompleted {
 			// The job runs until the test ends it with exitCode.
 			go func() {
-				for i := 0; i < 5000; i++ {
-					time.Sleep(2 * time.Millisecond)
-					if running(b, "p19-dep-1") {
-						mu.Lock()
-						exitedAt = time.Now()
-						mu.Unlock()
-						_ = b.Exit("p19-dep-1", exitCode)
-						return
-					}
+				if testenv.Poll(10*time.Second, func() bool { return running(b, "p19-dep-1") }) {
+					mu.Lock()
+					exitedAt = time.Now()
+					mu.Unlock()
+					_ = b.Exit("p19-dep-1", exitCode)
 				}
 			}()
 		}

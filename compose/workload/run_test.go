@@ -15,6 +15,7 @@ import (
 	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 func zero() *int { z := 0; return &z }
@@ -114,21 +115,20 @@ func TestCompletedEdgeWaitsForExitZero(t *testing.T) {
 	job := node("migrate") // runs until the test ends it
 	api := node("api")
 	api.DependsOnConditions = map[string]string{"migrate": "completed"}
-	var exitedAt time.Time
-	go func() {
-		for {
-			time.Sleep(20 * time.Millisecond)
-			if running(b, "done-migrate-1") {
-				exitedAt = time.Now()
-				_ = b.Exit("done-migrate-1", 0)
-				return
-			}
+	exited := make(chan time.Time, 1)
+	go func() { // migrate exits 0 once it runs
+		var at time.Time
+		if testenv.Poll(time.Minute, func() bool { return running(b, "done-migrate-1") }) {
+			at = time.Now()
+			_ = b.Exit("done-migrate-1", 0)
 		}
+		exited <- at
 	}()
 	h, err := Run(ctxT(t), b, graphOf("done", job, api), core.RunGraphOptions{}, testOpts(t)...)
 	if err != nil {
 		t.Fatal(err)
 	}
+	exitedAt := <-exited
 	created, _, _ := b.interval("done", "api")
 	if exitedAt.IsZero() || created.Before(exitedAt) {
 		t.Fatalf("api created at %v, migrate exited at %v", created, exitedAt)
@@ -542,7 +542,11 @@ func TestCancelledRunRollsBack(t *testing.T) {
 	b := newRec()
 	b.startDelay["slow"] = 5 * time.Second
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() { time.Sleep(150 * time.Millisecond); cancel() }()
+	defer cancel()
+	go func() { // cancelled once fast runs, while slow is starting
+		testenv.Poll(time.Minute, func() bool { return ctx.Err() != nil || running(b, "cx-fast-1") })
+		cancel()
+	}()
 	_, err := Run(ctx, b, graphOf("cx", node("fast"), node("slow", "fast")), core.RunGraphOptions{}, testOpts(t)...)
 	if k := core.KindOf(err); k != core.KindCancelled {
 		t.Fatalf("want Cancelled, got %v", err)
