@@ -17,8 +17,8 @@ all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 # RELEASE_LDFLAGS= keeps them for a debugger.
 RELEASE_LDFLAGS ?= -s -w
 
-$(LIBSO): $(GOSRC)
-	$(GO) build -buildmode=c-shared -ldflags "$(RELEASE_LDFLAGS)" -o $@ ./ffi
+$(LIBSO): $(GOSRC) ffi/exports.map
+	$(GO) build -buildmode=c-shared -ldflags "$(RELEASE_LDFLAGS) -extldflags=-Wl,--version-script=$(CURDIR)/ffi/exports.map" -o $@ ./ffi
 	@rm -f $(BUILD)/libperrycontainer.h
 
 $(LIBA): $(GOSRC)

@@ -115,6 +115,12 @@
  * after fork() it must not be used in the child, not even to shut down;
  * call exec*() in the child, or fork before the first call.
  *
+ * Symbols. libperrycontainer.so exports exactly the functions of this
+ * header (symbol version PERRY_CONTAINER_1) and nothing else: the Go
+ * runtime's and cgo's internals are local to it. The static archive cannot
+ * hide them: linking it brings the Go runtime's global symbols (crosscall2,
+ * _cgo_*, x_cgo_*), which a host must not define itself.
+ *
  * Projects. A second up of a project this process holds (a compose project
  * by name, a workload graph by name) converges that stack as `docker compose
  * up` does and answers with the SAME handle; a down through that handle ends

@@ -366,7 +366,9 @@ func ExportedSymbols(lib string) ([]string, error) {
 		for sc.Scan() {
 			f := strings.Fields(sc.Text())
 			if len(f) == 3 && f[1] == "T" {
-				syms = append(syms, f[2])
+				// Versioned by ffi/exports.map: js_x@@PERRY_CONTAINER_1.
+				name, _, _ := strings.Cut(f[2], "@")
+				syms = append(syms, name)
 			}
 		}
 	} else {

@@ -62,7 +62,8 @@ func library(t *testing.T, root string) string {
 		if _, err := os.Stat(goBin); err != nil {
 			goBin = "go"
 		}
-		cmd := exec.Command(goBin, "build", "-buildmode=c-shared", "-o", out, "./ffi")
+		cmd := exec.Command(goBin, "build", "-buildmode=c-shared",
+			"-ldflags=-extldflags=-Wl,--version-script="+filepath.Join(root, "ffi", "exports.map"), "-o", out, "./ffi")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		if b, err := cmd.CombinedOutput(); err != nil {

@@ -1,7 +1,8 @@
 /*
  * stress64: 64 threads x 1000 mixed calls per round against the library
  * (PERRY_CONTAINER_BACKEND=fake): run/remove, inspect, list, compose up/ps/
- * status/down of small inline stacks, the workload builders
+ * status/down of small inline stacks, compose ups cancelled in flight
+ * (js_container_cancel), the workload builders
  * (js_workload_node, js_workload_graph), runGraph/status/down, and handle
  * calls with unknown handles. Every callback must fire exactly once, every
  * result must be the expected envelope, and after js_container_shutdown
@@ -203,6 +204,22 @@ static void one_call(worker_t *w, int i) {
     }
     expect(s, 404, "unknown handle");
     sync_expect(js_compose_graph(h), 0, "graph of an unknown handle");
+  } else if (r < 95) { /* cancel: an up that cannot finish, cancelled at once */
+    snprintf(buf, sizeof buf,
+             "{\"name\":\"stressc-%d-%d-%d\",\"services\":{\"job\":{\"image\":\"%s\",\"command\":[\"sleep\",\"100\"]},"
+             "\"app\":{\"image\":\"%s\",\"command\":[\"sleep\",\"100\"],"
+             "\"depends_on\":{\"job\":{\"condition\":\"service_completed_successfully\"}}}}}",
+             w->round, w->id, i, IMAGE, IMAGE);
+    s = next_slot(w);
+    js_container_composeUp(buf, on_done, s);
+    js_container_cancel(s);
+    expect(s, 499, "cancelled up");
+    js_container_cancel(s); /* finished: a no-op */
+    /* A quick call cancelled at once: either answer, exactly once. */
+    s = next_slot(w);
+    js_container_inspect("perry-stress-missing", on_done, s);
+    js_container_cancel(s);
+    if (wait_slot(s) && s->status != 404 && s->status != 499) bad("cancelled inspect", s->json);
   } else { /* bad arguments */
     s = next_slot(w);
     js_container_logs("x", "-1", on_done, s);
