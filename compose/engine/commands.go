@@ -343,16 +343,27 @@ func (e *Engine) Restart(ctx context.Context, services []string, timeout *int) e
 	return e.startOrRestart(ctx, services, true, timeout)
 }
 
-func (e *Engine) startOrRestart(ctx context.Context, services []string, restart bool, timeout *int) error {
+// selected reads what the commands on existing containers need: the
+// model, the selected services (withDeps: and their dependencies) and the
+// project's containers.
+func (e *Engine) selected(ctx context.Context, services []string, withDeps bool) (*model, []string, *observedState, error) {
 	m, err := e.model(nil)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	sel, err := m.selectServices(services, !restart)
+	sel, err := m.selectServices(services, withDeps)
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
 	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return m, sel, obs, nil
+}
+
+func (e *Engine) startOrRestart(ctx context.Context, services []string, restart bool, timeout *int) error {
+	m, sel, obs, err := e.selected(ctx, services, !restart)
 	if err != nil {
 		return err
 	}
@@ -366,15 +377,7 @@ func (e *Engine) startOrRestart(ctx context.Context, services []string, restart 
 // Stop stops the running containers of services (all when empty), the
 // services that depend on others first.
 func (e *Engine) Stop(ctx context.Context, services []string, timeout *int) error {
-	m, err := e.model(nil)
-	if err != nil {
-		return err
-	}
-	sel, err := m.selectServices(services, false)
-	if err != nil {
-		return err
-	}
-	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	m, sel, obs, err := e.selected(ctx, services, false)
 	if err != nil {
 		return err
 	}
@@ -389,15 +392,7 @@ func (e *Engine) Kill(ctx context.Context, services []string, signal string) err
 	if err != nil {
 		return err
 	}
-	m, err := e.model(nil)
-	if err != nil {
-		return err
-	}
-	sel, err := m.selectServices(services, false)
-	if err != nil {
-		return err
-	}
-	obs, err := e.observe(ctx, m, observeWhat{containers: true})
+	_, sel, obs, err := e.selected(ctx, services, false)
 	if err != nil {
 		return err
 	}

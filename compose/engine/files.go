@@ -56,39 +56,33 @@ type fileWrite struct {
 
 func convertFiles(p *types.Project, s *service) ([]fileMount, error) {
 	var out []fileMount
-	for i, ref := range s.cfg.Secrets {
-		def, ok := p.Secrets[ref.Source]
-		if !ok {
-			return nil, serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined secret %q", s.name, ref.Source)
+	// add mounts one secret or config; a relative target is under dir.
+	add := func(kind, dir string, i int, ref types.FileReferenceConfig, def types.FileObjectConfig, defined bool) error {
+		if !defined {
+			return serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined %s %q", s.name, kind, ref.Source)
 		}
 		target := ref.Target
 		if target == "" {
-			target = "/run/secrets/" + ref.Source
-		} else if !filepath.IsAbs(target) {
-			target = "/run/secrets/" + target
+			target = ref.Source
 		}
-		f, err := fileSource(p, s, "secret", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
-		if err != nil {
+		if !filepath.IsAbs(target) {
+			target = dir + target
+		}
+		f, err := fileSource(p, s, kind, i, ref, def, target)
+		out = append(out, f)
+		return err
+	}
+	for i, ref := range s.cfg.Secrets {
+		def, ok := p.Secrets[ref.Source]
+		if err := add("secret", "/run/secrets/", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), ok); err != nil {
 			return nil, err
 		}
-		out = append(out, f)
 	}
 	for i, ref := range s.cfg.Configs {
 		def, ok := p.Configs[ref.Source]
-		if !ok {
-			return nil, serviceError(core.KindInvalidConfig, s.name, nil, "service %q refers to undefined config %q", s.name, ref.Source)
-		}
-		target := ref.Target
-		if target == "" {
-			target = "/" + ref.Source
-		} else if !filepath.IsAbs(target) {
-			target = "/" + target
-		}
-		f, err := fileSource(p, s, "config", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), target)
-		if err != nil {
+		if err := add("config", "/", i, types.FileReferenceConfig(ref), types.FileObjectConfig(def), ok); err != nil {
 			return nil, err
 		}
-		out = append(out, f)
 	}
 	return append(out, inlineSeccomp(s)...), nil
 }
