@@ -8,6 +8,7 @@ import (
 
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/contracttest"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // podmanSocket is where tests/runtimes/install.sh starts podman's
@@ -17,9 +18,7 @@ const podmanSocket = "/run/podman/podman.sock"
 // TestPodmanContract runs the shared contract against podman's
 // Docker-compatible API socket.
 func TestPodmanContract(t *testing.T) {
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
+	testenv.SkipIfDisabled(t)
 	if _, err := os.Stat(podmanSocket); err != nil {
 		t.Skipf("podman's API socket %s is absent (bash tests/runtimes/install.sh starts it): %v", podmanSocket, err)
 	}

@@ -2,13 +2,13 @@ package cli
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/perryts/perry-container/backend/contracttest"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // The contract suite live on the other CLI runtimes of a Linux machine:
@@ -34,9 +34,7 @@ var liveRuntimes = []liveRuntime{
 // runtime is not installed here.
 func liveBackend(t *testing.T, name string) *Backend {
 	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
+	testenv.SkipIfDisabled(t)
 	bin, err := exec.LookPath(name)
 	if err != nil {
 		t.Skipf("%s is not installed (bash tests/runtimes/install.sh installs it): %v", name, err)

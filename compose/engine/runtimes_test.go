@@ -14,6 +14,7 @@ import (
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/cli"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // The engine's integration scenarios on the other runtimes of a Linux
@@ -36,16 +37,9 @@ var liveRuntimes = []liveRuntime{
 	{"nerdctl", func(t *testing.T) backend.Backend { return cliRuntime(t, "nerdctl") }},
 }
 
-func skipEngineTests(t *testing.T) {
-	t.Helper()
-	if os.Getenv("PERRY_SKIP_ENGINE_TESTS") == "1" {
-		t.Skip("PERRY_SKIP_ENGINE_TESTS=1")
-	}
-}
-
 func cliRuntime(t *testing.T, name string) backend.Backend {
 	t.Helper()
-	skipEngineTests(t)
+	testenv.SkipIfDisabled(t)
 	bin, err := exec.LookPath(name)
 	if err != nil {
 		t.Skipf("%s is not installed (bash tests/runtimes/install.sh installs it): %v", name, err)
@@ -55,7 +49,7 @@ func cliRuntime(t *testing.T, name string) backend.Backend {
 
 func podmanAPI(t *testing.T) backend.Backend {
 	t.Helper()
-	skipEngineTests(t)
+	testenv.SkipIfDisabled(t)
 	if _, err := os.Stat(podmanSocket); err != nil {
 		t.Skipf("podman's API socket %s is absent (bash tests/runtimes/install.sh starts it): %v", podmanSocket, err)
 	}

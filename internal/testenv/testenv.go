@@ -27,6 +27,16 @@ var (
 	checked   = map[string]error{} // host → the first check's result
 )
 
+// SkipIfDisabled skips t, saying why, when PERRY_SKIP_ENGINE_TESTS=1: for
+// the tests of a runtime other than the Docker engine, which skip on their
+// own when that runtime is not installed.
+func SkipIfDisabled(t testing.TB) {
+	t.Helper()
+	if os.Getenv(SkipVar) == "1" {
+		t.Skip("engine test skipped: " + SkipVar + "=1")
+	}
+}
+
 // RequireEngine is RequireEngineAt the environment's engine (DOCKER_HOST or
 // the default socket).
 func RequireEngine(t testing.TB) *api.Backend {
@@ -42,9 +52,7 @@ func RequireEngine(t testing.TB) *api.Backend {
 // one timeout, not one per test.
 func RequireEngineAt(t testing.TB, host string) *api.Backend {
 	t.Helper()
-	if os.Getenv(SkipVar) == "1" {
-		t.Skip("engine test skipped: " + SkipVar + "=1")
-	}
+	SkipIfDisabled(t)
 	b, err := api.New(host, "docker")
 	if err != nil {
 		t.Fatalf("Engine API client for %q: %v", host, err)
