@@ -932,6 +932,8 @@ func (c *countingBackend) track() func() {
 			break
 		}
 	}
+	// A slow call, not a wait: it holds its slot long enough that a call
+	// the limit wrongly let through would overlap it and raise the peak.
 	time.Sleep(time.Millisecond)
 	return func() { c.inflight.Add(-1) }
 }
