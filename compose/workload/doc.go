@@ -47,8 +47,11 @@
 // Details["node"], not the dependent that noticed it):
 //
 //   - rollback-all (default): nothing more starts; everything this run
-//     created (containers, volumes, networks) is removed in reverse creation
-//     order, nothing that existed before (D9); Run returns no handle;
+//     created (containers, volumes, networks, its state directory) is
+//     removed in reverse creation order by the compose engine's rollback
+//     (stop_grace_period, retried removals, uncertain creates removed only
+//     when they exist with the project's label), nothing that existed
+//     before; Run returns no handle;
 //   - halt-graph: nothing more starts, what runs keeps running; Run returns
 //     the handle (partial state) and the error;
 //   - partial-continue: the failed node and everything that depends on it
@@ -67,17 +70,20 @@
 //	hardened   yes        -        strict   ALL       yes                any
 //	untrusted  yes        none     strict   ALL       yes                MicroVm
 //
-// "strict" is a seccomp profile written once under the temporary directory
-// (its path is content-addressed, so it never changes a node's config
-// hash): it denies, with EPERM, the kernel interfaces Docker's default
+// "strict" is perry-container's one seccomp profile, the shell
+// capabilities' (package capability/seccomp documents it), given to the
+// engine inline so that it never changes a node's config hash; the engine
+// writes it into the graph's private state directory (0700, removed by
+// Down). It denies, with EPERM, the kernel interfaces Docker's default
 // profile denies to a container without capabilities (mount, namespaces
 // through unshare/setns/clone flags, keyctl, bpf, perf_event_open, ptrace,
 // module and clock syscalls, …) plus io_uring, userfaultfd and the new mount
-// API, and answers clone3 with ENOSYS so that libc falls back to clone,
-// whose namespace flags it filters. It replaces the runtime's default
-// profile, which it matches for those interfaces; syscalls it does not list
-// are allowed, so together with cap_drop ALL and no-new-privileges it is
-// the hardened tier's reduction of kernel attack surface, not a sandbox.
+// API, on the native and the 32-bit compat ABIs, and answers clone3 with
+// ENOSYS so that libc falls back to clone, whose namespace flags it
+// filters. It replaces the runtime's default profile, which it matches for
+// those interfaces; syscalls it does not list are allowed, so together with
+// cap_drop ALL and no-new-privileges it is the hardened tier's reduction of
+// kernel attack surface, not a sandbox.
 //
 // Graph-time validation happens before any node starts (the only backend
 // call before it is Info, which tells the isolation level): untrusted needs
