@@ -116,14 +116,16 @@ func TestOSDockerTLSNeedsValidCerts(t *testing.T) {
 }
 
 // TestIntegrationRealEngine detects on this machine, through OS(): the
-// Docker Engine at /var/run/docker.sock (podman and nerdctl are absent here)
-// over the API, then builds the backend with the default factory and checks
-// that it answers. PERRY_SKIP_ENGINE_TESTS=1 skips it.
+// Docker Engine at /var/run/docker.sock over the API, then builds the
+// backend with the default factory and checks that it answers. It asks for
+// docker by name: podman and nerdctl, when installed, come first on Linux
+// (TestIntegrationSeveralRuntimes). PERRY_SKIP_ENGINE_TESTS=1 skips it.
 func TestIntegrationRealEngine(t *testing.T) {
 	testenv.RequireEngine(t)
-	for _, k := range []string{EnvBackend, EnvMode, EnvStrategy} {
+	for _, k := range []string{EnvMode, EnvStrategy} {
 		t.Setenv(k, "")
 	}
+	t.Setenv(EnvBackend, Docker)
 	sys := OS()
 	wantHost, _, err := DockerHost(sys)
 	if err != nil {
@@ -144,11 +146,6 @@ func TestIntegrationRealEngine(t *testing.T) {
 	}
 	if wantHost == "unix:///var/run/docker.sock" && sel.Info.Mode != ModeLocal {
 		t.Fatalf("mode %q", sel.Info.Mode)
-	}
-	for _, c := range rep.Candidates[:2] {
-		if c.Available {
-			t.Logf("note: %s is installed on this machine: %+v", c.Name, c)
-		}
 	}
 	b, err := d.Backend(ctxT(t))
 	if err != nil {

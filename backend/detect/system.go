@@ -148,13 +148,16 @@ func (s osSystem) PingDocker(ctx context.Context, host string) (string, error) {
 	return v.Version, nil
 }
 
-// serverVersion reads X from a "Docker/X (os)" Server header, or "".
-// Other daemons (Podman's "Libpod/…") send /version the question instead:
-// their product version is not the one BackendInfo reports.
+// serverVersion reads X from a "Docker/X (os)" or podman's "Libpod/X (os)"
+// Server header, or "". Podman's /version says the same X but takes about
+// 3 s (it runs conmon and the OCI runtime to report their versions), more
+// than a detection probe may take.
 func serverVersion(server string) string {
 	v, ok := strings.CutPrefix(server, "Docker/")
 	if !ok {
-		return ""
+		if v, ok = strings.CutPrefix(server, "Libpod/"); !ok {
+			return ""
+		}
 	}
 	v, _, _ = strings.Cut(v, " ")
 	return strings.TrimSpace(v)
