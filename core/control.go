@@ -22,8 +22,9 @@ import (
 // Allowed, because every runtime receives them byte for byte (argv on the
 // CLIs, JSON on the Engine API, single-quoted by lima's shell): env values,
 // label values, cmd, entrypoint and the healthcheck test, where multi-line
-// scripts and tabs are legitimate. Except CR in env values: podman's CLI
-// turns CR LF there into LF. NUL is refused everywhere (see FindNUL).
+// scripts and tabs are legitimate. Except CR in env and label values:
+// podman's CLI turns CR LF into LF in env values, nerdctl's in labels. NUL
+// is refused everywhere (see FindNUL).
 
 // IsControl reports whether r is a C0 control character or DEL.
 func IsControl(r rune) bool { return r < 0x20 || r == 0x7f }
@@ -50,9 +51,11 @@ func (s *ContainerSpec) findControl() (string, rune, bool) {
 	if ok {
 		return at, hit, ok
 	}
-	for k, v := range s.Env {
-		if strings.ContainsRune(v, '\r') {
-			return "env[" + k + "]", '\r', true
+	for field, m := range map[string]map[string]string{"env": s.Env, "labels": s.Labels} {
+		for k, v := range m {
+			if strings.ContainsRune(v, '\r') {
+				return field + "[" + k + "]", '\r', true
+			}
 		}
 	}
 	return "", 0, false

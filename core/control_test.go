@@ -29,6 +29,7 @@ func TestValidateControlCharacters(t *testing.T) {
 		{"LF in a healthcheck interval", ContainerSpec{Healthcheck: &Healthcheck{Test: []string{"NONE"}, Interval: "1s\n"}}, "healthcheck.interval"},
 		{"NUL in an env value", ContainerSpec{Env: map[string]string{"K": "a\x00"}}, "env[K]"},
 		{"CR in an env value", ContainerSpec{Env: map[string]string{"K": "a\r\nb"}}, "env[K]"},
+		{"CR in a label value", ContainerSpec{Labels: map[string]string{"k": "a\rb"}}, "labels[k]"},
 		{"BEL in the image", ContainerSpec{Image: "img\a"}, "image"},
 	}
 	for _, tt := range refused {
@@ -45,7 +46,7 @@ func TestValidateControlCharacters(t *testing.T) {
 	kept := ContainerSpec{
 		Image:       "x",
 		Env:         map[string]string{"K": "line1\nline2\ttab\x1b[0m\x7f"},
-		Labels:      map[string]string{"k": "a\r\nb"},
+		Labels:      map[string]string{"k": "a\nb\tc\x1b"},
 		Cmd:         []string{"sh", "-c", "echo a\n\techo b"},
 		Entrypoint:  []string{"/bin/sh\t"},
 		Healthcheck: &Healthcheck{Test: []string{"CMD-SHELL", "test -f /a &&\n\ttest -f /b"}},

@@ -208,13 +208,13 @@ func summaryInfo(s container.Summary) core.ContainerInfo {
 	}
 	sort.Strings(info.Ports)
 	info.Ports = compactStrings(info.Ports)
-	if s.Health != nil && s.Health.Status != container.NoHealthcheck {
-		info.Health = string(s.Health.Status)
-	} else {
-		info.Health = healthFromStatus(s.Status)
+	health := ""
+	if s.Health != nil {
+		health = string(s.Health.Status)
 	}
+	info.Health = backend.Health(info.Running(), health, s.Status)
 	if info.State == "exited" || info.State == "dead" {
-		if code, ok := exitCodeFromStatus(s.Status); ok {
+		if code, ok := backend.ExitCode(s.Status); ok {
 			info.ExitCode = &code
 		}
 	}
@@ -222,31 +222,6 @@ func summaryInfo(s container.Summary) core.ContainerInfo {
 		info.Networks, info.IPAddress = networksOf(s.NetworkSettings.Networks, s.HostConfig.NetworkMode)
 	}
 	return info
-}
-
-func healthFromStatus(status string) string {
-	switch {
-	case strings.HasSuffix(status, "(healthy)"):
-		return "healthy"
-	case strings.HasSuffix(status, "(unhealthy)"):
-		return "unhealthy"
-	case strings.HasSuffix(status, "(health: starting)"):
-		return "starting"
-	}
-	return ""
-}
-
-func exitCodeFromStatus(status string) (int, bool) {
-	rest, ok := strings.CutPrefix(status, "Exited (")
-	if !ok {
-		return 0, false
-	}
-	num, _, ok := strings.Cut(rest, ")")
-	if !ok {
-		return 0, false
-	}
-	n, err := strconv.Atoi(num)
-	return n, err == nil
 }
 
 // formatPort renders a port as `docker ps` does (core.Port.Display):
@@ -327,8 +302,8 @@ func inspectInfo(c container.InspectResponse, now time.Time) core.ContainerInfo 
 	}
 	if s := c.State; s != nil {
 		info.State = string(s.Status)
-		if s.Health != nil && s.Health.Status != container.NoHealthcheck && s.Running {
-			info.Health = string(s.Health.Status)
+		if s.Health != nil {
+			info.Health = backend.Health(s.Running, string(s.Health.Status), "")
 		}
 		if s.Status == container.StateExited || s.Status == container.StateDead {
 			code := s.ExitCode

@@ -29,6 +29,7 @@ func TestControlCharactersEveryProtocol(t *testing.T) {
 		{"LF label key", core.ContainerSpec{Labels: map[string]string{"a\nb": "v"}}, "labels"},
 		{"LF network", core.ContainerSpec{Network: "n\n"}, "network"},
 		{"CR LF env value", core.ContainerSpec{Env: map[string]string{"K": "a\r\nb"}}, "env[K]"},
+		{"CR label value", core.ContainerSpec{Labels: map[string]string{"k": "a\rb"}}, "labels[k]"},
 	}
 	for _, pr := range protocols {
 		for _, tt := range refused {
@@ -42,12 +43,12 @@ func TestControlCharactersEveryProtocol(t *testing.T) {
 			})
 		}
 		t.Run(pr.name+"/env and label values kept", func(t *testing.T) {
-			env, label := "one\ntwo\tthree\x1b\x7f", "one\r\ntwo\tthree\x1b\x7f"
-			args, err := pr.p.CreateArgs(&core.ContainerSpec{Image: "img", Env: map[string]string{"K": env}, Labels: map[string]string{"k": label}})
+			v := "one\ntwo\tthree\x1b\x7f"
+			args, err := pr.p.CreateArgs(&core.ContainerSpec{Image: "img", Env: map[string]string{"K": v}, Labels: map[string]string{"k": v}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, want := range []string{"--env=K=" + env, "--label=k=" + label} {
+			for _, want := range []string{"--env=K=" + v, "--label=k=" + v} {
 				if !slices.Contains(args, want) {
 					t.Errorf("%q lacks %q", args, want)
 				}

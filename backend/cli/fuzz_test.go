@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/imageref"
 )
 
@@ -85,10 +86,10 @@ func FuzzParseDocker(f *testing.F) {
 		_ = parseSize(s)
 		_ = isoTime(s)
 		_ = splitLabels(s)
-		_ = exitCodeFromStatus(s)
+		_, _ = backend.ExitCode(s)
 		_, _ = imageref.Split(s)
 		_ = stateFromStatus(s)
-		_ = healthFromStatus(s)
+		_ = backend.Health(true, s, s)
 		_ = lastLine(s)
 		ports := splitList(s, ",")
 		sortPorts(ports)

@@ -214,8 +214,6 @@ func sortPorts(ports []string) {
 	})
 }
 
-var exitedStatus = regexp.MustCompile(`^(?:Exited|Restarting) \((-?\d+)\)`)
-
 // stateFromStatus derives docker's State from a human status ("Up 3
 // seconds", "Exited (7) 2 minutes ago"), for nerdctl which has no State.
 func stateFromStatus(status string) string {
@@ -251,32 +249,6 @@ func normalizeState(state string) string {
 	default:
 		return s
 	}
-}
-
-// healthFromStatus reads the health a human status ends with.
-func healthFromStatus(status string) string {
-	switch {
-	case strings.Contains(status, "(healthy)"):
-		return "healthy"
-	case strings.Contains(status, "(unhealthy)"):
-		return "unhealthy"
-	case strings.Contains(status, "(health: starting)"), strings.Contains(status, "(starting)"):
-		return "starting"
-	}
-	return ""
-}
-
-// exitCodeFromStatus reads "Exited (7) …".
-func exitCodeFromStatus(status string) *int {
-	m := exitedStatus.FindStringSubmatch(strings.TrimSpace(status))
-	if m == nil {
-		return nil
-	}
-	n, err := strconv.Atoi(m[1])
-	if err != nil {
-		return nil
-	}
-	return &n
 }
 
 // splitLabels parses docker's and nerdctl's comma-joined labels. A value may

@@ -8,6 +8,7 @@ import (
 
 	"github.com/moby/moby/client/pkg/versions"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
@@ -54,15 +55,12 @@ func (e psEntry) info() core.ContainerInfo {
 	if info.State == "" {
 		info.State = stateFromStatus(e.Status)
 	}
-	info.Health = e.HealthStatus
-	if info.Health == "" || info.Health == "none" {
-		info.Health = healthFromStatus(e.Status)
-	}
+	info.Health = backend.Health(info.Running(), e.HealthStatus, e.Status)
 	if info.State == "exited" || info.State == "dead" {
 		if e.ExitCode != nil {
 			info.ExitCode = e.ExitCode
-		} else {
-			info.ExitCode = exitCodeFromStatus(e.Status)
+		} else if code, ok := backend.ExitCode(e.Status); ok {
+			info.ExitCode = &code
 		}
 	}
 	if e.Created.set() {
@@ -167,12 +165,9 @@ func (e inspectEntry) info() core.ContainerInfo {
 	}
 	info.State = e.state()
 	if h := e.State.Health; h != nil {
-		info.Health = h.Status
+		info.Health = backend.Health(info.Running(), h.Status, "")
 	} else if h := e.State.Healthcheck; h != nil {
-		info.Health = h.Status
-	}
-	if info.Health == "none" {
-		info.Health = ""
+		info.Health = backend.Health(info.Running(), h.Status, "")
 	}
 	if info.State == "exited" || info.State == "dead" {
 		code := e.State.ExitCode
@@ -301,7 +296,7 @@ func (e imageEntry) infos() []core.ImageInfo {
 	out := make([]core.ImageInfo, 0, len(e.Names))
 	for _, n := range e.Names { // podman: one entry per image, with every name
 		img := base
-		img.Repository, img.Tag = imageref.Split(n)
+		img.Repository, img.Tag = imageref.Listed(n)
 		out = append(out, img)
 	}
 	return out

@@ -626,14 +626,14 @@ func injectControl(t *rapid.T, s *core.ContainerSpec) *injection {
 }
 
 // refused reports whether the injection must be refused: NUL everywhere, any
-// control character outside the free text, CR in an env value (podman's CLI
-// turns CR LF there into LF).
+// control character outside the free text, CR in an env or label value
+// (podman's and nerdctl's CLIs turn CR LF there into LF).
 func (in *injection) refused() bool {
 	if in == nil {
 		return false
 	}
-	envValue := strings.HasPrefix(in.path, "env[")
-	return slices.Contains(in.rs, 0) || !in.free || envValue && slices.Contains(in.rs, '\r')
+	value := strings.HasPrefix(in.path, "env[") || strings.HasPrefix(in.path, "labels[")
+	return slices.Contains(in.rs, 0) || !in.free || value && slices.Contains(in.rs, '\r')
 }
 
 // checkRefusal fails unless err is an InvalidArgument naming the injected

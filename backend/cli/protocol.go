@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -388,6 +389,11 @@ func (p Protocol) ListImagesArgs() []string {
 func (p Protocol) InspectImageArgs(ref string) []string {
 	if p.apple() {
 		return p.ListImagesArgs()
+	}
+	if d := imageref.Digest(ref); d != "" && p.Flavor == FlavorNerdctl {
+		// nerdctl says "no such image" for an image pulled by digest only
+		// when asked by its reference, and finds it by the digest.
+		return []string{"image", "inspect", "--", d}
 	}
 	return []string{"image", "inspect", "--", ref}
 }

@@ -212,10 +212,7 @@ func newID() string {
 // addImage files an image under ref. One pulled by digest only is listed
 // as the engines list it: its repository, tag "<none>", the digest.
 func (b *Backend) addImage(ref string) core.ImageInfo {
-	repo, tag := imageref.Split(ref)
-	if tag == "" {
-		tag = "<none>"
-	}
+	repo, tag := imageref.Listed(ref)
 	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Digest: imageref.Digest(ref), Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339)}
 	b.images[imageKey(ref)] = img
 	return img

@@ -37,6 +37,16 @@ func Split(ref string) (repo, tag string) {
 	return repo, "latest"
 }
 
+// Listed is Split for a listing: an image known by digest only shows the
+// tag "<none>", as `docker images` shows it.
+func Listed(ref string) (repo, tag string) {
+	repo, tag = Split(ref)
+	if tag == "" {
+		tag = "<none>"
+	}
+	return repo, tag
+}
+
 // Normalize writes ref in full, registry and repository path included, with
 // "latest" when it names neither tag nor digest:
 // "busybox" is "docker.io/library/busybox:latest". Text that is not a
@@ -63,18 +73,23 @@ func Digest(ref string) string {
 
 // Pick returns the one of an image's tags ("repo:tag", as an inspect lists
 // them) that ref names, else the first, else "": an image with several
-// tags is shown under the one it was asked by.
+// tags is shown under the one it was asked by. A "repo:" without a tag
+// (nerdctl's for an image pulled by digest) is no tag.
 func Pick(tags []string, ref string) string {
 	want := Normalize(ref)
+	first := ""
 	for _, t := range tags {
+		if strings.HasSuffix(t, ":") {
+			continue
+		}
 		if Normalize(t) == want {
 			return t
 		}
+		if first == "" {
+			first = t
+		}
 	}
-	if len(tags) > 0 {
-		return tags[0]
-	}
-	return ""
+	return first
 }
 
 // FirstDigest returns the digest of the first "repo@sha256:…" entry of an
@@ -94,8 +109,7 @@ func FirstDigest(repoDigests []string) string {
 func Untagged(repoDigests []string) (repo, tag string) {
 	for _, d := range repoDigests {
 		if Digest(d) != "" {
-			repo, _ = Split(d)
-			return repo, "<none>"
+			return Listed(d)
 		}
 	}
 	return "<none>", "<none>"

@@ -56,6 +56,15 @@ func TestNormalizeDigestPick(t *testing.T) {
 			t.Errorf("Pick(%q) = %q, want %q", tt.ref, got, tt.want)
 		}
 	}
+	if got := Pick([]string{"repo:", "repo:v2"}, "repo@"+dg); got != "repo:v2" {
+		t.Errorf("Pick skips nerdctl's tagless repo: entry: got %q", got)
+	}
+	if got := Pick([]string{"repo:"}, "repo@"+dg); got != "" {
+		t.Errorf("Pick(only repo:) = %q, want none", got)
+	}
+	if repo, tag := Listed("busybox@" + dg); repo != "busybox" || tag != "<none>" {
+		t.Errorf("Listed(digest ref) = %q, %q", repo, tag)
+	}
 	if got := Pick(nil, "x"); got != "" {
 		t.Errorf("Pick(no tags) = %q", got)
 	}
