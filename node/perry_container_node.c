@@ -22,96 +22,7 @@
 #include <string.h>
 
 #include "perry_container.h"
-
-/* The shapes of the asynchronous C functions (arguments before cb, ctx):
- * S = const char *, H = int64_t handle, I = int32_t. */
-enum shape { SH_0, SH_S, SH_SS, SH_SSSS, SH_SI, SH_H, SH_HS, SH_HI, SH_HSS, SH_HSSS };
-
-typedef int32_t (*fn_0)(perry_complete_fn, void *);
-typedef int32_t (*fn_s)(const char *, perry_complete_fn, void *);
-typedef int32_t (*fn_ss)(const char *, const char *, perry_complete_fn, void *);
-typedef int32_t (*fn_ssss)(const char *, const char *, const char *, const char *, perry_complete_fn, void *);
-typedef int32_t (*fn_si)(const char *, int32_t, perry_complete_fn, void *);
-typedef int32_t (*fn_h)(int64_t, perry_complete_fn, void *);
-typedef int32_t (*fn_hs)(int64_t, const char *, perry_complete_fn, void *);
-typedef int32_t (*fn_hi)(int64_t, int32_t, perry_complete_fn, void *);
-typedef int32_t (*fn_hss)(int64_t, const char *, const char *, perry_complete_fn, void *);
-typedef int32_t (*fn_hsss)(int64_t, const char *, const char *, const char *, perry_complete_fn, void *);
-
-typedef struct {
-  const char *name;
-  enum shape shape;
-  void (*fn)(void);
-} async_op;
-
-#define OP(name, shape) {#name, shape, (void (*)(void))name}
-
-/* Every asynchronous symbol of perry_container.h; JS finds them by name. */
-static const async_op async_ops[] = {
-    OP(js_container_detectBackend, SH_0),
-    OP(js_container_run, SH_S),
-    OP(js_container_create, SH_S),
-    OP(js_container_start, SH_S),
-    OP(js_container_stop, SH_SS),
-    OP(js_container_remove, SH_SS),
-    OP(js_container_list, SH_S),
-    OP(js_container_inspect, SH_S),
-    OP(js_container_logs, SH_SS),
-    OP(js_container_exec, SH_SSSS),
-    OP(js_container_wait, SH_S),
-    OP(js_container_pullImage, SH_S),
-    OP(js_container_listImages, SH_0),
-    OP(js_container_removeImage, SH_SI),
-    OP(js_container_inspectImage, SH_S),
-    OP(js_container_build, SH_SS),
-    OP(js_container_composeUp, SH_S),
-    OP(js_container_compose_up, SH_S),
-    OP(js_container_compose_down, SH_HI),
-    OP(js_container_compose_ps, SH_H),
-    OP(js_container_compose_logs, SH_HS),
-    OP(js_container_compose_exec, SH_HSSS),
-    OP(js_container_compose_config, SH_H),
-    OP(js_container_compose_start, SH_HS),
-    OP(js_container_compose_stop, SH_HS),
-    OP(js_container_compose_restart, SH_HS),
-    OP(js_container_compose_status, SH_H),
-    OP(js_compose_up, SH_S),
-    OP(js_compose_down, SH_HI),
-    OP(js_compose_ps, SH_H),
-    OP(js_compose_logs, SH_HS),
-    OP(js_compose_exec, SH_HSSS),
-    OP(js_compose_config, SH_H),
-    OP(js_compose_start, SH_HS),
-    OP(js_compose_stop, SH_HS),
-    OP(js_compose_restart, SH_HS),
-    OP(js_compose_status, SH_H),
-    OP(js_workload_runGraph, SH_SS),
-    OP(js_workload_inspectGraph, SH_S),
-    OP(js_workload_handle_down, SH_HS),
-    OP(js_workload_handle_status, SH_H),
-    OP(js_workload_handle_logs, SH_HSS),
-    OP(js_workload_handle_exec, SH_HSS),
-    OP(js_workload_handle_ps, SH_H),
-};
-#define N_ASYNC (sizeof async_ops / sizeof async_ops[0])
-
-/* The synchronous symbols: V = no argument, H = handle, SS = two strings. */
-enum sync_shape { SY_V, SY_H, SY_SS };
-typedef struct {
-  const char *name;
-  enum sync_shape shape;
-  void (*fn)(void);
-} sync_op;
-
-static const sync_op sync_ops[] = {
-    OP(js_container_getBackend, SY_V),
-    OP(js_container_compose_graph, SY_H),
-    OP(js_compose_graph, SY_H),
-    OP(js_workload_graph, SY_SS),
-    OP(js_workload_node, SY_SS),
-    OP(js_workload_handle_graph, SY_H),
-};
-#define N_SYNC (sizeof sync_ops / sizeof sync_ops[0])
+#include "perry_ops.h"
 
 /* Per environment (the main thread or a worker). It is never freed: a
  * library callback may still arrive after the environment is gone, and it
@@ -236,7 +147,7 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
   uint32_t op;
   int64_t h;
   int32_t flag;
-  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= N_ASYNC) return throw_type(env, "unknown op");
+  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= PERRY_N_ASYNC) return throw_type(env, "unknown op");
   if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
   if (napi_get_value_int32(env, argv[2], &flag) != napi_ok) return throw_type(env, "flag must be a number");
   char *s[4] = {NULL, NULL, NULL, NULL};
@@ -273,21 +184,7 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
   }
   /* Counted before the call: the callback may be queued before it returns. */
   if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
-  void (*f)(void) = async_ops[op].fn;
-  int32_t rc;
-  switch (async_ops[op].shape) {
-  case SH_0: rc = ((fn_0)f)(on_complete, r); break;
-  case SH_S: rc = ((fn_s)f)(s[0], on_complete, r); break;
-  case SH_SS: rc = ((fn_ss)f)(s[0], s[1], on_complete, r); break;
-  case SH_SSSS: rc = ((fn_ssss)f)(s[0], s[1], s[2], s[3], on_complete, r); break;
-  case SH_SI: rc = ((fn_si)f)(s[0], flag, on_complete, r); break;
-  case SH_H: rc = ((fn_h)f)(h, on_complete, r); break;
-  case SH_HS: rc = ((fn_hs)f)(h, s[0], on_complete, r); break;
-  case SH_HI: rc = ((fn_hi)f)(h, flag, on_complete, r); break;
-  case SH_HSS: rc = ((fn_hss)f)(h, s[0], s[1], on_complete, r); break;
-  case SH_HSSS: rc = ((fn_hsss)f)(h, s[0], s[1], s[2], on_complete, r); break;
-  default: rc = -1;
-  }
+  int32_t rc = perry_ops_call_async(op, h, flag, s, on_complete, r);
   if (rc != 0) { /* nothing was scheduled: the callback will never fire */
     napi_value msg, err;
     napi_create_string_utf8(env, "perry-container: the library refused to schedule the call", NAPI_AUTO_LENGTH, &msg);
@@ -352,7 +249,7 @@ static napi_value call_sync(napi_env env, napi_callback_info info) {
   if (argc < 2) return throw_type(env, "callSync(op, handle, ...strings)");
   uint32_t op;
   int64_t h;
-  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= N_SYNC) return throw_type(env, "unknown op");
+  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= PERRY_N_SYNC) return throw_type(env, "unknown op");
   if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
   char *s[2] = {NULL, NULL};
   for (size_t i = 0; i < 2 && 2 + i < argc; i++) {
@@ -361,13 +258,7 @@ static napi_value call_sync(napi_env env, napi_callback_info info) {
       return throw_type(env, "string arguments must be strings, null or undefined");
     }
   }
-  void (*f)(void) = sync_ops[op].fn;
-  char *p = NULL;
-  switch (sync_ops[op].shape) {
-  case SY_V: p = ((char *(*)(void))f)(); break;
-  case SY_H: p = ((char *(*)(int64_t))f)(h); break;
-  case SY_SS: p = ((char *(*)(const char *, const char *))f)(s[0], s[1]); break;
-  }
+  char *p = perry_ops_call_sync(op, h, s[0], s[1]);
   free(s[0]);
   free(s[1]);
   return take_envelope(env, p);
@@ -430,13 +321,13 @@ static napi_value init(napi_env env, napi_value exports) {
    * own teardown (cleanup hooks run in reverse order). */
   napi_add_env_cleanup_hook(env, on_env_cleanup, st);
 
-  const char *an[N_ASYNC], *sn[N_SYNC];
-  for (size_t i = 0; i < N_ASYNC; i++) an[i] = async_ops[i].name;
-  for (size_t i = 0; i < N_SYNC; i++) sn[i] = sync_ops[i].name;
+  const char *an[PERRY_N_ASYNC], *sn[PERRY_N_SYNC];
+  for (size_t i = 0; i < PERRY_N_ASYNC; i++) an[i] = perry_async_ops[i].name;
+  for (size_t i = 0; i < PERRY_N_SYNC; i++) sn[i] = perry_sync_ops[i].name;
   napi_value v;
-  if ((v = names(env, an, N_ASYNC)) == NULL || napi_set_named_property(env, exports, "asyncOps", v) != napi_ok)
+  if ((v = names(env, an, PERRY_N_ASYNC)) == NULL || napi_set_named_property(env, exports, "asyncOps", v) != napi_ok)
     return NULL;
-  if ((v = names(env, sn, N_SYNC)) == NULL || napi_set_named_property(env, exports, "syncOps", v) != napi_ok)
+  if ((v = names(env, sn, PERRY_N_SYNC)) == NULL || napi_set_named_property(env, exports, "syncOps", v) != napi_ok)
     return NULL;
   if (napi_create_string_utf8(env, have, NAPI_AUTO_LENGTH, &v) != napi_ok ||
       napi_set_named_property(env, exports, "abiVersion", v) != napi_ok)
