@@ -234,6 +234,9 @@ func errorText(err error) string {
 	if s, ok := ce.Details["service"].(string); ok && s != "" && !strings.Contains(msg, `"`+s+`"`) && !strings.Contains(msg, s) {
 		msg = fmt.Sprintf("service %q: %s", s, msg)
 	}
+	if ll, ok := ce.Details["lastLogs"].([]string); ok && len(ll) > 0 {
+		msg += "\n  last output:\n    " + strings.Join(ll, "\n    ")
+	}
 	if rb, ok := ce.Details["rollbackErrors"].([]string); ok && len(rb) > 0 {
 		msg += "\n  the rollback could not remove:\n    " + strings.Join(rb, "\n    ")
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
@@ -60,22 +62,21 @@ func (a *app) downCmd() *cobra.Command {
 		timeout                int
 	)
 	cmd := &cobra.Command{
-		Use:   "down [flags]",
+		Use:   "down [flags] [SERVICE...]",
 		Short: "Stop and remove containers, networks",
 		Long: `Stop and remove the project's containers (dependents first), then its
 networks; with -v its named volumes, with --rmi its images. External
 networks and volumes, and anything without the project's label, are never
-removed. Containers of services in inactive profiles are removed too.`,
+removed. Containers of services in inactive profiles are removed too.
+With service names, only the containers of those services and of the
+services depending on them are stopped and removed.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if rmi != "" && rmi != "local" && rmi != "all" {
 				return usageErr(cmd, "invalid --rmi value %q: use local or all", rmi)
 			}
-			if len(args) > 0 {
-				return usageErr(cmd, "down takes no service names: it removes the whole project (use stop and rm for some services)")
-			}
 			ctx := cmd.Context()
-			p, err := a.existingProject(ctx, nil)
+			p, err := a.existingProject(ctx, args)
 			if err != nil {
 				return err
 			}
@@ -87,6 +88,9 @@ removed. Containers of services in inactive profiles are removed too.`,
 				return err
 			}
 			defer s.r.Close()
+			if len(args) > 0 {
+				return downServices(ctx, s, args, timeoutPtr(cmd, "timeout", timeout))
+			}
 			return s.e.Down(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
 				Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi})
 		},
@@ -97,6 +101,44 @@ removed. Containers of services in inactive profiles are removed too.`,
 	fl.StringVar(&rmi, "rmi", "", `Remove images used by services: "local" removes only images that don't have a custom tag, "all" removes all`)
 	fl.IntVarP(&timeout, "timeout", "t", 0, "Shutdown timeout in seconds (default: each service's stop_grace_period, else 10)")
 	return cmd
+}
+
+// downServices stops and removes the containers of services and of the
+// services that depend on them, as docker compose's down SERVICE does; the
+// networks and volumes stay for the other services.
+func downServices(ctx context.Context, s *session, services []string, timeout *int) error {
+	selected := map[string]bool{}
+	for _, n := range services {
+		selected[n] = true
+	}
+	for changed := true; changed; {
+		changed = false
+		for name, svc := range s.p.Services {
+			if selected[name] {
+				continue
+			}
+			for dep := range svc.DependsOn {
+				if selected[dep] {
+					selected[name], changed = true, true
+					break
+				}
+			}
+		}
+	}
+	names := slices.Sorted(maps.Keys(selected))
+	if err := s.e.Stop(ctx, names, timeout); err != nil {
+		return err
+	}
+	cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: names})
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		if err := removeContainer(ctx, s, c, true); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (a *app) createCmd() *cobra.Command {
@@ -313,7 +355,7 @@ from the highest number down; the others are left as they are.`,
 				return err
 			}
 			defer s.r.Close()
-			return s.e.Up(cmd.Context(), engine.UpOptions{Services: services, Scale: scale, NoRecreate: true, NoDeps: noDeps})
+			return s.e.Up(cmd.Context(), engine.UpOptions{Services: services, Scale: scale, NoRecreate: true, NoDeps: noDeps, KeepOnFailure: true})
 		},
 	}
 	cmd.Flags().BoolVar(&noDeps, "no-deps", false, "Don't start linked services")

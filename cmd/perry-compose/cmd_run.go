@@ -253,7 +253,7 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 		}
 		if len(deps) > 0 {
 			sort.Strings(deps)
-			if err := s.e.Up(ctx, engine.UpOptions{Services: deps}); err != nil {
+			if err := s.e.Up(ctx, engine.UpOptions{Services: deps, KeepOnFailure: true}); err != nil {
 				return err
 			}
 		}

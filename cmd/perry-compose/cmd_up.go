@@ -67,6 +67,9 @@ func (f *createFlags) options(cmd *cobra.Command, a *app, services []string) (en
 	o.RemoveOrphans = f.removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS"))
 	o.Scale = scale
 	o.RecreateVolumes = f.yes
+	// A failed create or up leaves what it made, as docker compose does
+	// (the library's own default is to roll back); up's --rollback opts in.
+	o.KeepOnFailure = true
 	return o, nil
 }
 
@@ -110,7 +113,7 @@ type upFlags struct {
 	abortOnFailure       bool
 	exitCodeFrom         string
 	timeout              int
-	noRollback           bool
+	rollback, noRollback bool
 	noStart              bool
 	noColor, noLogPrefix bool
 	timestamps           bool
@@ -131,8 +134,9 @@ Without -d, up stays attached: it prints every container's output behind
 its name and returns when all containers have exited. Ctrl-C stops the
 stack gracefully (a second Ctrl-C kills it) and exits 130.
 
-If up fails, everything it created is removed again, so no half-started
-stack is left behind; --no-rollback keeps it for debugging.`,
+If up fails, what it created is left as it is, as docker compose does, so
+that the failing containers' logs can be read (the error shows the last
+lines of the failing service's output); --rollback removes it instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runUp(cmd, f, args) },
 	}
 	f.register(cmd)
@@ -145,7 +149,9 @@ stack is left behind; --no-rollback keeps it for debugging.`,
 	fl.BoolVar(&f.abortOnFailure, "abort-on-container-failure", false, "Stop all containers if any container exited with failure. Incompatible with -d")
 	fl.StringVar(&f.exitCodeFrom, "exit-code-from", "", "Return the exit code of the selected service container. Implies --abort-on-container-exit")
 	fl.IntVarP(&f.timeout, "timeout", "t", 0, "Use this timeout in seconds for container shutdown when attached or when containers are already running (default: each service's stop_grace_period, else 10)")
-	fl.BoolVar(&f.noRollback, "no-rollback", false, "Keep what a failed up created, for debugging (default: remove it)")
+	fl.BoolVar(&f.rollback, "rollback", false, "Remove what a failed up created (default: keep it, as docker compose does)")
+	fl.BoolVar(&f.noRollback, "no-rollback", false, "Keep what a failed up created (the default)")
+	_ = fl.MarkHidden("no-rollback")
 	fl.BoolVar(&f.noStart, "no-start", false, "Don't start the services after creating them")
 	fl.BoolVar(&f.noColor, "no-color", false, "Produce monochrome output")
 	fl.BoolVar(&f.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
@@ -171,6 +177,9 @@ func (a *app) runUp(cmd *cobra.Command, f *upFlags, services []string) error {
 	if f.noStart && (f.wait || f.abortOnExit || f.abortOnFailure) {
 		return usageErr(cmd, "--no-start is incompatible with --wait, --abort-on-container-exit and --abort-on-container-failure")
 	}
+	if f.rollback && f.noRollback {
+		return usageErr(cmd, "--rollback and --no-rollback are incompatible")
+	}
 	if f.waitTimeout < 0 {
 		return usageErr(cmd, "--wait-timeout must not be negative")
 	}
@@ -181,7 +190,7 @@ func (a *app) runUp(cmd *cobra.Command, f *upFlags, services []string) error {
 	uo.NoDeps = f.noDeps
 	uo.Wait = f.wait
 	uo.WaitTimeout = time.Duration(f.waitTimeout) * time.Second
-	uo.KeepOnFailure = f.noRollback
+	uo.KeepOnFailure = !f.rollback
 	uo.Timeout = timeoutPtr(cmd, "timeout", f.timeout)
 	uo.NoStart = f.noStart
 
@@ -206,9 +215,40 @@ func (a *app) runUp(cmd *cobra.Command, f *upFlags, services []string) error {
 			return err
 		}
 		defer s.r.Close()
-		return s.e.Up(ctx, uo)
+		if err := s.e.Up(ctx, uo); err != nil {
+			if uo.KeepOnFailure {
+				return withLastLogs(ctx, s.e, err)
+			}
+			return err
+		}
+		return nil
 	}
 	return a.upAttached(ctx, f, uo, p)
+}
+
+// lastLogLines is how much of a failing service's output a failed up shows.
+const lastLogLines = 10
+
+// withLastLogs adds the last lines of the failing service's output to a
+// failed up's error, so that the cause is on screen (docker compose shows
+// none; the containers were kept, so logs can still be read in full).
+func withLastLogs(ctx context.Context, e *engine.Engine, err error) error {
+	ce := core.AsError(err)
+	svc, _ := ce.Details["service"].(string)
+	if svc == "" || ce.Kind == core.KindCancelled {
+		return err
+	}
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	n := lastLogLines
+	var lines []string
+	_ = e.Logs(lctx, engine.LogsOptions{Services: []string{svc}, Tail: &n}, func(_, container, _, line string) {
+		lines = append(lines, container+"  | "+line)
+	})
+	if len(lines) == 0 {
+		return err
+	}
+	return ce.With("lastLogs", lines)
 }
 
 // swappable is a progress renderer that can be replaced while the engine
@@ -352,8 +392,8 @@ loop:
 		case err := <-upDone:
 			upRunning, upErr = false, err
 			if err != nil && !a.wasInterrupted() {
-				// A failed up: the engine rolled back (or kept, with
-				// --no-rollback) what it created. Nothing to follow.
+				// A failed up: the engine kept (or rolled back, with
+				// --rollback) what it created. Nothing to follow.
 				stopLogs()
 				return err
 			}
@@ -404,7 +444,7 @@ loop:
 				rend.get().Print(a.stderr, "Gracefully stopping... (press Ctrl+C again to force)\n")
 				aborting = true
 				if upRunning {
-					cancelUp() // the engine rolls back what this up created
+					cancelUp() // then stop what it started
 					pendingStop = true
 				} else if stopDone == nil {
 					startStop(false)

@@ -23,11 +23,9 @@ import (
 // through the perry-compose binary, each as its scenario.md describes,
 // from the scenario's own folder, under a perrytest project name.
 //
-// Where perry-compose deliberately differs from docker compose the
-// subtest says so and checks both: a failed up is rolled back by default
-// (docker compose leaves a half-started stack), so the scenarios that
-// expect the dependent left in state "created" are also run with
-// --no-rollback, which keeps it.
+// A failed up leaves what it created, as docker compose does; the
+// scenarios that expect the dependent left in state "created" also check
+// that --rollback removes it instead.
 
 // conformanceDir is the runtime scenarios committed in the repository,
 // read only from there so a run checks this commit's data.
@@ -239,16 +237,16 @@ func scenarioUpServiceUnhealthy(t *testing.T, dir string) {
 	if want := "container " + s.name + "-fail-1 is unhealthy"; !strings.Contains(r.out(), want) {
 		t.Fatalf("output lacks %q:\n%s", want, r.out())
 	}
-	// perry-compose's default: the failed up is rolled back.
-	if c, n, v := s.leftovers(); c+n+v != 0 {
-		t.Fatalf("rollback left %d containers, %d networks, %d volumes", c, n, v)
-	}
 	// As docker compose leaves it: depends created, never started.
-	r = s.run("up", "-d", "--no-rollback")
-	if r.code != 1 || !strings.Contains(r.out(), "container "+s.name+"-fail-1 is unhealthy") {
-		t.Fatalf("--no-rollback: exit %d\n%s", r.code, r.out())
-	}
 	wantStates(t, s, map[string]string{"depends": "created"})
+	s.must("down", "-v", "-t", "0")
+	r = s.run("up", "-d", "--rollback")
+	if r.code != 1 || !strings.Contains(r.out(), "container "+s.name+"-fail-1 is unhealthy") {
+		t.Fatalf("--rollback: exit %d\n%s", r.code, r.out())
+	}
+	if c, n, v := s.leftovers(); c+n+v != 0 {
+		t.Fatalf("--rollback left %d containers, %d networks, %d volumes", c, n, v)
+	}
 }
 
 func scenarioUpWithDependencyExit(t *testing.T, dir string) {
@@ -258,14 +256,15 @@ func scenarioUpWithDependencyExit(t *testing.T, dir string) {
 	if r.code != 1 || !strings.Contains(r.out(), want) {
 		t.Fatalf("exit %d, want 1 and %q:\n%s", r.code, want, r.out())
 	}
-	if c, n, v := s.leftovers(); c+n+v != 0 {
-		t.Fatalf("rollback left %d containers, %d networks, %d volumes", c, n, v)
-	}
-	r = s.run("up", "-d", "--no-rollback")
-	if r.code != 1 || !strings.Contains(r.out(), want) {
-		t.Fatalf("--no-rollback: exit %d\n%s", r.code, r.out())
-	}
 	wantStates(t, s, map[string]string{"web": "created"})
+	s.must("down", "-v", "-t", "0")
+	r = s.run("up", "-d", "--rollback")
+	if r.code != 1 || !strings.Contains(r.out(), want) {
+		t.Fatalf("--rollback: exit %d\n%s", r.code, r.out())
+	}
+	if c, n, v := s.leftovers(); c+n+v != 0 {
+		t.Fatalf("--rollback left %d containers, %d networks, %d volumes", c, n, v)
+	}
 }
 
 func scenarioUpWithDependencyNotRequired(t *testing.T, dir string) {

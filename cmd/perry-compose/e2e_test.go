@@ -133,7 +133,7 @@ func TestE2ELifecycle(t *testing.T) {
 }
 
 // failingProject: migrate fails once cache runs (its depends_on), so that
-// --no-rollback deterministically keeps a running cache: independent, a
+// a failed up deterministically keeps a running cache: independent, a
 // fast failure could cancel cache's start before it ran.
 const failingProject = `
 services:
@@ -156,7 +156,7 @@ volumes:
   cache: {}
 `
 
-func TestE2EFailedUpRollsBack(t *testing.T) {
+func TestE2EFailedUpKeepsOrRollsBack(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, "fail", "", failingProject)
 	r := s.run("up", "-d")
@@ -169,20 +169,26 @@ func TestE2EFailedUpRollsBack(t *testing.T) {
 	if strings.Contains(r.stderr, "goroutine") {
 		t.Fatalf("stack trace:\n%s", r.stderr)
 	}
-	if c, n, v := s.leftovers(); c+n+v != 0 {
-		t.Fatalf("a failed up left a half-stack: %d containers, %d networks, %d volumes", c, n, v)
+	if !strings.Contains(r.stderr, "last output:") || !strings.Contains(r.stderr, "migrate-1  | migrating") {
+		t.Fatalf("the error does not show the failing service's last output:\n%s", r.stderr)
 	}
-
-	// --no-rollback keeps it for debugging.
-	r = s.run("up", "-d", "--no-rollback")
-	if r.code != 1 {
-		t.Fatalf("exit %d", r.code)
-	}
+	// The default, docker compose's: what the up created stays, so the
+	// failing container's logs can be read.
 	if s.state("migrate") != "exited" || s.state("app") != "created" || s.state("cache") != "running" {
-		t.Fatalf("--no-rollback: migrate %s, app %s, cache %s", s.state("migrate"), s.state("app"), s.state("cache"))
+		t.Fatalf("a failed up kept: migrate %s, app %s, cache %s", s.state("migrate"), s.state("app"), s.state("cache"))
 	}
 	if r := s.must("logs", "migrate"); !strings.Contains(r.stdout, "migrate-1  | migrating") {
 		t.Fatalf("the kept container's logs: %q", r.stdout)
+	}
+	s.must("down", "-v", "-t", "0")
+
+	// --rollback removes everything the failed up created.
+	r = s.run("up", "-d", "--rollback")
+	if r.code != 1 {
+		t.Fatalf("--rollback: exit %d", r.code)
+	}
+	if c, n, v := s.leftovers(); c+n+v != 0 {
+		t.Fatalf("--rollback left a half-stack: %d containers, %d networks, %d volumes", c, n, v)
 	}
 }
 
