@@ -252,7 +252,10 @@ func TestUsageErrorsExitOne(t *testing.T) {
 		{[]string{"--ansi", "maybe", "ps"}, `--ansi: "maybe"`},
 		{[]string{"--backend", "vmware", "ps"}, `--backend: "vmware" is not one of`},
 		{[]string{"--parallel", "0", "ps"}, "--parallel"},
-		{[]string{"ps", "--format", "xml"}, "invalid --format"},
+		{[]string{"ps", "--format", "{{.Name"}, "template parsing error"},
+		{[]string{"ps", "--filter", "health=ok"}, "unknown filter health"},
+		{[]string{"ps", "--filter", "status"}, "KEY=VAL"},
+		{[]string{"up", "-d", "--rollback", "--no-rollback"}, "incompatible"},
 		{[]string{"ps", "--status", "sleepy"}, "invalid --status"},
 		{[]string{"logs", "--tail", "many"}, "invalid --tail"},
 		{[]string{"down", "--rmi", "some"}, "invalid --rmi"},
@@ -634,5 +637,66 @@ services:
 	info, err := c.b.Inspect(context.Background(), strings.TrimSpace(r.stdout))
 	if err != nil || !strings.HasPrefix(info.Name, "demo-web-run-") {
 		t.Fatalf("run -d prints the container's id: %q %v", r.stdout, err)
+	}
+}
+
+func TestPsFormatTemplateFilterAndOrder(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	c.must("stop", "web")
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"template rows sorted by name", []string{"ps", "-a", "--format", "{{.Service}} {{.State}}"}, "db running\nweb exited\n"},
+		{"table template has docker's headers", []string{"ps", "--format", "table {{.Service}}\t{{.State}}"}, "SERVICE   STATE\ndb        running\n"},
+		{"a label through .Label", []string{"ps", "--format", `{{.Label "com.docker.compose.service"}}`}, "db\n"},
+		{"filter status", []string{"ps", "-a", "--filter", "status=exited", "--services"}, "web\n"},
+		{"ids are short unless --no-trunc", []string{"ps", "--format", "{{len .ID}}"}, "12\n"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if r := c.must(tc.args...); r.stdout != tc.want {
+				t.Fatalf("stdout %q, want %q", r.stdout, tc.want)
+			}
+		})
+	}
+	if r := c.must("ps", "--no-trunc", "--format", "{{.ID}}"); len(strings.TrimSpace(r.stdout)) <= 12 {
+		t.Fatalf("--no-trunc: %q", r.stdout)
+	}
+}
+
+func TestImagesQuietPrintsBareIDsOnce(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	r := c.must("images", "-q")
+	lines := strings.Fields(r.stdout)
+	if len(lines) != 1 || strings.Contains(lines[0], ":") {
+		t.Fatalf("images -q: %q, want one id without its algorithm", r.stdout)
+	}
+	if r := c.must("images"); !strings.HasPrefix(r.stdout, "CONTAINER") || !strings.Contains(r.stdout, "CREATED") {
+		t.Fatalf("images table: %q", r.stdout)
+	}
+}
+
+func TestDownServiceRemovesItAndItsDependents(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  db:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+  web:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+    depends_on: [db]
+  other:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+`)
+	c.must("up", "-d")
+	c.must("down", "db")
+	if r := c.must("ps", "-a", "--services"); r.stdout != "other\n" {
+		t.Fatalf("after down db: %q, want only other left", r.stdout)
 	}
 }

@@ -29,24 +29,32 @@ var psStates = []string{"paused", "restarting", "removing", "running", "dead", "
 
 func (a *app) psCmd() *cobra.Command {
 	var (
-		all, quiet, servicesOnly bool
-		status                   []string
-		format                   string
+		all, quiet, servicesOnly, noTrunc, orphans bool
+		status                                     []string
+		format, filter                             string
 	)
 	cmd := &cobra.Command{
 		Use:   "ps [flags] [SERVICE...]",
 		Short: "List containers",
 		Long: `List the project's containers: running ones, or all with -a.
 --format json prints one JSON object per line (NDJSON, as docker compose
-2.21 and later), with docker compose's keys.`,
+2.21 and later), with docker compose's keys; any other --format is a Go
+template ("table ..." adds a header), as in docker compose.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if filter != "" {
+				key, val, ok := strings.Cut(filter, "=")
+				switch {
+				case !ok:
+					return usageErr(cmd, "arguments to --filter should be in form KEY=VAL")
+				case key != "status":
+					return usageErr(cmd, "unknown filter %s", key)
+				}
+				status = append(status, val)
+			}
 			for _, s := range status {
 				if !slices.Contains(psStates, s) {
 					return usageErr(cmd, "invalid --status value %q: use %s", s, strings.Join(psStates, ", "))
 				}
-			}
-			if format != "table" && format != "json" {
-				return usageErr(cmd, "invalid --format value %q: use table or json", format)
 			}
 			ctx := cmd.Context()
 			s, err := a.open(ctx, args, true, "")
@@ -61,7 +69,15 @@ func (a *app) psCmd() *cobra.Command {
 			if len(status) > 0 {
 				cs = slices.DeleteFunc(cs, func(c engine.Container) bool { return !slices.Contains(status, c.State) })
 			}
-			return printPs(a.stdout, cs, format, quiet, servicesOnly, time.Now())
+			if !orphans && len(args) == 0 {
+				cs = slices.DeleteFunc(cs, func(c engine.Container) bool {
+					_, ok := s.p.Services[c.Service]
+					return !ok
+				})
+			}
+			// docker compose sorts by name.
+			sort.SliceStable(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+			return printPs(a.stdout, cs, psOutput{format: format, quiet: quiet, services: servicesOnly, noTrunc: noTrunc}, time.Now())
 		},
 	}
 	fl := cmd.Flags()
@@ -69,19 +85,28 @@ func (a *app) psCmd() *cobra.Command {
 	fl.BoolVarP(&quiet, "quiet", "q", false, "Only display IDs")
 	fl.BoolVar(&servicesOnly, "services", false, "Display services")
 	fl.StringArrayVar(&status, "status", nil, "Filter services by status: "+strings.Join(psStates, ", ")+" (repeatable)")
-	fl.StringVar(&format, "format", "table", "Format the output: table or json")
+	fl.StringVar(&filter, "filter", "", "Filter services by a property (supported filters: status)")
+	fl.StringVar(&format, "format", "table", `Format the output: table, json, or a Go template ("table TEMPLATE" adds a header)`)
+	fl.BoolVar(&noTrunc, "no-trunc", false, "Don't truncate output")
+	fl.BoolVar(&orphans, "orphans", true, "Include orphaned services (not declared by project)")
 	return cmd
 }
 
+// psOutput is how ps prints.
+type psOutput struct {
+	format                   string
+	quiet, services, noTrunc bool
+}
+
 // printPs writes ps output.
-func printPs(w io.Writer, cs []engine.Container, format string, quiet, servicesOnly bool, now time.Time) error {
+func printPs(w io.Writer, cs []engine.Container, o psOutput, now time.Time) error {
 	switch {
-	case quiet:
+	case o.quiet:
 		for _, c := range cs {
 			fmt.Fprintln(w, c.ID)
 		}
 		return nil
-	case servicesOnly:
+	case o.services:
 		var seen []string
 		for _, c := range cs {
 			if !slices.Contains(seen, c.Service) {
@@ -90,7 +115,7 @@ func printPs(w io.Writer, cs []engine.Container, format string, quiet, servicesO
 			}
 		}
 		return nil
-	case format == "json":
+	case o.format == "json":
 		for _, c := range cs {
 			e := c.PsJSON()
 			e.RunningFor = runningFor(c.Created, now)
@@ -99,6 +124,18 @@ func printPs(w io.Writer, cs []engine.Container, format string, quiet, servicesO
 			}
 		}
 		return nil
+	case o.format != "table" && o.format != "":
+		rows := make([]any, 0, len(cs))
+		for _, c := range cs {
+			e := c.PsJSON()
+			e.RunningFor = runningFor(c.Created, now)
+			e.Status = psStatus(c)
+			if !o.noTrunc {
+				e.ID = shortID(e.ID)
+			}
+			rows = append(rows, psRow{PsEntry: e, labels: c.Labels})
+		}
+		return printTemplate(w, o.format, psHeaders, rows)
 	}
 	tw := newTable(w)
 	fmt.Fprintln(tw, "NAME\tIMAGE\tSERVICE\tCREATED\tSTATUS\tPORTS")
@@ -463,6 +500,7 @@ type imageEntry struct {
 	Repository    string
 	Tag           string
 	Size          int64
+	Created       *time.Time `json:",omitempty"`
 }
 
 func (a *app) imagesCmd() *cobra.Command {
@@ -500,25 +538,41 @@ func (a *app) imagesCmd() *cobra.Command {
 				if repo == "" {
 					repo, tag = imageref.Split(c.Image)
 				}
-				entries = append(entries, imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Size: info.Size})
+				e := imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Size: info.Size}
+				if t, err := time.Parse(time.RFC3339Nano, info.Created); err == nil {
+					e.Created = &t
+				}
+				entries = append(entries, e)
 			}
+			sort.SliceStable(entries, func(i, j int) bool { return entries[i].ContainerName < entries[j].ContainerName })
 			switch {
 			case quiet:
+				// docker compose prints each id once, without its algorithm.
 				var seen []string
 				for _, e := range entries {
-					if !slices.Contains(seen, e.ID) {
-						seen = append(seen, e.ID)
-						fmt.Fprintln(a.stdout, e.ID)
+					id := e.ID
+					if _, hex, ok := strings.Cut(id, ":"); ok {
+						id = hex
+					}
+					if !slices.Contains(seen, id) {
+						seen = append(seen, id)
+						fmt.Fprintln(a.stdout, id)
 					}
 				}
 				return nil
 			case format == "json":
 				return printJSON(a.stdout, entries)
 			}
+			now := time.Now()
 			tw := newTable(a.stdout)
-			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE")
+			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE\tCREATED")
 			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, shortImageID(e.ID), units.HumanSizeWithPrecision(float64(e.Size), 3))
+				created := "N/A"
+				if e.Created != nil {
+					created = units.HumanDuration(now.Sub(*e.Created)) + " ago"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, shortID(e.ID),
+					units.HumanSizeWithPrecision(float64(e.Size), 3), created)
 			}
 			return tw.Flush()
 		},
@@ -528,7 +582,8 @@ func (a *app) imagesCmd() *cobra.Command {
 	return cmd
 }
 
-func shortImageID(id string) string {
+// shortID is an id as docker's tables show it: 12 hex digits.
+func shortID(id string) string {
 	id = strings.TrimPrefix(id, "sha256:")
 	if len(id) > 12 {
 		return id[:12]
