@@ -463,7 +463,7 @@ func (e *Engine) serviceStatus(name string, cs []observedContainer) (core.Servic
 	var errs []string
 	for _, c := range cs {
 		health := c.Health
-		if emulated := e.health.state(c.ID); health == "" || health == "starting" && emulated != "" {
+		if emulated, _ := e.health.last(c.ID); health == "" || health == "starting" && emulated != "" {
 			// the engine's probes decide where the runtime runs none
 			health = emulated
 		}

@@ -131,7 +131,7 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 		return true, nil
 	case "unhealthy":
 		if log == "" {
-			log = e.health.lastLog(info.ID)
+			_, log = e.health.last(info.ID)
 		}
 		msg := "is unhealthy: container " + info.Name
 		if log != "" {
@@ -362,29 +362,18 @@ func (t probeTiming) nextDelay(st *probeState, now time.Time) time.Duration {
 	return t.interval
 }
 
-// state returns the last emulated health of a container, or "".
-func (h *healthTracker) state(id string) string {
+// last returns the last emulated health of a container and the output of
+// its last failed probe, or "" and "".
+func (h *healthTracker) last(id string) (status, log string) {
 	h.mu.Lock()
 	st := h.states[id]
 	h.mu.Unlock()
 	if st == nil {
-		return ""
+		return "", ""
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.status
-}
-
-func (h *healthTracker) lastLog(id string) string {
-	h.mu.Lock()
-	st := h.states[id]
-	h.mu.Unlock()
-	if st == nil {
-		return ""
-	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return st.log
+	return st.status, st.log
 }
 
 // forget drops the state of removed containers.

@@ -67,7 +67,8 @@ func WithBackendInfo(info core.BackendInfo) Option { return func(c *config) { c.
 // is the system's temporary directory. Handle.Down removes it.
 func WithStateDir(dir string) Option { return func(c *config) { c.stateDir = dir } }
 
-// WithHealthEmulation selects the engine's healthcheck emulation (D11).
+// WithHealthEmulation selects the engine's healthcheck emulation (probes
+// through exec on runtimes that do not run healthchecks).
 func WithHealthEmulation(m engine.HealthEmulation) Option {
 	return func(c *config) { c.healthMode = &m }
 }

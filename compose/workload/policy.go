@@ -135,7 +135,7 @@ func requiredIsolation(n core.WorkloadNode) core.IsolationLevel {
 
 // ValidateBackend checks a normalized graph against the backend it would
 // run on, before anything starts: untrusted nodes need MicroVm isolation
-// (else PolicyViolation, spec P21), a node's runtime needs the matching
+// (else PolicyViolation), a node's runtime needs the matching
 // isolation level (else BackendNotAvailable), and a micro-VM config or a
 // wasm module, which no backend of this build applies, is refused. Nodes
 // are checked in id order; the first problem is returned.
