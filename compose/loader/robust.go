@@ -32,6 +32,17 @@ func validateRobust(p *types.Project) error {
 			return core.Errorf(core.KindInvalidConfig, "service %q: a value cannot be used (numbers must be finite): %v", name, err).
 				With("service", name)
 		}
+		// Sizes and cpus the runtime would refuse only at create time, as a
+		// failed start (mem_limit -1 is not "unlimited" to Docker).
+		for _, f := range []struct {
+			key string
+			neg bool
+		}{{"mem_limit", s.MemLimit < 0}, {"mem_reservation", s.MemReservation < 0}, {"shm_size", s.ShmSize < 0}, {"cpus", s.CPUS < 0}} {
+			if f.neg {
+				return core.Errorf(core.KindInvalidConfig, "service %q: %s must not be negative", name, f.key).
+					With("service", name).With("key", f.key)
+			}
+		}
 	}
 	for _, n := range slices.Sorted(maps.Keys(p.Networks)) {
 		if at, ok := core.FindNUL(p.Networks[n]); ok {

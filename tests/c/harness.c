@@ -3,10 +3,13 @@
  * library, success and error paths, then a 16-thread x 1000-call stress in
  * which every callback must fire exactly once and memory must stay flat.
  *
- *   harness fake     all checks, over PERRY_CONTAINER_BACKEND=fake
- *   harness engine   the container lifecycle on the real engine (detection)
+ *   harness fake          all checks, over PERRY_CONTAINER_BACKEND=fake
+ *   harness engine        the container lifecycle on the real engine (detection)
+ *   harness detect-retry  a failed detection is retried once the engine
+ *                         appears; NoBackendFound gives the install hint
  */
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -639,6 +642,13 @@ static int count_of(const char *s, const char *needle) {
   return n;
 }
 
+static void down_ok(int64_t h, const char *what) {
+  call_t c;
+  ASYNC(c, js_container_compose_down, h, 0);
+  expect_ok(&c, what);
+  call_free(&c);
+}
+
 static int64_t up_handle(const char *spec, const char *what) {
   call_t c;
   ASYNC(c, js_container_composeUp, spec);
@@ -666,17 +676,13 @@ static void test_same_project_same_handle(void) {
   check(c.status == 0 && count_of(c.json, "\"com.docker.compose.service\":\"a\"") == 1,
         "one container after two ups (converged, not duplicated)", c.json);
   call_free(&c);
-  ASYNC(c, js_container_compose_down, h2, 0);
-  expect_ok(&c, "down through the second holder");
-  call_free(&c);
+  down_ok(h2, "down through the second holder");
   ASYNC(c, js_container_compose_status, h1);
   expect_err(&c, "NotFound", 404, NULL, "the first holder's handle ended with the down");
   call_free(&c);
   int64_t h3 = up_handle(spec, "up again after down");
   check(h3 > h2, "after a down, an up gets a new handle (never reused)", NULL);
-  ASYNC(c, js_container_compose_down, h3, 0);
-  expect_ok(&c, "down of the new handle");
-  call_free(&c);
+  down_ok(h3, "down of the new handle");
 
   /* The same for a workload graph run twice by name. */
   char graph[1024];
@@ -859,9 +865,7 @@ static void test_shutdown_reinit(void) {
   call_free(&c);
   int64_t h2 = up_handle(spec, "composeUp after re-init");
   check(h2 > h, "handles are never reused across re-init", NULL);
-  ASYNC(c, js_container_compose_down, h2, 0);
-  expect_ok(&c, "down after re-init");
-  call_free(&c);
+  down_ok(h2, "down after re-init");
 }
 
 /* ---- stress: 16 threads x 1000 calls --------------------------------- */
@@ -929,8 +933,53 @@ static void test_shutdown(void) {
   expect_sync_ok(r, "second shutdown is harmless");
 }
 
+/* A failed detection is not kept, and a library host's NoBackendFound gives
+ * the install hint, not the installer prompt's switch. The library reads
+ * its environment when it loads, so the test re-runs this program with no
+ * runtime in reach (empty PATH, DOCKER_HOST on a socket that does not exist
+ * yet), then makes the engine appear by linking that socket to the real one. */
+static int detect_retry(char **argv) {
+  const char *dir = getenv("PERRY_DETECT_DIR");
+  if (!dir) {
+    char tmpl[] = "/tmp/perry-detect-XXXXXX";
+    if (!mkdtemp(tmpl)) return perror("mkdtemp"), 1;
+    char bin[64], host[96];
+    snprintf(bin, sizeof bin, "%s/bin", tmpl);
+    snprintf(host, sizeof host, "unix://%s/docker.sock", tmpl);
+    if (mkdir(bin, 0700) != 0) return perror("mkdir"), 1;
+    setenv("PERRY_DETECT_DIR", tmpl, 1);
+    setenv("PATH", bin, 1);
+    setenv("HOME", tmpl, 1);
+    setenv("DOCKER_HOST", host, 1);
+    unsetenv("PERRY_CONTAINER_BACKEND");
+    unsetenv("DOCKER_CONTEXT");
+    unsetenv("CONTAINER_HOST");
+    unsetenv("XDG_RUNTIME_DIR");
+    execv("/proc/self/exe", argv);
+    return perror("execv"), 1;
+  }
+  char *r = js_container_getBackend();
+  check(r && strstr(r, "\"kind\":\"NoBackendFound\"") && strstr(r, "\"code\":503"), "no runtime in reach: NoBackendFound", r);
+  check(r && strstr(r, "Hint:") != NULL, "NoBackendFound gives the install hint", r);
+  check(r && strstr(r, "PERRY_NO_INSTALL_PROMPT") == NULL, "NoBackendFound does not mention a prompt the library never shows", r);
+  js_container_free(r);
+  char sock[96], bin[64];
+  snprintf(sock, sizeof sock, "%s/docker.sock", dir);
+  snprintf(bin, sizeof bin, "%s/bin", dir);
+  check(symlink("/var/run/docker.sock", sock) == 0, "the engine appears (socket linked)", NULL);
+  r = js_container_getBackend();
+  check(r && strstr(r, "\"ok\":true") && strstr(r, "\"name\":\"docker\""), "after the engine appears, detection finds it: the failure was not kept", r);
+  js_container_free(r);
+  unlink(sock);
+  rmdir(bin);
+  rmdir(dir);
+  printf("%d passed, %d failed\n", g_passed, g_failed);
+  return g_failed ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
   const char *mode = argc > 1 ? argv[1] : "fake";
+  if (strcmp(mode, "detect-retry") == 0) return detect_retry(argv);
   int fake = strcmp(mode, "fake") == 0;
   if (fake) setenv("PERRY_CONTAINER_BACKEND", "fake", 1);
   js_container_module_init();

@@ -704,6 +704,64 @@ static int scn_calls_during_down(const char *name, int workload) {
   return ok;
 }
 
+/* js_container_cancel on a ctx with nothing in flight: mode 0 NULL, 1 a
+ * pointer never passed to the library, 2 the ctx of a finished call (which
+ * must not fire again: the tracked slot is checked at the end). */
+static int cancel_idle(const char *name, int mode) {
+  switch (mode) {
+    case 0: js_container_cancel(NULL); break;
+    case 1: js_container_cancel((void *)(uintptr_t)0x5eed); break;
+    default: {
+      slot_t *s = track(slot_new(), name);
+      atomic_fetch_add(&g_scheduled, 1);
+      js_container_inspect("perry-badinput-missing", on_done, s);
+      if (!slot_wait(s, 60)) {
+        fail(name, "setup: the callback never fired", NULL);
+        return 0;
+      }
+      js_container_cancel(s);
+      js_container_cancel(s);
+    }
+  }
+  return 1;
+}
+
+/* An up that cannot finish (its app waits for a job that never completes)
+ * is cancelled in flight: Cancelled (499), once, and nothing left. */
+static int scn_cancel_up(const char *name) {
+  char spec[768];
+  int n = g_fresh++;
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"bi-cancel-%d\",\"services\":{"
+           "\"job\":{\"image\":\"%s\",\"command\":[\"sleep\",\"100\"],\"labels\":{\"perry.test\":\"1\"}},"
+           "\"app\":{\"image\":\"%s\",\"command\":[\"sleep\",\"100\"],\"labels\":{\"perry.test\":\"1\"},"
+           "\"depends_on\":{\"job\":{\"condition\":\"service_completed_successfully\"}}}}}",
+           n, IMAGE, IMAGE);
+  slot_t *s = track(slot_new(), name);
+  atomic_fetch_add(&g_scheduled, 1);
+  if (js_container_composeUp(spec, on_done, s) != 0) {
+    fail(name, "not scheduled", NULL);
+    return 0;
+  }
+  js_container_cancel(s);
+  if (!slot_wait(s, 60)) {
+    fail(name, "the cancelled up never called back", NULL);
+    return 0;
+  }
+  bi_case_t want = {.expect = E_ERR, .code = 499, .kind = "Cancelled", .needle = "js_container_cancel"};
+  int ok = check_envelope(&want, name, s->json, 1, s->status);
+  slot_t *l = track(slot_new(), name);
+  atomic_fetch_add(&g_scheduled, 1);
+  js_container_list("true", on_done, l);
+  char proj[64];
+  snprintf(proj, sizeof proj, "bi-cancel-%d-", n);
+  if (!slot_wait(l, 60) || l->status != 0 || strstr(l->json, proj)) {
+    fail(name, "a cancelled up left containers behind", l->json);
+    ok = 0;
+  }
+  return ok;
+}
+
 /* ---- one case ------------------------------------------------------------ */
 
 static int run_case(int idx) {
@@ -718,6 +776,8 @@ static int run_case(int idx) {
     case F_SCN_CONCURRENT_DOWN_WORKLOAD: return scn_concurrent_down(name, 1);
     case F_SCN_CALLS_DURING_DOWN_COMPOSE: return scn_calls_during_down(name, 0);
     case F_SCN_CALLS_DURING_DOWN_WORKLOAD: return scn_calls_during_down(name, 1);
+    case F_SCN_CANCEL_UP: return scn_cancel_up(name);
+    case F_js_container_cancel: return cancel_idle(name, (int)c->i1);
     case F_js_container_module_init:
       js_container_module_init();
       js_container_module_init();

@@ -421,6 +421,11 @@ func variants(f fn, pr param) []struct {
 			add("cmd-nul", lit(`{"image":"`+Image+`","cmd":["a\u0000b"]}`), invalid2(n, "NUL"))
 			add("healthcheck-no-test", lit(`{"image":"`+Image+`","healthcheck":{"interval":"1s"}}`), invalid2(n, "healthcheck"))
 			add("verify-no-issuer", lit(`{"image":"`+Image+`","verify":{"identity":"x"}}`), invalid2(n, "issuer"))
+			for _, k := range []string{"memory", "memory_reservation", "shm_size"} {
+				add("size-"+k+"-negative", lit(`{"image":"`+Image+`","`+k+`":-1}`), invalid2(n, k+" must not be negative"))
+			}
+			add("cpus-negative", lit(`{"image":"`+Image+`","cpus":-0.5}`), invalid2(n, "cpus must not be negative"))
+			add("memory-1e30-says-the-range", lit(`{"image":"`+Image+`","memory":1e30}`), invalid2(n, "must be an integer from"))
 			add("16MiB-exact-label", rep(`{"image":"`+Image+`","labels":{"perry.test":"1","big":"`, "x", MiB16-len(`{"image":"`+Image+`","labels":{"perry.test":"1","big":""}}`), "", "", `"}}`), anyResult())
 		}
 		if pr.k == kBuild {
@@ -589,8 +594,10 @@ func composeVariants() []struct {
 		{"services-array", lit(`{"services":[]}`), ic("services")},
 		{"services-number", lit(`{"services":1}`), ic("services")},
 		{"services-null", lit(`{"services":null}`), anyErr()},
-		{"unknown-top-key", lit(`{"servces":{}}`), ic("servces")},
-		{"unknown-service-key", lit(svc(`{` + img + `,"bogus_key":1}`)), ic("bogus_key")},
+		{"unknown-top-key", lit(`{"servces":{}}`), ic(`unknown key \"servces\"`)},
+		{"unknown-service-key", lit(svc(`{` + img + `,"bogus_key":1}`)), ic(`services.a: unknown key \"bogus_key\"`)},
+		{"unknown-nested-key", lit(svc(`{` + img + `,"healthcheck":{"testt":["CMD","true"]}}`)), ic(`services.a.healthcheck: unknown key \"testt\"`)},
+		{"invalid-json-names-the-argument", lit(`{`), ic("spec: ")},
 		{"image-wrong-type", lit(svc(`{"image":1}`)), ic("image")},
 		{"no-image", lit(svc(`{}`)), ic("")},
 		{"command-wrong-type", lit(svc(`{` + img + `,"command":{"a":1}}`)), ic("command")},
@@ -605,8 +612,8 @@ func composeVariants() []struct {
 		{"cpus-Inf-string", lit(svc(`{` + img + `,"cpus":"Inf"}`)), ic("finite")},
 		{"cpu-percent-NaN-string", lit(svc(`{` + img + `,"cpu_percent":"NaN"}`)), cfg("")},
 		{"cpus-1e999", lit(svc(`{` + img + `,"cpus":1e999}`)), cfg("")},
-		{"cpus-negative", lit(svc(`{` + img + `,"cpus":-1}`)), anyResult()},
-		{"mem-limit-negative", lit(svc(`{` + img + `,"mem_limit":"-1"}`)), anyResult()},
+		{"cpus-negative", lit(svc(`{` + img + `,"cpus":-1}`)), ic("cpus must not be negative")},
+		{"mem-limit-negative", lit(svc(`{` + img + `,"mem_limit":"-1"}`)), ic("mem_limit must not be negative")},
 		{"mem-limit-garbage", lit(svc(`{` + img + `,"mem_limit":"lots"}`)), cfg("")},
 		{"stop-grace-garbage", lit(svc(`{` + img + `,"stop_grace_period":"forever"}`)), cfg("")},
 		{"healthcheck-interval-negative", lit(svc(`{` + img + `,"healthcheck":{"test":["CMD","true"],"interval":"-1s"}}`)), anyResult()},
@@ -764,6 +771,13 @@ func cases() []Case {
 		out = append(out, Case{Cat: "numbers", Name: "js_container_shutdown/timeout-" + t.name, Fn: "F_js_container_shutdown", I1: t.ms, I2: t.td,
 			Exp: invalid2("timeout_ms", "negative")})
 	}
+	// js_container_cancel: harmless on a ctx with nothing in flight (mode
+	// in I1: NULL, a pointer never used, the ctx of a finished call); an
+	// up in flight ends Cancelled and leaves nothing.
+	for i, m := range []string{"NULL", "unknown-ctx", "finished-ctx"} {
+		out = append(out, Case{Cat: "cancel", Name: "js_container_cancel/" + m, Fn: "F_js_container_cancel", I1: int64(i), Exp: Expect{What: "E_VOID"}})
+	}
+	out = append(out, Case{Cat: "cancel", Name: "cancel_up_in_flight", Fn: "F_SCN_CANCEL_UP", Exp: ok()})
 	// Scenarios on handles.
 	for _, s := range []string{"F_SCN_DOWN_TWICE_COMPOSE", "F_SCN_DOWN_TWICE_COMPOSE_ALIAS", "F_SCN_DOWN_TWICE_WORKLOAD",
 		"F_SCN_CONCURRENT_DOWN_COMPOSE", "F_SCN_CONCURRENT_DOWN_WORKLOAD", "F_SCN_CALLS_DURING_DOWN_COMPOSE", "F_SCN_CALLS_DURING_DOWN_WORKLOAD"} {
@@ -789,8 +803,10 @@ func cases() []Case {
 		switch {
 		case f.async:
 			c.Exp = cancelled()
-		case f.sym == "js_workload_graph" || f.sym == "js_workload_node":
-			c.Exp = anyResult() // pure builders: no engine, no state
+		case f.sym == "js_workload_graph" || f.sym == "js_workload_node",
+			f.sym == "js_container_compose_graph", f.sym == "js_compose_graph", f.sym == "js_workload_handle_graph":
+			// Synchronous calls of the library state refuse too.
+			c.Exp = cancelled()
 		default:
 			c.Exp = anyErr()
 		}
@@ -812,7 +828,12 @@ func cases() []Case {
 	out = append(out,
 		Case{Cat: "after-shutdown", Name: "js_container_shutdown/again", Fn: "F_js_container_shutdown", I1: 1000, I2: 1, Phase: 2, Exp: ok()},
 		Case{Cat: "after-shutdown", Name: "js_container_shutdown/again-negative", Fn: "F_js_container_shutdown", I1: -1, I2: 1, Phase: 2, Exp: invalid2("timeout_ms", "negative")},
+		Case{Cat: "after-shutdown", Name: "js_container_cancel/after-shutdown", Fn: "F_js_container_cancel", I1: 1, Phase: 2, Exp: Expect{What: "E_VOID"}},
 		Case{Cat: "after-shutdown", Name: "js_container_module_init/after-shutdown", Fn: "F_js_container_module_init", Phase: 2, Exp: Expect{What: "E_VOID"}},
+		// module_init started a fresh state: calls work, old handles are gone.
+		Case{Cat: "after-shutdown", Name: "js_container_list/after-reinit", Fn: "F_js_container_list", Args: []Arg{lit("true")}, Phase: 2, Exp: ok()},
+		Case{Cat: "after-shutdown", Name: "js_container_compose_ps/old-handle-after-reinit", Fn: "F_js_container_compose_ps", HMode: HCompose, Phase: 2, Exp: notFound("")},
+		Case{Cat: "after-shutdown", Name: "js_workload_handle_ps/old-handle-after-reinit", Fn: "F_js_workload_handle_ps", HMode: HWorkload, Phase: 2, Exp: notFound("")},
 	)
 	return out
 }
