@@ -186,25 +186,23 @@ func displayPorts(ports []string) []string {
 	return ports
 }
 
-// portRange writes n consecutive ports starting at first ("8000" or "8000-8002").
+// portRange writes n consecutive ports starting at first ("8000" or
+// "8000-8002"), as podman and apple/container count them; a number that is
+// no port is written as it is, for formatPort to refuse.
 func portRange(first, n int) string {
-	if n <= 1 {
+	last := first + max(n, 1) - 1
+	if first < 1 || last > 65535 {
 		return strconv.Itoa(first)
 	}
-	return strconv.Itoa(first) + "-" + strconv.Itoa(first+n-1)
+	return core.PortRange{Start: uint16(first), End: uint16(last)}.String()
 }
-
-var portNumber = regexp.MustCompile(`(\d+)(?:-\d+)?/\w+$`)
 
 // sortPorts orders ports by container port, then text, so every runtime's
 // output compares equal regardless of map order.
 func sortPorts(ports []string) {
-	num := func(s string) int {
-		if m := portNumber.FindStringSubmatch(s); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			return n
-		}
-		return 0
+	num := func(s string) uint16 {
+		p, _ := core.ParsePort(s) // unreadable: 0, first
+		return p.Container.Start
 	}
 	sort.SliceStable(ports, func(i, j int) bool {
 		if a, b := num(ports[i]), num(ports[j]); a != b {

@@ -70,3 +70,31 @@ func TestPublishRejectsBadPortsByIndex(t *testing.T) {
 		}
 	}
 }
+
+// Every runtime's port report comes out in the one ps form the API backend
+// also writes (core.Port.Display), IPv6 addresses bracketed.
+func TestReportedPortsOneForm(t *testing.T) {
+	cases := []struct {
+		name string
+		got  []string
+		want []string
+	}{
+		{"docker 20.10 ps, unbracketed ipv6", psPorts([]byte(`"0.0.0.0:8080->80/tcp, :::8080->80/tcp"`)),
+			[]string{"0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp"}},
+		{"ps text the model cannot read is kept", psPorts([]byte(`"weird"`)), []string{"weird"}},
+		{"nothing published", psPorts([]byte(`""`)), []string{}},
+		{"podman array with a range", psPorts([]byte(`[{"host_ip":"","container_port":80,"host_port":8000,"range":3,"protocol":"tcp"}]`)),
+			[]string{"0.0.0.0:8000-8002->80-82/tcp"}},
+		{"inspect, ipv6 loopback and an unpublished port", inspectPorts(map[string][]portBinding{"80/tcp": {{HostIP: "::1", HostPort: "32768"}}, "81/udp": nil}),
+			[]string{"[::1]:32768->80/tcp", "81/udp"}},
+		{"apple with a count", applePorts([]applePort{{HostAddress: "127.0.0.1", HostPort: 9000, ContainerPort: 90, Proto: "tcp", Count: 2}}),
+			[]string{"127.0.0.1:9000-9001->90-91/tcp"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if !slices.Equal(c.got, c.want) || c.got == nil {
+				t.Errorf("ports = %#v, want %#v", c.got, c.want)
+			}
+		})
+	}
+}
