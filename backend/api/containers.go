@@ -318,8 +318,8 @@ func inspectInfo(c container.InspectResponse, now time.Time) core.ContainerInfo 
 				ports = append(ports, formatPort(netip.Addr{}, 0, p.Num(), string(p.Proto())))
 			}
 			for _, bnd := range bs {
-				hp, _ := strconv.Atoi(strings.SplitN(bnd.HostPort, "-", 2)[0])
-				ports = append(ports, formatPort(bnd.HostIP, uint16(hp), p.Num(), string(p.Proto())))
+				hp, _ := core.ParsePortRange(bnd.HostPort) // a range not yet resolved: its first port; "": none
+				ports = append(ports, formatPort(bnd.HostIP, hp.Start, p.Num(), string(p.Proto())))
 			}
 		}
 		sort.Strings(ports)
