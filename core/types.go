@@ -17,7 +17,7 @@ import (
 type ContainerSpec struct {
 	Image      string            `json:"image"`
 	Name       string            `json:"name,omitempty"`
-	Ports      []string          `json:"ports,omitempty"`   // "[ip:]host:container[/proto]" or "container"
+	Ports      []string          `json:"ports,omitempty"`   // "[ip:][host:]container[/proto]", an IPv6 ip bracketed (ParsePort)
 	Volumes    []string          `json:"volumes,omitempty"` // "src:dst[:ro]"
 	Env        map[string]string `json:"env,omitempty"`
 	Cmd        []string          `json:"cmd,omitempty"`
