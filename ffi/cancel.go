@@ -73,9 +73,9 @@ func (c *hostCtx) Cancel(ud uintptr) int {
 }
 
 // errCancelledByHost is what a cancelled operation reports, whatever error
-// the cancellation surfaced as inside it (a rolled-back up, a context error).
+// the cancellation surfaced as inside it (a rolled-back up, a context
+// error). The cause's details stay (e.g. the handle a converging up kept).
 func errCancelledByHost(cause error) error {
-	e := core.Errorf(core.KindCancelled, "operation cancelled by js_container_cancel")
-	e.Err = cause
-	return e
+	return &core.Error{Kind: core.KindCancelled, Message: "operation cancelled by js_container_cancel",
+		Details: core.AsError(cause).Details, Err: cause}
 }

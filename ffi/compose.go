@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -17,13 +18,27 @@ import (
 )
 
 // stack is the value behind a compose handle. Its mutex serializes the
-// handle's operations, so a concurrent down of one handle runs once and the
-// other caller gets NotFound.
+// calls that change it, so a concurrent down of one handle runs once and the
+// other caller gets NotFound; read-only calls use the current engine and
+// project without the lock (a converging up swaps them at its end).
 type stack struct {
 	live
+	cur atomic.Pointer[stackState]
+}
+
+type stackState struct {
 	engine  *engine.Engine
 	project *types.Project
 }
+
+func newStack(e *engine.Engine, p *types.Project) *stack {
+	s := &stack{}
+	s.cur.Store(&stackState{engine: e, project: p})
+	return s
+}
+
+func (s *stack) engine() *engine.Engine  { return s.cur.Load().engine }
+func (s *stack) project() *types.Project { return s.cur.Load().project }
 
 // ComposeUpResult is what js_container_composeUp resolves to.
 type ComposeUpResult struct {
@@ -33,7 +48,7 @@ type ComposeUpResult struct {
 }
 
 func (s *stack) teardown(ctx context.Context) error {
-	return s.teardownOnce(func() error { return s.engine.Down(ctx, engine.DownOptions{}) })
+	return s.teardownOnce(func() error { return s.engine().Down(ctx, engine.DownOptions{}) })
 }
 
 // loadOptions reads an inline JSON object or a compose file path.
@@ -64,10 +79,10 @@ func (c *hostCtx) composeUp(ctx context.Context, spec arg) (any, error) {
 		}
 		if st, ok := prev.(*stack); ok {
 			// Converged: the handle now describes the project as given.
-			st.engine, st.project = e, p
+			st.cur.Store(&stackState{engine: e, project: p})
 			return st, nil
 		}
-		return &stack{engine: e, project: p}, nil
+		return newStack(e, p), nil
 	})
 	if err != nil {
 		return nil, err
@@ -120,13 +135,18 @@ func (c *hostCtx) withStack(h int64, fn func(*stack) (any, error)) (any, error) 
 	return withLive(c, h, kindCompose, fn)
 }
 
+// readStack runs a read-only fn on the live stack behind h, without its lock.
+func (c *hostCtx) readStack(h int64, fn func(*stack) (any, error)) (any, error) {
+	return readLive(c, h, kindCompose, fn)
+}
+
 func (c *hostCtx) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
-	return downLive(c, h, kindCompose, func(s *stack) error { return s.engine.Down(ctx, engine.DownOptions{Volumes: volumes}) })
+	return downLive(c, h, kindCompose, func(s *stack) error { return s.engine().Down(ctx, engine.DownOptions{Volumes: volumes}) })
 }
 
 func (c *hostCtx) composePs(ctx context.Context, h int64) (any, error) {
-	return c.withStack(h, func(s *stack) (any, error) {
-		cs, err := s.engine.Ps(ctx, engine.PsOptions{All: true})
+	return c.readStack(h, func(s *stack) (any, error) {
+		cs, err := s.engine().Ps(ctx, engine.PsOptions{All: true})
 		if err != nil {
 			return nil, err
 		}
@@ -158,14 +178,14 @@ func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, erro
 	if o.Tail != nil && *o.Tail < 0 {
 		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
 	}
-	return c.withStack(h, func(s *stack) (any, error) {
+	return c.readStack(h, func(s *stack) (any, error) {
 		lo := engine.LogsOptions{Tail: o.Tail}
 		if o.Service != "" {
 			lo.Services = []string{o.Service}
 		}
 		var mu sync.Mutex
 		var out, errOut strings.Builder
-		err := s.engine.Logs(ctx, lo, func(service, _, stream, line string) {
+		err := s.engine().Logs(ctx, lo, func(service, _, stream, line string) {
 			mu.Lock()
 			defer mu.Unlock()
 			w := &out
@@ -212,13 +232,13 @@ func (c *hostCtx) composeExec(ctx context.Context, h int64, service, cmd, opts a
 		return nil, core.InvalidArgument(opts.name, "index must not be negative")
 	}
 	return c.withStack(h, func(s *stack) (any, error) {
-		return s.engine.Exec(ctx, svc, engine.ExecOptions{Index: o.Index, Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User})
+		return s.engine().Exec(ctx, svc, engine.ExecOptions{Index: o.Index, Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User})
 	})
 }
 
 func (c *hostCtx) composeConfig(ctx context.Context, h int64) (any, error) {
-	return c.withStack(h, func(s *stack) (any, error) {
-		out, err := loader.Config(s.project, loader.ConfigOptions{Format: "json"})
+	return c.readStack(h, func(s *stack) (any, error) {
+		out, err := loader.Config(s.project(), loader.ConfigOptions{Format: "json"})
 		if err != nil {
 			return nil, err
 		}
@@ -235,20 +255,20 @@ func (c *hostCtx) composeLifecycle(ctx context.Context, h int64, op string, serv
 		var err error
 		switch op {
 		case "start":
-			err = s.engine.Start(ctx, names, nil)
+			err = s.engine().Start(ctx, names, nil)
 		case "stop":
-			err = s.engine.Stop(ctx, names, nil)
+			err = s.engine().Stop(ctx, names, nil)
 		default:
-			err = s.engine.Restart(ctx, names, nil)
+			err = s.engine().Restart(ctx, names, nil)
 		}
 		return nil, err
 	})
 }
 
 func (c *hostCtx) composeStatus(ctx context.Context, h int64) (any, error) {
-	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Status(ctx) })
+	return c.readStack(h, func(s *stack) (any, error) { return s.engine().Status(ctx) })
 }
 
 func (c *hostCtx) composeGraph(h int64) (any, error) {
-	return c.withStack(h, func(s *stack) (any, error) { return s.engine.Graph() })
+	return c.readStack(h, func(s *stack) (any, error) { return s.engine().Graph() })
 }

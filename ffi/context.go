@@ -205,18 +205,21 @@ func (c *hostCtx) lookup(h int64, kind handleKind) (any, error) {
 
 func (c *hostCtx) release(h int64) { c.handles.Delete(h) }
 
-// live is what every handle value shares: a lock serializing the handle's
-// operations (so a concurrent down runs once) and whether it was brought down.
+// live is what every handle value shares: a lock serializing the calls
+// that change the handle or its containers (up, down, start, stop,
+// restart, exec; so a concurrent down runs once), and whether it was
+// brought down. Read-only calls (ps, status, graph, logs, config) take no
+// lock: they never wait behind a long exec or up on the same handle.
 type live struct {
 	mu   sync.Mutex
-	down bool
+	down atomic.Bool
 }
 
 func (l *live) state() *live { return l }
 
 // withLive runs fn on the value behind h, of the given kind, holding its
 // lock; a handle already brought down is NotFound.
-func withLive[T interface{ state() *live }](c *hostCtx, h int64, kind handleKind, fn func(T) (any, error)) (any, error) {
+func withLive[T liveValue](c *hostCtx, h int64, kind handleKind, fn func(T) (any, error)) (any, error) {
 	v, err := c.lookup(h, kind)
 	if err != nil {
 		return nil, err
@@ -225,7 +228,21 @@ func withLive[T interface{ state() *live }](c *hostCtx, h int64, kind handleKind
 	l := t.state()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.down {
+	if l.down.Load() {
+		return nil, core.NotFound(string(kind)+" handle", itoa(h)).With("handle", h)
+	}
+	return fn(t)
+}
+
+// readLive runs a read-only fn on the value behind h without its lock; a
+// handle already brought down is NotFound.
+func readLive[T liveValue](c *hostCtx, h int64, kind handleKind, fn func(T) (any, error)) (any, error) {
+	v, err := c.lookup(h, kind)
+	if err != nil {
+		return nil, err
+	}
+	t := v.(T)
+	if t.state().down.Load() {
 		return nil, core.NotFound(string(kind)+" handle", itoa(h)).With("handle", h)
 	}
 	return fn(t)
@@ -236,21 +253,21 @@ func withLive[T interface{ state() *live }](c *hostCtx, h int64, kind handleKind
 func (l *live) teardownOnce(down func() error) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.down {
+	if l.down.Load() {
 		return nil
 	}
-	l.down = true
+	l.down.Store(true)
 	return down()
 }
 
 // downLive brings the value behind h down and releases h; after a failed
 // down the handle stays usable (the caller may try again).
-func downLive[T interface{ state() *live }](c *hostCtx, h int64, kind handleKind, down func(T) error) (any, error) {
+func downLive[T liveValue](c *hostCtx, h int64, kind handleKind, down func(T) error) (any, error) {
 	return withLive(c, h, kind, func(t T) (any, error) {
 		if err := down(t); err != nil {
 			return nil, err
 		}
-		t.state().down = true
+		t.state().down.Store(true)
 		c.release(h)
 		return nil, nil
 	})

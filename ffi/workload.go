@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"sync/atomic"
 
 	"github.com/perryts/perry-container/compose/workload"
 	"github.com/perryts/perry-container/core"
@@ -15,8 +16,17 @@ import (
 // other caller gets NotFound.
 type graphRun struct {
 	live
-	h *workload.Handle
+	run atomic.Pointer[workload.Handle]
 }
+
+func newGraphRun(h *workload.Handle) *graphRun {
+	g := &graphRun{}
+	g.run.Store(h)
+	return g
+}
+
+// handle is the current run (a converging runGraph swaps it at its end).
+func (g *graphRun) handle() *workload.Handle { return g.run.Load() }
 
 // RunGraphResult is what js_workload_runGraph resolves to.
 type RunGraphResult struct {
@@ -38,7 +48,7 @@ type GraphLogsOptions struct {
 }
 
 func (g *graphRun) teardown(ctx context.Context) error {
-	return g.teardownOnce(func() error { return g.h.Down(ctx, false) })
+	return g.teardownOnce(func() error { return g.handle().Down(ctx, false) })
 }
 
 func workloadGraph(name, spec arg) (any, error) {
@@ -95,11 +105,11 @@ func (c *hostCtx) runGraph(ctx context.Context, graph, opts arg) (any, error) {
 		run = h
 		if gr, ok := prev.(*graphRun); ok {
 			// Converged: the handle now describes the graph as given.
-			gr.h = h
+			gr.run.Store(h)
 			return gr, err
 		}
 		// halt-graph keeps what started, with the error: registered anyway.
-		return &graphRun{h: h}, err
+		return newGraphRun(h), err
 	})
 	if err != nil {
 		return nil, err
@@ -124,20 +134,25 @@ func (c *hostCtx) withGraph(h int64, fn func(*graphRun) (any, error)) (any, erro
 	return withLive(c, h, kindWorkload, fn)
 }
 
+// readGraph runs a read-only fn on the live graph behind h, without its lock.
+func (c *hostCtx) readGraph(h int64, fn func(*graphRun) (any, error)) (any, error) {
+	return readLive(c, h, kindWorkload, fn)
+}
+
 func (c *hostCtx) graphDown(ctx context.Context, h int64, opts arg) (any, error) {
 	var o GraphDownOptions
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
 	}
-	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.h.Down(ctx, o.Volumes) })
+	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.handle().Down(ctx, o.Volumes) })
 }
 
 func (c *hostCtx) graphStatus(ctx context.Context, h int64) (any, error) {
-	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Status(ctx) })
+	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Status(ctx) })
 }
 
 func (c *hostCtx) graphGraph(h int64) (any, error) {
-	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Graph(), nil })
+	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Graph(), nil })
 }
 
 func (c *hostCtx) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
@@ -155,7 +170,7 @@ func (c *hostCtx) graphLogs(ctx context.Context, h int64, node, opts arg) (any, 
 	if o.Tail != nil && *o.Tail < 0 {
 		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
 	}
-	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Logs(ctx, name, o.Tail) })
+	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Logs(ctx, name, o.Tail) })
 }
 
 func (c *hostCtx) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {
@@ -170,9 +185,9 @@ func (c *hostCtx) graphExec(ctx context.Context, h int64, node, cmd arg) (any, e
 	if len(argv) == 0 {
 		return nil, core.InvalidArgument(cmd.name, "must be a non-empty array of strings")
 	}
-	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Exec(ctx, name, argv) })
+	return c.withGraph(h, func(g *graphRun) (any, error) { return g.handle().Exec(ctx, name, argv) })
 }
 
 func (c *hostCtx) graphPs(ctx context.Context, h int64) (any, error) {
-	return c.withGraph(h, func(g *graphRun) (any, error) { return g.h.Ps(ctx) })
+	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Ps(ctx) })
 }

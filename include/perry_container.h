@@ -64,6 +64,10 @@
  * of these crashes.
  *
  * Threading: every function may be called from any thread, concurrently.
+ * On one handle, the calls that change it or its containers (up of the same
+ * project, down, start, stop, restart, exec) run one at a time; the
+ * read-only ones (ps, status, graph, logs, config) never wait for them and
+ * may run while one is in flight.
  * Signals: the library installs no SIGINT/SIGTERM handlers; the host owns
  * signals and calls js_container_shutdown() to tear down.
  *

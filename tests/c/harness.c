@@ -830,6 +830,67 @@ static void test_cancel(void) {
   call_free(&c);
 }
 
+/* Read-only calls on a handle do not wait behind a long up on it: a second
+ * up of the project adds a service that waits for a job that never
+ * completes, so it holds the handle until cancelled; ps, status, graph,
+ * logs and config answer meanwhile. The cancelled up leaves the handle
+ * valid. */
+static void test_reads_during_up(void) {
+  char spec[512], spec2[1024];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-reads-%d\",\"services\":{\"a\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],"
+           "\"labels\":{\"perry.test\":\"1\"}}}}",
+           (int)getpid(), IMAGE);
+  snprintf(spec2, sizeof spec2,
+           "{\"name\":\"perrytest-reads-%d\",\"services\":{\"a\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],"
+           "\"labels\":{\"perry.test\":\"1\"}},"
+           "\"job\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"}},"
+           "\"b\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"},"
+           "\"depends_on\":{\"job\":{\"condition\":\"service_completed_successfully\"}}}}}",
+           (int)getpid(), IMAGE, IMAGE, IMAGE);
+  int64_t h = up_handle(spec, "composeUp before the long up");
+  if (h <= 0) return;
+  slot_t *up = slot_new();
+  check(js_container_composeUp(spec2, on_slot, up) == 0, "the long up is scheduled", NULL);
+  /* Wait until the long up holds the handle: its job container runs. */
+  char needle[96];
+  snprintf(needle, sizeof needle, "perrytest-reads-%d-job", (int)getpid());
+  for (int found = 0; !found;) {
+    call_t l;
+    ASYNC(l, js_container_list, "false");
+    found = strstr(l.json, needle) != NULL;
+    call_free(&l);
+  }
+  call_t c;
+  ASYNC(c, js_container_compose_ps, h);
+  expect_ok(&c, "ps answers while an up holds the handle");
+  call_free(&c);
+  ASYNC(c, js_container_compose_status, h);
+  expect_ok(&c, "status answers while an up holds the handle");
+  call_free(&c);
+  ASYNC(c, js_container_compose_logs, h, NULL);
+  expect_ok(&c, "logs answer while an up holds the handle");
+  call_free(&c);
+  ASYNC(c, js_container_compose_config, h);
+  expect_ok(&c, "config answers while an up holds the handle");
+  call_free(&c);
+  expect_sync_ok(js_container_compose_graph(h), "graph answers while an up holds the handle");
+  pthread_mutex_lock(&up->mu);
+  int fired = up->fired;
+  pthread_mutex_unlock(&up->mu);
+  check(!fired, "the long up was still in flight during the reads", NULL);
+  js_container_cancel(up);
+  call_init(&c);
+  slot_wait(up, &c);
+  expect_err(&c, "Cancelled", 499, NULL, "the long up, cancelled, answers Cancelled");
+  check(strstr(c.json, "\"handle\":") != NULL, "the cancelled converge names the handle it kept", c.json);
+  call_free(&c);
+  ASYNC(c, js_container_compose_status, h);
+  expect_ok(&c, "the handle stays valid after a cancelled converge");
+  call_free(&c);
+  down_ok(h, "down after the cancelled converge");
+}
+
 /* shutdown(0, 1) with nothing in flight tears down and is not a Timeout;
  * after it every call, synchronous ones included, is Cancelled; module_init
  * starts a fresh state in which old handles are NotFound and never reused. */
@@ -1008,6 +1069,7 @@ int main(int argc, char **argv) {
     test_fake_simulation();
     test_error_messages();
     test_cancel();
+    test_reads_during_up();
     test_shutdown_reinit();
     test_stress();
   }
