@@ -25,15 +25,22 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Median round trip of n sequential calls, in microseconds. */
-async function roundTrip(call: () => Promise<unknown>, n: number): Promise<number> {
-  const t: number[] = [];
+/**
+ * Median round trips of n sequential calls of each function, in
+ * microseconds. The calls alternate, so that all see the same machine (the
+ * library's threads spin for a while after work and then sleep, which
+ * changes a round trip several-fold on a loaded machine).
+ */
+async function roundTrips(calls: Array<() => Promise<unknown>>, n: number): Promise<number[]> {
+  const t: number[][] = calls.map(() => []);
   for (let i = 0; i < n; i++) {
-    const t0 = now();
-    await call();
-    t.push(now() - t0);
+    for (let k = 0; k < calls.length; k++) {
+      const t0 = now();
+      await calls[k]();
+      t[k].push(now() - t0);
+    }
   }
-  return median(t);
+  return t.map(median);
 }
 
 /** Calls per second with `inFlight` outstanding, over `total` calls. */
@@ -52,16 +59,17 @@ async function throughput(call: () => Promise<unknown>, inFlight: number, total:
 
 async function main(): Promise<void> {
   if (process.env.PERRY_CONTAINER_BACKEND !== "fake") throw new Error("run with PERRY_CONTAINER_BACKEND=fake");
-  await roundTrip(ts, 2000); // warm up the library, the fake and V8
+  await roundTrips([ts], 2000); // warm up the library, the fake and V8
   await throughput(raw, 1000, 20_000);
   const runs = 5;
   const r = { rawRt: [] as number[], tsRt: [] as number[], rawTp: [] as number[], tsTp: [] as number[] };
   const n = { rt: [] as number[], tp: [] as number[] };
   for (let i = 0; i < runs; i++) {
-    n.rt.push(await roundTrip(noop, 2000));
+    const [a, b, c] = await roundTrips([noop, raw, ts], 2000);
+    n.rt.push(a);
+    r.rawRt.push(b);
+    r.tsRt.push(c);
     n.tp.push(await throughput(noop, 1000, 20_000));
-    r.rawRt.push(await roundTrip(raw, 2000));
-    r.tsRt.push(await roundTrip(ts, 2000));
     r.rawTp.push(await throughput(raw, 1000, 20_000));
     r.tsTp.push(await throughput(ts, 1000, 20_000));
   }
