@@ -70,42 +70,59 @@ func greeting(ctx context.Context, addr string) (string, error) {
 }
 
 // host_ip ::1 without a published port is a free port on the IPv6
-// loopback: the container is reachable there, and ps reports it bracketed.
+// loopback, through the Engine API and the docker CLI: the container is
+// reachable there, and ps reports it bracketed.
 func TestIntegrationPortsIPv6LoopbackFreePort(t *testing.T) {
-	r := newRealEngine(t)
 	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
 		t.Skipf("this host has no IPv6 loopback to publish on: %v", err)
 	} else {
 		l.Close()
 	}
-	ctx := r.ctx()
-	e := r.engine(r.load(`
+	for _, strategy := range []string{"api", "cli"} {
+		t.Run(strategy, func(t *testing.T) {
+			r := newRealEngine(t)
+			b := strategyBackend(t, r, strategy)
+			ctx := r.ctx()
+			e := New(b, r.load(`
 services:
   web:
-    image: ` + testImage + `
-    command: ` + greeter + `
+    image: `+testImage+`
+    command: `+greeter+`
     ports:
       - target: 80
         host_ip: "::1"
-`))
-	if err := e.Up(ctx, UpOptions{}); err != nil {
-		t.Fatal(err)
+`), WithLabels(map[string]string{"perry.test": "1"}), WithStateDir(filepath.Join(r.dir, "state")))
+			if err := e.Up(ctx, UpOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			cs, err := e.Ps(ctx, PsOptions{})
+			if err != nil || len(cs) != 1 {
+				t.Fatalf("ps = %+v, %v", cs, err)
+			}
+			if len(cs[0].Ports) != 1 || !regexp.MustCompile(`^\[::1\]:\d+->80/tcp$`).MatchString(cs[0].Ports[0]) {
+				t.Fatalf("ports %q, want one [::1]:N->80/tcp", cs[0].Ports)
+			}
+			addr, ok := core.Published(cs[0].Ports, 80, "tcp")
+			if !ok {
+				t.Fatalf("80/tcp is not published in %q", cs[0].Ports)
+			}
+			if got, err := greeting(ctx, addr); err != nil || got != "hello" {
+				t.Fatalf("%s said %q, %v", addr, got, err)
+			}
+		})
 	}
-	cs, err := e.Ps(ctx, PsOptions{})
-	if err != nil || len(cs) != 1 {
-		t.Fatalf("ps = %+v, %v", cs, err)
+}
+
+// strategyBackend is the Engine API backend of r, or the docker CLI.
+func strategyBackend(t *testing.T, r *realEngine, strategy string) backend.Backend {
+	t.Helper()
+	if strategy == "api" {
+		return r.b
 	}
-	if len(cs[0].Ports) != 1 || !regexp.MustCompile(`^\[::1\]:\d+->80/tcp$`).MatchString(cs[0].Ports[0]) {
-		t.Fatalf("ports %q, want one [::1]:N->80/tcp", cs[0].Ports)
+	if _, err := exec.LookPath("docker"); err != nil {
+		t.Skip("the docker CLI is not in PATH: this case drives the CLI strategy")
 	}
-	p, err := core.ParsePort(cs[0].Ports[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := p.Endpoint(0)
-	if got, err := greeting(ctx, addr); err != nil || got != "hello" {
-		t.Fatalf("%s said %q, %v", addr, got, err)
-	}
+	return cli.Docker("docker", "docker")
 }
 
 // A scaled service with a host port range gets one port of the range per
@@ -116,13 +133,7 @@ func TestIntegrationPortsRangeWithScale(t *testing.T) {
 	for _, strategy := range []string{"api", "cli"} {
 		t.Run(strategy, func(t *testing.T) {
 			r := newRealEngine(t)
-			var b backend.Backend = r.b
-			if strategy == "cli" {
-				if _, err := exec.LookPath("docker"); err != nil {
-					t.Skip("the docker CLI is not in PATH: this case drives the CLI strategy")
-				}
-				b = cli.Docker("docker", "docker")
-			}
+			b := strategyBackend(t, r, strategy)
 			ctx := r.ctx()
 			base := freeRange(t, 10)
 			yaml := func(last int) string {
