@@ -279,6 +279,11 @@ func js_container_getBackend() *C.char {
 	})
 }
 
+//export js_container_getBackendAsync
+func js_container_getBackendAsync(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opGetBackend(ctx) })
+}
+
 //export js_container_detectBackend
 func js_container_detectBackend(cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opDetect(ctx) })

@@ -106,7 +106,8 @@
  *
  * Blocking. Asynchronous functions never block: they copy their arguments
  * and return. The synchronous ones return at once, except
- * js_container_getBackend (detects first when needed: up to 15 s) and
+ * js_container_getBackend (detects first when needed: up to 15 s; use
+ * js_container_getBackendAsync on an event loop's thread) and
  * js_container_shutdown (waits for in-flight work up to its timeout, then
  * tears down: each stack up to 30 s more).
  *
@@ -254,6 +255,13 @@ PERRY_EXTERN(void) js_container_cancel(void *ctx);
  *   Free with js_container_free().
  */
 PERRY_EXTERN(char *) js_container_getBackend(void);
+
+/**
+ * The selected backend, as js_container_getBackend, without blocking the
+ * caller: an event loop's thread need not wait for detection (seconds).
+ * Result: BackendInfo. Errors: as js_container_getBackend; Cancelled (499).
+ */
+PERRY_EXTERN(int32_t) js_container_getBackendAsync(perry_complete_fn cb, void *ctx);
 
 /**
  * Probes every candidate runtime of this platform.

@@ -626,6 +626,10 @@ static void test_backend(int fake) {
   if (fake) check(b && strstr(b, "\"name\":\"fake\""), "getBackend is fake", b);
   expect_sync_ok(b, "getBackend");
   call_t c;
+  ASYNC0(c, js_container_getBackendAsync);
+  expect_ok(&c, "getBackendAsync");
+  if (fake) check(strstr(c.json, "\"name\":\"fake\"") != NULL, "getBackendAsync answers the selected backend", c.json);
+  call_free(&c);
   ASYNC0(c, js_container_detectBackend);
   expect_ok(&c, "detectBackend");
   check(strstr(c.json, "\"isolationLevel\"") != NULL, "detectBackend lists isolation levels", c.json);

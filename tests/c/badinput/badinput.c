@@ -512,6 +512,7 @@ static int32_t dispatch(const bi_case_t *c, char **a, int64_t h, perry_complete_
     case F_js_container_inspectImage: return js_container_inspectImage(a[0], cb, ud);
     case F_js_container_build: return js_container_build(a[0], a[1], cb, ud);
     case F_js_container_detectBackend: return js_container_detectBackend(cb, ud);
+    case F_js_container_getBackendAsync: return js_container_getBackendAsync(cb, ud);
     case F_js_container_composeUp: return js_container_composeUp(a[0], cb, ud);
     case F_js_container_compose_up: return js_container_compose_up(a[0], cb, ud);
     case F_js_compose_up: return js_compose_up(a[0], cb, ud);

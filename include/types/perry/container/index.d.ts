@@ -1111,6 +1111,18 @@ export declare function build(build: BuildSpec, imageName: string, call?: CallOp
 export declare function getBackend(): BackendInfo;
 
 /**
+ * The selected backend, as {@link getBackend}, without blocking the
+ * caller's thread while detection runs (it may take seconds).
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
+ * @returns resolves to the selected backend.
+ * @throws {ContainerError} NoBackendFound (503, with `probes`);
+ *   BackendNotAvailable (503); InvalidConfiguration (400); Cancelled (499).
+ * @ffi js_container_getBackendAsync
+ */
+export declare function getBackendAsync(call?: CallOptions): Promise<BackendInfo>;
+
+/**
  * Probes every candidate runtime of this platform.
  * @param call `signal` cancels the call: the promise rejects with
  *   Cancelled (499) once the operation has cleaned up.

@@ -196,6 +196,7 @@ func functions() []fn {
 		{sym: "js_container_build", async: true, params: []param{{name: "build", k: kBuild, base: lit(`{"context":"/tmp"}`), typ: reflect.TypeOf(core.BuildSpec{})}, p("image_name", kRawReq, lit("perry-test/badinput-built:@N@"))}, base: ok()},
 		{sym: "js_container_getBackend", base: ok()},
 		{sym: "js_container_detectBackend", async: true, base: ok()},
+		{sym: "js_container_getBackendAsync", async: true, base: ok()},
 		{sym: "js_workload_graph", params: []param{p("name", kRawReq, lit("g@N@")), p("spec", kWSpec, lit(wspecBase))}, base: ok()},
 		{sym: "js_workload_node", heavy: true, params: []param{p("name", kRawReq, lit("n@N@")), p("spec", kWNode, lit(`{"image":"`+Image+`"}`))}, base: ok()},
 		{sym: "js_workload_runGraph", async: true, params: []param{{name: "graph", k: kReqObj, base: lit(graphBase), typ: reflect.TypeOf(core.WorkloadGraph{})}, {name: "opts", k: kOpts, base: null, typ: reflect.TypeOf(core.RunGraphOptions{})}}, base: ok()},
