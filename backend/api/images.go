@@ -14,6 +14,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -399,12 +400,15 @@ func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 			Created: time.Unix(s.Created, 0).UTC().Format(time.RFC3339),
 			Digest:  imageref.FirstDigest(s.RepoDigests),
 		}
-		if len(s.RepoTags) == 0 {
+		// podman's API lists an image pulled by digest only with that
+		// digest reference among its tags; Docker's lists no tag.
+		tags := slices.DeleteFunc(slices.Clone(s.RepoTags), func(t string) bool { return imageref.Digest(t) != "" })
+		if len(tags) == 0 {
 			base.Repository, base.Tag = imageref.Untagged(s.RepoDigests)
 			b.fixImage(&base)
 			out = append(out, base)
 		}
-		for _, t := range s.RepoTags {
+		for _, t := range tags {
 			info := base
 			info.Repository, info.Tag = imageref.Split(t)
 			b.fixImage(&info)

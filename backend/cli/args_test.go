@@ -279,7 +279,7 @@ func fieldCases() []fieldCase {
 		{field: "Restart", spec: core.ContainerSpec{Restart: "on-failure:3"}, docker: []string{"--restart=on-failure:3"}, apple: []string{"--restart=on-failure:3"}},
 		{field: "Healthcheck", jsonName: "healthcheck", spec: core.ContainerSpec{Healthcheck: &core.Healthcheck{Test: []string{"CMD", "wget", "-q", "http://x/a b"},
 			Interval: "5s", Timeout: "2s", Retries: 3, StartPeriod: "1s"}},
-			docker: []string{"--health-cmd=wget -q 'http://x/a b'", "--health-interval=5s", "--health-timeout=2s", "--health-retries=3", "--health-start-period=1s"},
+			docker:     []string{"--health-cmd=wget -q 'http://x/a b'", "--health-interval=5s", "--health-timeout=2s", "--health-retries=3", "--health-start-period=1s"},
 			rejectedBy: []Flavor{FlavorNerdctl}},
 		{field: "StopSignal", jsonName: "stop_signal", spec: core.ContainerSpec{StopSignal: "SIGINT"}, docker: []string{"--stop-signal=SIGINT"}},
 		{field: "StopTimeout", jsonName: "stop_timeout", spec: core.ContainerSpec{StopTimeout: &seven}, docker: []string{"--stop-timeout=7"}},

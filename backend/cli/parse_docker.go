@@ -135,7 +135,7 @@ type inspectEntry struct {
 	// Image is the image's id on docker and podman, the reference on
 	// nerdctl (whose Config has no Image).
 	Image  string `json:"Image"`
-	Config    struct {
+	Config struct {
 		Image  string            `json:"Image"`
 		Labels map[string]string `json:"Labels"`
 	} `json:"Config"`

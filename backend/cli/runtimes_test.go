@@ -34,11 +34,7 @@ var liveRuntimes = []liveRuntime{
 // runtime is not installed here.
 func liveBackend(t *testing.T, name string) *Backend {
 	t.Helper()
-	testenv.SkipIfDisabled(t)
-	bin, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed (bash tests/runtimes/install.sh installs it): %v", name, err)
-	}
+	bin := testenv.RequireCLI(t, name)
 	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 	defer cancel()
 	if name == "nerdctl" {

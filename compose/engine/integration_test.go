@@ -230,18 +230,7 @@ func TestIntegrationHealthGatedChain(t *testing.T) {
 func TestIntegrationInitJob(t *testing.T) {
 	r := newRealEngine(t)
 	ctx := r.ctx()
-	e := r.engine(r.load(`
-services:
-  init:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ["sh", "-c", "echo init done"]
-  app:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ` + sleeper + `
-    depends_on: {init: {condition: service_completed_successfully}}
-`))
+	e := r.engine(r.load(initJobYAML))
 	if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
@@ -263,22 +252,7 @@ services:
 func TestIntegrationUnhealthyDependencyRollsBack(t *testing.T) {
 	r := newRealEngine(t)
 	ctx := r.ctx()
-	e := r.engine(r.load(`
-services:
-  db:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ` + sleeper + `
-    healthcheck: {test: ["CMD", "false"], interval: 200ms, retries: 2}
-    volumes: ["data:/data"]
-  web:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ` + sleeper + `
-    depends_on: {db: {condition: service_healthy}}
-volumes:
-  data: {}
-`))
+	e := r.engine(r.load(unhealthyDBYAML))
 	err := e.Up(ctx, UpOptions{})
 	wantService(t, err, "db")
 	// Fail-fast: the unhealthy state ended the wait, not the deadline (no

@@ -5,14 +5,12 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/internal/testenv"
 )
@@ -24,41 +22,19 @@ import (
 // them (a container stays "starting"), nerdctl 2.0 has none. A runtime that
 // is not installed is skipped with the reason.
 
-const podmanSocket = "/run/podman/podman.sock"
-
 type liveRuntime struct {
 	name string
 	open func(t *testing.T) backend.Backend
 }
 
 var liveRuntimes = []liveRuntime{
-	{"podman-cli", func(t *testing.T) backend.Backend { return cliRuntime(t, "podman") }},
-	{"podman-api", podmanAPI},
-	{"nerdctl", func(t *testing.T) backend.Backend { return cliRuntime(t, "nerdctl") }},
-}
-
-func cliRuntime(t *testing.T, name string) backend.Backend {
-	t.Helper()
-	testenv.SkipIfDisabled(t)
-	bin, err := exec.LookPath(name)
-	if err != nil {
-		t.Skipf("%s is not installed (bash tests/runtimes/install.sh installs it): %v", name, err)
-	}
-	return checkRuntime(t, cli.Docker(name, bin))
-}
-
-func podmanAPI(t *testing.T) backend.Backend {
-	t.Helper()
-	testenv.SkipIfDisabled(t)
-	if _, err := os.Stat(podmanSocket); err != nil {
-		t.Skipf("podman's API socket %s is absent (bash tests/runtimes/install.sh starts it): %v", podmanSocket, err)
-	}
-	b, err := api.New("unix://"+podmanSocket, "podman")
-	if err != nil {
-		t.Fatalf("api.New: %v", err)
-	}
-	t.Cleanup(func() { _ = b.Close() })
-	return checkRuntime(t, b)
+	{"podman-cli", func(t *testing.T) backend.Backend {
+		return checkRuntime(t, cli.Docker("podman", testenv.RequireCLI(t, "podman")))
+	}},
+	{"podman-api", func(t *testing.T) backend.Backend { return testenv.RequirePodmanAPI(t) }},
+	{"nerdctl", func(t *testing.T) backend.Backend {
+		return checkRuntime(t, cli.Docker("nerdctl", testenv.RequireCLI(t, "nerdctl")))
+	}},
 }
 
 // checkRuntime fails when an installed runtime does not answer or lacks
@@ -199,12 +175,8 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 	})
 }
 
-// TestRuntimesInitJob: a service gated on a one-shot's success starts after
-// it, and the one-shot's output is in its logs.
-func TestRuntimesInitJob(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
-		ctx := r.ctx(t)
-		e := r.engine(`
+// initJobYAML: app waits for a one-shot init to succeed.
+const initJobYAML = `
 services:
   init:
     image: ` + testImage + `
@@ -215,7 +187,32 @@ services:
     pull_policy: never
     command: ` + sleeper + `
     depends_on: {init: {condition: service_completed_successfully}}
-`)
+`
+
+// unhealthyDBYAML: web waits for a db whose healthcheck always fails.
+const unhealthyDBYAML = `
+services:
+  db:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    healthcheck: {test: ["CMD", "false"], interval: 200ms, retries: 2}
+    volumes: ["data:/data"]
+  web:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    depends_on: {db: {condition: service_healthy}}
+volumes:
+  data: {}
+`
+
+// TestRuntimesInitJob: a service gated on a one-shot's success starts after
+// it, and the one-shot's output is in its logs.
+func TestRuntimesInitJob(t *testing.T) {
+	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
+		ctx := r.ctx(t)
+		e := r.engine(initJobYAML)
 		if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
@@ -241,22 +238,7 @@ services:
 func TestRuntimesUnhealthyDependencyRollsBack(t *testing.T) {
 	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
 		ctx := r.ctx(t)
-		e := r.engine(`
-services:
-  db:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ` + sleeper + `
-    healthcheck: {test: ["CMD", "false"], interval: 200ms, retries: 2}
-    volumes: ["data:/data"]
-  web:
-    image: ` + testImage + `
-    pull_policy: never
-    command: ` + sleeper + `
-    depends_on: {db: {condition: service_healthy}}
-volumes:
-  data: {}
-`)
+		e := r.engine(unhealthyDBYAML)
 		err := e.Up(ctx, UpOptions{})
 		wantService(t, err, "db")
 		if !strings.Contains(err.Error(), "unhealthy") || ctx.Err() != nil {
