@@ -141,6 +141,10 @@ export function getBackend(): BackendInfo {
   return callSync("js_container_getBackend", none);
 }
 
+export function getBackendAsync(call?: CallOptions): Promise<BackendInfo> {
+  return callAsync("js_container_getBackendAsync", () => [none, none], call);
+}
+
 export function detectBackend(call?: CallOptions): Promise<BackendInfo[]> {
   return callAsync("js_container_detectBackend", () => [none, none], call);
 }

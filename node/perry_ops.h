@@ -38,6 +38,7 @@ typedef struct {
 /* Every asynchronous symbol of perry_container.h; JS finds them by name. */
 static const async_op perry_async_ops[] = {
     OP(js_container_detectBackend, SH_0),
+    OP(js_container_getBackendAsync, SH_0),
     OP(js_container_run, SH_S),
     OP(js_container_create, SH_S),
     OP(js_container_start, SH_S),

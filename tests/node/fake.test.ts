@@ -31,6 +31,10 @@ test("the fake backend is selected", () => {
   assert.equal(b.available, true);
 });
 
+test("getBackendAsync resolves to the backend getBackend returns", async () => {
+  assert.deepEqual(await c.getBackendAsync(), c.getBackend());
+});
+
 test("detectBackend lists the fake", async () => {
   const all = await c.detectBackend();
   assert.ok(all.some((b) => b.name === "fake" && b.available));
