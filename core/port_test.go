@@ -259,3 +259,37 @@ func TestPublished(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParsePort: whatever the text, ParsePort returns a valid port or an
+// error, never panics, and what it accepts reads back unchanged from both
+// of its string forms.
+//
+//	go test -run '^$' -fuzz '^FuzzParsePort$' -fuzztime 1h ./core/
+func FuzzParsePort(f *testing.F) {
+	for _, s := range []string{"80", "8080:80/udp", "[::1]::80", "::1::80", "127.0.0.1:8000-8009:80", "0.0.0.0:1-2->3-4/sctp",
+		":::8080->80/tcp", "[::1:80", "1:2:3:4", "80/", "0:0", "65535-1:1", "[fe80::1%eth0]:1:1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParsePort(s)
+		if err != nil {
+			return
+		}
+		if err := p.Validate(); err != nil {
+			t.Fatalf("ParsePort(%q) = %+v, which is invalid: %v", s, p, err)
+		}
+		if back, err := ParsePort(p.String()); err != nil || back != p {
+			t.Fatalf("%q: ParsePort(%q) = %+v, %v; want %+v", s, p.String(), back, err, p)
+		}
+		if p.Host.IsZero() {
+			return
+		}
+		want := p
+		if !want.HostIP.IsValid() {
+			want.HostIP = netip.IPv4Unspecified()
+		}
+		if back, err := ParsePort(p.Display()); err != nil || back != want {
+			t.Fatalf("%q: ParsePort(%q) = %+v, %v; want %+v", s, p.Display(), back, err, want)
+		}
+	})
+}
