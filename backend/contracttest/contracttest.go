@@ -202,6 +202,20 @@ func (s *suite) runContainer(t *testing.T, ctx context.Context, spec *core.Conta
 	return h
 }
 
+// runToEnd runs spec, waits for it to exit 0 and returns it with its logs.
+func (s *suite) runToEnd(t *testing.T, ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, core.ContainerLogs) {
+	t.Helper()
+	h := s.runContainer(t, ctx, spec)
+	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
+		t.Fatalf("Wait(%q) = %d, %v; want 0", spec.Cmd, code, err)
+	}
+	logs, err := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
+	if err != nil {
+		t.Fatalf("Logs: %v", err)
+	}
+	return h, logs
+}
+
 // wantNotFound checks that err is a NotFound (code 404) naming id.
 func wantNotFound(t *testing.T, op string, err error, id string) {
 	t.Helper()
@@ -376,14 +390,7 @@ func (s *suite) testLifecycle(t *testing.T, ctx context.Context) {
 func (s *suite) testLogsTail(t *testing.T, ctx context.Context) {
 	spec := s.spec("logs", "env")
 	spec.Env = map[string]string{"PERRY_LOG_A": "alpha", "PERRY_LOG_B": "beta"}
-	h := s.runContainer(t, ctx, spec)
-	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
-		t.Fatalf("Wait(env) = %d, %v; want 0", code, err)
-	}
-	full, err := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
-	if err != nil {
-		t.Fatalf("Logs: %v", err)
-	}
+	h, full := s.runToEnd(t, ctx, spec)
 	for _, want := range []string{"PERRY_LOG_A=alpha\n", "PERRY_LOG_B=beta\n"} {
 		if !strings.Contains(full.Stdout, want) {
 			t.Errorf("Logs stdout %q lacks %q", full.Stdout, want)
@@ -952,14 +959,7 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 	sp := s.spec("ctl", "env")
 	sp.Env = map[string]string{"PERRY_CTL": value}
 	sp.Labels[marker] = value
-	h := s.runContainer(t, ctx, sp)
-	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
-		t.Fatalf("Wait(env) = %d, %v; want 0", code, err)
-	}
-	logs, err := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
-	if err != nil {
-		t.Fatalf("Logs: %v", err)
-	}
+	h, logs := s.runToEnd(t, ctx, sp)
 	if want := "PERRY_CTL=" + value + "\n"; !strings.Contains(logs.Stdout, want) {
 		t.Errorf("env output %q lacks %q", logs.Stdout, want)
 	}
