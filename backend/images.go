@@ -3,7 +3,7 @@ package backend
 import (
 	"strings"
 
-	"github.com/distribution/reference"
+	"github.com/perryts/perry-container/backend/imageref"
 )
 
 // FamiliarImage writes an image name the way docker's CLI shows it:
@@ -17,9 +17,5 @@ func FamiliarImage(name string, podman bool) string {
 			name = rest
 		}
 	}
-	ref, err := reference.ParseNormalizedNamed(name)
-	if err != nil {
-		return name
-	}
-	return reference.FamiliarString(ref)
+	return imageref.Familiar(name)
 }

@@ -47,6 +47,17 @@ func Listed(ref string) (repo, tag string) {
 	return repo, tag
 }
 
+// Familiar writes ref as docker's CLI shows it: "busybox:latest", not
+// "docker.io/library/busybox:latest". Text that is not a reference is
+// returned as is.
+func Familiar(ref string) string {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return ref
+	}
+	return reference.FamiliarString(named)
+}
+
 // Normalize writes ref in full, registry and repository path included, with
 // "latest" when it names neither tag nor digest:
 // "busybox" is "docker.io/library/busybox:latest". Text that is not a

@@ -30,6 +30,11 @@ func TestSplit(t *testing.T) {
 }
 
 func TestNormalizeDigestPick(t *testing.T) {
+	for in, want := range map[string]string{"docker.io/library/busybox:latest": "busybox:latest", "ghcr.io/o/a@" + dg: "ghcr.io/o/a@" + dg, "<none>": "<none>"} {
+		if got := Familiar(in); got != want {
+			t.Errorf("Familiar(%q) = %q, want %q", in, got, want)
+		}
+	}
 	if got := Normalize("busybox"); got != "docker.io/library/busybox:latest" {
 		t.Errorf("Normalize(busybox) = %q", got)
 	}
