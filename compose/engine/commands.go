@@ -324,6 +324,10 @@ func (e *Engine) OneOffSpec(service, slug string) (*core.ContainerSpec, error) {
 		return nil, err
 	}
 	spec := m.containerSpec(s, 1, "", "")
+	// A one-off is no replica: it keeps a host range whole, so that the
+	// runtime gives it a free port rather than replica 1's (which
+	// the running container holds).
+	spec.Ports = replicaPorts(s.ports, 0)
 	spec.Name = m.name + nameSeparator + service + nameSeparator + "run" + nameSeparator + slug
 	spec.Labels[LabelOneoff] = "True"
 	spec.Labels[LabelSlug] = slug

@@ -266,3 +266,18 @@ func TestPsJSONPublishers(t *testing.T) {
 		t.Errorf("publishers = %+v, want %+v", got, want)
 	}
 }
+
+// A one-off container (run --service-ports) is no replica: it keeps the
+// host range whole, so the runtime picks a free port of it instead of
+// replica 1's, which the running container holds.
+func TestOneOffKeepsHostRange(t *testing.T) {
+	p := load(t, "services:\n  web:\n    image: perry-test/busybox:latest\n    scale: 2\n    ports: [\"18100-18109:80\", \"8080:8080\"]\n")
+	e, _ := newEngine(t, newFake(), p)
+	spec, err := e.OneOffSpec("web", "0123456789ab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"18100-18109:80/tcp", "8080:8080/tcp"}; !reflect.DeepEqual(spec.Ports, want) {
+		t.Fatalf("one-off ports %q, want %q", spec.Ports, want)
+	}
+}
