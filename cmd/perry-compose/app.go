@@ -231,6 +231,9 @@ func errorText(err error) string {
 			}
 		}
 	}
+	if s, ok := ce.Details["service"].(string); ok && ce.Kind == core.KindNotFound && msg == core.NotFound("service", s).Error() {
+		return "no such service: " + s // docker compose's words, which scripts match
+	}
 	if s, ok := ce.Details["service"].(string); ok && s != "" && !strings.Contains(msg, `"`+s+`"`) && !strings.Contains(msg, s) {
 		msg = fmt.Sprintf("service %q: %s", s, msg)
 	}

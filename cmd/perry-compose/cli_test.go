@@ -245,8 +245,8 @@ func TestUsageErrorsExitOne(t *testing.T) {
 		{[]string{"up", "--force-recreate", "--no-recreate"}, "incompatible"},
 		{[]string{"up", "--abort-on-container-exit", "--abort-on-container-failure"}, "incompatible"},
 		{[]string{"up", "--scale", "web"}, `invalid scale "web"`},
-		{[]string{"up", "--scale", "nope=2", "-d"}, `service "nope" not found`},
-		{[]string{"up", "--exit-code-from", "nope"}, `service "nope" not found`},
+		{[]string{"up", "--scale", "nope=2", "-d"}, "no such service: nope"},
+		{[]string{"up", "--exit-code-from", "nope"}, "no such service: nope"},
 		{[]string{"up", "--pull", "sometimes"}, "invalid --pull value"},
 		{[]string{"--progress", "fancy", "ps"}, `--progress: "fancy" is not one of`},
 		{[]string{"--ansi", "maybe", "ps"}, `--ansi: "maybe"`},
@@ -262,7 +262,7 @@ func TestUsageErrorsExitOne(t *testing.T) {
 		{[]string{"kill", "-s", "SIG HUP"}, "not a signal name"},
 		{[]string{"kill", "-s", "99"}, "not a signal number"},
 		{[]string{"exec", "web"}, "requires at least 2 arg"},
-		{[]string{"start", "nope"}, `service "nope" not found`},
+		{[]string{"start", "nope"}, "no such service: nope"},
 		{[]string{"nosuchcommand"}, "unknown command"},
 	}
 	for _, tc := range cases {
@@ -514,7 +514,8 @@ func TestProjectsOf(t *testing.T) {
 	}
 	list := []core.ContainerInfo{ci("b", "running", false), ci("b", "exited", false), ci("b", "running", false), ci("a", "exited", false), ci("c", "running", true)}
 	got := projectsOf(list, false)
-	if len(got) != 1 || got[0] != (lsEntry{Name: "b", Status: "exited(1), running(2)", ConfigFiles: "/x/b.yaml"}) {
+	// Without -a only running containers count, as in docker compose.
+	if len(got) != 1 || got[0] != (lsEntry{Name: "b", Status: "running(2)", ConfigFiles: "/x/b.yaml"}) {
 		t.Fatalf("%+v", got)
 	}
 	all := projectsOf(list, true)
@@ -698,5 +699,32 @@ services:
 	c.must("down", "db")
 	if r := c.must("ps", "-a", "--services"); r.stdout != "other\n" {
 		t.Fatalf("after down db: %q, want only other left", r.stdout)
+	}
+}
+
+func TestKillRemoveOrphansKillsWithoutRemoving(t *testing.T) {
+	c := newCLIEnv(t, twoServices)
+	c.must("up", "-d")
+	if err := os.WriteFile(filepath.Join(c.dir, "compose.yaml"), []byte(oneService), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.must("kill", "--remove-orphans")
+	r := c.must("ps", "-a", "--format", "{{.Service}} {{.State}}")
+	if r.stdout != "db exited\nweb exited\n" {
+		t.Fatalf("after kill --remove-orphans: %q, want the orphan db killed and kept", r.stdout)
+	}
+}
+
+func TestLogsFollowSaysHowContainersExited(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  job:
+    image: perry-test/busybox:latest
+    command: [sh, -c, "echo done; exit 3"]
+`)
+	c.must("up", "-d")
+	r := c.must("logs", "-f", "--no-color")
+	if !strings.HasSuffix(r.stdout, "job-1 exited with code 3\n") {
+		t.Fatalf("logs -f: %q, want it to end with the exit status", r.stdout)
 	}
 }

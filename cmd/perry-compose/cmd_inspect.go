@@ -207,6 +207,17 @@ func (a *app) logsCmd() *cobra.Command {
 			if err != nil && follow && ctx.Err() != nil {
 				return nil // Ctrl-C ends a follow: exit 130 without an error
 			}
+			if err == nil && follow {
+				// The follow ended because the containers stopped: say how,
+				// as docker compose does.
+				if cs, perr := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args}); perr == nil {
+					for _, c := range cs {
+						if c.State == "exited" {
+							printer.Status(logprint.Name(s.p.Name, c.Name), fmt.Sprintf("exited with code %d", c.ExitCode))
+						}
+					}
+				}
+			}
 			return err
 		},
 	}
@@ -334,7 +345,9 @@ docker compose's canonical YAML (or JSON), or one of the listings.`,
 			if err != nil {
 				return err
 			}
-			if len(args) > 0 {
+			// docker compose's --services, --volumes and --profiles list the
+			// whole project, whatever services are named.
+			if len(args) > 0 && !services && !volumes && !profiles {
 				if p, err = p.WithSelectedServices(args); err != nil {
 					return core.Errorf(core.KindInvalidArgument, "%v", err)
 				}
@@ -427,8 +440,8 @@ func (a *app) lsCmd() *cobra.Command {
 	return cmd
 }
 
-// projectsOf groups containers by project: docker compose's ls. Projects
-// without a running container are left out unless all.
+// projectsOf groups containers by project: docker compose's ls. Without
+// all, only running containers count, so projects without one are left out.
 func projectsOf(list []core.ContainerInfo, all bool) []lsEntry {
 	type proj struct {
 		states map[string]int
@@ -437,7 +450,7 @@ func projectsOf(list []core.ContainerInfo, all bool) []lsEntry {
 	projects := map[string]*proj{}
 	for _, c := range list {
 		name := c.Labels[engine.LabelProject]
-		if name == "" || c.Labels[engine.LabelOneoff] == "True" {
+		if name == "" || c.Labels[engine.LabelOneoff] == "True" || (!all && c.State != "running") {
 			continue
 		}
 		p := projects[name]
@@ -606,10 +619,8 @@ func (a *app) versionCmd() *cobra.Command {
 				fmt.Fprintln(a.stdout, version)
 			case format == "json":
 				_ = printJSON(a.stdout, map[string]string{"version": version})
-			case format == "" || format == "pretty":
+			default: // docker compose prints any other format as pretty
 				fmt.Fprintf(a.stdout, "perry-compose version %s\n", version)
-			default:
-				return usageErr(cmd, "invalid --format value %q: use pretty or json", format)
 			}
 			return nil
 		},

@@ -245,20 +245,21 @@ one other than SIGKILL may leave a container running.`,
 				return err
 			}
 			if removeOrphans {
-				return removeOrphanContainers(cmd.Context(), s)
+				return killOrphans(cmd.Context(), s, signal)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&signal, "signal", "s", "SIGKILL", "SIGNAL to send to the container")
-	cmd.Flags().BoolVar(&removeOrphans, "remove-orphans", false, "Remove containers for services not defined in the compose file")
+	cmd.Flags().BoolVar(&removeOrphans, "remove-orphans", false, "Also kill the containers of services not defined in the compose file")
 	return cmd
 }
 
-// removeOrphanContainers removes the project's containers whose service is
-// not in the project.
-func removeOrphanContainers(ctx context.Context, s *session) error {
-	cs, err := s.e.Ps(ctx, engine.PsOptions{All: true})
+// killOrphans sends the signal to the project's running containers whose
+// service is not in the project: docker compose's kill --remove-orphans,
+// which kills them and removes nothing.
+func killOrphans(ctx context.Context, s *session, signal string) error {
+	cs, err := s.e.Ps(ctx, engine.PsOptions{})
 	if err != nil {
 		return err
 	}
@@ -269,9 +270,11 @@ func removeOrphanContainers(ctx context.Context, s *session) error {
 		if _, ok := s.p.DisabledServices[c.Service]; ok {
 			continue
 		}
-		if err := removeContainer(ctx, s, c, true); err != nil {
-			return err
+		s.r.Event(engine.Event{Resource: engine.ResourceContainer, ID: c.Name, Status: engine.StatusKilling})
+		if err := s.b.Kill(ctx, c.ID, signal); err != nil && core.KindOf(err) != core.KindNotFound {
+			return core.AsError(err).With("service", c.Service)
 		}
+		s.r.Event(engine.Event{Resource: engine.ResourceContainer, ID: c.Name, Status: engine.StatusKilled})
 	}
 	return nil
 }
