@@ -45,7 +45,8 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-// leftovers lists what carries the project's label on the real engine.
+// leftovers lists what carries the project's label on the real engine. It
+// reports with Errorf: the matrix calls it from its own goroutines.
 func leftovers(t *testing.T, b backend.Backend, project string) []string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -54,21 +55,24 @@ func leftovers(t *testing.T, b backend.Backend, project string) []string {
 	var out []string
 	cs, err := b.List(ctx, backend.ListOptions{All: true, Labels: labels})
 	if err != nil {
-		t.Fatalf("sweep: %v", err)
+		t.Errorf("sweep of %s: %v", project, err)
+		return append(out, "unknown: the sweep failed")
 	}
 	for _, c := range cs {
 		out = append(out, "container "+c.Name)
 	}
 	ns, err := b.ListNetworks(ctx, labels)
 	if err != nil {
-		t.Fatalf("sweep: %v", err)
+		t.Errorf("sweep of %s: %v", project, err)
+		return append(out, "unknown: the sweep failed")
 	}
 	for _, n := range ns {
 		out = append(out, "network "+n.Name)
 	}
 	vs, err := b.ListVolumes(ctx, labels)
 	if err != nil {
-		t.Fatalf("sweep: %v", err)
+		t.Errorf("sweep of %s: %v", project, err)
+		return append(out, "unknown: the sweep failed")
 	}
 	for _, v := range vs {
 		out = append(out, "volume "+v.Name)
