@@ -50,7 +50,11 @@ export function unwrap<T>(text: string): T {
 
 /** A raw string argument: required, or optional (undefined/null = omitted). */
 export function str(argument: string, v: unknown, optional = false): string | undefined {
-  if (typeof v === "string") return v;
+  if (typeof v === "string") {
+    // C strings end at the first NUL: "abc\0def" would reach the library as "abc".
+    if (v.includes("\0")) throw invalidArgument(argument, "contains a NUL character");
+    return v;
+  }
   if (optional && (v === undefined || v === null)) return undefined;
   throw invalidArgument(argument, `must be a string${optional ? " or absent" : ""}, not ${describe(v)}`);
 }

@@ -120,6 +120,7 @@ static napi_status get_opt_string(napi_env env, napi_value v, char **out) {
   char *buf = malloc(n + 1);
   if (buf == NULL) return napi_generic_failure;
   s = napi_get_value_string_utf8(env, v, buf, n + 1, &n);
+  if (s == napi_ok && strlen(buf) != n) s = napi_invalid_arg; /* a NUL inside would cut the C string short */
   if (s != napi_ok) {
     free(buf);
     return s;

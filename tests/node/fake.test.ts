@@ -92,6 +92,7 @@ const badCalls: Array<[string, () => Promise<unknown>, Record<string, unknown>]>
   ["run: image of the wrong type (library)", () => c.run({ image: 5 } as any), { argument: "spec", key: "image" }],
   ["run: unknown key (library)", () => c.run({ image, colour: "red" } as any), { argument: "spec", key: "colour" }],
   ["inspect: id not a string", () => c.inspect(42 as any), { argument: "id" }],
+  ["remove: an id with a NUL inside (C would cut it short)", () => c.remove("abc\0def", true), { argument: "id" }],
   ["stop: timeout out of range (library)", () => c.stop("x", -1), { argument: "timeout" }],
   ["logs: tail of the wrong type (library)", () => c.logs("x", "ten" as any), { argument: "tail" }],
   ["exec: empty cmd (library)", () => c.exec("x", []), { argument: "cmd" }],

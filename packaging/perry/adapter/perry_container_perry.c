@@ -112,7 +112,7 @@ static void ensure_started(void) {
 }
 
 /* A NUL-terminated copy of a Perry string argument, or NULL when absent.
- * Returns -1 when out of memory. */
+ * Returns -1 when out of memory, -2 when the string holds a NUL. */
 static int copy_arg(const StringHeader *s, int present, char **out) {
   *out = NULL;
   if (!present || s == NULL) return 0;
@@ -120,6 +120,10 @@ static int copy_arg(const StringHeader *s, int present, char **out) {
   if (c == NULL) return -1;
   memcpy(c, (const char *)(s + 1), s->byte_len);
   c[s->byte_len] = '\0';
+  if (strlen(c) != s->byte_len) { /* a NUL inside would cut the C string short */
+    free(c);
+    return -2;
+  }
   *out = c;
   return 0;
 }
@@ -143,8 +147,12 @@ int64_t perryc_call_async(int64_t op, int64_t handle, int64_t flag, int64_t pres
   /* Copy the strings before anything allocates in Perry's heap. */
   const StringHeader *in[4] = {s1, s2, s3, s4};
   char *s[4] = {NULL, NULL, NULL, NULL};
-  int oom = 0;
-  for (int i = 0; i < 4; i++) oom |= copy_arg(in[i], (int)((present >> i) & 1), &s[i]) != 0;
+  int oom = 0, nul = -1;
+  for (int i = 0; i < 4; i++) {
+    int rc = copy_arg(in[i], (int)((present >> i) & 1), &s[i]);
+    oom |= rc == -1;
+    if (rc == -2 && nul < 0) nul = i;
+  }
 
   ensure_started();
   PerryNativeAsync *token = perry_ffi_native_async_new(PERRY_NATIVE_ASYNC_MAIN_THREAD);
@@ -152,8 +160,12 @@ int64_t perryc_call_async(int64_t op, int64_t handle, int64_t flag, int64_t pres
   char err[256];
   int errlen = -1;
   job *j = NULL;
+  char argname[16];
   if (oom) errlen = snprintf(err, sizeof err, "%s", oom_envelope);
-  else if (op < 0 || (uint64_t)op >= PERRY_N_ASYNC) errlen = invalid_envelope(err, sizeof err, "op", "no such function");
+  else if (nul >= 0) {
+    snprintf(argname, sizeof argname, "s%d", nul + 1);
+    errlen = invalid_envelope(err, sizeof err, argname, "contains a NUL character");
+  } else if (op < 0 || (uint64_t)op >= PERRY_N_ASYNC) errlen = invalid_envelope(err, sizeof err, "op", "no such function");
   else if (flag < INT32_MIN || flag > INT32_MAX) errlen = invalid_envelope(err, sizeof err, "flag", "out of range");
   else if ((j = calloc(1, sizeof *j)) == NULL) errlen = snprintf(err, sizeof err, "%s", oom_envelope);
   if (errlen < 0) {
@@ -180,12 +192,13 @@ int64_t perryc_call_async(int64_t op, int64_t handle, int64_t flag, int64_t pres
 StringHeader *perryc_call_sync(int64_t op, int64_t handle, int64_t present, const StringHeader *s1,
                                const StringHeader *s2) {
   char *a = NULL, *b = NULL;
-  int oom = copy_arg(s1, (int)(present & 1), &a) != 0 || copy_arg(s2, (int)((present >> 1) & 1), &b) != 0;
+  int ra = copy_arg(s1, (int)(present & 1), &a), rb = copy_arg(s2, (int)((present >> 1) & 1), &b);
   ensure_started();
   char err[256];
   char *env = NULL;
   const char *out = err;
-  if (oom) snprintf(err, sizeof err, "%s", oom_envelope);
+  if (ra == -1 || rb == -1) snprintf(err, sizeof err, "%s", oom_envelope);
+  else if (ra == -2 || rb == -2) invalid_envelope(err, sizeof err, ra == -2 ? "s1" : "s2", "contains a NUL character");
   else if (op < 0 || (uint64_t)op >= PERRY_N_SYNC) invalid_envelope(err, sizeof err, "op", "no such function");
   else out = env = perry_ops_call_sync((uint32_t)op, handle, a, b);
   free(a);

@@ -5,7 +5,9 @@
  * runtime (perry_model.c) and the real library: run, inspect, compose up
  * and down, a workload graph, cancel, bad input, 1,000 calls at once.
  *
- * Usage: flows fake|engine (PERRY_CONTAINER_BACKEND selects the backend).
+ * Usage: flows fake|engine (PERRY_CONTAINER_BACKEND selects the backend);
+ * flows leave-up brings a stack up and ends without bringing it down (the
+ * adapter's exit handler must tear it down; run.sh checks the engine).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -102,6 +104,14 @@ int main(int argc, char **argv) {
   int fake = argc > 1 && strcmp(argv[1], "fake") == 0;
   model_init();
   ops_json = copy_string(perryc_ops());
+  if (argc > 1 && strcmp(argv[1], "leave-up") == 0) {
+    const char *left = call("js_container_composeUp", 0, 0,
+                            "{\"name\":\"perry-adapter-leave-up\",\"services\":{\"a\":{\"image\":\"perry-test/busybox:latest\","
+                            "\"command\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"}}}}",
+                            NULL, NULL, NULL);
+    printf("left up: %s\n", ok(left) ? "yes" : left);
+    return ok(left) ? 0 : 1;
+  }
   check(strstr(ops_json, "\"js_container_run\"") != NULL, "perryc_ops lists the functions", ops_json);
 
   if (fake) check(ok(call("js_container_pullImage", 0, 0, image, NULL, NULL, NULL)), "pull into the fake", NULL);
@@ -132,7 +142,11 @@ int main(int argc, char **argv) {
   /* bad input */
   const char *bad = call("js_container_run", 0, 0, "{\"image\":5}", NULL, NULL, NULL);
   check(bad != NULL && strstr(bad, "\"argument\":\"spec\"") != NULL, "a bad spec is InvalidArgument naming it", bad);
-  StringHeader *e = model_arg("");
+  StringHeader *nul = model_arg_bytes("abc\0def", 7), *e = model_arg("");
+  const char *cut = await_all(
+      (Promise *)(uintptr_t)perryc_call_async(op("\"async\"", "js_container_remove"), 0, 0, 1, nul, e, e, e, 0));
+  check(cut != NULL && strstr(cut, "contains a NUL") != NULL, "a string with a NUL inside is refused, not cut short", cut);
+  e = model_arg("");
   const char *badop = await_all((Promise *)(uintptr_t)perryc_call_async(9999, 0, 0, 0, e, e, e, e, 0));
   check(badop != NULL && strstr(badop, "\"argument\":\"op\"") != NULL, "an unknown op is InvalidArgument", badop);
 

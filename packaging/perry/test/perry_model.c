@@ -68,8 +68,10 @@ static StringHeader *new_string(const uint8_t *data, uint32_t len) {
   return s;
 }
 
-StringHeader *model_arg(const char *s) {
-  StringHeader *h = new_string((const uint8_t *)s, (uint32_t)strlen(s));
+StringHeader *model_arg(const char *s) { return model_arg_bytes(s, (uint32_t)strlen(s)); }
+
+StringHeader *model_arg_bytes(const char *s, uint32_t len) {
+  StringHeader *h = new_string((const uint8_t *)s, len);
   if (n_args == 64) die("too many argument strings");
   args[n_args++] = h;
   return h;

@@ -21,6 +21,8 @@
 void model_init(void);
 /* An argument string, as a compiled program passes it (main thread). */
 StringHeader *model_arg(const char *s);
+/* The same with explicit bytes (a Perry string may hold a NUL). */
+StringHeader *model_arg_bytes(const char *s, uint32_t len);
 /* Runs the event loop until no token is live (aborts after timeout_s). */
 void model_run_loop(int timeout_s);
 /* A promise's state: 0 pending, 1 resolved, 2 rejected; and its value, if a string. */

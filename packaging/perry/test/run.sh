@@ -36,6 +36,15 @@ if [ "$mode" = fake ] || [ "$mode" = all ]; then
 fi
 if [ "$mode" = engine ] || [ "$mode" = all ]; then
   if [ "${PERRY_SKIP_ENGINE_TESTS:-}" = 1 ]; then echo "perry adapter engine flows skipped (PERRY_SKIP_ENGINE_TESTS=1)"
-  else PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker} "$out/flows" engine || fail=1; fi
+  else
+    export PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker}
+    cli=docker; [ "$PERRY_CONTAINER_BACKEND" = podman ] && cli=podman
+    "$out/flows" engine || fail=1
+    # A program that ends with a stack up: the adapter's exit handler tears it down.
+    "$out/flows" leave-up || fail=1
+    left=$($cli ps -aq --filter label=com.docker.compose.project=perry-adapter-leave-up)
+    if [ -z "$left" ]; then echo "ok exit teardown: nothing left of perry-adapter-leave-up"
+    else echo "FAIL exit teardown: left $left"; fail=1; fi
+  fi
 fi
 exit $fail
