@@ -15,7 +15,7 @@ tsc -p "$root/tests/node/tsconfig.json" --outDir "$out"
 cd "$out"
 case "${1:-fake}" in
 fake)
-  PERRY_CONTAINER_BACKEND=fake node --expose-gc --test fake.test.js types.test.js concurrency.test.js ;;
+  PERRY_CONTAINER_BACKEND=fake node --expose-gc --test fake.test.js types.test.js worker.test.js concurrency.test.js ;;
 engine)
   if [ "${PERRY_SKIP_ENGINE_TESTS:-}" = 1 ]; then echo "node engine tests skipped (PERRY_SKIP_ENGINE_TESTS=1)"; exit 0; fi
   PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker} node --test engine.test.js ;;
