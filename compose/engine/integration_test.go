@@ -15,7 +15,6 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
@@ -34,16 +33,22 @@ const testImage = testenv.Image
 // and make every stop wait for the grace period).
 const sleeper = `["sh", "-c", "trap 'exit 0' TERM; sleep 1000 & wait"]`
 
+// realEngine is one test's project on a live runtime: the Docker engine
+// (newRealEngine), or podman and nerdctl (runtimes_test.go).
 type realEngine struct {
 	t       *testing.T
-	b       *api.Backend
+	b       backend.Backend
 	project string
 	dir     string
 }
 
 func newRealEngine(t *testing.T) *realEngine {
 	t.Helper()
-	b := testenv.RequireEngine(t)
+	return newProject(t, testenv.RequireEngine(t))
+}
+
+// newProject is a fresh project on b, taken down when t ends.
+func newProject(t *testing.T, b backend.Backend) *realEngine {
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
 	r := &realEngine{t: t, b: b, project: "perrytest" + hex.EncodeToString(suffix[:]), dir: t.TempDir()}
@@ -222,9 +227,7 @@ func TestIntegrationHealthGatedChain(t *testing.T) {
 	if err := e2.Down(ctx, DownOptions{Volumes: true}); err != nil {
 		t.Fatal(err)
 	}
-	if cs, ns, vs := r.leftovers(ctx); len(cs)+len(ns)+len(vs) != 0 {
-		t.Fatalf("down left %v %v %v", cs, ns, vs)
-	}
+	r.noneLeft(ctx, "down")
 }
 
 func TestIntegrationInitJob(t *testing.T) {
@@ -260,9 +263,7 @@ func TestIntegrationUnhealthyDependencyRollsBack(t *testing.T) {
 	if !strings.Contains(err.Error(), "unhealthy") || ctx.Err() != nil {
 		t.Fatalf("error %v (context: %v)", err, ctx.Err())
 	}
-	if cs, ns, vs := r.leftovers(ctx); len(cs)+len(ns)+len(vs) != 0 {
-		t.Fatalf("rollback left %d containers, %d networks, %d volumes", len(cs), len(ns), len(vs))
-	}
+	r.noneLeft(ctx, "rollback")
 }
 
 func TestIntegrationDockerComposeSeesTheProject(t *testing.T) {

@@ -2,8 +2,6 @@ package engine
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"runtime"
 	"strings"
@@ -53,75 +51,21 @@ func checkRuntime(t *testing.T, b backend.Backend) backend.Backend {
 }
 
 // onRuntimes runs test once per runtime, in parallel, with a fresh project.
-func onRuntimes(t *testing.T, test func(t *testing.T, r *runtimeEngine)) {
+func onRuntimes(t *testing.T, test func(t *testing.T, r *realEngine)) {
 	for _, rt := range liveRuntimes {
 		t.Run(rt.name, func(t *testing.T) {
 			t.Parallel()
-			b := rt.open(t)
-			var suffix [4]byte
-			_, _ = rand.Read(suffix[:])
-			r := &runtimeEngine{b: b, project: &realEngine{t: t, project: "perrytest" + hex.EncodeToString(suffix[:]), dir: t.TempDir()}}
-			t.Cleanup(r.cleanup)
-			test(t, r)
+			test(t, newProject(t, rt.open(t)))
 		})
 	}
 }
 
-// runtimeEngine is a project on one runtime; project loads its YAML.
-type runtimeEngine struct {
-	b       backend.Backend
-	project *realEngine
-}
-
-func (r *runtimeEngine) engine(yaml string) *Engine {
-	p := r.project
-	return New(r.b, p.load(yaml), WithLabels(map[string]string{"perry.test": "1"}), WithStateDir(p.dir+"/state"),
-		WithEvents(func(ev Event) { p.t.Logf("event %s %s %s %s", ev.Resource, ev.ID, ev.Status, ev.Text) }))
-}
-
-// left counts what still carries the project's label.
-func (r *runtimeEngine) left(ctx context.Context) (int, error) {
-	labels := map[string]string{LabelProject: r.project.project}
-	cs, err := r.b.List(ctx, backend.ListOptions{All: true, Labels: labels})
-	if err != nil {
-		return 0, err
+// noneLeft fails t when anything still carries the project's label.
+func (r *realEngine) noneLeft(ctx context.Context, after string) {
+	r.t.Helper()
+	if cs, ns, vs := r.leftovers(ctx); len(cs)+len(ns)+len(vs) != 0 {
+		r.t.Fatalf("%s left %d containers, %d networks, %d volumes", after, len(cs), len(ns), len(vs))
 	}
-	ns, err := r.b.ListNetworks(ctx, labels)
-	if err != nil {
-		return 0, err
-	}
-	vs, err := r.b.ListVolumes(ctx, labels)
-	return len(cs) + len(ns) + len(vs), err
-}
-
-// cleanup takes the project down whatever the test left.
-func (r *runtimeEngine) cleanup() {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	zero := 0
-	e := New(r.b, r.project.load("services: {}"))
-	if err := e.Down(ctx, DownOptions{Volumes: true, RemoveOrphans: true, Timeout: &zero}); err != nil {
-		r.project.t.Errorf("cleanup: down: %v", err)
-	}
-}
-
-func (r *runtimeEngine) ctx(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-func (r *runtimeEngine) ids(t *testing.T, ctx context.Context, e *Engine) map[string]string {
-	t.Helper()
-	ps, err := e.Ps(ctx, PsOptions{All: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, c := range ps {
-		out[c.Name] = c.ID
-	}
-	return out
 }
 
 // TestRuntimesHealthGatedChain: db → api → web gated on health comes up on
@@ -129,9 +73,9 @@ func (r *runtimeEngine) ids(t *testing.T, ctx context.Context, e *Engine) map[st
 // changes nothing, an edited service alone is recreated, down leaves
 // nothing.
 func TestRuntimesHealthGatedChain(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
-		ctx := r.ctx(t)
-		e := r.engine(chainRealYAML)
+	onRuntimes(t, func(t *testing.T, r *realEngine) {
+		ctx := r.ctx()
+		e := r.engine(r.load(chainRealYAML))
 		if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
@@ -140,22 +84,22 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 			t.Fatalf("status %+v %v", st, err)
 		}
 
-		before := r.ids(t, ctx, e)
+		before := r.ids(ctx, e)
 		if len(before) != 3 {
 			t.Fatalf("containers %v", before)
 		}
-		if err := r.engine(chainRealYAML).Up(ctx, UpOptions{}); err != nil {
+		if err := r.engine(r.load(chainRealYAML)).Up(ctx, UpOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if after := r.ids(t, ctx, e); !mapsEqual(before, after) {
+		if after := r.ids(ctx, e); !mapsEqual(before, after) {
 			t.Fatalf("second up changed ids: %v -> %v", before, after)
 		}
 
-		e2 := r.engine(strings.Replace(chainRealYAML, "MODE: one", "MODE: two", 1))
+		e2 := r.engine(r.load(strings.Replace(chainRealYAML, "MODE: one", "MODE: two", 1)))
 		if err := e2.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
-		after := r.ids(t, ctx, e2)
+		after := r.ids(ctx, e2)
 		for name, id := range before {
 			if changed := after[name] != id; changed != strings.HasSuffix(name, "-api-1") {
 				t.Fatalf("%s changed=%v: %v -> %v", name, changed, before, after)
@@ -169,9 +113,7 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 		if err := e2.Down(ctx, DownOptions{Volumes: true}); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := r.left(ctx); err != nil || n != 0 {
-			t.Fatalf("down left %d resources (%v)", n, err)
-		}
+		r.noneLeft(ctx, "down")
 	})
 }
 
@@ -210,9 +152,9 @@ volumes:
 // TestRuntimesInitJob: a service gated on a one-shot's success starts after
 // it, and the one-shot's output is in its logs.
 func TestRuntimesInitJob(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
-		ctx := r.ctx(t)
-		e := r.engine(initJobYAML)
+	onRuntimes(t, func(t *testing.T, r *realEngine) {
+		ctx := r.ctx()
+		e := r.engine(r.load(initJobYAML))
 		if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 			t.Fatal(err)
 		}
@@ -236,17 +178,15 @@ func TestRuntimesInitJob(t *testing.T) {
 // dependency unhealthy, up fails fast naming it, and the rollback leaves
 // nothing behind.
 func TestRuntimesUnhealthyDependencyRollsBack(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *runtimeEngine) {
-		ctx := r.ctx(t)
-		e := r.engine(unhealthyDBYAML)
+	onRuntimes(t, func(t *testing.T, r *realEngine) {
+		ctx := r.ctx()
+		e := r.engine(r.load(unhealthyDBYAML))
 		err := e.Up(ctx, UpOptions{})
 		wantService(t, err, "db")
 		if !strings.Contains(err.Error(), "unhealthy") || ctx.Err() != nil {
 			t.Fatalf("error %v (context: %v)", err, ctx.Err())
 		}
-		if n, err := r.left(ctx); err != nil || n != 0 {
-			t.Fatalf("rollback left %d resources (%v)", n, err)
-		}
+		r.noneLeft(ctx, "rollback")
 	})
 }
 
