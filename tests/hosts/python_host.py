@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """A second runtime loading libperrycontainer.so with dlopen (ctypes): a real
-C callback, run -> inspect -> logs -> stop -> remove, and the error envelope.
+C callback, run -> inspect -> logs -> stop -> remove, the error envelope, and
+cancelling an in-flight call by its ctx (on the fake).
 
 Usage: python_host.py path/to/libperrycontainer.so  (PERRY_CONTAINER_BACKEND
 selects the backend; the C harness covers the rest of the ABI).
 """
 import ctypes
 import json
+import os
+import re
 import sys
 import threading
 
@@ -16,8 +19,11 @@ lib.js_container_abi_version.restype = ctypes.c_char_p
 lib.js_container_getBackend.restype = ctypes.c_void_p
 lib.js_container_shutdown.restype = ctypes.c_void_p
 lib.js_container_free.argtypes = [ctypes.c_void_p]
+lib.js_container_cancel.argtypes = [ctypes.c_void_p]
+lib.js_container_cancel.restype = None
 for name, nargs in [("js_container_run", 1), ("js_container_inspect", 1), ("js_container_logs", 2),
-                    ("js_container_stop", 2), ("js_container_remove", 2), ("js_container_pullImage", 1)]:
+                    ("js_container_stop", 2), ("js_container_remove", 2), ("js_container_pullImage", 1),
+                    ("js_container_composeUp", 1), ("js_container_list", 1)]:
     getattr(lib, name).argtypes = [ctypes.c_char_p] * nargs + [CB, ctypes.c_void_p]
     getattr(lib, name).restype = ctypes.c_int32
 
@@ -37,17 +43,26 @@ def on_complete(ctx, status, data, length):
     slot["event"].set()
 
 
-def call(fn, *args):
+def start(fn, *args):
+    """Schedules fn; returns its ctx key (what js_container_cancel takes)."""
     with lock:
         counter[0] += 1
         key = counter[0]
         pending[key] = {"event": threading.Event(), "calls": 0}
     rc = fn(*[a.encode() if isinstance(a, str) else a for a in args], on_complete, key)
     assert rc == 0, f"{fn.__name__} not scheduled: {rc}"
+    return key
+
+
+def finish(fn, key):
     slot = pending[key]
     assert slot["event"].wait(60), f"{fn.__name__}: callback never fired"
     assert slot["calls"] == 1, f"{fn.__name__}: callback fired {slot['calls']} times"
     return slot["status"], slot["json"]
+
+
+def call(fn, *args):
+    return finish(fn, start(fn, *args))
 
 
 passed = failed = 0
@@ -62,7 +77,10 @@ def check(cond, what, got=None):
         print(f"FAIL: {what}: {got}", file=sys.stderr)
 
 
-check(lib.js_container_abi_version() == b"1.0.0", "abi version")
+header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "include", "perry_container.h")
+with open(header) as f:
+    want = re.search(r'#define PERRY_CONTAINER_ABI_VERSION "([^"]+)"', f.read()).group(1)
+check(lib.js_container_abi_version() == want.encode(), "abi version is the header's", lib.js_container_abi_version())
 p = lib.js_container_getBackend()
 info = json.loads(ctypes.string_at(p).decode())
 lib.js_container_free(p)
@@ -87,6 +105,21 @@ st, r = call(lib.js_container_inspect, cid)
 check(st == 404 and r["error"]["kind"] == "NotFound" and cid in r["error"]["message"], "inspect after remove", r)
 st, r = call(lib.js_container_run, '{"image": 5}')
 check(st == 400 and r["error"]["kind"] == "InvalidArgument", "bad spec", r)
+
+if info.get("result", {}).get("name") == "fake":
+    # An up that cannot finish (app waits for a job that never completes),
+    # cancelled by its ctx: Cancelled (499), once, and nothing left behind.
+    spec = {"name": f"perrytest-py-cancel-{os.getpid()}", "services": {
+        "job": {"image": image, "command": ["sleep", "100"], "labels": {"perry.test": "1"}},
+        "app": {"image": image, "command": ["sleep", "100"], "labels": {"perry.test": "1"},
+                "depends_on": {"job": {"condition": "service_completed_successfully"}}}}}
+    key = start(lib.js_container_composeUp, json.dumps(spec))
+    lib.js_container_cancel(key)
+    st, r = finish(lib.js_container_composeUp, key)
+    check(st == 499 and r["error"]["kind"] == "Cancelled", "cancelled up answers Cancelled", r)
+    lib.js_container_cancel(key)  # finished: a no-op
+    st, r = call(lib.js_container_list, "true")
+    check(r["ok"] and not any(spec["name"] in c["name"] for c in r["result"]), "a cancelled up leaves nothing", r)
 
 p = lib.js_container_shutdown(5000, 1)
 lib.js_container_free(p)
