@@ -22,7 +22,7 @@ import (
 
 // Integration tests on the real Docker engine through the Engine API
 // backend. They use the local image perry-test/busybox:latest only (never a
-// pull, D12), name every project perrytest<random>, label everything
+// pull; docs/design.md, Tests never need the internet), name every project perrytest<random>, label everything
 // perry.test=1, and clean up with Down and a label sweep.
 // PERRY_SKIP_ENGINE_TESTS=1 skips them; an engine that does not answer
 // fails them.
@@ -230,8 +230,12 @@ func TestIntegrationHealthGatedChain(t *testing.T) {
 	r.noneLeft(ctx, "down")
 }
 
-func TestIntegrationInitJob(t *testing.T) {
-	r := newRealEngine(t)
+func TestIntegrationInitJob(t *testing.T) { newRealEngine(t).initJob() }
+
+// initJob: a service gated on a one-shot's success starts after it, and the
+// one-shot's output is in its logs.
+func (r *realEngine) initJob() {
+	t := r.t
 	ctx := r.ctx()
 	e := r.engine(r.load(initJobYAML))
 	if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
@@ -253,7 +257,13 @@ func TestIntegrationInitJob(t *testing.T) {
 }
 
 func TestIntegrationUnhealthyDependencyRollsBack(t *testing.T) {
-	r := newRealEngine(t)
+	newRealEngine(t).unhealthyDependencyRollsBack()
+}
+
+// unhealthyDependencyRollsBack: up fails fast naming the unhealthy
+// dependency, and the rollback leaves nothing behind.
+func (r *realEngine) unhealthyDependencyRollsBack() {
+	t := r.t
 	ctx := r.ctx()
 	e := r.engine(r.load(unhealthyDBYAML))
 	err := e.Up(ctx, UpOptions{})

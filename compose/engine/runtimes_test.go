@@ -152,42 +152,14 @@ volumes:
 // TestRuntimesInitJob: a service gated on a one-shot's success starts after
 // it, and the one-shot's output is in its logs.
 func TestRuntimesInitJob(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *realEngine) {
-		ctx := r.ctx()
-		e := r.engine(r.load(initJobYAML))
-		if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		var lines []string
-		if err := e.Logs(ctx, LogsOptions{Services: []string{"init"}}, func(service, container, stream, line string) {
-			lines = append(lines, service+": "+line)
-		}); err != nil {
-			t.Fatal(err)
-		}
-		if len(lines) != 1 || lines[0] != "init: init done" {
-			t.Fatalf("logs %q", lines)
-		}
-		st, err := e.Status(ctx)
-		if err != nil || !st.Healthy {
-			t.Fatalf("status %+v %v", st, err)
-		}
-	})
+	onRuntimes(t, func(t *testing.T, r *realEngine) { r.initJob() })
 }
 
 // TestRuntimesUnhealthyDependencyRollsBack: the engine's probes find the
 // dependency unhealthy, up fails fast naming it, and the rollback leaves
 // nothing behind.
 func TestRuntimesUnhealthyDependencyRollsBack(t *testing.T) {
-	onRuntimes(t, func(t *testing.T, r *realEngine) {
-		ctx := r.ctx()
-		e := r.engine(r.load(unhealthyDBYAML))
-		err := e.Up(ctx, UpOptions{})
-		wantService(t, err, "db")
-		if !strings.Contains(err.Error(), "unhealthy") || ctx.Err() != nil {
-			t.Fatalf("error %v (context: %v)", err, ctx.Err())
-		}
-		r.noneLeft(ctx, "rollback")
-	})
+	onRuntimes(t, func(t *testing.T, r *realEngine) { r.unhealthyDependencyRollsBack() })
 }
 
 // TestHealthEmulationOnPodmanFollowsSystemd: podman runs healthchecks only
