@@ -1,5 +1,5 @@
-// Package installer is the interactive backend installer of spec Requirement
-// 20 (task 4.7): when detection finds no container runtime and a person is at
+// Package installer is perry-compose's interactive backend installer
+// (docs/design.md, The installer): when detection finds no container runtime and a person is at
 // the terminal, it shows the platform's supported runtimes in priority order,
 // lets them pick one (arrow keys, or a numbered prompt on terminals without
 // ANSI support), prints the exact installation command(s), runs them only
@@ -70,7 +70,7 @@ type Env struct {
 	// StdinIsTTY enables the arrow-key menu (it needs a terminal to read keys
 	// from); without it the numbered prompt reads lines from Stdin.
 	StdinIsTTY bool
-	// StderrIsTTY is the Requirement 20 AC 1 condition: the installer is
+	// StderrIsTTY is the first condition: the installer is
 	// offered only when stderr is a terminal (see ShouldPrompt).
 	StderrIsTTY bool
 	// GOOS picks the menu ("darwin", "ios", "linux", "windows", …).
@@ -161,7 +161,7 @@ func (e Env) osRelease() string {
 }
 
 // ShouldPrompt reports whether the interactive installer may be offered
-// (Requirement 20 AC 1 and AC 9): stderr is a terminal, PERRY_NO_INSTALL_PROMPT
+// (a prompt nobody can answer would hang a script): stderr is a terminal, PERRY_NO_INSTALL_PROMPT
 // is not "1", and the process is not running in CI (CI is unset, empty, "0" or
 // "false").
 func ShouldPrompt(env Env) bool {
@@ -185,7 +185,7 @@ func MaybeOffer(ctx context.Context, env Env, err error, redetect func(context.C
 	return Offer(ctx, env, redetect)
 }
 
-// Offer runs the interactive installer (Requirement 20 AC 2–8). It does not
+// Offer runs the interactive installer. It does not
 // check ShouldPrompt; callers do (or use MaybeOffer).
 //
 // It prints the platform's menu, lets the person choose (arrow keys with q to
@@ -353,7 +353,8 @@ func writeManual(w io.Writer, st style, e Entry) {
 // errQuit is the person quitting the menu (q, Esc, Ctrl+C, or end of input).
 var errQuit = errors.New("installer quit")
 
-// selectNumbered is the fallback menu of Requirement 20 AC 3: a number, or q.
+// selectNumbered is the fallback menu for terminals without ANSI support: a
+// number, or q.
 func selectNumbered(ctx context.Context, lines *lineReader, w io.Writer, n int) (int, error) {
 	for {
 		fmt.Fprintf(w, "Select a runtime to install [1-%d], or q to quit: ", n)
@@ -376,7 +377,7 @@ func selectNumbered(ctx context.Context, lines *lineReader, w io.Writer, n int) 
 	}
 }
 
-// confirm asks the Requirement 20 AC 5 question. Only y or yes is a yes; n,
+// confirm asks before running anything on the person's machine. Only y or yes is a yes; n,
 // no, q and the end of input are a no; anything else asks again.
 func confirm(ctx context.Context, lines *lineReader, w io.Writer) (bool, error) {
 	for {

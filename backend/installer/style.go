@@ -2,8 +2,7 @@ package installer
 
 import "strings"
 
-// ANSI SGR sequences of the installer's colours (Requirement 20 / task 4.7:
-// name bold, install command cyan, success green, error red).
+// ANSI SGR sequences of the installer's colours (name bold, install command cyan, success green, error red).
 const (
 	sgrBold  = "\x1b[1m"
 	sgrCyan  = "\x1b[36m"

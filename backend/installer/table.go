@@ -4,8 +4,7 @@ import (
 	"strings"
 )
 
-// Entry is one installable backend of a platform's menu (spec Requirement 20
-// AC 4 and AC 11): its name, a one-line description, the installation
+// Entry is one installable backend of a platform's menu: its name, a one-line description, the installation
 // command(s) and the official documentation URL.
 type Entry struct {
 	// Name is the backend's canonical name ("podman", "apple/container", …),
@@ -90,8 +89,8 @@ func (p Platform) Label() string {
 	}
 }
 
-// Table maps each platform to its menu, highest priority first (Requirement
-// 16 AC 1 order). It is data: tests and embedders may pass their own.
+// Table maps each platform to its menu, highest priority first (detection's
+// platform order, docs/design.md, Detection). It is data: tests and embedders may pass their own.
 type Table map[Platform][]Entry
 
 // Menu returns a copy of the platform's menu.
@@ -116,13 +115,10 @@ func cloneCommands(cmds [][]string) [][]string {
 	return out
 }
 
-// Docs URLs and descriptions shared by several menus (spec Requirement 20
-// AC 11).
+// Docs URLs and descriptions shared by several menus.
 const (
 	podmanLinuxDocs = "https://podman.io/getting-started/installation"
-	// dockerEngineDocs: the spec's Linux docker row lost its docs URL (the
-	// "|" of "curl … | sh" split the table cell); this is Docker Engine's
-	// official installation page.
+	// dockerEngineDocs is Docker Engine's official installation page.
 	dockerEngineDocs = "https://docs.docker.com/engine/install/"
 	// dockerConvenienceScript is Docker's official convenience installer.
 	// It is a pipe, so it runs as ["sh", "-c", dockerConvenienceScript]:
@@ -149,7 +145,7 @@ func linuxMenu(podman Entry) []Entry {
 	}
 }
 
-// DefaultTable is the spec's install table (Requirement 20 AC 11). Each call
+// DefaultTable is the install table of every platform. Each call
 // returns a fresh table the caller may modify.
 func DefaultTable() Table {
 	const podmanDesc = "Daemonless, rootless OCI runtime (recommended)"

@@ -9,7 +9,7 @@ import (
 	"github.com/charmbracelet/huh"
 )
 
-// selectTUI is the arrow-key menu (Requirement 20 AC 3): ↑/↓ (or k/j) to
+// selectTUI is the arrow-key menu: ↑/↓ (or k/j) to
 // move, Enter to choose, q, Esc or Ctrl+C to quit (errQuit). The full menu,
 // with commands and docs, has already been printed above it; the options
 // repeat each name and description.

@@ -1,5 +1,5 @@
 // Package verify checks container image signatures with sigstore-go
-// (DECISIONS D13) before anything runs an image.
+// (docs/design.md, Image verification) before anything runs an image.
 //
 // A reference is resolved to its manifest digest first; the signatures of
 // that digest are looked up in the reference's repository in both layouts

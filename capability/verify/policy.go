@@ -8,7 +8,7 @@ import (
 )
 
 // Chainguard's public images are signed keyless by their release workflow
-// on GitHub Actions (DECISIONS D13).
+// on GitHub Actions (docs/design.md, Image verification).
 const (
 	ChainguardIdentity = "https://github.com/chainguard-images/images/.github/workflows/release.yaml@refs/heads/main"
 	ChainguardIssuer   = "https://token.actions.githubusercontent.com"

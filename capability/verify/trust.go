@@ -93,7 +93,7 @@ func (t *trustSource) mirror() string {
 
 func (t *trustSource) fetchTUF(forceCache bool) (*root.TrustedRoot, error) {
 	// Not tuf.DefaultOptions: it would cache under $HOME/.sigstore, and
-	// nothing is written to the host's home unasked (D13).
+	// nothing is written to the host's home unasked (docs/design.md, Image verification).
 	f := fetcher.NewDefaultFetcher()
 	f.SetHTTPClient(&http.Client{Timeout: tufTimeout})
 	anchor := t.tufRoot

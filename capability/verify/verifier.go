@@ -55,7 +55,8 @@ type verified struct {
 // Verifier checks image signatures with sigstore-go. It is safe for
 // concurrent use and meant to live as long as the process: its cache of
 // successful verifications (keyed by digest + issuer + identity) is the
-// process-lifetime cache of Requirement 15.4. Failures are never cached, so
+// process-lifetime cache (verifying twice gives the same answer without a
+// second verification, property P10). Failures are never cached, so
 // a signature published later is found on the next call.
 type Verifier struct {
 	trust   *trustSource
@@ -156,7 +157,7 @@ func WithTimeout(d time.Duration) Option {
 
 // InsecureWithoutSCT stops requiring a certificate-transparency proof (SCT)
 // in the signing certificate. Only for tests and private deployments whose
-// CA has no CT log: production verification requires it (D13).
+// CA has no CT log: production verification requires it (docs/design.md, Image verification).
 func InsecureWithoutSCT() Option {
 	return func(v *Verifier) error { v.sct = false; return nil }
 }

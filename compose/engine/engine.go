@@ -2,14 +2,15 @@
 // compose project (compose-go's *types.Project) up and down over any
 // backend.Backend.
 //
-// Every command follows docker compose's convergence design (see
-// shared/reference/style.md): observe the project's resources by label, plan
+// Every command follows docker compose's convergence design: observe the
+// project's resources by label, plan
 // a DAG of single backend operations with a pure planner (plan.go,
 // reconcile.go), then execute the DAG in parallel (executor.go). A service
 // starts as soon as its own dependencies satisfy their conditions; there are
-// no level barriers (DECISIONS D7). A failed up removes exactly what it
-// created (D9). Names and labels are docker compose's (D8), and healthchecks
-// are emulated through exec on runtimes that do not run them (D11).
+// no level barriers. A failed up removes exactly what it created. Names and
+// labels are docker compose's, and healthchecks are emulated through exec on
+// runtimes that do not run them. docs/design.md (Scheduling, Rollback, Names
+// and labels, Healthchecks everywhere) says why.
 package engine
 
 import (
@@ -79,7 +80,7 @@ func WithLabels(labels map[string]string) Option {
 }
 
 // WithPollInterval sets how often container states are polled while waiting
-// for a dependency; it is capped at 100 ms (DECISIONS D7).
+// for a dependency; it is capped at 100 ms (docs/design.md, Scheduling).
 func WithPollInterval(d time.Duration) Option {
 	return func(e *Engine) {
 		if d > 0 && d < maxPollInterval {
@@ -88,7 +89,7 @@ func WithPollInterval(d time.Duration) Option {
 	}
 }
 
-// HealthEmulation selects when the engine runs healthchecks itself (D11).
+// HealthEmulation selects when the engine runs healthchecks itself (docs/design.md, Healthchecks everywhere).
 type HealthEmulation int
 
 const (

@@ -52,7 +52,7 @@ func TestUpCreatesNetworksAndVolumesBeforeContainers(t *testing.T) {
 			t.Fatalf("container created (call %d) before the network (%d) or the volume (%d)", i, net, vol)
 		}
 	}
-	// Labels (D8) on every resource.
+	// Labels (docs/design.md, Names and labels) on every resource.
 	n, _ := b.InspectNetwork(context.Background(), "demo_default")
 	if n.Labels[LabelProject] != "demo" || n.Labels[LabelNetwork] != "default" || n.Labels[LabelManaged] != "1" {
 		t.Fatalf("network labels: %v", n.Labels)

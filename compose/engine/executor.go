@@ -14,10 +14,10 @@ import (
 
 // The executor runs a plan and carries no decision logic: every op is one
 // backend call (or one wait), in a goroutine of its own that waits for the
-// ops it depends on. That gives the eager DAG walk of D7: a service starts
+// ops it depends on. That gives the eager DAG walk (docs/design.md, Scheduling): a service starts
 // as soon as its own dependencies are satisfied. The parallel limit bounds
 // backend calls only; a wait holds no slot, so a limit of 1 cannot
-// deadlock (docker compose v1's bug, compose-anchors b7).
+// deadlock (docker compose v1 deadlocked there when waits held slots).
 
 // recorder lists what an up created, in creation order, for rollback.
 // parent, when set, receives every item too (see Recorder).
@@ -162,7 +162,7 @@ func (e *Engine) execute(ctx context.Context, p *Plan, rec *recorder) error {
 			}
 			// A create already sent is not cut when another op fails: the
 			// runtime would finish it anyway, and only its answer tells
-			// rollback what to remove (D9). The caller's own deadline and
+			// rollback what to remove (docs/design.md, Rollback). The caller's own deadline and
 			// cancellation still apply.
 			opCtx := ctx
 			if op.Type == OpCreateContainer || op.Type == OpCreateNetwork || op.Type == OpCreateVolume {
@@ -412,7 +412,7 @@ func (e *Engine) ownedByProject(ctx context.Context, m *model, c *created) bool 
 	return labels[LabelProject] == m.name
 }
 
-// rollback removes, in reverse order, exactly what an up created (D9). It
+// rollback removes, in reverse order, exactly what an up created (docs/design.md, Rollback). It
 // runs on a fresh context so that a cancelled up still cleans up, and it
 // goes on past failures, returning them all.
 func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout *int) []string {

@@ -19,7 +19,7 @@ import (
 // shorter when the healthcheck's start_interval is) until they satisfy
 // w.Condition. It fails as soon as one container exits or turns unhealthy
 // in a way the condition forbids, naming the service that failed, not the
-// one waiting for it (compose-anchors b3).
+// one waiting for it: the user must see which service broke.
 func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 	interval := e.pollInterval
 	if hc := w.Healthcheck; hc != nil && hc.StartInterval != "" {
@@ -216,7 +216,7 @@ const createdSettle = 5 * time.Second
 // compose's dependency poll interval.
 const degradeSettle = 500 * time.Millisecond
 
-// noHealthcheckRuntimes are the runtimes that do not run healthchecks (D11).
+// noHealthcheckRuntimes are the runtimes that do not run healthchecks (docs/design.md, Healthchecks everywhere).
 var noHealthcheckRuntimes = map[string]bool{"apple/container": true, "apple-container": true, "nerdctl": true}
 
 // emulateHealth reports whether the engine runs healthchecks itself: on the

@@ -50,7 +50,7 @@ func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
 // as Up's depends_on gates wait: service_started, service_healthy (which
 // degrades to started, with a warning event, when the service has no
 // healthcheck) or service_completed_successfully; polling at most every
-// 100 ms, running the healthcheck itself on runtimes that do not (D11), and
+// 100 ms, running the healthcheck itself on runtimes that do not (docs/design.md, Healthchecks everywhere), and
 // failing at once with a ServiceStartupFailed naming service when a
 // container exits or turns unhealthy in a way the condition forbids.
 // dependent names the waiting party in that error ("" for none). A service

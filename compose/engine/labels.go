@@ -1,6 +1,6 @@
 package engine
 
-// Label keys written on every resource the engine creates (DECISIONS D8).
+// Label keys written on every resource the engine creates (docs/design.md, Names and labels).
 // They are docker compose's own keys, so `docker compose ps/ls/down` (and
 // docker-compose v1) recognise our stacks; resources are always found by
 // these labels, never by parsing names.

@@ -215,7 +215,7 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 		if hc := s.spec.Healthcheck; hc != nil && hc.StartInterval != "" && o.noStartInterval {
 			// The runtime would refuse start_interval: the container gets the
 			// healthcheck without it, and the engine probes the start period
-			// at start_interval through exec (D11) so dependents still start
+			// at start_interval through exec (docs/design.md, Healthchecks everywhere) so dependents still start
 			// as soon as the service is healthy.
 			stripped := *hc
 			stripped.StartInterval = ""

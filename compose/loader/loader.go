@@ -1,5 +1,5 @@
 // Package loader loads compose projects the way `docker compose` does, on top
-// of compose-go (DECISIONS D4), and adds the checks and messages the spec
+// of compose-go (docs/design.md, Compose loading), and adds the checks and messages the spec
 // requires beyond it.
 //
 // The load pipeline, in order:
@@ -103,7 +103,7 @@ type Options struct {
 	// WorkingDir, else the current directory.
 	Inline []byte
 	// Interpolate applies ${VAR} substitution (and $$ escapes) to an inline
-	// model. Off by default (DECISIONS D4). Files are always interpolated.
+	// model. Off by default (docs/design.md, Compose loading). Files are always interpolated.
 	Interpolate bool
 
 	// SkipValidation skips compose-go's JSON-schema validation. Consistency

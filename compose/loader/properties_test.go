@@ -149,7 +149,7 @@ func TestPropertyJSONRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// Not interpolated: the '$' in values are model text (D4).
+		// Not interpolated: the '$' in values are model text (docs/design.md, Compose loading).
 		loaded := loadInlineT(t, Options{Inline: data})
 		sameAsGenerated(t, gen, loaded)
 

@@ -7,20 +7,20 @@
 //
 // A graph runs as a compose project named after the graph (the name
 // normalized as docker compose normalizes directory names), one service per
-// node, with docker compose's names and labels (DECISIONS D8): `perry-compose
+// node, with docker compose's names and labels (docs/design.md, Names and labels): `perry-compose
 // ps -p <graph>` and `docker compose -p <graph> ps` show it, and
 // status/ps/logs/exec/down are the compose engine's own commands. The
 // engine's one-shot Up cannot express the strategies (level barriers,
 // sequential starts, a delay between levels), the failure policies
 // (halt-graph and partial-continue keep what started; Up rolls everything
-// back or keeps everything) or D10's references (a dependent's environment
+// back or keeps everything) or workload references (a dependent's environment
 // is only known once its dependencies run). So this package is the
 // scheduler and the compose engine is its executor: every node is brought
 // up by `engine.Up{Services: [node], NoDeps: true}` over the project with
 // that node's references resolved, at the moment the strategy allows, and
 // every edge condition is awaited with the engine's own wait
 // (Engine.WaitFor: ≤100 ms polling, healthcheck emulation on runtimes
-// without healthchecks, D11). Networks and volumes are created once, first,
+// without healthchecks; docs/design.md, Healthchecks everywhere). Networks and volumes are created once, first,
 // by Engine.EnsureResources, so concurrent per-node Ups never race to create one
 // network. Those two methods are the only additions this package needed in
 // compose/engine. Images, container specs, config hashes, recreation of a
@@ -31,7 +31,7 @@
 // A node starts (create + start through the engine) only once every edge
 // of it is satisfied — started, healthy (degrading to started, with a
 // warning event, when the dependency has no healthcheck) or completed (exit
-// 0) — and its references are resolved into its environment (D10). It
+// 0) — and its references are resolved into its environment (docs/design.md, Workload references). It
 // counts as started when its container runs (or a one-shot exited 0).
 // Strategies:
 //
@@ -88,7 +88,7 @@
 // Graph-time validation happens before any node starts (the only backend
 // call before it is Info, which tells the isolation level): untrusted needs
 // a backend whose isolation level is MicroVm, else PolicyViolation naming
-// the node, the required and the available isolation (spec P21); a policy
+// the node, the required and the available isolation (property P21, docs/design.md); a policy
 // that removes the network with an explicit networkMode other than none
 // (e.g. isolated with host) is a PolicyViolation; a read-only policy with a
 // writable mount of "/" is a PolicyViolation. An untrusted node depending on
@@ -106,7 +106,7 @@
 // (an edge, condition started unless another edge says more) and is
 // resolved after that node has started and before the dependent is created,
 // so the value is in the dependent's environment from its first instruction
-// (D10). ResolveRef is the resolution, a pure function of the target's
+// (docs/design.md, Workload references). ResolveRef is the resolution, a pure function of the target's
 // ContainerInfo:
 //
 //   - endpoint: "host_ip:host_port" of the published port (ref.port, else

@@ -39,7 +39,7 @@ func (h *Handle) Nodes() []string { return slices.Clone(h.order) }
 func (h *Handle) Graph() core.WorkloadGraph { return cloneGraph(h.g) }
 
 // Resolved returns the resolved references: node → env variable → value,
-// the values the nodes' containers were created with (D10).
+// the values the nodes' containers were created with (docs/design.md, Workload references).
 func (h *Handle) Resolved() map[string]map[string]string {
 	out := make(map[string]map[string]string, len(h.resolved))
 	for id, env := range h.resolved {
@@ -207,7 +207,7 @@ func (h *Handle) Down(ctx context.Context, volumes bool) error {
 
 // Resolve resolves ref now, against the node's running container: what
 // the references of the graph resolved to when their dependents were
-// created, as long as the target has not changed (spec P17).
+// created, as long as the target has not changed (property P17, docs/design.md).
 func (h *Handle) Resolve(ctx context.Context, ref core.WorkloadRef) (string, error) {
 	if err := h.node(ref.NodeID); err != nil {
 		return "", err

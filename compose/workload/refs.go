@@ -70,7 +70,7 @@ func endpoint(ip netip.Addr, port uint16) string {
 // ResolveRef resolves a reference against the ContainerInfo of the node it
 // names (see the package documentation for each projection). It is pure:
 // the same info always gives the same address, which is what makes a
-// resolved reference consistent with the running node (spec P17). Its
+// resolved reference consistent with the running node (property P17, docs/design.md). Its
 // error is a WorkloadRefResolutionFailed whose Details carry "target",
 // "projection" and "reason"; Run adds the dependent "node" and "env".
 func ResolveRef(ref core.WorkloadRef, info core.ContainerInfo) (string, error) {

@@ -355,7 +355,7 @@ func (r *runner) runNode(runCtx, upCtx context.Context, id string) (string, erro
 }
 
 // resolveRefs resolves the references of id's env against its targets'
-// containers (D10).
+// containers (docs/design.md, Workload references).
 func (r *runner) resolveRefs(ctx context.Context, id string) (map[string]string, error) {
 	n := r.g.Nodes[id]
 	out := map[string]string{}

@@ -149,7 +149,7 @@ func TestCompletedEdgeWaitsForExitZero(t *testing.T) {
 	}
 }
 
-// D9: rollback-all removes everything this run created, nothing else, and
+// Rollback-all removes everything this run created, nothing else, and
 // names the failed node.
 func TestRollbackAllLeavesNothing(t *testing.T) {
 	for _, strategy := range strategies {
@@ -272,7 +272,7 @@ func TestHaltGraph(t *testing.T) {
 }
 
 // A dependency failing while a dependent waits on it: the error names the
-// dependency (D9), not the waiting node.
+// dependency (docs/design.md, Rollback), not the waiting node.
 func TestErrorNamesTheFailedDependency(t *testing.T) {
 	b := newRec()
 	b.Health = func(c core.ContainerInfo) string {
