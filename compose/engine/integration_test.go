@@ -198,6 +198,14 @@ func TestIntegrationHealthGatedChain(t *testing.T) {
 		t.Fatalf("status %+v %v", st, err)
 	}
 
+	r.secondUpRecreateDown(ctx, e)
+}
+
+// secondUpRecreateDown takes the chain brought up by e through a second up
+// that changes nothing, an edit that recreates one service (health-gated
+// again), and a down that leaves nothing.
+func (r *realEngine) secondUpRecreateDown(ctx context.Context, e *Engine) {
+	t := r.t
 	// Idempotent: a second up changes no container id.
 	before := r.ids(ctx, e)
 	if err := r.engine(r.load(chainRealYAML)).Up(ctx, UpOptions{}); err != nil {
@@ -209,7 +217,7 @@ func TestIntegrationHealthGatedChain(t *testing.T) {
 
 	// Editing one service's environment recreates only that service.
 	e2 := r.engine(r.load(strings.Replace(chainRealYAML, "MODE: one", "MODE: two", 1)))
-	if err := e2.Up(ctx, UpOptions{}); err != nil {
+	if err := e2.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
 		t.Fatal(err)
 	}
 	after := r.ids(ctx, e2)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"runtime"
-	"strings"
 	"testing"
 	"time"
 
@@ -88,32 +87,7 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 		if len(before) != 3 {
 			t.Fatalf("containers %v", before)
 		}
-		if err := r.engine(r.load(chainRealYAML)).Up(ctx, UpOptions{}); err != nil {
-			t.Fatal(err)
-		}
-		if after := r.ids(ctx, e); !mapsEqual(before, after) {
-			t.Fatalf("second up changed ids: %v -> %v", before, after)
-		}
-
-		e2 := r.engine(r.load(strings.Replace(chainRealYAML, "MODE: one", "MODE: two", 1)))
-		if err := e2.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
-			t.Fatal(err)
-		}
-		after := r.ids(ctx, e2)
-		for name, id := range before {
-			if changed := after[name] != id; changed != strings.HasSuffix(name, "-api-1") {
-				t.Fatalf("%s changed=%v: %v -> %v", name, changed, before, after)
-			}
-		}
-		out, err := e2.Exec(ctx, "api", ExecOptions{Cmd: []string{"sh", "-c", "echo $MODE"}})
-		if err != nil || strings.TrimSpace(out.Stdout) != "two" {
-			t.Fatalf("exec %+v %v", out, err)
-		}
-
-		if err := e2.Down(ctx, DownOptions{Volumes: true}); err != nil {
-			t.Fatal(err)
-		}
-		r.noneLeft(ctx, "down")
+		r.secondUpRecreateDown(ctx, e)
 	})
 }
 
