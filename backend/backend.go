@@ -26,7 +26,9 @@ type Backend interface {
 	// Info describes the runtime: version, mode, isolation, strategy.
 	Info(ctx context.Context) (core.BackendInfo, error)
 
-	// Run creates and starts a container, detached.
+	// Run creates and starts a container, detached. When it cannot start
+	// it, the container is removed again: Run leaves a started container or
+	// nothing behind.
 	Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error)
 	Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error)
 	Start(ctx context.Context, id string) error
@@ -36,6 +38,8 @@ type Backend interface {
 	// ("SIGHUP", "HUP") or a number, "" for SIGKILL (see CheckSignal). A
 	// container that is not running is the runtime's BackendError.
 	Kill(ctx context.Context, id, signal string) error
+	// Remove removes a container with the anonymous volumes the runtime
+	// made for it (named volumes stay), as docker compose down does.
 	Remove(ctx context.Context, id string, force bool) error
 	// Rename renames a container (compose recreate).
 	Rename(ctx context.Context, id, newName string) error

@@ -13,7 +13,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strings"
 	"sync"
 
@@ -177,8 +176,8 @@ func (b *Backend) engineError(err error, kind, id string) error {
 		// A 404 may be about another object than the one asked for: the
 		// engine (before API 1.44) checks networks only when a container
 		// starts, and says "network X not found".
-		if m := networkNotFound.FindStringSubmatch(msg); m != nil && kind != "network" {
-			kind, id = "network", m[1]
+		if n, ok := backend.MissingNetwork(msg); ok && kind != "network" {
+			kind, id = "network", n
 		}
 		nf := core.NotFound(kind, id).With("engineMessage", msg).With("backend", b.name)
 		nf.Err = err
@@ -193,8 +192,6 @@ func (b *Backend) engineError(err error, kind, id string) error {
 	}
 	return e
 }
-
-var networkNotFound = regexp.MustCompile(`^network (\S+) not found`)
 
 // engineMessage is the engine's message without the client's decoration.
 func engineMessage(err error) string {

@@ -22,14 +22,29 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// Run creates and starts a container. If start fails the container is left
-// in place (as `docker run` does) and its handle is returned with the error.
+// Run creates and starts a container. If start fails the container is
+// removed again, unlike `docker run`: a caller that gets an error has no
+// handle to remove it by (the C API returns only the error), so Run leaves a
+// started container or nothing.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
 	h, err := b.Create(ctx, spec)
 	if err != nil {
 		return h, err
 	}
-	return h, b.Start(ctx, h.ID)
+	if err := b.Start(ctx, h.ID); err != nil {
+		b.discard(ctx, h.ID)
+		return core.ContainerHandle{}, err
+	}
+	return h, nil
+}
+
+// discard removes a container Create or Run made but could not finish, with
+// its anonymous volumes, on a fresh context: the caller's may be what just
+// failed.
+func (b *Backend) discard(ctx context.Context, id string) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_, _ = b.cli.ContainerRemove(cctx, id, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
 }
 
 // Create creates a container and connects it to every network of the spec,
@@ -59,10 +74,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 	for _, c := range plan.connect {
 		_, err := b.cli.NetworkConnect(ctx, c.network, client.NetworkConnectOptions{Container: res.ID, EndpointConfig: c.endpoint})
 		if err != nil {
-			// A fresh context: the caller's may be what just failed.
-			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			_, _ = b.cli.ContainerRemove(cctx, res.ID, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true})
-			cancel()
+			b.discard(ctx, res.ID)
 			return core.ContainerHandle{}, b.engineError(err, "network", c.network)
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -227,13 +229,42 @@ func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.Conta
 		if err != nil {
 			return core.ContainerHandle{}, err
 		}
-		return b.createWith(ctx, spec, args)
+		return b.runDetached(ctx, spec, args)
 	}
 	h, err := b.Create(ctx, spec)
 	if err != nil {
 		return h, err
 	}
-	return h, b.Start(ctx, h.ID)
+	if err := b.Start(ctx, h.ID); err != nil {
+		b.cleanup(h.ID)
+		return core.ContainerHandle{}, err
+	}
+	return h, nil
+}
+
+// runDetached runs `run --detach`, and removes the container again when its
+// start fails (Run leaves a started container or nothing). The CLI creates
+// the container first and prints no id when the start fails, so the id is
+// also written to a --cidfile in a private directory. lima's CLI runs in
+// its VM, where the host's file is not: there a failed start keeps the
+// container, as `nerdctl run` does.
+func (b *Backend) runDetached(ctx context.Context, spec *core.ContainerSpec, args []string) (core.ContainerHandle, error) {
+	if b.lima {
+		return b.createWith(ctx, spec, args)
+	}
+	dir, err := os.MkdirTemp("", "perry-run-") // 0700, unpredictable
+	if err != nil {
+		return core.ContainerHandle{}, core.Errorf(core.KindInternal, "run: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	cidfile := filepath.Join(dir, "cid")
+	h, err := b.createWith(ctx, spec, append([]string{args[0], "--cidfile=" + cidfile}, args[1:]...))
+	if err != nil {
+		if id, rerr := os.ReadFile(cidfile); rerr == nil && containerID.Match(bytes.TrimSpace(id)) {
+			b.cleanup(string(bytes.TrimSpace(id)))
+		}
+	}
+	return h, err
 }
 
 // runNeedsSteps: apple/container is started attached (for its exit code);

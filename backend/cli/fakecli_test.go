@@ -507,8 +507,30 @@ func TestRunPaths(t *testing.T) {
 		if err != nil || h.ID != "abc123" || h.Name != "web" {
 			t.Fatalf("handle %+v, %v", h, err)
 		}
-		if calls := f.calls(); len(calls) != 1 || calls[0][1] != "run" || calls[0][2] != "--detach" {
+		if calls := f.calls(); len(calls) != 1 || calls[0][1] != "run" || !slices.Contains(calls[0], "--detach") {
 			t.Errorf("calls %q", calls)
+		}
+	})
+	t.Run("a run whose start fails removes its container", func(t *testing.T) {
+		f := newFakeCLI(t, "docker")
+		f.on("run", reply{stderr: "docker: Error response from daemon: network n1 not found.", exit: 125})
+		if err := os.WriteFile(filepath.Join(f.dir, "resp", "cid"), []byte("abc123"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		h, err := Docker("docker", f.bin).Run(t.Context(), &core.ContainerSpec{Image: "img", Network: "n1"})
+		if core.KindOf(err) != core.KindNotFound || !strings.Contains(err.Error(), "n1") || h.ID != "" {
+			t.Fatalf("Run = %+v, %v; want NotFound naming n1 and no handle", h, err)
+		}
+		if last := f.last(); !slices.Equal(last[1:], []string{"rm", "--volumes", "--force", "--", "abc123"}) {
+			t.Errorf("the created container was not removed: last call %q", last)
+		}
+		run := f.calls()[0]
+		i := slices.IndexFunc(run, func(a string) bool { return strings.HasPrefix(a, "--cidfile=") })
+		if i < 0 {
+			t.Fatalf("run without --cidfile: %q", run)
+		}
+		if _, err := os.Stat(filepath.Dir(strings.TrimPrefix(run[i], "--cidfile="))); !os.IsNotExist(err) {
+			t.Errorf("the cidfile's directory is left: %v", err)
 		}
 	})
 	t.Run("docker with extra networks creates, connects, starts", func(t *testing.T) {

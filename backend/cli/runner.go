@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -124,6 +125,10 @@ func (b *Backend) call(ctx context.Context, t target, args []string) (output, er
 
 // failure is the error of a CLI call that exited with out.code.
 func (b *Backend) failure(args []string, out output, t target) error {
+	// A create, run or start names networks besides its target.
+	if n, ok := backend.MissingNetwork(out.stderr); ok && t.what != "" && t.what != "network" {
+		return core.NotFound("network", n).With("backend", b.name).With("stderr", out.stderr)
+	}
 	if b.notFound(t, out.stderr) {
 		return core.NotFound(t.what, t.id).With("backend", b.name).With("stderr", out.stderr)
 	}

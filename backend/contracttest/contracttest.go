@@ -68,7 +68,7 @@ type Options struct {
 // Subtests are the names of Run's subtests, in the order they run.
 var Subtests = []string{
 	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode", "Kill",
-	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes", "AnonymousVolumes", "ControlCharacters",
+	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes", "AnonymousVolumes", "ControlCharacters", "RunFailure",
 }
 
 // Label is the label every resource of the suite carries.
@@ -103,9 +103,10 @@ func Run(t *testing.T, b backend.Backend, opts Options) {
 		"Volumes":           s.testVolumes,
 		"AnonymousVolumes":  s.testAnonymousVolumes,
 		"ControlCharacters": s.testControlCharacters,
+		"RunFailure":        s.testRunFailure,
 	}
 	skip := map[string]bool{"Build": opts.SkipBuild, "Pull": opts.SkipPull, "Networks": opts.SkipNetworks,
-		"Volumes": opts.SkipVolumes, "AnonymousVolumes": opts.SkipVolumes}
+		"Volumes": opts.SkipVolumes, "AnonymousVolumes": opts.SkipVolumes, "RunFailure": opts.SkipNetworks}
 	for _, name := range opts.Only {
 		if tests[name] == nil {
 			t.Fatalf("contracttest: Options.Only names unknown subtest %q (have %v)", name, Subtests)
@@ -969,5 +970,30 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 	}
 	if got := info.Labels[marker]; got != value {
 		t.Errorf("label %s = %q, want %q", marker, got, value)
+	}
+}
+
+// testRunFailure: a Run that cannot start its container leaves nothing
+// behind (the caller of a failed Run has no handle to remove it by). A
+// missing network is a NotFound naming it, whether the runtime checks
+// networks at create or only at start.
+func (s *suite) testRunFailure(t *testing.T, ctx context.Context) {
+	marker := Label + ".runfail"
+	missing := s.name("nonet")
+	sp := s.spec("runfail", sleeper...)
+	sp.Network = missing
+	sp.Labels[marker] = "1"
+	h, err := s.b.Run(ctx, sp)
+	if h.ID != "" {
+		s.cleanupContainer(t, h.ID)
+		t.Errorf("a failed Run returned the handle %+v", h)
+	}
+	wantNotFound(t, "Run on a missing network", err, missing)
+	list, err := s.b.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{Label + ".run": s.run, marker: "1"}})
+	if err != nil {
+		t.Fatalf("List: %v", err)
+	}
+	if len(list) != 0 {
+		t.Errorf("a failed Run left %d container(s): %+v", len(list), list)
 	}
 }

@@ -30,6 +30,11 @@ for k in "$n" "$sub"; do
 	done
 done
 r=$dir/resp/$key
+# --cidfile=PATH: the id in resp/cid is written there, as a run that
+# created its container does even when the start then fails.
+for a in "$@"; do
+	case $a in --cidfile=*) [ -f "$dir/resp/cid" ] && cat "$dir/resp/cid" >"${a#--cidfile=}" ;; esac
+done
 [ -s "$r.stdout" ] && cat "$r.stdout"
 [ -s "$r.stderr" ] && cat "$r.stderr" >&2
 if [ -f "$r.sleep" ]; then read -r s <"$r.sleep"; sleep "$s"; fi
