@@ -9,7 +9,7 @@ import (
 )
 
 // verifier returns the context's image verifier: the process-wide one
-// (its cache lives as long as the process, D13) unless a test set its own.
+// (its cache lives as long as the process) unless a test set its own.
 func (c *hostCtx) imageVerifier() (capability.Verifier, error) {
 	if c.verifier != nil {
 		return c.verifier, nil

@@ -13,7 +13,7 @@ import (
 )
 
 // maxHandle keeps handles exact as JS doubles and below Perry's 48-bit
-// pointer tag (DECISIONS D3).
+// pointer tag.
 const maxHandle = int64(1)<<48 - 1
 
 // nextHandle is process-wide so a handle is never reused, not even by

@@ -8,8 +8,9 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// detectBackend resolves the process-global backend (DECISIONS D6): one
-// detection per process, shared by concurrent callers.
+// detectBackend resolves the process-global backend: a success is kept for
+// the process, concurrent callers share one detection, and a failure is
+// detected again by the next call.
 func detectBackend(ctx context.Context) (backend.Backend, error) {
 	return detect.Default().Backend(ctx)
 }

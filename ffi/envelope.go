@@ -10,7 +10,7 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// maxArg bounds every string argument (DECISIONS D3: inputs over 16 MiB are
+// maxArg bounds every string argument (inputs over 16 MiB are
 // InvalidArgument).
 const maxArg = 16 << 20
 

@@ -34,7 +34,7 @@ func decode(t interface{ Fatalf(string, ...any) }, js []byte) envelopeJSON {
 	return e
 }
 
-// Feature: perry-container, Property 14: Error Propagation Preserves Code and Message
+// Error propagation preserves code and message.
 func TestPropertyErrorEnvelopePreservesCodeAndMessage(t *testing.T) {
 	kinds := []core.Kind{core.KindNotFound, core.KindInvalidArgument, core.KindInvalidConfig, core.KindVerificationFailed,
 		core.KindPolicyViolation, core.KindDependencyCycle, core.KindWorkloadRefResolutionFailed, core.KindServiceStartupFailed,
@@ -66,7 +66,7 @@ func TestPropertyErrorEnvelopePreservesCodeAndMessage(t *testing.T) {
 	})
 }
 
-// Feature: perry-container, Property 16: ContainerContext Isolation
+// Two library states share nothing.
 func TestPropertyContextsAreIsolated(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		fa, fb := fake.New(), fake.New()

@@ -17,7 +17,7 @@ import (
 // returns a JSON-encodable result; exports.go only moves bytes across cgo.
 
 // GenerateName names an anonymous run() container: {md5(image)[0:8]}-{random_hex8}
-// (the spec's generate_name, DECISIONS D8).
+// (short, unique, and traceable to its image).
 func GenerateName(image string) string {
 	sum := md5.Sum([]byte(image))
 	var r [4]byte

@@ -46,7 +46,7 @@ func TestWorkloadThroughHandles(t *testing.T) {
 		"api": `{` + sleeper + `,"dependsOn":[{"node":"db","condition":"healthy"}],"env":{"DB":{"nodeId":"db","projection":"endpoint","port":"5432"},"MODE":"x"}}`,
 		"web": `{` + sleeper + `,"dependsOn":["api"]}`,
 	})
-	// The builder's envelope is the spec's WorkloadGraph.
+	// The builder's envelope is a WorkloadGraph.
 	env := decode(t, okEnvelope(json.RawMessage(graph)))
 	if !strings.Contains(string(env.Result), `{"from":"api","to":"db","condition":"healthy"}`) {
 		t.Fatalf("graph: %s", env.Result)
