@@ -8,7 +8,7 @@ LIBA    := $(BUILD)/libperrycontainer.a
 HEADER  := $(BUILD)/include/perry_container.h
 export CGO_ENABLED := 1
 
-.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props demo bench fuzz clean sweep install
+.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props node perry-package demo bench fuzz clean sweep install
 
 all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 
@@ -47,8 +47,9 @@ test-image: deps engine
 
 # test runs every layer: Go (race) incl. property, functional, conformance and
 # engine integration tests, the symbol check, the C harness (CTest), the
-# dlopen host (Python ctypes) and the static host.
-test: deps test-image all
+# dlopen host (Python ctypes) and the static host, the Node host (the
+# TypeScript module over the addon) and the Perry adapter against its model.
+test: deps test-image all node
 	bash tests/run-all.sh
 
 test-go: test-image
@@ -62,6 +63,15 @@ test-hosts: all
 
 test-symbols: all
 	bash tests/check-symbols.sh $(LIBSO) include/perry_container.h
+
+# node builds build/node/: the TypeScript module (perry/container,
+# perry/compose, perry/workloads) and its Node-API addon over the .so.
+node: $(LIBSO) $(HEADER)
+	bash node/build.sh
+
+# perry-package assembles the Perry native-library package (packaging/perry).
+perry-package: $(LIBSO) $(LIBA)
+	bash packaging/perry/build.sh
 
 # check-contract: the header, the library's symbols, ffi/, core/, the d.ts
 # and the WIT agree (also part of the Go layer of `make test`).

@@ -9,6 +9,7 @@ command -v python3 >/dev/null || need+=(python3)
 command -v curl >/dev/null || need+=(curl)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
 command -v tsc >/dev/null || need+=(node-typescript)  # the d.ts type check
+command -v node >/dev/null && [ -f /usr/include/node/node_api.h ] || need+=(nodejs) # the Node host
 command -v tmux >/dev/null || need+=(tmux)            # the installer's terminal tests
 command -v docker-compose >/dev/null || need+=(docker-compose) # reference client in tests
 if [ ${#need[@]} -gt 0 ]; then

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the test layers. With no argument: all of them. Layers: go, symbols, c, hosts.
+# Runs the test layers. With no argument: all of them. Layers: go, symbols,
+# c (CTest: C harness, static and Python hosts), node, perry.
 # Engine tests run unless PERRY_SKIP_ENGINE_TESTS=1; they fail clearly when
 # the engine does not answer.
 #
@@ -8,7 +9,7 @@
 # Every skipped test is listed at the end with its reason.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-layers=${*:-go symbols c}
+layers=${*:-go symbols c node perry}
 mkdir -p build
 skips=build/test-skips.txt
 : >"$skips"
@@ -50,6 +51,15 @@ for layer in $layers; do
         cmake --build build/ctest -j2 >/dev/null &&
         (cd build/ctest && ctest --output-on-failure) 2>&1 | tee build/ctest.log || rc=1
       grep -sE '\*\*\*Skipped|\*\*\*Not Run' build/ctest.log | sed 's/^/ctest: /' >>"$skips" ;;
+    node)
+      # The TypeScript module through the Node-API addon: every function over
+      # the fake, 10,000 concurrent promises, then the usage examples on the
+      # engine.
+      bash tests/node/run.sh fake || rc=1
+      bash tests/node/run.sh engine || rc=1 ;;
+    perry)
+      # The Perry package's C adapter against the model of Perry's runtime.
+      bash packaging/perry/test/run.sh all || rc=1 ;;
     *) echo "unknown layer $layer" >&2; rc=1 ;;
   esac
 done
