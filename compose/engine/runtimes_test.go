@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -86,6 +87,14 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 		before := r.ids(ctx, e)
 		if len(before) != 3 {
 			t.Fatalf("containers %v", before)
+		}
+		// Services find each other by name (podman: aardvark-dns; nerdctl:
+		// its hosts files, the alias given as the hostname). ping says the
+		// address it resolved even where ICMP is not allowed (podman drops
+		// NET_RAW), and "bad address" where it resolved none.
+		out, err := e.Exec(ctx, "web", ExecOptions{Cmd: []string{"ping", "-c", "1", "-W", "1", "db"}})
+		if err != nil || !strings.Contains(out.Stdout, "PING db (") {
+			t.Fatalf("web cannot resolve db: %+v %v", out, err)
 		}
 		r.secondUpRecreateDown(ctx, e)
 	})
