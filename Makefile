@@ -8,7 +8,7 @@ LIBA    := $(BUILD)/libperrycontainer.a
 HEADER  := $(BUILD)/include/perry_container.h
 export CGO_ENABLED := 1
 
-.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props node perry-package demo bench fuzz clean sweep install
+.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props runtimes node perry-package demo bench fuzz clean sweep install
 
 all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 
@@ -64,6 +64,14 @@ test-hosts: all
 test-symbols: all
 	bash tests/check-symbols.sh $(LIBSO) include/perry_container.h
 
+# runtimes installs and configures podman and nerdctl beside Docker (podman
+# from Debian with runc; nerdctl built from the Go module proxy, on Docker's
+# containerd in a namespace of its own) and loads the test image into each.
+# Idempotent; `make test` runs the podman and nerdctl suites when they are
+# there and lists them as skipped otherwise. CI runs it first.
+runtimes: test-image
+	bash tests/runtimes/install.sh
+
 # node builds build/node/: the TypeScript module (perry/container,
 # perry/compose, perry/workloads) and its Node-API addon over the .so.
 node: $(LIBSO) $(HEADER)
@@ -86,6 +94,7 @@ props: test-image
 
 sweep:
 	@bash tests/sweep.sh
+	@bash tests/runtimes/sweep.sh
 
 demo: deps test-image all
 	bash examples/demo.sh

@@ -21,16 +21,27 @@ export PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker}
 engine_up=0
 [ "${PERRY_SKIP_ENGINE_TESTS:-}" != 1 ] && docker info >/dev/null 2>&1 && engine_up=1
 
-# snapshot prints one line per container, network and volume on the engine.
+# snapshot prints one line per container, network and volume on Docker, and
+# on podman and nerdctl when they are installed.
 snapshot() {
   docker ps -aq --no-trunc | sed 's/^/container /'
   docker network ls -q --no-trunc | sed 's/^/network /'
   docker volume ls -q | sed 's/^/volume /'
+  if command -v podman >/dev/null && podman info >/dev/null 2>&1; then
+    podman ps -aq --no-trunc | sed 's/^/podman-container /'
+    podman network ls -q | sed 's/^/podman-network /'
+    podman volume ls -q | sed 's/^/podman-volume /'
+  fi
+  if command -v nerdctl >/dev/null && nerdctl --namespace perrytest info >/dev/null 2>&1; then
+    nerdctl --namespace perrytest ps -aq | sed 's/^/nerdctl-container /'
+    nerdctl --namespace perrytest network ls -q | sed 's/^/nerdctl-network /'
+    nerdctl --namespace perrytest volume ls -q | sed 's/^/nerdctl-volume /'
+  fi
 }
 before=build/engine-before.txt
 [ $engine_up = 1 ] && snapshot | sort >"$before"
 
-trap 'bash tests/sweep.sh' EXIT
+trap 'bash tests/sweep.sh; bash tests/runtimes/sweep.sh' EXIT
 rc=0
 for layer in $layers; do
   echo "=== layer: $layer"
@@ -77,13 +88,15 @@ if [ $engine_up = 1 ]; then
         container) desc=$(docker inspect -f '{{.Name}} image={{.Config.Image}} labels={{json .Config.Labels}}' "$id" 2>/dev/null) ;;
         network) desc=$(docker network inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
         volume) desc=$(docker volume inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
+        *) desc="" ;;
       esac
-      echo "  $kind $id $desc" >&2
+      echo "  $kind $id ${desc:-}" >&2
     done <<<"$leaked"
     rc=1
   fi
 fi
 bash tests/sweep.sh
+bash tests/runtimes/sweep.sh
 
 if [ -s "$skips" ]; then
   echo "=== skipped tests ($(wc -l <"$skips")):"
