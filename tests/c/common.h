@@ -27,6 +27,16 @@ static void call_init(call_t *c) {
   pthread_cond_init(&c->cv, NULL);
 }
 
+/* Copies a callback's envelope (valid only during the callback); the status
+ * becomes -9999 when len is not strlen(json), which the ABI promises. */
+static char *envelope_copy(const char *json, size_t len, int32_t *status) {
+  char *out = malloc(len + 1);
+  memcpy(out, json, len);
+  out[len] = 0;
+  if (strlen(out) != len) *status = -9999;
+  return out;
+}
+
 static void on_complete(void *ctx, int32_t status, const char *json, size_t len) {
   call_t *c = ctx;
   atomic_fetch_add(&g_callbacks, 1);
@@ -34,10 +44,7 @@ static void on_complete(void *ctx, int32_t status, const char *json, size_t len)
   c->done++;
   c->status = status;
   free(c->json);
-  c->json = malloc(len + 1);
-  memcpy(c->json, json, len);
-  c->json[len] = 0;
-  if (strlen(c->json) != len) c->status = -9999; /* len must be strlen(json) */
+  c->json = envelope_copy(json, len, &c->status);
   pthread_cond_signal(&c->cv);
   pthread_mutex_unlock(&c->mu);
 }

@@ -77,10 +77,7 @@ static void on_slot(void *ctx, int32_t status, const char *json, size_t len) {
   if (s->fired++ == 0) {
     clock_gettime(CLOCK_MONOTONIC, &s->at);
     s->status = status;
-    s->json = malloc(len + 1);
-    memcpy(s->json, json, len);
-    s->json[len] = 0;
-    if (strlen(s->json) != len) s->status = -9999; /* len must be strlen(json) */
+    s->json = envelope_copy(json, len, &s->status);
   }
   pthread_cond_broadcast(&s->cv);
   pthread_mutex_unlock(&s->mu);
