@@ -339,13 +339,13 @@ func TestErrorMapping(t *testing.T) {
 			reply{stderr: `Error response from daemon: failed to create task: exec: "nope": executable file not found in $PATH`, exit: 3},
 			func(ctx context.Context, b *Backend) error { return b.Start(ctx, "nope") },
 			core.KindBackendError, 3, "executable file not found"},
-		{"create naming a missing network is not an image NotFound", "docker",
+		{"create naming a missing network is the network's NotFound, not the image's", "docker",
 			reply{stderr: "docker: Error response from daemon: network foo not found.", exit: 125},
 			func(ctx context.Context, b *Backend) error {
 				_, err := b.Create(ctx, &core.ContainerSpec{Image: "img", Network: "foo"})
 				return err
 			},
-			core.KindBackendError, 125, "network foo not found"},
+			core.KindNotFound, 404, "foo"},
 		{"a missing binary is BackendNotAvailable", "",
 			reply{},
 			func(ctx context.Context, b *Backend) error { return b.Start(ctx, "c1") },
