@@ -227,7 +227,13 @@ func errorText(err error) string {
 					msg = fmt.Sprintf("dependency failed to start: container %s is unhealthy\n  %s", c, msg)
 				case ce.Details["exitCode"] != nil && strings.Contains(msg, "before becoming healthy"):
 					msg = fmt.Sprintf("dependency failed to start: container %s exited (%v)\n  %s", c, ce.Details["exitCode"], msg)
+				case ce.Details["exitCode"] != nil && strings.Contains(msg, "did not complete successfully"):
+					svc, _ := ce.Details["service"].(string)
+					msg = fmt.Sprintf("service %q didn't complete successfully: exit %v\n  %s", svc, ce.Details["exitCode"], msg)
 				}
+			} else if strings.Contains(msg, "is unhealthy") {
+				// up --wait on an unhealthy service
+				msg = fmt.Sprintf("container %s is unhealthy\n  %s", c, msg)
 			}
 		}
 	}

@@ -467,6 +467,24 @@ func TestErrorTextUsesDockerWordsAndNamesService(t *testing.T) {
 	if got := errorText(unhealthy); !strings.HasPrefix(got, "dependency failed to start: container p-fail-1 is unhealthy") {
 		t.Fatalf("%q", got)
 	}
+	completed := (&core.Error{Kind: core.KindServiceStartupFailed,
+		Message: `service "migrate" did not complete successfully: container p-migrate-1 exited with code 3 (required by "app" with condition service_completed_successfully)`}).
+		With("service", "migrate").With("container", "p-migrate-1").With("exitCode", 3).With("dependent", "app")
+	if got := errorText(completed); !strings.HasPrefix(got, `service "migrate" didn't complete successfully: exit 3`+"\n") {
+		t.Fatalf("%q", got)
+	}
+	waited := (&core.Error{Kind: core.KindServiceStartupFailed, Message: `service "web" is unhealthy: container p-web-1`}).
+		With("service", "web").With("container", "p-web-1")
+	if got := errorText(waited); !strings.HasPrefix(got, "container p-web-1 is unhealthy\n") {
+		t.Fatalf("%q", got)
+	}
+	if got := errorText(core.NotFound("service", "nope").With("service", "nope")); got != "no such service: nope" {
+		t.Fatalf("%q", got)
+	}
+	lastLogs := core.Errorf(core.KindServiceStartupFailed, `service "web" failed`).With("service", "web").With("lastLogs", []string{"p-web-1  | boom"})
+	if got := errorText(lastLogs); !strings.Contains(got, "last output:\n    p-web-1  | boom") {
+		t.Fatalf("%q", got)
+	}
 	plain := core.Errorf(core.KindBackendError, "no such image").With("service", "web")
 	if got := errorText(plain); got != `service "web": no such image` {
 		t.Fatalf("%q", got)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -210,10 +211,17 @@ func (a *app) logsCmd() *cobra.Command {
 			if err == nil && follow {
 				// The follow ended because the containers stopped: say how,
 				// as docker compose does.
+				// A log stream can end just before the engine marks its
+				// container exited: wait for the exit (briefly).
+				wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				defer cancel()
 				if cs, perr := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args}); perr == nil {
 					for _, c := range cs {
-						if c.State == "exited" {
-							printer.Status(logprint.Name(s.p.Name, c.Name), fmt.Sprintf("exited with code %d", c.ExitCode))
+						if c.State == "created" {
+							continue
+						}
+						if code, werr := s.b.Wait(wctx, c.ID); werr == nil {
+							printer.Status(logprint.Name(s.p.Name, c.Name), fmt.Sprintf("exited with code %d", code))
 						}
 					}
 				}

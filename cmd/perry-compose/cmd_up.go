@@ -425,16 +425,12 @@ loop:
 			if aborting {
 				continue
 			}
-			switch {
-			case f.abortOnFailure && ex.code != 0:
+			if (f.abortOnFailure && ex.code != 0) || f.abortOnExit {
 				if f.exitCodeFrom == "" {
 					exitCode = ex.code
 				}
-				requestStop()
-			case f.abortOnExit:
-				if f.exitCodeFrom == "" {
-					exitCode = ex.code
-				}
+				// docker compose's words, which scripts wait for.
+				rend.get().Print(a.stderr, "Aborting on container exit...\n")
 				requestStop()
 			}
 		case <-sigs:
