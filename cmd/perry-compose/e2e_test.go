@@ -211,8 +211,9 @@ func TestE2EExitCodes(t *testing.T) {
 		{"missing file", nil, []string{"-f", "nope.yaml", "ps"}, 1, []string{"nope.yaml"}},
 		{"invalid config", nil, []string{"-f", bad, "config"}, 1, []string{"bad.yaml", `"web"`, "service_sleepy"}},
 		{"invalid project name", nil, []string{"-p", "Not Valid", "ps"}, 1, []string{"Not Valid"}},
-		{"unknown service", nil, []string{"logs", "nosuch"}, 1, []string{`"nosuch"`}},
-		{"runtime not available", map[string]string{"PERRY_CONTAINER_BACKEND": "podman"}, []string{"ps"}, 1, []string{"podman"}},
+		{"unknown service", nil, []string{"logs", "nosuch"}, 1, []string{"no such service: nosuch"}},
+		// apple/container never runs on Linux (podman may be installed here)
+		{"runtime not available", map[string]string{"PERRY_CONTAINER_BACKEND": "apple/container"}, []string{"ps"}, 1, []string{"apple/container"}},
 		{"exec in a stopped service", nil, []string{"exec", "web", "true"}, 1, []string{"web"}},
 		{"exec code passed through", nil, []string{"exec", "db", "sh", "-c", "exit 42"}, 42, nil},
 		{"exec killed code", nil, []string{"exec", "db", "sh", "-c", "kill -9 $$"}, 137, nil},
