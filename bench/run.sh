@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks (issue 11): figures and ratios taken in one run, never timed
+# Benchmarks: figures and ratios taken in one run, never timed
 # assertions. `make bench` runs this after building the library and the test
 # image. Builds what is missing (the docker compose peer: ≈10 min, once),
 # then runs bench/cmd/perrybench, which prints one table and writes

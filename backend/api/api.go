@@ -1,4 +1,4 @@
-// Package api is the Engine API backend (DECISIONS D5): it talks to any
+// Package api is the Engine API backend (docs/design.md, Two execution strategies): it talks to any
 // Docker-compatible socket — Docker, a podman service, OrbStack, Colima —
 // through github.com/moby/moby/client instead of exec'ing a CLI per call.
 //

@@ -10,7 +10,7 @@ import (
 
 // attachedRun is an apple/container `start --attach`. apple/container has no
 // wait command and no exit code in inspect or list; the only place its exit
-// code appears is the exit status of an attached start (runtime-cli.md §4).
+// code appears is the exit status of an attached start.
 // So the backend starts containers attached and keeps the process as the
 // container's lifetime.
 type attachedRun struct {

@@ -1,5 +1,5 @@
 // Package cli is the CLI backend: one generic runner that drives a container
-// runtime's command-line tool over one of its protocols (DECISIONS D5).
+// runtime's command-line tool over one of its protocols (docs/design.md, Two execution strategies).
 //
 //   - The Docker-compatible protocol serves docker, podman, nerdctl and the
 //     runtimes that wrap them (orbstack, colima, rancher-desktop).

@@ -10,11 +10,11 @@ import (
 const mib = 1 << 20
 
 // appleFlags maps a ContainerSpec onto apple/container's run/create flags
-// (runtime-cli.md §1). Every container is a micro-VM with its own kernel, so
+// (its `container run --help`). Every container is a micro-VM with its own kernel, so
 // host-kernel knobs (privileged, seccomp, security_opt, sysctls, pid/ipc
 // namespaces) have no meaning there and are rejected, as are flags its CLI
 // lacks (healthchecks: apple/container#1918; the engine runs them through
-// exec instead, DECISIONS D11).
+// exec instead; docs/design.md, Healthchecks everywhere).
 func (p Protocol) appleFlags(a *argList, s *core.ContainerSpec) {
 	p.appleRejects(a, s)
 	a.opt("name", "--name", s.Name)

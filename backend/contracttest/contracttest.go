@@ -1,5 +1,5 @@
 // Package contracttest is the contract every backend.Backend must honour
-// (DECISIONS D5: both strategies pass one shared suite against the real
+// (docs/design.md, Two execution strategies: both strategies pass one shared suite against the real
 // engine, and the fake passes it too). Call Run from a backend's tests:
 //
 //	func TestContract(t *testing.T) {
@@ -9,7 +9,7 @@
 // Every resource the suite creates is named "perrytest-<kind>-<random>",
 // carries the label perry.test=1 (and perry.test.run=<random>, so that list
 // filters see only this run), and is removed in t.Cleanup. Nothing is pulled
-// from a public registry (D12): the pull test serves a registry on
+// from a public registry (docs/design.md, Tests never need the internet): the pull test serves a registry on
 // 127.0.0.1 inside the test.
 package contracttest
 

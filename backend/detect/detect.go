@@ -1,5 +1,5 @@
-// Package detect finds the container runtime to use (spec Requirements 1, 16
-// and 18; DECISIONS D5, D6).
+// Package detect finds the container runtime to use (docs/design.md,
+// Detection and Two execution strategies).
 //
 // Candidates are probed in the platform's priority order (PlatformCandidates)
 // but concurrently, each probe bounded by a timeout (2 s by default), and the
@@ -32,7 +32,8 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// DefaultProbeTimeout bounds each probe (Requirement 16 AC 2).
+// DefaultProbeTimeout bounds each probe: a hung runtime must not hold up
+// detection of the others.
 const DefaultProbeTimeout = 2 * time.Second
 
 // Selection is the chosen runtime and how to reach it.
@@ -92,8 +93,7 @@ func WithProbeTimeout(t time.Duration) Option {
 	}
 }
 
-// WithLogger receives each probe's result at debug level (Requirement 16
-// AC 10). The default is slog.Default().
+// WithLogger receives each probe's result at debug level. The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(d *Detector) { d.log = l } }
 
 // Detector detects once and remembers: the spec's ContainerContext holds one,
@@ -101,7 +101,7 @@ func WithLogger(l *slog.Logger) Option { return func(d *Detector) { d.log = l } 
 //
 // Caching: a successful detection (and the backend built from it) is kept for
 // the Detector's lifetime, so later changes to the environment do not move a
-// running program to another runtime (Property 2, Requirement 18 AC 6).
+// running program to another runtime (property P2).
 // Concurrent callers share one in-flight detection. A failed detection is
 // returned to everyone who waited for it but is not kept: the next call
 // detects again, because the usual fix for NoBackendFound is to start a
@@ -143,8 +143,8 @@ var (
 	defaultDetector *Detector
 )
 
-// Default is the process-global Detector over the real system (D6: the
-// default ContainerContext).
+// Default is the process-global Detector over the real system (the default
+// library context).
 func Default() *Detector {
 	defaultOnce.Do(func() { defaultDetector = New(OS()) })
 	return defaultDetector
@@ -231,7 +231,7 @@ func (d *Detector) Backend(ctx context.Context) (backend.Backend, error) {
 
 // ProbeAll probes every candidate to completion and reports them all,
 // without selecting early and without touching the cache: it backs
-// detectBackend() (Requirement 1 AC 8), which lists every runtime.
+// detectBackend(), which lists every runtime.
 // PERRY_CONTAINER_BACKEND still restricts it to one backend.
 func (d *Detector) ProbeAll(ctx context.Context) (Report, error) {
 	return d.detect(ctx, true)
@@ -294,7 +294,7 @@ func (d *Detector) detect(ctx context.Context, waitAll bool) (Report, error) {
 		sel := fakeSelection()
 		return Report{Selected: &sel, Candidates: []core.BackendInfo{sel.Info}}, nil
 	default:
-		// Requirement 1 AC 6: the named backend only, no probing of others.
+		// An explicit choice: the named backend only, no probing of others.
 		results, winner := d.runProbes(ctx, []probeSpec{{cfg.backend, p.probeFor(cfg.backend)}}, true)
 		rep := Report{Candidates: infos(results)}
 		if winner < 0 {
@@ -316,7 +316,7 @@ func (d *Detector) detect(ctx context.Context, waitAll bool) (Report, error) {
 }
 
 // plan orders the probes. local-first is the platform order. server-first
-// (Requirement 18 AC 3) puts remote daemons first: the docker engine when
+// puts remote daemons first: the docker engine when
 // DOCKER_HOST or the current docker context names a tcp/ssh host, and a
 // remote CONTAINER_HOST (podman's) — in the order DOCKER_HOST,
 // CONTAINER_HOST, docker context. With no remote configured, server-first
@@ -433,8 +433,8 @@ func infos(results []probeResult) []core.BackendInfo {
 	return out
 }
 
-// noBackendFound is Requirement 1 AC 3 / 20 AC 9: every probe with its
-// reason, then the platform's install hint.
+// noBackendFound lists every probe with its reason, then the platform's
+// install hint, so the user sees why each runtime was passed over.
 func noBackendFound(goos string, probes []core.BackendInfo) *core.Error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "no container runtime found (platform %s); probed:", goos)

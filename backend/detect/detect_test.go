@@ -715,7 +715,7 @@ func TestDockerContextResolution(t *testing.T) {
 	}
 }
 
-// Runtime-specific probe rules of Requirement 16.
+// Runtime-specific probe rules (what "available" means for each runtime).
 func TestRuntimeProbes(t *testing.T) {
 	t.Run("lima prefers the running default instance", func(t *testing.T) {
 		sys := newFakeSys("darwin", t.TempDir())

@@ -112,7 +112,7 @@ func defaultDockerHost(goos string) string {
 // IsRemoteHost reports whether a Docker/Podman host URL reaches the daemon
 // over the network (tcp, http, https, ssh). Such a host is "remote" in
 // BackendInfo.Mode even when it points at 127.0.0.1: that is what a
-// forwarded daemon socket looks like (Requirement 18 AC 3). unix and npipe
+// forwarded daemon socket looks like. unix and npipe
 // are local.
 func IsRemoteHost(host string) bool {
 	switch scheme(host) {

@@ -6,7 +6,7 @@ import (
 
 // Canonical backend names. They are what PERRY_CONTAINER_BACKEND accepts,
 // what BackendInfo.Name and Backend.Name() report, and the spec's
-// BackendDriver variants (Requirement 1 AC 4, Requirement 16 AC 12).
+// BackendDriver variants.
 const (
 	AppleContainer = "apple/container"
 	OrbStack       = "orbstack"
@@ -51,7 +51,7 @@ var (
 )
 
 // PlatformCandidates returns the probe order for a GOOS value, highest
-// priority first (spec Requirement 16 AC 1): darwin and ios share the macOS
+// priority first (docs/design.md, Detection): darwin and ios share the macOS
 // list; linux and windows probe podman, nerdctl, docker. Any other GOOS
 // (freebsd, …) gets the Linux list, since those runtimes are the only ones
 // that exist outside macOS. The result is a fresh slice the caller may keep.

@@ -167,8 +167,8 @@ func (p *prober) run(ctx context.Context, argv ...string) (stdout, stderr []byte
 	return stdout, stderr, nil
 }
 
-// cliVersion runs `bin --version` (spec Requirement 16 AC 4: installed means
-// it answers with exit code 0) and extracts the version number.
+// cliVersion runs `bin --version` (installed means it answers with exit
+// code 0) and extracts the version number.
 func (p *prober) cliVersion(ctx context.Context, bin string) (string, error) {
 	out, errOut, err := p.run(ctx, bin, "--version")
 	if err != nil {
@@ -198,7 +198,7 @@ func firstLine(b []byte) string {
 }
 
 // api checks a Docker-compatible API endpoint: the socket must accept a
-// connection (Requirement 16 AC 3) and answer GET /_ping. The two steps give
+// connection and answer GET /_ping. The two steps give
 // distinct reasons: a missing socket vs. a socket that is not a Docker API
 // (Rancher Desktop leaves ~/.rd/docker.sock behind in containerd mode).
 func (p *prober) api(ctx context.Context, host string) (version string, err error) {
@@ -326,7 +326,7 @@ type colimaStatus struct {
 }
 
 // Colima: `colima status --json` exits 0 only while the VM runs
-// (Requirement 16 AC 5); its docker runtime exposes a Docker socket.
+// (a stopped VM has no engine to talk to); its docker runtime exposes a Docker socket.
 func (p *prober) colima(ctx context.Context) probeResult {
 	bin, err := p.sys.LookPath("colima")
 	if err != nil {
@@ -424,7 +424,7 @@ type limaInstance struct {
 }
 
 // Lima: containers run through `limactl shell INST nerdctl`, so a Running
-// instance is required (Requirement 16 AC 7). "default" is preferred, as
+// instance is required. "default" is preferred, as
 // limactl itself does when no instance is named.
 func (p *prober) lima(ctx context.Context) probeResult {
 	bin, err := p.sys.LookPath("limactl")
@@ -468,8 +468,7 @@ type podmanMachine struct {
 }
 
 // Podman: the CLI must answer --version. On macOS and Windows it drives a VM,
-// so a machine must be running (Requirement 16 AC 6; Windows has the same
-// machine model). Its Docker-compatible API socket is used when it answers.
+// so a machine must be running (Windows has the same machine model). Its Docker-compatible API socket is used when it answers.
 func (p *prober) podman(ctx context.Context) probeResult {
 	bin, err := p.sys.LookPath("podman")
 	if err != nil {

@@ -1,5 +1,5 @@
 // Package fault holds the fault-injection and injection tests of
-// perry-container on the real Docker engine (issue 12):
+// perry-container on the real Docker engine:
 //
 //   - a fake runtime CLI, a script speaking the Docker protocol by
 //     forwarding to the real `docker`, that fails, hangs, prints garbage or

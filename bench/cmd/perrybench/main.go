@@ -1,4 +1,4 @@
-// Command perrybench is perry-container's performance suite (issue 11):
+// Command perrybench is perry-container's performance suite:
 // up -d/down against docker compose v5, docker-compose v1 and the engine's
 // own critical path, a healthy-gated chain, ps, logs, config, detection,
 // and the FFI and library figures from the C benchmarks. Every figure is

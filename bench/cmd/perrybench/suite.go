@@ -301,7 +301,7 @@ func (s *suite) healthChain(ctx context.Context) error {
 		}
 	}
 	s.note("healthy chain: healthcheck interval 1s, start_period 30s, start_interval 100ms (docker-compose v1: no start_interval, its schema rejects it). "+
-		"Engine %s (API %s) predates start_interval (API 1.44), so docker runs the check every interval; our engine probes the start period itself at start_interval (D11). "+
+		"Engine %s (API %s) predates start_interval (API 1.44), so docker runs the check every interval; our engine probes the start period itself at start_interval (docs/design.md, Healthchecks everywhere). "+
 		"Per-edge delays pool the 3 edges of every run; for peers 'healthy' is docker's health_status event, for ours the engine's Healthy event "+
 		"(perry-compose does not hand its engine's events to this harness: its per-edge row is n/a; its gate is the same engine's, measured in the ours API rows). "+
 		"The issue asks for healthy → dependent create, but docker compose v2+/v5 and our engine both create every container up front and gate only the start, "+
