@@ -11,11 +11,16 @@ package main
 #include <string.h>
 
 typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, size_t len);
+typedef void (*perry_chunk_fn)(void *ctx, const char *json, size_t len);
 
 // ctx travels through Go as an integer: hosts pass arbitrary values (not
 // only pointers), which Go must never see as pointers.
 static inline void perry_call(perry_complete_fn cb, uintptr_t ctx, int32_t status, const char *json, size_t len) {
 	cb((void *)ctx, status, json, len);
+}
+
+static inline void perry_chunk(perry_chunk_fn fn, uintptr_t ctx, const char *json, size_t len) {
+	fn((void *)ctx, json, len);
 }
 
 // Bounded so that a huge or unterminated-looking input is rejected without
@@ -101,6 +106,23 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(c *hostCtx, ctx co
 		deliver(cb, ud, status, js)
 	})
 	return 0
+}
+
+// scheduleFollow is schedule for a followed log: chunks go to chunk, in
+// order, one at a time, then cb fires once. -1 when chunk is NULL.
+func scheduleFollow(chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t, produce func(c *hostCtx, ctx context.Context, emit func(LogLine) error) error) C.int32_t {
+	if chunk == nil {
+		return -1
+	}
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) {
+		send := func(js []byte) {
+			n := len(js)
+			js = append(js, 0)
+			C.perry_chunk(chunk, ud, (*C.char)(unsafe.Pointer(&js[0])), C.size_t(n))
+			runtime.KeepAlive(js)
+		}
+		return follow(ctx, send, func(emit func(LogLine) error) error { return produce(c, ctx, emit) })
+	})
 }
 
 // deliver calls cb with the envelope. The bytes are passed in place,
@@ -225,6 +247,14 @@ func js_container_inspect(id *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.
 func js_container_logs(id, tail *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	a, t := cArg("id", id), cArg("tail", tail)
 	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.opLogs(ctx, a, t) })
+}
+
+//export js_container_logs_follow
+func js_container_logs_follow(id, opts *C.char, chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, o := cArg("id", id), cArg("opts", opts)
+	return scheduleFollow(chunk, cb, ud, func(c *hostCtx, ctx context.Context, emit func(LogLine) error) error {
+		return c.opFollowLogs(ctx, a, o, emit)
+	})
 }
 
 //export js_container_exec

@@ -189,6 +189,18 @@ PERRY_BEGIN_DECL
  */
 typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, size_t len);
 
+/**
+ * Chunk callback of a followed stream (js_container_logs_follow): a JSON
+ * array of items, e.g. [{"stream":"stdout","line":"…"},…]. Chunks of one
+ * call arrive in order, one at a time (never concurrently), all before that
+ * call's completion callback. `json` is valid only during the callback.
+ * Backpressure: the library holds at most 1024 lines per stream between the
+ * runtime and the host (a chunk is at most 256 lines or about 1 MiB); while
+ * the host's chunk callback is slow and the buffer is full, the library
+ * stops reading the runtime's stream, so memory stays bounded.
+ */
+typedef void (*perry_chunk_fn)(void *ctx, const char *json, size_t len);
+
 /* ======================================================================== */
 /* Library lifecycle                                                        */
 /* ======================================================================== */
@@ -333,6 +345,19 @@ PERRY_EXTERN(int32_t) js_container_inspect(const char *id, perry_complete_fn cb,
  * Result: ContainerLogs {"stdout":"…","stderr":"…"}.
  */
 PERRY_EXTERN(int32_t) js_container_logs(const char *id, const char *tail_json, perry_complete_fn cb, void *ctx);
+
+/**
+ * Follows a container's output: chunks of LogLine {"stream":"stdout"|
+ * "stderr","line":"…"} (without the newline) through `chunk` until the
+ * container exits, then `cb` once with {"lines":n}. Cancel it with
+ * js_container_cancel(ctx): `cb` then answers Cancelled (499) and no chunk
+ * follows it. Lines longer than 1 MiB end the stream with an error.
+ * @param opts_json  NULL or {"tail"?:n}: start with the last n lines.
+ * @param chunk      required; NULL schedules nothing (negative return).
+ * Errors: NotFound (404) naming the id; InvalidArgument (400).
+ */
+PERRY_EXTERN(int32_t) js_container_logs_follow(const char *id, const char *opts_json, perry_chunk_fn chunk,
+                                               perry_complete_fn cb, void *ctx);
 
 /**
  * Runs a command in a running container.

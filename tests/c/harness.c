@@ -51,6 +51,7 @@ typedef struct slot {
   int32_t status;
   char *json;
   struct timespec at; /* when the (first) callback fired */
+  void *user;         /* what a chunk callback of the same call updates */
   struct slot *next;
 } slot_t;
 
@@ -931,6 +932,145 @@ static void test_shutdown_reinit(void) {
   down_ok(h2, "down after re-init");
 }
 
+/* ---- followed logs ---------------------------------------------------- */
+
+/* A followed stream: the chunks' lines are checked in order against the
+ * counter, as they arrive. */
+typedef struct {
+  pthread_mutex_t mu;
+  long lines, next, bad, chunks;
+  int concurrent, in_cb;
+  int slow_us; /* a slow host: each chunk callback takes this long */
+  long rss_max;
+} follow_t;
+
+static long rss_now_kb(void) {
+  long pages = 0, rss = 0;
+  FILE *f = fopen("/proc/self/statm", "r");
+  if (!f) return 0;
+  if (fscanf(f, "%ld %ld", &pages, &rss) != 2) rss = 0;
+  fclose(f);
+  return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* The ctx of a followed call is its slot (both callbacks get the same ctx). */
+static void on_chunk(void *ctx, const char *json, size_t len) {
+  follow_t *f = ((slot_t *)ctx)->user;
+  if (__atomic_fetch_add(&f->in_cb, 1, __ATOMIC_SEQ_CST) != 0) f->concurrent = 1;
+  pthread_mutex_lock(&f->mu);
+  f->chunks++;
+  if (strlen(json) != len || json[0] != '[') f->bad++;
+  for (const char *p = json; (p = strstr(p, "\"line\":\"")) != NULL;) {
+    p += 8;
+    long v = strtol(p, NULL, 10);
+    if (v != f->next) f->bad++;
+    f->next = v + 1;
+    f->lines++;
+  }
+  if (f->slow_us) {
+    long r = rss_now_kb();
+    if (r > f->rss_max) f->rss_max = r;
+  }
+  pthread_mutex_unlock(&f->mu);
+  if (f->slow_us) {
+    struct timespec d = {0, (long)f->slow_us * 1000};
+    nanosleep(&d, NULL); /* a slow host, not a synchronisation */
+  }
+  __atomic_fetch_sub(&f->in_cb, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Runs a container printing 1..n, one per line, and follows it. */
+static void follow_count(int fake, long n, int slow_us, const char *what) {
+  call_t c;
+  char *spec;
+  size_t cap = (size_t)n * 16 + 512;
+  spec = malloc(cap);
+  if (fake) {
+    /* The fake's sh -c: "echo 1; echo 2; …" (it has no loops). */
+    size_t off = (size_t)snprintf(spec, cap, "{\"image\":\"%s\",\"labels\":{\"perry.test\":\"1\"},\"cmd\":[\"sh\",\"-c\",\"", IMAGE);
+    for (long i = 1; i <= n; i++) off += (size_t)snprintf(spec + off, cap - off, "echo %ld;", i);
+    snprintf(spec + off, cap - off, "\"]}");
+  } else {
+    snprintf(spec, cap, "{\"image\":\"%s\",\"labels\":{\"perry.test\":\"1\"},\"cmd\":[\"seq\",\"1\",\"%ld\"]}", IMAGE, n);
+  }
+  ASYNC(c, js_container_run, spec);
+  free(spec);
+  expect_ok(&c, "run a counting container");
+  char *id = json_str(c.json, "id");
+  call_free(&c);
+  if (!id) return;
+  if (!fake) {
+    /* Docker 20.10's own follow (`docker logs -f` too) drops lines when the
+     * container exits while being followed: follow the finished log. */
+    ASYNC(c, js_container_wait, id);
+    call_free(&c);
+  }
+  follow_t f = {.next = 1, .slow_us = slow_us};
+  pthread_mutex_init(&f.mu, NULL);
+  long rss0 = rss_now_kb();
+  struct timespec t0, t1;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  call_init(&c);
+  slot_t *s = slot_new();
+  s->user = &f;
+  check(js_container_logs_follow(id, NULL, on_chunk, on_slot, s) == 0, "logs_follow is scheduled", NULL);
+  slot_wait(s, &c);
+  clock_gettime(CLOCK_MONOTONIC, &t1);
+  double secs = ms_between(t0, t1) / 1e3;
+  char msg[160];
+  snprintf(msg, sizeof msg, "%ld lines in %ld chunks, %ld out of order or malformed", f.lines, f.chunks, f.bad);
+  expect_ok(&c, "logs_follow ends ok once the container exits");
+  check(f.lines == n && f.bad == 0, what, msg);
+  char want[48];
+  snprintf(want, sizeof want, "\"lines\":%ld", n);
+  check(strstr(c.json, want) != NULL, "the final callback counts the lines", c.json);
+  check(!f.concurrent, "chunks never run concurrently", NULL);
+  call_free(&c);
+  if (slow_us) {
+    printf("follow, slow host (%d us per chunk): %ld lines, RSS %ld kB -> peak %ld kB (+%ld kB)\n", slow_us, f.lines, rss0, f.rss_max,
+           f.rss_max - rss0);
+  } else {
+    printf("follow throughput (%s): %ld lines in %.3f s = %.0f lines/s\n", fake ? "fake" : "engine", f.lines, secs, (double)f.lines / secs);
+  }
+  ASYNC(c, js_container_remove, id, "true");
+  expect_ok(&c, "remove the counting container");
+  call_free(&c);
+  free(id);
+}
+
+static void test_follow(int fake) {
+  follow_count(fake, 100000, 0, "100000 lines arrive complete and in order");
+  follow_count(fake, 100000, 2000, "a slow host still gets every line, in order");
+  if (fake) {
+    /* Cancel: the follow of a running container ends Cancelled. */
+    char spec[256];
+    snprintf(spec, sizeof spec, "{\"image\":\"%s\",\"cmd\":[\"sleep\",\"300\"],\"labels\":{\"perry.test\":\"1\"}}", IMAGE);
+    call_t c;
+    ASYNC(c, js_container_run, spec);
+    char *id = json_str(c.json, "id");
+    call_free(&c);
+    if (!id) return;
+    follow_t f = {.next = 1};
+    pthread_mutex_init(&f.mu, NULL);
+    slot_t *s = slot_new();
+    s->user = &f;
+    check(js_container_logs_follow(id, NULL, on_chunk, on_slot, s) == 0, "follow of a running container", NULL);
+    js_container_cancel(s);
+    call_init(&c);
+    slot_wait(s, &c);
+    expect_err(&c, "Cancelled", 499, NULL, "a cancelled follow answers Cancelled");
+    call_free(&c);
+    ASYNC(c, js_container_remove, id, "true");
+    call_free(&c);
+    free(id);
+  }
+  call_t c;
+  ASYNC(c, js_container_logs_follow, "no-such-container", NULL, on_chunk);
+  expect_err(&c, "NotFound", 404, "no-such-container", "follow of an unknown container is NotFound");
+  call_free(&c);
+  check(js_container_logs_follow("x", NULL, NULL, on_slot, NULL) < 0, "a NULL chunk callback is refused", NULL);
+}
+
 /* ---- stress: 16 threads x 1000 calls --------------------------------- */
 
 enum { THREADS = 16, CALLS = 1000 };
@@ -1061,6 +1201,7 @@ int main(int argc, char **argv) {
     test_compose(0);
     test_workloads();
     test_cancel(3); /* on the engine: the rollback removes real containers */
+    test_follow(0);
   }
   if (fake) {
     test_images();
@@ -1073,6 +1214,7 @@ int main(int argc, char **argv) {
     test_error_messages();
     test_cancel(15);
     test_reads_during_up();
+    test_follow(1);
     test_shutdown_reinit();
     test_stress();
   }

@@ -26,8 +26,10 @@ const (
 	KindInt32     = "i32"      // int32_t
 	KindPtr       = "ptr"      // char * owned by the library (js_container_free)
 	KindCallback  = "cb"       // perry_complete_fn
+	KindChunk     = "chunk"    // perry_chunk_fn: a followed stream's chunks
 	KindCtx       = "ctx"      // void *ctx
 	RetAsync      = "async"    // int32_t, completes through cb
+	RetStream     = "stream"   // int32_t, chunks through a perry_chunk_fn, then cb
 	RetEnvelope   = "envelope" // char *: a malloc'd envelope
 	RetStatic     = "static"   // const char *: a static string
 	RetVoid       = "void"     // nothing
@@ -49,11 +51,11 @@ type CFunc struct {
 }
 
 // Args returns the parameters a TypeScript or WIT function maps to: all but
-// the trailing callback and context.
+// the chunk callback and the trailing callback and context.
 func (f *CFunc) Args() []CParam {
 	var out []CParam
 	for _, p := range f.Params {
-		if p.Kind != KindCallback && p.Kind != KindCtx {
+		if p.Kind != KindCallback && p.Kind != KindCtx && p.Kind != KindChunk {
 			out = append(out, p)
 		}
 	}
@@ -138,8 +140,11 @@ func ParseHeader(path, src string) (*Header, []string) {
 				f.Params = append(f.Params, CParam{Type: typ, Name: pname, Kind: cParamKind(typ, pname)})
 			}
 		}
-		hasCB := false
+		hasCB, hasChunk := false, false
 		for i, p := range f.Params {
+			if p.Kind == KindChunk {
+				hasChunk = true
+			}
 			if p.Kind == "" {
 				problems = append(problems, fmt.Sprintf("%s:%d: %s: parameter %s has unsupported C type %q", path, line, name, p.Name, p.Type))
 			}
@@ -151,6 +156,8 @@ func ParseHeader(path, src string) (*Header, []string) {
 			}
 		}
 		switch {
+		case ret == "int32_t" && hasCB && hasChunk:
+			f.Ret = RetStream
 		case ret == "int32_t" && hasCB:
 			f.Ret = RetAsync
 		case ret == "char *" || ret == "char*":
@@ -221,6 +228,8 @@ func cParamKind(typ, name string) string {
 		return KindInt32
 	case "perry_complete_fn":
 		return KindCallback
+	case "perry_chunk_fn":
+		return KindChunk
 	case "void *":
 		return KindCtx
 	}
@@ -254,8 +263,11 @@ func cSignatureForGo(f *CFunc) string {
 		ks = append(ks, k)
 	}
 	ret := f.Ret
-	if ret == RetEnvelope || ret == RetStatic {
+	switch ret {
+	case RetEnvelope, RetStatic:
 		ret = "str"
+	case RetStream:
+		ret = RetAsync // Go sees an int32_t return either way
 	}
 	return "(" + strings.Join(ks, ", ") + ") " + ret
 }
@@ -329,6 +341,8 @@ func cgoKind(e ast.Expr) string {
 			return KindHandle
 		case "perry_complete_fn":
 			return KindCallback
+		case "perry_chunk_fn":
+			return KindChunk
 		case "uintptr_t":
 			return KindCtx // ctx travels as an integer in Go: same ABI as void *
 		}

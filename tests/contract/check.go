@@ -157,9 +157,9 @@ func splitCallParams(in *Inputs) {
 // (optional, of the CallOptions type), a synchronous one does not.
 func (c *checker) checkCall(who string, cf *CFunc, has, optional bool, typ, want string) {
 	switch {
-	case cf.Ret == RetAsync && !has:
+	case (cf.Ret == RetAsync || cf.Ret == RetStream) && !has:
 		c.addf("%s: C %s is asynchronous, so it must take a last `%s` parameter of type %s (its AbortSignal maps to js_container_cancel)", who, cf.Name, CallParam, want)
-	case cf.Ret != RetAsync && has:
+	case cf.Ret != RetAsync && cf.Ret != RetStream && has:
 		c.addf("%s: C %s is synchronous: it cannot be cancelled, so no `%s` parameter", who, cf.Name, CallParam)
 	case has && (!optional || typ != want):
 		c.addf("%s: the `%s` parameter must be optional and of type %s, got %s (optional %v)", who, CallParam, want, typ, optional)
@@ -565,6 +565,10 @@ func (c *checker) compareTS(f *TSFunc, cf *CFunc) {
 		if rc.Kind != "promise" {
 			c.addf("%s returns %s, but C %s is asynchronous: it must return a Promise", who, f.Ret, cf.Name)
 		}
+	case RetStream:
+		if rc.Kind != "stream" {
+			c.addf("%s returns %s, but C %s streams chunks: it must return an AsyncIterable", who, f.Ret, cf.Name)
+		}
 	case RetEnvelope:
 		if rc.Kind == "promise" || rc.Kind == "void" {
 			c.addf("%s returns %s, but C %s is synchronous and returns a value: it must return the value, not a Promise", who, f.Ret, cf.Name)
@@ -620,11 +624,13 @@ func (c *checker) compareWIT(f *WFunc, cf *CFunc) {
 	}
 	isResult := f.Result != nil && f.Result.Kind == "result"
 	switch cf.Ret {
-	case RetAsync, RetEnvelope:
+	case RetAsync, RetEnvelope, RetStream:
 		if !isResult {
 			c.addf("%s returns %s, but C %s returns an envelope: it must return result<T, container-error>", who, f.Result, cf.Name)
 		} else if len(f.Result.Args) != 2 || f.Result.Args[1].Kind != "named" || f.Result.Args[1].Name != "container-error" {
 			c.addf("%s returns %s: the error type must be container-error", who, f.Result)
+		} else if stream := f.Result.Args[0].Kind == "stream"; stream != (cf.Ret == RetStream) {
+			c.addf("%s returns %s, but C %s streams chunks: %v (the ok type must be stream<T> exactly for a streaming function)", who, f.Result, cf.Name, cf.Ret == RetStream)
 		}
 	case RetStatic:
 		if f.Result == nil || f.Result.Kind != "prim" || f.Result.Name != "string" {
@@ -719,7 +725,7 @@ func compat(a, b Cat) bool {
 			return inChain(b.Enum, a.Chain)
 		}
 		return true
-	case "array", "map", "promise":
+	case "array", "map", "promise", "stream":
 		return compat(*a.Elem, *b.Elem)
 	case "object":
 		return norm(a.Name) == norm(b.Name) || a.Alt != "" && norm(a.Alt) == norm(b.Name) || b.Alt != "" && norm(b.Alt) == norm(a.Name)

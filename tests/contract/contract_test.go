@@ -295,6 +295,12 @@ func TestCheckerCatchesDivergence(t *testing.T) {
 		{name: "error code define missing", file: hdr,
 			old: "#define PERRY_CONTAINER_E_TIMEOUT 504\n", new: "",
 			wants: []string{"error kind Timeout: include/perry_container.h has no #define PERRY_CONTAINER_E_TIMEOUT"}},
+		{name: "TS stream as a Promise", file: ctr,
+			old: "opts?: FollowLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;", new: "opts?: FollowLogsOptions, call?: CallOptions): Promise<LogLine[]>;",
+			wants: []string{"operation js_container_logs_follow: TypeScript perry/container.followLogs returns Promise<LogLine[]>, but C js_container_logs_follow streams chunks: it must return an AsyncIterable"}},
+		{name: "WIT stream as a list", file: wit,
+			old: "-> result<stream<log-line>, container-error>;", new: "-> result<list<log-line>, container-error>;",
+			wants: []string{"operation js_container_logs_follow: WIT container.follow-logs", "the ok type must be stream<T> exactly for a streaming function"}},
 		{name: "ffi result type renamed", edit: func(in *Inputs) {
 			r := in.Model.Records["ComposeUpResult"]
 			r.Fields[0].Name = "id"

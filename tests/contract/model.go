@@ -32,6 +32,8 @@ func (c Cat) String() string {
 		return "map<" + c.Elem.String() + ">"
 	case "promise":
 		return "Promise<" + c.Elem.String() + ">"
+	case "stream":
+		return "AsyncIterable<" + c.Elem.String() + ">"
 	case "object":
 		return c.Name
 	case "string":

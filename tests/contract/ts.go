@@ -847,6 +847,11 @@ func (w *TSWorld) cat(t *TSType, chain []string, depth int) Cat {
 				e := w.cat(t.Args[0], nil, depth+1)
 				return Cat{Kind: "promise", Elem: &e, Chain: chain}
 			}
+		case "AsyncIterable":
+			if len(t.Args) == 1 {
+				e := w.cat(t.Args[0], nil, depth+1)
+				return Cat{Kind: "stream", Elem: &e, Chain: chain}
+			}
 		}
 		if a, ok := w.Aliases[t.Name]; ok {
 			return w.cat(a.Type, append(append([]string{}, chain...), a.Name), depth+1)

@@ -243,7 +243,7 @@ func (p *witParser) typ() *WType {
 	case "_":
 		p.next()
 		return &WType{Kind: "_"}
-	case "list", "option", "tuple", "result":
+	case "list", "option", "tuple", "result", "stream":
 		p.next()
 		wt := &WType{Kind: t.s}
 		if t.s == "result" && !p.is("<") {
@@ -258,7 +258,7 @@ func (p *witParser) typ() *WType {
 		}
 		p.expect(">")
 		switch {
-		case (t.s == "list" || t.s == "option") && len(wt.Args) != 1,
+		case (t.s == "list" || t.s == "option" || t.s == "stream") && len(wt.Args) != 1,
 			t.s == "result" && len(wt.Args) > 2,
 			t.s == "tuple" && len(wt.Args) == 0:
 			p.fail("bad %s<…> arity", t.s)
@@ -536,6 +536,9 @@ func (w *WIT) cat(t *WType, chain []string, depth int) (Cat, bool) {
 	case "option":
 		c, _ := w.cat(t.Args[0], chain, depth+1)
 		return c, true
+	case "stream":
+		e, _ := w.cat(t.Args[0], nil, depth+1)
+		return Cat{Kind: "stream", Elem: &e, Chain: chain}, false
 	case "list":
 		if e := t.Args[0]; e.Kind == "tuple" && len(e.Args) == 2 && e.Args[0].Kind == "prim" && e.Args[0].Name == "string" {
 			v, _ := w.cat(e.Args[1], nil, depth+1)

@@ -492,6 +492,14 @@ static int64_t resolve_handle(const bi_case_t *c) {
 /* ---- dispatch ----------------------------------------------------------- */
 
 /* Calls the case's function. Async: returns rc; sync: sets *out. */
+/* The chunks of a followed log: none come for the bad inputs of the table
+ * (every case ends before a line is read). */
+static void no_chunk(void *ctx, const char *json, size_t len) {
+  (void)ctx;
+  (void)json;
+  (void)len;
+}
+
 static int32_t dispatch(const bi_case_t *c, char **a, int64_t h, perry_complete_fn cb, void *ud, char **out, int *is_async) {
   *is_async = 1;
   *out = NULL;
@@ -504,6 +512,7 @@ static int32_t dispatch(const bi_case_t *c, char **a, int64_t h, perry_complete_
     case F_js_container_list: return js_container_list(a[0], cb, ud);
     case F_js_container_inspect: return js_container_inspect(a[0], cb, ud);
     case F_js_container_logs: return js_container_logs(a[0], a[1], cb, ud);
+    case F_js_container_logs_follow: return js_container_logs_follow(a[0], a[1], no_chunk, cb, ud);
     case F_js_container_exec: return js_container_exec(a[0], a[1], a[2], a[3], cb, ud);
     case F_js_container_wait: return js_container_wait(a[0], cb, ud);
     case F_js_container_pullImage: return js_container_pullImage(a[0], cb, ud);

@@ -2,7 +2,8 @@
  * stress64: 64 threads x 1000 mixed calls per round against the library
  * (PERRY_CONTAINER_BACKEND=fake): run/remove, inspect, list, compose up/ps/
  * status/down of small inline stacks, compose ups cancelled in flight
- * (js_container_cancel), the workload builders
+ * (js_container_cancel), followed logs (js_container_logs_follow), the
+ * workload builders
  * (js_workload_node, js_workload_graph), runGraph/status/down, and handle
  * calls with unknown handles. Every callback must fire exactly once, every
  * result must be the expected envelope, and after js_container_shutdown
@@ -38,6 +39,7 @@ typedef struct {
   atomic_int fired;
   int32_t status;
   char *json;
+  atomic_long lines; /* lines of a followed log's chunks */
 } slot_t;
 
 static atomic_long g_calls, g_fired, g_fail;
@@ -58,6 +60,15 @@ static void on_done(void *ctx, int32_t status, const char *json, size_t len) {
   pthread_mutex_unlock(&s->mu);
 }
 
+/* A followed log's chunk: counts its lines; a chunk after the final
+ * callback is a failure. */
+static void on_chunk(void *ctx, const char *json, size_t len) {
+  slot_t *s = ctx;
+  (void)len;
+  if (atomic_load(&s->fired)) atomic_fetch_add(&g_fail, 1);
+  for (const char *p = json; (p = strstr(p, "\"line\":")) != NULL; p += 7) atomic_fetch_add(&s->lines, 1);
+}
+
 static void bad(const char *what, const char *json) {
   atomic_fetch_add(&g_fail, 1);
   if (atomic_fetch_add(&g_round_failures_printed, 1) < 20)
@@ -76,6 +87,7 @@ typedef struct {
 static slot_t *next_slot(worker_t *w) {
   slot_t *s = &w->slots[w->n++];
   atomic_store(&s->fired, 0);
+  atomic_store(&s->lines, 0);
   s->json = NULL;
   s->status = 0;
   atomic_fetch_add(&g_calls, 1);
@@ -220,6 +232,20 @@ static void one_call(worker_t *w, int i) {
     js_container_inspect("perry-stress-missing", on_done, s);
     js_container_cancel(s);
     if (wait_slot(s) && s->status != 404 && s->status != 499) bad("cancelled inspect", s->json);
+    /* A followed log: every line, then the final callback. */
+    snprintf(buf, sizeof buf, "{\"image\":\"%s\",\"cmd\":[\"sh\",\"-c\",\"echo a; echo b >&2; echo c\"],\"labels\":{\"perry.test\":\"1\"}}", IMAGE);
+    s = next_slot(w);
+    js_container_run(buf, on_done, s);
+    char *id = id_of(expect(s, 0, "run for follow"));
+    if (!id) return;
+    s = next_slot(w);
+    js_container_logs_follow(id, NULL, on_chunk, on_done, s);
+    expect(s, 0, "follow");
+    if (atomic_load(&s->lines) != 3) bad("follow: lines", s->json);
+    s = next_slot(w);
+    js_container_remove(id, "true", on_done, s);
+    expect(s, 0, "remove followed");
+    free(id);
   } else { /* bad arguments */
     s = next_slot(w);
     js_container_logs("x", "-1", on_done, s);

@@ -311,6 +311,31 @@ export interface ContainerInfo {
   ipAddress?: string;
 }
 
+/** One line of a followed log. */
+export interface LogLine {
+  /** The compose service, for a stack's log. */
+  service?: string;
+  /** Which output the line was written to. */
+  stream: "stdout" | "stderr";
+  /** The line, without its newline. */
+  line: string;
+}
+
+/**
+ * How a followed stream ended: the completion callback's result, after the
+ * last chunk. The host ends the iteration with it.
+ */
+export interface FollowResult {
+  /** How many lines the chunks carried. */
+  lines: number;
+}
+
+/** Options of {@link followLogs}. */
+export interface FollowLogsOptions {
+  /** Start with the last n lines (all when absent). */
+  tail?: number;
+}
+
 /** A container's output, or an exec's (then with `exitCode`). */
 export interface ContainerLogs {
   stdout: string;
@@ -1007,6 +1032,22 @@ export declare function inspect(id: string, call?: CallOptions): Promise<Contain
  * @ffi js_container_logs
  */
 export declare function logs(id: string, tail?: number, call?: CallOptions): Promise<ContainerLogs>;
+
+/**
+ * Follows a container's output until it exits: its lines as they are
+ * written, in order. Leaving the loop early, or aborting `call.signal`,
+ * cancels the follow (js_container_cancel). The library buffers at most
+ * 1024 lines while the loop is slow, then stops reading.
+ * @param id id, id prefix or name.
+ * @param opts start with the last `tail` lines.
+ * @param call `signal` cancels the call: the iteration throws Cancelled
+ *   (499).
+ * @returns the lines; the iteration ends when the container exits.
+ * @throws {ContainerError} NotFound (404) naming the id; InvalidArgument
+ *   (400) for a bad tail; Cancelled (499).
+ * @ffi js_container_logs_follow
+ */
+export declare function followLogs(id: string, opts?: FollowLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;
 
 /**
  * Runs a command in a running container (argv, no shell).

@@ -187,6 +187,9 @@ func functions() []fn {
 		{sym: "js_container_list", async: true, params: []param{p("all", kBool, lit("true"))}, base: ok()},
 		{sym: "js_container_inspect", async: true, heavy: true, params: []param{id}, base: nf},
 		{sym: "js_container_logs", async: true, params: []param{id, {name: "tail", k: kInt, base: lit("10"), max: math.MaxInt32}}, base: nf},
+		{sym: "js_container_logs_follow", async: true, params: []param{id, {name: "opts", k: kOpts, base: null, typ: reflect.TypeOf(struct {
+			Tail *int `json:"tail,omitempty"`
+		}{})}}, base: nf},
 		{sym: "js_container_exec", async: true, heavy: true, params: []param{id, p("cmd", kCmd, lit(`["true"]`)), p("env", kEnv, lit(`{"A":"b"}`)), p("workdir", kRawOpt, lit("/tmp"))}, base: nf},
 		{sym: "js_container_wait", async: true, params: []param{id}, base: nf},
 		{sym: "js_container_pullImage", async: true, params: []param{p("reference", kRawReq, lit("perry-test/badinput-pulled:@N@"))}, base: ok()},
