@@ -170,19 +170,28 @@ type ComposeLogsOptions struct {
 	Tail    *int   `json:"tail,omitempty"`
 }
 
-func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, error) {
+// composeLogsOptions decodes opts_json of the compose logs calls.
+func composeLogsOptions(opts arg) (engine.LogsOptions, error) {
 	var o ComposeLogsOptions
 	if _, err := opts.json(&o); err != nil {
-		return nil, err
+		return engine.LogsOptions{}, err
 	}
 	if o.Tail != nil && *o.Tail < 0 {
-		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
+		return engine.LogsOptions{}, core.InvalidArgument(opts.name, "tail must not be negative")
+	}
+	lo := engine.LogsOptions{Tail: o.Tail}
+	if o.Service != "" {
+		lo.Services = []string{o.Service}
+	}
+	return lo, nil
+}
+
+func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, error) {
+	lo, err := composeLogsOptions(opts)
+	if err != nil {
+		return nil, err
 	}
 	return c.readStack(h, func(s *stack) (any, error) {
-		lo := engine.LogsOptions{Tail: o.Tail}
-		if o.Service != "" {
-			lo.Services = []string{o.Service}
-		}
 		var mu sync.Mutex
 		var out, errOut strings.Builder
 		err := s.engine().Logs(ctx, lo, func(service, _, stream, line string) {
@@ -202,6 +211,24 @@ func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, erro
 		}
 		return core.ContainerLogs{Stdout: out.String(), Stderr: errOut.String()}, nil
 	})
+}
+
+// composeLogsFollow follows the stack's logs until its containers exit (or
+// the call is cancelled). Read-only: it holds no lock of the handle.
+func (c *hostCtx) composeLogsFollow(ctx context.Context, h int64, opts arg, emit func(LogLine) error) error {
+	lo, err := composeLogsOptions(opts)
+	if err != nil {
+		return err
+	}
+	lo.Follow = true
+	_, err = c.readStack(h, func(s *stack) (any, error) {
+		return nil, s.engine().Logs(ctx, lo, func(service, _, stream, line string) {
+			// Once the call ended emit fails at once; the engine's own
+			// follow stops with the same context.
+			_ = emit(LogLine{Service: service, Stream: stream, Line: line})
+		})
+	})
+	return err
 }
 
 // ComposeExecOptions is opts_json of js_container_compose_exec.

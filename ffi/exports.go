@@ -382,6 +382,14 @@ func js_container_compose_logs(h C.int64_t, opts *C.char, cb C.perry_complete_fn
 	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeLogs(ctx, int64(h), o) })
 }
 
+//export js_container_compose_logs_follow
+func js_container_compose_logs_follow(h C.int64_t, opts *C.char, chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	o := cArg("opts", opts)
+	return scheduleFollow(chunk, cb, ud, func(c *hostCtx, ctx context.Context, emit func(LogLine) error) error {
+		return c.composeLogsFollow(ctx, int64(h), o, emit)
+	})
+}
+
 //export js_container_compose_exec
 func js_container_compose_exec(h C.int64_t, service, cmd, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s, cm, o := cArg("service", service), cArg("cmd", cmd), cArg("opts", opts)
@@ -447,6 +455,11 @@ func js_compose_ps(h C.int64_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_
 //export js_compose_logs
 func js_compose_logs(h C.int64_t, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	return js_container_compose_logs(h, opts, cb, ud)
+}
+
+//export js_compose_logs_follow
+func js_compose_logs_follow(h C.int64_t, opts *C.char, chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	return js_container_compose_logs_follow(h, opts, chunk, cb, ud)
 }
 
 //export js_compose_exec

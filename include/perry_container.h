@@ -190,7 +190,8 @@ PERRY_BEGIN_DECL
 typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, size_t len);
 
 /**
- * Chunk callback of a followed stream (js_container_logs_follow): a JSON
+ * Chunk callback of a followed stream (js_container_logs_follow,
+ * js_container_compose_logs_follow): a JSON
  * array of items, e.g. [{"stream":"stdout","line":"…"},…]. Chunks of one
  * call arrive in order, one at a time (never concurrently), all before that
  * call's completion callback. `json` is valid only during the callback.
@@ -433,6 +434,15 @@ PERRY_EXTERN(int32_t) js_container_compose_ps(int64_t handle, perry_complete_fn 
  */
 PERRY_EXTERN(int32_t) js_container_compose_logs(int64_t handle, const char *opts_json, perry_complete_fn cb, void *ctx);
 /**
+ * Follows the stack's logs: chunks of LogLine {"service","stream","line"}
+ * through `chunk` (lines of one container in order) until every container
+ * of the stack (or of the service) has exited, then `cb` once with
+ * {"lines":n}. Read-only: it holds no lock of the handle. Cancel it with
+ * js_container_cancel(ctx). @param opts_json NULL or {"service"?,"tail"?:n}.
+ */
+PERRY_EXTERN(int32_t) js_container_compose_logs_follow(int64_t handle, const char *opts_json, perry_chunk_fn chunk,
+                                                       perry_complete_fn cb, void *ctx);
+/**
  * Runs a command in a service's container.
  * @param service   raw service name, required.
  * @param cmd_json  JSON array of strings, required.
@@ -466,6 +476,8 @@ PERRY_EXTERN(int32_t) js_compose_up(const char *spec_json_or_path, perry_complet
 PERRY_EXTERN(int32_t) js_compose_down(int64_t handle, int32_t volumes, perry_complete_fn cb, void *ctx);
 PERRY_EXTERN(int32_t) js_compose_ps(int64_t handle, perry_complete_fn cb, void *ctx);
 PERRY_EXTERN(int32_t) js_compose_logs(int64_t handle, const char *opts_json, perry_complete_fn cb, void *ctx);
+PERRY_EXTERN(int32_t) js_compose_logs_follow(int64_t handle, const char *opts_json, perry_chunk_fn chunk,
+                                             perry_complete_fn cb, void *ctx);
 PERRY_EXTERN(int32_t) js_compose_exec(int64_t handle, const char *service, const char *cmd_json,
                                       const char *opts_json, perry_complete_fn cb, void *ctx);
 PERRY_EXTERN(int32_t) js_compose_config(int64_t handle, perry_complete_fn cb, void *ctx);

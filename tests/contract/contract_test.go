@@ -299,7 +299,7 @@ func TestCheckerCatchesDivergence(t *testing.T) {
 			old: "opts?: FollowLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;", new: "opts?: FollowLogsOptions, call?: CallOptions): Promise<LogLine[]>;",
 			wants: []string{"operation js_container_logs_follow: TypeScript perry/container.followLogs returns Promise<LogLine[]>, but C js_container_logs_follow streams chunks: it must return an AsyncIterable"}},
 		{name: "WIT stream as a list", file: wit,
-			old: "-> result<stream<log-line>, container-error>;", new: "-> result<list<log-line>, container-error>;",
+			old: "call: option<call-options>) -> result<stream<log-line>, container-error>;\n\n  /// Waits", new: "call: option<call-options>) -> result<list<log-line>, container-error>;\n\n  /// Waits",
 			wants: []string{"operation js_container_logs_follow: WIT container.follow-logs", "the ok type must be stream<T> exactly for a streaming function"}},
 		{name: "ffi result type renamed", edit: func(in *Inputs) {
 			r := in.Model.Records["ComposeUpResult"]

@@ -20,6 +20,7 @@ import type {
   ComposeSpec,
   ContainerInfo,
   ContainerLogs,
+  LogLine,
   ServiceGraph,
   StackStatus,
 } from "../container";
@@ -55,6 +56,7 @@ export type {
   ErrorCodes,
   ErrorKind,
   ListOrDict,
+  LogLine,
   ServiceEdge,
   ServiceGraph,
   ServiceState,
@@ -113,6 +115,19 @@ export declare function ps(handle: ComposeHandle, call?: CallOptions): Promise<C
  * @ffi js_compose_logs
  */
 export declare function logs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
+
+/**
+ * Follows the stack's logs until its containers exit.
+ * @param handle the stack.
+ * @param opts one service and/or the last n lines first.
+ * @param call `signal` cancels the call: the iteration throws Cancelled
+ *   (499).
+ * @returns the lines, each with its service.
+ * @throws {ContainerError} InvalidArgument (400); NotFound (404);
+ *   Cancelled (499).
+ * @ffi js_compose_logs_follow
+ */
+export declare function followLogs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;
 
 /**
  * Runs a command in a service's container (argv, no shell).

@@ -857,6 +857,20 @@ export interface ComposeHandle {
   logs(opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
 
   /**
+   * Follows the stack's logs until its containers exit: each line with its
+   * service, a container's lines in order. Leaving the loop early, or
+   * aborting `call.signal`, cancels the follow.
+   * @param opts one service and/or the last n lines first.
+   * @param call `signal` cancels the call: the iteration throws Cancelled
+   *   (499).
+   * @returns the lines.
+   * @throws {ContainerError} InvalidArgument (400); NotFound (404);
+   *   Cancelled (499).
+   * @ffi js_container_compose_logs_follow
+   */
+  followLogs(opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;
+
+  /**
    * Runs a command in a service's container (argv, no shell).
    * @param service the service name.
    * @param cmd a non-empty argv.

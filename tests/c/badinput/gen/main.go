@@ -81,6 +81,7 @@ const (
 	HLit              = "H_LIT"
 	HCompose          = "H_COMPOSE"          // the live stack
 	HComposeFresh     = "H_COMPOSE_FRESH"    // a stack brought up for this case
+	HComposeDone      = "H_COMPOSE_DONE"     // a live stack whose containers have exited (a follow ends at once)
 	HComposeReleased  = "H_COMPOSE_RELEASED" // brought up and down
 	HWorkload         = "H_WORKLOAD"
 	HWorkloadFresh    = "H_WORKLOAD_FRESH"
@@ -231,6 +232,7 @@ func functions() []fn {
 			fn{sym: cp + "down", async: true, handle: "compose", hbase: HComposeFresh, i32: []string{"volumes"}, i32base: []int64{1}, base: ok()},
 			fn{sym: cp + "ps", async: true, handle: "compose", hbase: HCompose, base: ok()},
 			fn{sym: cp + "logs", async: true, handle: "compose", hbase: HCompose, params: []param{{name: "opts", k: kOpts, base: lit(`{"service":"web","tail":5}`), typ: tailOpts}}, base: ok()},
+			fn{sym: cp + "logs_follow", async: true, handle: "compose", hbase: HComposeDone, params: []param{{name: "opts", k: kOpts, base: lit(`{"service":"web","tail":5}`), typ: tailOpts}}, base: ok()},
 			fn{sym: cp + "exec", async: true, heavy: pre == "js_container_", handle: "compose", hbase: HCompose, params: []param{p("service", kRawReq, lit("web")), p("cmd", kCmd, lit(`["true"]`)), {name: "opts", k: kOpts, base: null, typ: execOpts}}, base: ok()},
 			fn{sym: cp + "config", async: true, handle: "compose", hbase: HCompose, base: ok()},
 			fn{sym: cp + "start", async: true, heavy: pre == "js_container_", handle: "compose", hbase: HCompose, params: []param{p("services", kServices, null)}, base: ok()},
