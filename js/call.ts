@@ -110,11 +110,7 @@ export function callAsync<T>(symbol: string, args: () => Args, call?: CallOption
         try {
           return unwrap<T>(text);
         } catch (e) {
-          // The library's Cancelled error, with the abort's reason as its cause.
-          if (e instanceof ContainerError && e.kind === "Cancelled" && signal.aborted) {
-            throw new ContainerError(e.code, e.kind, e.message, e.details, signal.reason);
-          }
-          throw e;
+          throw withAbortCause(e, signal);
         }
       },
       (e) => {
@@ -127,8 +123,17 @@ export function callAsync<T>(symbol: string, args: () => Args, call?: CallOption
   }
 }
 
-function cancelled(signal: AbortSignal): ContainerError {
+/** The error of a call whose signal was aborted before it started. */
+export function cancelled(signal: AbortSignal): ContainerError {
   return new ContainerError(499, "Cancelled", "cancelled before it started: the signal was already aborted", {}, signal.reason);
+}
+
+/** The library's Cancelled error, with the abort's reason as its cause. */
+export function withAbortCause(e: unknown, signal: AbortSignal): unknown {
+  if (e instanceof ContainerError && e.kind === "Cancelled" && signal.aborted) {
+    return new ContainerError(e.code, e.kind, e.message, e.details, signal.reason);
+  }
+  return e;
 }
 
 /** Runs a synchronous C symbol; throws a ContainerError on failure. */

@@ -10,11 +10,13 @@ import type {
   ComposeSpec,
   ContainerInfo,
   ContainerLogs,
+  LogLine,
   ServiceGraph,
   StackStatus,
 } from "../include/types/perry/container/index";
-import { handleOf } from "./call";
+import { handleOf, json } from "./call";
 import { stackOps, upWith } from "./stack";
+import { follow } from "./stream";
 
 export { ContainerError } from "./call";
 export type {
@@ -47,6 +49,7 @@ export type {
   ErrorCodes,
   ErrorKind,
   ListOrDict,
+  LogLine,
   ServiceEdge,
   ServiceGraph,
   ServiceState,
@@ -73,6 +76,12 @@ export async function ps(handle: ComposeHandle, call?: CallOptions): Promise<Con
 
 export async function logs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
   return ops.logs(h(handle), opts, call);
+}
+
+// Not async: a bad handle rejects the iteration (its first next()), as the
+// other functions reject their promise, instead of throwing here.
+export function followLogs(handle: ComposeHandle, opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine> {
+  return follow("js_compose_logs_follow", () => [h(handle), json("opts", opts)], call);
 }
 
 export async function exec(

@@ -11,11 +11,14 @@ import type {
   ContainerInfo,
   ContainerLogs,
   ContainerSpec,
+  FollowLogsOptions,
   ImageInfo,
+  LogLine,
   WaitResult,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
 import { upWith } from "./stack";
+import { follow } from "./stream";
 
 export { ContainerError } from "./call";
 export type {
@@ -51,10 +54,13 @@ export type {
   ContainerSpec,
   ErrorCodes,
   ErrorKind,
+  FollowLogsOptions,
+  FollowResult,
   Healthcheck,
   ImageInfo,
   IsolationLevel,
   ListOrDict,
+  LogLine,
   Mount,
   NetworkAttach,
   ServiceEdge,
@@ -100,6 +106,10 @@ export function inspect(id: string, call?: CallOptions): Promise<ContainerInfo> 
 
 export function logs(id: string, tail?: number, call?: CallOptions): Promise<ContainerLogs> {
   return callAsync("js_container_logs", () => [none, none, str("id", id), json("tail", tail)], call);
+}
+
+export function followLogs(id: string, opts?: FollowLogsOptions, call?: CallOptions): AsyncIterable<LogLine> {
+  return follow("js_container_logs_follow", () => [none, str("id", id), json("opts", opts)], call);
 }
 
 export function exec(id: string, cmd: string[], env?: Record<string, string>, workdir?: string, call?: CallOptions): Promise<ContainerLogs> {

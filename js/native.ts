@@ -6,7 +6,7 @@ import type { Native } from "./surface";
 
 export type { CancelToken, Native } from "./surface";
 
-export const { native, asyncOp, syncOp } = bind(require("./perry_container.node") as Native);
+export const { native, asyncOp, syncOp, streamOp } = bind(require("./perry_container.node") as Native);
 
 /** How long shutdown at exit waits for in-flight work, in milliseconds. */
 const exitTimeoutMs = 30_000;

@@ -9,10 +9,12 @@ import type {
   ComposeUpResult,
   ContainerInfo,
   ContainerLogs,
+  LogLine,
   ServiceGraph,
   StackStatus,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, flag, invalidArgument, json, str } from "./call";
+import { follow } from "./stream";
 
 /** A compose spec: a path passed raw, an inline model as JSON. */
 function composeSpec(spec: ComposeSpec | string): string | undefined {
@@ -36,6 +38,8 @@ export function stackOps(prefix: "js_container_compose_" | "js_compose_") {
     ps: (h: number, call?: CallOptions): Promise<ContainerInfo[]> => callAsync(prefix + "ps", () => [h, 0], call),
     logs: (h: number, opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> =>
       callAsync(prefix + "logs", () => [h, 0, json("opts", opts)], call),
+    followLogs: (h: number, opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine> =>
+      follow(prefix + "logs_follow", () => [h, json("opts", opts)], call),
     exec: (h: number, service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs> =>
       callAsync(prefix + "exec", () => [h, 0, str("service", service), json("cmd", cmd), json("opts", opts)], call),
     config: (h: number, call?: CallOptions): Promise<ComposeSpec> => callAsync(prefix + "config", () => [h, 0], call),
@@ -72,6 +76,9 @@ export class Stack implements ComposeHandle {
   }
   logs(opts?: ComposeLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
     return ops.logs(this.handle, opts, call);
+  }
+  followLogs(opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine> {
+    return ops.followLogs(this.handle, opts, call);
   }
   exec(service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs> {
     return ops.exec(this.handle, service, cmd, opts, call);

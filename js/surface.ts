@@ -34,6 +34,29 @@ export interface Native {
     s4: string | undefined,
     cancellable: true,
   ): [Promise<string>, CancelToken];
+  /**
+   * The streaming C symbols, by index. Absent when the host cannot carry
+   * streams (then followLogs rejects).
+   */
+  readonly streamOps?: readonly string[];
+  /**
+   * Starts streamOps[op] with the handle (int64) if it takes one, then its
+   * strings. onChunk gets each chunk's JSON text, in order, all before the
+   * promise resolves with the completion's envelope. The token is for
+   * cancel() and ack().
+   */
+  follow?(
+    op: number,
+    handle: number,
+    s1: string | undefined,
+    s2: string | undefined,
+    onChunk: (text: string) => void,
+  ): [Promise<string>, CancelToken];
+  /**
+   * The stream's loop has consumed one chunk: the host holds only a few
+   * unconsumed chunks and makes the library wait for this.
+   */
+  ack?(token: CancelToken): void;
   /** js_container_cancel for the call of the token; nothing once it settled. */
   cancel(token: CancelToken): void;
   /** Calls syncOps[op]; returns its envelope (already freed in C). */
@@ -51,6 +74,8 @@ export interface Bound {
   asyncOp(name: string): number;
   /** The index of a synchronous C symbol, for native.callSync. */
   syncOp(name: string): number;
+  /** The index of a streaming C symbol, for native.follow. */
+  streamOp(name: string): number;
 }
 
 function indexer(names: readonly string[]): (name: string) => number {
@@ -64,5 +89,10 @@ function indexer(names: readonly string[]): (name: string) => number {
 }
 
 export function bind(native: Native): Bound {
-  return { native, asyncOp: indexer(native.asyncOps), syncOp: indexer(native.syncOps) };
+  return {
+    native,
+    asyncOp: indexer(native.asyncOps),
+    syncOp: indexer(native.syncOps),
+    streamOp: indexer(native.streamOps ?? []),
+  };
 }

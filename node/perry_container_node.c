@@ -12,6 +12,14 @@
  *
  * The threadsafe function is referenced only while a call is in flight, so
  * an idle library never keeps Node's event loop alive.
+ *
+ * Streams (followed logs) use the same threadsafe function, so a stream's
+ * chunks and its completion reach JS in the order the library sent them.
+ * Backpressure: the chunk callback copies and queues, then blocks the
+ * library's stream thread while the stream has STREAM_WINDOW chunks that JS
+ * has not yet consumed (JS calls ack() as its loop takes each one); the
+ * library then stops reading, so memory stays bounded end to end. Cancel,
+ * shutdown and the environment's teardown release a blocked callback.
  */
 #define NAPI_VERSION 8
 #include <node_api.h>
@@ -30,18 +38,40 @@
 typedef struct {
   napi_threadsafe_function tsfn;
   pthread_mutex_t mu;
-  int closed;          /* guarded by mu: the environment is being torn down */
-  uint32_t in_flight;  /* JS thread only */
+  pthread_cond_t acked; /* with mu: a stream's chunk was consumed or released */
+  int closed;           /* guarded by mu: the environment is being torn down */
+  int draining;         /* guarded by mu: shutdown is waiting for the library */
+  uint32_t in_flight;   /* JS thread only */
 } env_state;
 
+/* What the threadsafe function carries: a completion or a stream's chunk. */
+enum item_kind { IT_DONE, IT_CHUNK };
+
 typedef struct {
+  enum item_kind kind; /* IT_DONE; first, as in chunk_item */
   env_state *st;
   napi_deferred deferred;
-  napi_ref token; /* the cancel token's object while unsettled, or NULL */
+  napi_ref token;    /* the cancel token's object while unsettled, or NULL */
+  napi_ref on_chunk; /* a stream's JS chunk function while unsettled, or NULL */
   int32_t status;
   char *json; /* copied on the library thread; NULL if out of memory */
   size_t len;
+  /* A stream's flow control, guarded by st->mu. */
+  uint32_t unacked; /* chunks queued or held by JS and not yet consumed */
+  int released;     /* cancelled: drop further chunks, never block */
 } request;
+
+typedef struct {
+  enum item_kind kind; /* IT_CHUNK */
+  request *r;
+  char *json;
+  size_t len;
+} chunk_item;
+
+/* How many chunks (each at most 256 lines) a stream may have between the
+ * library and the JS loop: two, so the library reads the next chunk while
+ * JS consumes one. */
+#define STREAM_WINDOW 2
 
 /* Runs on a library thread: copy, queue, touch no JS. */
 static void on_complete(void *ctx, int32_t status, const char *json, size_t len) {
@@ -73,13 +103,74 @@ static void track_done(napi_env env, request *r) {
     napi_delete_reference(env, r->token);
     r->token = NULL;
   }
+  if (r->on_chunk != NULL) {
+    napi_delete_reference(env, r->on_chunk);
+    r->on_chunk = NULL;
+  }
   if (--r->st->in_flight == 0) napi_unref_threadsafe_function(env, r->st->tsfn);
 }
 
-/* Runs on the JS thread: settle the promise with the envelope text. */
+/* Runs on a library thread, one chunk at a time per stream: copy, queue,
+ * then wait while JS holds a full window (see the file's comment). */
+static void on_chunk(void *ctx, const char *json, size_t len) {
+  request *r = ctx;
+  env_state *st = r->st;
+  chunk_item *c = malloc(sizeof *c);
+  char *copy = malloc(len + 1);
+  if (c == NULL || copy == NULL) { /* dropped; the loop would miss lines, so end it */
+    free(c);
+    free(copy);
+    js_container_cancel(r);
+    return;
+  }
+  memcpy(copy, json, len);
+  copy[len] = '\0';
+  *c = (chunk_item){IT_CHUNK, r, copy, len};
+  pthread_mutex_lock(&st->mu);
+  while (!r->released && !st->closed && !st->draining && r->unacked >= STREAM_WINDOW)
+    pthread_cond_wait(&st->acked, &st->mu);
+  int queued = !r->released && !st->closed &&
+               napi_call_threadsafe_function(st->tsfn, c, napi_tsfn_nonblocking) == napi_ok;
+  if (queued) r->unacked++;
+  pthread_mutex_unlock(&st->mu);
+  if (!queued) {
+    free(copy);
+    free(c);
+  }
+}
+
+/* Runs on the JS thread: hand a chunk's text to the stream's JS function,
+ * unless the stream has been cancelled or has settled. */
+static void deliver_chunk(napi_env env, chunk_item *c) {
+  request *r = c->r;
+  pthread_mutex_lock(&r->st->mu);
+  int released = r->released;
+  pthread_mutex_unlock(&r->st->mu);
+  napi_value fn, text, recv;
+  if (!released && r->on_chunk != NULL && napi_get_reference_value(env, r->on_chunk, &fn) == napi_ok && fn != NULL &&
+      napi_create_string_utf8(env, c->json, c->len, &text) == napi_ok && napi_get_undefined(env, &recv) == napi_ok) {
+    if (napi_call_function(env, recv, fn, 1, &text, NULL) == napi_pending_exception) {
+      /* The module's function does not throw; if it did, report it rather
+       * than leave the exception to a later, unrelated call. */
+      napi_value e;
+      napi_get_and_clear_last_exception(env, &e);
+      napi_fatal_exception(env, e);
+    }
+  }
+}
+
+/* Runs on the JS thread: settle the promise with the envelope text, or
+ * deliver a stream's chunk. */
 static void settle(napi_env env, napi_value js_cb, void *context, void *data) {
   (void)js_cb;
   (void)context;
+  if (*(enum item_kind *)data == IT_CHUNK) {
+    chunk_item *c = data;
+    if (env != NULL) deliver_chunk(env, c);
+    free(c->json);
+    free(c);
+    return;
+  }
   request *r = data;
   if (env != NULL) {
     napi_value v;
@@ -101,6 +192,7 @@ static void on_env_cleanup(void *arg) {
   env_state *st = arg;
   pthread_mutex_lock(&st->mu);
   st->closed = 1;
+  pthread_cond_broadcast(&st->acked); /* no JS will consume a blocked stream's chunk */
   pthread_mutex_unlock(&st->mu);
 }
 
@@ -214,9 +306,99 @@ static napi_value cancel_call(napi_env env, napi_callback_info info) {
   void *r = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (argc < 1) return throw_type(env, "cancel(token)");
-  if (napi_unwrap(env, argv[0], &r) == napi_ok && r != NULL) js_container_cancel(r);
+  if (napi_unwrap(env, argv[0], &r) == napi_ok && r != NULL) {
+    request *req = r;
+    /* A stream delivers nothing more, and its chunk callback stops waiting
+     * for JS (the library waits for the callback before it can end). */
+    pthread_mutex_lock(&req->st->mu);
+    req->released = 1;
+    pthread_cond_broadcast(&req->st->acked);
+    pthread_mutex_unlock(&req->st->mu);
+    js_container_cancel(r);
+  }
   /* else it has settled (the wrap was removed): nothing to cancel */
   return NULL;
+}
+
+/* ack(token): the stream's JS loop has consumed one chunk; a chunk callback
+ * waiting for room may go on. Nothing once the stream has settled. */
+static napi_value ack_chunk(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void *p = NULL;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 1) return throw_type(env, "ack(token)");
+  if (napi_unwrap(env, argv[0], &p) == napi_ok && p != NULL) {
+    request *r = p;
+    pthread_mutex_lock(&r->st->mu);
+    if (r->unacked > 0) r->unacked--;
+    pthread_cond_broadcast(&r->st->acked);
+    pthread_mutex_unlock(&r->st->mu);
+  }
+  return NULL;
+}
+
+/* follow(op, handle, s1, s2, onChunk): [Promise<string>, token]. Starts
+ * perry_stream_ops[op]; onChunk(text) gets each chunk's JSON on the JS
+ * thread, in order, before the promise settles with the completion's
+ * envelope. JS calls ack(token) as it consumes each chunk, and cancel(token)
+ * to end the stream. */
+static napi_value follow(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  env_state *st;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&st) != napi_ok) return NULL;
+  if (argc < 5) return throw_type(env, "follow(op, handle, s1, s2, onChunk)");
+  uint32_t op;
+  int64_t h;
+  napi_valuetype t;
+  if (napi_get_value_uint32(env, argv[0], &op) != napi_ok || op >= PERRY_N_STREAM) return throw_type(env, "unknown op");
+  if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
+  if (napi_typeof(env, argv[4], &t) != napi_ok || t != napi_function) return throw_type(env, "onChunk must be a function");
+  char *s[2] = {NULL, NULL};
+  for (size_t i = 0; i < 2; i++) {
+    if (get_opt_string(env, argv[2 + i], &s[i]) != napi_ok) {
+      free(s[0]);
+      return throw_type(env, "string arguments must be strings, null or undefined");
+    }
+  }
+  napi_value promise = NULL, token = NULL, pair = NULL;
+  request *r = calloc(1, sizeof *r);
+  if (r == NULL) {
+    napi_throw_error(env, NULL, "perry-container: out of memory");
+    goto out;
+  }
+  r->kind = IT_DONE;
+  r->st = st;
+  if (napi_create_promise(env, &r->deferred, &promise) != napi_ok) {
+    free(r);
+    goto out;
+  }
+  if (napi_create_object(env, &token) != napi_ok || napi_wrap(env, token, r, NULL, NULL, NULL) != napi_ok ||
+      napi_create_reference(env, token, 1, &r->token) != napi_ok ||
+      napi_create_reference(env, argv[4], 1, &r->on_chunk) != napi_ok) {
+    napi_throw_error(env, NULL, "perry-container: cannot create a stream");
+    if (token != NULL) napi_remove_wrap(env, token, NULL);
+    if (r->token != NULL) napi_delete_reference(env, r->token);
+    free(r);
+    goto out;
+  }
+  if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
+  if (perry_ops_call_stream(op, h, s, on_chunk, on_complete, r) != 0) {
+    napi_value msg, err;
+    napi_create_string_utf8(env, "perry-container: the library refused to schedule the stream", NAPI_AUTO_LENGTH, &msg);
+    napi_create_error(env, NULL, msg, &err);
+    napi_reject_deferred(env, r->deferred, err);
+    track_done(env, r);
+    free(r);
+  }
+  if (napi_create_array_with_length(env, 2, &pair) != napi_ok || napi_set_element(env, pair, 0, promise) != napi_ok ||
+      napi_set_element(env, pair, 1, token) != napi_ok)
+    pair = NULL;
+out:
+  free(s[0]);
+  free(s[1]);
+  return pair;
 }
 
 /* pending(): the calls in flight, i.e. not yet settled (for tests: a call
@@ -274,7 +456,19 @@ static napi_value shutdown_lib(napi_env env, napi_callback_info info) {
   if (argc < 2 || napi_get_value_int32(env, argv[0], &timeout) != napi_ok ||
       napi_get_value_int32(env, argv[1], &teardown) != napi_ok)
     return throw_type(env, "shutdown(timeoutMs, teardown)");
-  return take_envelope(env, js_container_shutdown(timeout, teardown));
+  /* In-flight streams end while the library waits: nobody on this (blocked)
+   * JS thread can consume a waiting chunk callback's chunk. */
+  env_state *st;
+  napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&st);
+  pthread_mutex_lock(&st->mu);
+  st->draining = 1;
+  pthread_cond_broadcast(&st->acked);
+  pthread_mutex_unlock(&st->mu);
+  char *res = js_container_shutdown(timeout, teardown);
+  pthread_mutex_lock(&st->mu);
+  st->draining = 0;
+  pthread_mutex_unlock(&st->mu);
+  return take_envelope(env, res);
 }
 
 static napi_value names(napi_env env, const char *const *list, size_t n) {
@@ -313,6 +507,7 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   }
   pthread_mutex_init(&st->mu, NULL);
+  pthread_cond_init(&st->acked, NULL);
   napi_value name;
   napi_create_string_utf8(env, "perry-container", NAPI_AUTO_LENGTH, &name);
   if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, NULL, settle, &st->tsfn) != napi_ok)
@@ -322,19 +517,23 @@ static napi_value init(napi_env env, napi_value exports) {
    * own teardown (cleanup hooks run in reverse order). */
   napi_add_env_cleanup_hook(env, on_env_cleanup, st);
 
-  const char *an[PERRY_N_ASYNC], *sn[PERRY_N_SYNC];
+  const char *an[PERRY_N_ASYNC], *sn[PERRY_N_SYNC], *stn[PERRY_N_STREAM];
   for (size_t i = 0; i < PERRY_N_ASYNC; i++) an[i] = perry_async_ops[i].name;
   for (size_t i = 0; i < PERRY_N_SYNC; i++) sn[i] = perry_sync_ops[i].name;
+  for (size_t i = 0; i < PERRY_N_STREAM; i++) stn[i] = perry_stream_ops[i].name;
   napi_value v;
   if ((v = names(env, an, PERRY_N_ASYNC)) == NULL || napi_set_named_property(env, exports, "asyncOps", v) != napi_ok)
     return NULL;
   if ((v = names(env, sn, PERRY_N_SYNC)) == NULL || napi_set_named_property(env, exports, "syncOps", v) != napi_ok)
     return NULL;
+  if ((v = names(env, stn, PERRY_N_STREAM)) == NULL || napi_set_named_property(env, exports, "streamOps", v) != napi_ok)
+    return NULL;
   if (napi_create_string_utf8(env, have, NAPI_AUTO_LENGTH, &v) != napi_ok ||
       napi_set_named_property(env, exports, "abiVersion", v) != napi_ok)
     return NULL;
   if (!set_fn(env, exports, "callAsync", call_async, st) || !set_fn(env, exports, "callSync", call_sync, NULL) ||
-      !set_fn(env, exports, "shutdown", shutdown_lib, NULL) || !set_fn(env, exports, "pending", pending, st) ||
+      !set_fn(env, exports, "shutdown", shutdown_lib, st) || !set_fn(env, exports, "follow", follow, st) ||
+      !set_fn(env, exports, "ack", ack_chunk, NULL) || !set_fn(env, exports, "pending", pending, st) ||
       !set_fn(env, exports, "cancel", cancel_call, NULL))
     return NULL;
   js_container_module_init();

@@ -103,6 +103,24 @@ static const sync_op perry_sync_ops[] = {
 };
 #define PERRY_N_SYNC (sizeof perry_sync_ops / sizeof perry_sync_ops[0])
 
+/* The streaming symbols (arguments before chunk, cb, ctx): SS = two
+ * strings, HS = a handle and a string. */
+enum stream_shape { ST_SS, ST_HS };
+typedef int32_t (*fn_st_ss)(const char *, const char *, perry_chunk_fn, perry_complete_fn, void *);
+typedef int32_t (*fn_st_hs)(int64_t, const char *, perry_chunk_fn, perry_complete_fn, void *);
+typedef struct {
+  const char *name;
+  enum stream_shape shape;
+  void (*fn)(void);
+} stream_op;
+
+static const stream_op perry_stream_ops[] = {
+    OP(js_container_logs_follow, ST_SS),
+    OP(js_container_compose_logs_follow, ST_HS),
+    OP(js_compose_logs_follow, ST_HS),
+};
+#define PERRY_N_STREAM (sizeof perry_stream_ops / sizeof perry_stream_ops[0])
+
 /* Calls perry_async_ops[op] (op must be in range); its return value. */
 static inline int32_t perry_ops_call_async(uint32_t op, int64_t h, int32_t flag, char *const s[4], perry_complete_fn cb,
                                            void *ctx) {
@@ -118,6 +136,17 @@ static inline int32_t perry_ops_call_async(uint32_t op, int64_t h, int32_t flag,
   case SH_HI: return ((fn_hi)f)(h, flag, cb, ctx);
   case SH_HSS: return ((fn_hss)f)(h, s[0], s[1], cb, ctx);
   case SH_HSSS: return ((fn_hsss)f)(h, s[0], s[1], s[2], cb, ctx);
+  }
+  return -1;
+}
+
+/* Calls perry_stream_ops[op] (op must be in range); its return value. */
+static inline int32_t perry_ops_call_stream(uint32_t op, int64_t h, char *const s[2], perry_chunk_fn chunk,
+                                            perry_complete_fn cb, void *ctx) {
+  void (*f)(void) = perry_stream_ops[op].fn;
+  switch (perry_stream_ops[op].shape) {
+  case ST_SS: return ((fn_st_ss)f)(s[0], s[1], chunk, cb, ctx);
+  case ST_HS: return ((fn_st_hs)f)(h, s[0], chunk, cb, ctx);
   }
   return -1;
 }

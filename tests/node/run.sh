@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compiles the Node tests (TypeScript, tsc) into build/node-tests and runs a
 # suite with Node's test runner. Needs node/build.sh first (make node).
-#   tests/node/run.sh fake     every function over the fake backend, and
-#                              10,000 concurrent promises (--expose-gc)
+#   tests/node/run.sh fake     every function over the fake backend, the
+#                              followed streams, and 10,000 concurrent
+#                              promises (--expose-gc)
 #   tests/node/run.sh engine   the usage examples end to end on the Docker
 #                              Engine (PERRY_CONTAINER_BACKEND=docker)
 #   tests/node/run.sh bench    the round-trip and throughput figures
@@ -15,7 +16,7 @@ tsc -p "$root/tests/node/tsconfig.json" --outDir "$out"
 cd "$out"
 case "${1:-fake}" in
 fake)
-  PERRY_CONTAINER_BACKEND=fake node --expose-gc --test fake.test.js types.test.js worker.test.js concurrency.test.js ;;
+  PERRY_CONTAINER_BACKEND=fake node --expose-gc --test fake.test.js stream.test.js types.test.js worker.test.js concurrency.test.js ;;
 engine)
   if [ "${PERRY_SKIP_ENGINE_TESTS:-}" = 1 ]; then echo "node engine tests skipped (PERRY_SKIP_ENGINE_TESTS=1)"; exit 0; fi
   PERRY_CONTAINER_BACKEND=${PERRY_CONTAINER_BACKEND:-docker} node --test engine.test.js ;;

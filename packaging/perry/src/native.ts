@@ -59,4 +59,4 @@ const perryNative: Native = {
   shutdown: (timeoutMs, teardown) => perryc_shutdown(timeoutMs, teardown),
 };
 
-export const { native, asyncOp, syncOp } = bind(perryNative);
+export const { native, asyncOp, syncOp, streamOp } = bind(perryNative);
