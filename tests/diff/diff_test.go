@@ -325,10 +325,16 @@ func (r *run) cleanup() {
 			}
 		}
 	}
+	// By tag, never by id: a build that changes nothing has the id of its
+	// base image (perry-test/busybox), which must survive.
 	images := client.Filters{}.Add("reference", r.project+"*", r.project+"*:*")
 	if is, err := engine.ImageList(ctx, client.ImageListOptions{Filters: images}); err == nil {
 		for _, i := range is.Items {
-			_, _ = engine.ImageRemove(ctx, i.ID, client.ImageRemoveOptions{Force: true, PruneChildren: true})
+			for _, tag := range i.RepoTags {
+				if strings.HasPrefix(tag, r.project) {
+					_, _ = engine.ImageRemove(ctx, tag, client.ImageRemoveOptions{PruneChildren: true})
+				}
+			}
 		}
 	}
 }
