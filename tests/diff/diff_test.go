@@ -298,9 +298,17 @@ func (r *run) env(extra ...map[string]string) []string {
 func (r *run) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, peerBin, "-p", r.project, "down", "-v", "--remove-orphans", "-t", "0")
-	cmd.Env = r.env()
-	_ = cmd.Run()
+	// The tool's own down first (perry-compose also removes its private
+	// files for configs and secrets), then the peer's.
+	for _, bin := range []string{r.bin, peerBin} {
+		cmd := exec.CommandContext(ctx, bin, "-p", r.project, "down", "-v", "--remove-orphans", "-t", "0")
+		cmd.Dir = r.dir
+		cmd.Env = r.env()
+		_ = cmd.Run()
+		if bin == peerBin {
+			break
+		}
+	}
 	if engine == nil {
 		return
 	}
