@@ -226,6 +226,30 @@ static napi_value throw_type(napi_env env, const char *msg) {
   return NULL;
 }
 
+/* The n optional string arguments at v into s (the caller frees them);
+ * on a wrong type, frees what it took and throws. */
+static bool get_strings(napi_env env, const napi_value *v, size_t n, char **s) {
+  for (size_t i = 0; i < n; i++) {
+    if (get_opt_string(env, v[i], &s[i]) != napi_ok) {
+      for (size_t j = 0; j < i; j++) free(s[j]);
+      throw_type(env, "string arguments must be strings, null or undefined");
+      return false;
+    }
+  }
+  return true;
+}
+
+/* The library scheduled nothing (its callback will never fire): reject
+ * the request's promise and end it. */
+static void refused(napi_env env, request *r) {
+  napi_value msg, err;
+  napi_create_string_utf8(env, "perry-container: the library refused to schedule the call", NAPI_AUTO_LENGTH, &msg);
+  napi_create_error(env, NULL, msg, &err);
+  napi_reject_deferred(env, r->deferred, err);
+  track_done(env, r);
+  free(r);
+}
+
 #define MAX_ARGS 8
 
 /* callAsync(op, handle, int, s1, s2, s3, s4[, cancellable]): Promise<string>,
@@ -244,12 +268,7 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
   if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
   if (napi_get_value_int32(env, argv[2], &flag) != napi_ok) return throw_type(env, "flag must be a number");
   char *s[4] = {NULL, NULL, NULL, NULL};
-  for (size_t i = 0; i < 4 && 3 + i < argc; i++) {
-    if (get_opt_string(env, argv[3 + i], &s[i]) != napi_ok) {
-      for (size_t j = 0; j < i; j++) free(s[j]);
-      return throw_type(env, "string arguments must be strings, null or undefined");
-    }
-  }
+  if (!get_strings(env, argv + 3, argc - 3 < 4 ? argc - 3 : 4, s)) return NULL;
   request *r = calloc(1, sizeof *r);
   napi_value promise = NULL;
   if (r == NULL) {
@@ -278,14 +297,7 @@ static napi_value call_async(napi_env env, napi_callback_info info) {
   /* Counted before the call: the callback may be queued before it returns. */
   if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
   int32_t rc = perry_ops_call_async(op, h, flag, s, on_complete, r);
-  if (rc != 0) { /* nothing was scheduled: the callback will never fire */
-    napi_value msg, err;
-    napi_create_string_utf8(env, "perry-container: the library refused to schedule the call", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, r->deferred, err);
-    track_done(env, r);
-    free(r);
-  }
+  if (rc != 0) refused(env, r);
   if (promise != NULL && token != NULL) {
     napi_value pair;
     if (napi_create_array_with_length(env, 2, &pair) != napi_ok || napi_set_element(env, pair, 0, promise) != napi_ok ||
@@ -298,38 +310,43 @@ out:
   return promise;
 }
 
-/* cancel(token): js_container_cancel for the call the token names, if it
- * has not settled yet; otherwise nothing. */
-static napi_value cancel_call(napi_env env, napi_callback_info info) {
+/* The request a token argument names while it is unsettled; NULL once it
+ * has settled (the wrap was removed) or when the arguments are wrong (a
+ * TypeError is then pending). */
+static request *token_arg(napi_env env, napi_callback_info info, const char *usage) {
   size_t argc = 1;
   napi_value argv[1];
   void *r = NULL;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) return throw_type(env, "cancel(token)");
-  if (napi_unwrap(env, argv[0], &r) == napi_ok && r != NULL) {
-    request *req = r;
+  if (argc < 1) {
+    throw_type(env, usage);
+    return NULL;
+  }
+  if (napi_unwrap(env, argv[0], &r) != napi_ok) return NULL;
+  return r;
+}
+
+/* cancel(token): js_container_cancel for the call the token names, if it
+ * has not settled yet; otherwise nothing. */
+static napi_value cancel_call(napi_env env, napi_callback_info info) {
+  request *r = token_arg(env, info, "cancel(token)");
+  if (r != NULL) {
     /* A stream delivers nothing more, and its chunk callback stops waiting
      * for JS (the library waits for the callback before it can end). */
-    pthread_mutex_lock(&req->st->mu);
-    req->released = 1;
-    pthread_cond_broadcast(&req->st->acked);
-    pthread_mutex_unlock(&req->st->mu);
+    pthread_mutex_lock(&r->st->mu);
+    r->released = 1;
+    pthread_cond_broadcast(&r->st->acked);
+    pthread_mutex_unlock(&r->st->mu);
     js_container_cancel(r);
   }
-  /* else it has settled (the wrap was removed): nothing to cancel */
   return NULL;
 }
 
 /* ack(token): the stream's JS loop has consumed one chunk; a chunk callback
  * waiting for room may go on. Nothing once the stream has settled. */
 static napi_value ack_chunk(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  void *p = NULL;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  if (argc < 1) return throw_type(env, "ack(token)");
-  if (napi_unwrap(env, argv[0], &p) == napi_ok && p != NULL) {
-    request *r = p;
+  request *r = token_arg(env, info, "ack(token)");
+  if (r != NULL) {
     pthread_mutex_lock(&r->st->mu);
     if (r->unacked > 0) r->unacked--;
     pthread_cond_broadcast(&r->st->acked);
@@ -356,12 +373,7 @@ static napi_value follow(napi_env env, napi_callback_info info) {
   if (napi_get_value_int64(env, argv[1], &h) != napi_ok) return throw_type(env, "handle must be a number");
   if (napi_typeof(env, argv[4], &t) != napi_ok || t != napi_function) return throw_type(env, "onChunk must be a function");
   char *s[2] = {NULL, NULL};
-  for (size_t i = 0; i < 2; i++) {
-    if (get_opt_string(env, argv[2 + i], &s[i]) != napi_ok) {
-      free(s[0]);
-      return throw_type(env, "string arguments must be strings, null or undefined");
-    }
-  }
+  if (!get_strings(env, argv + 2, 2, s)) return NULL;
   napi_value promise = NULL, token = NULL, pair = NULL;
   request *r = calloc(1, sizeof *r);
   if (r == NULL) {
@@ -384,14 +396,7 @@ static napi_value follow(napi_env env, napi_callback_info info) {
     goto out;
   }
   if (st->in_flight++ == 0) napi_ref_threadsafe_function(env, st->tsfn);
-  if (perry_ops_call_stream(op, h, s, on_chunk, on_complete, r) != 0) {
-    napi_value msg, err;
-    napi_create_string_utf8(env, "perry-container: the library refused to schedule the stream", NAPI_AUTO_LENGTH, &msg);
-    napi_create_error(env, NULL, msg, &err);
-    napi_reject_deferred(env, r->deferred, err);
-    track_done(env, r);
-    free(r);
-  }
+  if (perry_ops_call_stream(op, h, s, on_chunk, on_complete, r) != 0) refused(env, r);
   if (napi_create_array_with_length(env, 2, &pair) != napi_ok || napi_set_element(env, pair, 0, promise) != napi_ok ||
       napi_set_element(env, pair, 1, token) != napi_ok)
     pair = NULL;
