@@ -103,8 +103,9 @@ type Features interface {
 // FeatureHealthStartInterval is healthcheck.start_interval (Engine API 1.44).
 const FeatureHealthStartInterval = "healthcheck.start_interval"
 
-// FeatureHealthcheck is a container healthcheck at all (nerdctl 2.0 has
-// none; the compose engine then probes through exec instead).
+// FeatureHealthcheck is a container healthcheck the runtime runs itself
+// (nerdctl and apple/container run none; the compose engine then probes
+// through exec instead).
 const FeatureHealthcheck = "healthcheck"
 
 // Supports reports whether b supports feature.

@@ -116,7 +116,9 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	switch feature {
 	case backend.FeatureHealthcheck:
-		return b.proto.Flavor != FlavorNerdctl
+		// nerdctl (lima included) stores a healthcheck but never runs it;
+		// apple/container has none.
+		return b.proto.Flavor != FlavorNerdctl && !b.proto.apple()
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {
 			return false

@@ -784,6 +784,31 @@ func TestSupportsStartInterval(t *testing.T) {
 	}
 }
 
+// TestSupportsHealthcheck: only runtimes that run a healthcheck themselves
+// say so; nerdctl under any name (lima, rancher-desktop's nerdctl) and
+// apple/container do not, so the compose engine probes instead.
+func TestSupportsHealthcheck(t *testing.T) {
+	tests := []struct {
+		name string
+		b    *Backend
+		want bool
+	}{
+		{"docker", Docker("docker", "docker"), true},
+		{"podman", Docker("podman", "podman"), true},
+		{"nerdctl", Docker("nerdctl", "nerdctl"), false},
+		{"rancher-desktop driving nerdctl", Docker("rancher-desktop", "/opt/rd/bin/nerdctl"), false},
+		{"lima", Lima("limactl", "default"), false},
+		{"apple/container", Apple("container"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.b.Supports(t.Context(), backend.FeatureHealthcheck); got != tt.want {
+				t.Errorf("Supports(healthcheck) = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
 // Info and Supports share one `version` call.
 func TestInfoThenSupportsAskVersionOnce(t *testing.T) {
 	f := newFakeCLI(t, "docker")

@@ -44,12 +44,12 @@ type Engine struct {
 	shared       *Recorder // WithRecorder
 
 	infoOnce sync.Once
-	infoName string // the backend's Info().Name, for HealthEmulationAuto
+	infoName string // the backend's Info().Name, for podman under HealthEmulationAuto
 
 	health *healthTracker // emulated health states, by container id
 
-	featuresOnce    sync.Once
-	noStartInterval bool
+	featuresOnce sync.Once
+	features     map[string]bool // backend.Supports, by feature (supports)
 }
 
 // Option configures an Engine.
@@ -93,9 +93,10 @@ func WithPollInterval(d time.Duration) Option {
 type HealthEmulation int
 
 const (
-	// HealthEmulationAuto emulates on runtimes known not to run healthchecks
-	// (apple/container, nerdctl), when they report no health for a container
-	// whose service has a healthcheck.
+	// HealthEmulationAuto emulates when the backend reports no healthcheck
+	// support (apple/container, nerdctl and lima) and on podman on a Linux
+	// host without systemd, whenever the runtime reports no health or
+	// "starting" for a container whose service has a healthcheck.
 	HealthEmulationAuto HealthEmulation = iota
 	// HealthEmulationAlways emulates whenever the runtime reports no health
 	// for a container whose service has a healthcheck.

@@ -982,22 +982,69 @@ services:
 	}
 }
 
-func TestHealthEmulationAutoFollowsTheRuntime(t *testing.T) {
-	for name, want := range map[string]bool{"nerdctl": true, "apple/container": true, "docker": false} {
-		e := New(&namedBackend{Backend: newFake(), name: name}, load(t, "services: {a: {image: busybox}}"))
-		if got := e.emulateHealth(context.Background()); got != want {
-			t.Errorf("%s: emulate %v, want %v", name, got, want)
-		}
+// TestHealthEmulationAutoFollowsTheBackend: the engine runs a healthcheck
+// itself exactly when the backend says the runtime has none, whatever the
+// runtime is called (lima and rancher-desktop drive nerdctl under their own
+// names); the container then carries no healthcheck, and a service_healthy
+// dependent still starts once the probe through exec succeeds.
+func TestHealthEmulationAutoFollowsTheBackend(t *testing.T) {
+	tests := []struct {
+		name        string
+		runtime     string
+		unsupported bool
+	}{
+		{"lima without healthchecks", "lima", true},
+		{"rancher-desktop on nerdctl", "rancher-desktop", true},
+		{"nerdctl", "nerdctl", true},
+		{"docker runs its own", "docker", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := &featureBackend{Backend: newFake(), name: tt.runtime, noHealthcheck: tt.unsupported}
+			e, _ := newEngine(t, b, load(t, `
+services:
+  db:
+    image: busybox
+    command: [sleep, "1000"]
+    healthcheck: {test: ["CMD", "true"], interval: 10ms}
+  web: {image: busybox, command: [sleep, "1000"], depends_on: {db: {condition: service_healthy}}}
+`))
+			if got := e.emulateHealth(context.Background()); got != tt.unsupported {
+				t.Fatalf("emulate %v, want %v", got, tt.unsupported)
+			}
+			if err := e.Up(ctxT(t), UpOptions{Wait: true, WaitTimeout: 10 * time.Second}); err != nil {
+				t.Fatal(err)
+			}
+			probed := len(callsOf(b.Backend, "Exec")) > 0
+			if probed != tt.unsupported {
+				t.Errorf("probed through exec: %v, want %v", probed, tt.unsupported)
+			}
+			list, err := b.List(ctxT(t), backend.ListOptions{All: true, Labels: map[string]string{"com.docker.compose.service": "db"}})
+			if err != nil || len(list) != 1 {
+				t.Fatalf("db containers %+v %v", list, err)
+			}
+			// The fake reports a health only for a container created with a healthcheck.
+			if carries := list[0].Health != ""; carries == tt.unsupported {
+				t.Errorf("container health %q with the runtime's healthcheck support %v", list[0].Health, !tt.unsupported)
+			}
+		})
 	}
 }
 
-type namedBackend struct {
+// featureBackend is a fake under another runtime's name that may report
+// healthchecks as unsupported.
+type featureBackend struct {
 	*fake.Backend
-	name string
+	name          string
+	noHealthcheck bool
 }
 
-func (n *namedBackend) Info(ctx context.Context) (core.BackendInfo, error) {
-	return core.BackendInfo{Name: n.name}, nil
+func (f *featureBackend) Info(ctx context.Context) (core.BackendInfo, error) {
+	return core.BackendInfo{Name: f.name}, nil
+}
+
+func (f *featureBackend) Supports(ctx context.Context, feature string) bool {
+	return feature != backend.FeatureHealthcheck || !f.noHealthcheck
 }
 
 func TestWaitTimeout(t *testing.T) {

@@ -146,7 +146,7 @@ func (e *Engine) evaluate(ctx context.Context, w *WaitSpec, info core.ContainerI
 				return false, e.waitFailure(w, info.Name, nil, "", "container %s has no healthcheck configured", info.Name)
 			}
 			// No healthcheck anywhere: the condition degrades to started
-			// (spec Property 19), with a warning, rather than waiting forever.
+			// (property P19, docs/design.md), with a warning, rather than waiting forever.
 			// It must keep running for degradeSettle first: a container that
 			// crashes right after starting fails the gate, as it would with
 			// a healthcheck, instead of letting its dependents start.
@@ -216,11 +216,10 @@ const createdSettle = 5 * time.Second
 // compose's dependency poll interval.
 const degradeSettle = 500 * time.Millisecond
 
-// noHealthcheckRuntimes are the runtimes that do not run healthchecks (docs/design.md, Healthchecks everywhere).
-var noHealthcheckRuntimes = map[string]bool{"apple/container": true, "apple-container": true, "nerdctl": true}
-
 // emulateHealth reports whether the engine runs healthchecks itself: on the
-// runtimes that have none, and on podman on a Linux host without systemd.
+// backends that report no healthcheck support (the container then carries
+// none, so only the engine can run it), and on podman on a Linux host
+// without systemd.
 // Podman schedules healthchecks with systemd timers; without systemd (a CI
 // container, a sandbox) it accepts the healthcheck, never runs it, and
 // reports "starting" forever, so a health-gated stack would hang.
@@ -231,6 +230,9 @@ func (e *Engine) emulateHealth(ctx context.Context) bool {
 	case HealthEmulationNever:
 		return false
 	}
+	if !e.supports(backend.FeatureHealthcheck) {
+		return true
+	}
 	e.infoOnce.Do(func() {
 		if info, err := e.backend.Info(ctx); err == nil {
 			e.infoName = info.Name
@@ -238,10 +240,7 @@ func (e *Engine) emulateHealth(ctx context.Context) bool {
 			e.infoName = e.backend.Name()
 		}
 	})
-	if e.infoName == "podman" {
-		return runtime.GOOS == "linux" && !systemdBooted()
-	}
-	return noHealthcheckRuntimes[e.infoName]
+	return e.infoName == "podman" && runtime.GOOS == "linux" && !systemdBooted()
 }
 
 // systemdBooted reports whether systemd runs this host, as sd_booted(3)

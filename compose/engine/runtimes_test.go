@@ -149,7 +149,7 @@ func TestRuntimesUnhealthyDependencyRollsBack(t *testing.T) {
 // through systemd timers, so the engine probes exactly where systemd is
 // absent.
 func TestHealthEmulationOnPodmanFollowsSystemd(t *testing.T) {
-	e := New(&namedBackend{Backend: newFake(), name: "podman"}, load(t, "services: {a: {image: busybox}}"))
+	e := New(&featureBackend{Backend: newFake(), name: "podman"}, load(t, "services: {a: {image: busybox}}"))
 	_, err := os.Stat("/run/systemd/system")
 	if got, want := e.emulateHealth(context.Background()), runtime.GOOS == "linux" && err != nil; got != want {
 		t.Errorf("podman with systemd=%v: emulate %v, want %v", err == nil, got, want)

@@ -17,18 +17,26 @@ import (
 func (e *Engine) model(scale map[string]int) (*model, error) {
 	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels,
 		noStartInterval: !e.supports(backend.FeatureHealthStartInterval),
-		// a pure question (the protocol's), so not cached like the above
-		noHealthcheck: !backend.Supports(context.Background(), e.backend, backend.FeatureHealthcheck)})
+		noHealthcheck:   !e.supports(backend.FeatureHealthcheck)})
 }
 
-// supports asks the backend once per engine about a version-dependent feature.
+// engineFeatures are the optional features the engine asks its backend about.
+var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck}
+
+// supports asks the backend once per engine about each optional feature:
+// the answer may cost a round trip to the runtime (a version ping), so it
+// is bounded and remembered rather than asked on every model.
 func (e *Engine) supports(feature string) bool {
 	e.featuresOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		e.noStartInterval = !backend.Supports(ctx, e.backend, backend.FeatureHealthStartInterval)
+		e.features = make(map[string]bool, len(engineFeatures))
+		for _, f := range engineFeatures {
+			e.features[f] = backend.Supports(ctx, e.backend, f)
+		}
 	})
-	return !e.noStartInterval
+	supported, asked := e.features[feature]
+	return supported || !asked
 }
 
 // Up creates and starts the project's services: networks, then volumes,
