@@ -5,6 +5,7 @@
 
 import { test } from "node:test";
 import assert = require("node:assert/strict");
+import * as c from "perry/container";
 
 const { spawnSync, execFileSync } = require("node:child_process");
 const path = require("node:path");
@@ -46,6 +47,16 @@ const examples: Array<[string, string, string, RegExp[]]> = [
     [/running: perry-node-graph-example db -> api/, /api -> db: pong/, /^down$/m, /rolled back: ServiceStartupFailed node=migrate/],
   ],
   [
+    "a followed log stream",
+    "examples/followed-logs.js",
+    `perry.example=${runId}`,
+    [
+      /^stdout: step 1\nstdout: step 2\nstdout: step 3\nstderr: done\nfollowed to the end: 4 lines$/m,
+      /server says: listening\nstopped following \(break\)/,
+      /again: listening\naborted: Cancelled 499 \(cause: enough\)/,
+    ],
+  ],
+  [
     "an up aborted with an AbortSignal leaves nothing behind",
     "examples/aborted-up.js",
     "com.docker.compose.project=perry-node-aborted-up",
@@ -73,4 +84,53 @@ test("a program that ends with a stack up leaves nothing behind", { timeout: 300
   assert.equal(r.code, 0, `exit code ${r.code}\nstdout:\n${r.out}\nstderr:\n${r.err}`);
   assert.match(r.out, /left up: 2 containers running/);
   assert.deepEqual(leftOnEngine(`com.docker.compose.project=${project}`), [], "exit tore the stack down");
+});
+
+const image = "perry-test/busybox:latest";
+
+test("followLogs: a container printing 20,000 lines is followed to its end, complete and in order", { timeout: 300_000 }, async (t) => {
+  const n = 20_000;
+  const h = await c.run({ image, cmd: ["seq", "1", String(n)], labels: { "perry.test": "1" } });
+  try {
+    // Docker 20.10's own follow (docker logs -f too) may drop the last lines
+    // when the container exits while being followed: follow the finished log.
+    await c.wait(h.id);
+    const t0 = process.hrtime.bigint();
+    let count = 0;
+    for await (const l of c.followLogs(h.id)) {
+      count++;
+      if (l.line !== String(count) || l.stream !== "stdout") assert.fail(`line ${count} is ${JSON.stringify(l)}`);
+    }
+    const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+    assert.equal(count, n);
+    t.diagnostic(`follow throughput through Node (engine): ${n} lines in ${secs.toFixed(3)} s = ${Math.round(n / secs)} lines/s`);
+  } finally {
+    await c.remove(h.id, true);
+  }
+});
+
+test("a stack's followLogs: each line with its service, each service's lines in order", { timeout: 300_000 }, async () => {
+  const per = 500;
+  const s = await c.composeUp({
+    name: `perry-node-follow-${process.pid}`,
+    services: {
+      a: { image, command: ["seq", "1", String(per)], labels: { "perry.test": "1" } },
+      b: { image, command: ["seq", "1", String(per)], labels: { "perry.test": "1" } },
+    },
+  });
+  try {
+    // As above: follow once the containers have exited.
+    for (const info of await s.ps()) await c.wait(info.id);
+    const by: Record<string, string[]> = { a: [], b: [] };
+    for await (const l of s.followLogs()) {
+      assert.ok(l.service === "a" || l.service === "b", `service of ${JSON.stringify(l)}`);
+      by[l.service].push(l.line);
+    }
+    const want = Array.from({ length: per }, (_, i) => String(i + 1));
+    assert.deepEqual(by.a, want, "service a");
+    assert.deepEqual(by.b, want, "service b");
+  } finally {
+    await s.down();
+  }
+  assert.deepEqual(leftOnEngine(`com.docker.compose.project=perry-node-follow-${process.pid}`), []);
 });
