@@ -2,8 +2,9 @@
 // bridge is what is measured): the round trip of one call (JS call ->
 // promise settled) and the throughput with 1,000 calls in flight, through
 // the TypeScript layer (list()) and through the raw native (the same C
-// symbol, the envelope left unparsed). Each figure is the median of 5
-// interleaved runs. Prints a table; asserts nothing.
+// symbol, the envelope left unparsed), and the lines per second of a
+// followed log. Each figure is the median of 5 runs (the call figures
+// interleaved). Prints a table; asserts nothing beyond the line count.
 
 import * as c from "perry/container";
 
@@ -57,6 +58,28 @@ async function throughput(call: () => Promise<unknown>, inFlight: number, total:
   return total / ((now() - t0) / 1e6);
 }
 
+const followLines = 50_000;
+
+/** Median lines per second of following a finished container's log of followLines lines. */
+async function followRate(): Promise<number> {
+  let script = "";
+  for (let i = 1; i <= followLines; i++) script += `echo ${i};`;
+  const h = await c.run({ image: "perry-test/busybox:latest", cmd: ["sh", "-c", script], labels: { "perry.test": "1" } });
+  try {
+    const rates: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t0 = now();
+      let n = 0;
+      for await (const _ of c.followLogs(h.id)) n++;
+      if (n !== followLines) throw new Error(`followed ${n} lines, want ${followLines}`);
+      rates.push(n / ((now() - t0) / 1e6));
+    }
+    return median(rates);
+  } finally {
+    await c.remove(h.id, true);
+  }
+}
+
 async function main(): Promise<void> {
   if (process.env.PERRY_CONTAINER_BACKEND !== "fake") throw new Error("run with PERRY_CONTAINER_BACKEND=fake");
   await roundTrips([ts], 2000); // warm up the library, the fake and V8
@@ -80,6 +103,7 @@ async function main(): Promise<void> {
   console.log(`| round trip, median (us) | ${f(rawRt)} | ${f(tsRt)} | ${(tsRt / rawRt).toFixed(2)} |`);
   console.log(`| throughput, 1,000 in flight (calls/s) | ${Math.round(rawTp)} | ${Math.round(tsTp)} | ${(tsTp / rawTp).toFixed(2)} |`);
   console.log(`| async no-op inspect(NULL), raw native: round trip ${f(median(n.rt))} us, ${Math.round(median(n.tp))} calls/s with 1,000 in flight | | | |`);
+  console.log(`| followed log through the TS layer, ${followLines} lines (lines/s) | | ${Math.round(await followRate())} | |`);
   console.log(`TS layer overhead per call: ${f(tsRt - rawRt)} us of round trip; ${f(1e6 / tsTp - 1e6 / rawTp)} us of throughput time`);
 }
 

@@ -4,8 +4,9 @@
 #   tests/node/run.sh fake     every function over the fake backend, the
 #                              followed streams, and 10,000 concurrent
 #                              promises (--expose-gc)
-#   tests/node/run.sh engine   the usage examples end to end on the Docker
-#                              Engine (PERRY_CONTAINER_BACKEND=docker)
+#   tests/node/run.sh engine   the usage examples and followed logs end to
+#                              end on the Docker Engine
+#                              (PERRY_CONTAINER_BACKEND=docker)
 #   tests/node/run.sh bench    the round-trip and throughput figures
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
