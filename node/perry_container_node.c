@@ -132,11 +132,13 @@ static void on_chunk(void *ctx, const char *json, size_t len) {
   int queued = !r->released && !st->closed &&
                napi_call_threadsafe_function(st->tsfn, c, napi_tsfn_nonblocking) == napi_ok;
   if (queued) r->unacked++;
+  int orphaned = st->closed; /* nobody will ever read this stream: end it */
   pthread_mutex_unlock(&st->mu);
   if (!queued) {
     free(copy);
     free(c);
   }
+  if (orphaned) js_container_cancel(r);
 }
 
 /* Runs on the JS thread: hand a chunk's text to the stream's JS function,
