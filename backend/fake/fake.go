@@ -285,7 +285,9 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 	return core.BackendInfo{Name: "fake", Available: true, Version: "1.0.0", Mode: "local", IsolationLevel: core.IsolationContainer, Strategy: "memory"}, nil
 }
 
-// Run pulls a missing image first, as `docker run` does, then creates and starts.
+// Run pulls a missing image first, as `docker run` does, then creates and
+// starts. As the engines' backends do, a container whose start fails is
+// removed again: Run leaves a started container or nothing.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
 	if spec == nil {
 		return core.ContainerHandle{}, core.InvalidArgument("spec", "is required")
@@ -303,7 +305,9 @@ func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.Conta
 		return h, err
 	}
 	if err := b.Start(ctx, h.ID); err != nil {
-		return h, err
+		// A fresh context: the caller's may be what just failed.
+		_ = b.Remove(context.WithoutCancel(ctx), h.ID, true)
+		return core.ContainerHandle{}, err
 	}
 	return h, nil
 }
