@@ -70,9 +70,12 @@ func (c cliInjector) calls() int             { return c.f.count() }
 func (c cliInjector) fired() int             { return c.f.fired() }
 func (c cliInjector) call(n int) string      { return c.f.call(n) }
 
-type apiInjector struct{ p *faultProxy }
+type apiInjector struct {
+	t *testing.T
+	p *faultProxy
+}
 
-func (a apiInjector) arm(k int, mode string) { a.p.arm(int64(k), mode, 1500*time.Millisecond) }
+func (a apiInjector) arm(k int, mode string) { a.p.arm(a.t, int64(k), mode, 1500*time.Millisecond) }
 func (a apiInjector) calls() int             { return int(a.p.count()) }
 func (a apiInjector) fired() int             { return int(a.p.fired.Load()) }
 func (a apiInjector) call(n int) string      { return a.p.request(int64(n)) }
@@ -92,7 +95,7 @@ var runners = []runner{
 	}},
 	{"api", []string{"fail", "cut", "lost", "delay"}, func(t *testing.T, disabled bool) (backend.Backend, injector) {
 		p := newFaultProxy(t, disabled)
-		return p.backend(t), apiInjector{p}
+		return p.backend(t), apiInjector{t, p}
 	}},
 }
 
@@ -434,7 +437,12 @@ func (r *recorder) Logf(string, ...any) {}
 // every k up to the number of calls. Without this, a broken injector would
 // pass the matrix: every up succeeds, as if each fault were ridden out. An
 // inert up does not depend on k or the mode, so one up per strategy (and
-// one on the hang test's deadline) serves every case.
+// one on the hang test's deadline) serves every case. A failed, cut or hung
+// call cannot be ridden out, so for those modes the up's outcome, not only
+// the injector's count, must give the inert injector away. On the hang
+// test's short deadline a loaded machine's up may overrun it, which looks
+// like a hang; there only the count can tell, so the outcome is asked of
+// the inert up on the long deadline.
 func TestMatrixCatchesAnInertInjector(t *testing.T) {
 	real := realEngine(t)
 	run := randomName("perryinert")
@@ -443,11 +451,17 @@ func TestMatrixCatchesAnInertInjector(t *testing.T) {
 		t.Run(r.name, func(t *testing.T) {
 			ups := upWithFaults(t, real, r, run, "fail", []int{1}, 3*time.Minute, true)
 			hung := upWithFaults(t, real, r, run, "hang", []int{1}, 8*time.Second, true)
-			for _, mode := range append(slices.Clone(r.modes), "hang") {
-				inert := ups[0]
-				if mode == "hang" {
-					inert = hung[0]
-				}
+			type inertCase struct {
+				mode         string
+				inert        kResult
+				needsOutcome bool
+			}
+			cases := []inertCase{{"hang", hung[0], false}, {"hang", ups[0], true}}
+			for _, mode := range r.modes {
+				cases = append(cases, inertCase{mode, ups[0], mode == "fail" || mode == "cut"})
+			}
+			for _, c := range cases {
+				mode, inert := c.mode, c.inert
 				if inert.calls == 0 {
 					t.Fatalf("%s: the inert up made no call: the cases check nothing", mode)
 				}
@@ -469,9 +483,53 @@ func TestMatrixCatchesAnInertInjector(t *testing.T) {
 						t.Logf("caught: %s", strings.Join(rec.errors, "; "))
 					}
 				}
-				t.Logf("%s/%s: %d of %d fault points caught; %d of them also by the outcome (not only the injector's count)", r.name, mode, caught, inert.calls, byOutcome)
+				t.Logf("%s/%s (deadline %v): %d of %d fault points caught; %d of them also by the outcome (not only the injector's count)", r.name, mode, inert.timeout, caught, inert.calls, byOutcome)
+				if c.needsOutcome && byOutcome == 0 {
+					t.Errorf("%s/%s: only the injector's count caught the inert injector, never the up's outcome", r.name, mode)
+				}
 			}
 		})
+	}
+}
+
+// TestArmRefusesUnknownModes: a mode an injector does not know (a typo in
+// PERRY_FAULT_MODES) is refused rather than forwarded as a fault ridden out.
+func TestArmRefusesUnknownModes(t *testing.T) {
+	tests := []struct {
+		name, injector string
+		known          []string
+		mode           string
+		ok             bool
+	}{
+		{"cli fail", "cli", cliModes, "fail", true},
+		{"cli garbage", "cli", cliModes, "garbage", true},
+		{"cli cannot cut", "cli", cliModes, "cut", false},
+		{"api cut", "api", apiModes, "cut", true},
+		{"api has no garbage", "api", apiModes, "garbage", false},
+		{"a typo", "api", apiModes, "fial", false},
+		{"empty", "cli", cliModes, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkMode(tt.injector, tt.known, tt.mode)
+			if (err == nil) != tt.ok {
+				t.Fatalf("checkMode(%q) = %v, want ok %v", tt.mode, err, tt.ok)
+			}
+			if err != nil && !strings.Contains(err.Error(), fmt.Sprintf("%q", tt.mode)) {
+				t.Errorf("the error does not name the mode: %v", err)
+			}
+		})
+	}
+	for _, r := range runners {
+		for _, m := range r.modes {
+			known := cliModes
+			if r.name == "api" {
+				known = apiModes
+			}
+			if err := checkMode(r.name, known, m); err != nil {
+				t.Errorf("the matrix runs a mode its injector refuses: %v", err)
+			}
+		}
 	}
 }
 

@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -137,6 +138,7 @@ if [ "$n" = "$k" ] && [ "$mode" != none ]; then
     hang) exec sleep 3600 ;;
     garbage) printf '\377\000garbage{[not json\n'; exit 0 ;;
     lost) "$real" "$@" >/dev/null 2>&1; printf 'garbage{\n'; exit 0 ;;
+    *) echo "perry-fault: unknown mode $mode" >&2; exit 97 ;;
   esac
 fi
 exec "$real" "$@"
@@ -163,9 +165,28 @@ func newFakeCLI(t *testing.T, disabled bool) *fakeCLI {
 	return &fakeCLI{dir: dir, path: path, disabled: disabled}
 }
 
+// Each injector's modes. Arming another is refused: an unknown mode (a typo
+// in PERRY_FAULT_MODES) would count as fired yet forward the call, and every
+// up would look like it rode the fault out.
+var (
+	cliModes = []string{"none", "fail", "hang", "garbage", "lost"}
+	apiModes = []string{"none", "fail", "cut", "lost", "delay", "hang"}
+)
+
+// checkMode refuses a mode the injector does not know.
+func checkMode(injector string, known []string, mode string) error {
+	if !slices.Contains(known, mode) {
+		return fmt.Errorf("the %s injector has no fault mode %q (it knows %s)", injector, mode, strings.Join(known, ", "))
+	}
+	return nil
+}
+
 // arm makes call k misbehave with mode (k = 0: never) and resets the counts.
 func (f *fakeCLI) arm(t *testing.T, k int, mode string) {
 	t.Helper()
+	if err := checkMode("cli", cliModes, mode); err != nil {
+		t.Fatal(err)
+	}
 	if f.disabled {
 		mode = "none"
 	}
@@ -277,8 +298,8 @@ func newFaultProxy(t *testing.T, disabled bool) *faultProxy {
 			}
 		case "hang":
 			<-r.Context().Done()
-		default:
-			rp.ServeHTTP(w, r)
+		default: // arm refuses other modes; never forward as if ridden out
+			http.Error(w, "perry-fault: unknown mode "+mode, http.StatusInternalServerError)
 		}
 	})}
 	go func() { _ = p.srv.Serve(ln) }()
@@ -296,7 +317,11 @@ func hijackClose(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-func (p *faultProxy) arm(k int64, mode string, delay time.Duration) {
+func (p *faultProxy) arm(t *testing.T, k int64, mode string, delay time.Duration) {
+	t.Helper()
+	if err := checkMode("api", apiModes, mode); err != nil {
+		t.Fatal(err)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.disabled {
