@@ -247,13 +247,8 @@ func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.Conta
 // runDetached runs `run --detach`, and removes the container again when its
 // start fails (Run leaves a started container or nothing). The CLI creates
 // the container first and prints no id when the start fails, so the id is
-// also written to a --cidfile in a private directory. lima's CLI runs in
-// its VM, where the host's file is not: there a failed start keeps the
-// container, as `nerdctl run` does.
+// also written to a --cidfile in a private directory.
 func (b *Backend) runDetached(ctx context.Context, spec *core.ContainerSpec, args []string) (core.ContainerHandle, error) {
-	if b.lima {
-		return b.createWith(ctx, spec, args)
-	}
 	dir, err := os.MkdirTemp("", "perry-run-") // 0700, unpredictable
 	if err != nil {
 		return core.ContainerHandle{}, core.Errorf(core.KindInternal, "run: %w", err)
@@ -270,12 +265,14 @@ func (b *Backend) runDetached(ctx context.Context, spec *core.ContainerSpec, arg
 }
 
 // runNeedsSteps: apple/container is started attached (for its exit code);
-// docker attaches extra networks after creation; nerdctl refuses -d with --rm.
+// docker attaches extra networks after creation; nerdctl refuses -d with
+// --rm; lima's CLI runs in its VM, where a host --cidfile is not, so only a
+// separate create yields the id to remove when the start fails.
 func (b *Backend) runNeedsSteps(spec *core.ContainerSpec) bool {
 	if spec == nil {
 		return false
 	}
-	if b.proto.apple() || (b.proto.Flavor == FlavorNerdctl && spec.Rm) {
+	if b.proto.apple() || b.lima || (b.proto.Flavor == FlavorNerdctl && spec.Rm) {
 		return true
 	}
 	connects, err := b.proto.ConnectArgs(spec, "") // only the count matters

@@ -533,6 +533,26 @@ func TestRunPaths(t *testing.T) {
 			t.Errorf("the cidfile's directory is left: %v", err)
 		}
 	})
+	t.Run("lima creates, starts, and removes what failed to start", func(t *testing.T) {
+		f := newFakeCLI(t, "limactl")
+		// every call is `shell`: answer by call number
+		f.on("1", reply{stdout: "abc123\n"})
+		f.on("2", reply{stderr: "FATA[0000] failed to start: boom", exit: 1})
+		h, err := Lima(f.bin, "dev").Run(t.Context(), &core.ContainerSpec{Image: "img", Name: "web"})
+		if err == nil || h.ID != "" {
+			t.Fatalf("Run = %+v, %v; want the start's error and no handle", h, err)
+		}
+		var verbs []string
+		for _, c := range f.calls() {
+			verbs = append(verbs, c[6])
+		}
+		if !slices.Equal(verbs, []string{"create", "start", "rm"}) {
+			t.Fatalf("nerdctl verbs %q, want create, start, rm", verbs)
+		}
+		if last := f.last(); last[len(last)-1] != "abc123" {
+			t.Errorf("removed %q, want abc123", last)
+		}
+	})
 	t.Run("docker with extra networks creates, connects, starts", func(t *testing.T) {
 		f := newFakeCLI(t, "docker")
 		f.on("create", reply{stdout: "abc123\n"})
