@@ -1267,4 +1267,59 @@ secrets:
 	if entries, _ := os.ReadDir(root); len(entries) != 1 {
 		t.Fatalf("a failed up left its state directory: %d entries", len(entries))
 	}
+
+	// A down that removes the containers but fails later (a network that
+	// will not go) removes the directory all the same: no label is left
+	// to find it by.
+	b.Inject(fake.Fault{Method: "RemoveNetwork", Match: "two_", Err: core.Errorf(core.KindBackendError, "network busy")})
+	p = loadEnv(t, "name: two\n"+y, map[string]string{"TOKEN": "s3cret-two"})
+	e2, _ := newEngine(t, b, p, WithStateDir(root))
+	if err := e2.Down(ctxT(t), DownOptions{}); err == nil {
+		t.Fatal("down succeeded with its network's removal failing")
+	}
+	if ids := containerIDs(t, b); ids["two-web-1"] != "" {
+		t.Fatalf("the down left two's container: %v", ids)
+	}
+	if _, err := os.Lstat(two); !os.IsNotExist(err) {
+		t.Fatalf("a partial down left the state directory %s of removed containers: %v", two, err)
+	}
+}
+
+// TestRollbackForgetsWhatItRemoved: a shared recorder's Rollback removes
+// what the Ups made once; a second Rollback finds nothing to do and
+// reports no removal again.
+func TestRollbackForgetsWhatItRemoved(t *testing.T) {
+	b := newFake()
+	r := &Recorder{}
+	var e *Engine
+	var log *eventLog
+	for _, svc := range []string{"db", "web"} {
+		p := load(t, `
+services:
+  `+svc+`: {image: busybox, command: [sleep, "1000"]}
+`)
+		e, log = newEngine(t, b, p, WithRecorder(r))
+		if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if failures := e.Rollback(ctxT(t), r); len(failures) != 0 {
+		t.Fatalf("rollback: %v", failures)
+	}
+	if ids := containerIDs(t, b); len(ids) != 0 {
+		t.Fatalf("left after rollback: %v", ids)
+	}
+	removed := len(log.find(StatusRemoved, ""))
+	if removed == 0 {
+		t.Fatal("the rollback reported no removal")
+	}
+	if failures := e.Rollback(ctxT(t), r); len(failures) != 0 {
+		t.Fatalf("second rollback: %v", failures)
+	}
+	if again := len(log.find(StatusRemoved, "")) - removed; again != 0 {
+		t.Errorf("the second rollback reported %d removals of what was already gone", again)
+	}
+	if calls := callsOf(b, "Remove"); len(calls) != 2 {
+		t.Errorf("Remove calls %q, want one per container", calls)
+	}
 }

@@ -426,8 +426,10 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 			e.emit(Event{Resource: c.kind, ID: c.name, Status: StatusError, Text: "rollback: " + err.Error()})
 		}
 	}
-	var gone []created // removed or absent: a parent recorder forgets them
-	defer func() { rec.parent.forget(gone) }()
+	// Removed or absent: rec and its parent forget them, so a second
+	// rollback (or an Up's after this one) does not deal with them again.
+	var gone []created
+	defer func() { rec.forget(gone) }()
 	for i := len(items) - 1; i >= 0; i-- {
 		c := items[i]
 		if c.uncertain && !e.ownedByProject(ctx, m, &c) {

@@ -91,9 +91,15 @@ func (m *model) filePath(f fileMount) string {
 
 // removeStateDirs removes, after a Down removed the containers, the state
 // directories they used, unless a container Down keeps (a disabled
-// service's, an orphan without RemoveOrphans) uses one too.
-func (e *Engine) removeStateDirs(m *model, containers []observedContainer, orphansRemoved bool) {
+// service's, an orphan without RemoveOrphans) or one still there after a
+// partial Down (remaining) uses one too.
+func (e *Engine) removeStateDirs(m *model, containers, remaining []observedContainer, orphansRemoved bool) {
 	used, kept := map[string]bool{}, map[string]bool{}
+	for _, c := range remaining { // still mounted
+		if dir := c.Labels[LabelStateDir]; dir != "" {
+			kept[dir] = true
+		}
+	}
 	for _, c := range containers {
 		dir := c.Labels[LabelStateDir]
 		if dir == "" {

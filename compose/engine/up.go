@@ -208,7 +208,17 @@ func (e *Engine) Down(ctx context.Context, opts DownOptions) error {
 		e.health.forget(c.ID)
 	}
 	if err == nil {
-		e.removeStateDirs(m, obs.containers, opts.RemoveOrphans)
+		e.removeStateDirs(m, obs.containers, nil, opts.RemoveOrphans)
+		return nil
+	}
+	// A partial down: the directories of the containers that did go are
+	// removed too, or no label would lead a later Down to them; those a
+	// remaining container still mounts stay. A fresh, bounded context: the
+	// caller's may be what failed.
+	octx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if left, oerr := e.observe(octx, m, observeWhat{containers: true}); oerr == nil {
+		e.removeStateDirs(m, obs.containers, left.containers, opts.RemoveOrphans)
 	}
 	return err
 }
