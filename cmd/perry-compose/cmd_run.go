@@ -266,7 +266,8 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 
 	var slug [6]byte
 	_, _ = rand.Read(slug[:])
-	spec, err := s.e.OneOffSpec(service, hex.EncodeToString(slug[:]))
+	spec, release, err := s.e.OneOffSpec(ctx, service, hex.EncodeToString(slug[:]))
+	defer release()
 	if err != nil {
 		return err
 	}

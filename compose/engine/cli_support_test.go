@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -137,13 +138,77 @@ services:
 	}
 }
 
+// TestOneOffStateDirIsReleased: a one-off with a secret on a project with
+// no running container gets a new private directory; release removes it
+// once the container is gone (a run --rm), keeps it while one mounts it
+// (a run --detach), and never removes the directory the project's
+// containers already use.
+func TestOneOffStateDirIsReleased(t *testing.T) {
+	const y = `
+services:
+  app:
+    image: busybox
+    command: [sleep, "1000"]
+    secrets: [token]
+secrets:
+  token: {environment: TOKEN}
+`
+	tests := []struct {
+		name     string
+		upFirst  bool // the project's service is up, so its directory exists
+		keep     bool // the one-off container is still there at release
+		wantGone bool
+	}{
+		{"run --rm on a project that is down", false, false, true},
+		{"run --detach keeps its container", false, true, false},
+		{"the project's own directory stays", true, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			b := newFake()
+			e, _ := newEngine(t, b, loadEnv(t, y, map[string]string{"TOKEN": "s3cret"}), WithStateDir(root))
+			if tt.upFirst {
+				if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			} else if err := e.EnsureResources(ctxT(t), []string{"app"}); err != nil {
+				t.Fatal(err)
+			}
+			spec, release, err := e.OneOffSpec(ctxT(t), "app", "0123456789ab")
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := spec.Labels[LabelStateDir]
+			if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+				t.Fatalf("state directory %q: %v", dir, err)
+			}
+			h, err := b.Create(ctxT(t), spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.keep {
+				if err := b.Remove(ctxT(t), h.ID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			release()
+			_, err = os.Stat(dir)
+			if gone := os.IsNotExist(err); gone != tt.wantGone {
+				t.Errorf("state directory removed: %v, want %v (%v)", gone, tt.wantGone, err)
+			}
+		})
+	}
+}
+
 func TestOneOffSpec(t *testing.T) {
 	b := newFake()
 	e, _ := newEngine(t, b, load(t, `
 services:
   app: {image: busybox, container_name: fixed, command: [echo, hi], environment: {A: "1"}}
 `))
-	spec, err := e.OneOffSpec("app", "0123456789ab")
+	spec, release, err := e.OneOffSpec(ctxT(t), "app", "0123456789ab")
+	defer release()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +221,7 @@ services:
 	if spec.Env["A"] != "1" || strings.Join(spec.Cmd, " ") != "echo hi" {
 		t.Fatalf("spec %+v", spec)
 	}
-	if _, err := e.OneOffSpec("nope", "x"); err == nil {
+	if _, _, err := e.OneOffSpec(ctxT(t), "nope", "x"); err == nil {
 		t.Fatal("unknown service accepted")
 	}
 	// One-off containers are not the project's services' containers.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -292,38 +293,48 @@ func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (co
 // without container_name (one-off containers are never found by Ps, Down
 // or an up's plan, which look at oneoff=False only). The service's secret
 // and config files are written first. The caller adapts the rest (command,
-// environment, ports) and creates it on the backend.
-func (e *Engine) OneOffSpec(service, slug string) (*core.ContainerSpec, error) {
+// environment, ports) and creates it on the backend. release is never nil:
+// call it once the one-off container is removed, or created and left
+// running. It removes the private state directory this call made for the
+// files when no container is labelled with it: after a run --rm no
+// container leads a later Down to it.
+func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *core.ContainerSpec, release func(), err error) {
+	release = func() {}
 	m, err := e.model(nil)
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	s, ok := m.services[service]
 	if !ok {
-		return nil, core.NotFound("service", service).With("service", service)
+		return nil, release, core.NotFound("service", service).With("service", service)
 	}
 	if s.convErr != nil {
-		return nil, s.convErr
+		return nil, release, s.convErr
 	}
 	if slug == "" {
-		return nil, core.InvalidArgument("slug", "is empty")
+		return nil, release, core.InvalidArgument("slug", "is empty")
 	}
 	if m.writesFiles([]string{service}) {
 		// The directory of the project's containers, when there is one.
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		obs, err := e.observe(ctx, m, observeWhat{containers: true})
+		obs, err := e.observe(octx, m, observeWhat{containers: true})
 		if err != nil {
-			return nil, err
+			return nil, release, err
 		}
-		if err := e.useStateDir(m, []string{service}, obs.containers, nil); err != nil {
-			return nil, err
+		rec := &recorder{}
+		if err := e.useStateDir(m, []string{service}, obs.containers, rec); err != nil {
+			return nil, release, err
+		}
+		if made := rec.list(); len(made) > 0 {
+			release = func() { e.releaseStateDir(ctx, m.name, made[0].id) }
 		}
 	}
 	if err := writeFiles(m, []string{service}); err != nil {
-		return nil, err
+		release()
+		return nil, func() {}, err
 	}
-	spec := m.containerSpec(s, 1, "", "")
+	spec = m.containerSpec(s, 1, "", "")
 	// A one-off is no replica: it keeps a host range whole, so that the
 	// runtime gives it a free port rather than replica 1's (which
 	// the running container holds).
@@ -331,7 +342,20 @@ func (e *Engine) OneOffSpec(service, slug string) (*core.ContainerSpec, error) {
 	spec.Name = m.name + nameSeparator + service + nameSeparator + "run" + nameSeparator + slug
 	spec.Labels[LabelOneoff] = "True"
 	spec.Labels[LabelSlug] = slug
-	return spec, nil
+	return spec, release, nil
+}
+
+// releaseStateDir removes dir, a state directory of project, unless a
+// container (one-offs included) is labelled with it or the runtime cannot
+// say. A fresh, bounded context: the caller's may be cancelled by now.
+func (e *Engine) releaseStateDir(ctx context.Context, project, dir string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	cs, err := e.backend.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{LabelProject: project, LabelStateDir: dir}})
+	if err != nil || len(cs) > 0 || !e.ownStateDir(project, dir) {
+		return
+	}
+	_ = os.RemoveAll(dir)
 }
 
 // Start starts the stopped containers of services (all when empty) and of
