@@ -561,7 +561,7 @@ func (b *Backend) execFailed(out output) bool {
 		return true
 	case b.proto.Flavor == FlavorPodman && out.code == 125:
 		return true
-	case b.proto.Flavor == FlavorNerdctl && (strings.HasPrefix(last, "FATA[") || strings.Contains(last, "level=fatal")):
+	case b.proto.Flavor == FlavorNerdctl && nerdctlFatal(last):
 		return true
 	case b.proto.apple() && out.code == 1 && strings.HasPrefix(last, "Error: "):
 		return true

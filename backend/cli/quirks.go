@@ -76,17 +76,25 @@ func forced(args []string) bool {
 var nerdctlExecExit = regexp.MustCompile(`exec failed with exit code (\d+)`)
 
 // execExitCode returns the exec'd command's exit code when the CLI reported
-// it as its own failure (nerdctl), and false otherwise.
+// it as its own failure (nerdctl), and false otherwise. Only a failed CLI's
+// fatal log line counts: the command itself may print those words.
 func (p Protocol) execExitCode(out output) (int, bool) {
-	if p.Flavor != FlavorNerdctl {
+	last := lastLine(out.stderr)
+	if p.Flavor != FlavorNerdctl || out.code == 0 || !nerdctlFatal(last) {
 		return 0, false
 	}
-	m := nerdctlExecExit.FindStringSubmatch(lastLine(out.stderr))
+	m := nerdctlExecExit.FindStringSubmatch(last)
 	if m == nil {
 		return 0, false
 	}
 	code, err := strconv.Atoi(m[1])
 	return code, err == nil
+}
+
+// nerdctlFatal reports whether line is nerdctl's fatal log line, in its
+// text (FATA[0000] ...) or logfmt (level=fatal) form.
+func nerdctlFatal(line string) bool {
+	return strings.HasPrefix(line, "FATA[") || strings.Contains(line, "level=fatal")
 }
 
 // execStderr drops the log line that execExitCode read, so the command's

@@ -50,16 +50,20 @@ func TestNerdctlExecExitCode(t *testing.T) {
 		name   string
 		p      Protocol
 		stderr string
+		exit   int // the CLI's own exit status
 		code   int
 		ok     bool
 	}{
-		{"nerdctl's fatal line", nerdctlP, "oops\ntime=\"2026-12-06T03:59:12Z\" level=fatal msg=\"exec failed with exit code 7\"\n", 7, true},
-		{"another nerdctl failure", nerdctlP, "time=\"x\" level=fatal msg=\"no such container\"\n", 0, false},
-		{"docker says nothing of the kind", dockerP, "exec failed with exit code 7\n", 0, false},
+		{"nerdctl's fatal line", nerdctlP, "oops\ntime=\"2026-12-06T03:59:12Z\" level=fatal msg=\"exec failed with exit code 7\"\n", 1, 7, true},
+		{"nerdctl's text fatal line", nerdctlP, "FATA[0000] exec failed with exit code 3\n", 1, 3, true},
+		{"another nerdctl failure", nerdctlP, "time=\"x\" level=fatal msg=\"no such container\"\n", 1, 0, false},
+		{"the command printed the words and exited 0", nerdctlP, "time=\"x\" level=fatal msg=\"exec failed with exit code 7\"\n", 0, 0, false},
+		{"the command printed the words and failed", nerdctlP, "exec failed with exit code 7\n", 2, 0, false},
+		{"docker says nothing of the kind", dockerP, "exec failed with exit code 7\n", 1, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			code, ok := tt.p.execExitCode(output{stderr: tt.stderr, code: 1})
+			code, ok := tt.p.execExitCode(output{stderr: tt.stderr, code: tt.exit})
 			if code != tt.code || ok != tt.ok {
 				t.Fatalf("execExitCode = %d, %v; want %d, %v", code, ok, tt.code, tt.ok)
 			}
