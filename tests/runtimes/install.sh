@@ -129,7 +129,9 @@ install_nerdctl() {
     src=$(GOFLAGS=-mod=mod go mod download -json "$mod" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
     [ -d "$src" ] || { echo "error: go mod download $mod gave no directory" >&2; return 1; }
     tmp=$(mktemp -d)
-    trap 'rm -rf "$tmp"' RETURN
+    # The RETURN trap outlives this function: clear it as it runs, or it
+    # fires again where $tmp is unset (set -u) once a caller returns.
+    trap 'rm -rf "$tmp"; trap - RETURN' RETURN
     cp -r "$src/." "$tmp/"
     chmod -R u+w "$tmp"
     (cd "$tmp" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X github.com/containerd/nerdctl/v2/pkg/version.Version=$NERDCTL_VERSION" -o nerdctl ./cmd/nerdctl)
