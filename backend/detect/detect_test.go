@@ -78,7 +78,7 @@ func TestPlatformCandidates(t *testing.T) {
 	}
 }
 
-// Spec 24.3 detect_backend_returns_first_available, on each platform.
+// Detection returns the first available runtime, on each platform.
 func TestFirstAvailableWins(t *testing.T) {
 	cases := []struct {
 		goos   string
@@ -138,7 +138,7 @@ func TestFirstAvailableWins(t *testing.T) {
 	}
 }
 
-// Spec 24.3 detect_backend_env_override_skips_probing.
+// PERRY_CONTAINER_BACKEND picks the backend without probing the others.
 func TestEnvOverrideSkipsProbingOthers(t *testing.T) {
 	sys := newFakeSys("linux", t.TempDir())
 	for _, n := range []string{Podman, Nerdctl, Docker} {
@@ -228,7 +228,7 @@ func TestFakeOverride(t *testing.T) {
 	}
 }
 
-// Spec 24.3 detect_backend_all_unavailable_returns_error.
+// With no runtime available, detection fails naming each one it tried.
 func TestAllUnavailable(t *testing.T) {
 	cases := map[string][]string{
 		"linux":   {"sudo apt-get install -y podman", "https://podman.io/getting-started/installation"},
@@ -272,8 +272,8 @@ func TestAllUnavailable(t *testing.T) {
 	}
 }
 
-// Spec 24.3 detect_backend_caches_result, and Property 2's "regardless of
-// later changes to the environment".
+// Detection caches its result, regardless of later changes to the
+// environment.
 func TestCachedResult(t *testing.T) {
 	sys := newFakeSys("linux", t.TempDir())
 	sys.install(Docker, available)

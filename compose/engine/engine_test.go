@@ -16,7 +16,8 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// Functional tests on the fake engine (spec 24.1).
+// Functional tests on the fake engine: what a user sees of each command,
+// without a runtime.
 
 const chainYAML = `
 services:

@@ -22,8 +22,9 @@
 // (Engine.WaitFor: ≤100 ms polling, healthcheck emulation on runtimes
 // without healthchecks; docs/design.md, Healthchecks everywhere). Networks and volumes are created once, first,
 // by Engine.EnsureResources, so concurrent per-node Ups never race to create one
-// network. Those two methods are the only additions this package needed in
-// compose/engine. Images, container specs, config hashes, recreation of a
+// network. A Recorder given to each node's engine (WithRecorder) collects what
+// the per-node Ups created, so that one Engine.Rollback undoes a failed graph
+// in reverse creation order. Images, container specs, config hashes, recreation of a
 // changed node, health and status all stay the engine's.
 //
 // # Execution

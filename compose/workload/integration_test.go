@@ -18,7 +18,7 @@ import (
 )
 
 // Integration tests on the real Docker engine through the Engine API
-// backend (spec 25.3). They use the local image perry-test/busybox:latest
+// backend. They use the local image perry-test/busybox:latest
 // only (never a pull from a registry; docs/design.md, Tests never need the internet), name every graph
 // perrytest<random>, label everything perry.test=1, and clean up with Down
 // and a label sweep. PERRY_SKIP_ENGINE_TESTS=1 skips them.

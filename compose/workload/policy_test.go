@@ -114,7 +114,7 @@ func TestStrictSeccompIsTheCapabilityProfileInAPrivateDir(t *testing.T) {
 	}
 }
 
-// The tiers reach the ContainerSpec the backend receives (spec 24.2).
+// The tiers reach the ContainerSpec the backend receives.
 func TestPoliciesMappedToContainerSpecs(t *testing.T) {
 	b := newRec()
 	b.isolation = core.IsolationMicroVM // so that untrusted may run
@@ -148,7 +148,7 @@ func TestPoliciesMappedToContainerSpecs(t *testing.T) {
 	}
 }
 
-// Spec 24.2: untrusted on a backend with Container isolation is refused
+// Untrusted on a backend with Container isolation is refused
 // before any node starts: the only backend call is Info.
 func TestUntrustedOnContainerBackendRefusedBeforeAnyCall(t *testing.T) {
 	b := newRec()

@@ -20,7 +20,7 @@ import (
 
 func zero() *int { z := 0; return &z }
 
-// Spec 24.2: a reference is resolved into the dependent's environment, in
+// A reference is resolved into the dependent's environment, in
 // the ContainerSpec of its create, which comes after the target started.
 func TestRefResolvedIntoEnvBeforeCreate(t *testing.T) {
 	b := newRec()
@@ -81,7 +81,7 @@ func TestUnresolvableRefFailsNamingNodeProjectionReason(t *testing.T) {
 	}
 }
 
-// Spec 24.2 / P19: a healthy edge waits until the dependency is healthy.
+// A healthy edge (property P19, docs/design.md) waits until the dependency is healthy.
 func TestHealthyEdgeWaitsForHealthy(t *testing.T) {
 	b := newRec()
 	var inspections atomic.Int32
@@ -109,7 +109,7 @@ func TestHealthyEdgeWaitsForHealthy(t *testing.T) {
 	}
 }
 
-// Spec 24.2 / P19: a completed edge waits for exit 0.
+// A completed edge (property P19, docs/design.md) waits for exit 0.
 func TestCompletedEdgeWaitsForExitZero(t *testing.T) {
 	b := newRec()
 	job := node("migrate") // runs until the test ends it
@@ -208,7 +208,7 @@ func TestRollbackAllRetriesAFailedRemoval(t *testing.T) {
 	}
 }
 
-// Spec 24.2: partial-continue skips the failed node's subtree and starts
+// partial-continue skips the failed node's subtree and starts
 // the independent rest; the run resolves with a partial handle.
 func TestPartialContinue(t *testing.T) {
 	for _, strategy := range strategies {
@@ -244,7 +244,7 @@ func TestPartialContinue(t *testing.T) {
 	}
 }
 
-// Spec 24.2: halt-graph starts nothing more, leaves running nodes running,
+// halt-graph starts nothing more, leaves running nodes running,
 // rejects, and keeps a handle in partial state.
 func TestHaltGraph(t *testing.T) {
 	b := newRec()
