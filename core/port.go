@@ -130,11 +130,18 @@ func (p Port) Endpoint(k int) string {
 	if !ok {
 		return ""
 	}
-	ip := "0.0.0.0"
-	if p.HostIP.IsValid() {
-		ip = p.HostIP.String()
+	return HostEndpoint(p.HostIP, host, "0.0.0.0")
+}
+
+// HostEndpoint is "ip:port" for a port published on ip, IPv6 bracketed, and
+// unset in place of ip when there is none (a port published on every
+// interface): each caller says which address stands for that.
+func HostEndpoint(ip netip.Addr, port uint16, unset string) string {
+	host := unset
+	if ip.IsValid() {
+		host = ip.String()
 	}
-	return net.JoinHostPort(ip, strconv.Itoa(int(host)))
+	return net.JoinHostPort(host, strconv.Itoa(int(port)))
 }
 
 // Index is the position of container port n in p's container range, or -1.

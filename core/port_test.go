@@ -293,3 +293,27 @@ func FuzzParsePort(f *testing.F) {
 		}
 	})
 }
+
+// HostEndpoint writes the address a client connects to, with the caller's
+// stand-in when no address is set.
+func TestHostEndpoint(t *testing.T) {
+	tests := []struct {
+		name  string
+		ip    netip.Addr
+		unset string
+		want  string
+	}{
+		{"no address, engine default", netip.Addr{}, "0.0.0.0", "0.0.0.0:8080"},
+		{"no address, loopback", netip.Addr{}, "127.0.0.1", "127.0.0.1:8080"},
+		{"ipv4", netip.MustParseAddr("10.0.0.2"), "127.0.0.1", "10.0.0.2:8080"},
+		{"ipv6 bracketed", netip.MustParseAddr("::1"), "127.0.0.1", "[::1]:8080"},
+		{"an unspecified address is kept", netip.MustParseAddr("::"), "127.0.0.1", "[::]:8080"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := HostEndpoint(tt.ip, 8080, tt.unset); got != tt.want {
+				t.Errorf("HostEndpoint = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

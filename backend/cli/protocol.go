@@ -2,8 +2,9 @@ package cli
 
 import (
 	"encoding/csv"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -122,7 +123,7 @@ func (a *argList) each(field, flag string, vs []string) {
 // contains whitespaces") — better our clear error before any call than
 // their usage text after one.
 func (a *argList) pairs(field, flag string, m map[string]string) {
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		if a.err == nil {
 			a.err = checkKey(field, flag == "--label", k)
 		}
@@ -177,15 +178,6 @@ func (a *argList) result() ([]string, error) {
 	return a.args, nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // csvRecord joins fields as one CSV record, quoting a field only when it
 // needs it: docker's --mount and nerdctl's slice flags read their value as
 // CSV, so a literal comma or quote must be quoted to stay in one field.
@@ -214,7 +206,7 @@ func (p Protocol) sliceEach(a *argList, field, flag string, vs []string) {
 // labelFilters are docker's --filter=label=… arguments; a "" value matches
 // any value of the key, as backend.ListOptions says.
 func labelFilters(a *argList, labels map[string]string) {
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		if a.err == nil {
 			a.err = checkKey("labels", true, k)
 		}

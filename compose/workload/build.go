@@ -323,7 +323,7 @@ func checkNode(path string, n core.WorkloadNode, nodes map[string]core.WorkloadN
 			return core.InvalidArgument(path+".env."+k+".projection", "%q is not one of %s", r.Projection, quoted(projections)).With("node", n.ID)
 		}
 		if r.Port != "" {
-			if _, _, err := parsePortArg(r.Port); err != nil {
+			if _, _, err := core.ParseContainerPort(r.Port); err != nil {
 				return core.InvalidArgument(path+".env."+k+".port", "%v", err).With("node", n.ID)
 			}
 		}

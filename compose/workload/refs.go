@@ -19,9 +19,6 @@ type portMapping struct {
 	proto         string
 }
 
-// parsePortArg reads a WorkloadRef port: "5432" or "5432/tcp".
-func parsePortArg(s string) (uint16, string, error) { return core.ParseContainerPort(s) }
-
 // parsePorts reads the port list of a ContainerInfo (core.ParsePort reads
 // both the reported and the spec form), one entry per container port.
 // Entries it cannot read are skipped.
@@ -60,11 +57,10 @@ func v4(ip netip.Addr) bool { return !ip.Is6() }
 // published on ip:port: loopback for every interface (docker publishes an
 // unspecified address on both families), IPv6 bracketed.
 func endpoint(ip netip.Addr, port uint16) string {
-	host := "127.0.0.1"
-	if ip.IsValid() && !ip.IsUnspecified() {
-		host = ip.String()
+	if ip.IsUnspecified() {
+		ip = netip.Addr{}
 	}
-	return net.JoinHostPort(host, strconv.Itoa(int(port)))
+	return core.HostEndpoint(ip, port, "127.0.0.1")
 }
 
 // ResolveRef resolves a reference against the ContainerInfo of the node it
@@ -89,7 +85,7 @@ func ResolveRef(ref core.WorkloadRef, info core.ContainerInfo) (string, error) {
 	want, wantProto := uint16(0), "tcp"
 	if ref.Port != "" {
 		var err error
-		if want, wantProto, err = parsePortArg(ref.Port); err != nil {
+		if want, wantProto, err = core.ParseContainerPort(ref.Port); err != nil {
 			return fail("%v", err)
 		}
 	}

@@ -152,8 +152,8 @@ func TestResolveRefEndpointPortForms(t *testing.T) {
 		t.Errorf("internalUrl on an IPv6 address = %q, %v", got, err)
 	}
 	for _, bad := range []string{"8080:80", "80-81", "eighty", "80/icmp"} {
-		if _, _, err := parsePortArg(bad); err == nil {
-			t.Errorf("parsePortArg(%q) accepted a reference port", bad)
+		if _, _, err := core.ParseContainerPort(bad); err == nil {
+			t.Errorf("ParseContainerPort(%q) accepted a reference port", bad)
 		}
 	}
 }
