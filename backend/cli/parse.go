@@ -160,6 +160,9 @@ func (f flexTime) apple() string {
 // an unreadable container port is kept as the runtime wrote it.
 func formatPort(hostIP, hostPort, containerPort, proto string) string {
 	p := core.Port{Protocol: strings.ToLower(proto)}
+	if p.Protocol == "" {
+		p.Protocol = "tcp" // the engines' default, in the fallbacks too
+	}
 	var err error
 	if p.Container, err = core.ParsePortRange(containerPort); err != nil {
 		return containerPort + "/" + p.Protocol

@@ -503,6 +503,8 @@ func TestSizesDatesPortsLabels(t *testing.T) {
 		{"::", "8080", "80", "tcp", "[::]:8080->80/tcp"},
 		{"", "", "53", "udp", "53/udp"},
 		{"", "9000", "9000", "", "0.0.0.0:9000->9000/tcp"},
+		{"", "", "eighty", "", "eighty/tcp"},
+		{"", "x", "80", "", "80/tcp"},
 	}
 	for _, p := range ports {
 		if got := formatPort(p.ip, p.host, p.ctr, p.proto); got != p.want {
