@@ -8,7 +8,7 @@ LIBA    := $(BUILD)/libperrycontainer.a
 HEADER  := $(BUILD)/include/perry_container.h
 export CGO_ENABLED := 1
 
-.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props runtimes node perry-package demo bench fuzz clean sweep install
+.PHONY: all deps engine test-image test test-go test-c test-hosts test-symbols check-contract props runtimes test-diff node perry-package demo bench fuzz clean sweep install
 
 all: $(LIBSO) $(LIBA) $(BUILD)/perry-compose $(HEADER)
 
@@ -80,6 +80,12 @@ node: $(LIBSO) $(HEADER)
 # perry-package assembles the Perry native-library package (packaging/perry).
 perry-package: $(LIBSO) $(LIBA)
 	bash packaging/perry/build.sh
+
+# test-diff runs every scenario of the differential suite (tests/diff)
+# against docker compose v5.6.0 on the Docker Engine; make test samples 20.
+test-diff: test-image
+	bash bench/build-peer.sh
+	PERRY_CONTAINER_BACKEND=docker DIFF_SAMPLE=all DIFF_REQUIRE_PEER=1 $(GO) test -count=1 -timeout 60m ./tests/diff/
 
 # check-contract: the header, the library's symbols, ffi/, core/, the d.ts
 # and the WIT agree (also part of the Go layer of `make test`).

@@ -10,11 +10,19 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="$PWD/build/peers/docker-compose"
+# A built peer is kept in a per-user cache too, so a fresh clone (CI runs in
+# one) copies it instead of building it again.
+CACHE=${PERRY_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/perry-container}/peers/docker-compose
 if [ -x "$OUT" ]; then
   echo "docker compose peer present: $OUT ($("$OUT" version --short 2>/dev/null || echo '?'))"
   exit 0
 fi
 mkdir -p build/peers
+if [ -x "$CACHE" ]; then
+  cp "$CACHE" "$OUT"
+  echo "docker compose peer copied from $CACHE ($("$OUT" version --short 2>/dev/null || echo '?'))"
+  exit 0
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
@@ -30,4 +38,5 @@ if ! build github.com/docker/compose/v5/cmd v5.6.0 go1.27.3; then
   build github.com/docker/compose/v2/cmd v2.40.3 local
 fi
 mv "$OUT.tmp" "$OUT"
+mkdir -p "$(dirname "$CACHE")" && cp "$OUT" "$CACHE.tmp" && mv "$CACHE.tmp" "$CACHE"
 echo "built $OUT ($("$OUT" version --short 2>/dev/null || echo '?')) in $(( $(date +%s) - start )) s"

@@ -47,6 +47,10 @@ for layer in $layers; do
   echo "=== layer: $layer"
   case $layer in
     go)
+      # The differential suite (tests/diff, 20 sampled scenarios here; `make
+      # test-diff` runs all) compares perry-compose with docker compose v5.6.0,
+      # built once from the Go module proxy.
+      if [ $engine_up = 1 ]; then bash bench/build-peer.sh || rc=1; fi
       # -race where it matters: the ffi, the backends and the engines.
       # The fault-injection matrix (tests/fault) runs apart, sampling every
       # 5th failure point (-short), to keep CI well inside its time budget;
