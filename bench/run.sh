@@ -5,7 +5,7 @@
 # then runs bench/cmd/perrybench, which prints one table and writes
 # bench/results.md. BENCH_RUNS (default 5) sets the runs per figure,
 # BENCH_ONLY a comma-separated subset (up10,up50,up50p4,health,ps,logs,
-# config,detect,ffi), BENCH_FULL=1 adds our CLI strategy and docker-compose
+# config,detect,ffi,node), BENCH_FULL=1 adds our CLI strategy and docker-compose
 # v1 on the 50-service stacks, BENCH_PROFILE=1 also profiles our engine.
 # On an idle 2-core machine the suite takes ≈20 min (plus the peer build
 # once); under load it takes longer.
@@ -39,5 +39,16 @@ full=false
 build/bench/perrybench suite -v -runs "${BENCH_RUNS:-5}" -only "${BENCH_ONLY:-}" -full=$full -out bench/results.md
 if [ "${BENCH_PROFILE:-}" = 1 ]; then
   build/bench/perrybench profile -out build/bench/profile
+fi
+# The Node host: async round trip (JS call → promise settled) and throughput
+# with 1,000 in flight, raw addon vs the TypeScript layer, and a followed
+# log's lines/s (medians and ratios taken in one run, on the fake).
+if [ -z "${BENCH_ONLY:-}" ] || [[ ",${BENCH_ONLY}," == *",node,"* ]]; then
+  echo "== node"
+  if make -s node >/dev/null; then
+    bash tests/node/run.sh bench | tee build/bench/node.txt
+  else
+    echo "warning: make node failed; the Node figures are skipped" >&2
+  fi
 fi
 echo "bench: $(( $(date +%s) - t0 )) s in all"
