@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -22,7 +23,11 @@ import (
 // Allowed, because every runtime receives them byte for byte (argv on the
 // CLIs, JSON on the Engine API, single-quoted by lima's shell): env values,
 // label values, cmd, entrypoint and the healthcheck test, where multi-line
-// scripts and tabs are legitimate. Except CR in env and label values:
+// scripts and tabs are legitimate. Also the JSON whitespace (tab, LF, CR) of
+// an inline seccomp profile (security option "seccomp={...}"): a
+// pretty-printed profile is a JSON document like any other, which the
+// engines receive whole (the API in its body, the compose engine as a file).
+// Except CR in env and label values:
 // podman's CLI turns CR LF into LF in env values, nerdctl's in labels. NUL
 // is refused everywhere (see FindNUL).
 
@@ -35,6 +40,7 @@ func (s *ContainerSpec) findControl() (string, rune, bool) {
 	c := *s
 	c.Cmd, c.Entrypoint = nil, nil
 	c.Env, c.Labels = keysOnly(s.Env), keysOnly(s.Labels)
+	c.SecurityOpt = blankInlineSeccomp(s.SecurityOpt)
 	if s.Healthcheck != nil {
 		h := *s.Healthcheck
 		h.Test = nil
@@ -59,6 +65,35 @@ func (s *ContainerSpec) findControl() (string, rune, bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// InlineSeccomp returns the JSON document of the security option
+// "seccomp=<JSON>" (or the deprecated "seccomp:<JSON>"), and whether opt is
+// one; "seccomp=<file>" and "seccomp=unconfined" are not.
+func InlineSeccomp(opt string) (string, bool) {
+	i := strings.IndexAny(opt, "=:")
+	if i < 0 || opt[:i] != "seccomp" {
+		return "", false
+	}
+	v := opt[i+1:]
+	return v, strings.HasPrefix(strings.TrimSpace(v), "{")
+}
+
+// blankInlineSeccomp is opts with the JSON whitespace of inline seccomp
+// profiles made spaces, so that only other control characters are found.
+func blankInlineSeccomp(opts []string) []string {
+	out := slices.Clone(opts)
+	for i, o := range out {
+		if _, ok := InlineSeccomp(o); ok {
+			out[i] = strings.Map(func(r rune) rune {
+				if r == '\t' || r == '\n' || r == '\r' {
+					return ' '
+				}
+				return r
+			}, o)
+		}
+	}
+	return out
 }
 
 // keysOnly keeps m's keys, which must be checked, and drops its values,

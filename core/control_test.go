@@ -31,6 +31,9 @@ func TestValidateControlCharacters(t *testing.T) {
 		{"CR in an env value", ContainerSpec{Env: map[string]string{"K": "a\r\nb"}}, "env[K]"},
 		{"CR in a label value", ContainerSpec{Labels: map[string]string{"k": "a\rb"}}, "labels[k]"},
 		{"BEL in the image", ContainerSpec{Image: "img\a"}, "image"},
+		{"LF in a security option", ContainerSpec{SecurityOpt: []string{"label=x\n"}}, "security_opt[0]"},
+		{"LF in a seccomp file path", ContainerSpec{SecurityOpt: []string{"seccomp=/p\n.json"}}, "security_opt[0]"},
+		{"ESC in an inline seccomp profile", ContainerSpec{SecurityOpt: []string{"seccomp={\n\x1b}"}}, "security_opt[0]"},
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,8 +53,33 @@ func TestValidateControlCharacters(t *testing.T) {
 		Cmd:         []string{"sh", "-c", "echo a\n\techo b"},
 		Entrypoint:  []string{"/bin/sh\t"},
 		Healthcheck: &Healthcheck{Test: []string{"CMD-SHELL", "test -f /a &&\n\ttest -f /b"}},
+		// a pretty-printed inline profile: JSON whitespace, as the API backend takes it
+		SecurityOpt: []string{"seccomp={\r\n\t\"defaultAction\": \"SCMP_ACT_ALLOW\"\n}", "seccomp:{\n}"},
 	}
 	if err := kept.Validate(); err != nil {
 		t.Errorf("control characters in free text were refused: %v", err)
+	}
+}
+
+func TestInlineSeccomp(t *testing.T) {
+	tests := []struct {
+		name, opt, doc string
+		ok             bool
+	}{
+		{"inline", `seccomp={"a":1}`, `{"a":1}`, true},
+		{"deprecated colon", `seccomp:{"a":"b=c"}`, `{"a":"b=c"}`, true},
+		{"leading space", "seccomp= \n{}", " \n{}", true},
+		{"a file", "seccomp=/etc/p.json", "", false},
+		{"unconfined", "seccomp=unconfined", "", false},
+		{"another option", `label={"a":1}`, "", false},
+		{"no value", "seccomp", "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, ok := InlineSeccomp(tt.opt)
+			if ok != tt.ok || (ok && doc != tt.doc) {
+				t.Errorf("InlineSeccomp(%q) = %q, %v; want %q, %v", tt.opt, doc, ok, tt.doc, tt.ok)
+			}
+		})
 	}
 }

@@ -586,11 +586,14 @@ func toMount(m core.Mount) (mount.Mount, error) {
 // securityOpt passes an option through, except that "seccomp=<file>" is
 // replaced by the file's content, which is what the engine expects.
 func securityOpt(opt string) (string, error) {
+	if _, inline := core.InlineSeccomp(opt); inline {
+		return opt, nil
+	}
 	k, v, ok := strings.Cut(opt, "=")
 	if !ok {
 		k, v, ok = strings.Cut(opt, ":") // the deprecated "seccomp:…" spelling
 	}
-	if !ok || k != "seccomp" || v == "unconfined" || strings.HasPrefix(strings.TrimSpace(v), "{") {
+	if !ok || k != "seccomp" || v == "unconfined" {
 		return opt, nil
 	}
 	data, err := os.ReadFile(v)

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -38,8 +37,7 @@ type fileMount struct {
 func inlineSeccomp(s *service) []fileMount {
 	var out []fileMount
 	for i, o := range s.cfg.SecurityOpt {
-		k, v, ok := strings.Cut(o, "=")
-		if ok && k == "seccomp" && strings.HasPrefix(strings.TrimSpace(v), "{") {
+		if v, ok := core.InlineSeccomp(o); ok {
 			out = append(out, fileMount{kind: "seccomp", name: "profile", opt: i,
 				rel: filepath.Join(s.name, "seccomp", strconv.Itoa(i)+".json"), write: &fileWrite{content: &v, mode: 0o600}})
 		}
