@@ -17,6 +17,7 @@ func TestContainerSpecNumbers(t *testing.T) {
 		{"negative reservation", `{"image":"x","memory_reservation":-5}`, "memory_reservation must not be negative"},
 		{"negative shm_size", `{"image":"x","shm_size":-1}`, "shm_size must not be negative"},
 		{"negative cpus", `{"image":"x","cpus":-0.5}`, "cpus must not be negative"},
+		{"cpus beyond float64", `{"image":"x","cpus":1e400}`, `key "cpus": must be a finite number, got 1e400`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

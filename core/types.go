@@ -266,7 +266,7 @@ func DecodeStrict(arg string, data []byte, v any) error {
 			want := jsonKind(te.Type)
 			if want == "number" && strings.HasPrefix(te.Value, "number ") {
 				// A number that does not fit: say so, not "expected a number".
-				what := "an integer from " + intRange(te.Type)
+				what := numberRange(te.Type)
 				if te.Field == "" {
 					return InvalidArgument(arg, "must be %s, got %s", what, strings.TrimPrefix(te.Value, "number "))
 				}
@@ -285,19 +285,22 @@ func DecodeStrict(arg string, data []byte, v any) error {
 	return nil
 }
 
-// intRange is "min to max" of an integer type (through pointers).
-func intRange(t reflect.Type) string {
+// numberRange says what a number field of type t (through pointers) takes:
+// "an integer from min to max", or for a float field, which only an
+// overflow (1e400) fails, "a finite number".
+func numberRange(t reflect.Type) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	bits := t.Bits()
 	switch t.Kind() {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return "0 to " + strconv.FormatUint(1<<bits-1, 10)
+		return "an integer from 0 to " + strconv.FormatUint(1<<t.Bits()-1, 10)
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return strconv.FormatInt(-1<<(bits-1), 10) + " to " + strconv.FormatInt(1<<(bits-1)-1, 10)
+		return "an integer from " + strconv.FormatInt(-1<<(t.Bits()-1), 10) + " to " + strconv.FormatInt(1<<(t.Bits()-1)-1, 10)
+	case reflect.Float32, reflect.Float64:
+		return "a finite number"
 	}
-	return "its type's range"
+	return "a number its type can hold"
 }
 
 // jsonKind names the JSON type a Go type decodes from.
