@@ -1,10 +1,12 @@
 package core
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -291,6 +293,40 @@ func ParseContainerPort(s string) (uint16, string, error) {
 		return 0, "", fmt.Errorf("%q is not a container port (want e.g. \"5432\" or \"5432/tcp\")", s)
 	}
 	return p.Container.Start, p.Protocol, nil
+}
+
+// SortPorts orders ports (reported or spec forms) the one way every backend
+// reports them, whatever order the runtime gave: by container port, then
+// protocol, then host address (IPv4 before IPv6) and host port, then text.
+// Entries it cannot read come first, by text.
+func SortPorts(ports []string) {
+	type key struct {
+		p  Port
+		ok bool
+	}
+	keys := make(map[string]key, len(ports))
+	for _, s := range ports {
+		p, err := ParsePort(s)
+		keys[s] = key{p, err == nil}
+	}
+	slices.SortStableFunc(ports, func(a, b string) int {
+		ka, kb := keys[a], keys[b]
+		if ka.ok != kb.ok {
+			if !ka.ok {
+				return -1
+			}
+			return 1
+		}
+		pa, pb := ka.p, kb.p
+		return cmp.Or(
+			cmp.Compare(pa.Container.Start, pb.Container.Start),
+			cmp.Compare(pa.Container.End, pb.Container.End),
+			cmp.Compare(pa.Protocol, pb.Protocol),
+			pa.HostIP.Compare(pb.HostIP),
+			cmp.Compare(pa.Host.Start, pb.Host.Start),
+			cmp.Compare(a, b),
+		)
+	})
 }
 
 // Published finds where container port n/proto is published among ports

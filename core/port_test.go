@@ -3,6 +3,7 @@ package core
 import (
 	"encoding/json"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 
@@ -313,6 +314,36 @@ func TestHostEndpoint(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := HostEndpoint(tt.ip, 8080, tt.unset); got != tt.want {
 				t.Errorf("HostEndpoint = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// Every backend orders its port list with SortPorts, so the same container
+// reads the same on each whatever order its runtime gave.
+func TestSortPorts(t *testing.T) {
+	tests := []struct {
+		name string
+		in   []string
+		want []string
+	}{
+		{"by container port, not as text", []string{"0.0.0.0:8080->8080/tcp", "0.0.0.0:9000->80/tcp"},
+			[]string{"0.0.0.0:9000->80/tcp", "0.0.0.0:8080->8080/tcp"}},
+		{"then protocol", []string{"53/udp", "53/tcp"}, []string{"53/tcp", "53/udp"}},
+		{"then IPv4 before IPv6", []string{"[::]:8080->80/tcp", "0.0.0.0:8080->80/tcp"},
+			[]string{"0.0.0.0:8080->80/tcp", "[::]:8080->80/tcp"}},
+		{"then host port", []string{"0.0.0.0:9001->80/tcp", "0.0.0.0:10000->80/tcp", "80/tcp"},
+			[]string{"80/tcp", "0.0.0.0:9001->80/tcp", "0.0.0.0:10000->80/tcp"}},
+		{"a range by its first port", []string{"0.0.0.0:9000-9001->9000-9001/tcp", "0.0.0.0:100->100/tcp"},
+			[]string{"0.0.0.0:100->100/tcp", "0.0.0.0:9000-9001->9000-9001/tcp"}},
+		{"unreadable first, by text", []string{"443/tcp", "zz", "aa"}, []string{"aa", "zz", "443/tcp"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := slices.Clone(tt.in)
+			SortPorts(got)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("SortPorts(%q) = %q, want %q", tt.in, got, tt.want)
 			}
 		})
 	}

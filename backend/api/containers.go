@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,8 +219,8 @@ func summaryInfo(s container.Summary) core.ContainerInfo {
 	for _, p := range s.Ports {
 		info.Ports = append(info.Ports, formatPort(p.IP, p.PublicPort, p.PrivatePort, p.Type))
 	}
-	sort.Strings(info.Ports)
-	info.Ports = compactStrings(info.Ports)
+	core.SortPorts(info.Ports)
+	info.Ports = slices.Compact(info.Ports)
 	health := ""
 	if s.Health != nil {
 		health = string(s.Health.Status)
@@ -269,16 +270,6 @@ func networksOf(eps map[string]*network.EndpointSettings, mode string) ([]string
 		names = nil
 	}
 	return names, ip
-}
-
-func compactStrings(s []string) []string {
-	out := s[:0]
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }
 
 func (b *Backend) Inspect(ctx context.Context, id string) (core.ContainerInfo, error) {
@@ -334,8 +325,8 @@ func inspectInfo(c container.InspectResponse, now time.Time) core.ContainerInfo 
 				ports = append(ports, formatPort(bnd.HostIP, hp.Start, p.Num(), string(p.Proto())))
 			}
 		}
-		sort.Strings(ports)
-		info.Ports = compactStrings(ports)
+		core.SortPorts(ports)
+		info.Ports = slices.Compact(ports)
 		mode := ""
 		if c.HostConfig != nil {
 			mode = string(c.HostConfig.NetworkMode)

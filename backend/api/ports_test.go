@@ -12,7 +12,8 @@ import (
 
 // The engine's port reports, from list and from inspect, come out in the
 // one ps form (core.Port.Display): IPv6 bracketed, every interface as
-// 0.0.0.0, unpublished ports bare, [] when there are none.
+// 0.0.0.0, unpublished ports bare, [] when there are none; ordered by
+// container port (core.SortPorts), as every backend orders them.
 func TestReportedPortsOneForm(t *testing.T) {
 	v6 := netip.MustParseAddr("::1")
 	summary := summaryInfo(container.Summary{Ports: []container.PortSummary{
@@ -32,8 +33,8 @@ func TestReportedPortsOneForm(t *testing.T) {
 		got  []string
 		want []string
 	}{
-		{"list", summary.Ports, []string{"0.0.0.0:8082->82/tcp", "81/udp", "[::1]:32768->80/tcp"}},
-		{"inspect", inspect.Ports, []string{"0.0.0.0:8082->82/tcp", "0.0.0.0:9000->83/tcp", "81/udp", "[::1]:32768->80/tcp"}},
+		{"list", summary.Ports, []string{"[::1]:32768->80/tcp", "81/udp", "0.0.0.0:8082->82/tcp"}},
+		{"inspect", inspect.Ports, []string{"[::1]:32768->80/tcp", "81/udp", "0.0.0.0:8082->82/tcp", "0.0.0.0:9000->83/tcp"}},
 		{"nothing published", none.Ports, []string{}},
 		{"empty list", summaryInfo(container.Summary{}).Ports, []string{}},
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/imageref"
+	"github.com/perryts/perry-container/core"
 )
 
 // Fuzz targets of every CLI output parser: docker, podman and nerdctl
@@ -92,7 +93,7 @@ func FuzzParseDocker(f *testing.F) {
 		_ = backend.Health(true, s, s)
 		_ = lastLine(s)
 		ports := splitList(s, ",")
-		sortPorts(ports)
+		core.SortPorts(ports)
 	})
 }
 

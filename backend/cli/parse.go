@@ -200,21 +200,6 @@ func portRange(first, n int) string {
 	return core.PortRange{Start: uint16(first), End: uint16(last)}.String()
 }
 
-// sortPorts orders ports by container port, then text, so every runtime's
-// output compares equal regardless of map order.
-func sortPorts(ports []string) {
-	num := func(s string) uint16 {
-		p, _ := core.ParsePort(s) // unreadable: 0, first
-		return p.Container.Start
-	}
-	sort.SliceStable(ports, func(i, j int) bool {
-		if a, b := num(ports[i]), num(ports[j]); a != b {
-			return a < b
-		}
-		return ports[i] < ports[j]
-	})
-}
-
 // stateFromStatus derives docker's State from a human status ("Up 3
 // seconds", "Exited (7) 2 minutes ago"), for nerdctl which has no State.
 func stateFromStatus(status string) string {

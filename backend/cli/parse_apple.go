@@ -112,7 +112,7 @@ func applePorts(list []applePort) []string {
 		n := max(p.Count, 1)
 		ports = append(ports, formatPort(p.HostAddress, portRange(p.HostPort, n), portRange(p.ContainerPort, n), p.Proto))
 	}
-	sortPorts(ports)
+	core.SortPorts(ports)
 	return ports
 }
 

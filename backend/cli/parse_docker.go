@@ -82,6 +82,7 @@ func psPorts(raw json.RawMessage) []string {
 		if ports == nil {
 			ports = []string{}
 		}
+		core.SortPorts(ports)
 		return ports
 	}
 	var list []podmanPort
@@ -97,7 +98,7 @@ func psPorts(raw json.RawMessage) []string {
 		}
 		ports = append(ports, formatPort(p.HostIP, host, portRange(p.ContainerPort, n), p.Protocol))
 	}
-	sortPorts(ports)
+	core.SortPorts(ports)
 	return ports
 }
 
@@ -231,7 +232,7 @@ func inspectPorts(m map[string][]portBinding) []string {
 			ports = append(ports, formatPort(b.HostIP, b.HostPort, port, proto))
 		}
 	}
-	sortPorts(ports)
+	core.SortPorts(ports)
 	return ports
 }
 

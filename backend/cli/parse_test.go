@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -515,5 +517,15 @@ func TestSizesDatesPortsLabels(t *testing.T) {
 	want := map[string]string{"a": "1", "x": "a,b", "y": "", "z": "k=v"}
 	if !reflect.DeepEqual(labels, want) {
 		t.Errorf("splitLabels = %v, want %v", labels, want)
+	}
+}
+
+// docker's ps prints its ports as one string in its own order; they are
+// reported in the order every backend uses (core.SortPorts).
+func TestPsPortsStringIsSorted(t *testing.T) {
+	got := psPorts(json.RawMessage(`"0.0.0.0:9000->8080/tcp, :::9000->8080/tcp, 0.0.0.0:9001->80/tcp, 53/udp"`))
+	want := []string{"53/udp", "0.0.0.0:9001->80/tcp", "0.0.0.0:9000->8080/tcp", "[::]:9000->8080/tcp"}
+	if !slices.Equal(got, want) {
+		t.Errorf("psPorts = %q, want %q", got, want)
 	}
 }

@@ -398,7 +398,7 @@ func (b *Backend) publish(specs []string) ([]string, error) {
 			out = append(out, one.Display())
 		}
 	}
-	sort.Strings(out)
+	core.SortPorts(out)
 	return out, nil
 }
 
