@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -1032,12 +1033,37 @@ services:
 	}
 }
 
+// TestFeaturesAskedOncePerEngine: the backend's answer may cost a round
+// trip to the runtime, so each feature is asked once, however many
+// commands the engine runs.
+func TestFeaturesAskedOncePerEngine(t *testing.T) {
+	b := &featureBackend{Backend: newFake(), name: "docker", asked: map[string]int{}}
+	e, _ := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1000"], healthcheck: {test: ["CMD", "true"], interval: 10ms}}
+`))
+	for range 3 {
+		if err := e.Up(ctxT(t), UpOptions{Wait: true, WaitTimeout: 10 * time.Second}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, f := range []string{backend.FeatureHealthcheck, backend.FeatureHealthStartInterval} {
+		if n := b.asked[f]; n != 1 {
+			t.Errorf("Supports(%s) asked %d times, want once", f, n)
+		}
+	}
+}
+
 // featureBackend is a fake under another runtime's name that may report
-// healthchecks as unsupported.
+// healthchecks as unsupported, counting the questions when asked is set.
 type featureBackend struct {
 	*fake.Backend
 	name          string
 	noHealthcheck bool
+	mu            sync.Mutex
+	asked         map[string]int
 }
 
 func (f *featureBackend) Info(ctx context.Context) (core.BackendInfo, error) {
@@ -1045,6 +1071,11 @@ func (f *featureBackend) Info(ctx context.Context) (core.BackendInfo, error) {
 }
 
 func (f *featureBackend) Supports(ctx context.Context, feature string) bool {
+	f.mu.Lock()
+	if f.asked != nil {
+		f.asked[feature]++
+	}
+	f.mu.Unlock()
 	return feature != backend.FeatureHealthcheck || !f.noHealthcheck
 }
 
