@@ -7,7 +7,7 @@
 // Run is the entry point the ffi layer calls. It never creates a container
 // from an image that did not verify, and never runs a reference that is not
 // pinned to the verified digest. The general run() path does not verify
-// images (the spec's default); only capabilities do.
+// images by default; only capabilities do.
 //
 // Images: DefaultBaseImage (cgr.dev/chainguard/wolfi-base) and
 // ChainguardImage(tool) for the tools Chainguard publishes; an image

@@ -6,7 +6,7 @@ import "path"
 const chainguardRegistry = "cgr.dev/chainguard/"
 
 // DefaultBaseImage is the image of a capability whose tool has no image of
-// its own: Chainguard's wolfi-base (docs/design.md, Image verification: the spec's alpine-base
+// its own: Chainguard's wolfi-base (docs/design.md, Image verification: Chainguard's alpine-base
 // was withdrawn by Chainguard in 2023 and gets no updates). It has a shell
 // and busybox.
 func DefaultBaseImage() string { return chainguardRegistry + "wolfi-base" }

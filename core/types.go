@@ -13,7 +13,7 @@ import (
 
 // ContainerSpec describes one container to create or run. The JSON names are
 // those of the TypeScript ContainerSpec (perry/container); the fields after
-// the spec's own are what compose services need, spelled as in compose.
+// the TypeScript API's own are what compose services need, spelled as in compose.
 type ContainerSpec struct {
 	Image      string            `json:"image"`
 	Name       string            `json:"name,omitempty"`

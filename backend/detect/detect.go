@@ -39,7 +39,7 @@ const DefaultProbeTimeout = 2 * time.Second
 // Selection is the chosen runtime and how to reach it.
 type Selection struct {
 	Info core.BackendInfo `json:"info"`
-	// Driver is the canonical backend name (the spec's BackendDriver
+	// Driver is the canonical backend name (the BackendDriver
 	// variant): "docker", "apple/container", "lima", "fake", …
 	Driver string `json:"driver"`
 	// Strategy is "api" (Docker Engine API at Host), "cli" (the CLI at Bin)
@@ -96,7 +96,7 @@ func WithProbeTimeout(t time.Duration) Option {
 // WithLogger receives each probe's result at debug level. The default is slog.Default().
 func WithLogger(l *slog.Logger) Option { return func(d *Detector) { d.log = l } }
 
-// Detector detects once and remembers: the spec's ContainerContext holds one,
+// Detector detects once and remembers: a library context holds one,
 // and two Detectors share nothing (Property 16).
 //
 // Caching: a successful detection (and the backend built from it) is kept for

@@ -5,7 +5,7 @@ import (
 )
 
 // Canonical backend names. They are what PERRY_CONTAINER_BACKEND accepts,
-// what BackendInfo.Name and Backend.Name() report, and the spec's
+// what BackendInfo.Name and Backend.Name() report, and the
 // BackendDriver variants.
 const (
 	AppleContainer = "apple/container"

@@ -1,6 +1,6 @@
 // Package loader loads compose projects the way `docker compose` does, on top
-// of compose-go (docs/design.md, Compose loading), and adds the checks and messages the spec
-// requires beyond it.
+// of compose-go (docs/design.md, Compose loading), and adds the checks and
+// messages users need beyond it (errors that name the service and the value).
 //
 // The load pipeline, in order:
 //

@@ -112,7 +112,7 @@ func decodeDependency(path string, raw json.RawMessage) (dependency, error) {
 	}
 	nodeRaw, explicit := obj["node"]
 	if !explicit {
-		// A whole WorkloadNode (the spec's `dependsOn: [db]`).
+		// A whole WorkloadNode (`dependsOn: [db]`).
 		var n struct {
 			ID string `json:"id"`
 		}

@@ -62,7 +62,7 @@
 // # Policies and runtimes
 //
 // PolicyToContainerFlags is the one pure translation of a PolicySpec into
-// container settings (the spec's table; flags only ever add restrictions
+// container settings (flags only ever add restrictions
 // to the tier's):
 //
 //	tier       read_only  network  seccomp  cap_drop  no-new-privileges  isolation
@@ -93,7 +93,7 @@
 // that removes the network with an explicit networkMode other than none
 // (e.g. isolated with host) is a PolicyViolation; a read-only policy with a
 // writable mount of "/" is a PolicyViolation. An untrusted node depending on
-// a trusted one without trustBoundary on the edge logs the spec's warning.
+// a trusted one without trustBoundary on the edge logs a warning.
 // Runtimes are never emulated: every node runs on the one backend of the
 // caller; runtime oci needs its isolation level to be Container, microvm
 // MicroVm and wasm Wasm, else BackendNotAvailable naming node, runtime and

@@ -14,7 +14,7 @@ import (
 	"github.com/perryts/perry-container/core"
 )
 
-// Handle is a graph that Run started (the spec's GraphHandle). Its methods
+// Handle is a graph that Run started (GraphHandle in the TypeScript API). Its methods
 // are the compose engine's commands on the graph's project. It is safe for
 // concurrent use; serialising a handle's operations (so that a second Down
 // of one handle is NotFound) is the caller's business (ffi does it).

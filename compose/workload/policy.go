@@ -17,7 +17,7 @@ import (
 const SeccompStrict = "strict"
 
 // ContainerFlags are the container settings a PolicySpec imposes, to merge
-// into a node's container: the spec's ContainerFlags.
+// into a node's container.
 type ContainerFlags struct {
 	ReadOnly bool // read-only root filesystem
 	// Network is "none" when the policy removes the network, else "" (the
@@ -34,7 +34,7 @@ type ContainerFlags struct {
 }
 
 // PolicyToContainerFlags is the one translation of a policy into container
-// settings (the spec's policy_to_container_flags): pure, and the same for
+// settings: pure, and the same for
 // every backend. Its flags only ever add restrictions to the tier's: noNetwork
 // removes the network, readOnlyRoot makes the root read-only, seccomp
 // applies the strict profile, whatever the tier. An unknown tier is treated
