@@ -633,6 +633,12 @@ func (b *Backend) PullImage(ctx context.Context, ref string) error {
 func (b *Backend) ListImages(ctx context.Context) ([]core.ImageInfo, error) {
 	args := b.proto.ListImagesArgs()
 	out, err := b.call(ctx, target{}, args)
+	// podman lists image ids and then reads each image: one removed in
+	// between (by another process) fails the whole list with "image not
+	// known". A list is a snapshot, so take it again.
+	for try := 0; try < 3 && err != nil && strings.Contains(err.Error(), "image not known"); try++ {
+		out, err = b.call(ctx, target{}, args)
+	}
 	if err != nil {
 		return nil, err
 	}
