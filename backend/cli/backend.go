@@ -340,8 +340,26 @@ func (b *Backend) Start(ctx context.Context, id string) error {
 	if b.proto.apple() {
 		return b.startAttached(ctx, id)
 	}
-	_, err := b.call(ctx, target{"container", id}, b.proto.StartArgs(id))
-	return err
+	out, err := b.call(ctx, target{"container", id}, b.proto.StartArgs(id))
+	if err != nil {
+		return err
+	}
+	return startEcho(b.name, id, string(out.stdout))
+}
+
+// startEcho checks what a detached start printed: docker, podman and nerdctl
+// echo the name or ID they were given, and print nothing else on success.
+// Anything else means the CLI did not do what it was asked (a wrapper or a
+// broken runtime exiting 0); without this check a lying start of a service
+// nothing depends on would go unnoticed and the up would report success
+// with that service left created.
+func startEcho(runtime, id, stdout string) error {
+	for _, line := range strings.Split(strings.TrimSpace(stdout), "\n") {
+		if line = strings.TrimSpace(line); line != "" && line != id {
+			return core.Errorf(core.KindBackendError, "%s: start of container %q printed %.80q, not the container's name: the start was not confirmed", runtime, id, line).With("backend", runtime)
+		}
+	}
+	return nil
 }
 
 // Stop stops a container; timeout in seconds, nil for the runtime's default.

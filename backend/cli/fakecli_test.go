@@ -855,3 +855,35 @@ func TestAPILess(t *testing.T) {
 		}
 	}
 }
+
+// A start that exits 0 but prints something other than the container it was
+// given did not start it (a lying wrapper, a broken runtime): the start
+// fails as BackendError saying so, and an echo or silence is success.
+func TestStartChecksItsEcho(t *testing.T) {
+	for _, tc := range []struct {
+		name, stdout string
+		ok           bool
+	}{
+		{"echo of the name", "c1\n", true},
+		{"silence", "", true},
+		{"echo with CRLF", "c1\r\n", true},
+		{"garbage", "\xff\x00garbage{[not json\n", false},
+		{"another container", "c2\n", false},
+		{"echo then more", "c1\nwarning: something\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFakeCLI(t, "docker")
+			f.on("start", reply{stdout: tc.stdout})
+			err := Docker("docker", f.bin).Start(t.Context(), "c1")
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("start printing %q: %v", tc.stdout, err)
+				}
+				return
+			}
+			if core.KindOf(err) != core.KindBackendError || !strings.Contains(err.Error(), "start of container \"c1\"") {
+				t.Fatalf("start printing %q: got %v, want BackendError naming the start", tc.stdout, err)
+			}
+		})
+	}
+}
