@@ -529,6 +529,12 @@ func (b *Backend) FollowLogs(ctx context.Context, id string, opts backend.LogsOp
 		mu := &sync.Mutex{}
 		stdout, stderr = lockedWriter{mu, stdout}, lockedWriter{mu, stderr}
 	}
+	// The CLI's own error ("no such container") goes to the stderr writer,
+	// where it would read as the container's output: find the container
+	// first, so a missing one is NotFound with nothing written.
+	if _, err := b.Inspect(ctx, id); err != nil {
+		return err
+	}
 	out, err := b.runWith(ctx, args, stdout, stderr)
 	if ctx.Err() != nil {
 		return nil

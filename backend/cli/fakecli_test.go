@@ -103,6 +103,16 @@ func (f *fakeCLI) last() []string {
 	return calls[len(calls)-1]
 }
 
+// off removes the reply set for key.
+func (f *fakeCLI) off(key string) {
+	f.t.Helper()
+	for _, ext := range []string{"stdout", "stderr", "exit", "sleep"} {
+		if err := os.Remove(filepath.Join(f.dir, "resp", key+"."+ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			f.t.Fatal(err)
+		}
+	}
+}
+
 func (f *fakeCLI) reset() {
 	f.t.Helper()
 	if err := os.RemoveAll(filepath.Join(f.dir, "calls")); err != nil {
@@ -204,7 +214,13 @@ func TestBackendPassesProtocolArgs(t *testing.T) {
 					continue
 				}
 				f.reset()
+				if rt.name == "limactl" && o.name == "follow" {
+					// A follow inspects the container first: its first call
+					// must find one.
+					f.on("1", reply{stdout: dockerInspectJSON})
+				}
 				_ = o.call(t.Context(), b) // canned output may not parse: the argv is what counts here
+				f.off("1")
 				want := b.Argv(o.args(b.Protocol()))
 				if got := f.last(); !slices.Equal(got, want) {
 					t.Errorf("%s:\n got %q\nwant %q", o.name, got, want)
@@ -443,6 +459,7 @@ func TestLogsKeepsStreamsApart(t *testing.T) {
 func TestFollowLogsStreams(t *testing.T) {
 	f := newFakeCLI(t, "docker")
 	f.on("logs", reply{stdout: "line 1\n", stderr: "warn 1\n", sleep: 30})
+	f.on("inspect", reply{stdout: dockerInspectJSON}) // a follow finds the container first
 	b := Docker("docker", f.bin)
 	ctx, cancel := context.WithCancel(t.Context())
 	var stdout, stderr testenv.Buffer
@@ -470,6 +487,7 @@ func TestFollowLogsStreams(t *testing.T) {
 func TestFollowLogsSameWriterForBothStreams(t *testing.T) {
 	f := newFakeCLI(t, "docker")
 	f.on("logs", reply{stdout: "o\n", stderr: "e\n"})
+	f.on("inspect", reply{stdout: dockerInspectJSON})
 	var both testenv.Buffer
 	if err := Docker("docker", f.bin).FollowLogs(t.Context(), "c1", backend.LogsOptions{}, &both, &both); err != nil {
 		t.Fatal(err)
@@ -885,5 +903,21 @@ func TestStartChecksItsEcho(t *testing.T) {
 				t.Fatalf("start printing %q: got %v, want BackendError naming the start", tc.stdout, err)
 			}
 		})
+	}
+}
+
+// A followed log of a missing container is NotFound, and the CLI's own
+// complaint never reaches the writers as if the container had printed it.
+func TestFollowLogsOfMissingContainer(t *testing.T) {
+	f := newFakeCLI(t, "docker")
+	f.on("inspect", reply{stderr: "Error: No such object: ghost\n", exit: 1})
+	f.on("logs", reply{stderr: "Error: No such container: ghost\n", exit: 1})
+	var out, errw testenv.Buffer
+	err := Docker("docker", f.bin).FollowLogs(t.Context(), "ghost", backend.LogsOptions{}, &out, &errw)
+	if core.KindOf(err) != core.KindNotFound {
+		t.Fatalf("got %v, want NotFound", err)
+	}
+	if out.String() != "" || errw.String() != "" {
+		t.Errorf("the CLI's complaint reached the writers: stdout %q stderr %q", out.String(), errw.String())
 	}
 }

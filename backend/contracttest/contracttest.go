@@ -14,6 +14,7 @@
 package contracttest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -546,6 +547,13 @@ func (s *suite) testUnknownIDs(t *testing.T, ctx context.Context) {
 	wantNotFound(t, "Logs", err, id)
 	_, err = s.b.Exec(ctx, id, backend.ExecOptions{Cmd: []string{"true"}})
 	wantNotFound(t, "Exec", err, id)
+	// A followed log of a missing container writes nothing: the runtime's
+	// own error must not read as the container's output.
+	var out, errOut bytes.Buffer
+	wantNotFound(t, "FollowLogs", s.b.FollowLogs(ctx, id, backend.LogsOptions{}, &out, &errOut), id)
+	if out.Len()+errOut.Len() > 0 {
+		t.Errorf("FollowLogs of a missing container wrote %q / %q", out.String(), errOut.String())
+	}
 	img := s.name("missing") + ":latest"
 	_, err = s.b.InspectImage(ctx, img)
 	wantNotFound(t, "InspectImage", err, img)
