@@ -195,6 +195,11 @@ type run struct {
 	dir     string
 	norm    normalizer
 	ids     map[string]string
+	// before is the engine's containers before the run, files the
+	// scenario's files with every step's rewrites: cleanup finds the
+	// run's build leftovers by them (see leftovers_test.go).
+	before map[string]bool
+	files  []map[string]string
 }
 
 func runScenario(t *testing.T, sc scenario, diffs *differences) {
@@ -250,8 +255,18 @@ func newRun(t *testing.T, sc scenario, tool, bin string) *run {
 		t.Fatal(err)
 	}
 	r := &run{tool: tool, bin: bin, project: project, dir: dir, norm: normalizer{dir: dir, project: project}, ids: map[string]string{}}
+	r.files = append(r.files, sc.Files)
+	for _, st := range sc.Steps {
+		r.files = append(r.files, st.Write)
+	}
 	if !sc.configOnly {
 		r.cleanup() // leftovers of an interrupted earlier run
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		r.before, err = snapshotContainers(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("listing the engine's containers: %v", err)
+		}
 		t.Cleanup(r.cleanup)
 	}
 	if err := r.write(sc.Files); err != nil {
@@ -312,6 +327,7 @@ func (r *run) cleanup() {
 	if engine == nil {
 		return
 	}
+	r.removeBuildLeftovers(ctx)
 	byLabel := client.Filters{}.Add("label", labelProject+"="+r.project)
 	byName := client.Filters{}.Add("name", r.project)
 	for _, f := range []client.Filters{byLabel, byName} {
