@@ -5,7 +5,7 @@
 # then runs bench/cmd/perrybench, which prints one table and writes
 # bench/results.md. BENCH_RUNS (default 5) sets the runs per figure,
 # BENCH_ONLY a comma-separated subset (up10,up50,up50p4,health,ps,logs,
-# config,detect,ffi,node), BENCH_FULL=1 adds our CLI strategy and docker-compose
+# config,detect,ffi,swarm,node), BENCH_FULL=1 adds our CLI strategy and docker-compose
 # v1 on the 50-service stacks, BENCH_PROFILE=1 also profiles our engine.
 # On an idle 2-core machine the suite takes ≈20 min (plus the peer build
 # once); under load it takes longer.

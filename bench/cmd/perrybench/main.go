@@ -1,7 +1,8 @@
 // Command perrybench is perry-container's performance suite:
 // up -d/down against docker compose v5, docker-compose v1 and the engine's
 // own critical path, a healthy-gated chain, ps, logs, config, detection,
-// and the FFI and library figures from the C benchmarks. Every figure is
+// the FFI and library figures from the C benchmarks, and a health-gated
+// stack on Docker Swarm against docker stack deploy. Every figure is
 // the median of interleaved runs, printed as one table with ratios and
 // written to bench/results.md. It measures; it asserts nothing.
 //
@@ -100,7 +101,7 @@ func runSuite(args []string) error {
 	runs := fs.Int("runs", 5, "runs per figure (≥ 5)")
 	out := fs.String("out", "bench/results.md", "results file")
 	root := fs.String("root", ".", "repository root")
-	only := fs.String("only", "", "comma-separated scenarios (config,detect,ffi,up10,up50,up50p4,health,ps,logs); default all")
+	only := fs.String("only", "", "comma-separated scenarios (config,detect,ffi,up10,up50,up50p4,health,ps,logs,swarm); default all")
 	verbose := fs.Bool("v", false, "log every run")
 	full := fs.Bool("full", false, "also measure our CLI strategy and docker-compose v1 on the 50-service stacks")
 	if err := fs.Parse(args); err != nil {
@@ -151,7 +152,7 @@ func runSuite(args []string) error {
 	on := func(k string) bool { return len(want) == 0 || want[k] }
 	began := time.Now()
 	tablePath := filepath.Join(e.work, "table.json")
-	scens := []string{"up10", "up50", "up50p4", "health", "ps", "logs", "config", "detect", "ffi"}
+	scens := []string{"up10", "up50", "up50p4", "health", "ps", "logs", "config", "detect", "ffi", "swarm"}
 	if len(want) > 0 {
 		// A partial run keeps the other scenarios' figures of the last run.
 		var prev savedTable
@@ -194,6 +195,7 @@ func runSuite(args []string) error {
 		{"up50p4", func() error {
 			return s.upDown(ctx, "up50p4", "50 svc / 3 levels, --parallel 4", levelStack("up50p4", 50, 3), 4, false, true)
 		}},
+		{"swarm", func() error { return s.swarmScenario(ctx) }},
 	}
 	// render writes bench/results.md (after every scenario, so an
 	// interrupted run leaves its figures so far) and returns it.

@@ -59,6 +59,15 @@ func fmtRatio(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
+// peerKey is the peer a group's rows are compared with: docker stack
+// deploy on the swarm rows, docker compose v5 everywhere else.
+func (t *table) peerKey(group string) string {
+	if t.get(group, "stack-deploy") != nil {
+		return "stack-deploy"
+	}
+	return "compose-v5"
+}
+
 // markdown renders the one table: median, spread, ratios, goal.
 func (t *table) markdown() string {
 	var b strings.Builder
@@ -90,8 +99,8 @@ func (t *table) markdown() string {
 		if r.key != "raw" && !incomparable {
 			rr = fmtRatio(t.ratio(r.group, r.key, "raw"))
 		}
-		if r.key != "compose-v5" && !incomparable {
-			rp = fmtRatio(t.ratio(r.group, r.key, "compose-v5"))
+		if peer := t.peerKey(r.group); r.key != peer && !incomparable {
+			rp = fmtRatio(t.ratio(r.group, r.key, peer))
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %s |\n", g, r.variant, med, strings.TrimSpace(spread), rr, rp, r.goal)
 	}
