@@ -150,3 +150,9 @@ func CheckSignal(signal string) (string, error) {
 	}
 	return up, nil
 }
+
+// Validate checks the options as every backend does before an exec: see
+// core.ValidateExec.
+func (o ExecOptions) Validate() error {
+	return core.ValidateExec(o.Cmd, o.Env, o.Workdir, o.User)
+}

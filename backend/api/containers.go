@@ -463,8 +463,8 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 	if err := requireID("container", id); err != nil {
 		return core.ContainerLogs{}, err
 	}
-	if len(opts.Cmd) == 0 {
-		return core.ContainerLogs{}, core.InvalidArgument("cmd", "is empty")
+	if err := opts.Validate(); err != nil {
+		return core.ContainerLogs{}, err
 	}
 	created, err := b.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
 		AttachStdout: true,

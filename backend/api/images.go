@@ -36,8 +36,8 @@ import (
 // the returned error's message; the last lines of its output are the
 // "output" detail.
 func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, img string) error {
-	if spec.Context == "" {
-		return core.InvalidArgument("build.context", "is required")
+	if err := core.ValidateBuild(spec, img); err != nil {
+		return err
 	}
 	if _, err := reference.ParseNormalizedNamed(img); err != nil {
 		return core.InvalidArgument("image", "%q: %v", img, err)

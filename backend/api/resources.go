@@ -18,8 +18,8 @@ import (
 // so an existing network of that name is looked for first (a race with a
 // concurrent creator remains possible on those engines).
 func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error {
-	if name == "" {
-		return core.InvalidArgument("name", "is required")
+	if err := core.ValidateNetwork(name, cfg); err != nil {
+		return err
 	}
 	opts := client.NetworkCreateOptions{
 		Driver:     cfg.Driver,
@@ -94,6 +94,9 @@ func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
 // CreateVolume creates a volume; like the engine, creating one that exists
 // is not an error.
 func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.VolumeConfig) error {
+	if err := core.ValidateVolume(name, cfg); err != nil {
+		return err
+	}
 	_, err := b.cli.VolumeCreate(ctx, client.VolumeCreateOptions{
 		Name:       name,
 		Driver:     cfg.Driver,

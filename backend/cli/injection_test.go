@@ -39,6 +39,17 @@ func hostileValues(canary string) []string {
 	}
 }
 
+// noControl is v with its control characters made '_': for the fields
+// that refuse them.
+func noControl(v string) string {
+	return strings.Map(func(r rune) rune {
+		if core.IsControl(r) {
+			return '_'
+		}
+		return r
+	}, v)
+}
+
 // hostileImages have no white space (the spec forbids it in an image).
 var hostileImages = []string{"`id`", "$(id)", ";ls", "-x", `"q"`, "'q'", "a|b", "$HOME", "img&&id"}
 
@@ -74,12 +85,7 @@ func TestInjectionIsPassedLiterally(t *testing.T) {
 			for i, img := range hostileImages {
 				h := values[i%len(values)]
 				// Workdir and user refuse control characters (TestControlCharactersEveryProtocol).
-				path := strings.Map(func(r rune) rune {
-					if core.IsControl(r) {
-						return '_'
-					}
-					return r
-				}, h)
+				path := noControl(h)
 				spec := &core.ContainerSpec{Image: img, Env: map[string]string{"K": h}, Labels: map[string]string{"l": h},
 					Workdir: path, User: path, Entrypoint: []string{h, "--entry"}, Cmd: values}
 				f.reset()
@@ -100,7 +106,9 @@ func TestInjectionIsPassedLiterally(t *testing.T) {
 
 			for _, h := range values {
 				f.reset()
-				_, err := b.Exec(ctx, h, backend.ExecOptions{Cmd: []string{h, h}, Env: map[string]string{"E": h}, Workdir: h, User: h})
+				// Workdir and user refuse control characters, as a spec's do.
+				path := noControl(h)
+				_, err := b.Exec(ctx, h, backend.ExecOptions{Cmd: []string{h, h}, Env: map[string]string{"E": h}, Workdir: path, User: path})
 				if h == "" {
 					if core.KindOf(err) != core.KindInvalidArgument {
 						t.Errorf("empty id: %v", err)
@@ -114,7 +122,7 @@ func TestInjectionIsPassedLiterally(t *testing.T) {
 				if got := tail(argv); !slices.Equal(got, []string{h, h, h}) {
 					t.Errorf("exec positionals %q, want id and command %q", got, h)
 				}
-				if !slices.Contains(argv, "--env=E="+h) || !slices.Contains(argv, "--workdir="+h) {
+				if !slices.Contains(argv, "--env=E="+h) || !slices.Contains(argv, "--workdir="+path) {
 					t.Errorf("exec flags %q", argv)
 				}
 			}
@@ -139,12 +147,15 @@ func TestInjectionOtherOperations(t *testing.T) {
 			t.Errorf("rename positionals %q", got)
 		}
 		f.reset()
-		_ = b.Build(t.Context(), core.BuildSpec{Context: "/ctx/" + h, Args: map[string]string{"A": h}, Target: h}, "img:"+h)
+		// Paths, names and the tag refuse control characters (and the tag
+		// white space); a build arg's value carries anything but NUL and CR.
+		path, tag := noControl(h), "img:"+strings.ReplaceAll(noControl(h), " ", "_")
+		_ = b.Build(t.Context(), core.BuildSpec{Context: "/ctx/" + path, Args: map[string]string{"A": h}, Target: path}, tag)
 		argv := f.last()
-		if !slices.Contains(argv, "--build-arg=A="+h) || !slices.Contains(argv, "--target="+h) || !slices.Contains(argv, "--tag=img:"+h) {
+		if !slices.Contains(argv, "--build-arg=A="+h) || !slices.Contains(argv, "--target="+path) || !slices.Contains(argv, "--tag="+tag) {
 			t.Errorf("build flags %q", argv)
 		}
-		if got := tail(argv); !slices.Equal(got, []string{"/ctx/" + h}) {
+		if got := tail(argv); !slices.Equal(got, []string{"/ctx/" + path}) {
 			t.Errorf("build context %q", got)
 		}
 		f.reset()

@@ -335,8 +335,8 @@ func (p Protocol) LogsArgs(id string, opts backend.LogsOptions, follow bool) ([]
 
 // ExecArgs runs a command in a running container.
 func (p Protocol) ExecArgs(id string, opts backend.ExecOptions) ([]string, error) {
-	if len(opts.Cmd) == 0 {
-		return nil, core.InvalidArgument("cmd", "is empty")
+	if err := opts.Validate(); err != nil {
+		return nil, err
 	}
 	a := &argList{}
 	a.add("exec")
@@ -407,11 +407,8 @@ func (p Protocol) RemoveImageArgs(ref string, force bool) []string {
 // relative to the context, as in compose (the CLIs resolve it from the
 // working directory).
 func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error) {
-	if spec.Context == "" {
-		return nil, core.InvalidArgument("build.context", "is required")
-	}
-	if image == "" {
-		return nil, core.InvalidArgument("image", "is required")
+	if err := core.ValidateBuild(spec, image); err != nil {
+		return nil, err
 	}
 	a := &argList{}
 	a.add("build")
@@ -444,8 +441,8 @@ func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error)
 
 // CreateNetworkArgs creates a network.
 func (p Protocol) CreateNetworkArgs(name string, cfg core.NetworkConfig) ([]string, error) {
-	if name == "" {
-		return nil, core.InvalidArgument("name", "is required")
+	if err := core.ValidateNetwork(name, cfg); err != nil {
+		return nil, err
 	}
 	a := &argList{}
 	a.add("network", "create")
@@ -544,8 +541,8 @@ func (p Protocol) ConnectNetworkArgs(n core.NetworkAttach, id string) ([]string,
 // CreateVolumeArgs creates a volume. nerdctl has no --driver or --opt;
 // "local" is every runtime's default driver, so it needs no flag.
 func (p Protocol) CreateVolumeArgs(name string, cfg core.VolumeConfig) ([]string, error) {
-	if name == "" {
-		return nil, core.InvalidArgument("name", "is required")
+	if err := core.ValidateVolume(name, cfg); err != nil {
+		return nil, err
 	}
 	a := &argList{}
 	a.add("volume", "create")

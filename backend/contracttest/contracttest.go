@@ -964,6 +964,8 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 		t.Errorf("refused specs left containers: %+v", list)
 	}
 
+	s.controlInOtherCalls(t, ctx)
+
 	const value = "one\ntwo\tthree\x1b[0m\x7f"
 	sp := s.spec("ctl", "env")
 	sp.Env = map[string]string{"PERRY_CTL": value}
@@ -978,6 +980,77 @@ func (s *suite) testControlCharacters(t *testing.T, ctx context.Context) {
 	}
 	if got := info.Labels[marker]; got != value {
 		t.Errorf("label %s = %q, want %q", marker, got, value)
+	}
+}
+
+// controlInOtherCalls: the same rule on the other calls that take names,
+// paths and key=value options (networks, volumes, exec, build), checked
+// before the runtime is asked (the exec's container does not exist, and
+// the refusal comes first), and nothing is created.
+func (s *suite) controlInOtherCalls(t *testing.T, ctx context.Context) {
+	marker := Label + ".ctl"
+	labels := func(extra map[string]string) map[string]string {
+		l := s.labels()
+		l[marker] = "refused"
+		for k, v := range extra {
+			l[k] = v
+		}
+		return l
+	}
+	net, vol := s.name("ctlnet"), s.name("ctlvol")
+	exec := func(o backend.ExecOptions) error {
+		_, err := s.b.Exec(ctx, s.name("ghost"), o)
+		return err
+	}
+	cases := []struct {
+		name, field string
+		call        func() error
+	}{
+		{"LF in a network name", "name", func() error { return s.b.CreateNetwork(ctx, net+"\n", core.NetworkConfig{Labels: labels(nil)}) }},
+		{"CR in a network label key", "network.labels", func() error {
+			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(map[string]string{"perry\r": "v"})})
+		}},
+		{"CR in a network label value", "network.labels[perry.test.cr]", func() error {
+			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(map[string]string{Label + ".cr": "a\rb"})})
+		}},
+		{"tab in a network subnet", "network.subnets[0]", func() error {
+			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(nil), Subnets: []string{"10.99.0.0/24\t"}})
+		}},
+		{"LF in a volume name", "name", func() error { return s.b.CreateVolume(ctx, vol+"\n", core.VolumeConfig{Labels: labels(nil)}) }},
+		{"ESC in a volume label key", "volume.labels", func() error {
+			return s.b.CreateVolume(ctx, vol, core.VolumeConfig{Labels: labels(map[string]string{"perry\x1b": "v"})})
+		}},
+		{"CR in an exec env key", "env", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K\r": "v"}}) }},
+		{"CR LF in an exec env value", "env[K]", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K": "a\r\nb"}}) }},
+		{"LF in an exec workdir", "workdir", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Workdir: "/tmp\n"}) }},
+		{"NUL in an exec argument", "cmd", func() error { return exec(backend.ExecOptions{Cmd: []string{"echo", "a\x00b"}}) }},
+		{"CR in a build arg value", "build.args[A]", func() error {
+			return s.b.Build(ctx, core.BuildSpec{Context: t.TempDir(), Args: map[string]string{"A": "x\ry"}}, "perry-ctl:refused")
+		}},
+		{"LF in a build target", "build.target", func() error {
+			return s.b.Build(ctx, core.BuildSpec{Context: t.TempDir(), Target: "stage\n"}, "perry-ctl:refused")
+		}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			if e := core.AsError(err); err == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, tt.field) {
+				t.Fatalf("got %v, want InvalidArgument naming %s", err, tt.field)
+			}
+		})
+	}
+	only := map[string]string{Label + ".run": s.run, marker: "refused"}
+	if nets, err := s.b.ListNetworks(ctx, only); err != nil || len(nets) != 0 {
+		t.Errorf("refused networks were created: %+v (%v)", nets, err)
+		for _, n := range nets {
+			_ = s.b.RemoveNetwork(ctx, n.Name)
+		}
+	}
+	if vols, err := s.b.ListVolumes(ctx, only); err != nil || len(vols) != 0 {
+		t.Errorf("refused volumes were created: %+v (%v)", vols, err)
+		for _, v := range vols {
+			_ = s.b.RemoveVolume(ctx, v.Name, true)
+		}
 	}
 }
 

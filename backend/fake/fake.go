@@ -706,15 +706,15 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		return core.ContainerLogs{}, err
 	}
 	defer b.mu.Unlock()
+	if err := opts.Validate(); err != nil {
+		return core.ContainerLogs{}, err
+	}
 	c, err := b.find(id)
 	if err != nil {
 		return core.ContainerLogs{}, err
 	}
 	if c.info.State != "running" {
 		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126)
-	}
-	if len(opts.Cmd) == 0 {
-		return core.ContainerLogs{}, core.InvalidArgument("cmd", "is empty")
 	}
 	env := map[string]string{}
 	for k, v := range c.spec.Env {
@@ -764,11 +764,8 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) 
 		return err
 	}
 	defer b.mu.Unlock()
-	if spec.Context == "" {
-		return core.InvalidArgument("build.context", "is required")
-	}
-	if image == "" {
-		return core.InvalidArgument("image", "is required")
+	if err := core.ValidateBuild(spec, image); err != nil {
+		return err
 	}
 	b.addImage(image)
 	return nil
@@ -842,6 +839,9 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 		return err
 	}
 	defer b.mu.Unlock()
+	if err := core.ValidateNetwork(name, cfg); err != nil {
+		return err
+	}
 	if _, ok := b.networks[name]; ok {
 		return core.Errorf(core.KindBackendError, "network with name %s already exists", name).With("conflict", name)
 	}
@@ -917,6 +917,9 @@ func (b *Backend) CreateVolume(ctx context.Context, name string, cfg core.Volume
 		return err
 	}
 	defer b.mu.Unlock()
+	if err := core.ValidateVolume(name, cfg); err != nil {
+		return err
+	}
 	if _, ok := b.volumes[name]; ok {
 		return nil // docker: creating an existing volume is a no-op
 	}

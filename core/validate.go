@@ -1,0 +1,134 @@
+package core
+
+import (
+	"strconv"
+	"strings"
+)
+
+// The checks every backend makes on the arguments of CreateNetwork,
+// CreateVolume and Build, so that bad input fails the same way, with an
+// InvalidArgument naming the field, whichever runtime would have received
+// it. They apply the control-character rule of control.go: names, paths,
+// drivers, option keys and values, label keys refuse C0 controls and DEL;
+// label and build-arg values refuse only NUL and CR (they reach the
+// runtimes byte for byte, except CR, which podman's and nerdctl's CLIs
+// rewrite).
+
+// ValidateNetwork checks a network to create.
+func ValidateNetwork(name string, cfg NetworkConfig) error {
+	if err := validateResourceName(name); err != nil {
+		return err
+	}
+	c := cfg
+	c.Labels = keysOnly(cfg.Labels)
+	if err := checkText(&c, "network."); err != nil {
+		return err
+	}
+	return checkValues("network.labels", cfg.Labels)
+}
+
+// ValidateVolume checks a volume to create.
+func ValidateVolume(name string, cfg VolumeConfig) error {
+	if err := validateResourceName(name); err != nil {
+		return err
+	}
+	c := cfg
+	c.Labels = keysOnly(cfg.Labels)
+	if err := checkText(&c, "volume."); err != nil {
+		return err
+	}
+	return checkValues("volume.labels", cfg.Labels)
+}
+
+// ValidateBuild checks a build and the image it tags.
+func ValidateBuild(spec BuildSpec, image string) error {
+	if spec.Context == "" {
+		return InvalidArgument("build.context", "is required")
+	}
+	if strings.TrimSpace(image) == "" {
+		return InvalidArgument("image", "is required")
+	}
+	if strings.ContainsFunc(image, func(r rune) bool { return r == ' ' || IsControl(r) }) {
+		return InvalidArgument("image", "%q contains white space or a control character", image)
+	}
+	c := spec
+	c.Args, c.Labels = keysOnly(spec.Args), keysOnly(spec.Labels)
+	if err := checkText(&c, "build."); err != nil {
+		return err
+	}
+	if err := checkValues("build.args", spec.Args); err != nil {
+		return err
+	}
+	return checkValues("build.labels", spec.Labels)
+}
+
+// ValidateExec checks what an exec runs: the command may carry anything but
+// NUL (it is argv), env keys are names and env values refuse NUL and CR as
+// a container's do, workdir and user are a path and a name.
+func ValidateExec(cmd []string, env map[string]string, workdir, user string) error {
+	if len(cmd) == 0 {
+		return InvalidArgument("cmd", "is empty")
+	}
+	for i, a := range cmd {
+		if strings.IndexByte(a, 0) >= 0 {
+			return InvalidArgument("cmd", "argument %d contains NUL", i)
+		}
+	}
+	for k := range env {
+		if k == "" || strings.ContainsRune(k, '=') {
+			return InvalidArgument("env", "key %q is empty or contains '='", k)
+		}
+		if i := strings.IndexFunc(k, IsControl); i >= 0 {
+			return InvalidArgument("env", "%v", controlError("env key "+strconv.Quote(k), rune(k[i])))
+		}
+	}
+	if err := checkValues("env", env); err != nil {
+		return err
+	}
+	for _, f := range [][2]string{{"workdir", workdir}, {"user", user}} {
+		if i := strings.IndexFunc(f[1], IsControl); i >= 0 {
+			return InvalidArgument(f[0], "%v", controlError(f[0], rune(f[1][i])))
+		}
+	}
+	return nil
+}
+
+// validateResourceName checks a network's or volume's name.
+func validateResourceName(name string) error {
+	if strings.TrimSpace(name) == "" {
+		return InvalidArgument("name", "is required")
+	}
+	if i := strings.IndexFunc(name, IsControl); i >= 0 {
+		return InvalidArgument("name", "%v", controlError("name "+strconv.Quote(name), rune(name[i])))
+	}
+	return nil
+}
+
+// checkText applies the control-character rule to every string of v.
+func checkText(v any, prefix string) error {
+	var hit rune
+	at, ok := findString(v, func(s string) bool {
+		i := strings.IndexFunc(s, IsControl)
+		if i >= 0 {
+			hit = rune(s[i])
+		}
+		return i >= 0
+	})
+	if !ok {
+		return nil
+	}
+	field := prefix + at
+	return InvalidArgument(field, "%v", controlError(field, hit))
+}
+
+// checkValues refuses NUL and CR in free-text values (labels, env, build
+// args): see control.go.
+func checkValues(field string, m map[string]string) error {
+	for k, v := range m {
+		if i := strings.IndexAny(v, "\x00\r"); i >= 0 {
+			at := field + "[" + k + "]"
+			return InvalidArgument(at, "%v", controlError(at, rune(v[i])))
+		}
+	}
+	return nil
+}
