@@ -162,7 +162,7 @@ func (e *Engine) Ps(ctx context.Context, opts PsOptions) ([]Container, error) {
 	}
 	out := []Container{}
 	for _, c := range cs {
-		if !opts.All && !c.running() {
+		if !opts.All && !c.running() && c.State != "paused" { // docker ps lists paused ones too
 			continue
 		}
 		out = append(out, containerOf(c))

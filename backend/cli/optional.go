@@ -1,0 +1,234 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// The optional operations of backend/optional.go, through the runtime's
+// CLI. apple/container has none of them; nerdctl's events carry no labels,
+// so it cannot stream a project's events.
+var (
+	_ backend.Pauser  = (*Backend)(nil)
+	_ backend.Topper  = (*Backend)(nil)
+	_ backend.Eventer = (*Backend)(nil)
+	_ backend.Copier  = (*Backend)(nil)
+)
+
+func (b *Backend) Pause(ctx context.Context, id string) error {
+	return b.pauseOrUnpause(ctx, "pause", id)
+}
+
+func (b *Backend) Unpause(ctx context.Context, id string) error {
+	return b.pauseOrUnpause(ctx, "unpause", id)
+}
+
+func (b *Backend) pauseOrUnpause(ctx context.Context, op, id string) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return backend.Unsupported(b, op)
+	}
+	_, err := b.call(ctx, target{"container", id}, []string{op, "--", id})
+	return err
+}
+
+// Top runs `<cli> top`: a table whose last column (the command) may hold
+// spaces, the others not.
+func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error) {
+	if err := requireID("id", id); err != nil {
+		return backend.Processes{}, err
+	}
+	if b.proto.apple() {
+		return backend.Processes{}, backend.Unsupported(b, "top")
+	}
+	out, err := b.call(ctx, target{"container", id}, []string{"top", "--", id})
+	if err != nil {
+		return backend.Processes{}, err
+	}
+	return parseTop(string(out.stdout)), nil
+}
+
+// parseTop reads a `top` table: titles from the first line, then each row
+// split into as many fields, the last taking the rest of the line.
+func parseTop(s string) backend.Processes {
+	p := backend.Processes{Titles: []string{}, Processes: [][]string{}}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
+		return p
+	}
+	p.Titles = strings.Fields(lines[0])
+	n := len(p.Titles)
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		fields := strings.Fields(l)
+		if len(fields) > n {
+			// The command keeps its own spacing: cut the line after the
+			// first n-1 fields.
+			rest := strings.TrimLeft(l, " \t")
+			for range n - 1 {
+				i := strings.IndexAny(rest, " \t")
+				rest = strings.TrimLeft(rest[i:], " \t")
+			}
+			fields = append(fields[:n-1], rest)
+		}
+		p.Processes = append(p.Processes, fields)
+	}
+	return p
+}
+
+// Events runs `<cli> events` with JSON lines, filtered by type and labels,
+// until ctx ends.
+func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
+	if b.proto.apple() || b.proto.Flavor == FlavorNerdctl {
+		return backend.Unsupported(b, "stream events")
+	}
+	args := []string{"events", "--format", "{{json .}}", "--filter", "type=container"}
+	a := &argList{}
+	for _, k := range slices.Sorted(maps.Keys(opts.Labels)) {
+		if opts.Labels[k] == "" {
+			a.value("labels", "--filter", "label="+k)
+		} else {
+			a.value("labels", "--filter", "label="+k+"="+opts.Labels[k])
+		}
+	}
+	if a.err != nil {
+		return a.err
+	}
+	args = append(args, a.args...)
+	if b.proto.Flavor == FlavorPodman {
+		args[2] = "json"
+	}
+	pr, pw := io.Pipe()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			if ev, ok := parseEvent(sc.Bytes()); ok && backend.MatchLabels(ev.Attributes, opts.Labels) {
+				sink(ev)
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	out, err := b.runWith(ctx, args, pw, nil)
+	_ = pw.Close()
+	wg.Wait()
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		return b.failure(args, out, target{})
+	}
+	return nil
+}
+
+// parseEvent reads one event line: docker's (Action, Actor.ID,
+// Actor.Attributes, time and timeNano) or podman's (Status, ID, Name,
+// Image, Attributes, Time as RFC 3339 or Unix seconds).
+func parseEvent(line []byte) (backend.ContainerEvent, bool) {
+	var e struct {
+		Type, Action, Status, ID, Name, Image string
+		Actor                                 struct {
+			ID         string
+			Attributes map[string]string
+		}
+		Attributes map[string]string
+		Time       json.RawMessage `json:"time"`
+		TimeNano   int64           `json:"timeNano"`
+	}
+	if json.Unmarshal(line, &e) != nil {
+		return backend.ContainerEvent{}, false
+	}
+	ev := backend.ContainerEvent{Action: e.Action, ID: e.Actor.ID, Attributes: map[string]string{}}
+	for k, v := range e.Actor.Attributes {
+		ev.Attributes[k] = v
+	}
+	if ev.Action == "" {
+		ev.Action = e.Status
+	}
+	if ev.ID == "" {
+		ev.ID = e.ID
+	}
+	for k, v := range e.Attributes {
+		ev.Attributes[k] = v
+	}
+	if e.Name != "" {
+		ev.Attributes["name"] = e.Name
+	}
+	if e.Image != "" {
+		ev.Attributes["image"] = e.Image
+	}
+	switch {
+	case e.TimeNano != 0:
+		ev.Time = time.Unix(0, e.TimeNano)
+	case len(e.Time) > 0:
+		var s string
+		if json.Unmarshal(e.Time, &s) == nil {
+			ev.Time, _ = time.Parse(time.RFC3339Nano, s)
+		} else if n, err := strconv.ParseInt(string(e.Time), 10, 64); err == nil {
+			ev.Time = time.Unix(n, 0)
+		}
+	}
+	if ev.Action == "" || ev.ID == "" {
+		return backend.ContainerEvent{}, false
+	}
+	return ev, true
+}
+
+// CopyFrom runs `<cli> cp CONTAINER:SRC DST`.
+func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
+	return b.copy(ctx, id, id+":"+src, hostPath(dst))
+}
+
+// CopyTo runs `<cli> cp SRC CONTAINER:DST`.
+func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
+	return b.copy(ctx, id, hostPath(src), id+":"+dst)
+}
+
+func (b *Backend) copy(ctx context.Context, id, from, to string) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return backend.Unsupported(b, "copy files")
+	}
+	if strings.ContainsRune(from+to, 0) {
+		return core.InvalidArgument("path", "must not contain NUL")
+	}
+	_, err := b.call(ctx, target{"container", id}, []string{"cp", "--", from, to})
+	return err
+}
+
+// hostPath is a host path the CLIs cannot read as CONTAINER:PATH: one with
+// a colon is made absolute (they take a path starting with / or . as
+// local).
+func hostPath(p string) string {
+	if strings.Contains(p, ":") && !strings.HasPrefix(p, "/") && !strings.HasPrefix(p, ".") {
+		if abs, err := filepath.Abs(p); err == nil {
+			return abs
+		}
+		return "./" + p
+	}
+	return p
+}

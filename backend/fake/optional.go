@@ -1,0 +1,265 @@
+package fake
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// The optional operations of backend/optional.go on the fake engine.
+var (
+	_ backend.Pauser  = (*Backend)(nil)
+	_ backend.Topper  = (*Backend)(nil)
+	_ backend.Eventer = (*Backend)(nil)
+	_ backend.Copier  = (*Backend)(nil)
+)
+
+// Pause makes a running container paused (as the engines do, pausing one
+// that is not running is an error).
+func (b *Backend) Pause(ctx context.Context, id string) error {
+	return b.setPaused(ctx, "Pause", id, "running", "paused", "Up (Paused)")
+}
+
+// Unpause makes a paused container running again.
+func (b *Backend) Unpause(ctx context.Context, id string) error {
+	return b.setPaused(ctx, "Unpause", id, "paused", "running", "Up")
+}
+
+func (b *Backend) setPaused(ctx context.Context, method, id, from, to, status string) error {
+	if err := b.enter(ctx, method, id); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if c.info.State != from {
+		return core.BackendFailure("fake", []string{strings.ToLower(method), id}, 1,
+			"container "+c.info.ID+" is not "+from)
+	}
+	c.info.State, c.info.Status = to, status
+	return nil
+}
+
+// Top lists one process, the container's command, in `ps -ef`'s columns.
+func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error) {
+	if err := b.enter(ctx, "Top", id); err != nil {
+		return backend.Processes{}, err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return backend.Processes{}, err
+	}
+	if c.info.State != "running" && c.info.State != "paused" {
+		return backend.Processes{}, core.BackendFailure("fake", []string{"top", id}, 1, "container "+c.info.ID+" is not running")
+	}
+	cmd := strings.Join(append(append([]string(nil), c.spec.Entrypoint...), c.spec.Cmd...), " ")
+	return backend.Processes{
+		Titles:    []string{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"},
+		Processes: [][]string{{"root", "1", "0", "0", c.created.UTC().Format("15:04"), "?", "00:00:00", cmd}},
+	}, nil
+}
+
+// eventPoll is how often Events looks at the containers.
+const eventPoll = 2 * time.Millisecond
+
+// seen is what Events last saw of a container: a new exited channel means
+// it stopped and started again since.
+type seen struct {
+	info   core.ContainerInfo
+	exited chan struct{}
+}
+
+// Events reports the containers' changes as the engines name them
+// (create, start, die, pause, unpause, destroy), by watching the fake's
+// state, until ctx ends.
+func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
+	if err := b.enter(ctx, "Events"); err != nil {
+		return err
+	}
+	prev := b.seenLocked()
+	b.mu.Unlock()
+	tick := time.NewTicker(eventPoll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+		b.mu.Lock()
+		cur := b.seenLocked()
+		now := b.Now()
+		b.mu.Unlock()
+		emit := func(s seen, action string) {
+			if !backend.MatchLabels(s.info.Labels, opts.Labels) {
+				return
+			}
+			attrs := map[string]string{"name": s.info.Name, "image": s.info.Image}
+			for k, v := range s.info.Labels {
+				attrs[k] = v
+			}
+			if action == "die" && s.info.ExitCode != nil {
+				attrs["exitCode"] = strconv.Itoa(*s.info.ExitCode)
+			}
+			sink(backend.ContainerEvent{Time: now, Action: action, ID: s.info.ID, Attributes: attrs})
+		}
+		for _, id := range sortedIDs(cur) {
+			c, p := cur[id], prev[id]
+			old := p.info.State
+			if _, ok := prev[id]; !ok {
+				emit(c, "create")
+				old = "created"
+			}
+			if p.exited != nil && c.exited != p.exited && old != "exited" {
+				// stopped and started again between two looks
+				emit(seen{info: withState(c.info, "exited")}, "die")
+				old = "exited"
+			}
+			switch {
+			case old == c.info.State:
+			case c.info.State == "paused":
+				emit(c, "pause")
+			case old == "paused" && c.info.State == "running":
+				emit(c, "unpause")
+			case c.info.State == "running":
+				emit(c, "start")
+			case c.info.State == "exited" && (old == "running" || old == "paused"):
+				emit(c, "die")
+			}
+		}
+		for _, id := range sortedIDs(prev) {
+			if _, ok := cur[id]; !ok {
+				emit(prev[id], "destroy")
+			}
+		}
+		prev = cur
+	}
+}
+
+func withState(info core.ContainerInfo, state string) core.ContainerInfo {
+	info.State = state
+	return info
+}
+
+// seenLocked snapshots the containers. Caller holds the lock.
+func (b *Backend) seenLocked() map[string]seen {
+	out := make(map[string]seen, len(b.containers))
+	for id, c := range b.containers {
+		info := c.info
+		info.Labels = copyMap(c.info.Labels)
+		out[id] = seen{info: info, exited: c.exited}
+	}
+	return out
+}
+
+func sortedIDs(m map[string]seen) []string {
+	ids := make([]string, 0, len(m))
+	for id := range m {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return strings.Compare(m[a].info.Name+a, m[b].info.Name+b) })
+	return ids
+}
+
+// CopyFrom copies a file, or a directory (every file under it), of the
+// container's files (WriteFile, CopyTo) to the host, as docker cp does:
+// into dst when it is a directory, else as dst.
+func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
+	if err := b.enter(ctx, "CopyFrom", id, src, dst); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	src = path.Clean("/" + src)
+	files := map[string]string{} // relative path ("" for src itself) → content
+	for p, content := range b.files[c.info.ID] {
+		p = path.Clean("/" + p)
+		if p == src {
+			files[""] = content
+		} else if rest, ok := strings.CutPrefix(p, strings.TrimSuffix(src, "/")+"/"); ok {
+			files[rest] = content
+		}
+	}
+	if len(files) == 0 {
+		return core.NotFound("path", src).With("container", c.info.ID)
+	}
+	target := dst
+	if fi, err := os.Stat(dst); err == nil && fi.IsDir() {
+		target = filepath.Join(dst, path.Base(src))
+	}
+	for rel, content := range files {
+		p := filepath.Join(target, filepath.FromSlash(rel))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return core.Errorf(core.KindInvalidArgument, "copying to %s: %v", p, err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return core.Errorf(core.KindInvalidArgument, "copying to %s: %v", p, err)
+		}
+	}
+	return nil
+}
+
+// CopyTo copies a host file or directory into the container's files: into
+// dst when it is a directory there (some file is under it), else as dst.
+func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
+	files := map[string]string{}
+	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			rel = ""
+		}
+		files[filepath.ToSlash(rel)] = string(data)
+		return nil
+	})
+	if err != nil {
+		return core.Errorf(core.KindInvalidArgument, "source %s: %v", src, err)
+	}
+	if err := b.enter(ctx, "CopyTo", id, src, dst); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	dst = path.Clean("/" + dst)
+	if b.files[c.info.ID] == nil {
+		b.files[c.info.ID] = map[string]string{}
+	}
+	target := dst
+	for p := range b.files[c.info.ID] {
+		if dst == "/" || strings.HasPrefix(path.Clean("/"+p), dst+"/") {
+			target = path.Join(dst, filepath.Base(filepath.Clean(src)))
+			break
+		}
+	}
+	for rel, content := range files {
+		b.files[c.info.ID][path.Join(target, rel)] = content
+	}
+	return nil
+}

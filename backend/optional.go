@@ -1,0 +1,74 @@
+package backend
+
+import (
+	"context"
+	"time"
+
+	"github.com/perryts/perry-container/core"
+)
+
+// Optional interfaces: operations not every runtime has. A caller asks for
+// one with a type assertion and, when the backend lacks it, reports
+// Unsupported. Each is small, so that a backend implements what its
+// runtime can do and nothing more.
+
+// Pauser suspends and resumes all processes of a container (docker
+// pause/unpause). A paused container's State is "paused".
+type Pauser interface {
+	Pause(ctx context.Context, id string) error
+	Unpause(ctx context.Context, id string) error
+}
+
+// Processes is a container's process table, as `docker top` prints it: the
+// column titles and one row per process.
+type Processes struct {
+	Titles    []string   `json:"titles"`
+	Processes [][]string `json:"processes"`
+}
+
+// Topper lists the processes running in a container.
+type Topper interface {
+	Top(ctx context.Context, id string) (Processes, error)
+}
+
+// ContainerEvent is one event of a container's life, as the runtimes report
+// it: its time, its action (create, start, die, pause, …), the container's
+// id and attributes (its labels, name, image, exit code).
+type ContainerEvent struct {
+	Time       time.Time
+	Action     string
+	ID         string
+	Attributes map[string]string
+}
+
+// EventsOptions select events.
+type EventsOptions struct {
+	// Labels must all match the container's labels: a "" value matches
+	// any value of the key.
+	Labels map[string]string
+}
+
+// Eventer streams container events.
+type Eventer interface {
+	// Events calls sink for every container event matching opts, in order,
+	// from the call on until ctx ends (then it returns nil) or the stream
+	// fails. Calls to sink are serialised.
+	Events(ctx context.Context, opts EventsOptions, sink func(ContainerEvent)) error
+}
+
+// Copier copies files and directories between the host and a container,
+// as `docker cp` does: to an existing directory, the source goes inside it;
+// otherwise it is created under the destination's name.
+type Copier interface {
+	// CopyFrom copies src in the container to dst on the host.
+	CopyFrom(ctx context.Context, id, src, dst string) error
+	// CopyTo copies src on the host to dst in the container.
+	CopyTo(ctx context.Context, id, src, dst string) error
+}
+
+// Unsupported is the error for an optional operation (op: "pause", "top",
+// …) the backend's runtime lacks: "<runtime> cannot <op>".
+func Unsupported(b Backend, op string) error {
+	return core.Errorf(core.KindInternal, "%s cannot %s", b.Name(), op).
+		With("operation", op).With("backend", b.Name()).With("unsupported", true)
+}
