@@ -156,3 +156,13 @@ func CheckSignal(signal string) (string, error) {
 func (o ExecOptions) Validate() error {
 	return core.ValidateExec(o.Cmd, o.Env, o.Workdir, o.User)
 }
+
+// RequireID refuses an empty (or blank) id, name or reference with
+// InvalidArgument naming the argument, the same on every backend: the
+// Engine API would answer a less useful "value is empty", a CLI its usage.
+func RequireID(arg, id string) error {
+	if strings.TrimSpace(id) == "" {
+		return core.InvalidArgument(arg, "is empty")
+	}
+	return nil
+}

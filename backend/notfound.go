@@ -8,6 +8,8 @@ import "regexp"
 // container or image the call was for.
 var missingNetwork = []*regexp.Regexp{
 	regexp.MustCompile(`(?:^|: )network (\S+) not found`),
+	// docker on a swarm manager looks the network up in the swarm too.
+	regexp.MustCompile(`Could not attach to network (\S+?): `),
 	regexp.MustCompile(`unable to find network with name or ID (\S+?):`),
 	regexp.MustCompile(`no such network: \\*"([^"\\]+)`),
 }

@@ -8,6 +8,7 @@ func TestMissingNetwork(t *testing.T) {
 		{"docker CLI stderr", "docker: Error response from daemon: network n1 not found.\nSee 'docker run --help'.", "n1"},
 		{"podman", "Error: unable to find network with name or ID n2: network not found", "n2"},
 		{"nerdctl start hook", `level=fatal msg="failed to create shim task: ... stderr: time=\"…\" level=fatal msg=\"no such network: \\\"n3\\\"\": unknown"`, "n3"},
+		{"docker on a swarm manager", "docker: Error response from daemon: Could not attach to network n4: rpc error: code = NotFound desc = network n4 not found\n", "n4"},
 		{"another object", "No such container: abc", ""},
 		{"inside a word", "subnetwork x not found", ""},
 	}

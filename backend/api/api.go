@@ -198,11 +198,6 @@ func engineMessage(err error) string {
 	return strings.TrimPrefix(err.Error(), "Error response from daemon: ")
 }
 
-// requireID turns an empty id into the NotFound the engine would give,
-// before the client rejects it with a less useful "value is empty".
-func requireID(kind, id string) error {
-	if strings.TrimSpace(id) == "" {
-		return core.NotFound(kind, id)
-	}
-	return nil
-}
+// requireID refuses an empty id before the client rejects it with a less
+// useful "value is empty".
+func requireID(kind, id string) error { return backend.RequireID(kind, id) }

@@ -75,12 +75,7 @@ func (b *Backend) Name() string { return b.name }
 // Protocol is the argument builder the backend uses.
 func (b *Backend) Protocol() Protocol { return b.proto }
 
-func requireID(what, id string) error {
-	if id == "" {
-		return core.InvalidArgument(what, "is empty")
-	}
-	return nil
-}
+func requireID(what, id string) error { return backend.RequireID(what, id) }
 
 // Check reports whether the runtime answers.
 func (b *Backend) Check(ctx context.Context) error {
