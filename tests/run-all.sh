@@ -25,8 +25,13 @@ engine_up=0
 # on podman and nerdctl when they are installed.
 snapshot() {
   docker ps -aq --no-trunc | sed 's/^/container /'
-  docker network ls -q --no-trunc | sed 's/^/network /'
+  docker network ls --no-trunc --format '{{.ID}} {{.Name}}' | sed 's/^/network /'
   docker volume ls -q | sed 's/^/volume /'
+  if [ "$(docker info --format '{{.Swarm.ControlAvailable}}' 2>/dev/null)" = true ]; then
+    docker service ls -q | sed 's/^/swarm-service /'
+    docker secret ls -q | sed 's/^/swarm-secret /'
+    docker config ls -q | sed 's/^/swarm-config /'
+  fi
   if command -v podman >/dev/null && podman info >/dev/null 2>&1; then
     podman ps -aq --no-trunc | sed 's/^/podman-container /'
     podman network ls -q | sed 's/^/podman-network /'
@@ -41,7 +46,20 @@ snapshot() {
 before=build/engine-before.txt
 [ $engine_up = 1 ] && snapshot | sort >"$before"
 
-trap 'bash tests/sweep.sh; bash tests/runtimes/sweep.sh' EXIT
+# The Swarm suites make the engine a single-node swarm manager when it is in
+# no swarm (they never touch a swarm that exists). The engine is left as it
+# was found: a swarm the run created is left again at the end, with the
+# docker_gwbridge network its init made.
+swarm_before=$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null || true)
+gwbridge_before=$(docker network ls -q --filter name=^docker_gwbridge$ 2>/dev/null || true)
+restore_swarm() {
+  [ "$swarm_before" = inactive ] || return 0
+  [ "$(docker info --format '{{.Swarm.LocalNodeState}}' 2>/dev/null)" = active ] || return 0
+  docker swarm leave --force >/dev/null && echo "left the single-node swarm the tests created"
+  if [ -z "$gwbridge_before" ]; then docker network rm docker_gwbridge >/dev/null 2>&1 || true; fi
+}
+
+trap 'bash tests/sweep.sh; bash tests/runtimes/sweep.sh; restore_swarm' EXIT
 rc=0
 for layer in $layers; do
   echo "=== layer: $layer"
@@ -84,14 +102,17 @@ done
 if [ $engine_up = 1 ]; then
   after=build/engine-after.txt
   snapshot | sort >"$after"
+  # The networks of a swarm the run created go with the swarm, below.
+  [ "$swarm_before" = inactive ] && sed -i -E '/^network \S+ (ingress|docker_gwbridge)$/d' "$after"
   leaked=$(comm -13 "$before" "$after")
   if [ -n "$leaked" ]; then
     echo "error: the tests left these on the engine:" >&2
-    while read -r kind id; do
+    while read -r kind id _; do
       case $kind in
         container) desc=$(docker inspect -f '{{.Name}} image={{.Config.Image}} labels={{json .Config.Labels}}' "$id" 2>/dev/null) ;;
         network) desc=$(docker network inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
         volume) desc=$(docker volume inspect -f '{{.Name}} labels={{json .Labels}}' "$id" 2>/dev/null) ;;
+        swarm-service) desc=$(docker service inspect -f '{{.Spec.Name}} labels={{json .Spec.Labels}}' "$id" 2>/dev/null) ;;
         *) desc="" ;;
       esac
       echo "  $kind $id ${desc:-}" >&2
@@ -101,6 +122,7 @@ if [ $engine_up = 1 ]; then
 fi
 bash tests/sweep.sh
 bash tests/runtimes/sweep.sh
+restore_swarm
 
 if [ -s "$skips" ]; then
   echo "=== skipped tests ($(wc -l <"$skips")):"
