@@ -221,4 +221,3 @@ func (t *Target) evaluate(ctx context.Context, sp *ServicePlan, svc swarm.Servic
 	}
 	return running >= want, nil, seen
 }
-

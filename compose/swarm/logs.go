@@ -163,4 +163,3 @@ func (l *lineWriter) emit(line string) {
 	}
 	l.p.sink.line(l.p.prefix(details), msg)
 }
-

@@ -410,8 +410,10 @@ func (t *Target) poll() time.Duration {
 	return t.Poll
 }
 
-// waitTasksGone waits until the removed services' containers on this node
-// are gone (their tasks hold network endpoints).
+// waitTasksGone waits until the removed services' tasks have stopped (a
+// live task holds network endpoints), then removes the containers their
+// finished tasks left on this node: Swarm does not remove the containers
+// of a completed job's tasks when the job's service is removed.
 func (t *Target) waitTasksGone(ctx context.Context, services []string) error {
 	if len(services) == 0 {
 		return nil
@@ -427,12 +429,12 @@ func (t *Target) waitTasksGone(ctx context.Context, services []string) error {
 		}
 		left := 0
 		for _, tk := range tasks {
-			if set[tk.ServiceID] {
+			if set[tk.ServiceID] && !terminal(tk.Status.State) {
 				left++
 			}
 		}
 		if left == 0 {
-			return nil
+			break
 		}
 		select {
 		case <-ctx.Done():
@@ -440,6 +442,33 @@ func (t *Target) waitTasksGone(ctx context.Context, services []string) error {
 		case <-time.After(t.poll()):
 		}
 	}
+	local := t.c.Local()
+	var errs []error
+	for id := range set {
+		cs, err := local.List(ctx, backend.ListOptions{All: true, Labels: map[string]string{"com.docker.swarm.service.id": id}})
+		if err != nil {
+			return err
+		}
+		for _, c := range cs {
+			if c.Running() {
+				continue // Swarm is still stopping it and removes it itself
+			}
+			if err := local.Remove(ctx, c.ID, true); err != nil && !isNotFound(err) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// terminal reports whether a task's container has stopped for good.
+func terminal(s swarm.TaskState) bool {
+	switch s {
+	case swarm.TaskStateComplete, swarm.TaskStateFailed, swarm.TaskStateShutdown,
+		swarm.TaskStateRejected, swarm.TaskStateOrphaned, swarm.TaskStateRemove:
+		return true
+	}
+	return false
 }
 
 func isNotFound(err error) bool {
