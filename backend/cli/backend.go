@@ -527,8 +527,14 @@ func (b *Backend) FollowLogs(ctx context.Context, id string, opts backend.LogsOp
 	// The CLI's own error ("no such container") goes to the stderr writer,
 	// where it would read as the container's output: find the container
 	// first, so a missing one is NotFound with nothing written.
-	if _, err := b.Inspect(ctx, id); err != nil {
+	info, err := b.Inspect(ctx, id)
+	if err != nil {
 		return err
+	}
+	if b.proto.followsFinished(info.State) {
+		if args, err = b.proto.LogsArgs(id, opts, false); err != nil {
+			return err
+		}
 	}
 	out, err := b.runWith(ctx, args, stdout, stderr)
 	if ctx.Err() != nil {
@@ -562,6 +568,11 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 	t := target{"container", id}
 	if code, ok := b.proto.execExitCode(out); ok {
 		return core.ContainerLogs{Stdout: stdout.String(), Stderr: execStderr(stderr.String()), ExitCode: &code}, nil
+	}
+	if b.proto.execRefused(out) {
+		// As Docker's API answers (409): a BackendError naming the
+		// container in conflict.
+		return core.ContainerLogs{}, core.AsError(b.failure(args, out, t)).With("conflict", id)
 	}
 	if out.code != 0 && (b.notFound(t, out.stderr) || b.execFailed(out)) {
 		return core.ContainerLogs{}, b.failure(args, out, t)

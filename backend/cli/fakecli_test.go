@@ -122,6 +122,9 @@ func (f *fakeCLI) reset() {
 
 const dockerInspectJSON = `[{"Id":"c1full","Name":"/web","Created":"2026-01-02T03:04:05Z","State":{"Status":"exited","ExitCode":4},"Config":{"Image":"img","Labels":{"a":"b"}},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"172.17.0.9"}}}}]`
 
+// dockerRunningInspectJSON is dockerInspectJSON's container while it runs.
+var dockerRunningInspectJSON = strings.Replace(dockerInspectJSON, `"Status":"exited","ExitCode":4`, `"Status":"running","Running":true,"ExitCode":0`, 1)
+
 // TestBackendPassesProtocolArgs runs every Backend method against the fake
 // and checks the exact argv: the binary, the wrapper prefix, the protocol's
 // arguments.
@@ -214,10 +217,11 @@ func TestBackendPassesProtocolArgs(t *testing.T) {
 					continue
 				}
 				f.reset()
-				if rt.name == "limactl" && o.name == "follow" {
+				if o.name == "follow" {
 					// A follow inspects the container first: its first call
-					// must find one.
-					f.on("1", reply{stdout: dockerInspectJSON})
+					// must find one, running (podman reads a finished
+					// container's log without following it).
+					f.on("1", reply{stdout: dockerRunningInspectJSON})
 				}
 				_ = o.call(t.Context(), b) // canned output may not parse: the argv is what counts here
 				f.off("1")

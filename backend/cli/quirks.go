@@ -170,3 +170,36 @@ func networkAliases(nets []core.NetworkAttach) [][]string {
 	}
 	return out
 }
+
+// followsFinished reports whether a follow of a container in state must
+// read its log whole instead: podman 4's logs -f of a container that has
+// exited (k8s-file log driver) stops at some point of a long log, losing
+// the rest (a 100,000-line log arrived with 20,000 to 50,000 of its lines,
+// some out of order), where its logs without -f prints every line. A
+// finished container's log is complete, so nothing is lost by not
+// following it. Its API service shares the fault (see backend/api/podman.go).
+func (p Protocol) followsFinished(state string) bool {
+	return p.Flavor == FlavorPodman && (state == "exited" || state == "dead")
+}
+
+// podmanNotRunning matches podman's refusal of an exec in a container that
+// is not running: it exits 255 (not 125), so exit status alone would read
+// as the command's own.
+const podmanNotRunning = "can only create exec sessions on running containers"
+
+// execRefused reports whether the CLI refused an exec because the
+// container is not running, in the words of each CLI.
+func (p Protocol) execRefused(out output) bool {
+	last := lastLine(out.stderr)
+	switch {
+	case out.code == 0:
+		return false
+	case p.Flavor == FlavorPodman:
+		return strings.HasPrefix(last, "Error: ") && strings.Contains(last, podmanNotRunning)
+	case p.Flavor == FlavorNerdctl:
+		return nerdctlFatal(last) && strings.Contains(last, "cannot exec in a stopped state")
+	case p.Flavor == FlavorDocker:
+		return strings.HasPrefix(last, "Error response from daemon:") && strings.HasSuffix(last, " is not running")
+	}
+	return false
+}
