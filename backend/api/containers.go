@@ -438,6 +438,9 @@ func (b *Backend) logs(ctx context.Context, id string, opts backend.LogsOptions,
 	if err != nil {
 		return err
 	}
+	if follow && b.followsFinished(ctx, id) {
+		o.Follow = false // podman: see followsFinished
+	}
 	rc, err := b.cli.ContainerLogs(ctx, id, o)
 	if err != nil {
 		return b.engineError(err, "container", id)
@@ -475,7 +478,7 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		User:         opts.User,
 	})
 	if err != nil {
-		return core.ContainerLogs{}, b.engineError(err, "container", id)
+		return core.ContainerLogs{}, b.fixExecError(b.engineError(err, "container", id), id)
 	}
 	att, err := b.cli.ExecAttach(ctx, created.ID, client.ExecAttachOptions{})
 	if err != nil {
