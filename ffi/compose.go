@@ -14,6 +14,7 @@ import (
 
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/compose/loader"
+	cswarm "github.com/perryts/perry-container/compose/swarm"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -29,6 +30,9 @@ type stack struct {
 type stackState struct {
 	engine  *engine.Engine
 	project *types.Project
+	// target is set when the stack runs on Swarm: every call of the
+	// handle then goes to it, the engine only answers graph.
+	target *cswarm.Target
 }
 
 func newStack(e *engine.Engine, p *types.Project) *stack {
@@ -40,6 +44,9 @@ func newStack(e *engine.Engine, p *types.Project) *stack {
 func (s *stack) engine() *engine.Engine  { return s.cur.Load().engine }
 func (s *stack) project() *types.Project { return s.cur.Load().project }
 
+// swarm is the Swarm target of a stack deployed there, else nil.
+func (s *stack) swarm() *cswarm.Target { return s.cur.Load().target }
+
 // ComposeUpResult is what js_container_composeUp resolves to.
 type ComposeUpResult struct {
 	Handle   int64    `json:"handle"`
@@ -48,7 +55,15 @@ type ComposeUpResult struct {
 }
 
 func (s *stack) teardown(ctx context.Context) error {
-	return s.teardownOnce(func() error { return s.engine().Down(ctx, engine.DownOptions{}) })
+	return s.teardownOnce(func() error { return s.down(ctx, false) })
+}
+
+// down takes the stack down on its target.
+func (s *stack) down(ctx context.Context, volumes bool) error {
+	if t := s.swarm(); t != nil {
+		return t.Down(ctx, s.project().Name, cswarm.DownOptions{Volumes: volumes})
+	}
+	return s.engine().Down(ctx, engine.DownOptions{Volumes: volumes})
 }
 
 // loadOptions reads an inline JSON object or a compose file path.
@@ -60,7 +75,17 @@ func loadOptions(spec string) loader.Options {
 }
 
 func (c *hostCtx) composeUp(ctx context.Context, spec arg) (any, error) {
+	return c.composeUpWith(ctx, spec, arg{name: "opts"})
+}
+
+// composeUpWith is composeUp with options: the target the stack runs on
+// (ComposeUpOptions; docs/scale-out.md).
+func (c *hostCtx) composeUpWith(ctx context.Context, spec, opts arg) (any, error) {
 	s, err := spec.required()
+	if err != nil {
+		return nil, err
+	}
+	target, err := composeTarget(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -68,11 +93,17 @@ func (c *hostCtx) composeUp(ctx context.Context, spec arg) (any, error) {
 	if err != nil {
 		return nil, specError(spec.name, err)
 	}
+	if target == targetSwarm {
+		return c.composeUpSwarm(ctx, p)
+	}
 	b, err := c.Backend(ctx)
 	if err != nil {
 		return nil, err
 	}
 	h, err := c.upProject(kindCompose, p.Name, func(prev any) (any, error) {
+		if st, ok := prev.(*stack); ok && st.swarm() != nil {
+			return nil, targetMismatch(p.Name, targetSwarm)
+		}
 		e := engine.New(b, p)
 		if err := e.Up(ctx, engine.UpOptions{}); err != nil {
 			return nil, err
@@ -141,11 +172,14 @@ func (c *hostCtx) readStack(h int64, fn func(*stack) (any, error)) (any, error) 
 }
 
 func (c *hostCtx) composeDown(ctx context.Context, h int64, volumes bool) (any, error) {
-	return downLive(c, h, kindCompose, func(s *stack) error { return s.engine().Down(ctx, engine.DownOptions{Volumes: volumes}) })
+	return downLive(c, h, kindCompose, func(s *stack) error { return s.down(ctx, volumes) })
 }
 
 func (c *hostCtx) composePs(ctx context.Context, h int64) (any, error) {
 	return c.readStack(h, func(s *stack) (any, error) {
+		if t := s.swarm(); t != nil {
+			return swarmPs(ctx, t, s.project().Name)
+		}
 		cs, err := s.engine().Ps(ctx, engine.PsOptions{All: true})
 		if err != nil {
 			return nil, err
@@ -192,6 +226,9 @@ func (c *hostCtx) composeLogs(ctx context.Context, h int64, opts arg) (any, erro
 		return nil, err
 	}
 	return c.readStack(h, func(s *stack) (any, error) {
+		if t := s.swarm(); t != nil {
+			return swarmLogsText(ctx, t, s.project().Name, lo)
+		}
 		var mu sync.Mutex
 		var out, errOut strings.Builder
 		err := s.engine().Logs(ctx, lo, func(service, _, stream, line string) {
@@ -222,6 +259,11 @@ func (c *hostCtx) composeLogsFollow(ctx context.Context, h int64, opts arg, emit
 	}
 	lo.Follow = true
 	_, err = c.readStack(h, func(s *stack) (any, error) {
+		if t := s.swarm(); t != nil {
+			return nil, swarmLogs(ctx, t, s.project().Name, lo, func(service, _, text string) {
+				_ = emit(LogLine{Service: service, Stream: "stdout", Line: text})
+			})
+		}
 		return nil, s.engine().Logs(ctx, lo, func(service, _, stream, line string) {
 			// Once the call ended emit fails at once; the engine's own
 			// follow stops with the same context.
@@ -259,6 +301,9 @@ func (c *hostCtx) composeExec(ctx context.Context, h int64, service, cmd, opts a
 		return nil, core.InvalidArgument(opts.name, "index must not be negative")
 	}
 	return c.withStack(h, func(s *stack) (any, error) {
+		if t := s.swarm(); t != nil {
+			return swarmExec(ctx, t, s.project().Name, svc, o, argv)
+		}
 		return s.engine().Exec(ctx, svc, engine.ExecOptions{Index: o.Index, Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User})
 	})
 }
@@ -279,6 +324,9 @@ func (c *hostCtx) composeLifecycle(ctx context.Context, h int64, op string, serv
 		return nil, err
 	}
 	return c.withStack(h, func(s *stack) (any, error) {
+		if s.swarm() != nil {
+			return nil, swarmUnsupported(op)
+		}
 		var err error
 		switch op {
 		case "start":
@@ -293,7 +341,12 @@ func (c *hostCtx) composeLifecycle(ctx context.Context, h int64, op string, serv
 }
 
 func (c *hostCtx) composeStatus(ctx context.Context, h int64) (any, error) {
-	return c.readStack(h, func(s *stack) (any, error) { return s.engine().Status(ctx) })
+	return c.readStack(h, func(s *stack) (any, error) {
+		if t := s.swarm(); t != nil {
+			return swarmStatus(ctx, t, s.project())
+		}
+		return s.engine().Status(ctx)
+	})
 }
 
 func (c *hostCtx) composeGraph(h int64) (any, error) {

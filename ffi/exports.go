@@ -366,6 +366,12 @@ func js_container_compose_up(spec *C.char, cb C.perry_complete_fn, ud C.uintptr_
 	return js_container_composeUp(spec, cb, ud)
 }
 
+//export js_container_composeUpWith
+func js_container_composeUpWith(spec, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	a, o := cArg("spec", spec), cArg("opts", opts)
+	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeUpWith(ctx, a, o) })
+}
+
 //export js_container_compose_down
 func js_container_compose_down(h C.int64_t, volumes C.int32_t, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.composeDown(ctx, int64(h), volumes != 0) })

@@ -81,6 +81,9 @@
  *     PERRY_CONTAINER_LOG       stderr: let the compose loader's warnings
  *                               reach the host's stderr (silent otherwise;
  *                               read once, at load)
+ *     PERRY_CONTAINER_TARGET    local (default) | swarm: where
+ *                               js_container_composeUp runs a stack when the
+ *                               call does not say (js_container_composeUpWith)
  * The `fake` backend is an in-memory engine with real state, meant for the
  * tests of host programs; it runs no container. What it simulates:
  *   - containers, images, networks and volumes with real state (an unknown
@@ -417,6 +420,27 @@ PERRY_EXTERN(int32_t) js_container_build(const char *build_json, const char *ima
 PERRY_EXTERN(int32_t) js_container_composeUp(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);
 /** Alias of js_container_composeUp. */
 PERRY_EXTERN(int32_t) js_container_compose_up(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);
+/**
+ * js_container_composeUp with options.
+ * @param opts_json NULL or {"target"?:"local"|"swarm"}. The target says where
+ *   the stack runs; absent, $PERRY_CONTAINER_TARGET, else "local" (the
+ *   detected runtime). "swarm" deploys it as Docker Swarm services of the
+ *   engine's swarm (the detected engine when it speaks the Engine API, else
+ *   DOCKER_HOST or Docker's default socket), named and labelled as `docker
+ *   stack deploy` names them, each created only once its dependencies meet
+ *   their depends_on conditions; the call resolves when every service runs
+ *   (healthy when it has a healthcheck; jobs completed). A failed up removes
+ *   what it created. Through the handle, down, ps (the stack's tasks as
+ *   containers), logs, logs_follow, exec (a task on this node), status,
+ *   config and graph act on the Swarm stack; start, stop and restart are
+ *   InvalidArgument there. See docs/scale-out.md.
+ * Errors: as js_container_composeUp; InvalidArgument (argument
+ *   "opts.target" or "PERRY_CONTAINER_TARGET") for an unknown target, or
+ *   for a project live under a handle on the other target;
+ *   BackendNotAvailable (503) when the engine is not a swarm manager.
+ */
+PERRY_EXTERN(int32_t) js_container_composeUpWith(const char *spec_json_or_path, const char *opts_json, perry_complete_fn cb,
+                                                 void *ctx);
 
 /**
  * Stops and removes the stack's containers and networks (and named volumes

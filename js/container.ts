@@ -7,6 +7,7 @@ import type {
   CallOptions,
   ComposeHandle,
   ComposeSpec,
+  ComposeUpOptions,
   ContainerHandle,
   ContainerInfo,
   ContainerLogs,
@@ -17,7 +18,7 @@ import type {
   WaitResult,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
-import { upWith } from "./stack";
+import { upWith, upWithOptions } from "./stack";
 import { follow } from "./stream";
 
 export { ContainerError } from "./call";
@@ -161,4 +162,12 @@ export function detectBackend(call?: CallOptions): Promise<BackendInfo[]> {
 
 export function composeUp(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle> {
   return upWith("js_container_composeUp", spec, call);
+}
+
+export function composeUpWith(
+  spec: ComposeSpec | string,
+  opts?: ComposeUpOptions,
+  call?: CallOptions,
+): Promise<ComposeHandle> {
+  return upWithOptions("js_container_composeUpWith", spec, opts, call);
 }

@@ -6,6 +6,7 @@ import type {
   ComposeHandle,
   ComposeLogsOptions,
   ComposeSpec,
+  ComposeUpOptions,
   ComposeUpResult,
   ContainerInfo,
   ContainerLogs,
@@ -106,4 +107,16 @@ export class Stack implements ComposeHandle {
 /** Brings a stack up through one of the up symbols and wraps its handle. */
 export function upWith(symbol: string, spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle> {
   return callAsync<ComposeUpResult>(symbol, () => [0, 0, composeSpec(spec)], call).then((r) => new Stack(r));
+}
+
+/** upWith for js_container_composeUpWith: the options are its second string. */
+export function upWithOptions(
+  symbol: string,
+  spec: ComposeSpec | string,
+  opts: ComposeUpOptions | undefined,
+  call?: CallOptions,
+): Promise<ComposeHandle> {
+  return callAsync<ComposeUpResult>(symbol, () => [0, 0, composeSpec(spec), json("opts", opts)], call).then(
+    (r) => new Stack(r),
+  );
 }

@@ -56,6 +56,7 @@ static const async_op perry_async_ops[] = {
     OP(js_container_build, SH_SS),
     OP(js_container_composeUp, SH_S),
     OP(js_container_compose_up, SH_S),
+    OP(js_container_composeUpWith, SH_SS),
     OP(js_container_compose_down, SH_HI),
     OP(js_container_compose_ps, SH_H),
     OP(js_container_compose_logs, SH_HS),

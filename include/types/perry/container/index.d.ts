@@ -776,6 +776,17 @@ export interface StackStatus {
   healthy: boolean;
 }
 
+/** Options of {@link composeUpWith}. */
+export interface ComposeUpOptions {
+  /**
+   * Where the stack runs: "local" (the detected runtime) or "swarm" (Docker
+   * Swarm services, each created once its dependencies meet their
+   * depends_on conditions; the engine must be a swarm manager). Default:
+   * the environment variable PERRY_CONTAINER_TARGET, else "local".
+   */
+  target?: "local" | "swarm";
+}
+
 /** Options of {@link ComposeHandle.logs}. */
 export interface ComposeLogsOptions {
   /** One service; all when absent. */
@@ -1202,3 +1213,27 @@ export declare function detectBackend(call?: CallOptions): Promise<BackendInfo[]
  * @ffi js_container_composeUp js_container_compose_up
  */
 export declare function composeUp(spec: ComposeSpec | string, call?: CallOptions): Promise<ComposeHandle>;
+
+/**
+ * {@link composeUp} on a target: the local runtime or Docker Swarm
+ * (docs/scale-out.md). On Swarm the stack's services are named and labelled
+ * as `docker stack deploy` names them; the promise resolves when every
+ * service runs (healthy when it has a healthcheck, jobs completed). The
+ * handle's down, ps (the stack's tasks), logs, followLogs, exec (a task on
+ * this node), status, config and graph act on the Swarm stack; start, stop
+ * and restart reject with InvalidArgument there.
+ * @param spec as for {@link composeUp}.
+ * @param opts `target`; absent: PERRY_CONTAINER_TARGET, else "local".
+ * @param call `signal` cancels the call: the promise rejects with
+ *   Cancelled (499) once the operation has cleaned up.
+ * @returns resolves to the stack's handle object.
+ * @throws {ContainerError} as {@link composeUp}; InvalidArgument (400) for
+ *   an unknown target or a project live under a handle on the other target;
+ *   BackendNotAvailable (503) when the engine is not a swarm manager.
+ * @ffi js_container_composeUpWith
+ */
+export declare function composeUpWith(
+  spec: ComposeSpec | string,
+  opts?: ComposeUpOptions,
+  call?: CallOptions,
+): Promise<ComposeHandle>;
