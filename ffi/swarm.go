@@ -44,7 +44,8 @@ func composeTarget(opts arg) (string, error) {
 	}
 	name, t := opts.name+".target", o.Target
 	if t == "" {
-		name, t = targetEnv, os.Getenv(targetEnv)
+		// The variable is read as perry-compose reads it: any case.
+		name, t = targetEnv, strings.ToLower(os.Getenv(targetEnv))
 	}
 	switch t {
 	case "", targetLocal:

@@ -30,6 +30,7 @@ func TestComposeTargetChoice(t *testing.T) {
 		{"", `{"target":"local"}`, targetLocal, ""},
 		{"", `{"target":"swarm"}`, targetSwarm, ""},
 		{"swarm", "", targetSwarm, ""},
+		{"Swarm", "", targetSwarm, ""},
 		{"swarm", `{"target":"local"}`, targetLocal, ""},
 		{"local", `{"target":"swarm"}`, targetSwarm, ""},
 		{"", `{"target":"kubernetes"}`, "", "opts.target"},
