@@ -157,3 +157,35 @@ func TestHealthEmulationOnPodmanFollowsSystemd(t *testing.T) {
 		t.Errorf("podman with systemd=%v: emulate %v, want %v", err == nil, got, want)
 	}
 }
+
+// failingJobYAML: app waits for a one-shot that exits 1.
+const failingJobYAML = `
+services:
+  job:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ["sh", "-c", "echo job failing; exit 1"]
+    volumes: ["data:/data"]
+  app:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    depends_on: {job: {condition: service_completed_successfully}}
+volumes:
+  data: {}
+`
+
+// TestRuntimesFailingServiceRollsBack: a service that exits 1 fails the up
+// naming it (its dependent waited on it), and the rollback leaves no
+// container, network or volume.
+func TestRuntimesFailingServiceRollsBack(t *testing.T) {
+	onRuntimes(t, func(t *testing.T, r *realEngine) {
+		ctx := r.ctx()
+		err := r.engine(r.load(failingJobYAML)).Up(ctx, UpOptions{})
+		wantService(t, err, "job")
+		if ctx.Err() != nil {
+			t.Fatalf("the up ran into its deadline instead of failing fast: %v", err)
+		}
+		r.noneLeft(ctx, "rollback")
+	})
+}
