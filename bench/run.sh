@@ -51,4 +51,5 @@ if [ -z "${BENCH_ONLY:-}" ] || [[ ",${BENCH_ONLY}," == *",node,"* ]]; then
     echo "warning: make node failed; the Node figures are skipped" >&2
   fi
 fi
+if [ -z "${BENCH_ONLY:-}" ] || [[ ",${BENCH_ONLY}," == *",runtimes,"* ]]; then bash bench/runtimes.sh | tee build/bench/runtimes.txt || echo "warning: bench/runtimes.sh (podman, nerdctl) failed" >&2; fi
 echo "bench: $(( $(date +%s) - t0 )) s in all"
