@@ -56,7 +56,8 @@ func main() {
 			break
 		}
 		nc, nn, cErr := clean(ctx, c)
-		fmt.Printf("removed %d containers, %d networks\n", nc, nn)
+		ns := cleanSwarm(ctx, c)
+		fmt.Printf("removed %d containers, %d networks, %d swarm objects\n", nc, nn, ns)
 		err = cErr
 	default:
 		err = fmt.Errorf("unknown command %q (suite | compose | detect | profile | clean)", cmd)
