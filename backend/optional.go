@@ -46,13 +46,17 @@ type EventsOptions struct {
 	// Labels must all match the container's labels: a "" value matches
 	// any value of the key.
 	Labels map[string]string
+	// Since replays the events from a time on; Until ends the stream at a
+	// time. Each is a Unix time in seconds (fractions allowed), an RFC 3339
+	// time or a duration before now ("10m"), as docker events takes them.
+	Since, Until string
 }
 
 // Eventer streams container events.
 type Eventer interface {
 	// Events calls sink for every container event matching opts, in order,
-	// from the call on until ctx ends (then it returns nil) or the stream
-	// fails. Calls to sink are serialised.
+	// from the call (or Since) on until ctx ends or Until passes (then it
+	// returns nil), or the stream fails. Calls to sink are serialised.
 	Events(ctx context.Context, opts EventsOptions, sink func(ContainerEvent)) error
 }
 

@@ -66,7 +66,7 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 			f = f.Add("label", k+"="+v)
 		}
 	}
-	res := b.cli.Events(ctx, client.EventsListOptions{Filters: f})
+	res := b.cli.Events(ctx, client.EventsListOptions{Filters: f, Since: opts.Since, Until: opts.Until})
 	for {
 		select {
 		case <-ctx.Done():

@@ -107,6 +107,8 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 			a.value("labels", "--filter", "label="+k+"="+opts.Labels[k])
 		}
 	}
+	a.opt("since", "--since", opts.Since)
+	a.opt("until", "--until", opts.Until)
 	if a.err != nil {
 		return a.err
 	}

@@ -83,13 +83,17 @@ type seen struct {
 
 // Events reports the containers' changes as the engines name them
 // (create, start, die, pause, unpause, destroy), by watching the fake's
-// state, until ctx ends.
+// state, until ctx ends. It keeps no history: Since is ignored, and with
+// Until the stream ends at once.
 func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
 	if err := b.enter(ctx, "Events"); err != nil {
 		return err
 	}
 	prev := b.seenLocked()
 	b.mu.Unlock()
+	if opts.Until != "" {
+		return nil
+	}
 	tick := time.NewTicker(eventPoll)
 	defer tick.Stop()
 	for {

@@ -15,14 +15,19 @@ import (
 )
 
 func (a *app) eventsCmd() *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON       bool
+		since, until string
+	)
 	cmd := &cobra.Command{
 		Use:   "events [flags] [SERVICE...]",
 		Short: "Receive real time events from containers",
 		Long: `Stream the events of the project's containers (of services, all when none
 is named) until interrupted, one per line as docker compose prints them:
 "TIME container ACTION ID (ATTRIBUTES)", or with --json one JSON object
-per line with time, type, service, id, action and attributes.`,
+per line with time, type, service, id, action and attributes. --since
+replays past events, --until ends the stream (a Unix or RFC 3339 time, or
+a duration before now).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			s, err := a.open(ctx, args, true, "")
@@ -32,7 +37,7 @@ per line with time, type, service, id, action and attributes.`,
 			defer s.r.Close()
 			var mu sync.Mutex
 			var werr error
-			err = s.e.Events(ctx, args, func(ev engine.ContainerEvent) {
+			err = s.e.Events(ctx, engine.EventsOptions{Services: args, Since: since, Until: until}, func(ev engine.ContainerEvent) {
 				mu.Lock()
 				defer mu.Unlock()
 				if werr == nil {
@@ -49,6 +54,8 @@ per line with time, type, service, id, action and attributes.`,
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "Output events as a stream of json objects")
+	cmd.Flags().StringVar(&since, "since", "", "Show all events created since timestamp")
+	cmd.Flags().StringVar(&until, "until", "", "Stream events until this timestamp")
 	return cmd
 }
 

@@ -20,10 +20,18 @@ type ContainerEvent struct {
 	Attributes map[string]string
 }
 
-// Events streams the events of the project's containers of services (all
-// when empty), one-off containers excepted, until ctx ends. A backend
+// EventsOptions select events: of services (all when empty), from Since,
+// until Until (see backend.EventsOptions).
+type EventsOptions struct {
+	Services     []string
+	Since, Until string
+}
+
+// Events streams the events of the project's containers, one-off
+// containers excepted, until ctx ends or opts.Until passes. A backend
 // without backend.Eventer cannot.
-func (e *Engine) Events(ctx context.Context, services []string, sink func(ContainerEvent)) error {
+func (e *Engine) Events(ctx context.Context, opts EventsOptions, sink func(ContainerEvent)) error {
+	services := opts.Services
 	ev, ok := e.backend.(backend.Eventer)
 	if !ok {
 		return backend.Unsupported(e.backend, "stream events")
@@ -32,8 +40,8 @@ func (e *Engine) Events(ctx context.Context, services []string, sink func(Contai
 	if err != nil {
 		return err
 	}
-	opts := backend.EventsOptions{Labels: map[string]string{LabelProject: m.name}}
-	return ev.Events(ctx, opts, func(c backend.ContainerEvent) {
+	bo := backend.EventsOptions{Labels: map[string]string{LabelProject: m.name}, Since: opts.Since, Until: opts.Until}
+	return ev.Events(ctx, bo, func(c backend.ContainerEvent) {
 		if c.Attributes[LabelOneoff] == "True" {
 			return
 		}
