@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,6 +184,35 @@ func TestComposeUpSwarmThroughHandle(t *testing.T) {
 		l, err := c.composeLogs(ctx, h, newArg("opts", `{"service":"db"}`, true, false))
 		return err == nil && strings.Contains(l.(core.ContainerLogs).Stdout, "db | db-ready")
 	})
+	// A followed log delivers the lines by service until cancelled.
+	fctx, fcancel := context.WithCancel(ctx)
+	var fmu sync.Mutex
+	var followed []LogLine
+	fdone := make(chan error, 1)
+	go func() {
+		fdone <- c.composeLogsFollow(fctx, h, newArg("opts", `{"service":"db"}`, true, false), func(l LogLine) error {
+			fmu.Lock()
+			defer fmu.Unlock()
+			followed = append(followed, l)
+			return nil
+		})
+	}()
+	testenv.Eventually(t, 30*time.Second, "db's line in the followed logs", func() bool {
+		fmu.Lock()
+		defer fmu.Unlock()
+		for _, l := range followed {
+			if l.Service == "db" && strings.Contains(l.Line, "db-ready") {
+				return true
+			}
+		}
+		return false
+	})
+	fcancel()
+	select {
+	case <-fdone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the followed log did not end after its cancel")
+	}
 	out, err := c.composeExec(ctx, h, newArg("service", "web", true, false), newArg("cmd", `["sh","-c","echo $DB"]`, true, false), arg{name: "opts"})
 	if err != nil || strings.TrimSpace(out.(core.ContainerLogs).Stdout) != "db" {
 		t.Fatalf("exec: %+v %v", out, err)
