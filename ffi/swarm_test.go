@@ -69,6 +69,17 @@ func TestComposeTargetChoice(t *testing.T) {
 	if cs, _ := fb.List(context.Background(), backendAll()); len(cs) != 0 {
 		t.Fatalf("an up with an unknown target created %d containers", len(cs))
 	}
+	// target local is the detected runtime's compose stack, as composeUp.
+	res, err := c.composeUpWith(context.Background(), newArg("spec", inlineStack, true, false), opts(`{"target":"local"}`))
+	if err != nil {
+		t.Fatalf("up with target local: %v", err)
+	}
+	if cs, _ := fb.List(context.Background(), backendAll()); len(cs) != 2 {
+		t.Fatalf("target local: %d containers on the runtime, want 2", len(cs))
+	}
+	if _, err := c.composeDown(context.Background(), res.(ComposeUpResult).Handle, false); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // An engine that is not a swarm manager: the Swarm target's own error
