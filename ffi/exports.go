@@ -111,6 +111,14 @@ func schedule(cb C.perry_complete_fn, ud C.uintptr_t, op func(c *hostCtx, ctx co
 // scheduleFollow is schedule for a followed log: chunks go to chunk, in
 // order, one at a time, then cb fires once. -1 when chunk is NULL.
 func scheduleFollow(chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t, produce func(c *hostCtx, ctx context.Context, emit func(LogLine) error) error) C.int32_t {
+	return scheduleStream(chunk, cb, ud, func(c *hostCtx, ctx context.Context, send func([]byte)) (any, error) {
+		return follow(ctx, send, func(emit func(LogLine) error) error { return produce(c, ctx, emit) })
+	})
+}
+
+// scheduleStream is schedule for any stream: run gets the function that
+// hands one chunk to the host. -1 when chunk is NULL.
+func scheduleStream(chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t, run func(c *hostCtx, ctx context.Context, send func([]byte)) (any, error)) C.int32_t {
 	if chunk == nil {
 		return -1
 	}
@@ -121,7 +129,7 @@ func scheduleFollow(chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr
 			C.perry_chunk(chunk, ud, (*C.char)(unsafe.Pointer(&js[0])), C.size_t(n))
 			runtime.KeepAlive(js)
 		}
-		return follow(ctx, send, func(emit func(LogLine) error) error { return produce(c, ctx, emit) })
+		return run(c, ctx, send)
 	})
 }
 
@@ -549,6 +557,14 @@ func js_workload_handle_graph(h C.int64_t) *C.char {
 func js_workload_handle_logs(h C.int64_t, node, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	n, o := cArg("node", node), cArg("opts", opts)
 	return schedule(cb, ud, func(c *hostCtx, ctx context.Context) (any, error) { return c.graphLogs(ctx, int64(h), n, o) })
+}
+
+//export js_workload_handle_logs_follow
+func js_workload_handle_logs_follow(h C.int64_t, node, opts *C.char, chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	n, o := cArg("node", node), cArg("opts", opts)
+	return scheduleFollow(chunk, cb, ud, func(c *hostCtx, ctx context.Context, emit func(LogLine) error) error {
+		return c.graphLogsFollow(ctx, int64(h), n, o, emit)
+	})
 }
 
 //export js_workload_handle_exec

@@ -43,46 +43,47 @@ const (
 	maxLine = 1 << 20
 )
 
-// follower carries lines from the producer to the host, in order, through a
-// bounded buffer, on one goroutine.
-type follower struct {
-	lines chan LogLine
+// follower carries items (log lines, events) from the producer to the
+// host, in order, through a bounded buffer, on one goroutine.
+type follower[T any] struct {
+	items chan T
+	size  func(T) int // an item's share of chunkBytes
 	done  chan struct{}
 	sent  int64
 }
 
-func newFollower() *follower {
-	return &follower{lines: make(chan LogLine, streamBuffer), done: make(chan struct{})}
+func newFollower[T any](size func(T) int) *follower[T] {
+	return &follower[T]{items: make(chan T, streamBuffer), size: size, done: make(chan struct{})}
 }
 
-// emit queues one line, waiting while the buffer is full; it fails once ctx
+// emit queues one item, waiting while the buffer is full; it fails once ctx
 // ends.
-func (f *follower) emit(ctx context.Context, l LogLine) error {
+func (f *follower[T]) emit(ctx context.Context, it T) error {
 	select {
-	case f.lines <- l:
+	case f.items <- it:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
 }
 
-// run sends the queued lines in chunks of up to chunkLines until the queue
+// run sends the queued items in chunks of up to chunkLines until the queue
 // is closed; after ctx ends, what is left is dropped.
-func (f *follower) run(ctx context.Context, send func([]byte)) {
+func (f *follower[T]) run(ctx context.Context, send func([]byte)) {
 	defer close(f.done)
-	batch := make([]LogLine, 0, chunkLines)
-	for l := range f.lines {
-		batch = append(batch[:0], l)
-		size := len(l.Line)
+	batch := make([]T, 0, chunkLines)
+	for it := range f.items {
+		batch = append(batch[:0], it)
+		size := f.size(it)
 	fill:
 		for len(batch) < chunkLines && size < chunkBytes {
 			select {
-			case l, ok := <-f.lines:
+			case it, ok := <-f.items:
 				if !ok {
 					break fill
 				}
-				batch = append(batch, l)
-				size += len(l.Line)
+				batch = append(batch, it)
+				size += f.size(it)
 			default:
 				break fill
 			}
@@ -92,28 +93,37 @@ func (f *follower) run(ctx context.Context, send func([]byte)) {
 		}
 		js, err := marshal(batch)
 		if err != nil {
-			continue // strings always encode
+			continue // the stream types always encode
 		}
 		send(js)
 		f.sent += int64(len(batch))
 	}
 }
 
-// follow runs produce with an emit function feeding a follower whose chunks
-// go to send, and answers once every chunk was sent.
-func follow(ctx context.Context, send func([]byte), produce func(emit func(LogLine) error) error) (any, error) {
-	f := newFollower()
+// stream runs produce with an emit function feeding a follower whose chunks
+// go to send, and returns how many items were sent once every chunk was.
+func stream[T any](ctx context.Context, send func([]byte), size func(T) int, produce func(emit func(T) error) error) (int64, error) {
+	f := newFollower(size)
 	go f.run(ctx, send)
-	err := produce(func(l LogLine) error { return f.emit(ctx, l) })
-	close(f.lines)
+	err := produce(func(it T) error { return f.emit(ctx, it) })
+	close(f.items)
 	<-f.done
 	if err == nil {
-		err = ctx.Err() // a cancelled follow ends Cancelled, not with a partial success
+		err = ctx.Err() // a cancelled stream ends Cancelled, not with a partial success
 	}
+	if err != nil {
+		return 0, err
+	}
+	return f.sent, nil
+}
+
+// follow streams log lines and answers FollowResult.
+func follow(ctx context.Context, send func([]byte), produce func(emit func(LogLine) error) error) (any, error) {
+	n, err := stream(ctx, send, func(l LogLine) int { return len(l.Line) }, produce)
 	if err != nil {
 		return nil, err
 	}
-	return FollowResult{Lines: f.sent}, nil
+	return FollowResult{Lines: n}, nil
 }
 
 // opFollowLogs follows a container's output until it exits (or the call is

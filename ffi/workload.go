@@ -156,21 +156,31 @@ func (c *hostCtx) graphGraph(h int64) (any, error) {
 }
 
 func (c *hostCtx) graphLogs(ctx context.Context, h int64, node, opts arg) (any, error) {
+	name, tail, err := graphLogsArgs(node, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Logs(ctx, name, tail) })
+}
+
+// graphLogsArgs decodes the node (NULL: every node) and opts_json of the
+// graph logs calls.
+func graphLogsArgs(node, opts arg) (string, *int, error) {
 	name := ""
 	if node.present || node.err != nil {
 		var err error
 		if name, err = node.required(); err != nil {
-			return nil, err
+			return "", nil, err
 		}
 	}
 	var o GraphLogsOptions
 	if _, err := opts.json(&o); err != nil {
-		return nil, err
+		return "", nil, err
 	}
 	if o.Tail != nil && *o.Tail < 0 {
-		return nil, core.InvalidArgument(opts.name, "tail must not be negative")
+		return "", nil, core.InvalidArgument(opts.name, "tail must not be negative")
 	}
-	return c.readGraph(h, func(g *graphRun) (any, error) { return g.handle().Logs(ctx, name, o.Tail) })
+	return name, o.Tail, nil
 }
 
 func (c *hostCtx) graphExec(ctx context.Context, h int64, node, cmd arg) (any, error) {

@@ -194,7 +194,7 @@ typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, s
 
 /**
  * Chunk callback of a followed stream (js_container_logs_follow,
- * js_container_compose_logs_follow): a JSON
+ * js_container_compose_logs_follow, js_workload_handle_logs_follow): a JSON
  * array of items, e.g. [{"stream":"stdout","line":"…"},…]. Chunks of one
  * call arrive in order, one at a time (never concurrently), all before that
  * call's completion callback. `json` is valid only during the callback.
@@ -562,6 +562,18 @@ PERRY_EXTERN(char *) js_workload_handle_graph(int64_t handle);
  */
 PERRY_EXTERN(int32_t) js_workload_handle_logs(int64_t handle, const char *node, const char *opts_json,
                                               perry_complete_fn cb, void *ctx);
+/**
+ * Follows the logs of a node, or of every node of the graph when node is
+ * NULL: chunks of LogLine {"service":node id,"stream","line"} through
+ * `chunk` (lines of one node and stream in order) until the containers of
+ * the graph (or of the node) have stopped, then `cb` once with {"lines":n}.
+ * Read-only: it holds no lock of the handle. Cancel it with
+ * js_container_cancel(ctx). @param opts_json NULL or {"tail"?:n}.
+ * @param chunk required; NULL schedules nothing (negative return).
+ * Errors: NotFound (404) for a stale handle or an unknown node; InvalidArgument (400).
+ */
+PERRY_EXTERN(int32_t) js_workload_handle_logs_follow(int64_t handle, const char *node, const char *opts_json,
+                                                     perry_chunk_fn chunk, perry_complete_fn cb, void *ctx);
 /** Runs a command in a node. Result: {"stdout","stderr","exitCode"}. */
 PERRY_EXTERN(int32_t) js_workload_handle_exec(int64_t handle, const char *node, const char *cmd_json,
                                               perry_complete_fn cb, void *ctx);

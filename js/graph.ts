@@ -1,6 +1,6 @@
 // Workload graphs: the handle object of a running graph.
 
-import type { CallOptions, ContainerLogs } from "../include/types/perry/container/index";
+import type { CallOptions, ContainerLogs, LogLine } from "../include/types/perry/container/index";
 import type {
   GraphDownOptions,
   GraphHandle,
@@ -11,6 +11,7 @@ import type {
   WorkloadGraph,
 } from "../include/types/perry/workloads/index";
 import { callAsync, callSync, json, str } from "./call";
+import { follow } from "./stream";
 
 /** A running graph: the C handle with its methods. */
 export class Graph implements GraphHandle {
@@ -37,6 +38,9 @@ export class Graph implements GraphHandle {
   }
   logs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): Promise<ContainerLogs> {
     return callAsync("js_workload_handle_logs", () => [this.handle, 0, str("node", node, true), json("opts", opts)], call);
+  }
+  followLogs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): AsyncIterable<LogLine> {
+    return follow("js_workload_handle_logs_follow", () => [this.handle, str("node", node, true), json("opts", opts)], call);
   }
   exec(node: string, cmd: string[], call?: CallOptions): Promise<ContainerLogs> {
     return callAsync("js_workload_handle_exec", () => [this.handle, 0, str("node", node), json("cmd", cmd)], call);

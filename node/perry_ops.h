@@ -105,10 +105,11 @@ static const sync_op perry_sync_ops[] = {
 #define PERRY_N_SYNC (sizeof perry_sync_ops / sizeof perry_sync_ops[0])
 
 /* The streaming symbols (arguments before chunk, cb, ctx): SS = two
- * strings, HS = a handle and a string. */
-enum stream_shape { ST_SS, ST_HS };
+ * strings, HS = a handle and a string, HSS = a handle and two strings. */
+enum stream_shape { ST_SS, ST_HS, ST_HSS };
 typedef int32_t (*fn_st_ss)(const char *, const char *, perry_chunk_fn, perry_complete_fn, void *);
 typedef int32_t (*fn_st_hs)(int64_t, const char *, perry_chunk_fn, perry_complete_fn, void *);
+typedef int32_t (*fn_st_hss)(int64_t, const char *, const char *, perry_chunk_fn, perry_complete_fn, void *);
 typedef struct {
   const char *name;
   enum stream_shape shape;
@@ -119,6 +120,7 @@ static const stream_op perry_stream_ops[] = {
     OP(js_container_logs_follow, ST_SS),
     OP(js_container_compose_logs_follow, ST_HS),
     OP(js_compose_logs_follow, ST_HS),
+    OP(js_workload_handle_logs_follow, ST_HSS),
 };
 #define PERRY_N_STREAM (sizeof perry_stream_ops / sizeof perry_stream_ops[0])
 
@@ -148,6 +150,7 @@ static inline int32_t perry_ops_call_stream(uint32_t op, int64_t h, char *const 
   switch (perry_stream_ops[op].shape) {
   case ST_SS: return ((fn_st_ss)f)(s[0], s[1], chunk, cb, ctx);
   case ST_HS: return ((fn_st_hs)f)(h, s[0], chunk, cb, ctx);
+  case ST_HSS: return ((fn_st_hss)f)(h, s[0], s[1], chunk, cb, ctx);
   }
   return -1;
 }

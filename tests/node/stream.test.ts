@@ -1,5 +1,5 @@
 // Followed streams from Node over the fake backend: followLogs of a
-// container and of a compose stack as AsyncIterables, in order and
+// container, of a compose stack and of a workload graph as AsyncIterables, in order and
 // complete, cancelled by leaving the loop or by an AbortSignal, paced by
 // the loop (the library waits while JS holds its chunks), and their errors.
 // Run with PERRY_CONTAINER_BACKEND=fake (tests/node/run.sh sets it).
@@ -9,6 +9,7 @@ import assert = require("node:assert/strict");
 import * as c from "perry/container";
 import * as cc from "perry/container-compose";
 import * as compose from "perry/compose";
+import * as w from "perry/workloads";
 
 type Follow = (op: number, h: number, s1: unknown, s2: unknown, onChunk: (text: string) => void) => [Promise<string>, unknown];
 const native = require("../node/native.js").native as { pending(): number; follow: Follow };
@@ -211,5 +212,43 @@ test("a stack's followLogs: every line with its service, each service's lines in
     assert.deepEqual(only, [`b:${per - 1}`, `b:${per}`]);
   } finally {
     await s.down();
+  }
+});
+
+test("a graph's followLogs: every line with its node id, each node's lines in order; an AbortSignal ends it", async () => {
+  const per = 2000;
+  const g = w.graph(`perry-node-graph-follow-${process.pid}`, (g) => {
+    g.node("a", { image, cmd: counting(per), labels });
+    g.node("b", { image, cmd: counting(per), labels });
+    g.node("up", { image, cmd: counting(2, "sleep 300"), labels });
+  });
+  const h = await w.runGraph(g, { strategy: "max-parallel" });
+  try {
+    for (const node of ["a", "b"]) {
+      const lines: c.LogLine[] = [];
+      for await (const l of h.followLogs(node)) {
+        assert.equal(l.service, node, `service of ${JSON.stringify(l)}`);
+        lines.push(l);
+      }
+      assertCounted(lines, per, `node ${node}`);
+    }
+    // Every node: "up" keeps running, so only the signal ends the follow.
+    const ac = new AbortController();
+    const by: Record<string, string[]> = { a: [], b: [], up: [] };
+    await assert.rejects(async () => {
+      for await (const l of h.followLogs(undefined, undefined, { signal: ac.signal })) {
+        by[l.service!].push(l.line);
+        if (by.a.length === per && by.b.length === per && by.up.length === 2) ac.abort(new Error("enough"));
+      }
+    }, isContainerError("Cancelled", 499));
+    for (const node of ["a", "b"]) {
+      assertCounted(by[node].map((line) => ({ stream: "stdout", line })), per, `every node: ${node}`);
+    }
+    assert.deepEqual(by.up, ["1", "2"]);
+    await assert.rejects(async () => {
+      for await (const _ of h.followLogs("nope")) assert.fail("a line of an unknown node");
+    }, isContainerError("NotFound", 404));
+  } finally {
+    await h.down();
   }
 });

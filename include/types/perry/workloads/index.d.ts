@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 
-import type { CallOptions, ContainerLogs, Healthcheck, ServiceState } from "../container";
+import type { CallOptions, ContainerLogs, Healthcheck, LogLine, ServiceState } from "../container";
 
 export type { CallOptions, ContainerError, ContainerLogs, ErrorCodes, ErrorKind, Healthcheck } from "../container";
 
@@ -293,6 +293,22 @@ export interface GraphHandle {
    * @ffi js_workload_handle_logs
    */
   logs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): Promise<ContainerLogs>;
+
+  /**
+   * Follows the logs of a node (every node when absent) until the graph's
+   * containers stop: each line with its node id as `service`, a node's
+   * lines in order. Leaving the loop early, or aborting `call.signal`,
+   * cancels the follow.
+   * @param node the node id; every node when absent.
+   * @param opts the last n lines first.
+   * @param call `signal` cancels the call: the iteration throws Cancelled
+   *   (499).
+   * @returns the lines.
+   * @throws {ContainerError} NotFound (404) for an unknown handle or node;
+   *   InvalidArgument (400); Cancelled (499).
+   * @ffi js_workload_handle_logs_follow
+   */
+  followLogs(node?: string, opts?: GraphLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;
 
   /**
    * Runs a command in a node's container (argv, no shell).
