@@ -61,7 +61,10 @@ func (s *stack) teardown(ctx context.Context) error {
 // down takes the stack down on its target.
 func (s *stack) down(ctx context.Context, volumes bool) error {
 	if t := s.swarm(); t != nil {
-		return t.Down(ctx, s.project().Name, cswarm.DownOptions{Volumes: volumes})
+		if err := t.Down(ctx, s.project().Name, cswarm.DownOptions{Volumes: volumes}); err != nil {
+			return err
+		}
+		return t.Close() // the connection the up opened, if it opened one
 	}
 	return s.engine().Down(ctx, engine.DownOptions{Volumes: volumes})
 }

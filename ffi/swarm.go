@@ -90,20 +90,32 @@ func (c *hostCtx) composeUpSwarm(ctx context.Context, p *types.Project) (any, er
 	if err != nil {
 		return nil, err
 	}
+	kept := false // t belongs to the handle (else it is closed here)
+	defer func() {
+		if !kept {
+			_ = t.Close()
+		}
+	}()
 	h, err := c.upProject(kindCompose, p.Name, func(prev any) (any, error) {
 		if st, ok := prev.(*stack); ok && st.swarm() == nil {
 			return nil, targetMismatch(p.Name, targetLocal)
 		}
+		if st, ok := prev.(*stack); ok {
+			// Converge on the handle's own target (readers may be using
+			// it); the one made for this call is closed.
+			tt := st.swarm()
+			if err := tt.Up(ctx, p, cswarm.UpOptions{Wait: true}); err != nil {
+				return nil, err
+			}
+			st.cur.Store(&stackState{engine: engine.New(tt.Client().Local(), p), project: p, target: tt})
+			return st, nil
+		}
 		if err := t.Up(ctx, p, cswarm.UpOptions{Wait: true}); err != nil {
 			return nil, err
 		}
-		state := &stackState{engine: engine.New(t.Client().Local(), p), project: p, target: t}
-		if st, ok := prev.(*stack); ok {
-			st.cur.Store(state)
-			return st, nil
-		}
+		kept = true
 		s := &stack{}
-		s.cur.Store(state)
+		s.cur.Store(&stackState{engine: engine.New(t.Client().Local(), p), project: p, target: t})
 		return s, nil
 	})
 	if err != nil {
