@@ -200,6 +200,9 @@ type run struct {
 	// run's build leftovers by them (see leftovers_test.go).
 	before map[string]bool
 	files  []map[string]string
+	// prevStart and curStart are when the previous and the current step
+	// began: @PREV@ and @NOW@ in a command (events --since/--until).
+	prevStart, curStart time.Time
 }
 
 func runScenario(t *testing.T, sc scenario, diffs *differences) {
@@ -368,6 +371,7 @@ func (r *run) cleanup() {
 func (r *run) steps(ctx context.Context, t *testing.T, sc scenario) []result {
 	var out []result
 	for i, st := range sc.Steps {
+		r.prevStart, r.curStart = r.curStart, time.Now()
 		if err := r.write(st.Write); err != nil {
 			t.Fatalf("%s: %v", st.label(i), err)
 		}
@@ -419,7 +423,9 @@ func hasCheck(st step, name string) bool {
 }
 
 func (r *run) command(ctx context.Context, t *testing.T, sc scenario, st step, i int) result {
-	args, err := shellwords.Parse(r.subst(st.Cmd))
+	unix := func(t time.Time) string { return fmt.Sprintf("%d.%09d", t.Unix(), t.Nanosecond()) }
+	line := strings.NewReplacer("@PREV@", unix(r.prevStart), "@NOW@", unix(time.Now())).Replace(r.subst(st.Cmd))
+	args, err := shellwords.Parse(line)
 	if err != nil {
 		t.Fatalf("%s: %v", st.label(i), err)
 	}
