@@ -10,8 +10,9 @@ import (
 )
 
 // ContainerEvent is an event of one of the project's containers, as docker
-// compose events reports it: the compose labels are left out of the
-// attributes (the service is its own field).
+// compose events reports it: the compose labels (and the engine's own,
+// io.perry.*) are left out of the attributes (the service is its own
+// field).
 type ContainerEvent struct {
 	Time       time.Time
 	Service    string
@@ -51,7 +52,7 @@ func (e *Engine) Events(ctx context.Context, opts EventsOptions, sink func(Conta
 		}
 		attrs := map[string]string{}
 		for k, v := range c.Attributes {
-			if !strings.HasPrefix(k, "com.docker.compose.") {
+			if !strings.HasPrefix(k, "com.docker.compose.") && !strings.HasPrefix(k, "io.perry.") {
 				attrs[k] = v
 			}
 		}

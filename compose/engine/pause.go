@@ -15,21 +15,21 @@ const (
 	StatusUnpaused EventStatus = "Unpaused"
 )
 
-// Pause pauses the running containers of services (all when empty), as
-// docker compose pause does. A backend without backend.Pauser cannot.
+// Pause pauses the containers of services (all when empty) that are up,
+// as docker compose pause does. A backend without backend.Pauser cannot.
 func (e *Engine) Pause(ctx context.Context, services []string) error {
 	return e.pauseOrUnpause(ctx, services, true)
 }
 
-// Unpause resumes the paused containers of services (all when empty).
+// Unpause resumes the containers of services (all when empty) that are up.
 func (e *Engine) Unpause(ctx context.Context, services []string) error {
 	return e.pauseOrUnpause(ctx, services, false)
 }
 
 func (e *Engine) pauseOrUnpause(ctx context.Context, services []string, pause bool) error {
-	op, from, done := "unpause", "paused", StatusUnpaused
+	op, done := "unpause", StatusUnpaused
 	if pause {
-		op, from, done = "pause", "running", StatusPaused
+		op, done = "pause", StatusPaused
 	}
 	p, ok := e.backend.(backend.Pauser)
 	if !ok {
@@ -42,7 +42,10 @@ func (e *Engine) pauseOrUnpause(ctx context.Context, services []string, pause bo
 	var targets []observedContainer
 	for _, name := range sel {
 		for _, c := range obs.byService(name) {
-			if c.State == from {
+			// Every container that is up, as docker compose does: pausing
+			// a paused one (or unpausing a running one) is the runtime's
+			// error.
+			if c.State == "running" || c.State == "paused" || c.State == "restarting" {
 				targets = append(targets, c)
 			}
 		}
