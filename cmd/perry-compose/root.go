@@ -68,6 +68,7 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 		a.globalFlags(c.Flags(), c)
 		c.SetUsageTemplate(c.UsageTemplate() + globalFlagsNote)
 	}
+	a.routeTargets(root) // --target swarm (swarm.go)
 	return root
 }
 
@@ -97,8 +98,9 @@ func (a *app) globalFlags(fs *pflag.FlagSet, cmd *cobra.Command) {
 	fs.StringVar(&a.g.progress, "progress", "auto", "Progress output: auto, tty, plain, json or quiet")
 	fs.StringVar(&a.g.ansi, "ansi", "auto", `Control ANSI sequences: "never", "always" or "auto"`)
 	fs.StringVar(&a.g.backend, "backend", "", "Container runtime to use, as PERRY_CONTAINER_BACKEND: "+strings.Join(detect.AcceptedBackends(), ", "))
+	fs.StringVar(a.targetFlag(), "target", "", "Where stacks run: local (the container runtime, default) or swarm (Docker Swarm; as PERRY_COMPOSE_TARGET)")
 	if cmd != nil {
-		for _, n := range []string{"file", "project-name", "project-directory", "env-file", "profile", "parallel", "progress", "ansi", "backend"} {
+		for _, n := range []string{"file", "project-name", "project-directory", "env-file", "profile", "parallel", "progress", "ansi", "backend", "target"} {
 			_ = fs.MarkHidden(n)
 		}
 	}
