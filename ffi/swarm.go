@@ -56,14 +56,16 @@ func composeTarget(opts arg) (string, error) {
 	return "", core.InvalidArgument(name, "unknown target %q (local or swarm)", t)
 }
 
-// swarmClient connects to the swarm of the detected engine when it is an
-// Engine API backend, else to the environment's Docker Engine
-// (DOCKER_HOST or its default socket). The error of an engine that is not
-// a swarm manager is the Swarm target's own, unchanged.
+// swarmTarget connects to the swarm of the detected engine when it is a
+// Docker Engine reached through the Engine API (Docker, OrbStack, Colima,
+// Rancher Desktop), else to the environment's Docker Engine (DOCKER_HOST or
+// its default socket): podman and the CLI runtimes have no swarm. The error
+// of an engine that is not a swarm manager is the Swarm target's own,
+// unchanged.
 func (c *hostCtx) swarmTarget(ctx context.Context) (*cswarm.Target, error) {
 	var cl *bswarm.Client
 	if b, err := c.Backend(ctx); err == nil {
-		if ab, ok := b.(*api.Backend); ok {
+		if ab, ok := b.(*api.Backend); ok && ab.Name() != "podman" {
 			cl = bswarm.FromBackend(ab)
 		}
 	}

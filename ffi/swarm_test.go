@@ -84,14 +84,17 @@ func TestComposeTargetChoice(t *testing.T) {
 
 // An engine that is not a swarm manager: the Swarm target's own error
 // reaches the host unchanged. Podman's Engine API is never a swarm
-// manager, so the test needs no change to the Docker Engine's swarm.
+// manager, so the test needs no change to the Docker Engine's swarm: the
+// detected runtime is not a Docker Engine (the fake), so the target goes
+// to DOCKER_HOST, here podman's socket.
 func TestComposeUpSwarmNotAManager(t *testing.T) {
 	pb := testenv.RequirePodmanAPI(t)
 	_, want := bswarm.FromBackend(pb).RequireManager(context.Background())
 	if want == nil {
 		t.Skip("podman answers as a swarm manager")
 	}
-	c := newHostCtx(func(context.Context) (backend.Backend, error) { return pb, nil })
+	t.Setenv("DOCKER_HOST", "unix://"+testenv.PodmanSocket)
+	c := fakeContext(fake.New("perry-test/busybox:latest"))
 	_, err := c.composeUpWith(context.Background(), newArg("spec", inlineStack, true, false), newArg("opts", `{"target":"swarm"}`, true, false))
 	if core.KindOf(err) != core.KindBackendNotAvailable || core.AsError(err).Message != core.AsError(want).Message {
 		t.Fatalf("got %v, want the target's own %v", err, want)

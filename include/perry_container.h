@@ -194,8 +194,9 @@ typedef void (*perry_complete_fn)(void *ctx, int32_t status, const char *json, s
 
 /**
  * Chunk callback of a followed stream (js_container_logs_follow,
- * js_container_compose_logs_follow, js_workload_handle_logs_follow): a JSON
- * array of items, e.g. [{"stream":"stdout","line":"…"},…]. Chunks of one
+ * js_container_compose_logs_follow, js_workload_handle_logs_follow,
+ * js_container_compose_events): a JSON array of items, e.g.
+ * [{"stream":"stdout","line":"…"},…]. Chunks of one
  * call arrive in order, one at a time (never concurrently), all before that
  * call's completion callback. `json` is valid only during the callback.
  * Backpressure: the library holds at most 1024 lines per stream between the
@@ -425,8 +426,9 @@ PERRY_EXTERN(int32_t) js_container_compose_up(const char *spec_json_or_path, per
  * @param opts_json NULL or {"target"?:"local"|"swarm"}. The target says where
  *   the stack runs; absent, $PERRY_CONTAINER_TARGET, else "local" (the
  *   detected runtime). "swarm" deploys it as Docker Swarm services of the
- *   engine's swarm (the detected engine when it speaks the Engine API, else
- *   DOCKER_HOST or Docker's default socket), named and labelled as `docker
+ *   engine's swarm (the detected engine when it is a Docker Engine reached
+ *   through the Engine API; else DOCKER_HOST or Docker's default socket,
+ *   podman and the CLI runtimes having no swarm), named and labelled as `docker
  *   stack deploy` names them, each created only once its dependencies meet
  *   their depends_on conditions; the call resolves when every service runs
  *   (healthy when it has a healthcheck; jobs completed). A failed up removes
@@ -466,6 +468,24 @@ PERRY_EXTERN(int32_t) js_container_compose_logs(int64_t handle, const char *opts
  */
 PERRY_EXTERN(int32_t) js_container_compose_logs_follow(int64_t handle, const char *opts_json, perry_chunk_fn chunk,
                                                        perry_complete_fn cb, void *ctx);
+/**
+ * Follows the lifecycle events of the stack's containers from now on:
+ * chunks of ComposeEvent {"time","type":"container","action","id","service",
+ * "attributes":{…}} (docker compose events --json's shape; action is the
+ * runtime's word: create, start, die, kill, stop, pause, unpause,
+ * "health_status: healthy", destroy, …) through `chunk`, in order. It never
+ * ends by itself: js_container_cancel(ctx) ends it, then `cb` answers
+ * Cancelled (499) once and no chunk follows. Read-only: it holds no lock of
+ * the handle; it goes on after the stack is down (a later up of the same
+ * project is reported). @param opts_json NULL or {"services"?:[…],
+ * "since"?:"…"} (since replays from a time: Unix seconds, RFC 3339 or a
+ * duration before now). @param chunk required; NULL schedules nothing.
+ * Errors: NotFound (404) for a stale handle or an unknown service;
+ * InvalidArgument (400); Internal (500) with "unsupported":true on a
+ * runtime without events.
+ */
+PERRY_EXTERN(int32_t) js_container_compose_events(int64_t handle, const char *opts_json, perry_chunk_fn chunk,
+                                                  perry_complete_fn cb, void *ctx);
 /**
  * Runs a command in a service's container.
  * @param service   raw service name, required.
