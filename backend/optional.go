@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/perryts/perry-container/core"
@@ -24,6 +25,37 @@ type Pauser interface {
 type Processes struct {
 	Titles    []string   `json:"titles"`
 	Processes [][]string `json:"processes"`
+}
+
+// ParseTop reads a `top` table (a CLI's, or podman's API answer of one
+// column): titles from the first line, then each row split into as many
+// fields, the last (the command) taking the rest of the line.
+func ParseTop(s string) Processes {
+	p := Processes{Titles: []string{}, Processes: [][]string{}}
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
+		return p
+	}
+	p.Titles = strings.Fields(lines[0])
+	n := len(p.Titles)
+	for _, l := range lines[1:] {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		fields := strings.Fields(l)
+		if len(fields) > n {
+			// The command keeps its own spacing: cut the line after the
+			// first n-1 fields.
+			rest := strings.TrimLeft(l, " \t")
+			for range n - 1 {
+				i := strings.IndexAny(rest, " \t")
+				rest = strings.TrimLeft(rest[i:], " \t")
+			}
+			fields = append(fields[:n-1], rest)
+		}
+		p.Processes = append(p.Processes, fields)
+	}
+	return p
 }
 
 // Topper lists the processes running in a container.

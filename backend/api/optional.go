@@ -53,6 +53,15 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 	if err != nil {
 		return backend.Processes{}, b.engineError(err, "container", id)
 	}
+	if len(res.Titles) == 1 && strings.ContainsAny(strings.TrimSpace(res.Titles[0]), " \t") {
+		// podman's Docker-compatible API runs ps in the container when it
+		// has one and answers its lines unsplit, one column.
+		lines := res.Titles
+		for _, p := range res.Processes {
+			lines = append(lines, strings.Join(p, " "))
+		}
+		return backend.ParseTop(strings.Join(lines, "\n")), nil
+	}
 	return backend.Processes{Titles: res.Titles, Processes: res.Processes}, nil
 }
 

@@ -59,37 +59,7 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 	if err != nil {
 		return backend.Processes{}, err
 	}
-	return parseTop(string(out.stdout)), nil
-}
-
-// parseTop reads a `top` table: titles from the first line, then each row
-// split into as many fields, the last taking the rest of the line.
-func parseTop(s string) backend.Processes {
-	p := backend.Processes{Titles: []string{}, Processes: [][]string{}}
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
-		return p
-	}
-	p.Titles = strings.Fields(lines[0])
-	n := len(p.Titles)
-	for _, l := range lines[1:] {
-		if strings.TrimSpace(l) == "" {
-			continue
-		}
-		fields := strings.Fields(l)
-		if len(fields) > n {
-			// The command keeps its own spacing: cut the line after the
-			// first n-1 fields.
-			rest := strings.TrimLeft(l, " \t")
-			for range n - 1 {
-				i := strings.IndexAny(rest, " \t")
-				rest = strings.TrimLeft(rest[i:], " \t")
-			}
-			fields = append(fields[:n-1], rest)
-		}
-		p.Processes = append(p.Processes, fields)
-	}
-	return p
+	return backend.ParseTop(string(out.stdout)), nil
 }
 
 // Events runs `<cli> events` with JSON lines, filtered by type and labels,
@@ -145,6 +115,9 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 	return nil
 }
 
+// podmanActions are podman's event names that docker names otherwise.
+var podmanActions = map[string]string{"died": "die", "exec_died": "exec_die", "remove": "destroy"}
+
 // parseEvent reads one event line: docker's (Action, Actor.ID,
 // Actor.Attributes, time and timeNano) or podman's (Status, ID, Name,
 // Image, Attributes, Time as RFC 3339 or Unix seconds).
@@ -167,7 +140,10 @@ func parseEvent(line []byte) (backend.ContainerEvent, bool) {
 		ev.Attributes[k] = v
 	}
 	if ev.Action == "" {
-		ev.Action = e.Status
+		ev.Action = podmanActions[e.Status]
+		if ev.Action == "" {
+			ev.Action = e.Status
+		}
 	}
 	if ev.ID == "" {
 		ev.ID = e.ID
