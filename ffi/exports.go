@@ -404,6 +404,14 @@ func js_container_compose_logs_follow(h C.int64_t, opts *C.char, chunk C.perry_c
 	})
 }
 
+//export js_container_compose_events
+func js_container_compose_events(h C.int64_t, opts *C.char, chunk C.perry_chunk_fn, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
+	o := cArg("opts", opts)
+	return scheduleStream(chunk, cb, ud, func(c *hostCtx, ctx context.Context, send func([]byte)) (any, error) {
+		return c.composeEvents(ctx, int64(h), o, send)
+	})
+}
+
 //export js_container_compose_exec
 func js_container_compose_exec(h C.int64_t, service, cmd, opts *C.char, cb C.perry_complete_fn, ud C.uintptr_t) C.int32_t {
 	s, cm, o := cArg("service", service), cArg("cmd", cmd), cArg("opts", opts)

@@ -29,6 +29,8 @@ export type {
   ComposeConfig,
   ComposeDependsOn,
   ComposeDeployment,
+  ComposeEvent,
+  ComposeEventsOptions,
   ComposeExecOptions,
   ComposeHandle,
   ComposeHealthcheck,

@@ -2,6 +2,8 @@
 
 import type {
   CallOptions,
+  ComposeEvent,
+  ComposeEventsOptions,
   ComposeExecOptions,
   ComposeHandle,
   ComposeLogsOptions,
@@ -80,6 +82,9 @@ export class Stack implements ComposeHandle {
   }
   followLogs(opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine> {
     return ops.followLogs(this.handle, opts, call);
+  }
+  events(opts?: ComposeEventsOptions, call?: CallOptions): AsyncIterable<ComposeEvent> {
+    return follow("js_container_compose_events", () => [this.handle, json("opts", opts)], call);
   }
   exec(service: string, cmd: string[], opts?: ComposeExecOptions, call?: CallOptions): Promise<ContainerLogs> {
     return ops.exec(this.handle, service, cmd, opts, call);

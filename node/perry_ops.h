@@ -121,6 +121,7 @@ static const stream_op perry_stream_ops[] = {
     OP(js_container_compose_logs_follow, ST_HS),
     OP(js_compose_logs_follow, ST_HS),
     OP(js_workload_handle_logs_follow, ST_HSS),
+    OP(js_container_compose_events, ST_HS),
 };
 #define PERRY_N_STREAM (sizeof perry_stream_ops / sizeof perry_stream_ops[0])
 

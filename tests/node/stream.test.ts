@@ -252,3 +252,77 @@ test("a graph's followLogs: every line with its node id, each node's lines in or
     await h.down();
   }
 });
+
+test("a stack's events: a stop, a start and a down come in order in docker compose's shape; leaving the loop or an AbortSignal ends them", async () => {
+  const project = `perry-node-events-${process.pid}`;
+  const s = await c.composeUp({
+    name: project,
+    services: {
+      db: { image, command: ["sleep", "300"], labels },
+      web: { image, command: ["sleep", "300"], labels, depends_on: ["db"] },
+    },
+  });
+  let downed = false;
+  try {
+    const it = s.events()[Symbol.asyncIterator]();
+    const got: c.ComposeEvent[] = [];
+    // The stream reports what happens once the runtime watches, which JS
+    // cannot see: restart web until its first event arrives.
+    let pending = it.next();
+    for (let tries = 0; ; tries++) {
+      assert.ok(tries < 30, "the events stream never reported the restarts");
+      await s.restart(["web"]);
+      const r = await Promise.race([pending, new Promise<undefined>((res) => setTimeout(() => res(undefined), 1000))]);
+      if (r !== undefined) {
+        assert.equal(r.done, false);
+        break;
+      }
+    }
+    // Drain the restarts' events: wait for web's start.
+    for (let r = await it.next(); ; r = await it.next()) {
+      assert.equal(r.done, false);
+      if (r.value.service === "web" && r.value.action === "start") break;
+    }
+    // An AbortSignal ends a stream that would never end by itself.
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new Error("enough")), 50);
+    await assert.rejects(async () => {
+      for await (const _ of s.events({ services: ["db"] }, { signal: ac.signal })) void _;
+    }, isContainerError("Cancelled", 499));
+    // Each step waits for its event: the fake looks at its state now and then.
+    const until = async (service: string, action: string) => {
+      for (;;) {
+        const r = await it.next();
+        assert.equal(r.done, false);
+        got.push(r.value);
+        if (r.value.service === service && r.value.action === action) return;
+      }
+    };
+    await s.stop(["web"]);
+    await until("web", "die");
+    await s.start();
+    await until("web", "start");
+    await s.down();
+    downed = true;
+    const gone = new Set<string>();
+    while (gone.size < 2) {
+      const r = await it.next();
+      assert.equal(r.done, false);
+      got.push(r.value);
+      if (r.value.action === "destroy") gone.add(r.value.service);
+    }
+    assert.deepEqual(await it.return!(), { done: true, value: undefined });
+    for (const ev of got) {
+      assert.equal(ev.type, "container");
+      assert.ok(ev.id.length > 0 && !Number.isNaN(Date.parse(ev.time)), JSON.stringify(ev));
+      assert.ok(ev.attributes.name.startsWith(`${project}-${ev.service}-`), JSON.stringify(ev));
+    }
+    const web = got.filter((e) => e.service === "web").map((e) => e.action);
+    const at = (a: string, from = 0) => web.indexOf(a, from);
+    assert.ok(at("die") >= 0 && at("start", at("die")) > at("die") && at("destroy", at("start", at("die"))) > 0, `web: ${web}`);
+    assert.deepEqual(got.filter((e) => e.service === "db").map((e) => e.action).slice(-1), ["destroy"]);
+
+  } finally {
+    if (!downed) await s.down();
+  }
+});

@@ -795,6 +795,39 @@ export interface ComposeLogsOptions {
   tail?: number;
 }
 
+/** Options of {@link ComposeHandle.events}. */
+export interface ComposeEventsOptions {
+  /** Only these services' events; all when absent. */
+  services?: string[];
+  /**
+   * Replays the events from this time on before following new ones: a
+   * Unix time in seconds, an RFC 3339 time or a duration before now
+   * ("10m"), as docker events takes it. Absent: from now on.
+   */
+  since?: string;
+}
+
+/**
+ * One lifecycle event of a stack's container, in `docker compose events
+ * --json`'s shape.
+ */
+export interface ComposeEvent {
+  /** When the runtime reports it happened (RFC 3339, nanoseconds). */
+  time: string;
+  /** Always "container". */
+  type: string;
+  /**
+   * The runtime's word: create, start, die, kill, stop, pause, unpause,
+   * "health_status: healthy" (or starting, unhealthy), destroy, …
+   */
+  action: string;
+  /** The container's id. */
+  id: string;
+  service: string;
+  /** The container's name, image and labels (compose's own left out); exitCode on die. */
+  attributes: Record<string, string>;
+}
+
 /** Options of {@link ComposeHandle.exec}. */
 export interface ComposeExecOptions {
   env?: Record<string, string>;
@@ -880,6 +913,21 @@ export interface ComposeHandle {
    * @ffi js_container_compose_logs_follow
    */
   followLogs(opts?: ComposeLogsOptions, call?: CallOptions): AsyncIterable<LogLine>;
+
+  /**
+   * The lifecycle events of the stack's containers (create, start, die,
+   * health_status, stop, destroy, …) from now on, in order, until the loop
+   * is left or `call.signal` aborts: the stream never ends by itself.
+   * @param opts some services only, and/or a replay from a time.
+   * @param call `signal` cancels the call: the iteration throws Cancelled
+   *   (499).
+   * @returns the events.
+   * @throws {ContainerError} NotFound (404) for an unknown handle or
+   *   service; InvalidArgument (400); Internal (500) for a runtime without
+   *   events; Cancelled (499).
+   * @ffi js_container_compose_events
+   */
+  events(opts?: ComposeEventsOptions, call?: CallOptions): AsyncIterable<ComposeEvent>;
 
   /**
    * Runs a command in a service's container (argv, no shell).
