@@ -4,10 +4,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"sort"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/mattn/go-shellwords"
@@ -177,9 +181,10 @@ func (a *app) buildCmd() *cobra.Command {
 }
 
 type runFlags struct {
-	detach, rm, noDeps, servicePorts, build, noTTY, interactive bool
-	env, labels, publish                                        []string
-	workdir, user, name, entrypoint, pull                       string
+	detach, rm, noDeps, servicePorts, build bool
+	env, labels, publish                    []string
+	workdir, user, name, entrypoint, pull   string
+	attach                                  attachFlags
 }
 
 func (a *app) runCmd() *cobra.Command {
@@ -189,7 +194,9 @@ func (a *app) runCmd() *cobra.Command {
 		Short: "Run a one-off command on a service",
 		Long: `Create and start a one-off container of a service ({project}-{service}-run-{id}),
 after starting its dependencies (unless --no-deps), print its output and
-exit with its exit code. No TTY is allocated and stdin is not attached.
+exit with its exit code. The container is attached to this terminal
+before it starts: stdin (-i, the default) and a TTY when stdin and stdout
+are a terminal (-T disables it; the detach keys leave it running).
 A bare -e NAME takes NAME from the shell, then from the env files.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runRun(cmd, f, args) },
@@ -202,8 +209,7 @@ A bare -e NAME takes NAME from the shell, then from the env files.`,
 	fl.BoolVar(&f.servicePorts, "service-ports", false, "Run command with the service's ports enabled and mapped to the host")
 	fl.BoolVar(&f.build, "build", false, "Build image before starting container")
 	fl.StringVar(&f.pull, "pull", "", `Pull image before running ("always", "missing", "never")`)
-	fl.BoolVarP(&f.noTTY, "no-TTY", "T", false, "Disable pseudo-TTY allocation (always the case)")
-	fl.BoolVarP(&f.interactive, "interactive", "i", true, "Keep STDIN open (accepted; stdin is not attached)")
+	f.attach.register(fl, false)
 	fl.StringArrayVarP(&f.env, "env", "e", nil, "Set environment variables (KEY=VALUE, or KEY to take it from the shell or the env files)")
 	fl.StringArrayVarP(&f.labels, "label", "l", nil, "Add or override a label (KEY=VALUE)")
 	fl.StringVarP(&f.workdir, "workdir", "w", "", "Working directory inside the container")
@@ -217,6 +223,13 @@ A bare -e NAME takes NAME from the shell, then from the env files.`,
 func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	ctx := cmd.Context()
 	service := args[0]
+	if _, err := backend.ParseDetachKeys(f.attach.detachKeys); err != nil {
+		return usageErr(cmd, "invalid --detach-keys: %v", core.AsError(err).Message)
+	}
+	tty, explicitTTY, err := a.wantTTY(cmd, &f.attach)
+	if err != nil {
+		return err
+	}
 	s, err := a.open(ctx, args[:1], false, "Running")
 	if err != nil {
 		return err
@@ -304,6 +317,15 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	// The container outlives a cancelled ctx only as long as it takes to
 	// stop (and with --rm remove) it.
 	bg := context.WithoutCancel(ctx)
+	if !f.detach {
+		it, ierr := interactor(s.b, "run with stdin or a TTY attached")
+		if ierr == nil {
+			return a.runAttached(ctx, it, s.b, spec, service, tty, f)
+		}
+		if explicitTTY && tty {
+			return ierr
+		}
+	}
 	h, err := s.b.Create(ctx, spec)
 	if err != nil {
 		return core.AsError(err).With("service", service)
@@ -338,6 +360,142 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	}
 	if code != 0 {
 		return &statusError{code: code}
+	}
+	return nil
+}
+
+func (a *app) execCmd() *cobra.Command {
+	var (
+		env                []string
+		workdir, user      string
+		detach, privileged bool
+		index              int
+		af                 attachFlags
+	)
+	cmd := &cobra.Command{
+		Use:   "exec [flags] SERVICE COMMAND [ARGS...]",
+		Short: "Execute a command in a running container",
+		Long: `Run a command in a running container of a service, attached to this
+terminal, and exit with the command's exit code. stdin is attached (-i,
+the default); a TTY is allocated when stdin and stdout are a terminal
+(-T disables it). With a TTY, the detach keys (ctrl-p,ctrl-q) leave the
+command running in the container.`,
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			envMap, err := parseEnv(env, func(k string) (string, bool) { return os.LookupEnv(k) })
+			if err != nil {
+				return usageErr(cmd, "%v", err)
+			}
+			if privileged {
+				return usageErr(cmd, "--privileged is not supported by perry-compose exec")
+			}
+			if _, err := backend.ParseDetachKeys(af.detachKeys); err != nil {
+				return usageErr(cmd, "invalid --detach-keys: %v", core.AsError(err).Message)
+			}
+			tty, explicitTTY, err := a.wantTTY(cmd, &af)
+			if err != nil {
+				return err
+			}
+			s, err := a.open(ctx, args[:1], true, "")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user}
+			it, ierr := interactor(s.b, "exec with stdin or a TTY attached")
+			if detach || (ierr != nil && !explicitTTY) {
+				// Without attaching: the output comes once the command ends.
+				return a.execCollected(ctx, s.e, args[0], opts, detach)
+			}
+			if ierr != nil {
+				return ierr
+			}
+			id, err := execContainer(ctx, s.e, args[0], index)
+			if err != nil {
+				return err
+			}
+			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User}
+			return a.attachSession(ctx, it, tty, &af, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
+				return it.ExecInteractive(ctx, id, bopts, iio)
+			})
+		},
+	}
+	fl := cmd.Flags()
+	fl.SetInterspersed(false) // flags after SERVICE belong to the command
+	fl.StringArrayVarP(&env, "env", "e", nil, "Set environment variables (KEY=VALUE, or KEY to take it from the shell)")
+	fl.StringVarP(&workdir, "workdir", "w", "", "Path to workdir directory for this command")
+	fl.StringVarP(&user, "user", "u", "", "Run the command as this user")
+	fl.BoolVarP(&detach, "detach", "d", false, "Detached mode: run the command in the background (its output is discarded)")
+	fl.IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas (default 1)")
+	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process (not supported)")
+	af.register(fl, true)
+	return cmd
+}
+
+// execCollected runs an exec without attaching: -d (it keeps running in
+// the background), or a backend that cannot attach.
+func (a *app) execCollected(ctx context.Context, e *engine.Engine, service string, opts engine.ExecOptions, detach bool) error {
+	if detach {
+		done := make(chan error, 1)
+		go func() {
+			_, err := e.Exec(ctx, service, opts)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(500 * time.Millisecond):
+			return nil // still running: it keeps running in the container
+		}
+	}
+	res, err := e.Exec(ctx, service, opts)
+	if err != nil {
+		return err
+	}
+	io.WriteString(a.stdout, res.Stdout)
+	io.WriteString(a.stderr, res.Stderr)
+	if res.ExitCode != nil && *res.ExitCode != 0 {
+		return &statusError{code: *res.ExitCode}
+	}
+	return nil
+}
+
+// runAttached creates the one-off container attached to this terminal,
+// starts it and passes its exit code through; with --rm it is removed once
+// it exits (not after a detach: it is still running).
+func (a *app) runAttached(ctx context.Context, it backend.Interactor, b backend.Backend, spec *core.ContainerSpec, service string, tty bool, f *runFlags) error {
+	bg := context.WithoutCancel(ctx)
+	var id string
+	created := func(h core.ContainerHandle) {
+		id = h.ID
+		if id == "" {
+			id = h.Name
+		}
+	}
+	err := a.attachSession(ctx, it, tty, &f.attach, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
+		code, err := it.RunInteractive(ctx, spec, iio, created)
+		if errors.Is(err, backend.ErrDetached) {
+			id = "" // left running
+		}
+		return code, err
+	})
+	if id != "" && ctx.Err() != nil {
+		zero := 0
+		_ = b.Stop(bg, id, &zero)
+	}
+	if id != "" && f.rm {
+		_ = b.Remove(bg, id, true)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if err != nil {
+		var se *statusError
+		if errors.As(err, &se) {
+			return err
+		}
+		return core.AsError(err).With("service", service)
 	}
 	return nil
 }

@@ -1,0 +1,158 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// Attached processes through the runtime's CLI: `<cli> exec -i -t …` and
+// `<cli> run -i -t …` run with the caller's stdin, stdout and stderr
+// connected directly, and the CLI drives the terminal itself (raw mode,
+// window size, detach keys), as when a person types the command.
+var _ backend.Interactor = (*Backend)(nil)
+
+// OwnsTerminal is true: the CLI takes the caller's terminal.
+func (b *Backend) OwnsTerminal() bool { return true }
+
+// ExecInteractive runs `exec --interactive [--tty] -- ID CMD…`.
+func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.ExecOptions, iio backend.InteractiveIO) (int, error) {
+	if err := requireID("id", id); err != nil {
+		return 0, err
+	}
+	args, err := b.proto.ExecArgs(id, opts)
+	if err != nil {
+		return 0, err
+	}
+	flags, err := b.proto.attachFlags(iio)
+	if err != nil {
+		return 0, err
+	}
+	return b.runAttached(ctx, slices.Insert(args, 1, flags...), iio)
+}
+
+// RunInteractive runs `run --interactive [--tty] FLAGS -- IMAGE CMD…`
+// attached. The container is known by its name (created is called with it
+// before the CLI runs; the one-off containers of perry-compose run are
+// named). A spec whose networks a create cannot all take (docker before API
+// 1.44 connects the others before the start) is created, connected, then
+// started with `start --attach --interactive`.
+func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, iio backend.InteractiveIO, created func(core.ContainerHandle)) (int, error) {
+	if spec == nil {
+		return 0, core.InvalidArgument("spec", "is required")
+	}
+	s := *spec
+	s.Tty, s.StdinOpen = iio.TTY, iio.Stdin != nil
+	flags, err := b.proto.attachFlags(iio)
+	if err != nil {
+		return 0, err
+	}
+	connects, err := b.proto.ConnectArgs(&s, "")
+	if err != nil {
+		return 0, err
+	}
+	if len(connects) > 0 || s.Name == "" {
+		if b.proto.Flavor != FlavorDocker && b.proto.Flavor != FlavorPodman {
+			return 0, backend.Unsupported(b, "run an unnamed container attached")
+		}
+		h, err := b.Create(ctx, &s)
+		if err != nil {
+			return 0, err
+		}
+		if created != nil {
+			created(h)
+		}
+		start := append([]string{"start", "--attach"}, flags...)
+		return b.runAttached(ctx, append(start, "--", h.ID), iio)
+	}
+	args, err := b.proto.RunArgs(&s)
+	if err != nil {
+		return 0, err
+	}
+	if len(args) < 2 || args[1] != "--detach" {
+		return 0, core.Errorf(core.KindInternal, "%s run arguments do not start with --detach: %q", b.name, args)
+	}
+	args = slices.Replace(args, 1, 2, flags...)
+	if created != nil {
+		created(core.ContainerHandle{Name: s.Name})
+	}
+	return b.runAttached(ctx, args, iio)
+}
+
+// attachFlags are exec's and run's --interactive, --tty and --detach-keys
+// (docker and podman have the last; the others keep their own default).
+func (p Protocol) attachFlags(iio backend.InteractiveIO) ([]string, error) {
+	var out []string
+	if iio.Stdin != nil {
+		out = append(out, "--interactive")
+	}
+	if iio.TTY {
+		out = append(out, "--tty")
+	}
+	if iio.DetachKeys != "" && iio.TTY && iio.Stdin != nil {
+		if _, err := backend.ParseDetachKeys(iio.DetachKeys); err != nil {
+			return nil, err
+		}
+		if p.Flavor != FlavorDocker && p.Flavor != FlavorPodman {
+			return nil, p.unsupported("detach-keys")
+		}
+		out = append(out, "--detach-keys", iio.DetachKeys)
+	}
+	return out, nil
+}
+
+// runAttached runs the CLI with the caller's streams and returns its exit
+// status, which is the process's (or the CLI's own, 125 and up, when it
+// failed). The CLI stays in the caller's process group: a CLI that reads
+// the terminal must be in its foreground group, and it gets the terminal's
+// SIGWINCH there. When ctx ends it is interrupted, then killed.
+func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.InteractiveIO) (int, error) {
+	if err := b.validInstance(); err != nil {
+		return 0, err
+	}
+	argv := b.Argv(args)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = waitDelay
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = iio.Stdin, iio.Stdout, iio.Stderr
+	if cmd.Stderr == nil {
+		cmd.Stderr = iio.Stdout
+	}
+	// nerdctl reports an exec'd command's exit status as its own failure
+	// (see execExitCode): its stderr's last line tells.
+	var tail *tailBuffer
+	if b.proto.Flavor == FlavorNerdctl && args[0] == "exec" {
+		tail = newTailBuffer(stderrKeep)
+		cmd.Stderr = io.MultiWriter(cmd.Stderr, tail)
+	}
+	if err := cmd.Start(); err != nil {
+		return 0, core.Errorf(core.KindBackendNotAvailable, "%s: cannot run %s: %w", b.name, b.bin, err).With("backend", b.name)
+	}
+	err := cmd.Wait()
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return 0, core.Errorf(core.KindOf(ctxErr), "%s %s: %w", b.name, opName(args), ctxErr).With("backend", b.name)
+	}
+	var exitErr *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, nil
+	case errors.As(err, &exitErr):
+		code := exitCode(exitErr)
+		if tail != nil {
+			if c, ok := b.proto.execExitCode(output{stderr: strings.TrimSpace(tail.String()), code: code}); ok {
+				return c, nil
+			}
+		}
+		return code, nil
+	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil:
+		return cmd.ProcessState.ExitCode(), nil // a grandchild held a stream open
+	}
+	return 0, core.Errorf(core.KindBackendError, "%s %s: %w", b.name, opName(args), err).With("backend", b.name)
+}
