@@ -115,6 +115,13 @@ func (e *env) load(yaml string, environ map[string]string) *types.Project {
 		n.Labels["perry.test"] = "1"
 		p.Networks[k] = n
 	}
+	for k, v := range p.Volumes {
+		if v.Labels == nil {
+			v.Labels = types.Labels{}
+		}
+		v.Labels["perry.test"] = "1"
+		p.Volumes[k] = v
+	}
 	for k, s := range p.Secrets {
 		if s.Labels == nil {
 			s.Labels = types.Labels{}
@@ -160,6 +167,22 @@ func (e *env) assertGone(ctx context.Context) {
 	if s, n, sec, cf := e.counts(ctx); s+n+sec+cf != 0 {
 		e.t.Errorf("stack %s left %d services, %d networks, %d secrets, %d configs", e.project, s, n, sec, cf)
 	}
+	if vs := e.volumes(ctx); len(vs) != 0 {
+		e.t.Errorf("stack %s left volumes %v", e.project, vs)
+	}
+}
+
+func (e *env) volumes(ctx context.Context) []string {
+	e.t.Helper()
+	vs, err := e.c.Local().ListVolumes(ctx, map[string]string{LabelNamespace: e.project})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var names []string
+	for _, v := range vs {
+		names = append(names, v.Name)
+	}
+	return names
 }
 
 func (e *env) service(ctx context.Context, name string) swarm.Service {
@@ -296,11 +319,13 @@ services:
       retries: 1
     deploy:
       restart_policy: {condition: none}
+    stop_grace_period: 1s
     secrets: [token]
     configs: [conf]
   web:
     image: `+testenv.Image+`
     command: ["sleep", "600"]
+    stop_grace_period: 1s
     depends_on:
       db: {condition: service_healthy}
 secrets:
@@ -391,9 +416,12 @@ services:
     image: `+testenv.Image+`
     command: ["sleep", "600"]
     secrets: [x]
+    volumes: [data:/data]
     stop_grace_period: 1s
 secrets:
   x: {environment: PERRY_SWARM_SECRET}
+volumes:
+  data: {}
 `, map[string]string{"PERRY_SWARM_SECRET": "from-env-42"})
 	if err := e.target.Up(ctx, p, UpOptions{Wait: true}); err != nil {
 		t.Fatal(err)
@@ -409,6 +437,16 @@ secrets:
 	if err != nil || len(nets) != 1 || !nets[0].Attachable || nets[0].Driver != "overlay" {
 		t.Fatalf("networks: %+v %v", nets, err)
 	}
+	// The named volume is a local volume of this node, labelled with the
+	// stack, and down -v removes it.
+	e.exec(ctx, "cli", "sh", "-c", "echo kept > /data/f")
+	if vs := e.volumes(ctx); len(vs) != 1 || vs[0] != e.project+"_data" {
+		t.Fatalf("volumes %v", vs)
+	}
+	if err := e.target.Down(ctx, e.project, DownOptions{Volumes: true}); err != nil {
+		t.Fatal(err)
+	}
+	e.assertGone(ctx)
 }
 
 // Interop: a stack of docker stack deploy is listed and removed by ours, and
@@ -493,4 +531,84 @@ services:
 		s := buf.String()
 		return strings.Contains(s, "talk.1@") && strings.Contains(s, "talk.2@") && strings.Contains(s, "| hello-from-task")
 	})
+
+	// Follow: a line written after the stream opened arrives, and
+	// cancelling ends the stream.
+	fctx, cancel := context.WithCancel(ctx)
+	var follow testenv.Buffer
+	done := make(chan error, 1)
+	go func() { done <- e.target.Logs(fctx, e.project, []string{"talk"}, true, &follow) }()
+	testenv.Eventually(t, 30*time.Second, "the followed stream to open", func() bool {
+		return strings.Contains(follow.String(), "hello-from-task")
+	})
+	e.exec(ctx, "talk", "sh", "-c", "echo later-line > /proc/1/fd/1")
+	testenv.Eventually(t, 30*time.Second, "the later line in the followed stream", func() bool {
+		return strings.Contains(follow.String(), "| later-line")
+	})
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a cancelled follow did not return")
+	}
+	if err := e.target.Logs(ctx, e.project, []string{"nope"}, false, &follow); core.KindOf(err) != core.KindNotFound {
+		t.Fatalf("logs of an unknown service: %v", err)
+	}
+}
+
+// A failed up removes what it created and nothing that existed before: the
+// first up's service (same version), network and secret stay; the second
+// up's service, network and secret go.
+func TestSwarmRollbackKeepsWhatExisted(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t, 2*time.Minute)
+	base := `
+services:
+  base:
+    image: ` + testenv.Image + `
+    command: ["sleep", "600"]
+    secrets: [s1]
+    stop_grace_period: 1s
+secrets:
+  s1: {environment: S1}
+`
+	environ := map[string]string{"S1": "one", "S2": "two"}
+	if err := e.target.Up(ctx, e.load(base, environ), UpOptions{Wait: true}); err != nil {
+		t.Fatal(err)
+	}
+	before := e.service(ctx, "base")
+	bad := base + `
+  s2: {environment: S2}
+networks:
+  extra: {}
+`
+	bad = strings.Replace(bad, "secrets:\n  s1", `  bad:
+    image: `+testenv.Image+`
+    command: ["sleep", "600"]
+    secrets: [s2]
+    networks: [extra]
+    healthcheck: {test: ["CMD", "false"], interval: 300ms, start_interval: 300ms, retries: 1}
+    deploy: {restart_policy: {condition: none}}
+    stop_grace_period: 1s
+secrets:
+  s1`, 1)
+	e.takeOps()
+	err := e.target.Up(ctx, e.load(bad, environ), UpOptions{Wait: true})
+	if err == nil || core.AsError(err).Details["service"] != "bad" {
+		t.Fatalf("up: %v, want bad's failure", err)
+	}
+	created := e.takeOps()
+	if len(created) != 3 {
+		t.Fatalf("the second up made %v, want the network, the secret and the service", created)
+	}
+	after := e.service(ctx, "base")
+	if after.ID != before.ID || after.Version.Index != before.Version.Index {
+		t.Fatalf("base changed: %d → %d", before.Version.Index, after.Version.Index)
+	}
+	if s, n, sec, cf := e.counts(ctx); s != 1 || n != 1 || sec != 1 || cf != 0 {
+		t.Fatalf("after rollback: %d services, %d networks, %d secrets, %d configs; want what the first up made", s, n, sec, cf)
+	}
+	if _, err := e.c.InspectService(ctx, e.project+"_bad"); core.KindOf(err) != core.KindNotFound {
+		t.Fatalf("bad: %v", err)
+	}
 }
