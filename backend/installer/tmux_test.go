@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
@@ -61,62 +60,24 @@ func exampleMain() int {
 	return 0
 }
 
-type tmuxSession struct {
-	t    *testing.T
-	sock string
-}
+// tmuxSession is the example in a tmux terminal (see testenv.Tmux).
+type tmuxSession struct{ *testenv.Tmux }
 
-func (s *tmuxSession) tmux(args ...string) string {
-	s.t.Helper()
-	out, err := exec.Command("tmux", append([]string{"-S", s.sock}, args...)...).CombinedOutput()
-	if err != nil {
-		s.t.Fatalf("tmux %q: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
+func (s *tmuxSession) tmux(args ...string) string { return s.Run(args...) }
 
 // waitFor polls the pane (with escape sequences) until it contains want.
-func (s *tmuxSession) waitFor(want string) string {
-	s.t.Helper()
-	return s.waitForPane(true, want)
-}
-
-// waitForPane polls the pane, with or without its escape sequences, until
-// it contains want.
-func (s *tmuxSession) waitForPane(escapes bool, want string) string {
-	s.t.Helper()
-	args := []string{"capture-pane", "-p", "-J", "-t", "t"}
-	if escapes {
-		args = append(args, "-e")
-	}
-	var pane string
-	testenv.Eventually(s.t, 60*time.Second, fmt.Sprintf("the pane to show %q", want), func() bool {
-		pane = s.tmux(args...)
-		return strings.Contains(pane, want)
-	})
-	return pane
-}
+func (s *tmuxSession) waitFor(want string) string { return s.WaitFor(true, want) }
 
 // moveDown presses Down and waits for the cursor to be on entry: Down and
 // a next key sent at once can arrive in one terminal read, which Bubble Tea
 // may take for one key.
 func (s *tmuxSession) moveDown(entry string) {
-	s.t.Helper()
-	s.tmux("send-keys", "-t", "t", "Down")
-	s.waitForPane(false, "> "+entry)
+	s.Send("Down")
+	s.WaitFor(false, "> "+entry)
 }
 
 func startExample(t *testing.T, extraEnv ...string) *tmuxSession {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: the tmux tests drive a real terminal for seconds each")
-	}
-	if runtime.GOOS != "linux" && runtime.GOOS != "darwin" {
-		t.Skip("tmux runs on Linux and macOS only, not on " + runtime.GOOS)
-	}
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test installs it through tests/deps.sh)")
-	}
 	bin, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -126,14 +87,11 @@ func startExample(t *testing.T, extraEnv ...string) *tmuxSession {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	s := &tmuxSession{t: t, sock: filepath.Join(dir, "sock")}
 	// No runtime reachable: a PATH without container CLIs and a DOCKER_HOST
 	// pointing at a closed socket; no CI, no opt-out.
 	cmd := fmt.Sprintf("env -u CI -u PERRY_NO_INSTALL_PROMPT -u NO_COLOR TERM=xterm-256color PATH=/usr/bin:/bin DOCKER_HOST=unix://%s/closed.sock %s=1 %s %q; echo EXIT=$?; sleep 60",
 		dir, exampleEnv, strings.Join(extraEnv, " "), bin)
-	s.tmux("-f", "/dev/null", "new-session", "-d", "-s", "t", "-x", "160", "-y", "60", cmd)
-	t.Cleanup(func() { exec.Command("tmux", "-S", s.sock, "kill-server").Run() })
-	return s
+	return &tmuxSession{testenv.StartTmux(t, 160, 60, cmd)}
 }
 
 // As a person would: the menu appears with colours, arrow down + Enter picks
