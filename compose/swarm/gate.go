@@ -1,7 +1,9 @@
 package swarm
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -134,6 +136,17 @@ func taskErr(tk swarm.Task) string {
 	return fmt.Sprintf("%s (%s)", msg, tk.Status.State)
 }
 
+// currentSpec reports whether a task runs the service's current spec, so a
+// gate after a rolling update waits for the new tasks, not the old ones
+// still running. Swarm copies the task template into each task; the
+// restart policy and runtime are not copied, so the container spec and
+// resources are compared.
+func currentSpec(tk swarm.Task, svc swarm.Service) bool {
+	a, err1 := json.Marshal([]any{tk.Spec.ContainerSpec, tk.Spec.Resources})
+	b, err2 := json.Marshal([]any{svc.Spec.TaskTemplate.ContainerSpec, svc.Spec.TaskTemplate.Resources})
+	return err1 == nil && err2 == nil && bytes.Equal(a, b)
+}
+
 // evaluate reads one task list: whether the condition holds, a final
 // failure, and the latest task error seen.
 func (t *Target) evaluate(ctx context.Context, sp *ServicePlan, svc swarm.Service, cond string, noRestart bool, tasks []swarm.Task) (bool, error, string) {
@@ -189,8 +202,8 @@ func (t *Target) evaluate(ctx context.Context, sp *ServicePlan, svc swarm.Servic
 			}
 			seen = taskErr(tk)
 		}
-		if tk.DesiredState != swarm.TaskStateRunning {
-			continue
+		if tk.DesiredState != swarm.TaskStateRunning || !currentSpec(tk, svc) {
+			continue // a task of an earlier spec: a rolling update replaces it
 		}
 		desired++
 		if tk.Status.State != swarm.TaskStateRunning {
