@@ -699,6 +699,13 @@ func (t *Target) TaskContainer(ctx context.Context, project, service string, ind
 	if err != nil {
 		return "", err
 	}
+	return pickTask(tasks, service, index, t.node)
+}
+
+// pickTask chooses the container of the service's running task in slot
+// index among tasks; a task on another node than this one is an error
+// naming that node.
+func pickTask(tasks []Task, service string, index int, here bswarm.NodeInfo) (string, error) {
 	var running []Task
 	for _, tk := range tasks {
 		if tk.Service == service && tk.State == string(swarm.TaskStateRunning) && tk.DesiredState == string(swarm.TaskStateRunning) {
@@ -706,19 +713,19 @@ func (t *Target) TaskContainer(ctx context.Context, project, service string, ind
 		}
 	}
 	if len(running) == 0 {
-		return "", core.Errorf(core.KindNotFound, "service %q is not running in stack %q", service, project).With("service", service)
+		return "", core.Errorf(core.KindNotFound, "service %q has no running task", service).With("service", service)
 	}
-	pick := running[0]
+	pick, found := running[0], false
 	for _, tk := range running {
 		if tk.Slot == index {
-			pick = tk
+			pick, found = tk, true
 		}
 	}
-	if index > 1 && pick.Slot != index {
+	if !found && index > 1 {
 		return "", core.Errorf(core.KindNotFound, "service %q has no running task in slot %d", service, index).With("service", service)
 	}
-	if pick.NodeID != t.node.NodeID {
-		return "", core.Errorf(core.KindInvalidArgument, "task %s of service %q runs on node %s, not on this one (%s): exec there, with DOCKER_HOST pointing at that node", pick.Name, service, pick.Node, t.node.Hostname).
+	if pick.NodeID != here.NodeID {
+		return "", core.Errorf(core.KindInvalidArgument, "task %s of service %q runs on node %s, not on this one (%s): exec there, with DOCKER_HOST pointing at that node", pick.Name, service, pick.Node, here.Hostname).
 			With("service", service).With("node", pick.Node)
 	}
 	return pick.ContainerID, nil
