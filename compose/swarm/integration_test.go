@@ -11,9 +11,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -204,6 +207,17 @@ func (e *env) exec(ctx context.Context, service string, cmd ...string) string {
 		e.t.Fatalf("exec %v in %s: exit %v: %s%s", cmd, service, out.ExitCode, out.Stdout, out.Stderr)
 	}
 	return out.Stdout
+}
+
+// freePort is a TCP port free on this machine a moment ago.
+func freePort(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 }
 
 func ctxT(t *testing.T, d time.Duration) context.Context {
@@ -405,12 +419,14 @@ services:
 func TestSwarmSecretFromEnvironmentAndDNS(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t, 2*time.Minute)
+	port := freePort(t)
 	p := e.load(`
 services:
   srv:
     image: `+testenv.Image+`
     command: ["sh", "-c", "while true; do echo pong | nc -l -p 7000; done"]
     deploy: {endpoint_mode: dnsrr}
+    ports: [{target: 7000, published: "`+port+`", mode: host}]
     stop_grace_period: 1s
   cli:
     image: `+testenv.Image+`
@@ -432,6 +448,17 @@ volumes:
 	testenv.Eventually(t, 30*time.Second, "cli to reach srv by tasks.srv", func() bool {
 		out, err := e.target.Exec(ctx, e.project, "cli", 1, backend.ExecOptions{Cmd: []string{"sh", "-c", "echo hi | nc -w 2 tasks.srv 7000"}})
 		return err == nil && strings.Contains(out.Stdout, "pong")
+	})
+	// A mode: host port is published on this node.
+	testenv.Eventually(t, 30*time.Second, "srv's host port to answer", func() bool {
+		conn, err := net.DialTimeout("tcp", "127.0.0.1:"+port, time.Second)
+		if err != nil {
+			return false
+		}
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+		b, _ := io.ReadAll(conn)
+		return strings.Contains(string(b), "pong")
 	})
 	nets, err := e.c.ListNetworks(ctx, map[string]string{LabelNamespace: e.project})
 	if err != nil || len(nets) != 1 || !nets[0].Attachable || nets[0].Driver != "overlay" {
