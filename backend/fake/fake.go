@@ -61,6 +61,7 @@ type container struct {
 	exited  chan struct{} // closed when the container stops
 	created time.Time
 	anon    []string // the anonymous volumes made for it, removed with it
+	netIDs  []string // the ids of the networks it is attached to
 }
 
 // Backend is the fake engine. The zero value is not usable; call New.
@@ -68,7 +69,7 @@ type Backend struct {
 	mu         sync.Mutex
 	containers map[string]*container
 	images     map[string]core.ImageInfo
-	networks   map[string]core.NetworkInfo
+	networks   map[string]core.NetworkInfo // by id
 	volumes    map[string]core.VolumeInfo
 	files      map[string]map[string]string // container id → path → content
 	calls      []Call
@@ -82,6 +83,11 @@ type Backend struct {
 	Delay time.Duration
 	// Now is the clock.
 	Now func() time.Time
+	// DuplicateNetworkNames makes CreateNetwork create a second network of
+	// a name that exists, as Docker does when two creators race its check
+	// (or a client skips it); a name two networks share is then ambiguous
+	// wherever it is given, and only their ids tell them apart.
+	DuplicateNetworkNames bool
 }
 
 var _ backend.Backend = (*Backend)(nil)
@@ -101,7 +107,8 @@ func New(images ...string) *Backend {
 	}
 	// Docker-compatible engines always have these networks.
 	for _, n := range []string{"bridge", "host", "none"} {
-		b.networks[n] = core.NetworkInfo{ID: newID(), Name: n, Driver: n}
+		id := newID()
+		b.networks[id] = core.NetworkInfo{ID: id, Name: n, Driver: n}
 	}
 	return b
 }
@@ -335,13 +342,20 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 			return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "container name %q is already in use by %s", name, c.info.ID[:12]).With("conflict", name)
 		}
 	}
+	// Networks are given by name or id and reported by name, as Docker does.
+	var netNames, netIDs []string
 	for _, n := range append([]string{spec.Network}, attachNames(spec.Networks)...) {
 		if n == "" || strings.HasPrefix(n, "container:") || strings.HasPrefix(n, "service:") {
+			if n != "" {
+				netNames = append(netNames, n)
+			}
 			continue
 		}
-		if _, ok := b.networks[n]; !ok {
-			return core.ContainerHandle{}, core.NotFound("network", n)
+		nw, err := b.findNetwork(n)
+		if err != nil {
+			return core.ContainerHandle{}, err
 		}
+		netNames, netIDs = append(netNames, nw.Name), append(netIDs, nw.ID)
 	}
 	ports, err := b.publish(spec.Ports)
 	if err != nil {
@@ -358,10 +372,11 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		created: now,
 		exited:  make(chan struct{}),
 		anon:    b.anonymousVolumes(spec),
+		netIDs:  netIDs,
 		info: core.ContainerInfo{
 			ID: id, Name: name, Image: spec.Image, Status: "Created", State: "created",
 			Ports: ports, Created: now.UTC().Format(time.RFC3339Nano),
-			Labels: labels, Networks: networksOf(spec),
+			Labels: labels, Networks: netNames,
 		},
 	}
 	b.containers[id] = c
@@ -410,12 +425,36 @@ func attachNames(a []core.NetworkAttach) []string {
 	return out
 }
 
-func networksOf(spec *core.ContainerSpec) []string {
-	var out []string
-	if spec.Network != "" {
-		out = append(out, spec.Network)
+// networkArg is how a call naming network ref is recorded (and matched by
+// faults): a network given by id as "name@id", so that either matches it.
+func (b *Backend) networkArg(ref string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if n, ok := b.networks[ref]; ok {
+		return n.Name + "@" + ref
 	}
-	return append(out, attachNames(spec.Networks)...)
+	return ref
+}
+
+// findNetwork finds a network by id or name; a name two networks share
+// is ambiguous, as Docker says.
+func (b *Backend) findNetwork(ref string) (core.NetworkInfo, error) {
+	if n, ok := b.networks[ref]; ok {
+		return n, nil
+	}
+	var found []core.NetworkInfo
+	for _, n := range b.networks {
+		if n.Name == ref {
+			found = append(found, n)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return core.NetworkInfo{}, core.NotFound("network", ref)
+	case 1:
+		return found[0], nil
+	}
+	return core.NetworkInfo{}, core.Errorf(core.KindBackendError, "network %s is ambiguous (%d matches found based on name)", ref, len(found))
 }
 
 func (b *Backend) Start(ctx context.Context, id string) error {
@@ -842,14 +881,15 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	if err := core.ValidateNetwork(name, cfg); err != nil {
 		return err
 	}
-	if _, ok := b.networks[name]; ok {
+	if _, err := b.findNetwork(name); err == nil && !b.DuplicateNetworkNames {
 		return core.Errorf(core.KindBackendError, "network with name %s already exists", name).With("conflict", name)
 	}
 	driver := cfg.Driver
 	if driver == "" {
 		driver = "bridge"
 	}
-	b.networks[name] = core.NetworkInfo{ID: newID(), Name: name, Driver: driver, Labels: copyMap(cfg.Labels)}
+	id := newID()
+	b.networks[id] = core.NetworkInfo{ID: id, Name: name, Driver: driver, Labels: copyMap(cfg.Labels)}
 	return nil
 }
 
@@ -865,13 +905,13 @@ func copyMap(m map[string]string) map[string]string {
 }
 
 func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error) {
-	if err := b.enter(ctx, "InspectNetwork", name); err != nil {
+	if err := b.enter(ctx, "InspectNetwork", b.networkArg(name)); err != nil {
 		return core.NetworkInfo{}, err
 	}
 	defer b.mu.Unlock()
-	n, ok := b.networks[name]
-	if !ok {
-		return core.NetworkInfo{}, core.NotFound("network", name)
+	n, err := b.findNetwork(name)
+	if err != nil {
+		return core.NetworkInfo{}, err
 	}
 	n.Labels = copyMap(n.Labels)
 	return n, nil
@@ -889,26 +929,32 @@ func (b *Backend) ListNetworks(ctx context.Context, labels map[string]string) ([
 			out = append(out, n)
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
 	return out, nil
 }
 
 func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
-	if err := b.enter(ctx, "RemoveNetwork", name); err != nil {
+	if err := b.enter(ctx, "RemoveNetwork", b.networkArg(name)); err != nil {
 		return err
 	}
 	defer b.mu.Unlock()
-	if _, ok := b.networks[name]; !ok {
-		return core.NotFound("network", name)
+	nw, err := b.findNetwork(name)
+	if err != nil {
+		return err
 	}
 	for _, c := range b.containers {
-		for _, n := range c.info.Networks {
-			if n == name && c.info.State == "running" {
+		for _, id := range c.netIDs {
+			if id == nw.ID && c.info.State == "running" {
 				return core.Errorf(core.KindBackendError, "network %s has active endpoints", name)
 			}
 		}
 	}
-	delete(b.networks, name)
+	delete(b.networks, nw.ID)
 	return nil
 }
 

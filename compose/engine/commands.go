@@ -391,6 +391,11 @@ func (e *Engine) selected(ctx context.Context, services []string, withDeps bool)
 }
 
 func (e *Engine) startOrRestart(ctx context.Context, services []string, restart bool, timeout *int) error {
+	unlock, err := e.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, sel, obs, err := e.selected(ctx, services, !restart)
 	if err != nil {
 		return err
@@ -402,9 +407,23 @@ func (e *Engine) startOrRestart(ctx context.Context, services []string, restart 
 	return e.execute(ctx, p, nil)
 }
 
+// Lock takes the project's lock (lock.go) for a caller that changes the
+// project through the backend itself (perry-compose rm): the engine's own
+// changing commands take it already and must not be called while holding
+// it. It waits for another holder as they do; call the returned function
+// (never nil) to release it.
+func (e *Engine) Lock(ctx context.Context) (unlock func(), err error) {
+	return e.lockProject(ctx, e.project.Name)
+}
+
 // Stop stops the running containers of services (all when empty), the
 // services that depend on others first.
 func (e *Engine) Stop(ctx context.Context, services []string, timeout *int) error {
+	unlock, err := e.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	m, sel, obs, err := e.selected(ctx, services, false)
 	if err != nil {
 		return err
@@ -420,6 +439,11 @@ func (e *Engine) Kill(ctx context.Context, services []string, signal string) err
 	if err != nil {
 		return err
 	}
+	unlock, err := e.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	_, sel, obs, err := e.selected(ctx, services, false)
 	if err != nil {
 		return err

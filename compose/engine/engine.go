@@ -41,7 +41,8 @@ type Engine struct {
 	healthMode   HealthEmulation
 	stateDir     string
 	rollbackTime time.Duration
-	shared       *Recorder // WithRecorder
+	shared       *Recorder     // WithRecorder
+	lockTimeout  time.Duration // WithLockTimeout; 0: PERRY_COMPOSE_LOCK_TIMEOUT or DefaultLockTimeout (lock.go)
 
 	infoOnce sync.Once
 	infoName string // the backend's Info().Name, for podman under HealthEmulationAuto

@@ -151,7 +151,12 @@ func (pl *upPlanner) orphans() {
 }
 
 func (pl *upPlanner) networksAndVolumes(services []string) {
-	var nets, vols []string
+	pl.networks(services)
+	pl.volumes(services)
+}
+
+// usedKeys are the network and volume keys services use, sorted.
+func (pl *upPlanner) usedKeys(services []string) (nets, vols []string) {
 	for _, name := range services {
 		for _, k := range pl.m.services[name].networkKeys {
 			nets = appendUnique(nets, k)
@@ -162,6 +167,12 @@ func (pl *upPlanner) networksAndVolumes(services []string) {
 	}
 	sort.Strings(nets)
 	sort.Strings(vols)
+	return nets, vols
+}
+
+// networks plans the creation of the missing networks services use.
+func (pl *upPlanner) networks(services []string) {
+	nets, _ := pl.usedKeys(services)
 	for _, k := range nets {
 		nw := pl.m.networks[k]
 		if _, ok := pl.obs.networks[nw.name]; ok || nw.external {
@@ -171,6 +182,20 @@ func (pl *upPlanner) networksAndVolumes(services []string) {
 		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelNetwork, k)
 		pl.netOps[k] = pl.plan.add(&Op{Type: OpCreateNetwork, Resource: "network:" + k, Target: nw.name, Network: &cfg, Cause: "not found"})
 	}
+}
+
+// planNetworks plans the creation of the networks services use and lack:
+// Up creates them before planning the containers, which attach to them by id.
+func planNetworks(m *model, obs *observedState, services []string) *Plan {
+	pl := &upPlanner{m: m, obs: obs, plan: &Plan{}, netOps: map[string]int{}}
+	pl.networks(services)
+	return pl.plan
+}
+
+// volumes plans the creation (or, with RecreateVolumes, the replacement) of
+// the volumes services use.
+func (pl *upPlanner) volumes(services []string) {
+	_, vols := pl.usedKeys(services)
 	for _, k := range vols {
 		vol := pl.m.volumes[k]
 		if vol.external {
@@ -357,6 +382,7 @@ func (pl *upPlanner) service(s *service) error {
 		cs := byNumber[n]
 		if len(cs) == 0 {
 			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], "")
+			pl.obs.attachByID(spec)
 			c := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: name, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: "no container"})
 			if pl.opts.NoStart {
 				pl.created(s.name, n, name, c)
@@ -374,6 +400,7 @@ func (pl *upPlanner) service(s *service) error {
 		if cause := pl.recreateCause(s, c); cause != "" {
 			tmp := shortID(c.ID) + "_" + name
 			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], c.ID)
+			pl.obs.attachByID(spec)
 			spec.Name = tmp
 			cr := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: tmp, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: cause})
 			// The old container keeps running until the dependencies are
@@ -428,6 +455,10 @@ func (pl *upPlanner) created(service string, n int, name string, op int) {
 func (pl *upPlanner) recreateCause(s *service, c observedContainer) string {
 	if pl.opts.ForceRecreate {
 		return "force recreate"
+	}
+	if name := pl.obs.detached(c); name != "" {
+		// Even with NoRecreate: it cannot start without its network.
+		return "network " + name + " had duplicates"
 	}
 	if pl.opts.NoRecreate {
 		return ""
@@ -573,25 +604,22 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 			stops[name] = append(stops[name], ops[0])
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(m.networks)) {
-		nw := m.networks[k]
-		info, ok := obs.networks[nw.name]
-		if !ok || nw.external || info.Labels[LabelProject] != m.name {
-			continue // never remove what another project or the user made
+	// Every network and volume of the project found by label, duplicates
+	// included, removed by id (docs/design.md, Names and labels).
+	orphansLeft := len(p.Orphans) > 0 && !opts.RemoveOrphans
+	for _, n := range obs.labelledNetworks(m) {
+		k := n.Labels[LabelNetwork]
+		target := n.Name
+		if obs.byID && n.ID != "" {
+			target = n.ID
 		}
 		// Orphans left running keep using the networks: then removing them
 		// fails, and that is a warning, as in docker compose, not a failed down.
-		orphansLeft := len(p.Orphans) > 0 && !opts.RemoveOrphans
-		p.add(&Op{Type: OpRemoveNetwork, Resource: "network:" + k, Target: nw.name, Deps: removes, Tolerant: true, Optional: orphansLeft})
+		p.add(&Op{Type: OpRemoveNetwork, Resource: "network:" + k, Target: target, Name: n.Name, Deps: removes, Tolerant: true, Optional: orphansLeft})
 	}
 	if opts.Volumes {
-		for _, k := range slices.Sorted(maps.Keys(m.volumes)) {
-			vol := m.volumes[k]
-			info, ok := obs.volumes[vol.name]
-			if !ok || vol.external || info.Labels[LabelProject] != m.name {
-				continue
-			}
-			p.add(&Op{Type: OpRemoveVolume, Resource: "volume:" + k, Target: vol.name, Deps: removes, Tolerant: true})
+		for _, v := range obs.labelledVolumes(m) {
+			p.add(&Op{Type: OpRemoveVolume, Resource: "volume:" + v.Labels[LabelVolume], Target: v.Name, Deps: removes, Tolerant: true})
 		}
 	}
 	if opts.RemoveImages == "all" || opts.RemoveImages == "local" {
@@ -606,6 +634,90 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		}
 	}
 	return p
+}
+
+// labelledNetworks are the networks down removes: those carrying the
+// project's label and the key of one of its networks that is not external
+// (never what another project or the user made), every duplicate, sorted
+// by key and id.
+func (o *observedState) labelledNetworks(m *model) []core.NetworkInfo {
+	list := o.projectNetworks
+	if !o.labelled { // a snapshot made by name only
+		list = slices.Collect(maps.Values(o.networks))
+		for _, d := range o.dupNetworks {
+			list = append(list, d...)
+		}
+	}
+	var out []core.NetworkInfo
+	for _, n := range list {
+		k, ok := n.Labels[LabelNetwork]
+		if !ok && n.Labels[LabelProject] == m.name {
+			k, ok = m.networkKey(n.Name) // labelled by a tool that omits the key
+		}
+		if nw := m.networks[k]; !ok || nw == nil || nw.external || n.Labels[LabelProject] != m.name {
+			continue
+		}
+		n.Labels = maps.Clone(n.Labels)
+		n.Labels[LabelNetwork] = k
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Labels[LabelNetwork] != b.Labels[LabelNetwork] {
+			return a.Labels[LabelNetwork] < b.Labels[LabelNetwork]
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// labelledVolumes are the volumes down -v removes, found as
+// labelledNetworks are, sorted by key.
+func (o *observedState) labelledVolumes(m *model) []core.VolumeInfo {
+	list := o.projectVolumes
+	if !o.labelled {
+		list = slices.Collect(maps.Values(o.volumes))
+	}
+	var out []core.VolumeInfo
+	for _, v := range list {
+		k, ok := v.Labels[LabelVolume]
+		if !ok && v.Labels[LabelProject] == m.name {
+			k, ok = m.volumeKey(v.Name)
+		}
+		if vol := m.volumes[k]; !ok || vol == nil || vol.external || v.Labels[LabelProject] != m.name {
+			continue
+		}
+		v.Labels = maps.Clone(v.Labels)
+		v.Labels[LabelVolume] = k
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Labels[LabelVolume] != out[j].Labels[LabelVolume] {
+			return out[i].Labels[LabelVolume] < out[j].Labels[LabelVolume]
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}
+
+// networkKey is the key of the project's network named name.
+func (m *model) networkKey(name string) (string, bool) {
+	for k, nw := range m.networks {
+		if nw.name == name {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// volumeKey is the key of the project's volume named name.
+func (m *model) volumeKey(name string) (string, bool) {
+	for k, v := range m.volumes {
+		if v.name == name {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // stopRemove adds a stop (when running) and a remove of c; it returns the

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/perryts/perry-container/backend"
@@ -51,7 +52,13 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 		return err
 	}
 
-	// Phase 2: networks, volumes, containers.
+	// Phase 2: networks, volumes, containers, under the project's lock
+	// (lock.go): another command changing the project waits.
+	unlock, err := e.lockProject(ctx, m.name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	what := observeWhat{containers: true}
 	if !imagePlan.Empty() {
 		what.images = images // ids changed
@@ -64,16 +71,38 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if imagePlan.Empty() {
 		obs2.images = obs.images
 	}
+	e.removeDuplicateNetworks(ctx, obs2)
 	rec := &recorder{parent: e.sharedRecorder()}
+	fail := func(err error) error {
+		if opts.KeepOnFailure {
+			return err
+		}
+		if failures := e.rollback(ctx, m, rec, opts.Timeout); len(failures) > 0 {
+			return core.AsError(err).With("rollbackErrors", failures)
+		}
+		return err
+	}
 	if err := e.useStateDir(m, services, obs2.containers, rec); err != nil {
 		return err
+	}
+	// Networks first: the containers attach to them by id, which a network
+	// has once created.
+	if netPlan := planNetworks(m, obs2, services); !netPlan.Empty() {
+		if err := e.execute(ctx, netPlan, rec); err != nil {
+			return fail(err)
+		}
+		var mu sync.Mutex
+		if err := e.observeNetworks(ctx, m, networksOf(what.networks), obs2, &mu); err != nil {
+			return fail(err)
+		}
+		rec.networkIDs(obs2.networks)
 	}
 	plan, err := planUp(m, obs2, services, opts)
 	if err == nil {
 		err = writeFiles(m, services)
 	}
 	if err != nil {
-		e.rollback(ctx, m, rec, nil) // a state directory just made
+		e.rollback(ctx, m, rec, nil) // a state directory just made, the networks
 		return err
 	}
 	e.warn(plan.Warnings)
@@ -85,13 +114,64 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if err == nil {
 		return nil
 	}
-	if opts.KeepOnFailure {
-		return err
+	return fail(err)
+}
+
+// networksOf are the networks of nets the project makes (not external ones).
+func networksOf(nets []*network) []*network {
+	var out []*network
+	for _, nw := range nets {
+		if !nw.external {
+			out = append(out, nw)
+		}
 	}
-	if failures := e.rollback(ctx, m, rec, opts.Timeout); len(failures) > 0 {
-		return core.AsError(err).With("rollbackErrors", failures)
+	return out
+}
+
+// networkIDs makes the networks r recorded by name (their create gives no
+// id) known by id, so that a rollback removes exactly the network this up
+// made, never another of the same name.
+func (r *recorder) networkIDs(byName map[string]core.NetworkInfo) {
+	if r == nil {
+		return
 	}
-	return err
+	r.mu.Lock()
+	for i, c := range r.items {
+		if info, ok := byName[c.id]; ok && c.kind == ResourceNetwork && !c.uncertain && info.ID != "" {
+			r.items[i].id = info.ID
+		}
+	}
+	r.mu.Unlock()
+	r.parent.networkIDs(byName)
+}
+
+// removeDuplicateNetworks converges a project that has two networks of one
+// name (made by concurrent creators): it removes every copy but one, the
+// one of lowest id unless the runtime refuses to remove another because a
+// running container uses it, in which case that one stays. The containers
+// the up creates attach to the one kept, by id. Copies still in use are a
+// warning; down removes them all.
+func (e *Engine) removeDuplicateNetworks(ctx context.Context, obs *observedState) {
+	for _, name := range slices.Sorted(maps.Keys(obs.dupNetworks)) {
+		all := append([]core.NetworkInfo{obs.networks[name]}, obs.dupNetworks[name]...)
+		kept := all
+		for i := len(all) - 1; i >= 0 && len(kept) > 1; i-- {
+			n := all[i]
+			if err := e.backend.RemoveNetwork(ctx, n.ID); err != nil && !isNotFound(err) {
+				continue // in use: it stays
+			}
+			e.emit(Event{Resource: ResourceNetwork, ID: name, Status: StatusRemoved, Text: "duplicate " + shortID(n.ID)})
+			kept = slices.DeleteFunc(kept, func(k core.NetworkInfo) bool { return k.ID == n.ID })
+			obs.deduped[name] = true
+		}
+		obs.networks[name] = kept[0]
+		delete(obs.dupNetworks, name)
+		if len(kept) > 1 {
+			obs.dupNetworks[name] = kept[1:]
+			e.warn([]string{fmt.Sprintf("network %s exists %d times and running containers use each copy: new containers join %s; down removes them all",
+				name, len(kept), shortID(kept[0].ID))})
+		}
+	}
 }
 
 // PullAndBuild obtains the images an Up with opts would use, pulling and
@@ -184,19 +264,14 @@ func (e *Engine) Down(ctx context.Context, opts DownOptions) error {
 	if err != nil {
 		return err
 	}
-	what := observeWhat{containers: true}
-	for _, k := range slices.Sorted(maps.Keys(m.networks)) {
-		if !m.networks[k].external {
-			what.networks = append(what.networks, m.networks[k])
-		}
+	unlock, err := e.lockProject(ctx, m.name)
+	if err != nil {
+		return err
 	}
-	if opts.Volumes {
-		for _, k := range slices.Sorted(maps.Keys(m.volumes)) {
-			if !m.volumes[k].external {
-				what.volumes = append(what.volumes, m.volumes[k])
-			}
-		}
-	}
+	defer unlock()
+	// The networks and volumes by the project's label: every one, duplicates
+	// included, and never one of another project that shares a name.
+	what := observeWhat{containers: true, labelled: true}
 	obs, err := e.observe(ctx, m, what)
 	if err != nil {
 		return err
