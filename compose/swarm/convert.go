@@ -173,15 +173,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// objectName is docker stack deploy's name of a stack object: {project}_{key},
-// or the name: given in the file, or the key itself for an external object
-// without a name.
+// objectName is docker stack deploy's name of a stack object: its name:
+// (compose-go fills {project}_{key} in for objects that are not external),
+// else the key for an external object, else {project}_{key}.
 func objectName(project, key, name string, external bool) string {
 	switch {
-	case name != "" && (external || !strings.HasPrefix(name, project+"_")):
-		// compose-go fills name with {project}_{key} for non-external objects
-		// and with the key for external ones, so both cases keep it.
-		return name
 	case name != "":
 		return name
 	case external:

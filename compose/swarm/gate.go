@@ -184,6 +184,27 @@ func (t *Target) evaluate(ctx context.Context, sp *ServicePlan, svc swarm.Servic
 		return total > 0 && complete >= want, nil, seen
 	}
 
+	if sp.Job {
+		// A job is started once its tasks of the current iteration have
+		// started (running, or already complete); its desired state is
+		// complete, not running.
+		started := 0
+		for _, tk := range tasks {
+			if svc.JobStatus != nil && tk.JobIteration != nil && tk.JobIteration.Index != svc.JobStatus.JobIteration.Index {
+				continue
+			}
+			switch tk.Status.State {
+			case swarm.TaskStateRunning, swarm.TaskStateComplete:
+				started++
+			case swarm.TaskStateFailed, swarm.TaskStateRejected:
+				if noRestart || tk.Status.State == swarm.TaskStateRejected {
+					return false, failed(sp.Service, tk.ID, taskErr(tk), nil), ""
+				}
+				seen = taskErr(tk)
+			}
+		}
+		return started >= max(int(sp.Replicas), 1), nil, seen
+	}
 	running, desired := 0, 0
 	for _, tk := range tasks {
 		switch tk.Status.State {
