@@ -1135,6 +1135,265 @@ static void test_follow(int fake) {
   check(js_container_logs_follow("x", NULL, NULL, on_slot, NULL) < 0, "a NULL chunk callback is refused", NULL);
 }
 
+/* ---- a workload graph's followed logs -------------------------------- */
+
+/* Builds a graph with js_workload_graph and returns runGraph's argument
+ * (the envelope's result), malloc'd, or NULL. */
+static char *built_graph(const char *name, const char *spec) {
+  char *g = js_workload_graph(name, spec);
+  char *built = g ? strstr(g, "\"result\":") : NULL;
+  char *out = NULL;
+  if (built && strstr(g, "\"ok\":true")) {
+    out = strdup(built + 9);
+    out[strlen(out) - 1] = 0; /* drop the envelope's closing brace */
+  }
+  check(out != NULL, "the graph builder accepts the graph", g);
+  js_container_free(g);
+  return out;
+}
+
+/* Two nodes print 1..n each: the graph's follow carries every line with its
+ * node id, each node's lines in order, then one completion; a follow of a
+ * node that keeps running ends Cancelled once cancelled. */
+static void test_graph_follow(int fake) {
+  enum { PER = 2000 };
+  char *script = malloc(PER * 12 + 16);
+  if (fake) {
+    size_t off = 0; /* the fake's sh -c has no loops */
+    for (int i = 1; i <= PER; i++) off += (size_t)snprintf(script + off, PER * 12 + 16 - off, "echo %d;", i);
+  } else {
+    snprintf(script, PER * 12 + 16, "seq 1 %d", PER);
+  }
+  size_t cap = PER * 24 + 2048;
+  char *spec = malloc(cap);
+  snprintf(spec, cap,
+           "{\"nodes\":{"
+           "\"a\":{\"id\":\"a\",\"name\":\"a\",\"image\":\"%s\",\"cmd\":[\"sh\",\"-c\",\"%s\"],"
+           "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},\"labels\":{\"perry.test\":\"1\"}},"
+           "\"b\":{\"id\":\"b\",\"name\":\"b\",\"image\":\"%s\",\"cmd\":[\"sh\",\"-c\",\"%s\"],"
+           "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},\"labels\":{\"perry.test\":\"1\"}},"
+           "\"up\":{\"id\":\"up\",\"name\":\"up\",\"image\":\"%s\",\"cmd\":[\"sleep\",\"300\"],"
+           "\"runtime\":{\"type\":\"oci\"},\"policy\":{\"tier\":\"default\"},\"labels\":{\"perry.test\":\"1\"}}}}",
+           IMAGE, script, IMAGE, script, IMAGE);
+  char name[64];
+  snprintf(name, sizeof name, "perrytest-graphfollow-%d", (int)getpid());
+  char *gjson = built_graph(name, spec);
+  free(spec);
+  free(script);
+  if (!gjson) return;
+  call_t c;
+  ASYNC(c, js_workload_runGraph, gjson, "{\"strategy\":\"max-parallel\"}");
+  expect_ok(&c, "runGraph of two counting nodes");
+  int64_t h = c.status == 0 ? json_int(c.json, "handle") : -1;
+  call_free(&c);
+  free(gjson);
+  if (h <= 0) return;
+  if (!fake) {
+    /* Docker 20.10's own follow drops lines of a container that exits
+     * while followed (see test_follow): wait for both to finish first. */
+    for (int i = 0; i < 600; i++) {
+      ASYNC(c, js_workload_handle_ps, h);
+      int done = c.status == 0 && count_of(c.json, "\"state\":\"running\"") == 1;
+      call_free(&c);
+      if (done) break;
+      struct timespec d = {0, 50 * 1000 * 1000};
+      nanosleep(&d, NULL); /* polling a state, not a synchronisation */
+    }
+  }
+  const char *nodes[] = {"a", "b"};
+  for (int i = 0; i < 2; i++) {
+    follow_t f = {.next = 1};
+    pthread_mutex_init(&f.mu, NULL);
+    slot_t *s = slot_new();
+    s->user = &f;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    check(js_workload_handle_logs_follow(h, nodes[i], NULL, on_chunk, on_slot, s) == 0, "graph logs_follow is scheduled", NULL);
+    call_init(&c);
+    slot_wait(s, &c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    expect_ok(&c, "a node's follow ends once its container exited");
+    char msg[128];
+    snprintf(msg, sizeof msg, "node %s: %ld lines (next %ld), %ld bad", nodes[i], f.lines, f.next, f.bad);
+    check(f.lines == PER && f.bad == 0 && !f.concurrent, "a node's lines arrive complete, in order, one chunk at a time", msg);
+    call_free(&c);
+    printf("graph follow (%s), node %s: %ld lines in %.3f s\n", fake ? "fake" : "engine", nodes[i], f.lines, ms_between(t0, t1) / 1e3);
+  }
+  /* Every node at once: "up" keeps running, so only the cancel ends it. */
+  follow_t f = {.next = 1};
+  pthread_mutex_init(&f.mu, NULL);
+  f.split = 1;
+  slot_t *s = slot_new();
+  s->user = &f;
+  check(js_workload_handle_logs_follow(h, NULL, NULL, on_chunk, on_slot, s) == 0, "graph logs_follow of every node", NULL);
+  for (int i = 0; i < 600; i++) {
+    pthread_mutex_lock(&f.mu);
+    int all = f.lines == PER && f.lines_b == PER;
+    pthread_mutex_unlock(&f.mu);
+    if (all) break;
+    struct timespec d = {0, 20 * 1000 * 1000};
+    nanosleep(&d, NULL); /* polling a state, not a synchronisation */
+  }
+  js_container_cancel(s);
+  call_init(&c);
+  slot_wait(s, &c);
+  expect_err(&c, "Cancelled", 499, NULL, "a cancelled graph follow answers Cancelled, once");
+  pthread_mutex_lock(&f.mu);
+  long chunks = f.chunks;
+  char msg[128];
+  snprintf(msg, sizeof msg, "a: %ld, b: %ld lines, %ld bad", f.lines, f.lines_b, f.bad);
+  check(f.lines == PER && f.lines_b == PER && f.bad == 0, "every node's lines, each node's in order, with its node id", msg);
+  pthread_mutex_unlock(&f.mu);
+  call_free(&c);
+  ASYNC(c, js_workload_handle_status, h); /* a round trip: no chunk after the final callback */
+  call_free(&c);
+  check(f.chunks == chunks, "no chunk after the final callback", NULL);
+  ASYNC(c, js_workload_handle_logs_follow, h, "nope", NULL, on_chunk);
+  expect_err(&c, "NotFound", 404, "nope", "a graph follow of an unknown node is NotFound");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_down, h, "{\"volumes\":true}");
+  expect_ok(&c, "down of the followed graph");
+  call_free(&c);
+  ASYNC(c, js_workload_handle_logs_follow, h, NULL, NULL, on_chunk);
+  expect_err(&c, "NotFound", 404, NULL, "a graph follow of a handle that is down is NotFound");
+  call_free(&c);
+  check(js_workload_handle_logs_follow(h, NULL, NULL, NULL, on_slot, NULL) < 0, "a NULL chunk callback is refused", NULL);
+}
+
+/* ---- a stack's events -------------------------------------------------- */
+
+/* The events seen so far, as "service:action " words in order. */
+typedef struct {
+  pthread_mutex_t mu;
+  char seq[16384];
+  size_t len;
+  long chunks, events;
+  int concurrent, in_cb, bad;
+  struct timespec last; /* when the last chunk arrived */
+} events_t;
+
+static void on_event_chunk(void *ctx, const char *json, size_t len) {
+  events_t *e = ((slot_t *)ctx)->user;
+  if (__atomic_fetch_add(&e->in_cb, 1, __ATOMIC_SEQ_CST) != 0) e->concurrent = 1;
+  pthread_mutex_lock(&e->mu);
+  clock_gettime(CLOCK_MONOTONIC, &e->last);
+  e->chunks++;
+  if (strlen(json) != len || json[0] != '[') e->bad++;
+  /* {"time":…,"type":"container","action":"start","id":"…","service":"web",…} */
+  static const char key[] = "\"type\":\"container\",\"action\":\"";
+  for (const char *p = json; (p = strstr(p, key)) != NULL;) {
+    p += sizeof key - 1;
+    const char *q = strchr(p, '"');
+    const char *svc = q ? strstr(q, "\"service\":\"") : NULL;
+    const char *svc_end = svc ? strchr(svc + 11, '"') : NULL;
+    if (!q || !svc_end || !strstr(q, "\"attributes\":{")) {
+      e->bad++;
+      break;
+    }
+    e->len += (size_t)snprintf(e->seq + e->len, sizeof e->seq - e->len, "%.*s:%.*s ", (int)(svc_end - svc - 11), svc + 11,
+                               (int)(q - p), p);
+    if (e->len >= sizeof e->seq) e->len = sizeof e->seq - 1;
+    e->events++;
+  }
+  pthread_mutex_unlock(&e->mu);
+  __atomic_fetch_sub(&e->in_cb, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Waits (up to ms) until the events after offset hold word; 1 if they do. */
+static int events_wait(events_t *e, size_t offset, const char *word, int ms) {
+  for (int waited = 0;; waited += 10) {
+    pthread_mutex_lock(&e->mu);
+    int found = strstr(e->seq + offset, word) != NULL;
+    pthread_mutex_unlock(&e->mu);
+    if (found) return 1;
+    if (waited >= ms) return 0;
+    struct timespec d = {0, 10 * 1000 * 1000};
+    nanosleep(&d, NULL); /* polling a state, not a synchronisation */
+  }
+}
+
+/* Whether words (space-separated) appear in s in this order. */
+static int in_order(const char *s, const char *const *words, int n) {
+  for (int i = 0; i < n; i++) {
+    s = strstr(s, words[i]);
+    if (!s) return 0;
+    s += strlen(words[i]);
+  }
+  return 1;
+}
+
+/* A stack's events through a stop, a start and a down: in order, in docker
+ * compose's shape; a cancel ends the stream with the one final callback. */
+static void test_compose_events(int fake) {
+  char spec[1024];
+  snprintf(spec, sizeof spec,
+           "{\"name\":\"perrytest-events-%d\",\"services\":{"
+           "\"db\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"stop_signal\":\"SIGKILL\",\"labels\":{\"perry.test\":\"1\"}},"
+           "\"web\":{\"image\":\"%s\",\"command\":[\"sleep\",\"300\"],\"stop_signal\":\"SIGKILL\",\"labels\":{\"perry.test\":\"1\"},"
+           "\"depends_on\":[\"db\"]}}}",
+           (int)getpid(), IMAGE, IMAGE);
+  int64_t h = up_handle(spec, "composeUp of the events stack");
+  if (h <= 0) return;
+  events_t e = {.len = 0};
+  pthread_mutex_init(&e.mu, NULL);
+  slot_t *s = slot_new();
+  s->user = &e;
+  check(js_container_compose_events(h, NULL, on_event_chunk, on_slot, s) == 0, "compose events is scheduled", NULL);
+  /* The stream reports what happens once the runtime watches, which the
+   * host cannot see: restart web until the stream reports its start. */
+  call_t c;
+  int primed = 0;
+  for (int i = 0; i < 30 && !primed; i++) {
+    ASYNC(c, js_container_compose_restart, h, "[\"web\"]");
+    call_free(&c);
+    primed = events_wait(&e, 0, "web:start ", 2000);
+  }
+  check(primed, "the events stream reports a restart", e.seq);
+  pthread_mutex_lock(&e.mu);
+  size_t from = e.len;
+  pthread_mutex_unlock(&e.mu);
+
+  /* Latency: from the stop's return to its die event's chunk. */
+  struct timespec t0;
+  clock_gettime(CLOCK_MONOTONIC, &t0);
+  ASYNC(c, js_container_compose_stop, h, "[\"web\"]");
+  expect_ok(&c, "stop web");
+  call_free(&c);
+  check(events_wait(&e, from, "web:die ", 30000), "web's die is reported", e.seq);
+  pthread_mutex_lock(&e.mu);
+  double lat = ms_between(t0, e.last);
+  pthread_mutex_unlock(&e.mu);
+  printf("compose events (%s): die of a stopped service reported %.1f ms after the stop call began\n", fake ? "fake" : "engine", lat);
+  ASYNC(c, js_container_compose_start, h, NULL);
+  expect_ok(&c, "start web again");
+  call_free(&c);
+  check(events_wait(&e, from, "web:start ", 30000), "web's start is reported", e.seq);
+  ASYNC(c, js_container_compose_down, h, 1);
+  expect_ok(&c, "down of the events stack");
+  call_free(&c);
+  check(events_wait(&e, from, "web:destroy ", 30000) && events_wait(&e, from, "db:destroy ", 30000), "both destroys are reported",
+        e.seq);
+  js_container_cancel(s);
+  call_init(&c);
+  slot_wait(s, &c);
+  expect_err(&c, "Cancelled", 499, NULL, "cancelled events answer Cancelled, once");
+  call_free(&c);
+  pthread_mutex_lock(&e.mu);
+  long chunks = e.chunks;
+  const char *web[] = {"web:die ", "web:start ", "web:destroy "};
+  const char *db[] = {"db:destroy "};
+  check(in_order(e.seq + from, web, 3) && in_order(e.seq + from, db, 1), "the events come in order", e.seq + from);
+  check(e.bad == 0 && !e.concurrent, "every chunk is a JSON array of events in docker compose's shape, one at a time", NULL);
+  pthread_mutex_unlock(&e.mu);
+  ASYNC(c, js_container_list, "false"); /* a round trip: no chunk after the final callback */
+  call_free(&c);
+  check(e.chunks == chunks, "no event after the final callback", NULL);
+  ASYNC(c, js_container_compose_events, h, NULL, on_event_chunk);
+  expect_err(&c, "NotFound", 404, NULL, "events of a stack that is down are NotFound");
+  call_free(&c);
+  check(js_container_compose_events(h, NULL, NULL, on_slot, NULL) < 0, "a NULL chunk callback is refused", NULL);
+}
+
 /* ---- stress: 16 threads x 1000 calls --------------------------------- */
 
 enum { THREADS = 16, CALLS = 1000 };
@@ -1280,6 +1539,8 @@ int main(int argc, char **argv) {
     test_workloads();
     test_cancel(3); /* on the engine: the rollback removes real containers */
     test_follow(0);
+    test_graph_follow(0);
+    test_compose_events(0);
   }
   if (fake) {
     test_images();
@@ -1293,6 +1554,8 @@ int main(int argc, char **argv) {
     test_cancel(15);
     test_reads_during_up();
     test_follow(1);
+    test_graph_follow(1);
+    test_compose_events(1);
     test_shutdown_reinit();
     test_stress();
   }
