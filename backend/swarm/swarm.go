@@ -141,6 +141,18 @@ func (c *Client) UpdateService(ctx context.Context, id string, version swarm.Ver
 	return c.err(err, "service", id)
 }
 
+// RollbackService restores a service's previous spec (Swarm's server-side
+// rollback, under the service's rollback_config); version is its current
+// version.
+func (c *Client) RollbackService(ctx context.Context, id string, version swarm.Version) error {
+	svc, err := c.InspectService(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.cli.ServiceUpdate(ctx, id, client.ServiceUpdateOptions{Version: version, Spec: svc.Spec, Rollback: "previous"})
+	return c.err(err, "service", id)
+}
+
 // InspectService returns a service by id or name.
 func (c *Client) InspectService(ctx context.Context, id string) (swarm.Service, error) {
 	r, err := c.cli.ServiceInspect(ctx, id, client.ServiceInspectOptions{})

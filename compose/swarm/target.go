@@ -100,6 +100,7 @@ type DownOptions struct {
 type recorder struct {
 	mu       sync.Mutex
 	services []string
+	updated  []string // services this up updated: rolled back to their previous spec
 	networks []string
 	secrets  []string
 	configs  []string
@@ -335,6 +336,7 @@ func (t *Target) apply(ctx context.Context, sp *ServicePlan, existing map[string
 		}
 		t.observe("update service " + spec.Name)
 		t.progress(opts, "Service %s Updated", sp.Service)
+		rec.add(&rec.updated, cur.ID)
 		return nil
 	}
 	id, err := t.c.CreateService(ctx, spec)
@@ -357,9 +359,20 @@ func serviceErr(service string, err error) error {
 
 // rollback removes what rec holds, services first (their tasks hold the
 // networks, secrets and configs), and waits until their tasks are gone so
-// that the networks can go too.
+// that the networks can go too. A service the up updated goes back to its
+// previous spec through Swarm's own rollback.
 func (t *Target) rollback(ctx context.Context, rec *recorder) error {
 	var errs []error
+	for _, id := range rec.updated {
+		svc, err := t.c.InspectService(ctx, id)
+		if err == nil {
+			err = t.c.RollbackService(ctx, id, svc.Version)
+			t.observe("roll back service " + svc.Spec.Name)
+		}
+		if err != nil && !isNotFound(err) {
+			errs = append(errs, err)
+		}
+	}
 	for i := len(rec.services) - 1; i >= 0; i-- {
 		if err := t.c.RemoveService(ctx, rec.services[i]); err != nil && !isNotFound(err) {
 			errs = append(errs, err)
