@@ -69,6 +69,7 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 		c.SetUsageTemplate(c.UsageTemplate() + globalFlagsNote)
 	}
 	a.routeTargets(root) // --target swarm (swarm.go)
+	a.routeDryRun(root)  // --dry-run (cmd_dryrun.go)
 	return root
 }
 
@@ -99,8 +100,9 @@ func (a *app) globalFlags(fs *pflag.FlagSet, cmd *cobra.Command) {
 	fs.StringVar(&a.g.ansi, "ansi", "auto", `Control ANSI sequences: "never", "always" or "auto"`)
 	fs.StringVar(&a.g.backend, "backend", "", "Container runtime to use, as PERRY_CONTAINER_BACKEND: "+strings.Join(detect.AcceptedBackends(), ", "))
 	fs.StringVar(a.targetFlag(), "target", "", "Where stacks run: local (the container runtime, default) or swarm (Docker Swarm; as PERRY_COMPOSE_TARGET)")
+	dryRunFlagOn(fs)
 	if cmd != nil {
-		for _, n := range []string{"file", "project-name", "project-directory", "env-file", "profile", "parallel", "progress", "ansi", "backend", "target"} {
+		for _, n := range []string{"file", "project-name", "project-directory", "env-file", "profile", "parallel", "progress", "ansi", "backend", "target", dryRunFlag} {
 			_ = fs.MarkHidden(n)
 		}
 	}
