@@ -108,6 +108,10 @@ func (p Protocol) attachFlags(iio backend.InteractiveIO) ([]string, error) {
 	return out, nil
 }
 
+// dockerDetached is what the docker CLI prints when the detach keys end
+// its session (and then exits with 1).
+const dockerDetached = "read escape sequence"
+
 // runAttached runs the CLI with the caller's streams and returns its exit
 // status, which is the process's (or the CLI's own, 125 and up, when it
 // failed). The CLI stays in the caller's process group: a CLI that reads
@@ -126,9 +130,11 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 		cmd.Stderr = iio.Stdout
 	}
 	// nerdctl reports an exec'd command's exit status as its own failure
-	// (see execExitCode): its stderr's last line tells.
+	// (see execExitCode), docker a detach as its own failure: the last line
+	// of stderr tells. (The CLIs look at stdin and stdout for the terminal,
+	// so stderr can go through a pipe.)
 	var tail *tailBuffer
-	if b.proto.Flavor == FlavorNerdctl && args[0] == "exec" {
+	if (b.proto.Flavor == FlavorNerdctl && args[0] == "exec") || (iio.TTY && iio.Stdin != nil) {
 		tail = newTailBuffer(stderrKeep)
 		cmd.Stderr = io.MultiWriter(cmd.Stderr, tail)
 	}
@@ -146,7 +152,11 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 	case errors.As(err, &exitErr):
 		code := exitCode(exitErr)
 		if tail != nil {
-			if c, ok := b.proto.execExitCode(output{stderr: strings.TrimSpace(tail.String()), code: code}); ok {
+			out := output{stderr: strings.TrimSpace(tail.String()), code: code}
+			if lastLine(out.stderr) == dockerDetached {
+				return 0, backend.ErrDetached
+			}
+			if c, ok := b.proto.execExitCode(out); ok {
 				return c, nil
 			}
 		}
