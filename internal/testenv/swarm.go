@@ -29,10 +29,11 @@ func SwarmCreatedByUs() bool { return swarmCreated }
 // before is used as it is and never touched; a node that is in a swarm but
 // not a manager fails t.
 //
-// The swarm it creates is left when the suite ends (leaving it would
-// remove every service of every suite running at the same time); the
+// The swarm it creates stays when the test process ends (other packages'
+// swarm tests may be using it); `make test` (tests/run-all.sh) leaves it
+// at the end of the run when the run found the engine in no swarm. The
 // tests remove the objects they create by label, and `make sweep` removes
-// what a killed test left. `docker swarm leave --force` undoes the init.
+// what a killed test left.
 func RequireSwarm(t testing.TB) *bswarm.Client {
 	t.Helper()
 	b := RequireEngine(t)
