@@ -11,6 +11,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net"
 	"os"
@@ -498,11 +499,19 @@ services:
     stop_grace_period: 1s
     labels: {perry.test: "1"}
     deploy: {labels: {perry.test: "1"}}
+    secrets: [tok]
 networks:
   default:
     labels: {perry.test: "1"}
+secrets:
+  tok: {file: ` + "%s" + `, labels: {perry.test: "1"}}
 `
 	dir := t.TempDir()
+	tok := filepath.Join(dir, "tok.txt")
+	if err := os.WriteFile(tok, []byte("t"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml = fmt.Sprintf(yaml, tok)
 	path := filepath.Join(dir, "compose.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
@@ -517,6 +526,9 @@ networks:
 	}
 	// Theirs → ours.
 	docker("stack", "deploy", "-c", path, e.project)
+	if _, _, sec, _ := e.counts(ctx); sec != 1 {
+		t.Fatalf("docker stack deploy made %d secrets", sec)
+	}
 	testenv.Eventually(t, time.Minute, "ps to show the docker stack's running task", func() bool {
 		ps, err := e.target.Ps(ctx, e.project)
 		return err == nil && len(ps) == 1 && ps[0].Service == "app" && ps[0].State == "running"

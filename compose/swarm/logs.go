@@ -48,7 +48,7 @@ func (t *Target) Logs(ctx context.Context, project string, services []string, fo
 				return err
 			}
 			defer rc.Close()
-			p := &taskPrefixer{t: t, service: name, serviceID: id, nodes: nodes, sink: sink}
+			p := &taskPrefixer{ctx: gctx, t: t, service: name, serviceID: id, nodes: nodes, sink: sink}
 			out, errw := p.writer(), p.writer()
 			_, err = stdcopy.StdCopy(out, errw, rc)
 			out.flush()
@@ -83,6 +83,7 @@ func (s *lineSink) line(prefix, msg string) {
 // ("com.docker.swarm.node.id=…,com.docker.swarm.service.id=…,com.docker.swarm.task.id=… msg")
 // into "service.slot@node | msg".
 type taskPrefixer struct {
+	ctx       context.Context
 	t         *Target
 	service   string
 	serviceID string
@@ -110,7 +111,7 @@ func (p *taskPrefixer) prefix(details string) string {
 		if p.slots == nil {
 			p.slots = map[string]int{}
 		}
-		if tasks, err := p.t.c.ListTasks(context.Background(), bswarm.TaskFilter{Services: []string{p.serviceID}}); err == nil {
+		if tasks, err := p.t.c.ListTasks(p.ctx, bswarm.TaskFilter{Services: []string{p.serviceID}}); err == nil {
 			for _, tk := range tasks {
 				p.slots[tk.ID] = tk.Slot
 			}

@@ -219,8 +219,9 @@ func (t *Target) imagePresent(ctx context.Context) func(string) bool {
 type objectIDs struct{ secrets, configs map[string]string }
 
 // ensureObjects creates the networks, secrets and configs of pl that do not
-// exist yet. A secret or config whose data changed is refused: Swarm
-// secrets are immutable.
+// exist yet. A secret or config of ours whose data changed is refused: Swarm
+// secrets are immutable. One without our content hash (docker stack deploy
+// made it) is used as it is: its data cannot be read back to compare.
 func (t *Target) ensureObjects(ctx context.Context, pl *Plan, rec *recorder, opts UpOptions) (objectIDs, error) {
 	ids := objectIDs{secrets: map[string]string{}, configs: map[string]string{}}
 	nets, err := t.c.ListNetworks(ctx, nil)
@@ -259,7 +260,7 @@ func (t *Target) ensureObjects(ctx context.Context, pl *Plan, rec *recorder, opt
 	}
 	for _, o := range pl.Secrets {
 		if s, ok := existing[o.Name]; ok {
-			if !o.External && s.Spec.Labels[LabelContentHash] != o.Labels[LabelContentHash] {
+			if h, ok := s.Spec.Labels[LabelContentHash]; ok && !o.External && h != o.Labels[LabelContentHash] {
 				return ids, core.InvalidArgument("secrets."+o.Key, "secret %q changed, and Swarm secrets cannot change: run down first, or give it a new name", o.Key)
 			}
 			ids.secrets[o.Name] = s.ID
@@ -287,7 +288,7 @@ func (t *Target) ensureObjects(ctx context.Context, pl *Plan, rec *recorder, opt
 	}
 	for _, o := range pl.Configs {
 		if c, ok := existingC[o.Name]; ok {
-			if !o.External && c.Spec.Labels[LabelContentHash] != o.Labels[LabelContentHash] {
+			if h, ok := c.Spec.Labels[LabelContentHash]; ok && !o.External && h != o.Labels[LabelContentHash] {
 				return ids, core.InvalidArgument("configs."+o.Key, "config %q changed, and Swarm configs cannot change: run down first, or give it a new name", o.Key)
 			}
 			ids.configs[o.Name] = c.ID
