@@ -309,6 +309,13 @@ asks for confirmation, so -f is accepted and changes nothing.`,
 					return err
 				}
 			}
+			// The project's lock, as the engine's changing commands take
+			// it (after the stop, which takes it itself).
+			unlock, err := s.e.Lock(ctx)
+			if err != nil {
+				return err
+			}
+			defer unlock()
 			cs, err := s.e.Ps(ctx, engine.PsOptions{All: true, Services: args})
 			if err != nil {
 				return err
