@@ -155,7 +155,8 @@ func (a *app) swarmUp(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer t.Close()
-	opts := cswarm.UpOptions{Wait: wait, KeepOnFailure: !rollback, Progress: a.stderr}
+	removeOrphans, _ := fl.GetBool("remove-orphans")
+	opts := cswarm.UpOptions{Wait: wait, KeepOnFailure: !rollback, RemoveOrphans: removeOrphans, Progress: a.stderr}
 	if waitTimeout > 0 {
 		opts.Timeout = time.Duration(waitTimeout) * time.Second
 	}

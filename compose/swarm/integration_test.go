@@ -422,6 +422,22 @@ services:
 	if got := strings.TrimSpace(e.exec(ctx, "a", "sh", "-c", "echo $MSG")); got != "two" {
 		t.Fatalf("after the update a's task has MSG=%q", got)
 	}
+
+	// b left the file: an up keeps it, one with RemoveOrphans removes it.
+	onlyA := e.load(yaml("two"), nil)
+	delete(onlyA.Services, "b")
+	if err := e.target.Up(ctx, onlyA, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := e.takeOps(); len(ops) != 0 {
+		t.Fatalf("an up without b changed things: %v", ops)
+	}
+	if err := e.target.Up(ctx, onlyA, UpOptions{RemoveOrphans: true}); err != nil {
+		t.Fatal(err)
+	}
+	if ops := e.takeOps(); len(ops) != 1 || ops[0] != "remove service "+e.project+"_b" {
+		t.Fatalf("up --remove-orphans: %v", ops)
+	}
 }
 
 // An environment-sourced secret reaches the task; services talk over an

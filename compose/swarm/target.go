@@ -86,6 +86,9 @@ type UpOptions struct {
 	Timeout time.Duration
 	// KeepOnFailure keeps what a failed up created instead of removing it.
 	KeepOnFailure bool
+	// RemoveOrphans removes the stack's services that are no longer in the
+	// project (docker stack deploy --prune), once the others are deployed.
+	RemoveOrphans bool
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
 }
@@ -183,6 +186,9 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 			return err
 		}
 	}
+	if err := t.orphans(ctx, pl, existing, opts); err != nil {
+		return err
+	}
 	if opts.Wait {
 		eg, gctx := errgroup.WithContext(ctx)
 		for _, name := range g.Nodes {
@@ -199,6 +205,37 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 		return eg.Wait()
 	}
 	return nil
+}
+
+// orphans removes (RemoveOrphans) or reports the stack's services that are
+// not in the plan.
+func (t *Target) orphans(ctx context.Context, pl *Plan, existing []swarm.Service, opts UpOptions) error {
+	want := map[string]bool{}
+	for _, sp := range pl.Services {
+		want[sp.Spec.Name] = true
+	}
+	var ids, names []string
+	for _, s := range existing {
+		if !want[s.Spec.Name] {
+			ids = append(ids, s.ID)
+			names = append(names, s.Spec.Name)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	if !opts.RemoveOrphans {
+		t.progress(opts, "Found orphan services (%s) for this project. If you removed or renamed them in your compose file, run up with --remove-orphans to remove them.", strings.Join(names, ", "))
+		return nil
+	}
+	for i, id := range ids {
+		if err := t.c.RemoveService(ctx, id); err != nil && !isNotFound(err) {
+			return err
+		}
+		t.observe("remove service " + names[i])
+		t.progress(opts, "Service %s Removed", names[i])
+	}
+	return t.waitTasksGone(ctx, ids)
 }
 
 func (t *Target) progress(opts UpOptions, format string, args ...any) {
