@@ -250,7 +250,7 @@ func writeTasks(w io.Writer, tasks []cswarm.Task, quiet bool, format string) err
 }
 
 func (a *app) swarmLogs(cmd *cobra.Command, args []string) error {
-	if err := refuseFlags(cmd, "since", "timestamps"); err != nil {
+	if err := refuseFlags(cmd, "since", "timestamps", "tail", "no-log-prefix"); err != nil {
 		return err
 	}
 	follow, _ := cmd.Flags().GetBool("follow")
