@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -134,7 +135,12 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 	// of stderr tells. (The CLIs look at stdin and stdout for the terminal,
 	// so stderr can go through a pipe.)
 	var tail *tailBuffer
-	if (b.proto.Flavor == FlavorNerdctl && args[0] == "exec") || (iio.TTY && iio.Stdin != nil) {
+	var logs *logLineFilter
+	if b.proto.Flavor == FlavorNerdctl && args[0] == "exec" {
+		logs = &logLineFilter{w: cmd.Stderr}
+		cmd.Stderr = logs
+	}
+	if logs != nil || (iio.TTY && iio.Stdin != nil) {
 		tail = newTailBuffer(stderrKeep)
 		cmd.Stderr = io.MultiWriter(cmd.Stderr, tail)
 	}
@@ -142,13 +148,19 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 		return 0, core.Errorf(core.KindBackendNotAvailable, "%s: cannot run %s: %w", b.name, b.bin, err).With("backend", b.name)
 	}
 	err := cmd.Wait()
+	status := func(code int, dropLast bool) (int, error) {
+		if logs != nil {
+			logs.finish(dropLast)
+		}
+		return code, nil
+	}
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return 0, core.Errorf(core.KindOf(ctxErr), "%s %s: %w", b.name, opName(args), ctxErr).With("backend", b.name)
 	}
 	var exitErr *exec.ExitError
 	switch {
 	case err == nil:
-		return 0, nil
+		return status(0, false)
 	case errors.As(err, &exitErr):
 		code := exitCode(exitErr)
 		if tail != nil {
@@ -157,12 +169,96 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 				return 0, backend.ErrDetached
 			}
 			if c, ok := b.proto.execExitCode(out); ok {
-				return c, nil
+				return status(c, true)
 			}
 		}
-		return code, nil
+		return status(code, false)
 	case errors.Is(err, exec.ErrWaitDelay) && cmd.ProcessState != nil:
-		return cmd.ProcessState.ExitCode(), nil // a grandchild held a stream open
+		return status(cmd.ProcessState.ExitCode(), false) // a grandchild held a stream open
+	}
+	if logs != nil {
+		logs.finish(false)
 	}
 	return 0, core.Errorf(core.KindBackendError, "%s %s: %w", b.name, opName(args), err).With("backend", b.name)
+}
+
+// nerdctlLogPrefix begins each of nerdctl's log lines on stderr.
+const nerdctlLogPrefix = `time="`
+
+// logLineFilter passes nerdctl's stderr through, except its log lines
+// (time="…" level=…), which it holds until finish: an exec'd command's
+// exit status comes as nerdctl's last (fatal) log line, which is no output
+// of the command (see execExitCode). Other output passes at once, a prompt
+// without its newline included.
+type logLineFilter struct {
+	w      io.Writer
+	line   []byte // the start of the current line, while it may be a log line
+	inLog  bool   // the current line is a log line: held in line
+	passed bool   // the current line was passed through
+	held   [][]byte
+}
+
+func (f *logLineFilter) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		chunk := p
+		if i := bytes.IndexByte(p, '\n'); i >= 0 {
+			chunk = p[:i+1]
+		}
+		p = p[len(chunk):]
+		if err := f.add(chunk); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// add takes a piece of one line (with its newline when it ends it).
+func (f *logLineFilter) add(chunk []byte) error {
+	ends := chunk[len(chunk)-1] == '\n'
+	if !f.passed {
+		f.line = append(f.line, chunk...)
+		chunk = nil
+		if !f.inLog {
+			n := min(len(f.line), len(nerdctlLogPrefix))
+			switch {
+			case string(f.line[:n]) != nerdctlLogPrefix[:n]:
+				f.passed = true
+				chunk, f.line = f.line, nil
+			case n == len(nerdctlLogPrefix):
+				f.inLog = true
+			case ends: // a short line that began like a log line
+				chunk, f.line = f.line, nil
+			}
+		}
+	}
+	if len(chunk) > 0 {
+		if _, err := f.w.Write(chunk); err != nil {
+			return err
+		}
+	}
+	if ends {
+		if f.inLog {
+			f.held = append(f.held, f.line)
+		}
+		f.line, f.inLog, f.passed = nil, false, false
+	}
+	return nil
+}
+
+// finish writes what was held, without the last log line when dropLast.
+func (f *logLineFilter) finish(dropLast bool) {
+	var rest []byte
+	if f.inLog {
+		f.held = append(f.held, f.line)
+	} else {
+		rest = f.line
+	}
+	if dropLast && len(f.held) > 0 {
+		f.held = f.held[:len(f.held)-1]
+	}
+	for _, l := range append(f.held, rest) {
+		_, _ = f.w.Write(l)
+	}
+	f.held, f.line, f.inLog = nil, nil, false
 }
