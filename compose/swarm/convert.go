@@ -342,8 +342,12 @@ func convertService(p *types.Project, pl *Plan, s types.ServiceConfig, job bool,
 		d := time.Duration(*s.StopGracePeriod)
 		cs.StopGracePeriod = &d
 	}
-	for _, h := range s.ExtraHosts.AsList(" ") {
-		cs.Hosts = append(cs.Hosts, h)
+	// Swarm takes /etc/hosts lines ("IP host"), in a stable order so the
+	// config hash is too.
+	for _, host := range sortedKeys(s.ExtraHosts) {
+		for _, ip := range s.ExtraHosts[host] {
+			cs.Hosts = append(cs.Hosts, ip+" "+host)
+		}
 	}
 	if len(s.DNS) > 0 || len(s.DNSSearch) > 0 || len(s.DNSOpts) > 0 {
 		return nil, refuse(name, "dns", "the Swarm target does not map DNS settings yet")

@@ -177,6 +177,7 @@ services:
     environment: {A: "1", B: "two"}
     user: "1000:1000"
     working_dir: /srv
+    extra_hosts: ["db.local=10.0.0.2", "api.local=10.0.0.3"]
     stop_grace_period: 3s
     healthcheck:
       test: ["CMD", "true"]
@@ -192,6 +193,9 @@ services:
 				}
 				if strings.Join(cs.Env, ",") != "A=1,B=two" || cs.User != "1000:1000" || cs.Dir != "/srv" || *cs.StopGracePeriod != 3*time.Second {
 					t.Errorf("env %v user %q dir %q", cs.Env, cs.User, cs.Dir)
+				}
+				if strings.Join(cs.Hosts, ",") != "10.0.0.3 api.local,10.0.0.2 db.local" {
+					t.Errorf("hosts %v", cs.Hosts)
 				}
 				h := cs.Healthcheck
 				if h == nil || strings.Join(h.Test, " ") != "CMD true" || h.Interval != time.Second || h.Timeout != 2*time.Second || h.Retries != 4 || h.StartPeriod != 5*time.Second {
