@@ -586,9 +586,9 @@ func (t *Target) Down(ctx context.Context, project string, opts DownOptions) err
 	return errors.Join(errs...)
 }
 
-// removeVolumes removes the stack's named volumes on this node: the ones
-// the task template labelled (ours) and, for a stack of docker stack
-// deploy, which does not label volumes, the ones named {project}_….
+// removeVolumes removes the stack's named volumes on this node: the task
+// template labels them with the stack's namespace (docker stack deploy
+// does the same).
 func (t *Target) removeVolumes(ctx context.Context, project string) error {
 	local := t.c.Local()
 	vols, err := local.ListVolumes(ctx, map[string]string{LabelNamespace: project})
