@@ -97,9 +97,19 @@ type Eventer interface {
 // otherwise it is created under the destination's name.
 type Copier interface {
 	// CopyFrom copies src in the container to dst on the host.
-	CopyFrom(ctx context.Context, id, src, dst string) error
+	CopyFrom(ctx context.Context, id, src, dst string, opts CopyOptions) error
 	// CopyTo copies src on the host to dst in the container.
-	CopyTo(ctx context.Context, id, src, dst string) error
+	CopyTo(ctx context.Context, id, src, dst string, opts CopyOptions) error
+}
+
+// CopyOptions are docker cp's flags.
+type CopyOptions struct {
+	// Archive is -a: copy all uid/gid information (the Engine API's
+	// CopyUIDGID; Docker 20.10 keeps a file's numeric owner without it too).
+	Archive bool
+	// FollowLink copies what a symbolic link source points to, under the
+	// link's name (-L); otherwise the link itself.
+	FollowLink bool
 }
 
 // Unsupported is the error for an optional operation (op: "pause", "top",

@@ -104,13 +104,24 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 
 // CopyFrom copies src out of the container (the engine sends a tar whose
 // root entry is src's base name) to dst on the host: into dst when it is a
-// directory, else as dst.
-func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
+// directory, else as dst. With FollowLink a link is copied as what it
+// points to, under its own name; with Archive the files keep their owners.
+func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string, opts backend.CopyOptions) error {
 	if err := requireID("container", id); err != nil {
 		return err
 	}
 	if src == "" || dst == "" {
 		return core.InvalidArgument("path", "source and destination are required")
+	}
+	name := path.Base(path.Clean(src))
+	if opts.FollowLink {
+		st, err := b.cli.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: src})
+		if err != nil {
+			return b.pathError(ctx, err, id, src)
+		}
+		if st.Stat.Mode&fs.ModeSymlink != 0 && st.Stat.LinkTarget != "" {
+			src = st.Stat.LinkTarget
+		}
 	}
 	res, err := b.cli.CopyFromContainer(ctx, id, client.CopyFromContainerOptions{SourcePath: src})
 	if err != nil {
@@ -119,6 +130,9 @@ func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
 	defer res.Content.Close()
 	srcDir := res.Stat.Mode.IsDir()
 	dir, rename := dst, ""
+	if res.Stat.Name != name {
+		rename = name // a followed link keeps the link's name
+	}
 	switch fi, err := os.Stat(dst); {
 	case err == nil && fi.IsDir():
 		// into it, under the source's name
@@ -132,13 +146,14 @@ func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
 	default:
 		return core.Errorf(core.KindInvalidArgument, "destination %s: %v", dst, err)
 	}
-	return extractTar(res.Content, dir, res.Stat.Name, rename)
+	return extractTar(res.Content, dir, res.Stat.Name, rename, opts.Archive)
 }
 
 // extractTar writes the archive into dir, its root entry (named root)
-// renamed to rename when set. Every path stays inside dir: an entry that
-// would leave it (.., absolute, through a symlink) fails the copy.
-func extractTar(r io.Reader, dir, root, rename string) error {
+// renamed to rename when set, with the entries' owners when owners. Every
+// path stays inside dir: an entry that would leave it (.., absolute,
+// through a symlink) fails the copy.
+func extractTar(r io.Reader, dir, root, rename string, owners bool) error {
 	rt, err := os.OpenRoot(dir)
 	if err != nil {
 		return core.Errorf(core.KindInvalidArgument, "destination directory %s: %v", dir, err)
@@ -197,6 +212,12 @@ func extractTar(r io.Reader, dir, root, rename string) error {
 			}
 		default:
 			// Devices, fifos and hard links are not copied.
+			continue
+		}
+		if owners {
+			if err := rt.Lchown(name, h.Uid, h.Gid); err != nil {
+				return copyError(name, err)
+			}
 		}
 	}
 }
@@ -218,18 +239,27 @@ func copyError(name string, err error) error {
 
 // CopyTo copies src on the host into the container: into dst when it is a
 // directory there, else as dst (the tar's root entry is named after it).
-func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
+// With FollowLink a link is copied as what it points to, under its own
+// name; Archive is the engine's CopyUIDGID.
+func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, opts backend.CopyOptions) error {
 	if err := requireID("container", id); err != nil {
 		return err
 	}
 	if src == "" || dst == "" {
 		return core.InvalidArgument("path", "source and destination are required")
 	}
+	target, name := dst, filepath.Base(filepath.Clean(src))
+	if opts.FollowLink {
+		resolved, err := filepath.EvalSymlinks(src)
+		if err != nil {
+			return core.Errorf(core.KindInvalidArgument, "source %s: %v", src, err)
+		}
+		src = resolved
+	}
 	fi, err := os.Lstat(src)
 	if err != nil {
 		return core.Errorf(core.KindInvalidArgument, "source %s: %v", src, err)
 	}
-	target, name := dst, filepath.Base(filepath.Clean(src))
 	st, err := b.cli.ContainerStatPath(ctx, id, client.ContainerStatPathOptions{Path: dst})
 	switch {
 	case err == nil && st.Stat.Mode.IsDir():
@@ -246,7 +276,7 @@ func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
 	}
 	pr, pw := io.Pipe()
 	go func() { pw.CloseWithError(writeTar(pw, src, name)) }()
-	_, err = b.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: target, Content: pr})
+	_, err = b.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: target, Content: pr, CopyUIDGID: opts.Archive})
 	pr.CloseWithError(err)
 	return b.engineError(err, "container", id)
 }

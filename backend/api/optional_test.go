@@ -33,7 +33,7 @@ func TestExtractTarRenamesTheRootAndStaysInside(t *testing.T) {
 	dir := t.TempDir()
 	in := tarOf(t, &tar.Header{Name: "src/", Typeflag: tar.TypeDir, Mode: 0o755},
 		&tar.Header{Name: "src/a.txt", Typeflag: tar.TypeReg, Mode: 0o644})
-	if err := extractTar(in, dir, "src", "dst"); err != nil {
+	if err := extractTar(in, dir, "src", "dst", false); err != nil {
 		t.Fatal(err)
 	}
 	if data, err := os.ReadFile(filepath.Join(dir, "dst", "a.txt")); err != nil || string(data) != "src/a.txt" {
@@ -46,7 +46,7 @@ func TestExtractTarRenamesTheRootAndStaysInside(t *testing.T) {
 		{{Name: "../escape.txt", Typeflag: tar.TypeReg, Mode: 0o644}},
 		{{Name: "link", Typeflag: tar.TypeSymlink, Linkname: outside}, {Name: "link/escape.txt", Typeflag: tar.TypeReg, Mode: 0o644}},
 	} {
-		if err := extractTar(tarOf(t, entries...), dir, "", ""); err == nil {
+		if err := extractTar(tarOf(t, entries...), dir, "", "", false); err == nil {
 			t.Errorf("%s: extracted", entries[len(entries)-1].Name)
 		}
 	}

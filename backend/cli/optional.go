@@ -175,16 +175,16 @@ func parseEvent(line []byte) (backend.ContainerEvent, bool) {
 }
 
 // CopyFrom runs `<cli> cp CONTAINER:SRC DST`.
-func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
-	return b.copy(ctx, id, id+":"+src, hostPath(dst))
+func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string, opts backend.CopyOptions) error {
+	return b.copy(ctx, id, id+":"+src, hostPath(dst), opts)
 }
 
 // CopyTo runs `<cli> cp SRC CONTAINER:DST`.
-func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
-	return b.copy(ctx, id, hostPath(src), id+":"+dst)
+func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, opts backend.CopyOptions) error {
+	return b.copy(ctx, id, hostPath(src), id+":"+dst, opts)
 }
 
-func (b *Backend) copy(ctx context.Context, id, from, to string) error {
+func (b *Backend) copy(ctx context.Context, id, from, to string, opts backend.CopyOptions) error {
 	if err := requireID("id", id); err != nil {
 		return err
 	}
@@ -194,7 +194,14 @@ func (b *Backend) copy(ctx context.Context, id, from, to string) error {
 	if strings.ContainsRune(from+to, 0) {
 		return core.InvalidArgument("path", "must not contain NUL")
 	}
-	_, err := b.call(ctx, target{"container", id}, []string{"cp", "--", from, to})
+	args := []string{"cp"}
+	if opts.Archive {
+		args = append(args, "--archive")
+	}
+	if opts.FollowLink {
+		args = append(args, "--follow-link")
+	}
+	_, err := b.call(ctx, target{"container", id}, append(args, "--", from, to))
 	return err
 }
 

@@ -180,7 +180,7 @@ func sortedIDs(m map[string]seen) []string {
 // CopyFrom copies a file, or a directory (every file under it), of the
 // container's files (WriteFile, CopyTo) to the host, as docker cp does:
 // into dst when it is a directory, else as dst.
-func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
+func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string, _ backend.CopyOptions) error {
 	if err := b.enter(ctx, "CopyFrom", id, src, dst); err != nil {
 		return err
 	}
@@ -220,7 +220,7 @@ func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string) error {
 
 // CopyTo copies a host file or directory into the container's files: into
 // dst when it is a directory there (some file is under it), else as dst.
-func (b *Backend) CopyTo(ctx context.Context, id, src, dst string) error {
+func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, _ backend.CopyOptions) error {
 	files := map[string]string{}
 	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

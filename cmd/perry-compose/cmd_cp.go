@@ -7,7 +7,10 @@ import (
 )
 
 func (a *app) cpCmd() *cobra.Command {
-	var index int
+	var (
+		index               int
+		archive, followLink bool
+	)
 	cmd := &cobra.Command{
 		Use: `cp [flags] SERVICE:SRC_PATH DEST_PATH
   perry-compose cp [flags] SRC_PATH SERVICE:DEST_PATH`,
@@ -44,9 +47,11 @@ destination's name.`,
 				return err
 			}
 			defer s.r.Close()
-			return s.e.Copy(cmd.Context(), args[0], args[1], engine.CopyOptions{Index: index})
+			return s.e.Copy(cmd.Context(), args[0], args[1], engine.CopyOptions{Index: index, Archive: archive, FollowLink: followLink})
 		},
 	}
 	cmd.Flags().IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas")
+	cmd.Flags().BoolVarP(&archive, "archive", "a", false, "Archive mode (copy all uid/gid information)")
+	cmd.Flags().BoolVarP(&followLink, "follow-link", "L", false, "Always follow symbol link in SRC_PATH")
 	return cmd
 }

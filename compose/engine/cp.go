@@ -21,6 +21,8 @@ type CopyOptions struct {
 	// Index is the replica (from 1); 0 copies to every container of the
 	// service, or from its first.
 	Index int
+	// Archive and FollowLink are docker cp's -a and -L.
+	Archive, FollowLink bool
 }
 
 // SplitCopyArg splits a cp argument into a service and a path, as docker
@@ -90,6 +92,7 @@ func (e *Engine) Copy(ctx context.Context, source, destination string, opts Copy
 	case from:
 		targets = targets[:1]
 	}
+	bo := backend.CopyOptions{Archive: opts.Archive, FollowLink: opts.FollowLink}
 	return e.forEach(ctx, targets, func(ctx context.Context, c observedContainer) error {
 		msg := fmt.Sprintf("%s to %s:%s", src, c.Name, dst)
 		if from {
@@ -98,9 +101,9 @@ func (e *Engine) Copy(ctx context.Context, source, destination string, opts Copy
 		e.emit(Event{Resource: ResourceContainer, ID: c.Name, Status: StatusCopying, Text: msg})
 		var err error
 		if from {
-			err = cp.CopyFrom(ctx, c.ID, src, abs)
+			err = cp.CopyFrom(ctx, c.ID, src, abs, bo)
 		} else {
-			err = cp.CopyTo(ctx, c.ID, abs, dst)
+			err = cp.CopyTo(ctx, c.ID, abs, dst, bo)
 		}
 		if err != nil {
 			return serviceError(core.KindOf(err), service, err, "service %q: copying %s: %v", service, msg, err)

@@ -139,6 +139,9 @@ func (r *realEngine) optionalOps() {
 		if err := e.Copy(ctx, "app:/nonexistent", filepath.Join(host, "x"), CopyOptions{}); err == nil {
 			t.Fatal("cp of a missing path succeeded")
 		}
+		if r.b.Name() == "docker" {
+			r.copyFlags(e, host)
+		}
 	}
 
 	if err := e.Restart(ctx, nil, nil); err != nil {
@@ -174,5 +177,44 @@ func (r *realEngine) optionalOps() {
 	var ue *core.Error
 	if !errors.As(backend.Unsupported(r.b, "x"), &ue) || !strings.HasSuffix(ue.Message, "cannot x") {
 		t.Errorf("Unsupported: %v", ue)
+	}
+}
+
+// copyFlags: -L copies what a link points to under the link's name, both
+// ways; -a keeps a file's numeric owner.
+func (r *realEngine) copyFlags(e *Engine, host string) {
+	t, ctx := r.t, r.ctx()
+	if out, err := e.Exec(ctx, "app", ExecOptions{Cmd: []string{"ln", "-s", "/tmp/data.txt", "/tmp/link"}}); err != nil || *out.ExitCode != 0 {
+		t.Fatalf("ln: %+v %v", out, err)
+	}
+	followed := filepath.Join(host, "followed")
+	if err := e.Copy(ctx, "app:/tmp/link", followed, CopyOptions{FollowLink: true}); err != nil {
+		t.Fatalf("cp -L from: %v", err)
+	}
+	if fi, err := os.Lstat(followed); err != nil || !fi.Mode().IsRegular() {
+		t.Fatalf("cp -L from: %v %v", fi, err)
+	}
+	link := filepath.Join(host, "hostlink")
+	if err := os.Symlink(filepath.Join(host, "data.txt"), link); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Lchown(filepath.Join(host, "data.txt"), 4321, 4321); err != nil {
+		t.Skipf("chown (not root?): %v", err)
+	}
+	if err := e.Copy(ctx, link, "app:/tmp/viaLink", CopyOptions{FollowLink: true, Archive: true}); err != nil {
+		t.Fatalf("cp -L -a to: %v", err)
+	}
+	out, err := e.Exec(ctx, "app", ExecOptions{Cmd: []string{"ls", "-ln", "/tmp/viaLink"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	owners := map[string]string{}
+	for _, l := range strings.Split(strings.TrimSpace(out.Stdout), "\n") {
+		if f := strings.Fields(l); len(f) >= 9 {
+			owners[f[len(f)-1]] = f[0][:1] + " " + f[2]
+		}
+	}
+	if owners["/tmp/viaLink"] != "- 4321" {
+		t.Fatalf("type and owner after cp -L -a: %v (ls: %q)", owners, out.Stdout)
 	}
 }
