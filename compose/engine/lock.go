@@ -82,13 +82,9 @@ func LockDir() (string, error) {
 
 // lockKey names the runtime the engine changes: its name and the daemon
 // endpoint the environment selects. Two backends reaching one daemon (its
-// CLI and its API) get the same key; two fake backends, which share
-// nothing, get two.
+// CLI and its API) get the same key.
 func (e *Engine) lockKey() string {
 	name := e.backend.Name()
-	if name == "fake" {
-		return fmt.Sprintf("fake@%p", e.backend)
-	}
 	host := ""
 	for _, v := range []string{"DOCKER_HOST", "CONTAINER_HOST", "CONTAINERD_ADDRESS"} {
 		if h := strings.TrimSpace(os.Getenv(v)); h != "" {
@@ -99,8 +95,15 @@ func (e *Engine) lockKey() string {
 	return name + "@" + host
 }
 
+// memLock prefixes the lock "paths" of the fake engine: it lives in this
+// process only, so its locks do too (no file; each fake instance its own).
+const memLock = "mem:"
+
 // lockPath is the lock file of project on the engine's runtime.
 func (e *Engine) lockPath(project string) (string, error) {
+	if e.backend.Name() == "fake" {
+		return fmt.Sprintf("%sfake@%p\x00%s", memLock, e.backend, project), nil
+	}
 	dir, err := LockDir()
 	if err != nil {
 		return "", err
@@ -152,7 +155,7 @@ type holding struct {
 func (e *Engine) lockProject(ctx context.Context, project string) (func(), error) {
 	noop := func() {}
 	path, err := e.lockPath(project)
-	if err == nil {
+	if err == nil && !strings.HasPrefix(path, memLock) {
 		err = privateDir(filepath.Dir(path))
 	}
 	if err != nil {
@@ -164,7 +167,7 @@ func (e *Engine) lockProject(ctx context.Context, project string) (func(), error
 	}
 	group := e.sharedRecorder()
 	deadline := time.Now().Add(timeout)
-	warned := false
+	warned, tries := false, 0
 	var ticker *time.Ticker
 	for {
 		release, holder, err := tryLock(path, group)
@@ -174,7 +177,9 @@ func (e *Engine) lockProject(ctx context.Context, project string) (func(), error
 		if release != nil {
 			return release, nil
 		}
-		if !warned {
+		// Once, naming the holder: its pid is in the file from just after
+		// it took the lock, so give it a moment when it is not there yet.
+		if tries++; !warned && (holder > 0 || tries > 20) {
 			warned = true
 			e.emit(Event{ID: project, Status: StatusWarning,
 				Text: fmt.Sprintf("waiting for another perry-compose (%s) changing project %s", holderText(holder), project)})
@@ -217,14 +222,13 @@ func tryLock(path string, group *recorder) (func(), int, error) {
 		}
 		return nil, os.Getpid(), nil
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, 0, err
+	if strings.HasPrefix(path, memLock) {
+		h := &holding{group: group, n: 1}
+		heldLocks.m[path] = h
+		return releaser(path, h), 0, nil
 	}
-	ok, err := flockExclusive(f)
-	if err != nil || !ok {
-		pid := readPid(f)
-		f.Close()
+	f, pid, err := lockFile(path)
+	if f == nil {
 		return nil, pid, err
 	}
 	// The holder's pid, for the message of those who wait.
@@ -247,12 +251,45 @@ func releaser(path string, h *holding) func() {
 				return
 			}
 			delete(heldLocks.m, path)
-			// Closing the descriptor releases the flock; the pid is left
-			// (the next holder overwrites it), so the file is never removed
-			// under a waiter that opened it.
+			if h.f == nil {
+				return // an in-memory lock
+			}
+			// Removed while still locked, so that lock files do not pile
+			// up; a waiter that opened it finds it gone once it gets the
+			// flock, and tries again (tryLock). Closing releases the flock.
+			_ = os.Remove(path)
 			h.f.Close()
 		})
 	}
+}
+
+// lockFile opens path and takes its flock without waiting: the open file,
+// or nil and the holder's pid.
+func lockFile(path string) (*os.File, int, error) {
+	for {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, 0, err
+		}
+		ok, err := flockExclusive(f)
+		if err != nil || !ok {
+			pid := readPid(f)
+			f.Close()
+			return nil, pid, err
+		}
+		// The previous holder removed the file on release (releaser): a
+		// flock on that removed file is no lock; open the new one.
+		if fi, err := f.Stat(); err == nil && sameFile(fi, path) {
+			return f, 0, nil
+		}
+		f.Close()
+	}
+}
+
+// sameFile reports whether path still names the file fi describes.
+func sameFile(fi os.FileInfo, path string) bool {
+	cur, err := os.Lstat(path)
+	return err == nil && os.SameFile(fi, cur)
 }
 
 func readPid(f *os.File) int {

@@ -48,16 +48,12 @@ func warnings(log *eventLog) []string {
 // an Up (and a Down, Stop, Start) waits, says once who it waits for, and
 // proceeds when the lock is released; read-only commands never wait.
 func TestLockSerialisesChangesOfOneProject(t *testing.T) {
-	dir := privateLocks(t)
 	b := newFake()
 	p := load(t, lockYAML)
 	holder, _ := newEngine(t, b, p)
 	unlock, err := holder.Lock(ctxT(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Fatalf("lock directory %s: %v %v, want mode 0700", dir, fi, err)
 	}
 
 	e, log := newEngine(t, b, p)
@@ -192,7 +188,7 @@ func TestLockHelperProcess(t *testing.T) {
 // and name that process; when the holder is killed (no release of its
 // own), the kernel frees the lock and the Up proceeds.
 func TestLockAcrossProcesses(t *testing.T) {
-	privateLocks(t)
+	dir := privateLocks(t)
 	cmd := exec.Command(os.Args[0], "-test.run=^TestLockHelperProcess$")
 	cmd.Env = append(os.Environ(), "PERRY_LOCK_HELPER=1")
 	out, err := cmd.StdoutPipe()
@@ -206,6 +202,18 @@ func TestLockAcrossProcesses(t *testing.T) {
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil || strings.TrimSpace(line) != "locked" {
 		t.Fatalf("helper: %q %v", line, err)
+	}
+
+	// One private file, holding the holder's pid.
+	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("lock directory %s: %v %v, want mode 0700", dir, fi, err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.lock"))
+	if len(files) != 1 {
+		t.Fatalf("lock files %v", files)
+	}
+	if pid, err := os.ReadFile(files[0]); err != nil || strings.TrimSpace(string(pid)) != strconv.Itoa(cmd.Process.Pid) {
+		t.Fatalf("lock file holds %q (%v), want the holder's pid %d", pid, err, cmd.Process.Pid)
 	}
 
 	b := newFake()
@@ -232,4 +240,44 @@ func TestLockAcrossProcesses(t *testing.T) {
 	if got := strconv.Itoa(len(callsOf(b, "Create"))); got != "1" {
 		t.Fatalf("%s containers created", got)
 	}
+	// Released, the lock file is removed: none piles up.
+	if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
+		t.Fatalf("lock files left: %v", files)
+	}
+}
+
+// TestLockFileRemovedUnderWaiter: a waiter that opened the lock file before
+// its holder released (and removed) it does not hold a lock on the removed
+// file: it takes the new one, and two holders never coexist.
+func TestLockFileRemovedUnderWaiter(t *testing.T) {
+	dir := privateLocks(t)
+	p := load(t, lockYAML)
+	e := New(lockTestBackend{newFake()}, p)
+	path, err := e.lockPath("demo")
+	if err != nil || !strings.HasPrefix(path, dir) {
+		t.Fatalf("lock path %q %v", path, err)
+	}
+	unlock, err := e.Lock(ctxT(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := os.Open(path) // a waiter's descriptor
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stale.Close()
+	unlock()
+	ok, err := flockExclusive(stale)
+	if err != nil || !ok {
+		t.Fatalf("flock on the released file: %v %v", ok, err)
+	}
+	if fi, _ := stale.Stat(); sameFile(fi, path) {
+		t.Fatal("the released lock file is still in place")
+	}
+	// The stale flock does not stop the next holder, which gets a new file.
+	unlock2, err := New(lockTestBackend{newFake()}, p, WithLockTimeout(time.Second)).Lock(ctxT(t))
+	if err != nil {
+		t.Fatalf("lock after a stale flock: %v", err)
+	}
+	unlock2()
 }
