@@ -92,3 +92,63 @@ networks:
 		t.Fatalf("--target nowhere: %d %s", r.code, r.stderr)
 	}
 }
+
+// A failing up --wait exits 1 naming the service; --rollback removes what it
+// made, without it the stack stays for its logs, as on the local engine.
+func TestE2ESwarmFailedUp(t *testing.T) {
+	c := testenv.RequireSwarm(t)
+	s := newStack(t, "swarmfail", "", `
+services:
+  bad:
+    image: `+testImage+`
+    command: ["sh", "-c", "echo bad-start; exec sleep 600"]
+    healthcheck: {test: ["CMD", "false"], interval: 300ms, start_interval: 300ms, retries: 1}
+    deploy: {restart_policy: {condition: none}, labels: {perry.test: "1"}}
+    labels: {perry.test: "1"}
+    stop_grace_period: 1s
+networks:
+  default:
+    labels: {perry.test: "1"}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tg, err := cswarm.FromClient(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := tg.Down(context.Background(), s.name, cswarm.DownOptions{Volumes: true}); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	count := func() int {
+		svcs, err := c.ListServices(ctx, map[string]string{cswarm.LabelNamespace: s.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nets, err := c.ListNetworks(ctx, map[string]string{cswarm.LabelNamespace: s.name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(svcs) + len(nets)
+	}
+	r := s.run("--target", "swarm", "up", "--wait", "--rollback")
+	if r.code != 1 || !strings.Contains(r.stderr, `"bad"`) || !strings.Contains(r.stderr, "unhealthy") {
+		t.Fatalf("up --rollback: %d %s", r.code, r.stderr)
+	}
+	if n := count(); n != 0 {
+		t.Fatalf("up --rollback left %d objects", n)
+	}
+	if r := s.run("--target", "swarm", "up", "--wait"); r.code != 1 {
+		t.Fatalf("up: %d %s", r.code, r.stderr)
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("a failed up without --rollback left %d objects, want its service and network", n)
+	}
+	if r := s.run("--target", "swarm", "up"); r.code == 0 || !strings.Contains(r.stderr, "-d") {
+		t.Fatalf("attached up on the swarm: %d %s", r.code, r.stderr)
+	}
+	if r := s.run("--target", "swarm", "stop"); r.code == 0 || !strings.Contains(r.stderr, "not available on the swarm target") {
+		t.Fatalf("stop on the swarm: %d %s", r.code, r.stderr)
+	}
+}
