@@ -119,6 +119,7 @@ type upFlags struct {
 	timestamps           bool
 	attachDependencies   bool
 	menu                 bool
+	watch                bool
 }
 
 func (a *app) upCmd() *cobra.Command {
@@ -157,6 +158,7 @@ lines of the failing service's output); --rollback removes it instead.`,
 	fl.BoolVar(&f.noLogPrefix, "no-log-prefix", false, "Don't print prefix in logs")
 	fl.BoolVar(&f.timestamps, "timestamps", false, "Show timestamps")
 	fl.BoolVar(&f.attachDependencies, "attach-dependencies", false, "Show logs from dependencies of the services named")
+	fl.BoolVarP(&f.watch, "watch", "w", false, "Watch source code and rebuild/refresh containers when files are updated (develop.watch, see perry-compose watch)")
 	fl.BoolVar(&f.menu, "menu", false, "Accepted for docker compose compatibility; perry-compose has no interactive menu")
 	return cmd
 }
@@ -208,6 +210,9 @@ func (a *app) runUp(cmd *cobra.Command, f *upFlags, services []string) error {
 	}
 	if f.exitCodeFrom != "" && !known[f.exitCodeFrom] {
 		return core.NotFound("service", f.exitCodeFrom).With("service", f.exitCodeFrom)
+	}
+	if f.watch {
+		return a.upWatch(cmd, f, uo, p) // cmd_watch.go
 	}
 	if f.detach || f.noStart {
 		s, err := a.session(ctx, p, "Running")
