@@ -96,7 +96,9 @@ func (a *app) attachSession(ctx context.Context, it backend.Interactor, tty bool
 			a.sigMu.Unlock()
 			a.setSignalHandler(func(s os.Signal) {
 				restore()
-				prev(s)
+				if prev != nil {
+					prev(s)
+				}
 			})
 			defer a.setSignalHandler(prev)
 

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,7 +101,8 @@ func (s *stack) termSession(strategy string, args ...string) *testenv.Tmux {
 	for _, a := range append([]string{s.bin, "-p", s.name}, args...) {
 		quoted = append(quoted, shellQuote(a))
 	}
-	line := fmt.Sprintf("cd %s && stty -g > %s && env PERRY_CONTAINER_BACKEND=docker PERRY_CONTAINER_STRATEGY=%s PERRY_NO_INSTALL_PROMPT=1 TERM=xterm %s; "+
+	// PID=<pid> is perry-compose's (the shell execs it).
+	line := fmt.Sprintf("cd %s && stty -g > %s && env PERRY_CONTAINER_BACKEND=docker PERRY_CONTAINER_STRATEGY=%s PERRY_NO_INSTALL_PROMPT=1 TERM=xterm sh -c 'echo PID=$$; exec \"$@\"' sh %s; "+
 		`echo EXIT=$?; if [ "$(stty -g)" = "$(cat %s)" ]; then echo TERMINAL=restored; else echo TERMINAL=changed; fi; sleep 600`,
 		shellQuote(s.dir), shellQuote(saved), strategy, strings.Join(quoted, " "), shellQuote(saved))
 	return testenv.StartTmux(s.t, 100, 30, line)
@@ -170,6 +174,33 @@ func TestE2EInteractiveDetach(t *testing.T) {
 			}
 			if r := s.runIn(env, "", "exec", "-T", "web", "ps"); !strings.Contains(r.stdout, "sleep 4242") {
 				t.Errorf("the detached command does not run any more: %+v", r)
+			}
+		})
+	}
+}
+
+// SIGTERM in the middle of a TTY session: perry-compose ends (130) and the
+// terminal's settings are back as before.
+func TestE2EInteractiveSignalRestoresTerminal(t *testing.T) {
+	for _, strategy := range dockerStrategies {
+		t.Run(strategy, func(t *testing.T) {
+			s := newStack(t, "sig", "", interactiveStack)
+			if r := s.runEnv(map[string]string{"PERRY_CONTAINER_STRATEGY": strategy}, "up", "-d"); r.code != 0 {
+				t.Fatalf("up: %+v", r)
+			}
+			term := s.termSession(strategy, "exec", "web", "sh")
+			term.WaitFor(false, "/ # ")
+			m := regexp.MustCompile(`PID=(\d+)`).FindStringSubmatch(term.Pane(false))
+			if m == nil {
+				t.Fatalf("no PID in:\n%s", term.Pane(false))
+			}
+			pid, _ := strconv.Atoi(m[1])
+			if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			pane := term.WaitFor(false, "TERMINAL=")
+			if !strings.Contains(pane, "EXIT=130\r\nTERMINAL=restored") && !strings.Contains(pane, "EXIT=130\nTERMINAL=restored") {
+				t.Errorf("after SIGTERM:\n%s", pane)
 			}
 		})
 	}
