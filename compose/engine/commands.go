@@ -160,13 +160,27 @@ func (e *Engine) Ps(ctx context.Context, opts PsOptions) ([]Container, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := []Container{}
+	var shown []observedContainer
 	for _, c := range cs {
 		if !opts.All && !c.running() && c.State != "paused" { // docker ps lists paused ones too
 			continue
 		}
-		out = append(out, containerOf(c))
+		shown = append(shown, c)
 	}
+	out := make([]Container, len(shown))
+	// Health may need a probe per container (psHealth): at most 8 at once.
+	var g errgroup.Group
+	g.SetLimit(8)
+	for i, c := range shown {
+		g.Go(func() error {
+			out[i] = containerOf(c)
+			if h := e.psHealth(ctx, m, c); h != c.Health {
+				out[i].Health, out[i].Status = h, withHealth(c.Status, h)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
 	return out, nil
 }
 

@@ -189,3 +189,31 @@ func TestRuntimesFailingServiceRollsBack(t *testing.T) {
 		r.noneLeft(ctx, "rollback")
 	})
 }
+
+// TestRuntimesPsShowsProbedHealth: on runtimes that run no healthchecks
+// here, ps shows the health the engine probes — also from a new engine, as
+// a `perry-compose ps` in another process is — not the runtime's ""
+// (nerdctl, podman's API) or "starting" forever (podman's CLI).
+func TestRuntimesPsShowsProbedHealth(t *testing.T) {
+	onRuntimes(t, func(t *testing.T, r *realEngine) {
+		ctx := r.ctx()
+		yaml := `
+services:
+  db:
+    image: ` + testImage + `
+    pull_policy: never
+    command: ` + sleeper + `
+    healthcheck: {test: ["CMD", "true"], interval: 1h}
+`
+		if err := r.engine(r.load(yaml)).Up(ctx, UpOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := r.engine(r.load(yaml)).Ps(ctx, PsOptions{})
+		if err != nil || len(rows) != 1 {
+			t.Fatalf("ps: %+v %v", rows, err)
+		}
+		if rows[0].Health != "healthy" || !strings.HasSuffix(rows[0].Status, "(healthy)") {
+			t.Errorf("ps shows health %q, status %q; want healthy", rows[0].Health, rows[0].Status)
+		}
+	})
+}
