@@ -1,0 +1,573 @@
+package workload
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/perryts/perry-container/backend"
+	cswarm "github.com/perryts/perry-container/compose/swarm"
+	"github.com/perryts/perry-container/core"
+)
+
+// Targets of a graph (core.RunGraphOptions.Target).
+const (
+	TargetLocal = "local"
+	TargetSwarm = "swarm"
+)
+
+// swarmOptions checks the run options against what the Swarm target can
+// do and returns the failure policy.
+func swarmOptions(o core.RunGraphOptions) (string, error) {
+	strategy, policy, _, err := checkOptions(o)
+	if err != nil {
+		return "", err
+	}
+	if strategy != StrategyDependencyAware {
+		return "", core.InvalidArgument("opts.strategy",
+			"%q is not available on the swarm target: it deploys the graph in one pass of level barriers (dependency-aware), with no single-node steps, pause between levels or per-node eagerness", strategy)
+	}
+	if o.LevelDelayMs != nil {
+		return "", core.InvalidArgument("opts.levelDelayMs", "is not available on the swarm target: it has no pause between levels")
+	}
+	if policy == OnFailurePartialContinue {
+		return "", core.InvalidArgument("opts.onFailure",
+			"%q is not available on the swarm target: its deploy stops at the first gate that fails and cannot go on with the nodes that do not depend on it (use rollback-all or halt-graph)", policy)
+	}
+	return policy, nil
+}
+
+// checkSwarmNodes refuses, node by node (in id order), what a Swarm service
+// cannot do (see RunSwarm).
+func checkSwarmNodes(g core.WorkloadGraph) error {
+	for _, id := range slices.Sorted(maps.Keys(g.Nodes)) {
+		n := g.Nodes[id]
+		notOnSwarm := func(field, what, why string) error {
+			return core.InvalidArgument("nodes."+id+"."+field, "node %q: %s is not available on Swarm: %s", id, what, why).With("node", id)
+		}
+		f := PolicyToContainerFlags(n.Policy)
+		switch {
+		case f.Isolation != "":
+			return notOnSwarm("policy.tier", "policy tier "+n.Policy.Tier, "it needs a micro-VM sandbox, which only the local engine's backends provide")
+		case f.Seccomp != "" || f.NoNewPrivileges:
+			what := "policy tier " + n.Policy.Tier
+			if n.Policy.Seccomp {
+				what = "policy seccomp"
+			}
+			return notOnSwarm("policy", what, "the Swarm API of this engine takes no seccomp profile and no no-new-privileges for a service")
+		case f.Network == "none":
+			what := "policy tier " + n.Policy.Tier
+			if n.Policy.NoNetwork {
+				what = "policy noNetwork"
+			}
+			return notOnSwarm("policy", what, "a Swarm service always joins its stack's overlay network")
+		}
+		switch n.Runtime.Type {
+		case "", RuntimeAuto, RuntimeOCI:
+		default:
+			return notOnSwarm("runtime.type", "runtime "+n.Runtime.Type, "Swarm runs OCI containers")
+		}
+		if len(n.Runtime.Config) > 0 && strings.TrimSpace(string(n.Runtime.Config)) != "null" {
+			return notOnSwarm("runtime.config", "a micro-VM configuration", "Swarm runs OCI containers")
+		}
+		if n.Runtime.Module != "" {
+			return notOnSwarm("runtime.module", "a wasm module", "Swarm runs OCI containers")
+		}
+		if n.NetworkMode != "" {
+			return notOnSwarm("networkMode", "networkMode "+n.NetworkMode, "a Swarm service attaches to the graph's overlay network only")
+		}
+	}
+	return nil
+}
+
+// serviceDNS is a node's service name: its DNS name on the graph's network.
+func serviceDNS(project, node string) string { return project + "_" + node }
+
+// resolveSwarmRef resolves a reference statically (see RunSwarm).
+func resolveSwarmRef(project string, ref core.WorkloadRef, target core.WorkloadNode) (string, error) {
+	fail := func(format string, args ...any) (string, error) {
+		reason := fmt.Sprintf(format, args...)
+		return "", core.Errorf(core.KindWorkloadRefResolutionFailed, "cannot resolve the %s of node %q: %s", ref.Projection, ref.NodeID, reason).
+			With("target", ref.NodeID).With("projection", ref.Projection).With("reason", reason)
+	}
+	host := serviceDNS(project, ref.NodeID)
+	if ref.Projection == ProjectionIP {
+		return host, nil
+	}
+	port := uint16(0)
+	if ref.Port != "" {
+		p, _, err := core.ParseContainerPort(ref.Port)
+		if err != nil {
+			return fail("%v", err)
+		}
+		port = p
+	} else if ports := parsePorts(target.Ports); len(ports) > 0 {
+		port = ports[0].containerPort
+		for _, p := range ports { // the lowest tcp port, else any
+			if p.proto == "tcp" {
+				port = p.containerPort
+				break
+			}
+		}
+	}
+	if port == 0 {
+		return fail("node %q publishes no port; give the reference a port", ref.NodeID)
+	}
+	hp := net.JoinHostPort(host, strconv.Itoa(int(port)))
+	switch ref.Projection {
+	case ProjectionEndpoint:
+		return hp, nil
+	case ProjectionInternalURL:
+		return "http://" + hp, nil
+	}
+	return fail("unknown projection %q", ref.Projection)
+}
+
+// swarmRefs resolves every reference of a normalized graph: node → env
+// variable → value.
+func swarmRefs(g core.WorkloadGraph) (map[string]map[string]string, error) {
+	project := ProjectName(g.Name)
+	out := map[string]map[string]string{}
+	for _, id := range slices.Sorted(maps.Keys(g.Nodes)) {
+		n := g.Nodes[id]
+		for _, k := range slices.Sorted(maps.Keys(n.Env)) {
+			ref := n.Env[k].Ref
+			if ref == nil {
+				continue
+			}
+			v, err := resolveSwarmRef(project, *ref, g.Nodes[ref.NodeID])
+			if err != nil {
+				return nil, refError(id, k, *ref, err)
+			}
+			if out[id] == nil {
+				out[id] = map[string]string{}
+			}
+			out[id][k] = v
+		}
+	}
+	return out, nil
+}
+
+// SwarmProject is the compose project a normalized graph deploys to Swarm
+// as (see RunSwarm), with its references resolved, and the resolved
+// values. It is pure: no engine call.
+func SwarmProject(ctx context.Context, g core.WorkloadGraph, labels map[string]string) (*types.Project, map[string]map[string]string, error) {
+	if err := checkSwarmNodes(g); err != nil {
+		return nil, nil, err
+	}
+	refs, err := swarmRefs(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	base, err := buildProject(ctx, g)
+	if err != nil {
+		return nil, nil, err
+	}
+	p := base
+	for _, id := range slices.Sorted(maps.Keys(refs)) {
+		p = withEnv(p, id, refs[id])
+	}
+	cp := *p
+	cp.Services = maps.Clone(p.Services)
+	for name, s := range cp.Services {
+		d := types.DeployConfig{}
+		if s.Deploy != nil {
+			d = *s.Deploy
+		}
+		d.EndpointMode = "dnsrr"
+		d.Labels = mergeLabels(d.Labels, labels, map[string]string{LabelGraph: g.Name})
+		if s.CPUS != 0 || s.MemLimit != 0 {
+			lim := &types.Resource{}
+			if d.Resources.Limits != nil {
+				*lim = *d.Resources.Limits
+			}
+			if s.CPUS != 0 {
+				lim.NanoCPUs = types.NanoCPUs(s.CPUS)
+			}
+			if s.MemLimit != 0 {
+				lim.MemoryBytes = s.MemLimit
+			}
+			d.Resources.Limits = lim
+			s.CPUS, s.MemLimit = 0, 0
+		}
+		s.Deploy = &d
+		s.Labels = mergeLabels(s.Labels, labels)
+		s.Ports = slices.Clone(s.Ports)
+		for i := range s.Ports {
+			s.Ports[i].Mode = "host"
+		}
+		cp.Services[name] = s
+	}
+	cp.Networks = maps.Clone(p.Networks)
+	for k, n := range cp.Networks {
+		n.Labels = mergeLabels(n.Labels, labels)
+		cp.Networks[k] = n
+	}
+	cp.Volumes = maps.Clone(p.Volumes)
+	for k, v := range cp.Volumes {
+		v.Labels = mergeLabels(v.Labels, labels)
+		cp.Volumes[k] = v
+	}
+	return &cp, refs, nil
+}
+
+// mergeLabels is a copy of base with extra added (base wins).
+func mergeLabels(base map[string]string, extra ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, e := range extra {
+		maps.Copy(out, e)
+	}
+	maps.Copy(out, base)
+	return out
+}
+
+// RunSwarm runs a graph on the swarm of t: it normalizes the graph, refuses
+// what Swarm cannot do, resolves the references, and deploys the graph's
+// project with the Swarm target's level gating, waiting until every node
+// meets the condition a dependent would wait for. It returns the handle and
+// nil; under rollback-all after a failure nil and the error (what the
+// deploy created removed); under halt-graph the handle and the error. The
+// handle does not own t: the caller closes it after Down.
+//
+// The graph runs as its compose project (the one Run runs locally, one
+// service per node) deployed by compose/swarm's Target (docs/design.md,
+// Swarm target) as the stack named after the graph. Each node is the service `<project>_<node>`, with the alias
+// `<node>` on the graph's overlay network; a node another node waits for
+// with the completed condition is a replicated job (restart policy none),
+// and Swarm places the tasks. The mapping adds, to the local project:
+//
+//   - endpoint_mode dnsrr on every service: its name resolves to the
+//     addresses of its tasks, which route on every node, where a VIP needs
+//     IPVS (which the CI machine lacks; docs/design.md, Swarm target);
+//     published ports are therefore published in mode host, on the node
+//     the task runs on (the routing mesh needs a VIP);
+//   - a node's resources (cpu, memory) as deploy.resources.limits;
+//   - the caller's labels (WithLabels) on the services, their containers,
+//     the networks and the volumes, and LabelGraph on the services.
+//
+// References are resolved statically, before anything is deployed, since
+// every name is known: a consumer of a reference is a task on the graph's
+// overlay network, so every projection is the service's DNS name there —
+// ip: `<project>_<node>`; endpoint: `<project>_<node>:<port>`;
+// internalUrl: `http://<project>_<node>:<port>` — with the reference's
+// port, else the lowest tcp container port the node publishes (else any),
+// else a WorkloadRefResolutionFailed asking for a port.
+//
+// Strategies: dependency-aware (the default) is the Swarm target's own
+// level gating: the services of a level are created in parallel, each once
+// its dependencies meet their edge conditions (started: tasks running,
+// healthy: containers healthy, completed: the job's tasks complete with
+// exit 0), and RunSwarm returns once every node meets the condition a
+// dependent would wait for. sequential, parallel-safe (its delay between
+// levels) and max-parallel (eager, per node) are InvalidArgument: the
+// Swarm target deploys the whole project in one pass of level barriers, so
+// it has no single-node steps, no pause between levels and no per-node
+// eagerness to offer.
+//
+// Failure policies: rollback-all (the default) removes exactly the
+// services, networks, secrets and configs the deploy created and rolls a
+// service it updated back to its previous spec (the Swarm target's
+// rollback), and returns no handle; halt-graph keeps what was deployed and
+// returns the handle with the error. partial-continue is InvalidArgument:
+// the deploy stops at the first gate that fails, so it cannot skip the
+// failed node's dependents and go on with the rest.
+//
+// Refused with InvalidArgument naming the node, before any engine call:
+// policies that need the local engine's container isolation (the
+// isolated, hardened and untrusted tiers, noNetwork and seccomp: a Swarm
+// service always joins its overlay network and this engine's Swarm API
+// takes no seccomp profile or no-new-privileges), runtimes other than auto
+// and oci (Swarm runs OCI containers) and a node's networkMode.
+// readOnlyRoot alone maps (read_only).
+func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts core.RunGraphOptions, options ...Option) (*SwarmHandle, error) {
+	cfg := newConfig(options)
+	policy, err := swarmOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	if g, err = Normalize(g); err != nil {
+		return nil, err
+	}
+	p, refs, err := SwarmProject(ctx, g, cfg.labels)
+	if err != nil {
+		return nil, err
+	}
+	order, _ := order(g)
+	h := &SwarmHandle{t: t, g: g, order: order, project: p, resolved: refs}
+	up := cswarm.UpOptions{Wait: true, KeepOnFailure: policy == OnFailureHaltGraph}
+	if err := t.Up(ctx, p, up); err != nil {
+		ce := core.AsError(err)
+		if s, ok := ce.Details["service"].(string); ok {
+			ce = ce.With("node", s)
+		}
+		if policy == OnFailureHaltGraph {
+			return h, ce
+		}
+		return nil, ce
+	}
+	return h, nil
+}
+
+// SwarmHandle is a graph deployed by RunSwarm: its methods act on the
+// graph's Swarm stack (found by its namespace label), as Handle's act on
+// the local compose project.
+type SwarmHandle struct {
+	t        *cswarm.Target
+	g        core.WorkloadGraph
+	order    []string
+	project  *types.Project
+	resolved map[string]map[string]string
+}
+
+// Target is the Swarm target the graph runs on.
+func (h *SwarmHandle) Target() *cswarm.Target { return h.t }
+
+// Project is the stack's name (the graph's project name).
+func (h *SwarmHandle) Project() string { return h.project.Name }
+
+// Nodes are the graph's node ids in topological order (ties by id).
+func (h *SwarmHandle) Nodes() []string { return slices.Clone(h.order) }
+
+// Graph is the normalized graph.
+func (h *SwarmHandle) Graph() core.WorkloadGraph { return cloneGraph(h.g) }
+
+// Resolved returns the resolved references: node → env variable → value.
+func (h *SwarmHandle) Resolved() map[string]map[string]string {
+	out := make(map[string]map[string]string, len(h.resolved))
+	for id, env := range h.resolved {
+		out[id] = maps.Clone(env)
+	}
+	return out
+}
+
+func (h *SwarmHandle) node(id string) error {
+	if _, ok := h.g.Nodes[id]; !ok {
+		return core.NotFound("node", id).With("node", id).With("graph", h.g.Name)
+	}
+	return nil
+}
+
+// Status reports each node's state from its service's tasks: running when
+// every task Swarm wants running runs (and none is unhealthy or still
+// starting its healthcheck), stopped when a job's tasks completed with exit
+// 0, failed when a task failed for good, pending otherwise, unknown when
+// the service has no task. Healthy is true iff every node runs or, a job,
+// completed.
+func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
+	tasks, err := h.t.Ps(ctx, h.project.Name)
+	if err != nil {
+		return core.GraphStatus{}, err
+	}
+	by := map[string][]cswarm.Task{}
+	for _, k := range tasks {
+		by[k.Service] = append(by[k.Service], k)
+	}
+	st := core.GraphStatus{Nodes: map[string]core.NodeState{}, Healthy: true}
+	for _, id := range h.order {
+		state, errText := taskState(by[id])
+		st.Nodes[id] = state
+		if errText != "" {
+			if st.Errors == nil {
+				st.Errors = map[string]string{}
+			}
+			st.Errors[id] = errText
+		}
+		if state != core.StateRunning && state != core.StateStopped {
+			st.Healthy = false
+		}
+	}
+	return st, nil
+}
+
+// taskState is a service's state from its tasks (see Status).
+func taskState(tasks []cswarm.Task) (core.NodeState, string) {
+	if len(tasks) == 0 {
+		return core.StateUnknown, ""
+	}
+	want, running, done := 0, 0, 0
+	errText := ""
+	for _, k := range tasks {
+		switch {
+		case k.DesiredState == "running":
+			want++
+			if k.State == "running" && k.Health != "unhealthy" && k.Health != "starting" {
+				running++
+			}
+		case k.State == "complete":
+			done++
+		}
+		if (k.State == "failed" || k.State == "rejected") && errText == "" {
+			errText = k.Error
+		}
+	}
+	switch {
+	case want > 0 && running == want:
+		return core.StateRunning, ""
+	case want == 0 && done > 0:
+		return core.StateStopped, ""
+	case want == 0 && errText != "":
+		return core.StateFailed, errText
+	}
+	return core.StatePending, errText
+}
+
+// Ps lists one NodeInfo per node, in topological order: the newest task
+// of its service (its name `<project>_<node>.<slot>`, its container's id
+// when it runs on this node, else the task's) and the node's state as
+// Status reports it.
+func (h *SwarmHandle) Ps(ctx context.Context) ([]core.NodeInfo, error) {
+	tasks, err := h.t.Ps(ctx, h.project.Name)
+	if err != nil {
+		return nil, err
+	}
+	by := map[string][]cswarm.Task{}
+	for _, k := range tasks {
+		by[k.Service] = append(by[k.Service], k)
+	}
+	out := make([]core.NodeInfo, 0, len(h.order))
+	for _, id := range h.order {
+		n := h.g.Nodes[id]
+		state, _ := taskState(by[id])
+		info := core.NodeInfo{NodeID: id, Name: n.Name, State: state, Image: n.Image}
+		if ts := by[id]; len(ts) > 0 {
+			k := ts[0] // newest first per slot
+			info.Name, info.ContainerID = k.Name, k.ContainerID
+			if info.ContainerID == "" {
+				info.ContainerID = k.ID
+			}
+		}
+		out = append(out, info)
+	}
+	return out, nil
+}
+
+// swarmLines splits the Swarm target's log output ("web.1@node | text")
+// into lines and hands each to fn with its node id.
+type swarmLines struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+	fn  func(node, text string)
+}
+
+func (w *swarmLines) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	for {
+		i := bytes.IndexByte(w.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(p), nil
+		}
+		w.line(string(w.buf.Next(i + 1)[:i]))
+	}
+}
+
+func (w *swarmLines) line(l string) {
+	task, text, ok := strings.Cut(l, " | ")
+	if !ok {
+		w.fn("", l)
+		return
+	}
+	task, _, _ = strings.Cut(task, "@") // service.slot@node
+	if i := strings.LastIndexByte(task, '.'); i >= 0 {
+		task = task[:i]
+	}
+	w.fn(task, text)
+}
+
+func (w *swarmLines) flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.buf.Len() > 0 {
+		w.line(w.buf.String())
+		w.buf.Reset()
+	}
+}
+
+// Logs returns a node's output (of every node when node is "", each line
+// prefixed with "<node> | ", in topological order) from the service logs
+// API, which merges a task's streams: everything is in Stdout. tail keeps
+// the last n lines of each node.
+func (h *SwarmHandle) Logs(ctx context.Context, node string, tail *int) (core.ContainerLogs, error) {
+	var services []string
+	if node != "" {
+		if err := h.node(node); err != nil {
+			return core.ContainerLogs{}, err
+		}
+		services = []string{node}
+	}
+	var mu sync.Mutex
+	lines := map[string][]string{}
+	w := &swarmLines{fn: func(n, text string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines[n] = append(lines[n], text)
+	}}
+	err := h.t.Logs(ctx, h.project.Name, services, false, w)
+	w.flush()
+	if err != nil {
+		return core.ContainerLogs{}, err
+	}
+	var out strings.Builder
+	for _, id := range h.order {
+		ls := lines[id]
+		if tail != nil && len(ls) > *tail {
+			ls = ls[len(ls)-*tail:]
+		}
+		for _, l := range ls {
+			if node == "" {
+				out.WriteString(id + " | ")
+			}
+			out.WriteString(l)
+			out.WriteByte('\n')
+		}
+	}
+	return core.ContainerLogs{Stdout: out.String()}, nil
+}
+
+// FollowLogs streams the output of a node's service (every node's when
+// node is "") to sink, line by line with its node id (stream "stdout": the
+// service logs API merges them), until ctx ends or every service's stream
+// closes. tail is not available on Swarm's followed logs and must be nil.
+func (h *SwarmHandle) FollowLogs(ctx context.Context, node string, tail *int, sink func(node, stream, line string)) error {
+	var services []string
+	if node != "" {
+		if err := h.node(node); err != nil {
+			return err
+		}
+		services = []string{node}
+	}
+	if tail != nil {
+		return core.InvalidArgument("opts.tail", "is not available for the followed logs of a graph on Swarm")
+	}
+	w := &swarmLines{fn: func(n, text string) { sink(n, "stdout", text) }}
+	err := h.t.Logs(ctx, h.project.Name, services, true, w)
+	w.flush()
+	return err
+}
+
+// Exec runs cmd in the container of the node's task (slot 1), which must
+// run on this node.
+func (h *SwarmHandle) Exec(ctx context.Context, node string, cmd []string) (core.ContainerLogs, error) {
+	if err := h.node(node); err != nil {
+		return core.ContainerLogs{}, err
+	}
+	if len(cmd) == 0 {
+		return core.ContainerLogs{}, core.InvalidArgument("cmd", "must be a non-empty array of strings")
+	}
+	return h.t.Exec(ctx, h.project.Name, node, 0, backend.ExecOptions{Cmd: cmd})
+}
+
+// Down removes the graph's stack (services, networks, secrets, configs by
+// its namespace label) and, with volumes, its named volumes on this node.
+func (h *SwarmHandle) Down(ctx context.Context, volumes bool) error {
+	return h.t.Down(ctx, h.project.Name, cswarm.DownOptions{Volumes: volumes})
+}
