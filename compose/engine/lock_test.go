@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/compose-spec/compose-go/v2/types"
+
 	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
@@ -280,4 +282,19 @@ func TestLockFileRemovedUnderWaiter(t *testing.T) {
 		t.Fatalf("lock after a stale flock: %v", err)
 	}
 	unlock2()
+}
+
+// BenchmarkLockUncontended is what the lock adds to a changing command
+// when no other holds it: open, flock, write the pid, remove, close.
+func BenchmarkLockUncontended(b *testing.B) {
+	b.Setenv("XDG_RUNTIME_DIR", b.TempDir())
+	e := New(lockTestBackend{newFake()}, &types.Project{Name: "bench"})
+	ctx := context.Background()
+	for b.Loop() {
+		unlock, err := e.Lock(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		unlock()
+	}
 }
