@@ -319,9 +319,16 @@ func BenchmarkComposeEventsLatency(b *testing.B) {
 		}
 		return t1.Sub(t0)
 	}
-	for try := 0; cycle(2*time.Second) == 0; try++ { // until the stream watches
+	// Until the stream watches: restart web until its start is reported.
+	for try := 0; ; try++ {
 		if try == 30 {
-			b.Fatal("the events stream never reported a die")
+			b.Fatal("the events stream never reported a restart")
+		}
+		if _, err := c.composeLifecycle(ctx, h, "restart", newArg("services", `["web"]`, true, false)); err != nil {
+			b.Fatal(err)
+		}
+		if testenv.Poll(2*time.Second, func() bool { return !seen(web + " start").IsZero() }) {
+			break
 		}
 	}
 	var total time.Duration
