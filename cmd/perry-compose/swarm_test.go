@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
 	cswarm "github.com/perryts/perry-container/compose/swarm"
+	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
 )
 
@@ -150,5 +152,38 @@ networks:
 	}
 	if r := s.run("--target", "swarm", "stop"); r.code == 0 || !strings.Contains(r.stderr, "not available on the swarm target") {
 		t.Fatalf("stop on the swarm: %d %s", r.code, r.stderr)
+	}
+}
+
+func TestTargetResolution(t *testing.T) {
+	cases := []struct {
+		flag    string
+		env     map[string]string
+		want    string
+		errKind core.Kind
+	}{
+		{"", nil, targetLocal, ""},
+		{"swarm", nil, targetSwarm, ""},
+		{"", map[string]string{"PERRY_COMPOSE_TARGET": "swarm"}, targetSwarm, ""},
+		{"", map[string]string{"PERRY_CONTAINER_TARGET": "swarm"}, targetSwarm, ""},
+		{"", map[string]string{"PERRY_COMPOSE_TARGET": "local", "PERRY_CONTAINER_TARGET": "swarm"}, targetLocal, ""},
+		{"local", map[string]string{"PERRY_COMPOSE_TARGET": "swarm"}, targetLocal, ""},
+		{"mars", nil, "", core.KindInvalidArgument},
+		{"", map[string]string{"PERRY_CONTAINER_TARGET": "mars"}, "", core.KindInvalidConfiguration},
+	}
+	for _, tc := range cases {
+		a := newApp(strings.NewReader(""), io.Discard, io.Discard)
+		a.getenv = func(k string) string { return tc.env[k] }
+		*a.targetFlag() = tc.flag
+		got, err := a.target()
+		if tc.errKind != "" {
+			if core.KindOf(err) != tc.errKind {
+				t.Errorf("flag %q env %v: err %v, want %s", tc.flag, tc.env, err, tc.errKind)
+			}
+			continue
+		}
+		if err != nil || got != tc.want {
+			t.Errorf("flag %q env %v: %q %v, want %q", tc.flag, tc.env, got, err, tc.want)
+		}
 	}
 }
