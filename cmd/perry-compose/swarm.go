@@ -250,10 +250,12 @@ func writeTasks(w io.Writer, tasks []cswarm.Task, quiet bool, format string) err
 }
 
 func (a *app) swarmLogs(cmd *cobra.Command, args []string) error {
-	if err := refuseFlags(cmd, "since", "timestamps", "tail", "no-log-prefix"); err != nil {
+	if err := refuseFlags(cmd, "since", "timestamps"); err != nil {
 		return err
 	}
 	follow, _ := cmd.Flags().GetBool("follow")
+	tail, _ := cmd.Flags().GetString("tail")
+	noPrefix, _ := cmd.Flags().GetBool("no-log-prefix")
 	ctx := cmd.Context()
 	name, err := a.swarmProject(ctx)
 	if err != nil {
@@ -264,7 +266,7 @@ func (a *app) swarmLogs(cmd *cobra.Command, args []string) error {
 		return err
 	}
 	defer t.Close()
-	err = t.Logs(ctx, name, args, follow, a.stdout)
+	err = t.LogsWith(ctx, name, cswarm.LogsOptions{Services: args, Follow: follow, Tail: tail, NoPrefix: noPrefix}, a.stdout)
 	if err != nil && ctx.Err() != nil {
 		return nil // Ctrl-C ends a followed log
 	}

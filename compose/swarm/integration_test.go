@@ -596,6 +596,16 @@ services:
 		return strings.Contains(s, "talk.1@") && strings.Contains(s, "talk.2@") && strings.Contains(s, "| hello-from-task")
 	})
 
+	// --tail 0 shows nothing of the past; no prefix leaves the bare line.
+	var tail testenv.Buffer
+	if err := e.target.LogsWith(ctx, e.project, LogsOptions{Tail: "0"}, &tail); err != nil || tail.String() != "" {
+		t.Fatalf("tail 0: %q %v", tail.String(), err)
+	}
+	var bare testenv.Buffer
+	if err := e.target.LogsWith(ctx, e.project, LogsOptions{NoPrefix: true}, &bare); err != nil || !strings.HasPrefix(bare.String(), "hello-from-task\n") {
+		t.Fatalf("no prefix: %q %v", bare.String(), err)
+	}
+
 	// Follow: a line written after the stream opened arrives, and
 	// cancelling ends the stream.
 	fctx, cancel := context.WithCancel(ctx)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,25 @@ import (
 // service logs does), through the service logs API. With follow it streams
 // until ctx ends or every service's stream closes.
 func (t *Target) Logs(ctx context.Context, project string, services []string, follow bool, w io.Writer) error {
+	return t.LogsWith(ctx, project, LogsOptions{Services: services, Follow: follow}, w)
+}
+
+// LogsOptions select what LogsWith writes.
+type LogsOptions struct {
+	Services []string // all when empty
+	Follow   bool
+	Tail     string // the last n lines of each task; "" or "all" for all
+	NoPrefix bool   // lines without the "task | " prefix
+}
+
+// LogsWith is Logs with every option.
+func (t *Target) LogsWith(ctx context.Context, project string, opts LogsOptions, w io.Writer) error {
+	if opts.Tail != "" && opts.Tail != "all" {
+		if n, err := strconv.Atoi(opts.Tail); err != nil || n < 0 {
+			return core.InvalidArgument("tail", "%q: a number of lines or all", opts.Tail)
+		}
+	}
+	services, follow := opts.Services, opts.Follow
 	svcs, err := t.c.ListServices(ctx, map[string]string{LabelNamespace: project})
 	if err != nil {
 		return err
@@ -33,7 +53,7 @@ func (t *Target) Logs(ctx context.Context, project string, services []string, fo
 		return err
 	}
 	found := map[string]bool{}
-	sink := &lineSink{w: w}
+	sink := &lineSink{w: w, noPrefix: opts.NoPrefix}
 	eg, gctx := errgroup.WithContext(ctx)
 	for _, s := range svcs {
 		name := serviceName(project, s)
@@ -43,7 +63,7 @@ func (t *Target) Logs(ctx context.Context, project string, services []string, fo
 		found[name] = true
 		id := s.ID
 		eg.Go(func() error {
-			rc, err := t.c.ServiceLogs(gctx, id, follow, "")
+			rc, err := t.c.ServiceLogs(gctx, id, follow, opts.Tail)
 			if err != nil {
 				return err
 			}
@@ -69,13 +89,18 @@ func (t *Target) Logs(ctx context.Context, project string, services []string, fo
 
 // lineSink serialises whole lines from concurrent streams.
 type lineSink struct {
-	mu sync.Mutex
-	w  io.Writer
+	mu       sync.Mutex
+	w        io.Writer
+	noPrefix bool
 }
 
 func (s *lineSink) line(prefix, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.noPrefix {
+		fmt.Fprintln(s.w, msg)
+		return
+	}
 	fmt.Fprintf(s.w, "%s | %s\n", prefix, msg)
 }
 
