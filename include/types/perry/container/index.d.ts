@@ -313,7 +313,7 @@ export interface ContainerInfo {
 
 /** One line of a followed log. */
 export interface LogLine {
-  /** The compose service, for a stack's log. */
+  /** The compose service, for a stack's log; the node id, for a graph's. */
   service?: string;
   /** Which output the line was written to. */
   stream: "stdout" | "stderr";
