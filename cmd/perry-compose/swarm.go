@@ -130,9 +130,6 @@ func (a *app) swarmProject(ctx context.Context) (string, error) {
 }
 
 func (a *app) swarmUp(cmd *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErr(cmd, "--target swarm deploys the whole project; service arguments are not supported")
-	}
 	if err := refuseFlags(cmd, "no-start", "abort-on-container-exit", "abort-on-container-failure", "exit-code-from",
 		"no-deps", "build", "force-recreate", "no-recreate", "scale", "attach-dependencies"); err != nil {
 		return err
@@ -146,7 +143,7 @@ func (a *app) swarmUp(cmd *cobra.Command, args []string) error {
 	waitTimeout, _ := fl.GetInt("wait-timeout")
 	rollback, _ := fl.GetBool("rollback")
 	ctx := cmd.Context()
-	p, err := a.loadProject(ctx, nil)
+	p, err := a.loadProject(ctx, args)
 	if err != nil {
 		return err
 	}
@@ -156,7 +153,7 @@ func (a *app) swarmUp(cmd *cobra.Command, args []string) error {
 	}
 	defer t.Close()
 	removeOrphans, _ := fl.GetBool("remove-orphans")
-	opts := cswarm.UpOptions{Wait: wait, KeepOnFailure: !rollback, RemoveOrphans: removeOrphans, Progress: a.stderr}
+	opts := cswarm.UpOptions{Wait: wait, KeepOnFailure: !rollback, RemoveOrphans: removeOrphans, Services: args, Progress: a.stderr}
 	if waitTimeout > 0 {
 		opts.Timeout = time.Duration(waitTimeout) * time.Second
 	}

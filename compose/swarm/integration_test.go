@@ -692,3 +692,27 @@ secrets:
 		t.Fatalf("bad: %v", err)
 	}
 }
+
+// up of named services deploys them and their dependencies only.
+func TestSwarmUpSelectedServices(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t, 2*time.Minute)
+	p := e.load(`
+services:
+  a: {image: `+testenv.Image+`, command: ["sleep", "600"], stop_grace_period: 1s}
+  b: {image: `+testenv.Image+`, command: ["sleep", "600"], stop_grace_period: 1s, depends_on: [a]}
+  c: {image: `+testenv.Image+`, command: ["sleep", "600"], stop_grace_period: 1s}
+`, nil)
+	if err := e.target.Up(ctx, p, UpOptions{Services: []string{"b"}}); err != nil {
+		t.Fatal(err)
+	}
+	var made []string
+	for _, op := range e.takeOps() {
+		if strings.HasPrefix(op, "create service ") {
+			made = append(made, strings.TrimPrefix(op, "create service "+e.project+"_"))
+		}
+	}
+	if strings.Join(made, ",") != "a,b" {
+		t.Fatalf("created %v, want a,b", made)
+	}
+}

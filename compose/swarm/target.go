@@ -89,6 +89,9 @@ type UpOptions struct {
 	// RemoveOrphans removes the stack's services that are no longer in the
 	// project (docker stack deploy --prune), once the others are deployed.
 	RemoveOrphans bool
+	// Services, when set, deploys only these services and what they depend
+	// on (transitively); the other services are left as they are.
+	Services []string
 	// Progress, when set, receives one line per step.
 	Progress io.Writer
 }
@@ -165,10 +168,17 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 		deps[e.From] = append(deps[e.From], d)
 		depNames[e.From] = append(depNames[e.From], e.To)
 	}
+	selected, err := selectServices(pl, depNames, opts.Services)
+	if err != nil {
+		return err
+	}
 	gates := &gateCache{m: map[string]*gateResult{}}
 	for _, level := range graph.Levels(g) {
 		eg, gctx := errgroup.WithContext(ctx)
 		for _, name := range level {
+			if !selected[name] {
+				continue
+			}
 			sp := pl.Services[name]
 			eg.Go(func() error {
 				for i, dep := range depNames[name] {
@@ -186,12 +196,17 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 			return err
 		}
 	}
-	if err := t.orphans(ctx, pl, existing, opts); err != nil {
-		return err
+	if len(opts.Services) == 0 {
+		if err := t.orphans(ctx, pl, existing, opts); err != nil {
+			return err
+		}
 	}
 	if opts.Wait {
 		eg, gctx := errgroup.WithContext(ctx)
 		for _, name := range g.Nodes {
+			if !selected[name] {
+				continue
+			}
 			sp := pl.Services[name]
 			cond := types.ServiceConditionStarted
 			switch {
@@ -205,6 +220,37 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 		return eg.Wait()
 	}
 	return nil
+}
+
+// selectServices is the set of services an up deploys: all, or the named
+// ones and everything they depend on.
+func selectServices(pl *Plan, deps map[string][]string, names []string) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if len(names) == 0 {
+		for name := range pl.Services {
+			sel[name] = true
+		}
+		return sel, nil
+	}
+	var add func(string)
+	add = func(n string) {
+		if sel[n] {
+			return
+		}
+		sel[n] = true
+		for _, d := range deps[n] {
+			if pl.Services[d] != nil {
+				add(d)
+			}
+		}
+	}
+	for _, n := range names {
+		if pl.Services[n] == nil {
+			return nil, core.NotFound("service", n).With("service", n)
+		}
+		add(n)
+	}
+	return sel, nil
 }
 
 // orphans removes (RemoveOrphans) or reports the stack's services that are

@@ -31,3 +31,18 @@ func TestPickTask(t *testing.T) {
 		t.Fatalf("a starting task was picked: %v", err)
 	}
 }
+
+func TestSelectServices(t *testing.T) {
+	pl := &Plan{Services: map[string]*ServicePlan{"a": {}, "b": {}, "c": {}, "d": {}}}
+	deps := map[string][]string{"c": {"b"}, "b": {"a"}, "d": {"gone"}}
+	sel, err := selectServices(pl, deps, []string{"c"})
+	if err != nil || len(sel) != 3 || !sel["a"] || !sel["b"] || !sel["c"] {
+		t.Fatalf("c: %v %v", sel, err)
+	}
+	if sel, err := selectServices(pl, deps, nil); err != nil || len(sel) != 4 {
+		t.Fatalf("all: %v %v", sel, err)
+	}
+	if _, err := selectServices(pl, deps, []string{"nope"}); core.KindOf(err) != core.KindNotFound {
+		t.Fatalf("unknown: %v", err)
+	}
+}
