@@ -101,7 +101,7 @@ func TestOperationArgs(t *testing.T) {
 			[]string{"network", "create", "--driver=bridge", "--label=k=v", "--internal", "--ipv6", "--opt=o=1", "--subnet=10.9.0.0/24", "--", "n1"}},
 		{"docker network inspect", ok(dockerP.InspectNetworkArgs("n1")), []string{"network", "inspect", "--", "n1"}},
 		{"docker network ls", func() ([]string, error) { return dockerP.ListNetworksArgs(map[string]string{"k": "v"}) },
-			[]string{"network", "ls", "--format={{.Name}}", "--filter=label=k=v"}},
+			[]string{"network", "ls", "--no-trunc", "--format={{.ID}}", "--filter=label=k=v"}},
 		{"docker network rm", ok(dockerP.RemoveNetworkArgs("n1")), []string{"network", "rm", "--", "n1"}},
 		{"docker network connect", func() ([]string, error) {
 			return dockerP.ConnectNetworkArgs(core.NetworkAttach{Name: "n2", Aliases: []string{"db"}, IPv4Address: "10.9.0.5", IPv6Address: "fd00::5"}, "c1")

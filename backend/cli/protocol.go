@@ -504,16 +504,22 @@ func (p Protocol) InspectNetworkArgs(name string) []string {
 	return []string{"network", "inspect", "--", name}
 }
 
-// ListNetworksArgs lists networks: docker-compatible CLIs print names (then
-// inspected for exact labels, which ls joins with commas); apple/container
-// prints JSON and has no filter.
+// ListNetworksArgs lists networks: docker-compatible CLIs print IDs
+// (docker) or names (then inspected for exact labels, which ls joins with
+// commas); apple/container prints JSON and has no filter.
 func (p Protocol) ListNetworksArgs(labels map[string]string) ([]string, error) {
 	a := &argList{}
 	if p.apple() {
 		a.add("network", "list", "--format=json")
 		return a.result()
 	}
-	a.add("network", "ls", "--format={{.Name}}")
+	if p.Flavor == FlavorDocker {
+		// By ID: docker allows two networks of one name (made by two
+		// concurrent creators), and inspecting that name fails as ambiguous.
+		a.add("network", "ls", "--no-trunc", "--format={{.ID}}")
+	} else {
+		a.add("network", "ls", "--format={{.Name}}")
+	}
 	labelFilters(a, labels)
 	return a.result()
 }

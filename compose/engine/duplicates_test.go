@@ -15,8 +15,10 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
+	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Docker allows two networks of one name. A project that has two (two
@@ -253,9 +255,17 @@ func (r *realEngine) cleanupNetworksByID() {
 // TestDockerDuplicateNetworks: on Docker, a project whose network exists
 // twice (made with the compose labels, as a racing `up` makes it): up
 // converges to one network and runs the containers on it, down removes
-// both copies when they exist again.
+// both copies when they exist again. Through the Engine API and the docker
+// CLI (which must list networks by ID: inspecting the shared name fails).
 func TestDockerDuplicateNetworks(t *testing.T) {
-	r := newRealEngine(t)
+	t.Run("api", func(t *testing.T) { duplicateNetworks(t, newRealEngine(t)) })
+	t.Run("cli", func(t *testing.T) {
+		testenv.RequireEngine(t) // skips or fails as the engine tests do
+		duplicateNetworks(t, newProject(t, cli.Docker("docker", testenv.RequireCLI(t, "docker"))))
+	})
+}
+
+func duplicateNetworks(t *testing.T, r *realEngine) {
 	r.cleanupNetworksByID()
 	name := r.project + "_default"
 	labels := map[string]string{LabelProject: r.project, LabelNetwork: "default", "perry.test": "1"}
