@@ -60,8 +60,8 @@ func (g *gateCache) wait(ctx context.Context, t *Target, sp *ServicePlan, cond s
 // A task that failed for good (rejected, or failed without a restart) fails
 // the gate at once with its Status.Err; otherwise the gate fails when
 // timeout passes, naming the last task error it saw.
-func (t *Target) gate(ctx context.Context, sp *ServicePlan, cond string, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+func (t *Target) gate(parent context.Context, sp *ServicePlan, cond string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	svc, err := t.c.InspectService(ctx, sp.Spec.Name)
 	if err != nil {
@@ -73,7 +73,7 @@ func (t *Target) gate(ctx context.Context, sp *ServicePlan, cond string, timeout
 		tasks, err := t.c.ListTasks(ctx, bswarm.TaskFilter{Services: []string{svc.ID}})
 		if err != nil {
 			if ctx.Err() != nil {
-				return t.gateTimeout(sp, cond, timeout, lastErr)
+				return t.gateTimeout(parent, sp, cond, timeout, lastErr)
 			}
 			return serviceErr(sp.Service, err)
 		}
@@ -89,7 +89,7 @@ func (t *Target) gate(ctx context.Context, sp *ServicePlan, cond string, timeout
 		}
 		select {
 		case <-ctx.Done():
-			return t.gateTimeout(sp, cond, timeout, lastErr)
+			return t.gateTimeout(parent, sp, cond, timeout, lastErr)
 		case <-time.After(t.poll()):
 		}
 		if cond == types.ServiceConditionCompletedSuccessfully && (svc.JobStatus == nil) {
@@ -101,7 +101,10 @@ func (t *Target) gate(ctx context.Context, sp *ServicePlan, cond string, timeout
 	}
 }
 
-func (t *Target) gateTimeout(sp *ServicePlan, cond string, timeout time.Duration, lastErr string) error {
+func (t *Target) gateTimeout(parent context.Context, sp *ServicePlan, cond string, timeout time.Duration, lastErr string) error {
+	if err := parent.Err(); err != nil {
+		return core.AsError(err) // cancelled by the caller, not timed out
+	}
 	msg := fmt.Sprintf("service %q did not become %s within %v", sp.Service, condWord(cond), timeout)
 	if lastErr != "" {
 		msg += ": " + lastErr

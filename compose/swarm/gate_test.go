@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/moby/moby/api/types/swarm"
@@ -88,5 +89,21 @@ func TestEvaluate(t *testing.T) {
 				t.Fatalf("done %v err %v, want done %v", done, err, tc.done)
 			}
 		})
+	}
+}
+
+// A gate whose caller cancels reports Cancelled, not a timeout.
+func TestGateTimeoutOrCancelled(t *testing.T) {
+	tg := &Target{}
+	sp := &ServicePlan{Service: "db"}
+	err := tg.gateTimeout(context.Background(), sp, types.ServiceConditionHealthy, time.Second, "task: unhealthy")
+	ce := core.AsError(err)
+	if ce.Kind != core.KindTimeout || !strings.Contains(ce.Message, `"db" did not become healthy within 1s: task: unhealthy`) {
+		t.Fatalf("timeout: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := tg.gateTimeout(ctx, sp, types.ServiceConditionHealthy, time.Second, ""); core.KindOf(err) != core.KindCancelled {
+		t.Fatalf("cancelled: %v", err)
 	}
 }
