@@ -115,6 +115,10 @@ type RunGraphOptions struct {
 	OnFailure string `json:"onFailure,omitempty"` // rollback-all | partial-continue | halt-graph
 	// LevelDelayMs is parallel-safe's pause between levels (default 500).
 	LevelDelayMs *int `json:"levelDelayMs,omitempty"`
+	// Target is where the graph runs: "local" (the detected runtime) or
+	// "swarm" (Docker Swarm services, compose/workload.RunSwarm; the engine
+	// must be a swarm manager). Absent: $PERRY_CONTAINER_TARGET, else local.
+	Target string `json:"target,omitempty"`
 }
 
 // NodeState is a node's state.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"sync/atomic"
 
+	cswarm "github.com/perryts/perry-container/compose/swarm"
 	"github.com/perryts/perry-container/compose/workload"
 	"github.com/perryts/perry-container/core"
 )
@@ -16,17 +17,55 @@ import (
 // other caller gets NotFound.
 type graphRun struct {
 	live
-	run atomic.Pointer[workload.Handle]
+	run atomic.Pointer[graphBox]
 }
 
-func newGraphRun(h *workload.Handle) *graphRun {
+// graphHandle is what a handle's calls need of a graph's run: the local
+// compose project's (*workload.Handle) or the Swarm stack's
+// (*workload.SwarmHandle).
+type graphHandle interface {
+	Project() string
+	Nodes() []string
+	Graph() core.WorkloadGraph
+	Resolved() map[string]map[string]string
+	Status(ctx context.Context) (core.GraphStatus, error)
+	Ps(ctx context.Context) ([]core.NodeInfo, error)
+	Logs(ctx context.Context, node string, tail *int) (core.ContainerLogs, error)
+	FollowLogs(ctx context.Context, node string, tail *int, sink func(node, stream, line string)) error
+	Exec(ctx context.Context, node string, cmd []string) (core.ContainerLogs, error)
+	Down(ctx context.Context, volumes bool) error
+}
+
+type graphBox struct{ h graphHandle }
+
+func newGraphRun(h graphHandle) *graphRun {
 	g := &graphRun{}
-	g.run.Store(h)
+	g.run.Store(&graphBox{h})
 	return g
 }
 
 // handle is the current run (a converging runGraph swaps it at its end).
-func (g *graphRun) handle() *workload.Handle { return g.run.Load() }
+func (g *graphRun) handle() graphHandle { return g.run.Load().h }
+
+// swarm is the Swarm target of a graph deployed there, else nil.
+func (g *graphRun) swarm() *cswarm.Target {
+	if sh, ok := g.handle().(*workload.SwarmHandle); ok {
+		return sh.Target()
+	}
+	return nil
+}
+
+// down takes the graph down on its target; on Swarm it then closes the
+// connection the run opened.
+func (g *graphRun) down(ctx context.Context, volumes bool) error {
+	if err := g.handle().Down(ctx, volumes); err != nil {
+		return err
+	}
+	if t := g.swarm(); t != nil {
+		return t.Close()
+	}
+	return nil
+}
 
 // RunGraphResult is what js_workload_runGraph resolves to.
 type RunGraphResult struct {
@@ -48,7 +87,7 @@ type GraphLogsOptions struct {
 }
 
 func (g *graphRun) teardown(ctx context.Context) error {
-	return g.teardownOnce(func() error { return g.handle().Down(ctx, false) })
+	return g.teardownOnce(func() error { return g.down(ctx, false) })
 }
 
 func workloadGraph(name, spec arg) (any, error) {
@@ -92,12 +131,22 @@ func (c *hostCtx) runGraph(ctx context.Context, graph, opts arg) (any, error) {
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
 	}
+	target, err := graphTarget(opts.name, o.Target)
+	if err != nil {
+		return nil, err
+	}
+	if target == targetSwarm {
+		return c.runGraphSwarm(ctx, g, o)
+	}
 	b, err := c.Backend(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var run *workload.Handle
 	id, err := c.upProject(kindWorkload, g.Name, func(prev any) (any, error) {
+		if gr, ok := prev.(*graphRun); ok && gr.swarm() != nil {
+			return nil, targetMismatch(g.Name, targetSwarm)
+		}
 		h, err := workload.Run(ctx, b, g, o)
 		if h == nil {
 			return nil, err
@@ -105,10 +154,66 @@ func (c *hostCtx) runGraph(ctx context.Context, graph, opts arg) (any, error) {
 		run = h
 		if gr, ok := prev.(*graphRun); ok {
 			// Converged: the handle now describes the graph as given.
-			gr.run.Store(h)
+			gr.run.Store(&graphBox{h})
 			return gr, err
 		}
 		// halt-graph keeps what started, with the error: registered anyway.
+		return newGraphRun(h), err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return RunGraphResult{Handle: id, Project: run.Project(), Nodes: run.Nodes(), Resolved: run.Resolved()}, nil
+}
+
+// graphTarget is where a graph runs: composeUpWith's choice (the option,
+// else PERRY_CONTAINER_TARGET, else local), read by composeTarget itself.
+func graphTarget(optsName, target string) (string, error) {
+	data, err := json.Marshal(ComposeUpOptions{Target: target})
+	if err != nil {
+		return "", core.Errorf(core.KindInternal, "encoding the target: %v", err)
+	}
+	return composeTarget(arg{name: optsName, present: true, s: string(data)})
+}
+
+// runGraphSwarm deploys a graph on Swarm under a workload handle
+// (workload.RunSwarm). The connection to the swarm belongs to the handle
+// and is closed by its down; a converging run uses the handle's own.
+func (c *hostCtx) runGraphSwarm(ctx context.Context, g core.WorkloadGraph, o core.RunGraphOptions) (any, error) {
+	if err := workload.ValidateSwarm(g, o); err != nil {
+		return nil, err // before connecting: no swarm needed to refuse
+	}
+	t, err := c.swarmTarget(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kept := false // t belongs to the handle (else it is closed here)
+	defer func() {
+		if !kept {
+			_ = t.Close()
+		}
+	}()
+	var run *workload.SwarmHandle
+	id, err := c.upProject(kindWorkload, g.Name, func(prev any) (any, error) {
+		gr, _ := prev.(*graphRun)
+		if gr != nil && gr.swarm() == nil {
+			return nil, targetMismatch(g.Name, targetLocal)
+		}
+		tt := t
+		if gr != nil {
+			tt = gr.swarm()
+		}
+		h, err := workload.RunSwarm(ctx, tt, g, o)
+		if h == nil {
+			return nil, err
+		}
+		run = h
+		if gr != nil {
+			gr.run.Store(&graphBox{h})
+			return gr, err
+		}
+		kept = true
+		// halt-graph keeps what was deployed, with the error: registered anyway.
 		return newGraphRun(h), err
 	})
 	if err != nil {
@@ -144,7 +249,7 @@ func (c *hostCtx) graphDown(ctx context.Context, h int64, opts arg) (any, error)
 	if _, err := opts.json(&o); err != nil {
 		return nil, err
 	}
-	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.handle().Down(ctx, o.Volumes) })
+	return downLive(c, h, kindWorkload, func(g *graphRun) error { return g.down(ctx, o.Volumes) })
 }
 
 func (c *hostCtx) graphStatus(ctx context.Context, h int64) (any, error) {

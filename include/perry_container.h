@@ -561,7 +561,16 @@ PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
  * Runs a graph as a compose project named after it.
  * @param opts_json NULL or {"strategy"?:"sequential"|"dependency-aware"|
  *   "max-parallel"|"parallel-safe","onFailure"?:"rollback-all"|
- *   "partial-continue"|"halt-graph","levelDelayMs"?:n}.
+ *   "partial-continue"|"halt-graph","levelDelayMs"?:n,
+ *   "target"?:"local"|"swarm"}. target absent: PERRY_CONTAINER_TARGET, else
+ *   local. On "swarm" the graph is a Swarm stack (services, a node awaited as
+ *   completed a replicated job) deployed level by level; only
+ *   dependency-aware and rollback-all/halt-graph are available; a WorkloadRef
+ *   resolves to the node's service name "<project>_<node>" (endpoint mode
+ *   dnsrr); the isolated/hardened/untrusted tiers, noNetwork, seccomp,
+ *   networkMode and microvm/wasm runtimes are InvalidArgument; the handle's
+ *   status/ps/logs/exec/down act on the stack (BackendNotAvailable when the
+ *   engine is not a swarm manager).
  * Result: {"handle":h,"project":"…","nodes":[…],"resolved"?:{node:{VAR:value}}}.
  * A WorkloadRef is resolved before its dependent is created. With
  * halt-graph, a failed run rejects and its error's "handle" member names the

@@ -183,7 +183,7 @@ func SwarmProject(ctx context.Context, g core.WorkloadGraph, labels map[string]s
 			d = *s.Deploy
 		}
 		d.EndpointMode = "dnsrr"
-		d.Labels = mergeLabels(d.Labels, labels, map[string]string{LabelGraph: g.Name})
+		d.Labels = mergeLabels(d.Labels, labels, s.Labels, map[string]string{LabelGraph: g.Name})
 		if s.CPUS != 0 || s.MemLimit != 0 {
 			lim := &types.Resource{}
 			if d.Resources.Limits != nil {
@@ -251,7 +251,8 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 //     the task runs on (the routing mesh needs a VIP);
 //   - a node's resources (cpu, memory) as deploy.resources.limits;
 //   - the caller's labels (WithLabels) on the services, their containers,
-//     the networks and the volumes, and LabelGraph on the services.
+//     the networks and the volumes; a node's own labels and LabelGraph on
+//     its service as well as on its containers.
 //
 // References are resolved statically, before anything is deployed, since
 // every name is known: a consumer of a reference is a task on the graph's
@@ -300,6 +301,9 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 	if err != nil {
 		return nil, err
 	}
+	if t == nil {
+		return nil, core.Errorf(core.KindInternal, "RunSwarm needs a Swarm target")
+	}
 	order, _ := order(g)
 	h := &SwarmHandle{t: t, g: g, order: order, project: p, resolved: refs}
 	up := cswarm.UpOptions{Wait: true, KeepOnFailure: policy == OnFailureHaltGraph}
@@ -314,6 +318,24 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 		return nil, ce
 	}
 	return h, nil
+}
+
+// ValidateSwarm makes RunSwarm's checks of the graph and the options, which
+// need no engine: what it would refuse it refuses (a caller can check
+// before it connects to a swarm).
+func ValidateSwarm(g core.WorkloadGraph, opts core.RunGraphOptions) error {
+	if _, err := swarmOptions(opts); err != nil {
+		return err
+	}
+	g, err := Normalize(g)
+	if err != nil {
+		return err
+	}
+	if err := checkSwarmNodes(g); err != nil {
+		return err
+	}
+	_, err = swarmRefs(g)
+	return err
 }
 
 // SwarmHandle is a graph deployed by RunSwarm: its methods act on the
@@ -536,7 +558,9 @@ func (h *SwarmHandle) Logs(ctx context.Context, node string, tail *int) (core.Co
 // FollowLogs streams the output of a node's service (every node's when
 // node is "") to sink, line by line with its node id (stream "stdout": the
 // service logs API merges them), until ctx ends or every service's stream
-// closes. tail is not available on Swarm's followed logs and must be nil.
+// closes. tail is not available on the Swarm target's followed logs
+// (compose/swarm's Target.Logs takes none): it must be nil, else
+// InvalidArgument.
 func (h *SwarmHandle) FollowLogs(ctx context.Context, node string, tail *int, sink func(node, stream, line string)) error {
 	var services []string
 	if node != "" {

@@ -23,9 +23,9 @@ import (
 // reference) ← api (references to db's host and URL).
 func swarmGraph(name string) core.WorkloadGraph {
 	db := core.WorkloadNode{ID: "db", Image: testImage,
-		Cmd:         []string{"sh", "-c", "trap 'exit 0' TERM; touch /tmp/ready; while true; do echo pong | nc -l -p 5432; done"},
+		Cmd:         []string{"sh", "-c", "trap 'exit 0' TERM; touch /tmp/ready; while true; do echo pong | nc -l -p 5432 & wait; done"},
 		Healthcheck: &core.Healthcheck{Test: []string{"CMD", "test", "-f", "/tmp/ready"}, Interval: "300ms", Retries: 20},
-		Resources:   &core.Resources{CPU: "0.5", Memory: "64m"}}
+		Resources:   &core.Resources{CPU: "0.5", Memory: "64m"}, Labels: map[string]string{"role": "db"}}
 	migrate := core.WorkloadNode{ID: "migrate", Image: testImage,
 		// The job's own retry: a dnsrr name is registered when the task runs.
 		Cmd: []string{"sh", "-c", `for i in $(seq 1 40); do nslookup "$DB_HOST" >/dev/null 2>&1 && echo hi | nc -w 2 "$DB_HOST" 5432 && exit 0; sleep 0.25; done; exit 1`},
@@ -84,6 +84,9 @@ func TestSwarmProjectMapping(t *testing.T) {
 		t.Fatalf("api ports %+v", api.Ports)
 	}
 	db := p.Services["db"]
+	if db.Deploy.Labels["role"] != "db" || db.Labels["role"] != "db" {
+		t.Fatalf("a node's labels go on its service and its containers: %v %v", db.Deploy.Labels, db.Labels)
+	}
 	if db.CPUS != 0 || db.MemLimit != 0 || db.Deploy.Resources.Limits == nil ||
 		db.Deploy.Resources.Limits.NanoCPUs != 0.5 || db.Deploy.Resources.Limits.MemoryBytes != 64<<20 {
 		t.Fatalf("db resources %+v %+v", db.Deploy.Resources, db)
@@ -160,10 +163,16 @@ func TestSwarmRefusals(t *testing.T) {
 			if h != nil || core.KindOf(err) != c.kind || !strings.Contains(err.Error(), c.field) {
 				t.Fatalf("got %v, %v; want %s naming %q", h, err, c.kind, c.field)
 			}
+			if verr := ValidateSwarm(c.g, c.opts); verr == nil || verr.Error() != err.Error() {
+				t.Fatalf("ValidateSwarm: %v, RunSwarm: %v", verr, err)
+			}
 			if strings.HasPrefix(c.field, "nodes.") && !strings.Contains(err.Error(), "not available on Swarm") {
 				t.Fatalf("%v does not say Swarm", err)
 			}
 		})
+	}
+	if err := ValidateSwarm(swarmGraph("ok"), core.RunGraphOptions{OnFailure: OnFailureHaltGraph}); err != nil {
+		t.Fatal(err)
 	}
 	// readOnlyRoot alone maps.
 	g := node(func(n *core.WorkloadNode) { n.Policy.ReadOnlyRoot = true })

@@ -182,6 +182,18 @@ export interface RunGraphOptions {
   onFailure?: "rollback-all" | "partial-continue" | "halt-graph";
   /** parallel-safe's pause between levels, in milliseconds; default 500. */
   levelDelayMs?: number;
+  /**
+   * Where the graph runs: "local" (the detected runtime) or "swarm" (Docker
+   * Swarm services, deployed level by level of the graph; the engine must be
+   * a swarm manager). On Swarm only the dependency-aware strategy and the
+   * rollback-all and halt-graph failure policies are available; a
+   * WorkloadRef resolves to the node's service name on the graph's overlay
+   * network; the isolated, hardened and untrusted tiers, noNetwork, seccomp,
+   * networkMode and runtimes other than auto/oci are refused
+   * (InvalidArgument). Default: the environment variable
+   * PERRY_CONTAINER_TARGET, else "local".
+   */
+  target?: "local" | "swarm";
 }
 
 /** A node's state. */
