@@ -6,6 +6,7 @@
 import { test } from "node:test";
 import assert = require("node:assert/strict");
 import * as c from "perry/container";
+import * as w from "perry/workloads";
 
 const { spawnSync, execFileSync } = require("node:child_process");
 const path = require("node:path");
@@ -133,4 +134,58 @@ test("a stack's followLogs: each line with its service, each service's lines in 
     await s.down();
   }
   assert.deepEqual(leftOnEngine(`com.docker.compose.project=perry-node-follow-${process.pid}`), []);
+});
+
+test("a graph's followLogs on the engine: each node's lines in order with its node id", { timeout: 300_000 }, async () => {
+  const per = 500;
+  const name = `perry-node-graph-follow-${process.pid}`;
+  const g = w.graph(name, (g) => {
+    g.node("a", { image, cmd: ["seq", "1", String(per)], labels: { "perry.test": "1" } });
+    g.node("b", { image, cmd: ["seq", "1", String(per)], labels: { "perry.test": "1" } });
+  });
+  const h = await w.runGraph(g, { strategy: "max-parallel" });
+  try {
+    // As above: follow once the containers have exited.
+    for (const n of await h.ps()) if (n.containerId) await c.wait(n.containerId);
+    const by: Record<string, string[]> = { a: [], b: [] };
+    for await (const l of h.followLogs()) by[l.service!].push(l.line);
+    const want = Array.from({ length: per }, (_, i) => String(i + 1));
+    assert.deepEqual(by.a, want, "node a");
+    assert.deepEqual(by.b, want, "node b");
+  } finally {
+    await h.down();
+  }
+  assert.deepEqual(leftOnEngine(`com.docker.compose.project=${name}`), []);
+});
+
+test("a stack's events on the engine: a stop and a start replayed from a time, in order", { timeout: 300_000 }, async () => {
+  const project = `perry-node-events-${process.pid}`;
+  const s = await c.composeUp({
+    name: project,
+    services: { web: { image, command: ["sleep", "300"], stop_signal: "SIGKILL", labels: { "perry.test": "1" } } },
+  });
+  try {
+    const since = String(Date.now() / 1000);
+    await s.stop();
+    await s.start();
+    // since replays what happened from that time on: no race with the subscription.
+    const ac = new AbortController();
+    const got: c.ComposeEvent[] = [];
+    await assert.rejects(async () => {
+      for await (const ev of s.events({ since }, { signal: ac.signal })) {
+        got.push(ev);
+        if (ev.action === "start") ac.abort(new Error("enough"));
+      }
+    }, (e: unknown) => e instanceof c.ContainerError && e.kind === "Cancelled");
+    const actions = got.map((e) => e.action);
+    assert.ok(actions.indexOf("die") >= 0 && actions.indexOf("start") > actions.indexOf("die"), `actions: ${actions}`);
+    for (const ev of got) {
+      assert.equal(ev.service, "web");
+      assert.equal(ev.type, "container");
+      assert.equal(ev.attributes.name, `${project}-web-1`);
+    }
+  } finally {
+    await s.down();
+  }
+  assert.deepEqual(leftOnEngine(`com.docker.compose.project=${project}`), []);
 });
