@@ -29,6 +29,19 @@ services:
     stop_grace_period: 1s
     labels:
       perry.test: "1"
+  # Two networks: engines before API 1.44 connect the second one after the
+  # create, so run attaches to a created container.
+  multi:
+    image: perry-test/busybox:latest
+    command: [sleep, "3600"]
+    networks: [a, b]
+    labels:
+      perry.test: "1"
+networks:
+  a:
+    labels: {perry.test: "1"}
+  b:
+    labels: {perry.test: "1"}
 `
 
 var dockerStrategies = []string{"api", "cli"}
@@ -83,6 +96,9 @@ func TestE2EInteractivePiped(t *testing.T) {
 			}
 			if r := s.runIn(env, "", "run", "--rm", "-T", "web", "sh", "-c", "exit 4"); r.code != 4 {
 				t.Errorf("run exit 4: %+v", r)
+			}
+			if r := s.runIn(env, "two networks\n", "run", "--rm", "-T", "multi", "sh", "-c", "cat; exit 3"); r.code != 3 || r.stdout != "two networks\n" {
+				t.Errorf("echo … | run --rm -T multi: %+v", r)
 			}
 			if n := s.oneOffs(); n != 0 {
 				t.Errorf("run --rm left %d one-off containers", n)
