@@ -34,6 +34,13 @@ func (e *Engine) EnsureResources(ctx context.Context, services []string) error {
 			return err
 		}
 	}
+	// Under the project's lock, as Up: another process's up of this project
+	// would otherwise create the same networks at the same moment.
+	unlock, err := e.lockProject(ctx, m.name)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	var what observeWhat
 	what.addResourcesOf(m, sel)
 	obs, err := e.observe(ctx, m, what)
