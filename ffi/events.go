@@ -37,8 +37,9 @@ type ComposeEventsOptions struct {
 }
 
 // composeEvents streams the events of the stack's containers from now on
-// (or from opts.since), until the call is cancelled (it never ends by itself). Read-only: it
-// holds no lock of the handle.
+// (or from opts.since) until the call is cancelled. It never ends by
+// itself: a runtime that closes its stream ends it with BackendError.
+// Read-only: it holds no lock of the handle.
 func (c *hostCtx) composeEvents(ctx context.Context, h int64, opts arg, send func([]byte)) (any, error) {
 	var o ComposeEventsOptions
 	if _, err := opts.json(&o); err != nil {
@@ -51,7 +52,7 @@ func (c *hostCtx) composeEvents(ctx context.Context, h int64, opts arg, send fun
 					return nil, core.NotFound("service", name).With("service", name)
 				}
 			}
-			return nil, s.engine().Events(ctx, engine.EventsOptions{Services: o.Services, Since: o.Since}, func(ev engine.ContainerEvent) {
+			err := s.engine().Events(ctx, engine.EventsOptions{Services: o.Services, Since: o.Since}, func(ev engine.ContainerEvent) {
 				// Once the call ended emit fails at once; the engine's
 				// stream stops with the same context.
 				_ = emit(ComposeEvent{
@@ -63,6 +64,12 @@ func (c *hostCtx) composeEvents(ctx context.Context, h int64, opts arg, send fun
 					Attributes: ev.Attributes,
 				})
 			})
+			if err == nil && ctx.Err() == nil {
+				// The runtime closed its stream (a restarted daemon): the
+				// host must not take that for a finished stream.
+				err = core.Errorf(core.KindBackendError, "the runtime's event stream of project %q ended", s.project().Name)
+			}
+			return nil, err
 		})
 		return err
 	})
