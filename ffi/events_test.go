@@ -354,4 +354,3 @@ func BenchmarkComposeEventsLatency(b *testing.B) {
 	}
 	mu.Unlock()
 }
-
