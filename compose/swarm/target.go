@@ -135,13 +135,28 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 	if opts.Timeout <= 0 {
 		opts.Timeout = 2 * time.Minute
 	}
+	deps := map[string][]types.ServiceDependency{}
+	depNames := map[string][]string{}
+	for _, e := range g.Edges {
+		d, ok := p.Services[e.From].DependsOn[e.To]
+		if !ok {
+			d = types.ServiceDependency{Condition: types.ServiceConditionStarted}
+		}
+		deps[e.From] = append(deps[e.From], d)
+		depNames[e.From] = append(depNames[e.From], e.To)
+	}
+	selected, err := selectServices(pl, depNames, opts.Services)
+	if err != nil {
+		return err
+	}
 	rec := &recorder{}
 	defer func() {
 		if err != nil && !opts.KeepOnFailure {
 			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 			defer cancel()
 			if rerr := t.rollback(rctx, rec); rerr != nil {
-				err = fmt.Errorf("%w (rollback: %v)", err, rerr)
+				// the engine's detail for what a rollback could not remove
+				err = core.AsError(err).With("rollbackErrors", strings.Split(rerr.Error(), "\n"))
 			}
 		}
 	}()
@@ -158,20 +173,6 @@ func (t *Target) Up(ctx context.Context, p *types.Project, opts UpOptions) (err 
 		byName[s.Spec.Name] = s
 	}
 
-	deps := map[string][]types.ServiceDependency{}
-	depNames := map[string][]string{}
-	for _, e := range g.Edges {
-		d, ok := p.Services[e.From].DependsOn[e.To]
-		if !ok {
-			d = types.ServiceDependency{Condition: types.ServiceConditionStarted}
-		}
-		deps[e.From] = append(deps[e.From], d)
-		depNames[e.From] = append(depNames[e.From], e.To)
-	}
-	selected, err := selectServices(pl, depNames, opts.Services)
-	if err != nil {
-		return err
-	}
 	gates := &gateCache{m: map[string]*gateResult{}}
 	for _, level := range graph.Levels(g) {
 		eg, gctx := errgroup.WithContext(ctx)
