@@ -482,7 +482,7 @@ PERRY_EXTERN(int32_t) js_container_compose_logs_follow(int64_t handle, const cha
  * duration before now). @param chunk required; NULL schedules nothing.
  * Errors: NotFound (404) for a stale handle or an unknown service;
  * InvalidArgument (400); Internal (500) with "unsupported":true on a
- * runtime without events.
+ * runtime without events; BackendError when the runtime closes its stream.
  */
 PERRY_EXTERN(int32_t) js_container_compose_events(int64_t handle, const char *opts_json, perry_chunk_fn chunk,
                                                   perry_complete_fn cb, void *ctx);
