@@ -354,3 +354,31 @@ func BenchmarkComposeEventsLatency(b *testing.B) {
 	}
 	mu.Unlock()
 }
+
+// closingEvents is a fake whose event stream the runtime closes at once.
+type closingEvents struct{ *fake.Backend }
+
+func (closingEvents) Events(context.Context, backend.EventsOptions, func(backend.ContainerEvent)) error {
+	return nil
+}
+
+// A runtime that closes its event stream ends the call with BackendError,
+// never with a success the host would take for a finished stream.
+func TestComposeEventsStreamClosedByRuntime(t *testing.T) {
+	b := closingEvents{fake.New("perry-test/busybox:latest")}
+	c := newHostCtx(func(context.Context) (backend.Backend, error) { return b, nil })
+	ctx := context.Background()
+	res, err := c.composeUp(ctx, newArg("spec", fmt.Sprintf(eventsStack, "ffievclosed"), true, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := res.(ComposeUpResult).Handle
+	defer c.composeDown(ctx, h, true)
+	sink := newChunkSink()
+	if _, err := c.composeEvents(ctx, h, arg{name: "opts"}, sink.send); core.KindOf(err) != core.KindBackendError {
+		t.Fatalf("events after the runtime closed its stream: %v", err)
+	}
+	if len(sink.chunks()) != 0 {
+		t.Fatalf("chunks %q", sink.chunks())
+	}
+}
