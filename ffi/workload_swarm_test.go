@@ -161,7 +161,7 @@ func TestWorkloadSwarmThroughHandles(t *testing.T) {
 	var followed []LogLine
 	fdone := make(chan error, 1)
 	go func() {
-		fdone <- c.graphLogsFollow(fctx, h, a("node", "db"), arg{name: "opts"}, func(l LogLine) error {
+		fdone <- c.graphLogsFollow(fctx, h, a("node", "db"), a("opts", `{"tail":5}`), func(l LogLine) error {
 			fmu.Lock()
 			defer fmu.Unlock()
 			followed = append(followed, l)

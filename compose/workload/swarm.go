@@ -558,22 +558,20 @@ func (h *SwarmHandle) Logs(ctx context.Context, node string, tail *int) (core.Co
 // FollowLogs streams the output of a node's service (every node's when
 // node is "") to sink, line by line with its node id (stream "stdout": the
 // service logs API merges them), until ctx ends or every service's stream
-// closes. tail is not available on the Swarm target's followed logs
-// (compose/swarm's Target.Logs takes none): it must be nil, else
-// InvalidArgument.
+// closes. tail starts each task with its last n lines (nil: all).
 func (h *SwarmHandle) FollowLogs(ctx context.Context, node string, tail *int, sink func(node, stream, line string)) error {
-	var services []string
+	opts := cswarm.LogsOptions{Follow: true}
 	if node != "" {
 		if err := h.node(node); err != nil {
 			return err
 		}
-		services = []string{node}
+		opts.Services = []string{node}
 	}
 	if tail != nil {
-		return core.InvalidArgument("opts.tail", "is not available for the followed logs of a graph on Swarm")
+		opts.Tail = strconv.Itoa(*tail)
 	}
 	w := &swarmLines{fn: func(n, text string) { sink(n, "stdout", text) }}
-	err := h.t.Logs(ctx, h.project.Name, services, true, w)
+	err := h.t.LogsWith(ctx, h.project.Name, opts, w)
 	w.flush()
 	return err
 }
