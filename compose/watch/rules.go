@@ -55,9 +55,9 @@ var ephemeral = mustMatcher([]string{
 	"**/*___jb_old___", "**/*___jb_tmp___", "**/.idea/**", // GoLand
 	"**/.#*", "**/#*#", // Emacs
 	"**/4913", "**/*~", "**/.*.swp", "**/.*.swx", "**/.*.swo", "**/.*.swn", // Vim
-	"**/.*.kate-swp",      // Kate
-	"**/*-go-tmp-umask",   // go's umask probe
-	"**/.DS_Store",        // macOS
+	"**/.*.kate-swp",    // Kate
+	"**/*-go-tmp-umask", // go's umask probe
+	"**/.DS_Store",      // macOS
 })
 
 func mustMatcher(p []string) *patternmatcher.PatternMatcher {
