@@ -4,4 +4,4 @@ package core
 // js_container_abi_version() answers and the header's
 // PERRY_CONTAINER_ABI_VERSION (tests/contract checks that they agree). A new
 // function is a minor version, a changed one a major version.
-const ABIVersion = "1.1.0"
+const ABIVersion = "1.2.0"

@@ -27,7 +27,7 @@ static inline void perry_chunk(perry_chunk_fn fn, uintptr_t ctx, const char *jso
 // copying it.
 static inline size_t perry_strnlen(const char *s, size_t max) { return strnlen(s, max); }
 
-static const char perry_abi_version[] = "1.1.0";
+static const char perry_abi_version[] = "1.2.0";
 static inline const char *perry_abi(void) { return perry_abi_version; }
 */
 import "C"

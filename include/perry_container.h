@@ -159,9 +159,9 @@
 PERRY_BEGIN_DECL
 
 /** The ABI version this header describes; compare with js_container_abi_version(). */
-#define PERRY_CONTAINER_ABI_VERSION "1.1.0"
+#define PERRY_CONTAINER_ABI_VERSION "1.2.0"
 /** The same version as a number, major*1000000 + minor*1000 + patch (for #if). */
-#define PERRY_CONTAINER_ABI_VERSION_NUMBER 1001000
+#define PERRY_CONTAINER_ABI_VERSION_NUMBER 1002000
 
 /* The error codes (a callback's `status`, an envelope's "code"). A
  * BackendError of a runtime CLI may carry the CLI's own exit code instead. */
@@ -564,8 +564,8 @@ PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
  *   "partial-continue"|"halt-graph","levelDelayMs"?:n,
  *   "target"?:"local"|"swarm"}. target absent: PERRY_CONTAINER_TARGET, else
  *   local. On "swarm" the graph is a Swarm stack (services, a node awaited as
- *   completed a replicated job) deployed level by level; only
- *   dependency-aware and rollback-all/halt-graph are available; a WorkloadRef
+ *   completed a replicated job), each service created once its dependencies
+ *   meet their conditions; partial-continue is not available; a WorkloadRef
  *   resolves to the node's service name "<project>_<node>" (endpoint mode
  *   dnsrr); the isolated/hardened/untrusted tiers, noNetwork, seccomp,
  *   networkMode and microvm/wasm runtimes are InvalidArgument; the handle's
