@@ -26,7 +26,7 @@ func TestWorkloadTargetChoice(t *testing.T) {
 	for _, tc := range []struct{ env, opts, badArg, text string }{
 		{"", `{"target":"k8s"}`, "opts.target", `"k8s"`},
 		{"nomad", `{}`, targetEnv, `"nomad"`},
-		{"", `{"target":"swarm","strategy":"sequential"}`, "opts.strategy", "swarm target"},
+		{"", `{"target":"swarm","strategy":"fast"}`, "opts.strategy", `"fast"`},
 		{"swarm", `{"onFailure":"partial-continue"}`, "opts.onFailure", "swarm target"},
 	} {
 		t.Run(tc.env+tc.opts, func(t *testing.T) {
@@ -36,6 +36,13 @@ func TestWorkloadTargetChoice(t *testing.T) {
 				t.Fatalf("got %v; want InvalidArgument naming %s", err, tc.badArg)
 			}
 		})
+	}
+	// What Swarm cannot do is refused before the swarm is asked anything.
+	t.Setenv(targetEnv, "")
+	hardened := buildGraph(t, "ffi-target-h", map[string]string{"a": `{` + sleeper + `,"policy":{"tier":"hardened"}}`})
+	if _, err := c.runGraph(ctx, a("graph", hardened), a("opts", `{"target":"swarm"}`)); core.KindOf(err) != core.KindInvalidArgument ||
+		!strings.Contains(err.Error(), "not available on Swarm") {
+		t.Fatalf("hardened on swarm: %v", err)
 	}
 	if cs, _ := fb.List(ctx, backendAll()); len(cs) != 0 || c.liveHandles() != 0 {
 		t.Fatalf("refused runs left %d containers, %d handles", len(cs), c.liveHandles())

@@ -3,6 +3,7 @@ package workload
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"net"
@@ -10,8 +11,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/moby/moby/api/types/swarm"
 
 	"github.com/perryts/perry-container/backend"
 	cswarm "github.com/perryts/perry-container/compose/swarm"
@@ -25,24 +28,16 @@ const (
 )
 
 // swarmOptions checks the run options against what the Swarm target can
-// do and returns the failure policy.
-func swarmOptions(o core.RunGraphOptions) (string, error) {
-	strategy, policy, _, err := checkOptions(o)
-	if err != nil {
-		return "", err
-	}
-	if strategy != StrategyDependencyAware {
-		return "", core.InvalidArgument("opts.strategy",
-			"%q is not available on the swarm target: it deploys the graph in one pass of level barriers (dependency-aware), with no single-node steps, pause between levels or per-node eagerness", strategy)
-	}
-	if o.LevelDelayMs != nil {
-		return "", core.InvalidArgument("opts.levelDelayMs", "is not available on the swarm target: it has no pause between levels")
+// do and returns the strategy, the failure policy and parallel-safe's delay.
+func swarmOptions(o core.RunGraphOptions) (strategy, policy string, delay time.Duration, err error) {
+	if strategy, policy, delay, err = checkOptions(o); err != nil {
+		return "", "", 0, err
 	}
 	if policy == OnFailurePartialContinue {
-		return "", core.InvalidArgument("opts.onFailure",
-			"%q is not available on the swarm target: its deploy stops at the first gate that fails and cannot go on with the nodes that do not depend on it (use rollback-all or halt-graph)", policy)
+		return "", "", 0, core.InvalidArgument("opts.onFailure",
+			"%q is not available on the swarm target: a deploy stops at the first gate that fails and cannot go on with the nodes that do not depend on it (use rollback-all or halt-graph)", policy)
 	}
-	return policy, nil
+	return strategy, policy, delay, nil
 }
 
 // checkSwarmNodes refuses, node by node (in id order), what a Swarm service
@@ -262,24 +257,30 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 // port, else the lowest tcp container port the node publishes (else any),
 // else a WorkloadRefResolutionFailed asking for a port.
 //
-// Strategies: dependency-aware (the default) is the Swarm target's own
-// level gating: the services of a level are created in parallel, each once
-// its dependencies meet their edge conditions (started: tasks running,
-// healthy: containers healthy, completed: the job's tasks complete with
-// exit 0), and RunSwarm returns once every node meets the condition a
-// dependent would wait for. sequential, parallel-safe (its delay between
-// levels) and max-parallel (eager, per node) are InvalidArgument: the
-// Swarm target deploys the whole project in one pass of level barriers, so
-// it has no single-node steps, no pause between levels and no per-node
-// eagerness to offer.
+// Strategies: dependency-aware (the default) is one deploy with the Swarm
+// target's own level gating: the services of a level are created in
+// parallel, each once its dependencies meet their edge conditions (started:
+// tasks running, healthy: containers healthy, completed: the job's tasks
+// complete with exit 0), and RunSwarm returns once every node meets the
+// condition a dependent would wait for. The other strategies are steps, each
+// a deploy of some services (UpOptions.Services) gated the same way:
+// sequential deploys one node at a time in topological order, each waited
+// until it meets that condition before the next; parallel-safe deploys
+// level by level, each level waited, with levelDelayMs (default 500 ms)
+// between levels; max-parallel deploys the first level, then each node as
+// soon as the deploys of its dependencies returned (their conditions gate
+// it inside the Swarm target), then waits for every node.
 //
-// Failure policies: rollback-all (the default) removes exactly the
-// services, networks, secrets and configs the deploy created and rolls a
-// service it updated back to its previous spec (the Swarm target's
-// rollback), and returns no handle; halt-graph keeps what was deployed and
+// Failure policies: rollback-all (the default) undoes the run. A
+// dependency-aware run removes exactly the services, networks, secrets and
+// configs its deploy created and rolls a service it updated back to its
+// previous spec (the Swarm target's rollback); a stepwise run removes the
+// whole stack when it had no service before the run, else the services the
+// run created (an earlier step's update of an existing service stays).
+// RunSwarm then returns no handle. halt-graph keeps what was deployed and
 // returns the handle with the error. partial-continue is InvalidArgument:
-// the deploy stops at the first gate that fails, so it cannot skip the
-// failed node's dependents and go on with the rest.
+// a deploy stops at the first gate that fails, so it cannot skip the failed
+// node's dependents and go on with the rest.
 //
 // Refused with InvalidArgument naming the node, before any engine call:
 // policies that need the local engine's container isolation (the
@@ -290,7 +291,7 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 // readOnlyRoot alone maps (read_only).
 func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts core.RunGraphOptions, options ...Option) (*SwarmHandle, error) {
 	cfg := newConfig(options)
-	policy, err := swarmOptions(opts)
+	strategy, policy, delay, err := swarmOptions(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -304,10 +305,14 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 	if t == nil {
 		return nil, core.Errorf(core.KindInternal, "RunSwarm needs a Swarm target")
 	}
-	order, _ := order(g)
+	order, levels := order(g)
 	h := &SwarmHandle{t: t, g: g, order: order, project: p, resolved: refs}
-	up := cswarm.UpOptions{Wait: true, KeepOnFailure: policy == OnFailureHaltGraph}
-	if err := t.Up(ctx, p, up); err != nil {
+	if strategy == StrategyDependencyAware {
+		err = t.Up(ctx, p, cswarm.UpOptions{Wait: true, KeepOnFailure: policy == OnFailureHaltGraph})
+	} else {
+		err = swarmSteps(ctx, t, p, order, levels, g, strategy, policy, delay)
+	}
+	if err != nil {
 		ce := core.AsError(err)
 		if s, ok := ce.Details["service"].(string); ok {
 			ce = ce.With("node", s)
@@ -320,11 +325,147 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 	return h, nil
 }
 
+// swarmSteps deploys p in the steps of a strategy other than
+// dependency-aware, each an up of some services (and what they depend on,
+// already deployed: no engine call) through the Swarm target, which gates
+// each service on its dependencies' conditions (see RunSwarm). On failure,
+// under rollback-all, it removes what the run created: the whole stack when
+// it had no service before the run, else the services the run created.
+func swarmSteps(ctx context.Context, t *cswarm.Target, p *types.Project, order []string, levels [][]string,
+	g core.WorkloadGraph, strategy, policy string, delay time.Duration) error {
+	ns := map[string]string{cswarm.LabelNamespace: p.Name}
+	before, err := t.Client().ListServices(ctx, ns)
+	if err != nil {
+		return err
+	}
+	up := func(services []string, wait bool) error {
+		return t.Up(ctx, p, cswarm.UpOptions{Services: services, Wait: wait, KeepOnFailure: true})
+	}
+	err = func() error {
+		switch strategy {
+		case StrategySequential:
+			for _, id := range order {
+				if err := up([]string{id}, true); err != nil {
+					return err
+				}
+			}
+		case StrategyParallelSafe:
+			for i, level := range levels {
+				if i > 0 && delay > 0 {
+					tm := time.NewTimer(delay)
+					select {
+					case <-tm.C:
+					case <-ctx.Done():
+						tm.Stop()
+						return core.AsError(ctx.Err())
+					}
+				}
+				if err := up(level, true); err != nil {
+					return err
+				}
+			}
+		case StrategyMaxParallel:
+			return swarmEager(ctx, order, levels, g, up)
+		}
+		return nil
+	}()
+	if err == nil || policy != OnFailureRollbackAll {
+		return err
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	if rerr := swarmRollback(rctx, t, p.Name, before); rerr != nil {
+		return core.AsError(err).With("rollbackErrors", []string{rerr.Error()})
+	}
+	return err
+}
+
+// swarmEager is max-parallel on Swarm: the first level in one up (it
+// creates the graph's networks, which concurrent ups would race to
+// create), then every other node in its own up as soon as the ups of its
+// dependencies returned (the Swarm target gates it on their conditions),
+// and a last up that waits until every node meets the condition a
+// dependent would wait for. After a failure no further up starts.
+func swarmEager(ctx context.Context, order []string, levels [][]string, g core.WorkloadGraph, up func([]string, bool) error) error {
+	if err := up(levels[0], false); err != nil {
+		return err
+	}
+	done := map[string]chan struct{}{}
+	for _, id := range order {
+		ch := make(chan struct{})
+		done[id] = ch
+		if slices.Contains(levels[0], id) {
+			close(ch)
+		}
+	}
+	var mu sync.Mutex
+	var first error
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil
+	}
+	var wg sync.WaitGroup
+	for _, id := range order {
+		if slices.Contains(levels[0], id) {
+			continue
+		}
+		wg.Go(func() {
+			defer close(done[id])
+			for _, e := range g.Edges {
+				if e.From == id {
+					<-done[e.To] // every node's goroutine ends, so this cannot block forever
+				}
+			}
+			if failed() {
+				return
+			}
+			if err := up([]string{id}, false); err != nil {
+				mu.Lock()
+				if first == nil {
+					first = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return up(nil, true)
+}
+
+// swarmRollback removes what a stepwise run created: the stack, when it had
+// no service before the run, else the services that were not there.
+func swarmRollback(ctx context.Context, t *cswarm.Target, project string, before []swarm.Service) error {
+	if len(before) == 0 {
+		return t.Down(ctx, project, cswarm.DownOptions{})
+	}
+	had := map[string]bool{}
+	for _, s := range before {
+		had[s.ID] = true
+	}
+	now, err := t.Client().ListServices(ctx, map[string]string{cswarm.LabelNamespace: project})
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range now {
+		if !had[s.ID] {
+			if err := t.Client().RemoveService(ctx, s.ID); err != nil && core.KindOf(err) != core.KindNotFound {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
+
 // ValidateSwarm makes RunSwarm's checks of the graph and the options, which
 // need no engine: what it would refuse it refuses (a caller can check
 // before it connects to a swarm).
 func ValidateSwarm(g core.WorkloadGraph, opts core.RunGraphOptions) error {
-	if _, err := swarmOptions(opts); err != nil {
+	if _, _, _, err := swarmOptions(opts); err != nil {
 		return err
 	}
 	g, err := Normalize(g)

@@ -127,7 +127,7 @@ func mustJSON(t *testing.T, v any) string {
 // What Swarm cannot do is refused before any engine call (RunSwarm is given
 // no target at all), naming the option or the node's field.
 func TestSwarmRefusals(t *testing.T) {
-	delay := 10
+	delay := -1
 	node := func(mut func(*core.WorkloadNode)) core.WorkloadGraph {
 		g := swarmGraph("refused")
 		n := g.Nodes["api"]
@@ -142,12 +142,9 @@ func TestSwarmRefusals(t *testing.T) {
 		kind  core.Kind
 		field string // in the message
 	}{
-		{"sequential", swarmGraph("r"), core.RunGraphOptions{Strategy: "sequential"}, core.KindInvalidArgument, "opts.strategy"},
-		{"max-parallel", swarmGraph("r"), core.RunGraphOptions{Strategy: "max-parallel"}, core.KindInvalidArgument, "opts.strategy"},
-		{"parallel-safe", swarmGraph("r"), core.RunGraphOptions{Strategy: "parallel-safe"}, core.KindInvalidArgument, "opts.strategy"},
-		{"delay", swarmGraph("r"), core.RunGraphOptions{LevelDelayMs: &delay}, core.KindInvalidArgument, "opts.levelDelayMs"},
 		{"partial-continue", swarmGraph("r"), core.RunGraphOptions{OnFailure: "partial-continue"}, core.KindInvalidArgument, "opts.onFailure"},
 		{"unknown strategy", swarmGraph("r"), core.RunGraphOptions{Strategy: "fast"}, core.KindInvalidArgument, "opts.strategy"},
+		{"negative delay", swarmGraph("r"), core.RunGraphOptions{Strategy: "parallel-safe", LevelDelayMs: &delay}, core.KindInvalidArgument, "opts.levelDelayMs"},
 		{"untrusted", node(func(n *core.WorkloadNode) { n.Policy.Tier = TierUntrusted }), core.RunGraphOptions{}, core.KindInvalidArgument, "nodes.api.policy.tier"},
 		{"hardened", node(func(n *core.WorkloadNode) { n.Policy.Tier = TierHardened }), core.RunGraphOptions{}, core.KindInvalidArgument, "seccomp"},
 		{"seccomp", node(func(n *core.WorkloadNode) { n.Policy.Seccomp = true }), core.RunGraphOptions{}, core.KindInvalidArgument, "policy seccomp"},
@@ -171,8 +168,10 @@ func TestSwarmRefusals(t *testing.T) {
 			}
 		})
 	}
-	if err := ValidateSwarm(swarmGraph("ok"), core.RunGraphOptions{OnFailure: OnFailureHaltGraph}); err != nil {
-		t.Fatal(err)
+	for _, st := range strategies {
+		if err := ValidateSwarm(swarmGraph("ok"), core.RunGraphOptions{Strategy: st, OnFailure: OnFailureHaltGraph}); err != nil {
+			t.Fatalf("%s: %v", st, err)
+		}
 	}
 	// readOnlyRoot alone maps.
 	g := node(func(n *core.WorkloadNode) { n.Policy.ReadOnlyRoot = true })
@@ -191,6 +190,7 @@ type swarmRun struct {
 	name   string
 	mu     sync.Mutex
 	ops    []string
+	at     map[string]time.Time // op → when it was observed (the last time)
 }
 
 func newSwarmRun(t *testing.T) *swarmRun {
@@ -206,9 +206,11 @@ func newSwarmRun(t *testing.T) *swarmRun {
 	var suffix [4]byte
 	_, _ = rand.Read(suffix[:])
 	r := &swarmRun{t: t, target: tg, name: "perryswarm" + hex.EncodeToString(suffix[:])}
+	r.at = map[string]time.Time{}
 	tg.Observe = func(op string) {
 		r.mu.Lock()
 		r.ops = append(r.ops, op)
+		r.at[op] = time.Now()
 		r.mu.Unlock()
 	}
 	t.Cleanup(func() {
@@ -219,6 +221,27 @@ func newSwarmRun(t *testing.T) *swarmRun {
 		}
 	})
 	return r
+}
+
+// creates are the services created since the last call, in order.
+func (r *swarmRun) creates() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, op := range r.ops {
+		if name, ok := strings.CutPrefix(op, "create service "); ok {
+			out = append(out, name)
+		}
+	}
+	r.ops = nil
+	return out
+}
+
+// createdAt is when service name was created.
+func (r *swarmRun) createdAt(name string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.at["create service "+name]
 }
 
 // leftovers lists the services, networks and containers of the graph's
@@ -272,16 +295,7 @@ func TestIntegrationSwarmGraph(t *testing.T) {
 	if h.Project() != project || !slices.Equal(h.Nodes(), []string{"db", "migrate", "api"}) {
 		t.Fatalf("handle %s %v", h.Project(), h.Nodes())
 	}
-	r.mu.Lock()
-	var creates []string
-	for _, op := range r.ops {
-		if strings.HasPrefix(op, "create service ") {
-			creates = append(creates, strings.TrimPrefix(op, "create service "))
-		}
-	}
-	r.mu.Unlock()
-	if !slices.Equal(creates, []string{project + "_db", project + "_migrate", project + "_api"}) &&
-		!slices.Equal(creates, []string{"db", "migrate", "api"}) {
+	if creates := r.creates(); !slices.Equal(creates, []string{project + "_db", project + "_migrate", project + "_api"}) {
 		t.Fatalf("creates %v", creates)
 	}
 
@@ -335,6 +349,16 @@ func TestIntegrationSwarmFailurePolicies(t *testing.T) {
 		t.Fatalf("rollback-all: %v %v", h, err)
 	}
 	testenv.Eventually(t, 30*time.Second, "rollback to remove the stack", func() bool { return len(r.leftovers(ctx)) == 0 })
+	// A stepwise run's rollback removes what its earlier steps created too.
+	r.creates()
+	h, err = RunSwarm(ctx, r.target, g, core.RunGraphOptions{Strategy: StrategySequential}, labels)
+	if h != nil || err == nil || core.AsError(err).Details["node"] != "migrate" {
+		t.Fatalf("sequential rollback-all: %v %v", h, err)
+	}
+	if creates := r.creates(); !slices.Contains(creates, ProjectName(r.name)+"_db") {
+		t.Fatalf("sequential: db was not created before migrate failed: %v", creates)
+	}
+	testenv.Eventually(t, 30*time.Second, "the sequential run's rollback to remove the stack", func() bool { return len(r.leftovers(ctx)) == 0 })
 
 	h, err = RunSwarm(ctx, r.target, g, core.RunGraphOptions{OnFailure: OnFailureHaltGraph}, labels)
 	if h == nil || err == nil || core.AsError(err).Details["node"] != "migrate" {
@@ -348,6 +372,62 @@ func TestIntegrationSwarmFailurePolicies(t *testing.T) {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
+}
+
+// The stepwise strategies on Swarm, with an independent node beside the
+// chain: sequential creates one node at a time in topological order,
+// parallel-safe pauses levelDelayMs between levels, max-parallel creates
+// the chain as its dependencies allow; each run ends with every node up,
+// and down leaves nothing.
+func TestIntegrationSwarmStrategies(t *testing.T) {
+	r := newSwarmRun(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	g := swarmGraph(r.name)
+	g.Nodes["side"] = core.WorkloadNode{ID: "side", Image: testImage, Cmd: realSleeper}
+	project := ProjectName(r.name)
+	delay := 700
+	for _, o := range []core.RunGraphOptions{{Strategy: StrategySequential}, {Strategy: StrategyParallelSafe, LevelDelayMs: &delay}, {Strategy: StrategyMaxParallel}} {
+		start := time.Now()
+		h, err := RunSwarm(ctx, r.target, g, o, WithLabels(map[string]string{"perry.test": "1"}))
+		if err != nil {
+			t.Fatalf("%s: %v", o.Strategy, err)
+		}
+		t.Logf("%s: graph up on swarm in %v", o.Strategy, time.Since(start))
+		creates := r.creates()
+		want := []string{}
+		for _, id := range h.Nodes() {
+			want = append(want, project+"_"+id)
+		}
+		switch o.Strategy {
+		case StrategySequential:
+			if !slices.Equal(creates, want) {
+				t.Fatalf("sequential creates %v, want %v", creates, want)
+			}
+		case StrategyParallelSafe:
+			slices.Sort(creates)
+			slices.Sort(want)
+			if !slices.Equal(creates, want) {
+				t.Fatalf("parallel-safe creates %v", creates)
+			}
+			if gap := r.createdAt(project + "_migrate").Sub(r.createdAt(project + "_db")); gap < time.Duration(delay)*time.Millisecond {
+				t.Fatalf("parallel-safe: migrate created %v after db, want ≥ %dms", gap, delay)
+			}
+		case StrategyMaxParallel:
+			if len(creates) != 4 || slices.Index(creates, project+"_db") > slices.Index(creates, project+"_migrate") ||
+				slices.Index(creates, project+"_migrate") > slices.Index(creates, project+"_api") {
+				t.Fatalf("max-parallel creates %v", creates)
+			}
+		}
+		st, err := h.Status(ctx)
+		if err != nil || !st.Healthy || st.Nodes["migrate"] != core.StateStopped || st.Nodes["side"] != core.StateRunning {
+			t.Fatalf("%s status %+v %v", o.Strategy, st, err)
+		}
+		if err := h.Down(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
+	}
 }
 
 // The same graph's up time on the local engine, to compare with the Swarm
