@@ -361,3 +361,59 @@ func TestWatchSyncNeedsCopier(t *testing.T) {
 
 // noCopy hides the fake's Copier.
 type noCopy struct{ backend.Backend }
+
+const hooksYAML = `
+services:
+  web:
+    image: busybox
+    command: ["sh", "-c", "echo started >> /tmp/starts; exec sleep 3600"]
+    develop:
+      watch:
+        - path: ./init
+          action: sync
+          target: /init
+          initial_sync: true
+        - path: ./a
+          action: sync+restart
+          target: /a
+        - path: ./b
+          action: sync+exec
+          target: /b
+          exec:
+            command: ["sh", "-c", "echo ran >> /tmp/hooks"]
+`
+
+func TestWatchInitialSyncRestartExecOnFake(t *testing.T) {
+	r := newRig(t, fake.New("busybox"), hooksYAML, map[string]string{
+		"init/f.txt": "before", "a/.keep": "", "b/.keep": "",
+	})
+	if _, ok := r.cat("web", "/init/f.txt"); ok {
+		t.Fatal("/init/f.txt in the container before the watch")
+	}
+	r.watch(false)
+	// initial_sync: the path's files are synced when the watch begins
+	testenv.Eventually(t, wait, "initial sync of /init/f.txt", func() bool {
+		s, ok := r.cat("web", "/init/f.txt")
+		return ok && s == "before"
+	})
+	starts := func() int { s, _ := r.cat("web", "/tmp/starts"); return strings.Count(s, "started") }
+	if n := starts(); n != 1 {
+		t.Fatalf("%d starts before any change (the initial sync must not restart)", n)
+	}
+	// sync+restart: synced, then restarted
+	r.write("a/x.txt", "x")
+	testenv.Eventually(t, wait, "/a/x.txt synced and web restarted", func() bool {
+		s, ok := r.cat("web", "/a/x.txt")
+		return ok && s == "x" && starts() == 2
+	})
+	// sync+exec: synced, then the command runs in the container
+	r.write("b/y.txt", "y")
+	testenv.Eventually(t, wait, "/b/y.txt synced and the hook run", func() bool {
+		s, ok := r.cat("web", "/b/y.txt")
+		h, _ := r.cat("web", "/tmp/hooks")
+		return ok && s == "y" && h == "ran\n"
+	})
+	if n := starts(); n != 2 {
+		t.Errorf("sync+exec restarted web (%d starts)", n)
+	}
+}
