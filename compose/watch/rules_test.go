@@ -132,8 +132,8 @@ func TestWatches(t *testing.T) {
 		{src, j("src", "sub", "secret.txt"), true}, // "/" anchors to the rule's path
 		{src, j("src", "gen", "out.go"), false},
 		{src, j("src", "gen", "keep.go"), true}, // "!" re-includes
-		{src, j("src", "app.log"), false},      // the build context's .dockerignore
-		{src, j("src", "build", "x"), true},    // build/ is anchored at the context
+		{src, j("src", "app.log"), false},       // the build context's .dockerignore
+		{src, j("src", "build", "x"), true},     // build/ is anchored at the context
 		{src, j("build", "x"), false},
 		{src, j("src", ".index.js.swp"), false}, // editors' temporary files
 		{src, j("src", "index.js~"), false},
