@@ -380,54 +380,61 @@ func TestIntegrationSwarmFailurePolicies(t *testing.T) {
 // the chain as its dependencies allow; each run ends with every node up,
 // and down leaves nothing.
 func TestIntegrationSwarmStrategies(t *testing.T) {
+	delay := 700
+	for _, o := range []core.RunGraphOptions{{Strategy: StrategySequential}, {Strategy: StrategyParallelSafe, LevelDelayMs: &delay}, {Strategy: StrategyMaxParallel}} {
+		t.Run(o.Strategy, func(t *testing.T) {
+			t.Parallel() // one stack each
+			swarmStrategy(t, o)
+		})
+	}
+}
+
+func swarmStrategy(t *testing.T, o core.RunGraphOptions) {
 	r := newSwarmRun(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	g := swarmGraph(r.name)
 	g.Nodes["side"] = core.WorkloadNode{ID: "side", Image: testImage, Cmd: realSleeper}
 	project := ProjectName(r.name)
-	delay := 700
-	for _, o := range []core.RunGraphOptions{{Strategy: StrategySequential}, {Strategy: StrategyParallelSafe, LevelDelayMs: &delay}, {Strategy: StrategyMaxParallel}} {
-		start := time.Now()
-		h, err := RunSwarm(ctx, r.target, g, o, WithLabels(map[string]string{"perry.test": "1"}))
-		if err != nil {
-			t.Fatalf("%s: %v", o.Strategy, err)
-		}
-		t.Logf("%s: graph up on swarm in %v", o.Strategy, time.Since(start))
-		creates := r.creates()
-		want := []string{}
-		for _, id := range h.Nodes() {
-			want = append(want, project+"_"+id)
-		}
-		switch o.Strategy {
-		case StrategySequential:
-			if !slices.Equal(creates, want) {
-				t.Fatalf("sequential creates %v, want %v", creates, want)
-			}
-		case StrategyParallelSafe:
-			slices.Sort(creates)
-			slices.Sort(want)
-			if !slices.Equal(creates, want) {
-				t.Fatalf("parallel-safe creates %v", creates)
-			}
-			if gap := r.createdAt(project + "_migrate").Sub(r.createdAt(project + "_db")); gap < time.Duration(delay)*time.Millisecond {
-				t.Fatalf("parallel-safe: migrate created %v after db, want ≥ %dms", gap, delay)
-			}
-		case StrategyMaxParallel:
-			if len(creates) != 4 || slices.Index(creates, project+"_db") > slices.Index(creates, project+"_migrate") ||
-				slices.Index(creates, project+"_migrate") > slices.Index(creates, project+"_api") {
-				t.Fatalf("max-parallel creates %v", creates)
-			}
-		}
-		st, err := h.Status(ctx)
-		if err != nil || !st.Healthy || st.Nodes["migrate"] != core.StateStopped || st.Nodes["side"] != core.StateRunning {
-			t.Fatalf("%s status %+v %v", o.Strategy, st, err)
-		}
-		if err := h.Down(ctx, false); err != nil {
-			t.Fatal(err)
-		}
-		testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
+	start := time.Now()
+	h, err := RunSwarm(ctx, r.target, g, o, WithLabels(map[string]string{"perry.test": "1"}))
+	if err != nil {
+		t.Fatalf("%s: %v", o.Strategy, err)
 	}
+	t.Logf("%s: graph up on swarm in %v", o.Strategy, time.Since(start))
+	creates := r.creates()
+	want := []string{}
+	for _, id := range h.Nodes() {
+		want = append(want, project+"_"+id)
+	}
+	switch o.Strategy {
+	case StrategySequential:
+		if !slices.Equal(creates, want) {
+			t.Fatalf("sequential creates %v, want %v", creates, want)
+		}
+	case StrategyParallelSafe:
+		slices.Sort(creates)
+		slices.Sort(want)
+		if !slices.Equal(creates, want) {
+			t.Fatalf("parallel-safe creates %v", creates)
+		}
+		if gap := r.createdAt(project + "_migrate").Sub(r.createdAt(project + "_db")); gap < time.Duration(*o.LevelDelayMs)*time.Millisecond {
+			t.Fatalf("parallel-safe: migrate created %v after db, want ≥ %dms", gap, *o.LevelDelayMs)
+		}
+	case StrategyMaxParallel:
+		if len(creates) != 4 || slices.Index(creates, project+"_db") > slices.Index(creates, project+"_migrate") ||
+			slices.Index(creates, project+"_migrate") > slices.Index(creates, project+"_api") {
+			t.Fatalf("max-parallel creates %v", creates)
+		}
+	}
+	st, err := h.Status(ctx)
+	if err != nil || !st.Healthy || st.Nodes["migrate"] != core.StateStopped || st.Nodes["side"] != core.StateRunning {
+		t.Fatalf("%s status %+v %v", o.Strategy, st, err)
+	}
+	if err := h.Down(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
 }
 
 // The same graph's up time on the local engine, to compare with the Swarm
