@@ -569,8 +569,10 @@ PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
  *   resolves to the node's service name "<project>_<node>" (endpoint mode
  *   dnsrr); the isolated/hardened/untrusted tiers, noNetwork, seccomp,
  *   networkMode and microvm/wasm runtimes are InvalidArgument; the handle's
- *   status/ps/logs/exec/down act on the stack (BackendNotAvailable when the
- *   engine is not a swarm manager).
+ *   status/ps/logs/exec/down act on the stack (logs: every line in stdout,
+ *   the service logs API merges the streams; exec: the node's task must run
+ *   on this engine) and BackendNotAvailable comes when the engine is not a
+ *   swarm manager.
  * Result: {"handle":h,"project":"…","nodes":[…],"resolved"?:{node:{VAR:value}}}.
  * A WorkloadRef is resolved before its dependent is created. With
  * halt-graph, a failed run rejects and its error's "handle" member names the
