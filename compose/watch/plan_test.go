@@ -95,8 +95,13 @@ func TestDebounce(t *testing.T) {
 	default:
 	}
 	last <- time.Now()
-	if got := <-out; !reflect.DeepEqual(got, []string{"a", "b", "c"}) {
-		t.Fatalf("batch %v, want [a b c] (each path once, first-seen order)", got)
+	// while the settled batch waits to be taken (an action still runs),
+	// new paths are read and join it once they settle too
+	send("x")
+	send("a")
+	last <- time.Now()
+	if got := <-out; !reflect.DeepEqual(got, []string{"a", "b", "c", "x"}) {
+		t.Fatalf("batch %v, want [a b c x] (each path once, first-seen order)", got)
 	}
 	// the next batch starts empty
 	send("d")
