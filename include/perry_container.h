@@ -565,9 +565,10 @@ PERRY_EXTERN(char *) js_workload_node(const char *name, const char *spec_json);
  *   "target"?:"local"|"swarm"}. target absent: PERRY_CONTAINER_TARGET, else
  *   local. On "swarm" the graph is a Swarm stack (services, a node awaited as
  *   completed a replicated job), each service created once its dependencies
- *   meet their conditions; partial-continue is not available; a WorkloadRef
- *   resolves to the node's service name "<project>_<node>" (endpoint mode
- *   dnsrr); the isolated/hardened/untrusted tiers, noNetwork, seccomp,
+ *   meet their conditions; partial-continue only with sequential or
+ *   max-parallel; a WorkloadRef resolves to the node's service name
+ *   "<project>_<node>" (endpoint mode dnsrr); the isolated/hardened/
+ *   untrusted tiers, noNetwork, seccomp,
  *   networkMode and microvm/wasm runtimes are InvalidArgument; the handle's
  *   status/ps/logs/exec/down act on the stack (logs: every line in stdout,
  *   the service logs API merges the streams; exec: the node's task must run

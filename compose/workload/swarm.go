@@ -33,9 +33,9 @@ func swarmOptions(o core.RunGraphOptions) (strategy, policy string, delay time.D
 	if strategy, policy, delay, err = checkOptions(o); err != nil {
 		return "", "", 0, err
 	}
-	if policy == OnFailurePartialContinue {
+	if policy == OnFailurePartialContinue && strategy != StrategySequential && strategy != StrategyMaxParallel {
 		return "", "", 0, core.InvalidArgument("opts.onFailure",
-			"%q is not available on the swarm target: a deploy stops at the first gate that fails and cannot go on with the nodes that do not depend on it (use rollback-all or halt-graph)", policy)
+			"%q is available on the swarm target with the sequential and max-parallel strategies only: a deploy of several services (%s) stops at the first gate that fails and cannot go on with the nodes that do not depend on it", policy, strategy)
 	}
 	return strategy, policy, delay, nil
 }
@@ -226,11 +226,12 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 
 // RunSwarm runs a graph on the swarm of t: it normalizes the graph, refuses
 // what Swarm cannot do, resolves the references, and deploys the graph's
-// project with the Swarm target's level gating, waiting until every node
-// meets the condition a dependent would wait for. It returns the handle and
-// nil; under rollback-all after a failure nil and the error (what the
-// deploy created removed); under halt-graph the handle and the error. The
-// handle does not own t: the caller closes it after Down.
+// project with the Swarm target's gating in the steps of opts.Strategy,
+// waiting until every node meets the condition a dependent would wait for.
+// It returns the handle and nil; under rollback-all after a failure nil and
+// the error (what the run created removed); under halt-graph the handle and
+// the error; under partial-continue the handle and nil. The handle does not
+// own t: the caller closes it after Down.
 //
 // The graph runs as its compose project (the one Run runs locally, one
 // service per node) deployed by compose/swarm's Target (docs/design.md,
@@ -267,9 +268,9 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 // sequential deploys one node at a time in topological order, each waited
 // until it meets that condition before the next; parallel-safe deploys
 // level by level, each level waited, with levelDelayMs (default 500 ms)
-// between levels; max-parallel deploys the first level, then each node as
-// soon as the deploys of its dependencies returned (their conditions gate
-// it inside the Swarm target), then waits for every node.
+// between levels; max-parallel deploys the first node, then each other node
+// as soon as the deploys of its dependencies returned (their conditions gate
+// it inside the Swarm target), then waits for every node that started.
 //
 // Failure policies: rollback-all (the default) undoes the run. A
 // dependency-aware run removes exactly the services, networks, secrets and
@@ -278,9 +279,13 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 // whole stack when it had no service before the run, else the services the
 // run created (an earlier step's update of an existing service stays).
 // RunSwarm then returns no handle. halt-graph keeps what was deployed and
-// returns the handle with the error. partial-continue is InvalidArgument:
-// a deploy stops at the first gate that fails, so it cannot skip the failed
-// node's dependents and go on with the rest.
+// returns the handle with the error. partial-continue works with the
+// per-node steps of sequential and max-parallel: the failed node (the
+// dependency whose gate failed, or the node) stays as Swarm left it, its
+// dependents are skipped, the rest is deployed, and RunSwarm returns the
+// handle and nil (Failures and Status say what failed); with
+// dependency-aware and parallel-safe it is InvalidArgument, since a deploy
+// of several services stops at the first gate that fails.
 //
 // Refused with InvalidArgument naming the node, before any engine call:
 // policies that need the local engine's container isolation (the
@@ -310,7 +315,7 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 	if strategy == StrategyDependencyAware {
 		err = t.Up(ctx, p, cswarm.UpOptions{Wait: true, KeepOnFailure: policy == OnFailureHaltGraph})
 	} else {
-		err = swarmSteps(ctx, t, p, order, levels, g, strategy, policy, delay)
+		h.failures, err = swarmSteps(ctx, t, p, order, levels, g, strategy, policy, delay)
 	}
 	if err != nil {
 		ce := core.AsError(err)
@@ -325,30 +330,121 @@ func RunSwarm(ctx context.Context, t *cswarm.Target, g core.WorkloadGraph, opts 
 	return h, nil
 }
 
-// swarmSteps deploys p in the steps of a strategy other than
-// dependency-aware, each an up of some services (and what they depend on,
-// already deployed: no engine call) through the Swarm target, which gates
-// each service on its dependencies' conditions (see RunSwarm). On failure,
-// under rollback-all, it removes what the run created: the whole stack when
-// it had no service before the run, else the services the run created.
+// stepper runs the steps of a strategy other than dependency-aware, each
+// an up of some services (and what they depend on, already deployed: no
+// engine call) through the Swarm target, which gates each service on its
+// dependencies' conditions (see RunSwarm).
+type stepper struct {
+	ctx    context.Context
+	t      *cswarm.Target
+	p      *types.Project
+	g      core.WorkloadGraph
+	policy string
+
+	mu       sync.Mutex
+	first    error             // the run's error (not under partial-continue)
+	failures map[string]string // partial-continue: node → why it failed or was skipped
+}
+
+func (s *stepper) up(services []string, wait bool) error {
+	return s.t.Up(s.ctx, s.p, cswarm.UpOptions{Services: services, Wait: wait, KeepOnFailure: true})
+}
+
+// blocked says why id must not be deployed: the run stopped, or (under
+// partial-continue) a dependency failed or was skipped; "" when it may.
+func (s *stepper) blocked(id string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.first != nil {
+		return "stopped"
+	}
+	for _, e := range s.g.Edges {
+		if e.From != id {
+			continue
+		}
+		if why, ok := s.failures[e.To]; ok {
+			what := "failed"
+			if strings.HasPrefix(why, "skipped:") {
+				what = "was skipped"
+			}
+			return fmt.Sprintf("skipped: it depends on node %q, which %s", e.To, what)
+		}
+	}
+	return ""
+}
+
+// node deploys one node (wait: until it meets the condition a dependent
+// would wait for). Under partial-continue a failure is recorded against the
+// node that failed (id, or the dependency whose gate failed) and the run
+// goes on; otherwise it stops the run.
+func (s *stepper) node(id string, wait bool) {
+	if why := s.blocked(id); why != "" {
+		if why != "stopped" {
+			s.mu.Lock()
+			s.failures[id] = why
+			s.mu.Unlock()
+		}
+		return
+	}
+	err := s.up([]string{id}, wait)
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.policy != OnFailurePartialContinue {
+		if s.first == nil {
+			s.first = err
+		}
+		return
+	}
+	failed := id
+	if svc, ok := core.AsError(err).Details["service"].(string); ok && s.g.Nodes[svc].ID != "" {
+		failed = svc
+	}
+	s.failures[failed] = err.Error()
+	if failed != id {
+		s.failures[id] = fmt.Sprintf("skipped: it depends on node %q, which failed", failed)
+	}
+}
+
+func (s *stepper) err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.first
+}
+
+// started are the nodes that neither failed nor were skipped.
+func (s *stepper) started(order []string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, id := range order {
+		if _, ok := s.failures[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// swarmSteps deploys p in the steps of strategy (see RunSwarm) and returns
+// the partial-continue failures. On failure, under rollback-all, it removes
+// what the run created: the whole stack when it had no service before the
+// run, else the services the run created.
 func swarmSteps(ctx context.Context, t *cswarm.Target, p *types.Project, order []string, levels [][]string,
-	g core.WorkloadGraph, strategy, policy string, delay time.Duration) error {
-	ns := map[string]string{cswarm.LabelNamespace: p.Name}
-	before, err := t.Client().ListServices(ctx, ns)
+	g core.WorkloadGraph, strategy, policy string, delay time.Duration) (map[string]string, error) {
+	before, err := t.Client().ListServices(ctx, map[string]string{cswarm.LabelNamespace: p.Name})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	up := func(services []string, wait bool) error {
-		return t.Up(ctx, p, cswarm.UpOptions{Services: services, Wait: wait, KeepOnFailure: true})
-	}
+	s := &stepper{ctx: ctx, t: t, p: p, g: g, policy: policy, failures: map[string]string{}}
 	err = func() error {
 		switch strategy {
 		case StrategySequential:
 			for _, id := range order {
-				if err := up([]string{id}, true); err != nil {
-					return err
-				}
+				s.node(id, true)
 			}
+			return s.err()
 		case StrategyParallelSafe:
 			for i, level := range levels {
 				if i > 0 && delay > 0 {
@@ -360,80 +456,61 @@ func swarmSteps(ctx context.Context, t *cswarm.Target, p *types.Project, order [
 						return core.AsError(ctx.Err())
 					}
 				}
-				if err := up(level, true); err != nil {
+				if err := s.up(level, true); err != nil {
 					return err
 				}
 			}
 		case StrategyMaxParallel:
-			return swarmEager(ctx, order, levels, g, up)
+			return s.eager(order)
 		}
 		return nil
 	}()
 	if err == nil || policy != OnFailureRollbackAll {
-		return err
+		return s.failures, err
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
 	defer cancel()
 	if rerr := swarmRollback(rctx, t, p.Name, before); rerr != nil {
-		return core.AsError(err).With("rollbackErrors", []string{rerr.Error()})
+		return nil, core.AsError(err).With("rollbackErrors", []string{rerr.Error()})
 	}
-	return err
+	return nil, err
 }
 
-// swarmEager is max-parallel on Swarm: the first level in one up (it
-// creates the graph's networks, which concurrent ups would race to
-// create), then every other node in its own up as soon as the ups of its
-// dependencies returned (the Swarm target gates it on their conditions),
-// and a last up that waits until every node meets the condition a
-// dependent would wait for. After a failure no further up starts.
-func swarmEager(ctx context.Context, order []string, levels [][]string, g core.WorkloadGraph, up func([]string, bool) error) error {
-	if err := up(levels[0], false); err != nil {
-		return err
-	}
+// eager is max-parallel on Swarm: the first node alone (its up creates the
+// graph's networks, which concurrent ups would race to create), then every
+// other node in its own up as soon as the ups of its dependencies returned
+// (the Swarm target gates it on their conditions), and a last up that waits
+// until every node that started meets the condition a dependent would wait
+// for. After a failure no further up starts (under partial-continue: none
+// of the failed node's dependents).
+func (s *stepper) eager(order []string) error {
+	s.node(order[0], false)
 	done := map[string]chan struct{}{}
 	for _, id := range order {
-		ch := make(chan struct{})
-		done[id] = ch
-		if slices.Contains(levels[0], id) {
-			close(ch)
-		}
+		done[id] = make(chan struct{})
 	}
-	var mu sync.Mutex
-	var first error
-	failed := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return first != nil
-	}
+	close(done[order[0]])
 	var wg sync.WaitGroup
-	for _, id := range order {
-		if slices.Contains(levels[0], id) {
-			continue
-		}
+	for _, id := range order[1:] {
 		wg.Go(func() {
 			defer close(done[id])
-			for _, e := range g.Edges {
+			for _, e := range s.g.Edges {
 				if e.From == id {
 					<-done[e.To] // every node's goroutine ends, so this cannot block forever
 				}
 			}
-			if failed() {
-				return
-			}
-			if err := up([]string{id}, false); err != nil {
-				mu.Lock()
-				if first == nil {
-					first = err
-				}
-				mu.Unlock()
-			}
+			s.node(id, false)
 		})
 	}
 	wg.Wait()
-	if first != nil {
-		return first
+	if err := s.err(); err != nil {
+		return err
 	}
-	return up(nil, true)
+	started := s.started(order)
+	if len(started) == 0 {
+		return nil
+	}
+	return s.up(started, true)
 }
 
 // swarmRollback removes what a stepwise run created: the stack, when it had
@@ -488,7 +565,12 @@ type SwarmHandle struct {
 	order    []string
 	project  *types.Project
 	resolved map[string]map[string]string
+	failures map[string]string // partial-continue: nodes that failed or were skipped
 }
+
+// Failures returns the nodes that did not start in a partial-continue run
+// (failed, or skipped because of a failure), with the reason.
+func (h *SwarmHandle) Failures() map[string]string { return maps.Clone(h.failures) }
 
 // Target is the Swarm target the graph runs on.
 func (h *SwarmHandle) Target() *cswarm.Target { return h.t }
@@ -521,9 +603,10 @@ func (h *SwarmHandle) node(id string) error {
 // Status reports each node's state from its service's tasks: running when
 // every task Swarm wants running runs (and none is unhealthy or still
 // starting its healthcheck), stopped when a job's tasks completed with exit
-// 0, failed when a task failed for good, pending otherwise, unknown when
-// the service has no task. Healthy is true iff every node runs or, a job,
-// completed.
+// 0, failed when a task failed for good (or, without a task, when the node
+// failed in a partial-continue run), pending otherwise (also without a
+// task); Errors say why, also for the nodes a partial-continue run skipped.
+// Healthy is true iff every node runs or, a job, completed.
 func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
 	tasks, err := h.t.Ps(ctx, h.project.Name)
 	if err != nil {
@@ -536,6 +619,14 @@ func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
 	st := core.GraphStatus{Nodes: map[string]core.NodeState{}, Healthy: true}
 	for _, id := range h.order {
 		state, errText := taskState(by[id])
+		if why, ok := h.failures[id]; ok {
+			if state == core.StatePending && !strings.HasPrefix(why, "skipped:") {
+				state = core.StateFailed
+			}
+			if errText == "" {
+				errText = why
+			}
+		}
 		st.Nodes[id] = state
 		if errText != "" {
 			if st.Errors == nil {
@@ -553,7 +644,7 @@ func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
 // taskState is a service's state from its tasks (see Status).
 func taskState(tasks []cswarm.Task) (core.NodeState, string) {
 	if len(tasks) == 0 {
-		return core.StateUnknown, ""
+		return core.StatePending, ""
 	}
 	want, running, done := 0, 0, 0
 	errText := ""

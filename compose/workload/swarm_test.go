@@ -143,6 +143,7 @@ func TestSwarmRefusals(t *testing.T) {
 		field string // in the message
 	}{
 		{"partial-continue", swarmGraph("r"), core.RunGraphOptions{OnFailure: "partial-continue"}, core.KindInvalidArgument, "opts.onFailure"},
+		{"partial-continue by level", swarmGraph("r"), core.RunGraphOptions{Strategy: "parallel-safe", OnFailure: "partial-continue"}, core.KindInvalidArgument, "opts.onFailure"},
 		{"unknown strategy", swarmGraph("r"), core.RunGraphOptions{Strategy: "fast"}, core.KindInvalidArgument, "opts.strategy"},
 		{"negative delay", swarmGraph("r"), core.RunGraphOptions{Strategy: "parallel-safe", LevelDelayMs: &delay}, core.KindInvalidArgument, "opts.levelDelayMs"},
 		{"untrusted", node(func(n *core.WorkloadNode) { n.Policy.Tier = TierUntrusted }), core.RunGraphOptions{}, core.KindInvalidArgument, "nodes.api.policy.tier"},
@@ -171,6 +172,11 @@ func TestSwarmRefusals(t *testing.T) {
 	for _, st := range strategies {
 		if err := ValidateSwarm(swarmGraph("ok"), core.RunGraphOptions{Strategy: st, OnFailure: OnFailureHaltGraph}); err != nil {
 			t.Fatalf("%s: %v", st, err)
+		}
+	}
+	for _, st := range []string{StrategySequential, StrategyMaxParallel} {
+		if err := ValidateSwarm(swarmGraph("ok"), core.RunGraphOptions{Strategy: st, OnFailure: OnFailurePartialContinue}); err != nil {
+			t.Fatalf("%s partial-continue: %v", st, err)
 		}
 	}
 	// readOnlyRoot alone maps.
@@ -365,13 +371,50 @@ func TestIntegrationSwarmFailurePolicies(t *testing.T) {
 		t.Fatalf("halt-graph: %v %v", h, err)
 	}
 	st, err := h.Status(ctx)
-	if err != nil || st.Healthy || st.Nodes["db"] != core.StateRunning || st.Nodes["migrate"] != core.StateFailed || st.Nodes["api"] != core.StateUnknown {
+	if err != nil || st.Healthy || st.Nodes["db"] != core.StateRunning || st.Nodes["migrate"] != core.StateFailed || st.Nodes["api"] != core.StatePending {
 		t.Fatalf("halt-graph status %+v %v", st, err)
 	}
 	if err := h.Down(ctx, false); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
+}
+
+// partial-continue with the per-node strategies: the failed job stays
+// failed, its dependent is skipped, the independent node is deployed, and
+// the run returns the handle without an error.
+func TestIntegrationSwarmPartialContinue(t *testing.T) {
+	for _, strategy := range []string{StrategySequential, StrategyMaxParallel} {
+		t.Run(strategy, func(t *testing.T) {
+			t.Parallel() // one stack each
+			r := newSwarmRun(t)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			g := swarmGraph(r.name)
+			m := g.Nodes["migrate"]
+			m.Cmd = []string{"sh", "-c", "exit 3"}
+			g.Nodes["migrate"] = m
+			g.Nodes["side"] = core.WorkloadNode{ID: "side", Image: testImage, Cmd: realSleeper}
+			h, err := RunSwarm(ctx, r.target, g, core.RunGraphOptions{Strategy: strategy, OnFailure: OnFailurePartialContinue},
+				WithLabels(map[string]string{"perry.test": "1"}))
+			if err != nil || h == nil {
+				t.Fatalf("partial-continue: %v %v", h, err)
+			}
+			f := h.Failures()
+			if len(f) != 2 || f["migrate"] == "" || !strings.Contains(f["api"], `"migrate"`) {
+				t.Fatalf("failures %v", f)
+			}
+			st, err := h.Status(ctx)
+			if err != nil || st.Healthy || st.Nodes["db"] != core.StateRunning || st.Nodes["side"] != core.StateRunning ||
+				st.Nodes["migrate"] != core.StateFailed || st.Nodes["api"] != core.StatePending || st.Errors["api"] == "" {
+				t.Fatalf("status %+v %v", st, err)
+			}
+			if err := h.Down(ctx, false); err != nil {
+				t.Fatal(err)
+			}
+			testenv.Eventually(t, 30*time.Second, "the stack to be gone", func() bool { return len(r.leftovers(ctx)) == 0 })
+		})
+	}
 }
 
 // The stepwise strategies on Swarm, with an independent node beside the

@@ -186,12 +186,12 @@ export interface RunGraphOptions {
    * Where the graph runs: "local" (the detected runtime) or "swarm" (Docker
    * Swarm services, each created once its dependencies meet their
    * conditions; the engine must be a swarm manager). On Swarm the
-   * partial-continue failure policy is not available; a WorkloadRef
-   * resolves to the node's service name on the graph's overlay network
-   * ("<project>_<node>"); the isolated, hardened and untrusted tiers,
-   * noNetwork, seccomp, networkMode and runtimes other than auto/oci are
-   * refused (InvalidArgument). Default: the environment variable
-   * PERRY_CONTAINER_TARGET, else "local".
+   * partial-continue failure policy needs the sequential or max-parallel
+   * strategy; a WorkloadRef resolves to the node's service name on the
+   * graph's overlay network ("<project>_<node>"); the isolated, hardened and
+   * untrusted tiers, noNetwork, seccomp, networkMode and runtimes other than
+   * auto/oci are refused (InvalidArgument). Default: the environment
+   * variable PERRY_CONTAINER_TARGET, else "local".
    */
   target?: "local" | "swarm";
 }
