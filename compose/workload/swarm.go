@@ -271,6 +271,9 @@ func mergeLabels(base map[string]string, extra ...map[string]string) map[string]
 // between levels; max-parallel deploys the first node, then each other node
 // as soon as the deploys of its dependencies returned (their conditions gate
 // it inside the Swarm target), then waits for every node that started.
+// A healthy edge needs a healthcheck on its dependency (the node's or its
+// image's): where the local engine degrades such an edge to started with a
+// warning, the Swarm target's gate fails it, naming the dependency.
 //
 // Failure policies: rollback-all (the default) undoes the run. A
 // dependency-aware run removes exactly the services, networks, secrets and
