@@ -120,6 +120,9 @@ type upFlags struct {
 	attachDependencies   bool
 	menu                 bool
 	watch                bool
+	// attached, when set (up --watch), is given the attacher's hook once
+	// it follows the containers, for containers another engine starts.
+	attached func(started func(engine.Event))
 }
 
 func (a *app) upCmd() *cobra.Command {
@@ -319,6 +322,9 @@ func (a *app) upAttached(ctx context.Context, f *upFlags, uo engine.UpOptions, p
 		return err
 	}
 	at := newAttacher(logCtx, b, p.Name, printer, attachTo, f.timestamps)
+	if f.attached != nil {
+		f.attached(at.started)
+	}
 	e, _, err := a.newEngine(ctx, p, func(ev engine.Event) {
 		rend.get().Event(ev)
 		at.started(ev)
@@ -384,7 +390,9 @@ func (a *app) upAttached(ctx context.Context, f *upFlags, uo engine.UpOptions, p
 	}
 loop:
 	for {
-		if !upRunning && stopDone == nil && !pendingStop && finished >= at.count() {
+		// With --watch, containers a rebuild replaces come back: only a
+		// stop ends the attached up.
+		if !upRunning && stopDone == nil && !pendingStop && finished >= at.count() && (!f.watch || aborting) {
 			break
 		}
 		var logsEnded <-chan struct{}

@@ -104,9 +104,33 @@ type watcher struct {
 	e     *engine.Engine
 }
 
+// eventRelay passes the watch engine's events to a hook set later (up
+// --watch: the attached up's, so that it follows the containers a rebuild
+// recreates).
+type eventRelay struct {
+	mu   sync.Mutex
+	hook func(engine.Event)
+}
+
+func (r *eventRelay) set(h func(engine.Event)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.hook = h
+}
+
+func (r *eventRelay) event(ev engine.Event) {
+	r.mu.Lock()
+	h := r.hook
+	r.mu.Unlock()
+	if h != nil {
+		h(ev)
+	}
+}
+
 // newWatcher reads the rules and checks that the backend can carry them
-// out, before anything starts.
-func (a *app) newWatcher(ctx context.Context, p *types.Project, services []string, prune, quiet bool) (*watcher, error) {
+// out, before anything starts. relay, when not nil, is given the engine's
+// events too.
+func (a *app) newWatcher(ctx context.Context, p *types.Project, services []string, prune, quiet bool, relay *eventRelay) (*watcher, error) {
 	rules, err := watch.Rules(p, services)
 	if err != nil {
 		return nil, err
@@ -117,7 +141,12 @@ func (a *app) newWatcher(ctx context.Context, p *types.Project, services []strin
 		}
 		return a.renderer("Running")
 	}}
-	e, b, err := a.newEngine(ctx, p, rend.event)
+	e, b, err := a.newEngine(ctx, p, func(ev engine.Event) {
+		rend.event(ev)
+		if relay != nil {
+			relay.event(ev)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -149,7 +178,7 @@ func (a *app) runWatch(cmd *cobra.Command, f *watchFlags, services []string) err
 	if err != nil {
 		return err
 	}
-	w, err := a.newWatcher(ctx, p, services, f.prune, f.quiet)
+	w, err := a.newWatcher(ctx, p, services, f.prune, f.quiet, nil)
 	if err != nil {
 		return err
 	}
@@ -180,7 +209,8 @@ func (a *app) upWatch(cmd *cobra.Command, f *upFlags, uo engine.UpOptions, p *ty
 		return usageErr(cmd, "--watch is incompatible with --detach and --wait")
 	}
 	ctx := cmd.Context()
-	w, err := a.newWatcher(ctx, p, uo.Services, true, false)
+	relay := &eventRelay{}
+	w, err := a.newWatcher(ctx, p, uo.Services, true, false, relay)
 	if err != nil {
 		return err
 	}
@@ -196,6 +226,7 @@ func (a *app) upWatch(cmd *cobra.Command, f *upFlags, uo engine.UpOptions, p *ty
 	done := make(chan error, 1)
 	go func() { done <- w.run(wctx) }()
 	uo.Build, uo.ForceRecreate, uo.Pull = false, false, "never"
+	f.attached = relay.set // the containers a rebuild recreates are followed too
 	err = a.upAttached(ctx, f, uo, p)
 	stop()
 	if werr := <-done; err == nil && werr != nil {

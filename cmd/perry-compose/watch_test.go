@@ -165,3 +165,47 @@ func TestWatchErrors(t *testing.T) {
 		t.Fatalf("a refused watch started containers: %q", ids)
 	}
 }
+
+// up --watch follows the container a rebuild makes: the attached up does
+// not end when the service's old container goes.
+func TestUpWatchRebuildOnFake(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  app:
+    build: ./app
+    command: [sh, -c, "echo booted; sleep 1000"]
+    develop:
+      watch:
+        - path: ./app/code
+          action: rebuild
+        - path: ./src
+          action: sync
+          target: /src
+`)
+	c.writeFile("app/Dockerfile", "FROM perry-test/busybox:latest\n")
+	c.writeFile("app/code/main.txt", "1")
+	c.writeFile("src/a.txt", "a")
+	w := c.start("--progress", "plain", "up", "--watch")
+	testenv.Eventually(t, 30*time.Second, "Watch enabled", func() bool { return strings.Contains(w.stdout.String(), "Watch enabled\n") })
+	id := func() string { return strings.TrimSpace(c.must("ps", "-q", "app").stdout) }
+	before := id()
+	c.writeFile("app/code/main.txt", "2")
+	if !testenv.Poll(30*time.Second, func() bool { n := id(); return n != "" && n != before }) {
+		t.Fatalf("app not recreated\nstdout: %s\nstderr: %s", w.stdout.String(), w.stderr.String())
+	}
+	testenv.Eventually(t, 30*time.Second, "the rebuild lines", func() bool {
+		return strings.Contains(w.stdout.String(), `service(s) ["app"] successfully built`)
+	})
+	// the new container's output is followed too
+	testenv.Eventually(t, 30*time.Second, "the new container's output", func() bool {
+		return strings.Count(w.stdout.String(), "booted") == 2
+	})
+	// still attached and watching: a sync reaches the new container
+	c.writeFile("src/b.txt", "b")
+	testenv.Eventually(t, 30*time.Second, "b.txt synced into the new container", func() bool { return c.catIn("app", "/src/b.txt") == "b" })
+	select {
+	case code := <-w.done:
+		t.Fatalf("up --watch ended (%d) after the rebuild: %s", code, w.stderr.String())
+	default:
+	}
+}
