@@ -18,8 +18,9 @@ import (
 // EngineActions applies watch actions through the compose engine: a
 // rebuild is an up of the service with its image built and its containers
 // recreated (without touching its dependencies), a restart is the engine's
-// Restart, a sync copies files with the backend's Copier and removes or
-// makes paths with exec (rm -rf, mkdir -p: the image needs them).
+// Restart, a sync copies files with the backend's Copier and removes
+// paths, or makes new directories, with exec (rm -rf, mkdir -p: only then
+// does the image need them).
 type EngineActions struct {
 	Engine  *engine.Engine
 	Backend backend.Backend
@@ -74,8 +75,6 @@ func (a *EngineActions) Sync(ctx context.Context, service string, ops []FileOp) 
 			rm = append(rm, op.Container)
 		case op.Dir:
 			mk = appendUnique(mk, op.Container)
-		default:
-			mk = appendUnique(mk, path.Dir(op.Container))
 		}
 	}
 	for _, c := range cs {
@@ -93,7 +92,16 @@ func (a *EngineActions) Sync(ctx context.Context, service string, ops []FileOp) 
 			if op.Delete || op.Dir {
 				continue
 			}
-			if err := cp.CopyTo(ctx, c.ID, op.Host, op.Container, backend.CopyOptions{}); err != nil {
+			err := cp.CopyTo(ctx, c.ID, op.Host, op.Container, backend.CopyOptions{})
+			if err != nil {
+				// The directory may be new in the container: make it and
+				// try once more (an image without mkdir syncs into
+				// existing directories only).
+				if merr := a.exec(ctx, service, c.Number, []string{"mkdir", "-p", "--", path.Dir(op.Container)}, types.ServiceHook{}); merr == nil {
+					err = cp.CopyTo(ctx, c.ID, op.Host, op.Container, backend.CopyOptions{})
+				}
+			}
+			if err != nil {
 				return fmt.Errorf("copying %s to %s:%s: %w", op.Host, c.Name, op.Container, err)
 			}
 		}
