@@ -71,6 +71,18 @@ func TestWatcherRecursive(t *testing.T) {
 	}
 	waitPath(t, ch, filepath.Join(src, "old", "a.txt"), 10*time.Second)
 
+	// a directory removed and made again is watched again
+	if err := os.RemoveAll(filepath.Join(src, "n1")); err != nil {
+		t.Fatal(err)
+	}
+	waitPath(t, ch, filepath.Join(src, "n1"), 10*time.Second)
+	if err := os.MkdirAll(filepath.Join(src, "n1", "n2"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	waitPath(t, ch, filepath.Join(src, "n1", "n2"), 10*time.Second)
+	write(filepath.Join(src, "n1", "n2", "again.txt"))
+	waitPath(t, ch, filepath.Join(src, "n1", "n2", "again.txt"), 10*time.Second)
+
 	// the file root, and the root that appears later
 	write(file)
 	waitPath(t, ch, file, 10*time.Second)
