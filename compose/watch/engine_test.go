@@ -417,3 +417,27 @@ func TestWatchInitialSyncRestartExecOnFake(t *testing.T) {
 		t.Errorf("sync+exec restarted web (%d starts)", n)
 	}
 }
+
+// A sync reaches every replica of the service.
+func TestWatchSyncReplicasOnFake(t *testing.T) {
+	r := newRig(t, fake.New("busybox"), `
+services:
+  web:
+    image: busybox
+    command: [sleep, "3600"]
+    scale: 2
+    develop:
+      watch:
+        - path: ./src
+          action: sync
+          target: /app
+`, map[string]string{"src/.keep": ""})
+	r.watch(false)
+	r.write("src/f.txt", "both")
+	for _, i := range []int{1, 2} {
+		testenv.Eventually(t, wait, "f.txt in replica", func() bool {
+			out, err := r.e.Exec(r.ctx(), "web", engine.ExecOptions{Index: i, Cmd: []string{"cat", "/app/f.txt"}})
+			return err == nil && out.Stdout == "both"
+		})
+	}
+}
