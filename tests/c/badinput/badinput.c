@@ -532,6 +532,9 @@ static int32_t dispatch(const bi_case_t *c, char **a, int64_t h, perry_complete_
     case F_js_container_detectBackend: return js_container_detectBackend(cb, ud);
     case F_js_container_getBackendAsync: return js_container_getBackendAsync(cb, ud);
     case F_js_container_composeUp: return js_container_composeUp(a[0], cb, ud);
+    case F_js_container_composeUpWith: return js_container_composeUpWith(a[0], a[1], cb, ud);
+    case F_js_container_compose_events: return js_container_compose_events(h, a[0], no_chunk, cb, ud);
+    case F_js_workload_handle_logs_follow: return js_workload_handle_logs_follow(h, a[0], a[1], no_chunk, cb, ud);
     case F_js_container_compose_up: return js_container_compose_up(a[0], cb, ud);
     case F_js_compose_up: return js_compose_up(a[0], cb, ud);
     case F_js_container_compose_down: return js_container_compose_down(h, c->i1, cb, ud);

@@ -143,6 +143,11 @@ type fn struct {
 	// capability runner verifies signatures online), so no case keeps
 	// every argument valid.
 	noBase bool
+	// endless: a call with valid arguments streams until cancelled (compose
+	// events, a followed log of running containers), so no case may keep
+	// them valid: noBase, and the variants whose result may be a success
+	// (E_ANY) are left out too.
+	endless bool
 	// heavy: this function also gets the valid inputs of exactly 16 MiB
 	// (each costs seconds: the library copies, decodes and echoes them).
 	// One function per argument shape is enough.
@@ -179,6 +184,13 @@ func functions() []fn {
 	wlogsOpts := reflect.TypeOf(struct {
 		Tail *int `json:"tail,omitempty"`
 	}{})
+	upOpts := reflect.TypeOf(struct {
+		Target string `json:"target,omitempty"`
+	}{})
+	eventsOpts := reflect.TypeOf(struct {
+		Services []string `json:"services,omitempty"`
+		Since    string   `json:"since,omitempty"`
+	}{})
 	fs := []fn{
 		{sym: "js_container_run", async: true, heavy: true, params: []param{p("spec", kSpec, lit(specBase))}, base: ok()},
 		{sym: "js_container_create", async: true, params: []param{p("spec", kSpec, lit(specBase))}, base: ok()},
@@ -209,6 +221,9 @@ func functions() []fn {
 		{sym: "js_workload_handle_status", async: true, handle: "workload", hbase: HWorkload, base: ok()},
 		{sym: "js_workload_handle_graph", handle: "workload", hbase: HWorkload, base: ok()},
 		{sym: "js_workload_handle_logs", async: true, handle: "workload", hbase: HWorkload, params: []param{p("node", kRawOpt, lit("a")), {name: "opts", k: kOpts, base: lit(`{"tail":5}`), typ: wlogsOpts}}, base: ok()},
+		// A valid follow of a running graph streams until its containers stop
+		// (100 s here): bad arguments only (noBase).
+		{sym: "js_workload_handle_logs_follow", async: true, noBase: true, endless: true, handle: "workload", hbase: HWorkload, params: []param{p("node", kRawOpt, lit("a")), {name: "opts", k: kOpts, base: lit(`{"tail":5}`), typ: wlogsOpts}}},
 		{sym: "js_workload_handle_exec", async: true, heavy: true, handle: "workload", hbase: HWorkload, params: []param{p("node", kRawReq, lit("a")), p("cmd", kCmd, lit(`["true"]`))}, base: ok()},
 		{sym: "js_workload_handle_ps", async: true, handle: "workload", hbase: HWorkload, base: ok()},
 		{sym: "perry_container_run_capability", async: true, noBase: true, params: []param{p("name", kRawReq, lit("badinput-cap")), p("image", kRawOpt, null), p("cmd", kCmd, lit(`["true"]`)), {name: "grants", k: kOpts, base: null, typ: reflect.TypeOf(capability.Grants{})}}},
@@ -227,6 +242,12 @@ func functions() []fn {
 		}
 		for _, u := range up {
 			fs = append(fs, fn{sym: u, async: true, heavy: u == "js_container_composeUp", params: []param{p("spec", kCompose, lit(composeBase))}, base: ok()})
+		}
+		if pre == "js_container_" {
+			fs = append(fs,
+				fn{sym: "js_container_composeUpWith", async: true, params: []param{p("spec", kCompose, lit(composeBase)), {name: "opts", k: kOpts, base: lit(`{"target":"local"}`), typ: upOpts}}, base: ok()},
+				// Events stream until cancelled: bad arguments only (noBase).
+				fn{sym: "js_container_compose_events", async: true, noBase: true, endless: true, handle: "compose", hbase: HCompose, params: []param{{name: "opts", k: kOpts, base: null, typ: eventsOpts}}})
 		}
 		fs = append(fs,
 			fn{sym: cp + "down", async: true, handle: "compose", hbase: HComposeFresh, i32: []string{"volumes"}, i32base: []int64{1}, base: ok()},
@@ -726,8 +747,8 @@ func cases() []Case {
 		}
 		for i, pr := range f.params {
 			for _, v := range variants(f, pr) {
-				if v.e.What == "" {
-					continue // would need every argument valid (noBase)
+				if v.e.What == "" || f.endless && v.e.What == "E_ANY" {
+					continue // would need every argument valid (noBase), or might stream forever (endless)
 				}
 				if strings.Contains(v.name, "16MiB-exact") && !f.heavy {
 					continue
