@@ -35,14 +35,10 @@ var (
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
 		"profiles", "env_file", "label_file", "extends",
-		// a CLI concern (which logs an attached up shows), not a container setting
-		"attach",
+		// CLI concerns, not container settings: which logs an attached up
+		// shows; what `watch` syncs, rebuilds or restarts (compose/watch)
+		"attach", "develop",
 	)
-	// serviceWarnKeys are accepted with a warning: they configure other
-	// commands (watch), not the containers.
-	serviceWarnKeys = map[string]string{
-		"develop": "develop is used by `watch`, which perry-compose does not implement",
-	}
 	deployKeys     = keySet("mode", "replicas", "resources", "restart_policy")
 	deployWarnKeys = map[string]string{
 		"labels":          "deploy.labels are swarm service labels",
@@ -140,7 +136,7 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		}
 	}()
 	cfg := s.cfg
-	if err := checkKeys("", cfg, serviceKeys, serviceWarnKeys, &warnings); err != nil {
+	if err := checkKeys("", cfg, serviceKeys, nil, &warnings); err != nil {
 		return spec, nil, nil, err
 	}
 	for _, l := range cfg.Links {
