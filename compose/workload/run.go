@@ -91,6 +91,10 @@ func checkOptions(o core.RunGraphOptions) (strategy, policy string, delay time.D
 // it then ends as after a failure.
 func Run(ctx context.Context, b backend.Backend, g core.WorkloadGraph, opts core.RunGraphOptions, options ...Option) (*Handle, error) {
 	cfg := newConfig(options)
+	if opts.Target != "" && opts.Target != "local" {
+		// Never a silent local run of a graph meant for a cluster.
+		return nil, core.InvalidArgument("opts.target", "%q: Run runs a graph on one engine (target \"local\"); RunSwarm runs it on Docker Swarm", opts.Target)
+	}
 	strategy, policy, delay, err := checkOptions(opts)
 	if err != nil {
 		return nil, err

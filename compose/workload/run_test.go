@@ -555,3 +555,18 @@ func TestCancelledRunRollsBack(t *testing.T) {
 		t.Fatalf("left %v", left)
 	}
 }
+
+// A graph meant for Swarm never runs locally by mistake: Run refuses any
+// target but local, before any engine call.
+func TestRunRefusesAnotherTarget(t *testing.T) {
+	b := newRec()
+	for _, target := range []string{"swarm", "kubernetes"} {
+		_, err := Run(ctxT(t), b, graphOf("tg", node("a")), core.RunGraphOptions{Target: target}, testOpts(t)...)
+		if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "opts.target") {
+			t.Fatalf("target %q: %v", target, err)
+		}
+	}
+	if _, err := Run(ctxT(t), b, graphOf("tl", node("a")), core.RunGraphOptions{Target: "local"}, testOpts(t)...); err != nil {
+		t.Fatalf("target local: %v", err)
+	}
+}
