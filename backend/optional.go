@@ -73,6 +73,20 @@ type ContainerEvent struct {
 	Attributes map[string]string
 }
 
+// EventAction is the docker name of a container event's action: podman
+// (its CLI and its Docker-compatible API alike) names some otherwise.
+func EventAction(action string) string {
+	switch action {
+	case "died":
+		return "die"
+	case "exec_died":
+		return "exec_die"
+	case "remove":
+		return "destroy"
+	}
+	return action
+}
+
 // EventsOptions select events.
 type EventsOptions struct {
 	// Labels must all match the container's labels: a "" value matches

@@ -1,17 +1,14 @@
 package backend
 
-import (
-	"reflect"
-	"testing"
-)
+import "testing"
 
-func TestParseTop(t *testing.T) {
-	got := ParseTop("UID   PID  CMD\nroot  1    sh -c  'a  b'\n\nroot  7    sleep 9\n")
-	want := Processes{Titles: []string{"UID", "PID", "CMD"}, Processes: [][]string{{"root", "1", "sh -c  'a  b'"}, {"root", "7", "sleep 9"}}}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("got %#v", got)
-	}
-	if got := ParseTop(""); len(got.Titles) != 0 || len(got.Processes) != 0 {
-		t.Fatalf("empty: %#v", got)
+func TestEventActionUsesDockerNames(t *testing.T) {
+	for in, want := range map[string]string{
+		"remove": "destroy", "died": "die", "exec_died": "exec_die", // podman
+		"destroy": "destroy", "die": "die", "start": "start", "health_status: healthy": "health_status: healthy",
+	} {
+		if got := EventAction(in); got != want {
+			t.Errorf("EventAction(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -97,7 +97,7 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 			for k, v := range m.Actor.Attributes {
 				attrs[k] = v
 			}
-			sink(backend.ContainerEvent{Time: t, Action: string(m.Action), ID: m.Actor.ID, Attributes: attrs})
+			sink(backend.ContainerEvent{Time: t, Action: backend.EventAction(string(m.Action)), ID: m.Actor.ID, Attributes: attrs})
 		}
 	}
 }

@@ -115,9 +115,6 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 	return nil
 }
 
-// podmanActions are podman's event names that docker names otherwise.
-var podmanActions = map[string]string{"died": "die", "exec_died": "exec_die", "remove": "destroy"}
-
 // parseEvent reads one event line: docker's (Action, Actor.ID,
 // Actor.Attributes, time and timeNano) or podman's (Status, ID, Name,
 // Image, Attributes, Time as RFC 3339 or Unix seconds).
@@ -140,11 +137,9 @@ func parseEvent(line []byte) (backend.ContainerEvent, bool) {
 		ev.Attributes[k] = v
 	}
 	if ev.Action == "" {
-		ev.Action = podmanActions[e.Status]
-		if ev.Action == "" {
-			ev.Action = e.Status
-		}
+		ev.Action = e.Status
 	}
+	ev.Action = backend.EventAction(ev.Action)
 	if ev.ID == "" {
 		ev.ID = e.ID
 	}
