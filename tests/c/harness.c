@@ -1322,6 +1322,15 @@ static int in_order(const char *s, const char *const *words, int n) {
   return 1;
 }
 
+/* Whether the stream already ended because the runtime cannot stream
+ * events (nerdctl: its events carry no labels to find a stack's by). */
+static int events_unsupported(slot_t *s) {
+  pthread_mutex_lock(&s->mu);
+  int u = s->fired && s->json && strstr(s->json, "\"unsupported\":true") != NULL;
+  pthread_mutex_unlock(&s->mu);
+  return u;
+}
+
 /* A stack's events through a stop, a start and a down: in order, in docker
  * compose's shape; a cancel ends the stream with the one final callback. */
 static void test_compose_events(int fake) {
@@ -1343,10 +1352,20 @@ static void test_compose_events(int fake) {
    * host cannot see: restart web until the stream reports its start. */
   call_t c;
   int primed = 0;
-  for (int i = 0; i < 30 && !primed; i++) {
+  for (int i = 0; i < 30 && !primed && !events_unsupported(s); i++) {
     ASYNC(c, js_container_compose_restart, h, "[\"web\"]");
     call_free(&c);
     primed = events_wait(&e, 0, "web:start ", 2000);
+  }
+  if (!primed && events_unsupported(s)) {
+    call_init(&c);
+    slot_wait(s, &c);
+    printf("skip: compose events: the runtime cannot stream them (%s)\n", c.json);
+    call_free(&c);
+    ASYNC(c, js_container_compose_down, h, 1);
+    expect_ok(&c, "down of the events stack");
+    call_free(&c);
+    return;
   }
   check(primed, "the events stream reports a restart", e.seq);
   pthread_mutex_lock(&e.mu);
