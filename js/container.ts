@@ -49,6 +49,7 @@ export type {
   ComposeServicePort,
   ComposeServiceVolume,
   ComposeSpec,
+  ComposeUpOptions,
   ComposeUpResult,
   ComposeVolume,
   ContainerHandle,
