@@ -132,3 +132,11 @@ func Unsupported(b Backend, op string) error {
 	return core.Errorf(core.KindInternal, "%s cannot %s", b.Name(), op).
 		With("operation", op).With("backend", b.Name()).With("unsupported", true)
 }
+
+// NetworkConnector attaches a container to a network and detaches it
+// (docker network connect/disconnect), without stopping it. The engine uses
+// it to move a project's running containers to a network it recreates.
+type NetworkConnector interface {
+	ConnectNetwork(ctx context.Context, network, container string, attach core.NetworkAttach) error
+	DisconnectNetwork(ctx context.Context, network, container string, force bool) error
+}
