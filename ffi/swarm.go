@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"sort"
@@ -233,7 +232,7 @@ func swarmStatus(ctx context.Context, t *cswarm.Target, p *types.Project) (core.
 // "web.1@node | text" (as docker service logs prints it) is handed to
 // line with the service it belongs to.
 func swarmLogs(ctx context.Context, t *cswarm.Target, project string, lo engine.LogsOptions, line func(service, task, text string)) error {
-	w := &lineWriter{fn: func(l string) {
+	w := backend.NewLineWriter(func(l string) {
 		task, text, ok := strings.Cut(l, " | ")
 		if !ok {
 			line("", "", l)
@@ -244,41 +243,10 @@ func swarmLogs(ctx context.Context, t *cswarm.Target, project string, lo engine.
 			svc = svc[:i]
 		}
 		line(svc, task, text)
-	}}
+	})
 	err := t.Logs(ctx, project, lo.Services, lo.Follow, w)
-	w.flush()
+	_ = w.Close()
 	return err
-}
-
-// lineWriter splits what is written into lines; it is safe for concurrent
-// writers (the services' streams).
-type lineWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-	fn  func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	for {
-		i := bytes.IndexByte(w.buf.Bytes(), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		l := string(w.buf.Next(i + 1))
-		w.fn(strings.TrimSuffix(l, "\n"))
-	}
-}
-
-func (w *lineWriter) flush() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.buf.Len() > 0 {
-		w.fn(w.buf.String())
-		w.buf.Reset()
-	}
 }
 
 // swarmLogsText is compose logs' result on Swarm: every line prefixed by

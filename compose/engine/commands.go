@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -220,8 +219,8 @@ func (e *Engine) Logs(ctx context.Context, opts LogsOptions, sink func(service, 
 	g, gctx := errgroup.WithContext(ctx)
 	for _, c := range cs {
 		g.Go(func() error {
-			out := &lineWriter{flush: func(l string) { emit(c, "stdout", l) }}
-			errw := &lineWriter{flush: func(l string) { emit(c, "stderr", l) }}
+			out := backend.NewLineWriter(func(l string) { emit(c, "stdout", l) })
+			errw := backend.NewLineWriter(func(l string) { emit(c, "stderr", l) })
 			err := e.backend.FollowLogs(gctx, c.ID, lo, out, errw)
 			out.Close()
 			errw.Close()
@@ -239,36 +238,6 @@ func splitLines(s string) []string {
 		return nil
 	}
 	return strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-}
-
-// lineWriter cuts a stream into lines.
-type lineWriter struct {
-	mu    sync.Mutex
-	buf   bytes.Buffer
-	flush func(string)
-}
-
-func (w *lineWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.buf.Write(p)
-	for {
-		i := bytes.IndexByte(w.buf.Bytes(), '\n')
-		if i < 0 {
-			return len(p), nil
-		}
-		line := string(w.buf.Next(i + 1))
-		w.flush(strings.TrimSuffix(line, "\n"))
-	}
-}
-
-func (w *lineWriter) Close() {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.buf.Len() > 0 {
-		w.flush(w.buf.String())
-		w.buf.Reset()
-	}
 }
 
 // Exec runs a command in container number opts.Index (default 1) of a

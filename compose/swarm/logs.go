@@ -1,7 +1,6 @@
 package swarm
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"github.com/moby/moby/api/pkg/stdcopy"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/perryts/perry-container/backend"
 	bswarm "github.com/perryts/perry-container/backend/swarm"
 	"github.com/perryts/perry-container/core"
 )
@@ -71,8 +71,8 @@ func (t *Target) LogsWith(ctx context.Context, project string, opts LogsOptions,
 			p := &taskPrefixer{ctx: gctx, t: t, service: name, serviceID: id, nodes: nodes, sink: sink}
 			out, errw := p.writer(), p.writer()
 			_, err = stdcopy.StdCopy(out, errw, rc)
-			out.flush()
-			errw.flush()
+			_ = out.Close()
+			_ = errw.Close()
 			if err != nil && gctx.Err() != nil {
 				return nil // ended by the caller
 			}
@@ -154,31 +154,17 @@ func (p *taskPrefixer) prefix(details string) string {
 	return name
 }
 
-func (p *taskPrefixer) writer() *lineWriter { return &lineWriter{p: p} }
+func (p *taskPrefixer) writer() *lineWriter {
+	l := &lineWriter{p: p}
+	l.LineWriter = backend.NewLineWriter(func(line string) { l.emit(strings.TrimSuffix(line, "\r")) })
+	return l
+}
 
-// lineWriter splits a demultiplexed stream into lines.
+// lineWriter splits a demultiplexed stream into lines and prefixes each
+// with its task.
 type lineWriter struct {
-	p   *taskPrefixer
-	buf bytes.Buffer
-}
-
-func (l *lineWriter) Write(b []byte) (int, error) {
-	l.buf.Write(b)
-	for {
-		i := bytes.IndexByte(l.buf.Bytes(), '\n')
-		if i < 0 {
-			return len(b), nil
-		}
-		line := string(l.buf.Next(i + 1))
-		l.emit(strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r"))
-	}
-}
-
-func (l *lineWriter) flush() {
-	if l.buf.Len() > 0 {
-		l.emit(l.buf.String())
-		l.buf.Reset()
-	}
+	*backend.LineWriter
+	p *taskPrefixer
 }
 
 func (l *lineWriter) emit(line string) {
