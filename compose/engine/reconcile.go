@@ -178,8 +178,7 @@ func (pl *upPlanner) networks(services []string) {
 		if _, ok := pl.obs.networks[nw.name]; ok || nw.external {
 			continue
 		}
-		cfg := nw.cfg
-		cfg.Labels = pl.m.resourceLabels(cfg.Labels, LabelNetwork, k)
+		cfg := pl.m.networkConfig(k)
 		pl.netOps[k] = pl.plan.add(&Op{Type: OpCreateNetwork, Resource: "network:" + k, Target: nw.name, Network: &cfg, Cause: "not found"})
 	}
 }

@@ -85,6 +85,11 @@ func (e *Engine) Up(ctx context.Context, opts UpOptions) error {
 	if err := e.useStateDir(m, services, obs2.containers, rec); err != nil {
 		return err
 	}
+	// A network whose definition changed is recreated before the plan,
+	// its running containers moved to the new one (netrecreate.go).
+	if err := e.recreateChangedNetworks(ctx, m, services, obs2); err != nil {
+		return fail(err)
+	}
 	// Networks first: the containers attach to them by id, which a network
 	// has once created.
 	if netPlan := planNetworks(m, obs2, services); !netPlan.Empty() {

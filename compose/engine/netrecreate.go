@@ -1,0 +1,165 @@
+package engine
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/core"
+)
+
+// networkHash is the config-hash label of a network the engine creates: a
+// digest of its compose definition (driver, driver_opts, ipam, internal,
+// attachable, enable_ipv6 and its own labels), as docker compose labels its
+// networks. An up that finds a project network whose label differs
+// recreates it (recreateChangedNetworks).
+func networkHash(cfg core.NetworkConfig) string {
+	b, _ := json.Marshal(cfg) // maps marshal with sorted keys: the digest is stable
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// networkConfig is what the engine creates network k with: its compose
+// definition, labelled as the project's with its config hash.
+func (m *model) networkConfig(k string) core.NetworkConfig {
+	nw := m.networks[k]
+	cfg := nw.cfg
+	cfg.Labels = m.resourceLabels(cfg.Labels, LabelNetwork, k)
+	cfg.Labels[LabelConfigHash] = networkHash(nw.cfg)
+	return cfg
+}
+
+// attachTo is how the service's containers attach to the network named
+// name: its aliases and fixed addresses.
+func (s *service) attachTo(name string) core.NetworkAttach {
+	if s == nil { // a container of a service no longer in the file
+		return core.NetworkAttach{Name: name}
+	}
+	for _, a := range s.spec.Networks {
+		if a.Name == name {
+			return a
+		}
+	}
+	a := core.NetworkAttach{Name: name}
+	if s.spec.Network == name {
+		a.Aliases = s.spec.NetworkAliases
+	}
+	return a
+}
+
+// recreateChangedNetworks recreates the project networks services use
+// whose config-hash label differs from their definition (a changed subnet,
+// driver option, …), as docker compose does: it disconnects the project's
+// containers attached (they keep running), removes the network, creates it
+// anew and connects them again with the same aliases and addresses;
+// containers are not recreated for it. A network without the label (made
+// by a tool that does not write it) and an external one are left as they
+// are. On a backend that cannot connect a running container to a network,
+// the attached containers are removed instead, with a warning, and the
+// up's plan creates them again. The recreated network is not recorded for
+// rollback: it existed before this up.
+func (e *Engine) recreateChangedNetworks(ctx context.Context, m *model, services []string, obs *observedState) error {
+	pl := &upPlanner{m: m, obs: obs}
+	nets, _ := pl.usedKeys(services)
+	for _, k := range nets {
+		nw := m.networks[k]
+		info, ok := obs.networks[nw.name]
+		if nw.external || !ok || info.Labels[LabelProject] != m.name {
+			continue
+		}
+		if h, labelled := info.Labels[LabelConfigHash]; !labelled || h == networkHash(nw.cfg) {
+			continue
+		}
+		var attached []observedContainer
+		for _, c := range obs.containers {
+			if slices.Contains(c.Networks, nw.name) || slices.Contains(c.Networks, info.ID) {
+				attached = append(attached, c)
+			}
+		}
+		if err := e.recreateNetwork(ctx, m, k, info, attached, obs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (e *Engine) recreateNetwork(ctx context.Context, m *model, k string, old core.NetworkInfo, attached []observedContainer, obs *observedState) error {
+	nw := m.networks[k]
+	conn, canConnect := e.backend.(backend.NetworkConnector)
+	e.emit(Event{Resource: ResourceNetwork, ID: nw.name, Status: StatusRecreate, Text: "configuration changed"})
+	fail := func(step string, err error, detached []string) error {
+		out := wrapKind(err, "recreating network %s (its configuration changed): %s: %v", nw.name, step, err)
+		if len(detached) > 0 {
+			out = core.AsError(out).With("detachedContainers", strings.Join(detached, ","))
+		}
+		e.emit(Event{Resource: ResourceNetwork, ID: nw.name, Status: StatusError, Text: step})
+		return out
+	}
+	var detached []string
+	if canConnect {
+		for _, c := range attached {
+			if err := conn.DisconnectNetwork(ctx, old.ID, c.ID, false); err != nil && !isNotFound(err) {
+				return fail("disconnecting container "+c.Name, err, detached)
+			}
+			detached = append(detached, c.Name)
+		}
+	} else if len(attached) > 0 {
+		var names []string
+		for _, c := range attached {
+			names = append(names, c.Name)
+		}
+		e.warn([]string{fmt.Sprintf("network %s changed and this runtime cannot reconnect running containers to a network: its containers %s are recreated",
+			nw.name, strings.Join(names, ", "))})
+		for _, c := range attached {
+			if err := e.backend.Stop(ctx, c.ID, stopTimeoutOf(m, c)); err != nil && !isNotFound(err) {
+				return fail("stopping container "+c.Name, err, nil)
+			}
+			if err := e.backend.Remove(ctx, c.ID, true); err != nil && !isNotFound(err) {
+				return fail("removing container "+c.Name, err, nil)
+			}
+			e.emit(Event{Resource: ResourceContainer, ID: c.Name, Status: StatusRemoved})
+			obs.containers = slices.DeleteFunc(obs.containers, func(o observedContainer) bool { return o.ID == c.ID })
+		}
+	}
+	if err := e.backend.RemoveNetwork(ctx, old.ID); err != nil && !isNotFound(err) {
+		// Put the containers back on the network that stays.
+		for _, c := range attached {
+			if slices.Contains(detached, c.Name) {
+				_ = conn.ConnectNetwork(ctx, old.ID, c.ID, m.services[c.service].attachTo(nw.name))
+			}
+		}
+		return fail("removing it", err, nil)
+	}
+	e.emit(Event{Resource: ResourceNetwork, ID: nw.name, Status: StatusRemoved})
+	delete(obs.networks, nw.name)
+	if err := e.backend.CreateNetwork(ctx, nw.name, m.networkConfig(k)); err != nil {
+		return fail("creating it again (it was removed)", err, detached)
+	}
+	info, err := e.backend.InspectNetwork(ctx, nw.name)
+	if err != nil {
+		return fail("inspecting it once created again", err, detached)
+	}
+	obs.networks[nw.name] = info
+	e.emit(Event{Resource: ResourceNetwork, ID: nw.name, Status: StatusCreated})
+	if !canConnect {
+		return nil
+	}
+	for i, c := range attached {
+		if err := conn.ConnectNetwork(ctx, info.ID, c.ID, m.services[c.service].attachTo(nw.name)); err != nil {
+			return fail("connecting container "+c.Name+" again", err, detached[i:])
+		}
+	}
+	return nil
+}
+
+func stopTimeoutOf(m *model, c observedContainer) *int {
+	if s := m.services[c.service]; s != nil {
+		return s.stopTimeout
+	}
+	return nil
+}

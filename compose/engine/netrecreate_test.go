@@ -1,0 +1,138 @@
+package engine
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/fake"
+	"github.com/perryts/perry-container/core"
+)
+
+const subnetYAML = `
+services:
+  web:
+    image: busybox
+    command: sleep infinity
+    networks:
+      front:
+        aliases: [site]
+networks:
+  front:
+    ipam:
+      config:
+        - subnet: ${SUBNET-172.99.0.0/16}
+`
+
+// connectSpy records the attachments the engine asks for.
+type connectSpy struct {
+	*fake.Backend
+	mu       sync.Mutex
+	attaches []core.NetworkAttach
+}
+
+func (s *connectSpy) ConnectNetwork(ctx context.Context, network, container string, a core.NetworkAttach) error {
+	s.mu.Lock()
+	s.attaches = append(s.attaches, a)
+	s.mu.Unlock()
+	return s.Backend.ConnectNetwork(ctx, network, container, a)
+}
+
+// noConnector is a backend without the optional NetworkConnector.
+type noConnector struct{ backend.Backend }
+
+func upWithSubnet(t *testing.T, b backend.Backend, subnet string) *eventLog {
+	t.Helper()
+	env := map[string]string{}
+	if subnet != "" {
+		env["SUBNET"] = subnet
+	}
+	e, log := newEngine(t, b, loadEnv(t, subnetYAML, env))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return log
+}
+
+func TestUpRecreatesChangedNetworkAndReconnects(t *testing.T) {
+	b := &connectSpy{Backend: newFake()}
+	upWithSubnet(t, b, "")
+	ctx := context.Background()
+	before, err := b.Inspect(ctx, "demo-web-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n1, _ := b.InspectNetwork(ctx, "demo_front")
+	if n1.Labels[LabelConfigHash] == "" {
+		t.Fatalf("network has no config hash label: %v", n1.Labels)
+	}
+
+	// Nothing changed: the network stays.
+	upWithSubnet(t, b, "")
+	if n, _ := b.InspectNetwork(ctx, "demo_front"); n.ID != n1.ID {
+		t.Fatal("an unchanged network was recreated")
+	}
+
+	log := upWithSubnet(t, b, "192.168.0.0/16")
+	n2, err := b.InspectNetwork(ctx, "demo_front")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n2.ID == n1.ID || n2.Labels[LabelConfigHash] == n1.Labels[LabelConfigHash] || n2.Labels[LabelProject] != "demo" {
+		t.Fatalf("network not recreated with the new hash: %v → %v", n1, n2)
+	}
+	after, err := b.Inspect(ctx, "demo-web-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.ID != before.ID || !after.Running() || !slices.Contains(after.Networks, "demo_front") {
+		t.Fatalf("container recreated, stopped or not reconnected: %+v → %+v", before, after)
+	}
+	calls := b.Calls()
+	if indexOf(calls, "DisconnectNetwork", "demo_front") < 0 || indexOf(calls, "ConnectNetwork", "demo_front") < 0 {
+		t.Fatalf("no disconnect/connect: %v", b.Methods())
+	}
+	if len(b.attaches) != 1 || !slices.Contains(b.attaches[0].Aliases, "site") || !slices.Contains(b.attaches[0].Aliases, "web") {
+		t.Fatalf("reconnected with %+v, want the aliases web and site", b.attaches)
+	}
+	if len(log.find(StatusRecreate, "demo_front")) != 1 {
+		t.Fatalf("no Recreate event for the network: %+v", log.evs)
+	}
+
+	// A network made by a tool that writes no config hash is left as it is.
+	if err := b.CreateNetwork(ctx, "legacy_front", core.NetworkConfig{Labels: map[string]string{
+		LabelProject: "legacy", LabelNetwork: "front"}}); err != nil {
+		t.Fatal(err)
+	}
+	l1, _ := b.InspectNetwork(ctx, "legacy_front")
+	e, _ := newEngine(t, b, loadEnv(t, "name: legacy\n"+subnetYAML, map[string]string{"SUBNET": "10.77.0.0/16"}))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if l2, _ := b.InspectNetwork(ctx, "legacy_front"); l2.ID != l1.ID {
+		t.Fatal("a network without the config hash label was recreated")
+	}
+}
+
+func TestUpRecreatesContainersWhenBackendCannotConnect(t *testing.T) {
+	f := newFake()
+	b := noConnector{f}
+	upWithSubnet(t, b, "")
+	ctx := context.Background()
+	before, _ := f.Inspect(ctx, "demo-web-1")
+	n1, _ := f.InspectNetwork(ctx, "demo_front")
+	log := upWithSubnet(t, b, "192.168.0.0/16")
+	n2, _ := f.InspectNetwork(ctx, "demo_front")
+	after, err := f.Inspect(ctx, "demo-web-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n2.ID == n1.ID || after.ID == before.ID || !after.Running() || !slices.Contains(after.Networks, "demo_front") {
+		t.Fatalf("want the network and its container recreated: %v → %v, %+v → %+v", n1, n2, before, after)
+	}
+	if len(log.find(StatusWarning, "")) == 0 {
+		t.Fatalf("no warning saying the containers are recreated: %+v", log.evs)
+	}
+}
