@@ -474,8 +474,25 @@ func scenarioUpRecreateVolumes(t *testing.T, dir string) {
 }
 
 func scenarioNetworkConfigChanged(t *testing.T, dir string) {
-	t.Skip("TestNetworkConfigChanged cannot pass: step 3 needs the network recreated and the running container " +
-		"reconnected to it without being recreated, but backend.Backend has no network connect/disconnect and " +
-		"core.NetworkInfo reports no IPAM subnets, so the engine can neither see the changed subnet nor move the " +
-		"container (backend/ and core/ are outside this change)")
+	s := conformanceStack(t, dir)
+	addr := func(want string) {
+		t.Helper()
+		r := s.must("exec", "test", "hostname", "-i")
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("exec test hostname -i = %q, want it to contain %q", r.stdout, want)
+		}
+	}
+	s.must("up", "-d")
+	wantStates(t, s, map[string]string{"test": "running"})
+	before := s.ids()["test"]
+	addr("172.99.0.")
+	r := s.runEnv(map[string]string{"SUBNET": "192.168.0.0/16"}, "up", "-d")
+	if r.code != 0 {
+		t.Fatalf("SUBNET=192.168.0.0/16 up -d: exit %d\n%s", r.code, r.out())
+	}
+	wantStates(t, s, map[string]string{"test": "running"})
+	if after := s.ids()["test"]; after != before {
+		t.Fatalf("container recreated (%s → %s), want it reconnected to the new network", shortID(before), shortID(after))
+	}
+	addr("192.168.0.")
 }
