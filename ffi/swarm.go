@@ -189,37 +189,8 @@ func swarmStatus(ctx context.Context, t *cswarm.Target, p *types.Project) (core.
 	sort.Strings(names)
 	st := core.StackStatus{Services: []core.ServiceStatus{}, Healthy: true}
 	for _, n := range names {
-		ss := core.ServiceStatus{Service: n, State: core.StatePending}
-		running, want, done := 0, 0, 0
-		for _, k := range by[n] {
-			switch {
-			case k.DesiredState == "running":
-				want++
-				if k.State == "running" && k.Health != "unhealthy" && k.Health != "starting" {
-					running++
-					if ss.ContainerID == "" {
-						ss.ContainerID = k.ContainerID
-					}
-				}
-			case k.State == "complete":
-				done++
-			}
-			if k.State == "failed" || k.State == "rejected" {
-				if ss.Error == "" {
-					ss.Error = k.Error
-				}
-			}
-		}
-		switch {
-		case want > 0 && running == want:
-			ss.State = core.StateRunning
-		case want == 0 && done > 0:
-			ss.State = core.StateStopped
-		case want == 0 && ss.Error != "":
-			ss.State = core.StateFailed
-		case len(by[n]) == 0:
-			ss.State = core.StateUnknown
-		}
+		ss := core.ServiceStatus{Service: n}
+		ss.State, ss.Error, ss.ContainerID = cswarm.ServiceState(by[n])
 		if ss.State != core.StateRunning {
 			st.Healthy = false
 		}

@@ -828,3 +828,40 @@ func pickTask(tasks []Task, service string, index int, here bswarm.NodeInfo) (st
 	}
 	return pick.ContainerID, nil
 }
+
+// ServiceState is a service's state from its tasks, as the local engine
+// reports a service's from its containers: running when every task meant
+// to run runs (and is not unhealthy or still starting its healthcheck),
+// stopped when none is meant to run and a job's tasks completed, failed
+// when none is meant to run and a task failed or was rejected, pending
+// otherwise (no task yet included). errText is the first failed task's
+// error, containerID the first running task's container.
+func ServiceState(tasks []Task) (state core.ServiceState, errText, containerID string) {
+	want, running, done := 0, 0, 0
+	for _, k := range tasks {
+		switch {
+		case k.DesiredState == "running":
+			want++
+			if k.State == "running" && k.Health != "unhealthy" && k.Health != "starting" {
+				running++
+				if containerID == "" {
+					containerID = k.ContainerID
+				}
+			}
+		case k.State == "complete":
+			done++
+		}
+		if (k.State == "failed" || k.State == "rejected") && errText == "" {
+			errText = k.Error
+		}
+	}
+	switch {
+	case want > 0 && running == want:
+		return core.StateRunning, "", containerID
+	case want == 0 && done > 0:
+		return core.StateStopped, "", containerID
+	case want == 0 && errText != "":
+		return core.StateFailed, errText, containerID
+	}
+	return core.StatePending, errText, containerID
+}

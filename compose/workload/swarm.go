@@ -621,7 +621,7 @@ func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
 	}
 	st := core.GraphStatus{Nodes: map[string]core.NodeState{}, Healthy: true}
 	for _, id := range h.order {
-		state, errText := taskState(by[id])
+		state, errText, _ := cswarm.ServiceState(by[id])
 		if why, ok := h.failures[id]; ok {
 			if state == core.StatePending && !strings.HasPrefix(why, "skipped:") {
 				state = core.StateFailed
@@ -644,38 +644,6 @@ func (h *SwarmHandle) Status(ctx context.Context) (core.GraphStatus, error) {
 	return st, nil
 }
 
-// taskState is a service's state from its tasks (see Status).
-func taskState(tasks []cswarm.Task) (core.NodeState, string) {
-	if len(tasks) == 0 {
-		return core.StatePending, ""
-	}
-	want, running, done := 0, 0, 0
-	errText := ""
-	for _, k := range tasks {
-		switch {
-		case k.DesiredState == "running":
-			want++
-			if k.State == "running" && k.Health != "unhealthy" && k.Health != "starting" {
-				running++
-			}
-		case k.State == "complete":
-			done++
-		}
-		if (k.State == "failed" || k.State == "rejected") && errText == "" {
-			errText = k.Error
-		}
-	}
-	switch {
-	case want > 0 && running == want:
-		return core.StateRunning, ""
-	case want == 0 && done > 0:
-		return core.StateStopped, ""
-	case want == 0 && errText != "":
-		return core.StateFailed, errText
-	}
-	return core.StatePending, errText
-}
-
 // Ps lists one NodeInfo per node, in topological order: the newest task
 // of its service (its name `<project>_<node>.<slot>`, its container's id
 // when it runs on this node, else the task's) and the node's state as
@@ -692,7 +660,7 @@ func (h *SwarmHandle) Ps(ctx context.Context) ([]core.NodeInfo, error) {
 	out := make([]core.NodeInfo, 0, len(h.order))
 	for _, id := range h.order {
 		n := h.g.Nodes[id]
-		state, _ := taskState(by[id])
+		state, _, _ := cswarm.ServiceState(by[id])
 		info := core.NodeInfo{NodeID: id, Name: n.Name, State: state, Image: n.Image}
 		if ts := by[id]; len(ts) > 0 {
 			k := ts[0] // newest first per slot
