@@ -150,6 +150,13 @@ func newFakeCLI(t *testing.T, disabled bool) *fakeCLI {
 	if err != nil {
 		t.Fatalf("the docker CLI is not in PATH: %v", err)
 	}
+	return fakeCLIFor(t, "docker", real, disabled)
+}
+
+// fakeCLIFor is newFakeCLI for another runtime's CLI (name), forwarding to
+// its binary real.
+func fakeCLIFor(t *testing.T, name, real string, disabled bool) *fakeCLI {
+	t.Helper()
 	if _, err := exec.LookPath("flock"); err != nil {
 		t.Skip("flock (util-linux) is not installed: the fake CLI counts its concurrent calls under it")
 	}
@@ -158,7 +165,7 @@ func newFakeCLI(t *testing.T, disabled bool) *fakeCLI {
 	if err := os.MkdirAll(bin, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(bin, "docker")
+	path := filepath.Join(bin, name)
 	if err := os.WriteFile(path, []byte(fmt.Sprintf(fakeCLIScript, dir, real)), 0o755); err != nil {
 		t.Fatal(err)
 	}
