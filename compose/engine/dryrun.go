@@ -48,7 +48,7 @@ func (e *Engine) PlanUp(ctx context.Context, opts UpOptions) ([]*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []*Plan{imagePlan, upPlan}, nil
+	return []*Plan{imagePlan, planNetworkRecreates(m, obs, services), upPlan}, nil
 }
 
 // PlanDown returns what Down would do now.

@@ -64,17 +64,9 @@ func (s *service) attachTo(name string) core.NetworkAttach {
 // up's plan creates them again. The recreated network is not recorded for
 // rollback: it existed before this up.
 func (e *Engine) recreateChangedNetworks(ctx context.Context, m *model, services []string, obs *observedState) error {
-	pl := &upPlanner{m: m, obs: obs}
-	nets, _ := pl.usedKeys(services)
-	for _, k := range nets {
+	for _, k := range changedNetworks(m, obs, services) {
 		nw := m.networks[k]
-		info, ok := obs.networks[nw.name]
-		if nw.external || !ok || info.Labels[LabelProject] != m.name {
-			continue
-		}
-		if h, labelled := info.Labels[LabelConfigHash]; !labelled || h == networkHash(nw.cfg) {
-			continue
-		}
+		info := obs.networks[nw.name]
 		var attached []observedContainer
 		for _, c := range obs.containers {
 			if slices.Contains(c.Networks, nw.name) || slices.Contains(c.Networks, info.ID) {
@@ -86,6 +78,38 @@ func (e *Engine) recreateChangedNetworks(ctx context.Context, m *model, services
 		}
 	}
 	return nil
+}
+
+// changedNetworks are the keys, sorted, of the project networks services
+// use that exist with a config-hash label other than their definition's.
+func changedNetworks(m *model, obs *observedState, services []string) []string {
+	pl := &upPlanner{m: m, obs: obs}
+	nets, _ := pl.usedKeys(services)
+	var out []string
+	for _, k := range nets {
+		nw := m.networks[k]
+		info, ok := obs.networks[nw.name]
+		if nw.external || !ok || info.Labels[LabelProject] != m.name {
+			continue
+		}
+		if h, labelled := info.Labels[LabelConfigHash]; labelled && h != networkHash(nw.cfg) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// planNetworkRecreates is, for a dry run, the removal and creation of the
+// networks Up recreates (recreateChangedNetworks).
+func planNetworkRecreates(m *model, obs *observedState, services []string) *Plan {
+	p := &Plan{}
+	for _, k := range changedNetworks(m, obs, services) {
+		nw := m.networks[k]
+		rm := p.add(&Op{Type: OpRemoveNetwork, Resource: "network:" + k, Target: obs.networks[nw.name].ID, Name: nw.name, Cause: "configuration changed"})
+		cfg := m.networkConfig(k)
+		p.add(&Op{Type: OpCreateNetwork, Resource: "network:" + k, Target: nw.name, Network: &cfg, Deps: []int{rm}, Cause: "configuration changed"})
+	}
+	return p
 }
 
 func (e *Engine) recreateNetwork(ctx context.Context, m *model, k string, old core.NetworkInfo, attached []observedContainer, obs *observedState) error {

@@ -77,7 +77,7 @@ networks:
 	}
 	before := ids()
 	resolves("10.231.5.")
-	if err := r.engine(r.load(yaml(second + ".0/24"))).Up(ctx, UpOptions{}); err != nil {
+	if err := r.engine(r.load(yaml(second+".0/24"))).Up(ctx, UpOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	after := ids()

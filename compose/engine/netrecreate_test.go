@@ -75,6 +75,24 @@ func TestUpRecreatesChangedNetworkAndReconnects(t *testing.T) {
 		t.Fatal("an unchanged network was recreated")
 	}
 
+	// A dry run says the network is removed and created again.
+	dry, _ := newEngine(t, b, loadEnv(t, subnetYAML, map[string]string{"SUBNET": "192.168.0.0/16"}))
+	plans, err := dry.PlanUp(ctxT(t), UpOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ops []string
+	for _, pl := range plans {
+		for _, op := range pl.Ops {
+			if op.Resource == "network:front" {
+				ops = append(ops, string(op.Type))
+			}
+		}
+	}
+	if !slices.Equal(ops, []string{string(OpRemoveNetwork), string(OpCreateNetwork)}) {
+		t.Fatalf("dry run plans %v for the changed network", ops)
+	}
+
 	log := upWithSubnet(t, b, "192.168.0.0/16")
 	n2, err := b.InspectNetwork(ctx, "demo_front")
 	if err != nil {
