@@ -127,12 +127,20 @@ func (e *Engine) recreateNetwork(ctx context.Context, m *model, k string, old co
 	var detached []string
 	if canConnect {
 		for _, c := range attached {
-			if err := conn.DisconnectNetwork(ctx, old.ID, c.ID, false); err != nil && !isNotFound(err) {
+			err := conn.DisconnectNetwork(ctx, old.ID, c.ID, false)
+			if len(detached) == 0 && isUnsupported(err) {
+				// A runtime whose CLI lacks network connect (nerdctl):
+				// nothing is detached yet, so recreate the containers.
+				canConnect = false
+				break
+			}
+			if err != nil && !isNotFound(err) {
 				return fail("disconnecting container "+c.Name, err, detached)
 			}
 			detached = append(detached, c.Name)
 		}
-	} else if len(attached) > 0 {
+	}
+	if !canConnect && len(attached) > 0 {
 		var names []string
 		for _, c := range attached {
 			names = append(names, c.Name)
@@ -186,4 +194,10 @@ func stopTimeoutOf(m *model, c observedContainer) *int {
 		return s.stopTimeout
 	}
 	return nil
+}
+
+// isUnsupported reports an operation the backend says it cannot do
+// (backend.Unsupported).
+func isUnsupported(err error) bool {
+	return err != nil && core.AsError(err).Details["unsupported"] == true
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,23 +135,55 @@ func TestUpRecreatesChangedNetworkAndReconnects(t *testing.T) {
 	}
 }
 
+// unsupportedConnector is a backend whose runtime has no network connect
+// (nerdctl's CLI): it has the methods but says Unsupported.
+type unsupportedConnector struct{ *fake.Backend }
+
+func (u unsupportedConnector) DisconnectNetwork(context.Context, string, string, bool) error {
+	return backend.Unsupported(u, "disconnect a container from a network")
+}
+
 func TestUpRecreatesContainersWhenBackendCannotConnect(t *testing.T) {
-	f := newFake()
-	b := noConnector{f}
+	for name, wrap := range map[string]func(*fake.Backend) backend.Backend{
+		"without NetworkConnector": func(f *fake.Backend) backend.Backend { return noConnector{f} },
+		"unsupported":              func(f *fake.Backend) backend.Backend { return unsupportedConnector{f} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFake()
+			b := wrap(f)
+			upWithSubnet(t, b, "")
+			ctx := context.Background()
+			before, _ := f.Inspect(ctx, "demo-web-1")
+			n1, _ := f.InspectNetwork(ctx, "demo_front")
+			log := upWithSubnet(t, b, "192.168.0.0/16")
+			n2, _ := f.InspectNetwork(ctx, "demo_front")
+			after, err := f.Inspect(ctx, "demo-web-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n2.ID == n1.ID || after.ID == before.ID || !after.Running() || !slices.Contains(after.Networks, "demo_front") {
+				t.Fatalf("want the network and its container recreated: %v → %v, %+v → %+v", n1, n2, before, after)
+			}
+			if len(log.find(StatusWarning, "")) == 0 {
+				t.Fatalf("no warning saying the containers are recreated: %+v", log.evs)
+			}
+		})
+	}
+}
+
+// A recreate that fails after the removal says what happened and which
+// containers it left detached.
+func TestUpNetworkRecreateFailureReported(t *testing.T) {
+	b := newFake()
 	upWithSubnet(t, b, "")
-	ctx := context.Background()
-	before, _ := f.Inspect(ctx, "demo-web-1")
-	n1, _ := f.InspectNetwork(ctx, "demo_front")
-	log := upWithSubnet(t, b, "192.168.0.0/16")
-	n2, _ := f.InspectNetwork(ctx, "demo_front")
-	after, err := f.Inspect(ctx, "demo-web-1")
-	if err != nil {
-		t.Fatal(err)
+	b.Inject(fake.Fault{Method: "CreateNetwork", Match: "demo_front", Err: core.Errorf(core.KindBackendError, "boom")})
+	e, log := newEngine(t, b, loadEnv(t, subnetYAML, map[string]string{"SUBNET": "192.168.0.0/16"}))
+	err := e.Up(ctxT(t), UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "recreating network demo_front") || !strings.Contains(err.Error(), "boom") ||
+		core.AsError(err).Details["detachedContainers"] != "demo-web-1" {
+		t.Fatalf("err = %v (%v)", err, core.AsError(err).Details)
 	}
-	if n2.ID == n1.ID || after.ID == before.ID || !after.Running() || !slices.Contains(after.Networks, "demo_front") {
-		t.Fatalf("want the network and its container recreated: %v → %v, %+v → %+v", n1, n2, before, after)
-	}
-	if len(log.find(StatusWarning, "")) == 0 {
-		t.Fatalf("no warning saying the containers are recreated: %+v", log.evs)
+	if len(log.find(StatusError, "demo_front")) == 0 {
+		t.Fatalf("no Error event for the network: %+v", log.evs)
 	}
 }
