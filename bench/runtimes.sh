@@ -2,7 +2,8 @@
 # perry-compose against each runtime's own compose tool, on the runtimes
 # beside Docker (tests/runtimes/install.sh): `up -d` then `down` of the
 # 10-service stack (three levels, as perrybench's up10) on podman (ours vs
-# podman-compose) and on nerdctl (ours vs `nerdctl compose`). BENCH_RUNS
+# podman-compose) and on nerdctl (ours vs `nerdctl compose`), each runtime's
+# raw critical path, and a health-gated chain (`up -d --wait`). BENCH_RUNS
 # (default 5) runs each; the median is printed with the ratio
 # peer / ours (above 1: ours is faster). A runtime or peer that is absent
 # is named and skipped. bench/run.sh calls this when BENCH_ONLY is empty or
@@ -65,6 +66,57 @@ time_updown() {
   echo "$t1 - $t0" | bc
 }
 
+# The health-gated chain: db <- api <- web, each waiting for the one before
+# to be healthy (the runtimes run no healthchecks here: our engine probes).
+cat >"$dir/chain.yaml" <<YAML
+services:
+  db: &svc
+    image: $IMAGE
+    command: ["sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"]
+    labels: {perry.test: "1"}
+    healthcheck: {test: ["CMD", "true"], interval: 1s, start_period: 5s, start_interval: 200ms}
+  api:
+    <<: *svc
+    depends_on: {db: {condition: service_healthy}}
+  web:
+    <<: *svc
+    depends_on: {api: {condition: service_healthy}}
+networks:
+  default:
+    labels: {perry.test: "1"}
+YAML
+
+# time_chain prints the seconds of one `up -d --wait` + down of the chain.
+time_chain() {
+  local t0 t1
+  t0=$(date +%s.%N)
+  "$@" -p "$project" -f "$dir/chain.yaml" up -d --wait >"$dir/out" 2>&1 || { cat "$dir/out" >&2; return 1; }
+  "$@" -p "$project" -f "$dir/chain.yaml" down >"$dir/out" 2>&1 || { cat "$dir/out" >&2; return 1; }
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+
+# time_raw prints the seconds of the runtime's own critical path for the
+# 10-service stack: a network, each service's run -d level by level (the
+# services of a level at once), then rm -f and the network's removal.
+time_raw() { # time_raw CLI...
+  local t0 t1 net=$project-raw
+  t0=$(date +%s.%N)
+  "$@" network create --label perry.test=1 "$net" >/dev/null 2>&1
+  local idx=0
+  for size in 3 3 4; do
+    for ((i = 0; i < size; i++)); do
+      "$@" run -d --name "$net-$idx" --label perry.test=1 --network "$net" "$IMAGE" sh -c "trap 'exit 0' TERM; sleep 3600 & wait" >/dev/null 2>&1 &
+      idx=$((idx + 1))
+    done
+    wait
+  done
+  "$@" rm -f $(for ((i = 0; i < idx; i++)); do echo "$net-$i"; done) >/dev/null 2>&1
+  "$@" network rm "$net" >/dev/null 2>&1
+  t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc
+}
+
 # median of the numbers on stdin.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -97,6 +149,10 @@ if command -v podman >/dev/null && podman image exists "$IMAGE" 2>/dev/null; the
   row podman "$ours" podman-compose "$peer"
   ours_api=$(measure ours-api env PERRY_CONTAINER_BACKEND=podman PERRY_CONTAINER_STRATEGY=api "$OURS")
   row podman-api "$ours_api" podman-compose "$peer"
+  raw=$(for ((i = 0; i < RUNS; i++)); do time_raw podman; done | median)
+  printf '%-10s raw critical path (network, run -d by level, rm -f): %6.2f s   ours / raw %.2f\n' podman "$raw" "$(echo "scale=4; $ours_api / $raw" | bc)"
+  chain=$(for ((i = 0; i < RUNS; i++)); do time_chain env PERRY_CONTAINER_BACKEND=podman "$OURS"; done | median)
+  printf '%-10s health-gated chain (3 levels) up -d --wait + down: ours %6.2f s   podman-compose: cannot (podman runs no healthcheck without systemd; it waits for none)\n' podman "$chain"
 else
   echo "podman or its test image is absent (bash tests/runtimes/install.sh): podman skipped"
 fi
@@ -104,6 +160,10 @@ if command -v nerdctl >/dev/null && CONTAINERD_NAMESPACE=perrytest nerdctl image
   ours=$(measure ours env PERRY_CONTAINER_BACKEND=nerdctl CONTAINERD_NAMESPACE=perrytest "$OURS")
   peer=$(measure "nerdctl compose" env CONTAINERD_NAMESPACE=perrytest nerdctl compose)
   row nerdctl "$ours" "nerdctl compose" "$peer"
+  raw=$(for ((i = 0; i < RUNS; i++)); do time_raw env CONTAINERD_NAMESPACE=perrytest nerdctl; done | median)
+  printf '%-10s raw critical path (network, run -d by level, rm -f): %6.2f s   ours / raw %.2f\n' nerdctl "$raw" "$(echo "scale=4; $ours / $raw" | bc)"
+  chain=$(for ((i = 0; i < RUNS; i++)); do time_chain env PERRY_CONTAINER_BACKEND=nerdctl CONTAINERD_NAMESPACE=perrytest "$OURS"; done | median)
+  printf '%-10s health-gated chain (3 levels) up -d --wait + down: ours %6.2f s   nerdctl compose: cannot (nerdctl 2.0 has no healthchecks)\n' nerdctl "$chain"
 else
   echo "nerdctl or its test image is absent (bash tests/runtimes/install.sh): nerdctl skipped"
 fi
