@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/swarm"
 	"github.com/moby/moby/client"
 
@@ -95,6 +96,31 @@ type swarmTool struct {
 // ensureSwarm makes the engine a single-node swarm manager when it is in no
 // swarm, and says whether it did (then the caller leaves it at the end, so
 // the engine is left as found). A worker node cannot deploy: error.
+// gwbridgeBefore records whether docker_gwbridge, which swarm init makes
+// and swarm leave keeps, existed before ensureSwarm made a swarm.
+var gwbridgeBefore bool
+
+// removeGWBridge removes the docker_gwbridge network a swarm init made,
+// once the engine lets it go: for a few seconds after a leave it still
+// counts the ingress sandbox's endpoint.
+func removeGWBridge(ctx context.Context, c *client.Client) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(500 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := c.NetworkRemove(ctx, "docker_gwbridge", client.NetworkRemoveOptions{})
+		if err == nil || cerrdefs.IsNotFound(err) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("removing docker_gwbridge after leaving the swarm: %w", err)
+		case <-tick.C:
+		}
+	}
+}
+
 func ensureSwarm(ctx context.Context, c *client.Client) (created bool, err error) {
 	info, err := c.Info(ctx, client.InfoOptions{})
 	if err != nil {
@@ -108,6 +134,9 @@ func ensureSwarm(ctx context.Context, c *client.Client) (created bool, err error
 		}
 		return false, nil
 	case swarm.LocalNodeStateInactive:
+		if _, err := c.NetworkInspect(ctx, "docker_gwbridge", client.NetworkInspectOptions{}); err == nil {
+			gwbridgeBefore = true
+		}
 		if _, err := c.SwarmInit(ctx, client.SwarmInitOptions{ListenAddr: "0.0.0.0:2377", AdvertiseAddr: "127.0.0.1"}); err != nil {
 			return false, fmt.Errorf("docker swarm init: %w", err)
 		}
@@ -294,6 +323,10 @@ func (s *suite) swarmScenario(ctx context.Context) (err error) {
 				s.logf("docker swarm leave --force: %v", lErr)
 				if err == nil {
 					err = fmt.Errorf("docker swarm leave --force: %w", lErr)
+				}
+			} else if !gwbridgeBefore {
+				if gErr := removeGWBridge(bg, s.c); gErr != nil && err == nil {
+					err = gErr
 				}
 			}
 		}
