@@ -1020,8 +1020,12 @@ func (s *suite) controlInOtherCalls(t *testing.T, ctx context.Context) {
 		{"ESC in a volume label key", "volume.labels", func() error {
 			return s.b.CreateVolume(ctx, vol, core.VolumeConfig{Labels: labels(map[string]string{"perry\x1b": "v"})})
 		}},
-		{"CR in an exec env key", "env", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K\r": "v"}}) }},
-		{"CR LF in an exec env value", "env[K]", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K": "a\r\nb"}}) }},
+		{"CR in an exec env key", "env", func() error {
+			return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K\r": "v"}})
+		}},
+		{"CR LF in an exec env value", "env[K]", func() error {
+			return exec(backend.ExecOptions{Cmd: []string{"true"}, Env: map[string]string{"K": "a\r\nb"}})
+		}},
 		{"LF in an exec workdir", "workdir", func() error { return exec(backend.ExecOptions{Cmd: []string{"true"}, Workdir: "/tmp\n"}) }},
 		{"NUL in an exec argument", "cmd", func() error { return exec(backend.ExecOptions{Cmd: []string{"echo", "a\x00b"}}) }},
 		{"CR in a build arg value", "build.args[A]", func() error {

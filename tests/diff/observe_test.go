@@ -39,8 +39,8 @@ type normalizer struct {
 var (
 	// Ids stand between characters that are not letters or digits ("_"
 	// too: a renamed container is "<id>_name").
-	longID  = regexp.MustCompile(`(^|[^0-9a-zA-Z])[0-9a-f]{64}([^0-9a-zA-Z]|$)`)
-	shortID = regexp.MustCompile(`(^|[^0-9a-zA-Z])[0-9a-f]{12}([^0-9a-zA-Z]|$)`)
+	longID   = regexp.MustCompile(`(^|[^0-9a-zA-Z])[0-9a-f]{64}([^0-9a-zA-Z]|$)`)
+	shortID  = regexp.MustCompile(`(^|[^0-9a-zA-Z])[0-9a-f]{12}([^0-9a-zA-Z]|$)`)
 	duration = regexp.MustCompile(`(Less than a second|About a minute|About an hour|an? (second|minute|hour)|\d+(\.\d+)? ?(seconds?|minutes?|hours?|days?|weeks?|ms|s|m))`)
 	stamp    = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)`)
 )
