@@ -14,6 +14,9 @@ out = {}        # (package, test) -> output lines
 passed = failed = skipped = 0
 bad_pkg = False
 skips = []
+# Passed tests per runtime other than Docker, by the runtime named in the
+# test's name (TestRuntimesX/podman-cli, TestRuntimesContract/nerdctl/…).
+per_runtime = {"podman": 0, "nerdctl": 0}
 
 for raw in sys.stdin:
     try:
@@ -38,6 +41,9 @@ for raw in sys.stdin:
         # and parents alike, as `go test -v` prints one --- line each.
         if action == "pass":
             passed += 1
+            for rt in per_runtime:
+                if rt in test.lower():
+                    per_runtime[rt] += 1
         elif action == "fail":
             failed += 1
             sys.stdout.write("".join(l for l in lines if not l.startswith("=== ")))
@@ -54,4 +60,6 @@ if skips_path:
         for s in skips:
             f.write(s + "\n")
 print("go: %d passed, %d failed, %d skipped" % (passed, failed, skipped))
+if any(per_runtime.values()):
+    print("go: of the passed, by runtime named in the test: " + ", ".join("%s %d" % kv for kv in per_runtime.items()))
 sys.exit(1 if failed or bad_pkg else 0)
