@@ -15,6 +15,7 @@ declare const process: {
 };
 declare function gc(): void;
 declare function setTimeout(cb: () => void, ms: number): unknown;
+declare function clearTimeout(handle: unknown): void;
 declare const console: { log(...a: unknown[]): void; error(...a: unknown[]): void };
 
 declare module "node:test" {
