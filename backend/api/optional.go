@@ -289,41 +289,11 @@ func writeTar(w io.Writer, src, name string) error {
 		if err != nil {
 			return err
 		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		link := ""
-		if fi.Mode()&fs.ModeSymlink != 0 {
-			if link, err = os.Readlink(p); err != nil {
-				return err
-			}
-		}
-		h, err := tar.FileInfoHeader(fi, link)
-		if err != nil {
-			return err
-		}
 		rel, err := filepath.Rel(src, p)
 		if err != nil {
 			return err
 		}
-		h.Name = path.Join(name, filepath.ToSlash(rel))
-		if d.IsDir() {
-			h.Name += "/"
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		if !fi.Mode().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		_, err = io.Copy(tw, f)
-		return err
+		return writeTarEntry(tw, p, d, path.Join(name, filepath.ToSlash(rel)), false)
 	})
 	if err != nil {
 		return fmt.Errorf("archiving %s: %w", src, err)
