@@ -3,8 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-
-	"github.com/perryts/perry-container/compose/engine"
 )
 
 // --dry-run (docker compose's global flag): up and down print what they
@@ -86,24 +84,11 @@ func (a *app) dryRunDown(cmd *cobra.Command, services []string) error {
 	if len(services) > 0 {
 		return usageErr(cmd, "--dry-run down takes no service names")
 	}
-	fl := cmd.Flags()
-	volumes, _ := fl.GetBool("volumes")
-	removeOrphans, _ := fl.GetBool("remove-orphans")
-	rmi, _ := fl.GetString("rmi")
-	timeout, _ := fl.GetInt("timeout")
 	ctx := cmd.Context()
-	p, err := a.existingProject(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if all, err := p.WithProfiles([]string{"*"}); err == nil {
-		p = all
-	}
-	s, err := a.session(ctx, p, "Running")
+	s, err := a.downSession(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer s.r.Close()
-	return s.e.DryRunDown(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
-		Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi})
+	return s.e.DryRunDown(ctx, a.downOptions(cmd))
 }

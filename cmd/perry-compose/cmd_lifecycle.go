@@ -45,6 +45,31 @@ func (a *app) open(ctx context.Context, services []string, existing bool, title 
 
 // session builds the engine of a loaded project with a progress renderer;
 // the caller closes s.r.
+// downSession is the session of a down (or its dry run): the existing
+// project with every profile, so that containers of inactive profiles go
+// too.
+func (a *app) downSession(ctx context.Context, args []string) (*session, error) {
+	p, err := a.existingProject(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	if all, err := p.WithProfiles([]string{"*"}); err == nil {
+		p = all
+	}
+	return a.session(ctx, p, "Running")
+}
+
+// downOptions are down's flags (cmd's) as the engine takes them.
+func (a *app) downOptions(cmd *cobra.Command) engine.DownOptions {
+	fl := cmd.Flags()
+	volumes, _ := fl.GetBool("volumes")
+	removeOrphans, _ := fl.GetBool("remove-orphans")
+	rmi, _ := fl.GetString("rmi")
+	timeout, _ := fl.GetInt("timeout")
+	return engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
+		Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi}
+}
+
 func (a *app) session(ctx context.Context, p *types.Project, title string) (*session, error) {
 	r := a.renderer(title)
 	e, b, err := a.newEngine(ctx, p, r.Event)
@@ -76,14 +101,7 @@ services depending on them are stopped and removed.`,
 				return usageErr(cmd, "invalid --rmi value %q: use local or all", rmi)
 			}
 			ctx := cmd.Context()
-			p, err := a.existingProject(ctx, args)
-			if err != nil {
-				return err
-			}
-			if all, err := p.WithProfiles([]string{"*"}); err == nil {
-				p = all
-			}
-			s, err := a.session(ctx, p, "Running")
+			s, err := a.downSession(ctx, args)
 			if err != nil {
 				return err
 			}
@@ -91,8 +109,7 @@ services depending on them are stopped and removed.`,
 			if len(args) > 0 {
 				return downServices(ctx, s, args, timeoutPtr(cmd, "timeout", timeout))
 			}
-			return s.e.Down(ctx, engine.DownOptions{Volumes: volumes, RemoveOrphans: removeOrphans || isTrue(a.env("COMPOSE_REMOVE_ORPHANS")),
-				Timeout: timeoutPtr(cmd, "timeout", timeout), RemoveImages: rmi})
+			return s.e.Down(ctx, a.downOptions(cmd))
 		},
 	}
 	fl := cmd.Flags()
