@@ -99,8 +99,14 @@ EOF
   # The service reads the registries configuration once: restart ours when
   # it changed.
   local pidfile=$STATE/podman-service.pid
+  # conmon starts in the service's working directory: a service started from
+  # a directory removed since (an earlier CI copy) fails every container
+  # start with "write child: broken pipe". Restart such a service.
+  if [ -z "$restart" ] && [ -s "$pidfile" ] && [[ "$(readlink "/proc/$(cat "$pidfile")/cwd" 2>/dev/null)" == *" (deleted)" ]]; then
+    restart="its working directory was removed"
+  fi
   if [ -n "$restart" ] && [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    log "restarting podman system service (configuration changed)"
+    log "restarting podman system service (${restart/#1/configuration changed})"
     kill "$(cat "$pidfile")"
     for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
   fi
@@ -108,7 +114,8 @@ EOF
     $SUDO mkdir -p "$(dirname "$PODMAN_SOCK")" "$STATE"
     rm -f "$PODMAN_SOCK"
     log "starting podman system service on $PODMAN_SOCK"
-    setsid nohup podman system service -t 0 "unix://$PODMAN_SOCK" >"$STATE/podman-service.log" 2>&1 </dev/null &
+    # From /, which outlives any checkout (see above).
+    (cd / && exec setsid nohup podman system service -t 0 "unix://$PODMAN_SOCK" >"$STATE/podman-service.log" 2>&1 </dev/null) &
     echo $! >"$pidfile"
     for _ in $(seq 1 50); do
       curl -fsS --max-time 1 --unix-socket "$PODMAN_SOCK" http://d/_ping >/dev/null 2>&1 && break
