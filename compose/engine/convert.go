@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"net/netip"
@@ -228,7 +229,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := convertDeploy(cfg, &spec, &warnings); err != nil {
 		return spec, nil, nil, err
 	}
-	spec.Healthcheck = convertHealthcheck(cfg.HealthCheck)
+	if spec.Healthcheck, err = convertHealthcheck(cfg.HealthCheck); err != nil {
+		return spec, nil, nil, err
+	}
 	if s.ports, err = convertPorts(cfg.Ports, s.scale); err != nil {
 		return spec, nil, nil, err
 	}
@@ -304,13 +307,19 @@ func convertDeploy(cfg types.ServiceConfig, spec *core.ContainerSpec, warnings *
 	return nil
 }
 
-func convertHealthcheck(hc *types.HealthCheckConfig) *core.Healthcheck {
+func convertHealthcheck(hc *types.HealthCheckConfig) (*core.Healthcheck, error) {
 	if hc == nil {
-		return nil
+		return nil, nil
+	}
+	if hc.StartInterval != nil && hc.StartPeriod == nil {
+		// start_interval is the interval during the start period: without
+		// one it would do nothing. docker compose refuses it with these
+		// words; we do so before anything is created.
+		return nil, errors.New("healthcheck.start_interval requires healthcheck.start_period to be set")
 	}
 	if hc.Disable || (len(hc.Test) > 0 && hc.Test[0] == "NONE") {
 		// Passed on so that an image's own HEALTHCHECK is disabled too.
-		return &core.Healthcheck{Test: []string{"NONE"}, Disable: true}
+		return &core.Healthcheck{Test: []string{"NONE"}, Disable: true}, nil
 	}
 	out := &core.Healthcheck{Test: slices.Clone(hc.Test)}
 	dur := func(d *types.Duration) string {
@@ -324,7 +333,7 @@ func convertHealthcheck(hc *types.HealthCheckConfig) *core.Healthcheck {
 	if hc.Retries != nil {
 		out.Retries = int(*hc.Retries)
 	}
-	return out
+	return out, nil
 }
 
 // convertPorts reads compose's ports into the core model, once. A host

@@ -654,6 +654,34 @@ services:
 	}
 }
 
+func TestStartIntervalWithoutStartPeriodIsAnError(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  web:
+    image: busybox
+    healthcheck: {test: ["CMD", "true"], start_interval: 1s}
+`))
+	ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
+	if ce.Details["service"] != "web" || !strings.Contains(ce.Message, "healthcheck.start_interval requires healthcheck.start_period to be set") {
+		t.Fatalf("error %v %v", ce, ce.Details)
+	}
+	if len(b.Calls()) != 0 {
+		t.Fatalf("backend called before validation: %v", b.Calls())
+	}
+	// With a start period it is taken.
+	e, _ = newEngine(t, b, load(t, `
+services:
+  web:
+    image: busybox
+    command: [sleep, "1"]
+    healthcheck: {test: ["CMD", "true"], start_period: 5s, start_interval: 1s}
+`))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestCycleIsDependencyCycle(t *testing.T) {
 	e, _ := newEngine(t, newFake(), projectOf("demo", map[string][]string{"a": {"b"}, "b": {"c"}, "c": {"a"}}))
 	_, err := e.Graph()

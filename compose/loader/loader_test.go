@@ -470,6 +470,27 @@ func TestComposeFeatures(t *testing.T) {
 			},
 		},
 		{
+			name: "env_file with format: raw keeps values as written",
+			files: map[string]string{
+				"compose.yaml": "services:\n  web:\n    image: nginx\n    env_file:\n      - path: raw.env\n        format: raw\n      - path: dot.env\n",
+				"raw.env":      "# a comment\nRAW=keep $HOME and 'quotes' \"too\"\nFROMENV\n",
+				"dot.env":      "DOT='single $HOME'\n",
+			},
+			opts: Options{Environment: map[string]string{"HOME": "/root", "FROMENV": "looked up"}},
+			check: func(t *testing.T, p *types.Project) {
+				env := p.Services["web"].Environment
+				for k, want := range map[string]string{
+					"RAW":     `keep $HOME and 'quotes' "too"`,
+					"FROMENV": "looked up",
+					"DOT":     "single $HOME", // the dotenv format still removes quotes
+				} {
+					if v := env[k]; v == nil || *v != want {
+						t.Errorf("%s = %v, want %q", k, v, want)
+					}
+				}
+			},
+		},
+		{
 			name:  "profiles from Options.Profiles",
 			files: map[string]string{"compose.yaml": webYAML + "  debug:\n    image: busybox\n    profiles: [dev]\n"},
 			opts:  Options{Profiles: []string{"dev"}},
