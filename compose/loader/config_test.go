@@ -275,3 +275,39 @@ func TestServiceHash(t *testing.T) {
 		t.Errorf("ServiceHash modified the caller's deploy.replicas: %v", s.Deploy.Replicas)
 	}
 }
+
+// Strings YAML 1.1 reads as booleans are single-quoted and long strings
+// folded at 80 columns, byte for byte as docker compose v5.6.0 prints them
+// (its go.yaml.in/yaml/v4 v4.0.0-rc.6 encoder; rc.4 double-quoted them and
+// never folded).
+func TestConfigQuotingAndFolding(t *testing.T) {
+	tests := []struct {
+		name    string
+		service string // the service's JSON fields besides image
+		want    string // the lines expected in the output
+	}{
+		{name: "restart no single-quoted", service: `"restart":"no"`, want: "    restart: 'no'\n"},
+		{name: "yes single-quoted", service: `"environment":{"A":"yes"}`, want: "    environment:\n      A: 'yes'\n"},
+		{name: "Y single-quoted", service: `"environment":{"A":"Y"}`, want: "    environment:\n      A: 'Y'\n"},
+		{name: "on single-quoted", service: `"environment":{"A":"on"}`, want: "    environment:\n      A: 'on'\n"},
+		{name: "number stays double-quoted", service: `"environment":{"A":"123"}`, want: "    environment:\n      A: \"123\"\n"},
+		{name: "plain string unquoted", service: `"environment":{"A":"hello"}`, want: "    environment:\n      A: hello\n"},
+		{
+			name:    "long string folded at 80 columns",
+			service: `"environment":{"A":"a fairly long value with spaces that goes well beyond the eighty column limit of the encoder"}`,
+			want:    "    environment:\n      A: a fairly long value with spaces that goes well beyond the eighty column limit\n        of the encoder\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{Inline: []byte(`{"name":"x","services":{"web":{"image":"i",` + tt.service + `}}}`)})
+			out, err := Config(p, ConfigOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("output does not have %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
