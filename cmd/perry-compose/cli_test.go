@@ -379,6 +379,14 @@ volumes:
 	if r := c.must("--profile", "front", "config", "--volumes"); r.stdout != "data\n" {
 		t.Fatalf("--volumes %q", r.stdout)
 	}
+	// Without the profile no service uses data: docker compose lists it
+	// neither in --volumes nor in the model.
+	if r := c.must("config", "--volumes"); r.stdout != "" {
+		t.Fatalf("--volumes without the profile %q", r.stdout)
+	}
+	if r := c.must("config"); strings.Contains(r.stdout, "demo_data") {
+		t.Fatalf("config shows the unused volume:\n%s", r.stdout)
+	}
 	if r := c.must("config", "--images"); r.stdout != "perry-test/busybox:latest\n" {
 		t.Fatalf("--images %q", r.stdout)
 	}

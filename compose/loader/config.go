@@ -24,7 +24,8 @@ type ConfigOptions struct {
 	Format string
 	// Services (--services): service names, one per line, dependencies first.
 	Services bool
-	// Volumes (--volumes): volume names, one per line, sorted.
+	// Volumes (--volumes): the names of the volumes services use, one per
+	// line, sorted.
 	Volumes bool
 	// Profiles (--profiles): every profile any service declares, sorted.
 	Profiles bool
@@ -49,10 +50,18 @@ type ConfigOptions struct {
 // YAML or JSON (the same marshalling docker compose uses: the implicit
 // {project}_default network, depends_on in long form, env_file merged into
 // environment and dropped), '$' escaped as "$$", or one of the listings.
+// Networks, volumes, secrets, configs and models no enabled service uses
+// are left out, of the model and of --volumes.
 func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 	if p == nil {
 		return nil, core.Errorf(core.KindInvalidArgument, "config: no project")
 	}
+	// docker compose loads every project through compose-go's
+	// WithoutUnnecessaryResources, so its config never shows an unused
+	// resource (nor the default network of a project whose services are
+	// all disabled). Only the output is pruned: the caller's project keeps
+	// them.
+	p = p.WithoutUnnecessaryResources()
 	switch {
 	case o.Services:
 		g, err := graph.Build(p)

@@ -44,7 +44,8 @@ func demoProject(t *testing.T) *types.Project {
 
 // The YAML docker compose v2 prints for demoYAML (with compose-go v2.16.2:
 // its field order, the implicit default network, depends_on in long form,
-// env_file merged into environment and dropped, '$' escaped).
+// env_file merged into environment and dropped, '$' escaped, the unused
+// volume logs left out).
 const demoConfigYAML = `name: demo
 services:
   builder:
@@ -94,8 +95,6 @@ networks:
 volumes:
   cache:
     name: demo_cache
-  logs:
-    name: demo_logs
 `
 
 func TestConfigYAML(t *testing.T) {
@@ -159,7 +158,7 @@ func TestConfigListings(t *testing.T) {
 		want string // a regexp matching the whole output
 	}{
 		{"--services: dependencies first", ConfigOptions{Services: true}, "builder\ndb\ndebug\nweb\n"},
-		{"--volumes", ConfigOptions{Volumes: true}, "cache\nlogs\n"},
+		{"--volumes: only those services use", ConfigOptions{Volumes: true}, "cache\n"},
 		{"--profiles", ConfigOptions{Profiles: true}, "dev\ntools\n"},
 		{"--images: image or {project}-{service}", ConfigOptions{Images: true}, "demo-builder\nredis\nbusybox\nnginx:1.25\n"},
 		{`--hash "*"`, ConfigOptions{Hash: true}, "builder " + hash + "\ndb " + hash + "\ndebug " + hash + "\nweb " + hash + "\n"},
@@ -176,6 +175,76 @@ func TestConfigListings(t *testing.T) {
 				t.Errorf("output %q does not match %q", out, tt.want)
 			}
 		})
+	}
+}
+
+// docker compose's config shows only the resources enabled services use.
+func TestConfigLeavesOutUnusedResources(t *testing.T) {
+	const model = `{"name":"x","services":{
+		"web":{"image":"i","networks":["front"],"volumes":["data:/data"],"secrets":["key"],"configs":["conf"],
+		       "build":{"context":".","secrets":["token"]}},
+		"tool":{"image":"i","profiles":["tools"],"networks":["back"],"volumes":["cache:/cache"]}},
+		"networks":{"front":{},"back":{},"spare":{}},
+		"volumes":{"data":{},"cache":{},"spare":{}},
+		"secrets":{"key":{"file":"./key"},"token":{"file":"./token"},"spare":{"file":"./spare"}},
+		"configs":{"conf":{"file":"./conf"},"spare":{"file":"./spare"}}}`
+	tests := []struct {
+		name     string
+		profiles []string
+		opts     ConfigOptions
+		present  []string
+		absent   []string
+	}{
+		{
+			name:    "unused resources left out",
+			present: []string{"\n  front:\n    name: x_front\n", "\n  data:\n    name: x_data\n", "\n  key:\n", "\n  token:\n", "\n  conf:\n"},
+			absent:  []string{"spare", "x_back", "x_cache", "x_default"},
+		},
+		{
+			name:     "a profile's resources kept when it is enabled",
+			profiles: []string{"tools"},
+			present:  []string{"\n  back:\n    name: x_back\n", "\n  cache:\n    name: x_cache\n"},
+			absent:   []string{"spare"},
+		},
+		{
+			name:    "json too",
+			opts:    ConfigOptions{Format: "json"},
+			present: []string{`"x_front"`, `"x_data"`},
+			absent:  []string{"spare", "x_back"},
+		},
+		{name: "--volumes lists used volumes only", opts: ConfigOptions{Volumes: true}, present: []string{"data\n"}, absent: []string{"cache", "spare"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{Inline: []byte(model), Profiles: tt.profiles})
+			out, err := Config(p, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.present {
+				if !strings.Contains(string(out), s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(string(out), s) {
+					t.Errorf("output has %q:\n%s", s, out)
+				}
+			}
+			if _, ok := p.Networks["spare"]; !ok {
+				t.Errorf("Config removed the network from the caller's project")
+			}
+		})
+	}
+
+	// A project whose services are all disabled has no default network.
+	p := mustLoad(t, Options{Inline: []byte(`{"name":"x","services":{"web":{"image":"i","profiles":["p"]}}}`)})
+	out, err := Config(p, ConfigOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "name: x\nservices: {}\n" {
+		t.Errorf("output %q, want only the name and no services", out)
 	}
 }
 
