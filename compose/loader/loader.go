@@ -697,11 +697,17 @@ func toCoreError(err error) *core.Error {
 }
 
 // withFiles makes sure the message names the file(s) it is about, and
-// records them in Details["files"].
+// records them in Details["files"]. A consistency error of the merged
+// project (compose-go's errdefs.ErrInvalid: "invalid compose project", e.g.
+// a reference to an undefined service or network) is about no one file:
+// its message is left as docker compose prints it.
 func withFiles(err error, files []string) error {
 	e := core.AsError(err)
 	if e == nil || len(files) == 0 {
 		return err
+	}
+	if errors.Is(e, errdefs.ErrInvalid) {
+		return e.With("files", files)
 	}
 	named := false
 	for _, f := range files {

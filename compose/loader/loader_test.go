@@ -750,6 +750,74 @@ func TestDependencyOnDisabledService(t *testing.T) {
 	mustLoad(t, Options{WorkingDir: root, Profiles: []string{"dev"}})
 }
 
+// A reference the merged project cannot resolve is reported with docker
+// compose's exact text, without a file name (it is about no one file); an
+// error in one file's content still names it.
+func TestProjectErrorMessages(t *testing.T) {
+	tests := []struct {
+		name      string
+		service   string // the lines of web after its image
+		extra     string // more top-level YAML
+		want      string // the whole message
+		wantNamed bool   // the message names compose.yaml
+	}{
+		{
+			name:    "undefined dependency",
+			service: "    depends_on: [ghost]\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "undefined required dependency in long form",
+			service: "    depends_on:\n      ghost: {condition: service_healthy}\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "network_mode of an undefined service",
+			service: "    network_mode: service:ghost\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "dependency on a disabled service",
+			service: "    depends_on: [debug]\n",
+			extra:   "  debug:\n    image: busybox\n    profiles: [dev]\n",
+			want:    `service "web" depends on service "debug", which is disabled (enable it with profile dev): invalid compose project`,
+		},
+		{
+			name:    "undefined network",
+			service: "    networks: [nonet]\n",
+			want:    `service "web" refers to undefined network nonet: invalid compose project`,
+		},
+		{
+			name:    "undefined volume",
+			service: "    volumes: [\"novol:/x\"]\n",
+			want:    `service "web" refers to undefined volume novol: invalid compose project`,
+		},
+		{
+			name:      "unknown condition names the file",
+			service:   "    depends_on:\n      db: {condition: service_sleepy}\n",
+			extra:     "  db:\n    image: busybox\n",
+			wantNamed: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeFiles(t, root, map[string]string{"compose.yaml": "services:\n  web:\n    image: busybox\n" + tt.service + tt.extra})
+			_, err := load(t, Options{WorkingDir: root})
+			e := wantError(t, err, core.KindInvalidConfig)
+			if tt.want != "" && e.Message != tt.want {
+				t.Errorf("message %q, want %q", e.Message, tt.want)
+			}
+			if named := strings.Contains(e.Message, "compose.yaml"); named != tt.wantNamed {
+				t.Errorf("message %q names the file: %v, want %v", e.Message, named, tt.wantNamed)
+			}
+			if files, _ := e.Details["files"].([]string); len(files) != 1 {
+				t.Errorf("Details[files] = %v, want the compose file", e.Details["files"])
+			}
+		})
+	}
+}
+
 func TestValidateHelpers(t *testing.T) {
 	for _, c := range Conditions {
 		if err := ValidateCondition("s", "d", c); err != nil {
