@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -379,4 +380,85 @@ func TestConfigQuotingAndFolding(t *testing.T) {
 			}
 		})
 	}
+}
+
+// config --no-interpolate: docker compose prints compose-go's model, as
+// written, keys sorted; the output below is docker compose v5.6.0's for
+// noInterpolateYAML.
+const noInterpolateYAML = `services:
+  web:
+    image: busybox:${TAG:-latest}
+    environment:
+      PRICE: "$$5"
+      VALUE: ${SOME_VAR}
+    restart: "no"
+    depends_on: [db]
+  db:
+    image: redis
+    profiles: [tools]
+networks:
+  spare: {}
+`
+
+const noInterpolateConfigYAML = `name: demo
+networks:
+  default:
+    name: demo_default
+  spare:
+    name: demo_spare
+services:
+  db:
+    image: redis
+    networks:
+      default: null
+    profiles:
+      - tools
+  web:
+    depends_on:
+      db:
+        condition: service_started
+        required: true
+    environment:
+      PRICE: $$5
+      VALUE: ${SOME_VAR}
+    image: busybox:${TAG:-latest}
+    networks:
+      default: null
+    restart: 'no'
+`
+
+func TestConfigModel(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"compose.yaml": noInterpolateYAML})
+	// LoadModel never interpolates: NoInterpolate is not needed.
+	opts := Options{WorkingDir: root, ProjectName: "demo", Environment: map[string]string{"TAG": "1.0", "SOME_VAR": "set"}}
+	m, err := LoadModel(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts ConfigOptions
+		want string // a regexp matching the whole output
+	}{
+		{name: "yaml as written, keys sorted", opts: ConfigOptions{}, want: regexp.QuoteMeta(noInterpolateConfigYAML)},
+		{name: "json", opts: ConfigOptions{Format: "json"}, want: `(?s)\{\n  "name": "demo",\n.*"VALUE": "\$\{SOME_VAR\}".*\n\}`},
+		{name: "--services: every service, sorted", opts: ConfigOptions{Services: true}, want: "db\nweb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := ConfigModel(m, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`^` + tt.want + `$`).Match(out) {
+				t.Errorf("output:\n%s\ndoes not match %q", out, tt.want)
+			}
+		})
+	}
+
+	_, err = ConfigModel(m, ConfigOptions{Volumes: true})
+	wantError(t, err, core.KindInvalidArgument, "project")
+	_, err = ConfigModel(m, ConfigOptions{Format: "toml"})
+	wantError(t, err, core.KindInvalidArgument, `"toml"`)
 }

@@ -852,3 +852,45 @@ func TestLoadDoesNotWriteCallerEnvironment(t *testing.T) {
 		t.Errorf("caller's environment changed: %v", env)
 	}
 }
+
+func TestNoInterpolate(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"compose.yaml": "services:\n  web:\n    image: busybox:${TAG:-latest}\n" +
+		"    environment:\n      PRICE: \"$$5\"\n    profiles: [tools]\n    env_file: [web.env]\n", "web.env": "A=1\n"})
+	env := map[string]string{"TAG": "1.0"}
+	tests := []struct {
+		name          string
+		noInterpolate bool
+		wantImage     string
+		wantPrice     string
+	}{
+		{name: "interpolated by default", wantImage: "busybox:1.0", wantPrice: "$5"},
+		{name: "NoInterpolate keeps the text as written", noInterpolate: true, wantImage: "busybox:${TAG:-latest}", wantPrice: "$$5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{WorkingDir: root, Environment: env, Profiles: []string{"tools"}, NoInterpolate: tt.noInterpolate})
+			web := p.Services["web"]
+			if web.Image != tt.wantImage || web.Environment["PRICE"] == nil || *web.Environment["PRICE"] != tt.wantPrice {
+				t.Errorf("image %q, PRICE %v; want %q, %q", web.Image, web.Environment["PRICE"], tt.wantImage, tt.wantPrice)
+			}
+		})
+	}
+
+	// LoadModel never interpolates, and keeps every service, whatever its
+	// profile, with its env_file.
+	m, err := LoadModel(context.Background(), Options{WorkingDir: root, Environment: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _ := m["services"].(map[string]any)["web"].(map[string]any)
+	environment, _ := web["environment"].(map[string]any)
+	if web["image"] != "busybox:${TAG:-latest}" || environment["PRICE"] != "$$5" || web["env_file"] == nil {
+		t.Errorf("web = %v; want the image and PRICE as written, env_file kept", web)
+	}
+
+	_, err = LoadModel(context.Background(), Options{Inline: []byte(`{"services":{}}`)})
+	wantError(t, err, core.KindInvalidArgument, "inline")
+	_, err = LoadModel(context.Background(), Options{WorkingDir: t.TempDir(), Files: []string{"missing.yaml"}})
+	wantError(t, err, core.KindNotFound, "missing.yaml")
+}
