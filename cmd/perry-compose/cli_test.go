@@ -379,6 +379,14 @@ volumes:
 	if r := c.must("--profile", "front", "config", "--volumes"); r.stdout != "data\n" {
 		t.Fatalf("--volumes %q", r.stdout)
 	}
+	// Without the profile no service uses data: docker compose lists it
+	// neither in --volumes nor in the model.
+	if r := c.must("config", "--volumes"); r.stdout != "" {
+		t.Fatalf("--volumes without the profile %q", r.stdout)
+	}
+	if r := c.must("config"); strings.Contains(r.stdout, "demo_data") {
+		t.Fatalf("config shows the unused volume:\n%s", r.stdout)
+	}
 	if r := c.must("config", "--images"); r.stdout != "perry-test/busybox:latest\n" {
 		t.Fatalf("--images %q", r.stdout)
 	}
@@ -400,6 +408,81 @@ volumes:
 	c.must("config", "-o", out)
 	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "services:") {
 		t.Fatalf("-o: %v", err)
+	}
+}
+
+// config --no-interpolate prints the model as written, as docker compose
+// does; its listings load the project uninterpolated.
+func TestConfigNoInterpolate(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    image: perry-test/busybox:${PERRY_TEST_NO_SUCH_TAG:-latest}
+    environment:
+      VALUE: ${PERRY_TEST_NO_SUCH_VAR}
+      PRICE: "$$5"
+  db:
+    image: perry-test/busybox:latest
+    profiles: [tools]
+`)
+	tests := []struct {
+		name       string
+		args       []string
+		want       []string // in stdout
+		wantAbsent []string // not in stdout
+		wantStderr string
+	}{
+		{
+			name:       "the model as written",
+			args:       []string{"config", "--no-interpolate"},
+			want:       []string{"image: perry-test/busybox:${PERRY_TEST_NO_SUCH_TAG:-latest}\n", "VALUE: ${PERRY_TEST_NO_SUCH_VAR}\n", "PRICE: $$5\n", "\n  db:\n"},
+			wantAbsent: []string{"$${"},
+		},
+		{
+			name: "json",
+			args: []string{"config", "--no-interpolate", "--format", "json"},
+			want: []string{`"image": "perry-test/busybox:${PERRY_TEST_NO_SUCH_TAG:-latest}"`},
+		},
+		{
+			name: "--images uninterpolated",
+			args: []string{"config", "--no-interpolate", "--images"},
+			want: []string{"perry-test/busybox:${PERRY_TEST_NO_SUCH_TAG:-latest}\n"},
+		},
+		{
+			name: "--services lists every service of the model",
+			args: []string{"config", "--no-interpolate", "--services"},
+			want: []string{"db\nweb\n"},
+		},
+		{
+			name:       "services named: the whole model, with a warning",
+			args:       []string{"config", "--no-interpolate", "web"},
+			want:       []string{"\n  db:\n", "\n  web:\n"},
+			wantStderr: "service filtering is not applied when --no-interpolate is set",
+		},
+		{
+			name:       "interpolated without the flag",
+			args:       []string{"config"},
+			want:       []string{"image: perry-test/busybox:latest\n", "PRICE: $$5\n"},
+			wantAbsent: []string{"PERRY_TEST_NO_SUCH"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := c.must(tt.args...)
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tt.wantAbsent {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("stdout has %q:\n%s", w, r.stdout)
+				}
+			}
+			if !strings.Contains(r.stderr, tt.wantStderr) {
+				t.Errorf("stderr %q lacks %q", r.stderr, tt.wantStderr)
+			}
+		})
 	}
 }
 

@@ -277,11 +277,37 @@ docker compose's canonical YAML (or JSON), or one of the listings.`,
 			if format != "yaml" && format != "json" {
 				return usageErr(cmd, "invalid --format value %q: use yaml or json", format)
 			}
-			if noIn {
-				return usageErr(cmd, "--no-interpolate is not supported: perry-compose always interpolates compose files")
-			}
 			ctx := cmd.Context()
-			p, err := a.loadProject(ctx, args)
+			co := loader.ConfigOptions{Format: format, Services: services, Volumes: volumes, Profiles: profiles, Images: images, NoInterpolate: noIn}
+			if cmd.Flags().Changed("hash") {
+				co.Hash = true
+				if hash != "*" && hash != "" {
+					co.HashServices = strings.Split(hash, ",")
+				}
+			}
+			opts := a.loaderOptions()
+			opts.NoInterpolate = noIn
+			// Without interpolation docker compose prints compose-go's model
+			// as it is, not a project (so does --services); its other
+			// listings still load a project, uninterpolated.
+			if noIn && (services || !(volumes || co.Hash || profiles || images)) {
+				if len(args) > 0 && !services {
+					fmt.Fprintln(a.stderr, "Warning: service filtering is not applied when --no-interpolate is set, the full model will be rendered")
+				}
+				m, err := loader.LoadModel(ctx, opts)
+				if err != nil || quiet {
+					return err
+				}
+				out, err := loader.ConfigModel(m, co)
+				if err != nil {
+					return err
+				}
+				return a.writeConfig(out, output)
+			}
+			p, err := loader.Load(ctx, opts)
+			if err == nil {
+				p, err = enableServices(p, args)
+			}
 			if err != nil {
 				return err
 			}
@@ -295,22 +321,11 @@ docker compose's canonical YAML (or JSON), or one of the listings.`,
 			if quiet {
 				return nil
 			}
-			co := loader.ConfigOptions{Format: format, Services: services, Volumes: volumes, Profiles: profiles, Images: images}
-			if cmd.Flags().Changed("hash") {
-				co.Hash = true
-				if hash != "*" && hash != "" {
-					co.HashServices = strings.Split(hash, ",")
-				}
-			}
 			out, err := loader.Config(p, co)
 			if err != nil {
 				return err
 			}
-			if output != "" {
-				return os.WriteFile(output, out, 0o644)
-			}
-			_, err = a.stdout.Write(out)
-			return err
+			return a.writeConfig(out, output)
 		},
 	}
 	fl := cmd.Flags()
@@ -322,8 +337,17 @@ docker compose's canonical YAML (or JSON), or one of the listings.`,
 	fl.StringVar(&hash, "hash", "", `Print the service config hash, one per line ("*" for all, or service names comma-separated)`)
 	fl.BoolVarP(&quiet, "quiet", "q", false, "Only validate the configuration, don't print anything")
 	fl.StringVarP(&output, "output", "o", "", "Save to file (default to stdout)")
-	fl.BoolVar(&noIn, "no-interpolate", false, "Don't interpolate environment variables (not supported)")
+	fl.BoolVar(&noIn, "no-interpolate", false, "Don't interpolate environment variables")
 	return cmd
+}
+
+// writeConfig writes config's output to the file given by -o, else stdout.
+func (a *app) writeConfig(out []byte, file string) error {
+	if file != "" {
+		return os.WriteFile(file, out, 0o644)
+	}
+	_, err := a.stdout.Write(out)
+	return err
 }
 
 // lsEntry is one project of ls --format json.

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
 
 	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/core"
@@ -24,7 +25,8 @@ type ConfigOptions struct {
 	Format string
 	// Services (--services): service names, one per line, dependencies first.
 	Services bool
-	// Volumes (--volumes): volume names, one per line, sorted.
+	// Volumes (--volumes): the names of the volumes services use, one per
+	// line, sorted.
 	Volumes bool
 	// Profiles (--profiles): every profile any service declares, sorted.
 	Profiles bool
@@ -37,11 +39,11 @@ type ConfigOptions struct {
 	// HashServices restricts Hash to these services (--hash a,b); empty
 	// means all (--hash "*").
 	HashServices []string
-	// NoInterpolate says the project was loaded without interpolation (an
-	// inline model without Options.Interpolate): its '$' are literal model
-	// text, so they are not escaped. docker compose escapes every '$' of an
-	// interpolated model as "$$" so that the output loads back to the same
-	// values.
+	// NoInterpolate says the project was loaded without interpolation
+	// (Options.NoInterpolate, or an inline model without
+	// Options.Interpolate): its '$' are the text as written, so they are not
+	// escaped. docker compose escapes every '$' of an interpolated model as
+	// "$$" so that the output loads back to the same values.
 	NoInterpolate bool
 }
 
@@ -49,10 +51,18 @@ type ConfigOptions struct {
 // YAML or JSON (the same marshalling docker compose uses: the implicit
 // {project}_default network, depends_on in long form, env_file merged into
 // environment and dropped), '$' escaped as "$$", or one of the listings.
+// Networks, volumes, secrets, configs and models no enabled service uses
+// are left out, of the model and of --volumes.
 func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 	if p == nil {
 		return nil, core.Errorf(core.KindInvalidArgument, "config: no project")
 	}
+	// docker compose loads every project through compose-go's
+	// WithoutUnnecessaryResources, so its config never shows an unused
+	// resource (nor the default network of a project whose services are
+	// all disabled). Only the output is pruned: the caller's project keeps
+	// them.
+	p = p.WithoutUnnecessaryResources()
 	switch {
 	case o.Services:
 		g, err := graph.Build(p)
@@ -107,6 +117,47 @@ func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 	}
 	if !o.NoInterpolate {
 		out = bytes.ReplaceAll(out, []byte{'$'}, []byte{'$', '$'})
+	}
+	return out, nil
+}
+
+// ConfigModel renders a model of LoadModel as `docker compose config
+// --no-interpolate` does: the model as compose-go left it, marshalled as it
+// is (YAML keys sorted, two-space indent; JSON indented by two spaces), or
+// with Services its service names, sorted (every service, whatever its
+// profile). The model is not interpolated: its '$' are printed as written.
+// The other listings need a project: use Config.
+func ConfigModel(m map[string]any, o ConfigOptions) ([]byte, error) {
+	if m == nil {
+		return nil, core.Errorf(core.KindInvalidArgument, "config: no model")
+	}
+	switch {
+	case o.Services:
+		services, _ := m["services"].(map[string]any)
+		return lines(slices.Sorted(maps.Keys(services))), nil
+	case o.Volumes || o.Hash || o.Profiles || o.Images:
+		return nil, core.Errorf(core.KindInvalidArgument, "config: the listings but --services need a project, not a model")
+	}
+	var (
+		out []byte
+		err error
+	)
+	switch o.Format {
+	case "", "yaml":
+		// docker compose's formatModel: compose-go's encoder settings
+		// (Project.MarshalYAML), without its struct field order.
+		var buf bytes.Buffer
+		enc := yaml.NewEncoder(&buf)
+		enc.SetIndent(2)
+		err = enc.Encode(m)
+		out = buf.Bytes()
+	case "json":
+		out, err = json.MarshalIndent(m, "", "  ")
+	default:
+		return nil, core.InvalidArgument("format", "unsupported format %q (use yaml or json)", o.Format)
+	}
+	if err != nil {
+		return nil, core.Errorf(core.KindInternal, "config: marshalling the model: %w", err)
 	}
 	return out, nil
 }

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"context"
 	"encoding/json"
 	"regexp"
 	"strings"
@@ -44,7 +45,8 @@ func demoProject(t *testing.T) *types.Project {
 
 // The YAML docker compose v2 prints for demoYAML (with compose-go v2.16.2:
 // its field order, the implicit default network, depends_on in long form,
-// env_file merged into environment and dropped, '$' escaped).
+// env_file merged into environment and dropped, '$' escaped, the unused
+// volume logs left out).
 const demoConfigYAML = `name: demo
 services:
   builder:
@@ -94,8 +96,6 @@ networks:
 volumes:
   cache:
     name: demo_cache
-  logs:
-    name: demo_logs
 `
 
 func TestConfigYAML(t *testing.T) {
@@ -159,7 +159,7 @@ func TestConfigListings(t *testing.T) {
 		want string // a regexp matching the whole output
 	}{
 		{"--services: dependencies first", ConfigOptions{Services: true}, "builder\ndb\ndebug\nweb\n"},
-		{"--volumes", ConfigOptions{Volumes: true}, "cache\nlogs\n"},
+		{"--volumes: only those services use", ConfigOptions{Volumes: true}, "cache\n"},
 		{"--profiles", ConfigOptions{Profiles: true}, "dev\ntools\n"},
 		{"--images: image or {project}-{service}", ConfigOptions{Images: true}, "demo-builder\nredis\nbusybox\nnginx:1.25\n"},
 		{`--hash "*"`, ConfigOptions{Hash: true}, "builder " + hash + "\ndb " + hash + "\ndebug " + hash + "\nweb " + hash + "\n"},
@@ -176,6 +176,76 @@ func TestConfigListings(t *testing.T) {
 				t.Errorf("output %q does not match %q", out, tt.want)
 			}
 		})
+	}
+}
+
+// docker compose's config shows only the resources enabled services use.
+func TestConfigLeavesOutUnusedResources(t *testing.T) {
+	const model = `{"name":"x","services":{
+		"web":{"image":"i","networks":["front"],"volumes":["data:/data"],"secrets":["key"],"configs":["conf"],
+		       "build":{"context":".","secrets":["token"]}},
+		"tool":{"image":"i","profiles":["tools"],"networks":["back"],"volumes":["cache:/cache"]}},
+		"networks":{"front":{},"back":{},"spare":{}},
+		"volumes":{"data":{},"cache":{},"spare":{}},
+		"secrets":{"key":{"file":"./key"},"token":{"file":"./token"},"spare":{"file":"./spare"}},
+		"configs":{"conf":{"file":"./conf"},"spare":{"file":"./spare"}}}`
+	tests := []struct {
+		name     string
+		profiles []string
+		opts     ConfigOptions
+		present  []string
+		absent   []string
+	}{
+		{
+			name:    "unused resources left out",
+			present: []string{"\n  front:\n    name: x_front\n", "\n  data:\n    name: x_data\n", "\n  key:\n", "\n  token:\n", "\n  conf:\n"},
+			absent:  []string{"spare", "x_back", "x_cache", "x_default"},
+		},
+		{
+			name:     "a profile's resources kept when it is enabled",
+			profiles: []string{"tools"},
+			present:  []string{"\n  back:\n    name: x_back\n", "\n  cache:\n    name: x_cache\n"},
+			absent:   []string{"spare"},
+		},
+		{
+			name:    "json too",
+			opts:    ConfigOptions{Format: "json"},
+			present: []string{`"x_front"`, `"x_data"`},
+			absent:  []string{"spare", "x_back"},
+		},
+		{name: "--volumes lists used volumes only", opts: ConfigOptions{Volumes: true}, present: []string{"data\n"}, absent: []string{"cache", "spare"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{Inline: []byte(model), Profiles: tt.profiles})
+			out, err := Config(p, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.present {
+				if !strings.Contains(string(out), s) {
+					t.Errorf("output lacks %q:\n%s", s, out)
+				}
+			}
+			for _, s := range tt.absent {
+				if strings.Contains(string(out), s) {
+					t.Errorf("output has %q:\n%s", s, out)
+				}
+			}
+			if _, ok := p.Networks["spare"]; !ok {
+				t.Errorf("Config removed the network from the caller's project")
+			}
+		})
+	}
+
+	// A project whose services are all disabled has no default network.
+	p := mustLoad(t, Options{Inline: []byte(`{"name":"x","services":{"web":{"image":"i","profiles":["p"]}}}`)})
+	out, err := Config(p, ConfigOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != "name: x\nservices: {}\n" {
+		t.Errorf("output %q, want only the name and no services", out)
 	}
 }
 
@@ -274,4 +344,121 @@ func TestServiceHash(t *testing.T) {
 	if _, err := ServiceHash(s); err != nil || s.Deploy.Replicas == nil || *s.Deploy.Replicas != 2 {
 		t.Errorf("ServiceHash modified the caller's deploy.replicas: %v", s.Deploy.Replicas)
 	}
+}
+
+// Strings YAML 1.1 reads as booleans are single-quoted and long strings
+// folded at 80 columns, byte for byte as docker compose v5.6.0 prints them
+// (its go.yaml.in/yaml/v4 v4.0.0-rc.6 encoder; rc.4 double-quoted them and
+// never folded).
+func TestConfigQuotingAndFolding(t *testing.T) {
+	tests := []struct {
+		name    string
+		service string // the service's JSON fields besides image
+		want    string // the lines expected in the output
+	}{
+		{name: "restart no single-quoted", service: `"restart":"no"`, want: "    restart: 'no'\n"},
+		{name: "yes single-quoted", service: `"environment":{"A":"yes"}`, want: "    environment:\n      A: 'yes'\n"},
+		{name: "Y single-quoted", service: `"environment":{"A":"Y"}`, want: "    environment:\n      A: 'Y'\n"},
+		{name: "on single-quoted", service: `"environment":{"A":"on"}`, want: "    environment:\n      A: 'on'\n"},
+		{name: "number stays double-quoted", service: `"environment":{"A":"123"}`, want: "    environment:\n      A: \"123\"\n"},
+		{name: "plain string unquoted", service: `"environment":{"A":"hello"}`, want: "    environment:\n      A: hello\n"},
+		{
+			name:    "long string folded at 80 columns",
+			service: `"environment":{"A":"a fairly long value with spaces that goes well beyond the eighty column limit of the encoder"}`,
+			want:    "    environment:\n      A: a fairly long value with spaces that goes well beyond the eighty column limit\n        of the encoder\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{Inline: []byte(`{"name":"x","services":{"web":{"image":"i",` + tt.service + `}}}`)})
+			out, err := Config(p, ConfigOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(out), tt.want) {
+				t.Errorf("output does not have %q:\n%s", tt.want, out)
+			}
+		})
+	}
+}
+
+// config --no-interpolate: docker compose prints compose-go's model, as
+// written, keys sorted; the output below is docker compose v5.6.0's for
+// noInterpolateYAML.
+const noInterpolateYAML = `services:
+  web:
+    image: busybox:${TAG:-latest}
+    environment:
+      PRICE: "$$5"
+      VALUE: ${SOME_VAR}
+    restart: "no"
+    depends_on: [db]
+  db:
+    image: redis
+    profiles: [tools]
+networks:
+  spare: {}
+`
+
+const noInterpolateConfigYAML = `name: demo
+networks:
+  default:
+    name: demo_default
+  spare:
+    name: demo_spare
+services:
+  db:
+    image: redis
+    networks:
+      default: null
+    profiles:
+      - tools
+  web:
+    depends_on:
+      db:
+        condition: service_started
+        required: true
+    environment:
+      PRICE: $$5
+      VALUE: ${SOME_VAR}
+    image: busybox:${TAG:-latest}
+    networks:
+      default: null
+    restart: 'no'
+`
+
+func TestConfigModel(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"compose.yaml": noInterpolateYAML})
+	// LoadModel never interpolates: NoInterpolate is not needed.
+	opts := Options{WorkingDir: root, ProjectName: "demo", Environment: map[string]string{"TAG": "1.0", "SOME_VAR": "set"}}
+	m, err := LoadModel(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		opts ConfigOptions
+		want string // a regexp matching the whole output
+	}{
+		{name: "yaml as written, keys sorted", opts: ConfigOptions{}, want: regexp.QuoteMeta(noInterpolateConfigYAML)},
+		{name: "json", opts: ConfigOptions{Format: "json"}, want: `(?s)\{\n  "name": "demo",\n.*"VALUE": "\$\{SOME_VAR\}".*\n\}`},
+		{name: "--services: every service, sorted", opts: ConfigOptions{Services: true}, want: "db\nweb\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := ConfigModel(m, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`^` + tt.want + `$`).Match(out) {
+				t.Errorf("output:\n%s\ndoes not match %q", out, tt.want)
+			}
+		})
+	}
+
+	_, err = ConfigModel(m, ConfigOptions{Volumes: true})
+	wantError(t, err, core.KindInvalidArgument, "project")
+	_, err = ConfigModel(m, ConfigOptions{Format: "toml"})
+	wantError(t, err, core.KindInvalidArgument, `"toml"`)
 }

@@ -103,8 +103,13 @@ type Options struct {
 	// WorkingDir, else the current directory.
 	Inline []byte
 	// Interpolate applies ${VAR} substitution (and $$ escapes) to an inline
-	// model. Off by default (docs/design.md, Compose loading). Files are always interpolated.
+	// model. Off by default (docs/design.md, Compose loading).
 	Interpolate bool
+	// NoInterpolate loads compose files as written, without ${VAR}
+	// substitution ("$$" stays "$$"), as `docker compose config
+	// --no-interpolate` does. Files are interpolated otherwise; an inline
+	// model follows Interpolate alone.
+	NoInterpolate bool
 
 	// SkipValidation skips compose-go's JSON-schema validation. Consistency
 	// checks and our own condition/volume-type checks still run: the engine
@@ -158,90 +163,10 @@ func absDir(dir, base string) (string, error) {
 }
 
 func loadFiles(ctx context.Context, opts Options, env types.Mapping, cwd string) (*types.Project, error) {
-	// 2a. An explicit -f file that does not exist is the first thing to
-	// report: every later step depends on it.
-	explicit, err := explicitFiles(opts.Files, cwd)
+	files, projectDir, err := prepareFiles(opts, env, cwd)
 	if err != nil {
 		return nil, err
 	}
-	// 3. An explicit -p is validated before any file is read.
-	if opts.ProjectName != "" {
-		if err := ValidateProjectName(opts.ProjectName); err != nil {
-			return nil, err
-		}
-	}
-
-	// 4a. COMPOSE_* from the .env where compose starts: it may select the
-	// files, the profiles or the name.
-	projectDir := ""
-	if opts.ProjectDirectory != "" {
-		projectDir = mustAbs(opts.ProjectDirectory, cwd)
-	}
-	startDir := projectDir
-	if startDir == "" && len(explicit) > 0 && explicit[0] != "-" {
-		startDir = filepath.Dir(explicit[0])
-	}
-	if startDir == "" {
-		startDir = cwd
-	}
-	startEnvFiles, err := envFiles(opts.EnvFiles, env, startDir, cwd)
-	if err != nil {
-		return nil, err
-	}
-	startEnv, err := readEnvFiles(startEnvFiles, env)
-	if err != nil {
-		return nil, err
-	}
-	for k, v := range startEnv {
-		if _, set := env[k]; !set && strings.HasPrefix(k, "COMPOSE_") {
-			env[k] = v
-		}
-	}
-
-	// 2b. The files: -f, else COMPOSE_FILE, else discovery.
-	files := explicit
-	if len(files) == 0 {
-		if files, err = composeFileEnv(env, cwd); err != nil {
-			return nil, err
-		}
-	}
-	if len(files) == 0 {
-		from := cwd
-		if opts.WorkingDir == "" && projectDir != "" {
-			from = projectDir // docker compose discovers from --project-directory
-		}
-		if files, err = discover(from); err != nil {
-			return nil, err
-		}
-	}
-	if projectDir == "" {
-		projectDir = cwd
-		if files[0] != "-" {
-			projectDir = filepath.Dir(files[0])
-		}
-	}
-
-	// 4b. The project's .env (or --env-file): all of its variables.
-	dotEnv := startEnv
-	if projEnvFiles, err := envFiles(opts.EnvFiles, env, projectDir, cwd); err != nil {
-		return nil, err
-	} else if !sameStrings(projEnvFiles, startEnvFiles) {
-		if dotEnv, err = readEnvFiles(projEnvFiles, env); err != nil {
-			return nil, err
-		}
-	}
-	env.Merge(dotEnv)
-
-	// 3b. A COMPOSE_PROJECT_NAME (from the environment or a .env) is
-	// explicit too: validate it with a message that says where it came from.
-	if opts.ProjectName == "" {
-		if name := env[consts.ComposeProjectName]; name != "" {
-			if err := ValidateProjectName(name); err != nil {
-				return nil, annotate(err, "set by COMPOSE_PROJECT_NAME")
-			}
-		}
-	}
-
 	// 5. compose-go.
 	p, err := loadWithCompose(ctx, opts, env, files, projectDir, false)
 	if err != nil {
@@ -256,10 +181,149 @@ func loadFiles(ctx context.Context, opts Options, env types.Mapping, cwd string)
 	return p, nil
 }
 
+// LoadModel loads the compose files as Load does (steps 1 to 5 of the
+// package documentation), always without interpolation (whatever
+// Options.NoInterpolate says), and stops at compose-go's merged, normalized
+// model, before it becomes a project: every service whatever its profile,
+// env_file and unused resources kept. It is what `docker compose config
+// --no-interpolate` prints. Our checks do not run on it. An inline model is
+// refused: it is its own model.
+func LoadModel(ctx context.Context, opts Options) (m map[string]any, err error) {
+	defer recoverModelPanic(nil, &err)
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if len(bytes.TrimSpace(opts.Inline)) > 0 {
+		return nil, core.InvalidArgument("inline", "LoadModel reads compose files; an inline model is already a model")
+	}
+	// compose-go's model load does not pass the environment on (as docker
+	// compose uses it, only without interpolation): an interpolated model
+	// would take every variable's default.
+	opts.NoInterpolate = true
+	env := environment(opts.Environment)
+	cwd, err := absDir(opts.WorkingDir, "")
+	if err != nil {
+		return nil, core.Errorf(core.KindInvalidConfig, "working directory: %w", err)
+	}
+	files, projectDir, err := prepareFiles(opts, env, cwd)
+	if err != nil {
+		return nil, err
+	}
+	po, err := composeOptions(opts, env, files, projectDir, false)
+	if err == nil {
+		m, err = po.LoadModel(ctx)
+	}
+	if err != nil {
+		return nil, explain(err, files, func() (*types.Project, error) {
+			return loadWithCompose(ctx, opts, env, files, projectDir, true)
+		})
+	}
+	return m, nil
+}
+
+// prepareFiles runs steps 2 to 4 of the package documentation: it returns
+// the compose files and the project directory, and merges the .env
+// variables into env.
+func prepareFiles(opts Options, env types.Mapping, cwd string) (files []string, projectDir string, err error) {
+	// 2a. An explicit -f file that does not exist is the first thing to
+	// report: every later step depends on it.
+	explicit, err := explicitFiles(opts.Files, cwd)
+	if err != nil {
+		return nil, "", err
+	}
+	// 3. An explicit -p is validated before any file is read.
+	if opts.ProjectName != "" {
+		if err := ValidateProjectName(opts.ProjectName); err != nil {
+			return nil, "", err
+		}
+	}
+
+	// 4a. COMPOSE_* from the .env where compose starts: it may select the
+	// files, the profiles or the name.
+	if opts.ProjectDirectory != "" {
+		projectDir = mustAbs(opts.ProjectDirectory, cwd)
+	}
+	startDir := projectDir
+	if startDir == "" && len(explicit) > 0 && explicit[0] != "-" {
+		startDir = filepath.Dir(explicit[0])
+	}
+	if startDir == "" {
+		startDir = cwd
+	}
+	startEnvFiles, err := envFiles(opts.EnvFiles, env, startDir, cwd)
+	if err != nil {
+		return nil, "", err
+	}
+	startEnv, err := readEnvFiles(startEnvFiles, env)
+	if err != nil {
+		return nil, "", err
+	}
+	for k, v := range startEnv {
+		if _, set := env[k]; !set && strings.HasPrefix(k, "COMPOSE_") {
+			env[k] = v
+		}
+	}
+
+	// 2b. The files: -f, else COMPOSE_FILE, else discovery.
+	files = explicit
+	if len(files) == 0 {
+		if files, err = composeFileEnv(env, cwd); err != nil {
+			return nil, "", err
+		}
+	}
+	if len(files) == 0 {
+		from := cwd
+		if opts.WorkingDir == "" && projectDir != "" {
+			from = projectDir // docker compose discovers from --project-directory
+		}
+		if files, err = discover(from); err != nil {
+			return nil, "", err
+		}
+	}
+	if projectDir == "" {
+		projectDir = cwd
+		if files[0] != "-" {
+			projectDir = filepath.Dir(files[0])
+		}
+	}
+
+	// 4b. The project's .env (or --env-file): all of its variables.
+	dotEnv := startEnv
+	if projEnvFiles, err := envFiles(opts.EnvFiles, env, projectDir, cwd); err != nil {
+		return nil, "", err
+	} else if !sameStrings(projEnvFiles, startEnvFiles) {
+		if dotEnv, err = readEnvFiles(projEnvFiles, env); err != nil {
+			return nil, "", err
+		}
+	}
+	env.Merge(dotEnv)
+
+	// 3b. A COMPOSE_PROJECT_NAME (from the environment or a .env) is
+	// explicit too: validate it with a message that says where it came from.
+	if opts.ProjectName == "" {
+		if name := env[consts.ComposeProjectName]; name != "" {
+			if err := ValidateProjectName(name); err != nil {
+				return nil, "", annotate(err, "set by COMPOSE_PROJECT_NAME")
+			}
+		}
+	}
+
+	return files, projectDir, nil
+}
+
 // loadWithCompose runs compose-go's CLI loader. lenient turns off every
 // compose-go check, to re-read a model compose-go rejected (see explain).
 func loadWithCompose(ctx context.Context, opts Options, env types.Mapping, files []string, projectDir string, lenient bool) (*types.Project, error) {
-	po, err := cli.NewProjectOptions(files,
+	po, err := composeOptions(opts, env, files, projectDir, lenient)
+	if err != nil {
+		return nil, err
+	}
+	return po.LoadProject(ctx)
+}
+
+// composeOptions are compose-go's CLI loader options for opts.
+func composeOptions(opts Options, env types.Mapping, files []string, projectDir string, lenient bool) (*cli.ProjectOptions, error) {
+	return cli.NewProjectOptions(files,
 		cli.WithWorkingDirectory(projectDir),
 		cli.WithName(opts.ProjectName),
 		func(o *cli.ProjectOptions) error {
@@ -267,6 +331,7 @@ func loadWithCompose(ctx context.Context, opts Options, env types.Mapping, files
 			return nil
 		},
 		cli.WithDefaultProfiles(opts.Profiles...),
+		cli.WithInterpolation(!opts.NoInterpolate),
 		cli.WithLoadOptions(func(o *composeloader.Options) {
 			o.SkipValidation = opts.SkipValidation || lenient
 			if lenient {
@@ -276,10 +341,6 @@ func loadWithCompose(ctx context.Context, opts Options, env types.Mapping, files
 			}
 		}),
 	)
-	if err != nil {
-		return nil, err
-	}
-	return po.LoadProject(ctx)
 }
 
 // explicitFiles resolves -f paths and reports the first missing one.
@@ -697,11 +758,17 @@ func toCoreError(err error) *core.Error {
 }
 
 // withFiles makes sure the message names the file(s) it is about, and
-// records them in Details["files"].
+// records them in Details["files"]. A consistency error of the merged
+// project (compose-go's errdefs.ErrInvalid: "invalid compose project", e.g.
+// a reference to an undefined service or network) is about no one file:
+// its message is left as docker compose prints it.
 func withFiles(err error, files []string) error {
 	e := core.AsError(err)
 	if e == nil || len(files) == 0 {
 		return err
+	}
+	if errors.Is(e, errdefs.ErrInvalid) {
+		return e.With("files", files)
 	}
 	named := false
 	for _, f := range files {

@@ -771,6 +771,74 @@ func TestDependencyOnDisabledService(t *testing.T) {
 	mustLoad(t, Options{WorkingDir: root, Profiles: []string{"dev"}})
 }
 
+// A reference the merged project cannot resolve is reported with docker
+// compose's exact text, without a file name (it is about no one file); an
+// error in one file's content still names it.
+func TestProjectErrorMessages(t *testing.T) {
+	tests := []struct {
+		name      string
+		service   string // the lines of web after its image
+		extra     string // more top-level YAML
+		want      string // the whole message
+		wantNamed bool   // the message names compose.yaml
+	}{
+		{
+			name:    "undefined dependency",
+			service: "    depends_on: [ghost]\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "undefined required dependency in long form",
+			service: "    depends_on:\n      ghost: {condition: service_healthy}\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "network_mode of an undefined service",
+			service: "    network_mode: service:ghost\n",
+			want:    `service "web" depends on undefined service "ghost": invalid compose project`,
+		},
+		{
+			name:    "dependency on a disabled service",
+			service: "    depends_on: [debug]\n",
+			extra:   "  debug:\n    image: busybox\n    profiles: [dev]\n",
+			want:    `service "web" depends on service "debug", which is disabled (enable it with profile dev): invalid compose project`,
+		},
+		{
+			name:    "undefined network",
+			service: "    networks: [nonet]\n",
+			want:    `service "web" refers to undefined network nonet: invalid compose project`,
+		},
+		{
+			name:    "undefined volume",
+			service: "    volumes: [\"novol:/x\"]\n",
+			want:    `service "web" refers to undefined volume novol: invalid compose project`,
+		},
+		{
+			name:      "unknown condition names the file",
+			service:   "    depends_on:\n      db: {condition: service_sleepy}\n",
+			extra:     "  db:\n    image: busybox\n",
+			wantNamed: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			writeFiles(t, root, map[string]string{"compose.yaml": "services:\n  web:\n    image: busybox\n" + tt.service + tt.extra})
+			_, err := load(t, Options{WorkingDir: root})
+			e := wantError(t, err, core.KindInvalidConfig)
+			if tt.want != "" && e.Message != tt.want {
+				t.Errorf("message %q, want %q", e.Message, tt.want)
+			}
+			if named := strings.Contains(e.Message, "compose.yaml"); named != tt.wantNamed {
+				t.Errorf("message %q names the file: %v, want %v", e.Message, named, tt.wantNamed)
+			}
+			if files, _ := e.Details["files"].([]string); len(files) != 1 {
+				t.Errorf("Details[files] = %v, want the compose file", e.Details["files"])
+			}
+		})
+	}
+}
+
 func TestValidateHelpers(t *testing.T) {
 	for _, c := range Conditions {
 		if err := ValidateCondition("s", "d", c); err != nil {
@@ -804,4 +872,46 @@ func TestLoadDoesNotWriteCallerEnvironment(t *testing.T) {
 	if len(env) != 1 {
 		t.Errorf("caller's environment changed: %v", env)
 	}
+}
+
+func TestNoInterpolate(t *testing.T) {
+	root := t.TempDir()
+	writeFiles(t, root, map[string]string{"compose.yaml": "services:\n  web:\n    image: busybox:${TAG:-latest}\n" +
+		"    environment:\n      PRICE: \"$$5\"\n    profiles: [tools]\n    env_file: [web.env]\n", "web.env": "A=1\n"})
+	env := map[string]string{"TAG": "1.0"}
+	tests := []struct {
+		name          string
+		noInterpolate bool
+		wantImage     string
+		wantPrice     string
+	}{
+		{name: "interpolated by default", wantImage: "busybox:1.0", wantPrice: "$5"},
+		{name: "NoInterpolate keeps the text as written", noInterpolate: true, wantImage: "busybox:${TAG:-latest}", wantPrice: "$$5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := mustLoad(t, Options{WorkingDir: root, Environment: env, Profiles: []string{"tools"}, NoInterpolate: tt.noInterpolate})
+			web := p.Services["web"]
+			if web.Image != tt.wantImage || web.Environment["PRICE"] == nil || *web.Environment["PRICE"] != tt.wantPrice {
+				t.Errorf("image %q, PRICE %v; want %q, %q", web.Image, web.Environment["PRICE"], tt.wantImage, tt.wantPrice)
+			}
+		})
+	}
+
+	// LoadModel never interpolates, and keeps every service, whatever its
+	// profile, with its env_file.
+	m, err := LoadModel(context.Background(), Options{WorkingDir: root, Environment: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	web, _ := m["services"].(map[string]any)["web"].(map[string]any)
+	environment, _ := web["environment"].(map[string]any)
+	if web["image"] != "busybox:${TAG:-latest}" || environment["PRICE"] != "$$5" || web["env_file"] == nil {
+		t.Errorf("web = %v; want the image and PRICE as written, env_file kept", web)
+	}
+
+	_, err = LoadModel(context.Background(), Options{Inline: []byte(`{"services":{}}`)})
+	wantError(t, err, core.KindInvalidArgument, "inline")
+	_, err = LoadModel(context.Background(), Options{WorkingDir: t.TempDir(), Files: []string{"missing.yaml"}})
+	wantError(t, err, core.KindNotFound, "missing.yaml")
 }

@@ -63,7 +63,9 @@ func validateRobust(p *types.Project) error {
 // process down. Deferred by Load.
 func recoverModelPanic(p **types.Project, err *error) {
 	if r := recover(); r != nil {
-		*p = nil
+		if p != nil {
+			*p = nil
+		}
 		*err = core.Errorf(core.KindInvalidConfig, "invalid compose model: a value has the wrong type (%v)", fmt.Sprint(r))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/compose-spec/compose-go/v2/errdefs"
 	"github.com/compose-spec/compose-go/v2/types"
 
 	"github.com/perryts/perry-container/core"
@@ -125,13 +126,16 @@ func validateProject(p *types.Project) error {
 			if _, ok := p.Services[dep]; ok || !s.DependsOn[dep].Required {
 				continue
 			}
+			// Both end in compose-go's ": invalid compose project", as docker
+			// compose's message does, and are about the merged project, not
+			// one file (see withFiles).
 			if ds, ok := p.DisabledServices[dep]; ok {
 				return core.Errorf(core.KindInvalidConfig,
-					"service %q depends on service %q, which is disabled (enable it with profile %s)",
-					name, dep, strings.Join(ds.Profiles, " or ")).
+					"service %q depends on service %q, which is disabled (enable it with profile %s): %w",
+					name, dep, strings.Join(ds.Profiles, " or "), errdefs.ErrInvalid).
 					With("service", name).With("value", dep)
 			}
-			return core.Errorf(core.KindInvalidConfig, "service %q depends on undefined service %q", name, dep).
+			return core.Errorf(core.KindInvalidConfig, "service %q depends on undefined service %q: %w", name, dep, errdefs.ErrInvalid).
 				With("service", name).With("value", dep)
 		}
 	}
