@@ -228,6 +228,53 @@ services:
 	}
 }
 
+// flakyInspect fails the next `fail` Inspect calls with a runtime error, as
+// a runtime that loses its connection for a moment does.
+type flakyInspect struct {
+	*fake.Backend
+	fail, failed atomic.Int32
+}
+
+func (f *flakyInspect) Inspect(ctx context.Context, id string) (core.ContainerInfo, error) {
+	if f.fail.Add(-1) >= 0 {
+		f.failed.Add(1)
+		return core.ContainerInfo{}, core.Errorf(core.KindBackendError, "inspect %s: connection reset", id)
+	}
+	return f.Backend.Inspect(ctx, id)
+}
+
+func TestWaitRidesOutAFailedLook(t *testing.T) {
+	b := &flakyInspect{Backend: newFake()}
+	e, _ := newEngine(t, b, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1"], healthcheck: {test: ["CMD", "true"]}}
+  web: {image: busybox, command: [sleep, "1"], depends_on: {db: {condition: service_healthy}}}
+`))
+	b.fail.Store(2) // two in a row; a third would fail the up
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatalf("two failed looks at db failed the up: %v", err)
+	}
+	if n := b.failed.Load(); n != 2 {
+		t.Fatalf("%d looks failed, want 2: the wait was not exercised", n)
+	}
+	if ids := containerIDs(t, b.Backend); ids["demo-db-1"] == "" || ids["demo-web-1"] == "" {
+		t.Fatalf("containers %v", ids)
+	}
+
+	// A runtime that keeps failing still fails the up, naming the call.
+	b2 := &flakyInspect{Backend: newFake()}
+	e, _ = newEngine(t, b2, load(t, `
+services:
+  db: {image: busybox, command: [sleep, "1"], healthcheck: {test: ["CMD", "true"]}}
+  web: {image: busybox, command: [sleep, "1"], depends_on: {db: {condition: service_healthy}}}
+`))
+	b2.fail.Store(1 << 20)
+	err := e.Up(ctxT(t), UpOptions{})
+	if err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("a runtime that keeps failing: %v", err)
+	}
+}
+
 func TestDown(t *testing.T) {
 	for _, volumes := range []bool{false, true} {
 		b := newFake()

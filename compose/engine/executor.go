@@ -351,8 +351,10 @@ func wrapKind(err error, format string, args ...any) error {
 	return out
 }
 
-// retry runs a rollback removal up to three times: one failed runtime call
-// (a transient error, a killed CLI) must not leave the resource behind.
+// retry runs a runtime call up to three times, 300 ms apart, until it
+// succeeds or finds nothing: one failed call (a transient error, a killed
+// CLI) must not leave a rollback's resource behind, nor fail a wait's look
+// at a container.
 func retry(ctx context.Context, f func() error) error {
 	var err error
 	for try := 0; try < 3; try++ {

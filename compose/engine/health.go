@@ -38,7 +38,14 @@ func (e *Engine) waitService(ctx context.Context, w *WaitSpec) error {
 	for {
 		all := true
 		for _, ref := range w.Containers {
-			info, err := e.backend.Inspect(ctx, ref)
+			// A look that fails (a runtime's transient error: nerdctl
+			// sometimes loses its containerd connection under load) is
+			// tried again: a failed read must not fail the up.
+			var info core.ContainerInfo
+			err := retry(ctx, func() (err error) {
+				info, err = e.backend.Inspect(ctx, ref)
+				return err
+			})
 			if err != nil {
 				if isNotFound(err) {
 					return e.waitFailure(w, ref, nil, "", "its container %s was removed", ref)
