@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,53 @@ type recBackend struct {
 	specs      map[string]core.ContainerSpec // container name → spec
 	log        []stamp
 	startDelay map[string]time.Duration // node id → delay before its start
+	// together, when set, holds the starts of its nodes until all of them
+	// are starting at once (or it gives up): proof that they overlap which
+	// no slow machine can fake.
+	together *barrier
+}
+
+// barrier lets its nodes' starts through once all of them have arrived, or
+// after wait; then timedOut says whether they never were all there.
+type barrier struct {
+	nodes    []string
+	wait     time.Duration
+	mu       sync.Mutex
+	arrived  map[string]bool
+	all      chan struct{}
+	timedOut atomic.Bool
+}
+
+func newBarrier(wait time.Duration, nodes ...string) *barrier {
+	return &barrier{nodes: nodes, wait: wait, arrived: map[string]bool{}, all: make(chan struct{})}
+}
+
+// arrive holds the start of the container id until the barrier opens, if
+// id is one of its nodes' containers.
+func (b *barrier) arrive(ctx context.Context, id string) {
+	node := ""
+	for _, n := range b.nodes {
+		if strings.Contains(id, "-"+n+"-") {
+			node = n
+		}
+	}
+	if node == "" {
+		return
+	}
+	b.mu.Lock()
+	b.arrived[node] = true
+	if len(b.arrived) == len(b.nodes) {
+		close(b.all)
+	}
+	b.mu.Unlock()
+	t := time.NewTimer(b.wait)
+	defer t.Stop()
+	select {
+	case <-b.all:
+	case <-t.C:
+		b.timedOut.Store(true)
+	case <-ctx.Done():
+	}
 }
 
 type stamp struct {
@@ -75,7 +123,11 @@ func (r *recBackend) Start(ctx context.Context, id string) error {
 			d = delay
 		}
 	}
+	together := r.together
 	r.mu.Unlock()
+	if together != nil {
+		together.arrive(ctx, id)
+	}
 	if d > 0 {
 		select {
 		case <-time.After(d):

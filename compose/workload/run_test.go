@@ -371,9 +371,20 @@ func TestMaxParallelOverlapsSequentialDoesNot(t *testing.T) {
 		for _, n := range []string{"x", "y", "z", "w"} {
 			b.startDelay[n] = 200 * time.Millisecond
 		}
+		if strategy == "max-parallel" {
+			// Each node's up first converts its project, which on a loaded
+			// machine under -race can take longer than a 200 ms start: the
+			// independent nodes' starts are held until all three are
+			// starting, so their overlap is shown, not left to timing. A
+			// runner that ran them one at a time would never get there.
+			b.together = newBarrier(30*time.Second, "x", "y", "z")
+		}
 		start := time.Now()
 		if _, err := Run(ctxT(t), b, g, core.RunGraphOptions{Strategy: strategy}, testOpts(t)...); err != nil {
 			t.Fatal(err)
+		}
+		if b.together != nil && b.together.timedOut.Load() {
+			t.Fatalf("%s: x, y and z were never starting at the same time (held 30 s for it)", strategy)
 		}
 		out := map[string][2]time.Time{}
 		for _, n := range []string{"x", "y", "z", "w"} {
