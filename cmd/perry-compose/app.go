@@ -114,16 +114,29 @@ func (a *app) run(ctx context.Context, args []string) int {
 	if a.signals != nil {
 		done := make(chan struct{})
 		defer close(done)
+		handle := func(s os.Signal) {
+			a.sigMu.Lock()
+			h := a.sigHandler
+			a.sigMu.Unlock()
+			h(s)
+		}
 		go func() {
 			for {
 				select {
 				case <-done:
-					return
+					// A signal that came while the command was ending still
+					// counts: after a quick first Ctrl-C, the second one
+					// still exits at once, as the user asked.
+					for {
+						select {
+						case s := <-a.signals:
+							handle(s)
+						default:
+							return
+						}
+					}
 				case s := <-a.signals:
-					a.sigMu.Lock()
-					h := a.sigHandler
-					a.sigMu.Unlock()
-					h(s)
+					handle(s)
 				}
 			}
 		}()
