@@ -90,12 +90,9 @@ func Config(p *types.Project, o ConfigOptions) ([]byte, error) {
 		return lines(images), nil
 	}
 
-	format := o.Format
-	if format == "" {
-		format = "yaml"
-	}
-	if format != "yaml" && format != "json" {
-		return nil, core.InvalidArgument("format", "unsupported format %q (use yaml or json)", o.Format)
+	format, err := o.format()
+	if err != nil {
+		return nil, err
 	}
 	// docker compose resolves env_file into environment and drops it, and
 	// checks container_name unicity, before printing.
@@ -138,12 +135,13 @@ func ConfigModel(m map[string]any, o ConfigOptions) ([]byte, error) {
 	case o.Volumes || o.Hash || o.Profiles || o.Images:
 		return nil, core.Errorf(core.KindInvalidArgument, "config: the listings but --services need a project, not a model")
 	}
-	var (
-		out []byte
-		err error
-	)
-	switch o.Format {
-	case "", "yaml":
+	format, err := o.format()
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	switch format {
+	case "yaml":
 		// docker compose's formatModel: compose-go's encoder settings
 		// (Project.MarshalYAML), without its struct field order.
 		var buf bytes.Buffer
@@ -153,13 +151,22 @@ func ConfigModel(m map[string]any, o ConfigOptions) ([]byte, error) {
 		out = buf.Bytes()
 	case "json":
 		out, err = json.MarshalIndent(m, "", "  ")
-	default:
-		return nil, core.InvalidArgument("format", "unsupported format %q (use yaml or json)", o.Format)
 	}
 	if err != nil {
 		return nil, core.Errorf(core.KindInternal, "config: marshalling the model: %w", err)
 	}
 	return out, nil
+}
+
+// format is the output format o asks for: yaml (the default) or json.
+func (o ConfigOptions) format() (string, error) {
+	switch o.Format {
+	case "", "yaml":
+		return "yaml", nil
+	case "json":
+		return "json", nil
+	}
+	return "", core.InvalidArgument("format", "unsupported format %q (use yaml or json)", o.Format)
 }
 
 func hashLines(p *types.Project, only []string) ([]byte, error) {
