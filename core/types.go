@@ -55,6 +55,14 @@ type ContainerSpec struct {
 	MemoryReserve  int64             `json:"memory_reservation,omitempty"`
 	CPUs           float64           `json:"cpus,omitempty"`
 	PidsLimit      int64             `json:"pids_limit,omitempty"`
+	MemorySwap     int64             `json:"memswap_limit,omitempty"` // bytes of memory plus swap; -1 unlimited
+	CPUShares      int64             `json:"cpu_shares,omitempty"`    // relative weight
+	CPUPeriod      int64             `json:"cpu_period,omitempty"`    // µs
+	CPUQuota       int64             `json:"cpu_quota,omitempty"`     // µs per period; -1 unlimited
+	CPUSet         string            `json:"cpuset,omitempty"`        // CPUs the container may use: "0-2,5"
+	OomScoreAdj    int64             `json:"oom_score_adj,omitempty"` // -1000..1000
+	GroupAdd       []string          `json:"group_add,omitempty"`     // supplementary groups, names or ids
+	Devices        []Device          `json:"devices,omitempty"`
 	Init           bool              `json:"init,omitempty"`
 	Pid            string            `json:"pid,omitempty"`
 	Ipc            string            `json:"ipc,omitempty"`
@@ -100,6 +108,13 @@ type Mount struct {
 	ReadOnly  bool   `json:"read_only,omitempty"`
 	TmpfsSize int64  `json:"tmpfs_size,omitempty"`
 	NoCopy    bool   `json:"nocopy,omitempty"`
+}
+
+// Device is a host device made available in the container.
+type Device struct {
+	Source      string `json:"source"`                // absolute host path
+	Target      string `json:"target,omitempty"`      // path in the container; Source when empty
+	Permissions string `json:"permissions,omitempty"` // cgroup permissions, letters of "rwm"; "rwm" when empty
 }
 
 // Ulimit is one resource limit.
@@ -364,6 +379,9 @@ func (s *ContainerSpec) Validate() error {
 	}
 	if s.CPUs < 0 {
 		return fmt.Errorf("cpus must not be negative, got %v", s.CPUs)
+	}
+	if err := s.ValidateCgroup(); err != nil {
+		return err
 	}
 	for k := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {

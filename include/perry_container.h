@@ -300,6 +300,11 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    "env"?:{"K":"V"}, "cmd"?:[…], "entrypoint"?:[…], "network"?, "rm"?,
  *    "read_only"?, "seccomp"?, "privileged"?, "user"?, "workdir"?,
  *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README),
+ *    "cpu_shares"?, "cpu_period"?, "cpu_quota"? (-1 unlimited), "cpuset"?
+ *    ("0-2,4"), "memswap_limit"? (bytes, -1 unlimited), "oom_score_adj"?
+ *    (-1000..1000), "group_add"?:["audio","100"],
+ *    "devices"?:[{"source":"/dev/x","target"?,"permissions"?:"rwm"}]
+ *    (apple/container refuses these with InvalidArgument naming the key),
  *    "verify"?:{"identity"?|"identityRegex"?, "issuer"}}
  *   With "verify", the image's signature is verified first and the verified
  *   digest runs; VerificationFailed (403) otherwise. Without it, no

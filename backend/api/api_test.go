@@ -406,6 +406,19 @@ func TestCreateFieldMapping(t *testing.T) {
 				t.Errorf("Ulimits = %+v", h.Ulimits)
 			}
 		}},
+		{"cpu swap oom groups devices", func(s *core.ContainerSpec) {
+			s.Memory, s.MemorySwap = 64<<20, 128<<20
+			s.CPUShares, s.CPUPeriod, s.CPUQuota, s.CPUSet = 512, 100000, 50000, "0"
+			s.OomScoreAdj, s.GroupAdd = 100, []string{"100"}
+			s.Devices = []core.Device{{Source: "/dev/null", Target: "/dev/perrynull", Permissions: "rw"}}
+		}, func(t *testing.T, c inspect) {
+			h := c.HostConfig
+			wantEq(t, "cpu and swap", [5]int64{h.MemorySwap, h.CPUShares, h.CPUPeriod, h.CPUQuota, int64(h.OomScoreAdj)},
+				[5]int64{128 << 20, 512, 100000, 50000, 100})
+			wantEq(t, "CpusetCpus", h.CpusetCpus, "0")
+			wantEq(t, "GroupAdd", h.GroupAdd, []string{"100"})
+			wantEq(t, "Devices", h.Devices, []container.DeviceMapping{{PathOnHost: "/dev/null", PathInContainer: "/dev/perrynull", CgroupPermissions: "rw"}})
+		}},
 		{"sysctls init pid ipc", func(s *core.ContainerSpec) {
 			s.Sysctls = map[string]string{"net.core.somaxconn": "1024"}
 			s.Init, s.Pid, s.Ipc = true, "host", "shareable"

@@ -178,6 +178,17 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		p := spec.PidsLimit
 		hc.PidsLimit = &p
 	}
+	hc.MemorySwap = spec.MemorySwap
+	hc.CPUShares = spec.CPUShares
+	hc.CPUPeriod = spec.CPUPeriod
+	hc.CPUQuota = spec.CPUQuota
+	hc.CpusetCpus = spec.CPUSet
+	hc.OomScoreAdj = int(spec.OomScoreAdj)
+	hc.GroupAdd = spec.GroupAdd
+	for _, d := range spec.Devices {
+		d = d.WithDefaults()
+		hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: d.Source, PathInContainer: d.Target, CgroupPermissions: d.Permissions})
+	}
 	for _, u := range spec.Ulimits {
 		if u.Name == "" {
 			return nil, core.InvalidArgument("ulimits", "a ulimit has no name")

@@ -83,6 +83,17 @@ var samples = map[string]sample{
 	"MemoryReserve":             {set: func(s *core.ContainerSpec) { s.MemoryReserve = 1 << 25 }},
 	"CPUs":                      {set: func(s *core.ContainerSpec) { s.CPUs = 0.5 }},
 	"PidsLimit":                 {set: func(s *core.ContainerSpec) { s.PidsLimit = 100 }},
+	"MemorySwap":                {set: func(s *core.ContainerSpec) { s.MemorySwap = -1 }},
+	"CPUShares":                 {set: func(s *core.ContainerSpec) { s.CPUShares = 512 }},
+	"CPUPeriod":                 {set: func(s *core.ContainerSpec) { s.CPUPeriod = 100000 }},
+	"CPUQuota":                  {set: func(s *core.ContainerSpec) { s.CPUQuota = 50000 }},
+	"CPUSet":                    {set: func(s *core.ContainerSpec) { s.CPUSet = "0" }},
+	"OomScoreAdj":               {set: func(s *core.ContainerSpec) { s.OomScoreAdj = 100 }},
+	"GroupAdd":                  {set: func(s *core.ContainerSpec) { s.GroupAdd = []string{"audio"} }},
+	"Devices":                   {set: func(s *core.ContainerSpec) { s.Devices = []core.Device{{Source: "/dev/null"}} }},
+	"Devices.Source":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Source = "/dev/zero" }},
+	"Devices.Target":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Target = "/dev/n" }},
+	"Devices.Permissions":       {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Permissions = "r" }},
 	"Init":                      {set: func(s *core.ContainerSpec) { s.Init = true }},
 	"Pid":                       {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
 	"Ipc":                       {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
@@ -112,6 +123,8 @@ var samples = map[string]sample{
 func withHealthcheck(s *core.ContainerSpec) {
 	s.Healthcheck = &core.Healthcheck{Test: []string{"CMD", "true"}}
 }
+
+func withDevice(s *core.ContainerSpec) { s.Devices = []core.Device{{Source: "/dev/null"}} }
 
 func withUlimit(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }
 
@@ -182,6 +195,7 @@ func TestPlanCreateMapsEveryField(t *testing.T) {
 			spec.Networks = append([]core.NetworkAttach(nil), base.Networks...)
 			spec.Ulimits = append([]core.Ulimit(nil), base.Ulimits...)
 			spec.Mounts = append([]core.Mount(nil), base.Mounts...)
+			spec.Devices = append([]core.Device(nil), base.Devices...)
 			if base.Healthcheck != nil {
 				hc := *base.Healthcheck
 				spec.Healthcheck = &hc

@@ -280,6 +280,23 @@ func dockerExpectations(s *core.ContainerSpec) []expectation {
 		}})
 	}
 	flagInt("pids_limit", "--pids-limit", s.PidsLimit)
+	flagInt("memswap_limit", "--memory-swap", s.MemorySwap)
+	flagInt("cpu_shares", "--cpu-shares", s.CPUShares)
+	flagInt("cpu_period", "--cpu-period", s.CPUPeriod)
+	flagInt("cpu_quota", "--cpu-quota", s.CPUQuota)
+	flagOpt("cpuset", "--cpuset-cpus", s.CPUSet)
+	flagInt("oom_score_adj", "--oom-score-adj", s.OomScoreAdj)
+	flagEach("group_add", "--group-add", s.GroupAdd)
+	for _, d := range s.Devices {
+		target, perms := d.Target, d.Permissions
+		if target == "" {
+			target = d.Source
+		}
+		if perms == "" {
+			perms = "rwm"
+		}
+		add("devices", "--device="+d.Source+":"+target+":"+perms)
+	}
 	flagBool("init", "--init", s.Init)
 	flagOpt("pid", "--pid", s.Pid)
 	flagOpt("ipc", "--ipc", s.Ipc)
@@ -440,59 +457,100 @@ func setFields(s *core.ContainerSpec) []string {
 func TestPropertyContainerSpecArgsRoundTrip(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		spec := genSpec(t)
-		injected := injectControl(t, spec)
-		create, err := dockerP.CreateArgs(spec)
-		if injected.refused() {
-			injected.checkRefusal(t, err)
-			return
-		}
-		if err != nil {
-			t.Fatalf("CreateArgs: %v", err)
-		}
-		connects, err := dockerP.ConnectArgs(spec, "ID")
-		if err != nil {
-			t.Fatalf("ConnectArgs: %v", err)
-		}
-
-		// The image is the first positional after "--", then entrypoint[1:], then cmd.
-		dash := slices.Index(create, "--")
-		if dash < 0 {
-			t.Fatalf("no -- in %q", create)
-		}
-		want := []string{spec.Image}
-		if len(spec.Entrypoint) > 1 {
-			want = append(want, spec.Entrypoint[1:]...)
-		}
-		want = append(want, spec.Cmd...)
-		if got := create[dash+1:]; !slices.Equal(got, want) {
-			t.Fatalf("positionals %q, want %q", got, want)
-		}
-		// Nothing before "--" is a bare value a CLI could take for a flag.
-		for _, a := range create[1:dash] {
-			if !strings.HasPrefix(a, "--") {
-				t.Fatalf("argument %q before -- is not a --flag", a)
-			}
-		}
-
-		exps := dockerExpectations(spec)
-		covered := map[string]bool{}
-		for _, e := range exps {
-			covered[e.field] = true
-			for _, tok := range e.tokens {
-				if !slices.Contains(create[:dash], tok) {
-					t.Fatalf("field %s: %q missing from %q", e.field, tok, create)
-				}
-			}
-			if e.check != nil && !e.check(create[:dash], connects) {
-				t.Fatalf("field %s not found in %q / %q", e.field, create, connects)
-			}
-		}
-		for _, f := range setFields(spec) {
-			if !covered[f] {
-				t.Fatalf("field %s is set but the oracle does not check it", f)
-			}
-		}
+		checkArgsRoundTrip(t, spec, injectControl(t, spec))
 	})
+}
+
+// The same property for the CPU, swap, OOM, group and device fields, drawn
+// on top of genSpec's spec. A property of its own so that genSpec's draws,
+// and with them the committed failure files of the property above, stay
+// as they were.
+func TestPropertyCgroupFieldArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		genCgroup(t, spec)
+		checkArgsRoundTrip(t, spec, injectControl(t, spec))
+	})
+}
+
+// genCgroup sets the cgroup fields, each about half the time, to values
+// core accepts (arbitrary ones are core's own tests').
+func genCgroup(t *rapid.T, s *core.ContainerSpec) {
+	path := rapid.StringMatching(`(/[A-Za-z0-9 ._"'=-]{1,6}){1,3}`)
+	if maybe(t, "memswap_limit?") {
+		s.MemorySwap = rapid.Int64Range(-1, 1<<40).Draw(t, "memswap_limit")
+	}
+	s.CPUShares = rapid.Int64Range(0, 1<<18).Draw(t, "cpu_shares")
+	s.CPUPeriod = rapid.Int64Range(0, 1e6).Draw(t, "cpu_period")
+	s.CPUQuota = rapid.Int64Range(-1, 1e7).Draw(t, "cpu_quota")
+	s.CPUSet = rapid.StringMatching(`([0-9]{1,2}(-[0-9]{1,2})?(,[0-9]{1,2}(-[0-9]{1,2})?){0,2})?`).Draw(t, "cpuset")
+	s.OomScoreAdj = rapid.Int64Range(-1000, 1000).Draw(t, "oom_score_adj")
+	s.GroupAdd = rapid.SliceOfN(rapid.StringMatching(`[a-z0-9_][a-z0-9_.-]{0,7}`), 0, 3).Draw(t, "group_add")
+	for i := range rapid.IntRange(0, 2).Draw(t, "devices") {
+		n := strconv.Itoa(i)
+		d := core.Device{Source: path.Draw(t, "device source"+n)}
+		if maybe(t, "device target?"+n) {
+			d.Target = path.Draw(t, "device target"+n)
+		}
+		d.Permissions = rapid.StringMatching(`r?w?m?`).Draw(t, "device permissions"+n)
+		s.Devices = append(s.Devices, d)
+	}
+}
+
+// checkArgsRoundTrip is the property's check of one spec (with the control
+// characters injected into it, if any).
+func checkArgsRoundTrip(t *rapid.T, spec *core.ContainerSpec, injected *injection) {
+	create, err := dockerP.CreateArgs(spec)
+	if injected.refused() {
+		injected.checkRefusal(t, err)
+		return
+	}
+	if err != nil {
+		t.Fatalf("CreateArgs: %v", err)
+	}
+	connects, err := dockerP.ConnectArgs(spec, "ID")
+	if err != nil {
+		t.Fatalf("ConnectArgs: %v", err)
+	}
+
+	// The image is the first positional after "--", then entrypoint[1:], then cmd.
+	dash := slices.Index(create, "--")
+	if dash < 0 {
+		t.Fatalf("no -- in %q", create)
+	}
+	want := []string{spec.Image}
+	if len(spec.Entrypoint) > 1 {
+		want = append(want, spec.Entrypoint[1:]...)
+	}
+	want = append(want, spec.Cmd...)
+	if got := create[dash+1:]; !slices.Equal(got, want) {
+		t.Fatalf("positionals %q, want %q", got, want)
+	}
+	// Nothing before "--" is a bare value a CLI could take for a flag.
+	for _, a := range create[1:dash] {
+		if !strings.HasPrefix(a, "--") {
+			t.Fatalf("argument %q before -- is not a --flag", a)
+		}
+	}
+
+	exps := dockerExpectations(spec)
+	covered := map[string]bool{}
+	for _, e := range exps {
+		covered[e.field] = true
+		for _, tok := range e.tokens {
+			if !slices.Contains(create[:dash], tok) {
+				t.Fatalf("field %s: %q missing from %q", e.field, tok, create)
+			}
+		}
+		if e.check != nil && !e.check(create[:dash], connects) {
+			t.Fatalf("field %s not found in %q / %q", e.field, create, connects)
+		}
+	}
+	for _, f := range setFields(spec) {
+		if !covered[f] {
+			t.Fatalf("field %s is set but the oracle does not check it", f)
+		}
+	}
 }
 
 // Feature: perry-container, Property 3: ContainerSpec CLI Argument Round-Trip

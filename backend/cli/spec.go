@@ -173,6 +173,16 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 		a.value("cpus", "--cpus", strconv.FormatFloat(s.CPUs, 'f', -1, 64))
 	}
 	int64Flag(a, "pids_limit", "--pids-limit", s.PidsLimit)
+	int64Flag(a, "memswap_limit", "--memory-swap", s.MemorySwap)
+	int64Flag(a, "cpu_shares", "--cpu-shares", s.CPUShares)
+	int64Flag(a, "cpu_period", "--cpu-period", s.CPUPeriod)
+	int64Flag(a, "cpu_quota", "--cpu-quota", s.CPUQuota)
+	a.opt("cpuset", "--cpuset-cpus", s.CPUSet)
+	int64Flag(a, "oom_score_adj", "--oom-score-adj", s.OomScoreAdj)
+	p.sliceEach(a, "group_add", "--group-add", s.GroupAdd)
+	for _, d := range s.Devices {
+		a.value("devices", "--device", p.sliceValue(d.String()))
+	}
 	a.bool("--init", s.Init)
 	a.opt("pid", "--pid", s.Pid)
 	a.opt("ipc", "--ipc", s.Ipc)

@@ -32,6 +32,7 @@ var (
 		"mem_limit", "mem_reservation", "cpus", "pids_limit", "extra_hosts", "dns", "dns_opt", "dns_search",
 		"init", "stop_signal", "stop_grace_period", "pid", "ipc", "expose", "logging", "log_driver", "log_opt",
 		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
+		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
 		// used by the engine itself
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
@@ -176,6 +177,13 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		MemoryReserve: int64(cfg.MemReservation),
 		CPUs:          float64(cfg.CPUS),
 		PidsLimit:     cfg.PidsLimit,
+		MemorySwap:    int64(cfg.MemSwapLimit),
+		CPUShares:     cfg.CPUShares,
+		CPUPeriod:     cfg.CPUPeriod,
+		CPUQuota:      cfg.CPUQuota,
+		CPUSet:        cfg.CPUSet,
+		OomScoreAdj:   cfg.OomScoreAdj,
+		GroupAdd:      cfg.GroupAdd,
 		DNS:           cfg.DNS,
 		DNSOpt:        cfg.DNSOpts,
 		DNSSearch:     cfg.DNSSearch,
@@ -193,6 +201,12 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	}
 	if cfg.Init != nil {
 		spec.Init = *cfg.Init
+	}
+	for _, d := range cfg.Devices {
+		spec.Devices = append(spec.Devices, core.Device{Source: d.Source, Target: d.Target, Permissions: d.Permissions})
+	}
+	if err := spec.ValidateCgroup(); err != nil {
+		return spec, nil, nil, err
 	}
 	if len(cfg.Environment) > 0 {
 		spec.Env = map[string]string{}

@@ -690,14 +690,36 @@ func TestUnsupportedFieldIsAnError(t *testing.T) {
 	b := newFake()
 	e, _ := newEngine(t, b, load(t, `
 services:
-  web: {image: busybox, devices: ["/dev/fuse:/dev/fuse"]}
+  web: {image: busybox, runtime: runsc}
 `))
 	ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
-	if ce.Details["field"] != "devices" || ce.Details["service"] != "web" {
+	if ce.Details["field"] != "runtime" || ce.Details["service"] != "web" {
 		t.Fatalf("error %v %v", ce, ce.Details)
 	}
 	if len(b.Calls()) != 0 {
 		t.Fatal("backend called before validation")
+	}
+}
+
+// A cgroup value no runtime would take fails the up before anything is
+// created, naming the service and the field.
+func TestBadCgroupValueIsAnError(t *testing.T) {
+	for _, tc := range []struct{ name, service, want string }{
+		{"cpu_quota below -1", `{image: busybox, cpu_quota: -5}`, "cpu_quota must be ≥ -1, got -5"},
+		{"a cpuset that is no CPU list", `{image: busybox, cpuset: "all"}`, `cpuset "all" is not a CPU list`},
+		{"a CDI device", `{image: busybox, devices: ["vendor.example/gpu=all"]}`, `devices[0].source "vendor.example/gpu=all" must be an absolute path`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newFake()
+			e, _ := newEngine(t, b, load(t, "services:\n  web: "+tc.service+"\n"))
+			ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
+			if ce.Details["service"] != "web" || !strings.Contains(ce.Message, `service "web": `+tc.want) {
+				t.Fatalf("error %v %v", ce, ce.Details)
+			}
+			if len(b.Calls()) != 0 {
+				t.Fatalf("backend called before validation: %v", b.Calls())
+			}
+		})
 	}
 }
 
@@ -891,6 +913,14 @@ services:
     shm_size: 64m
     mem_limit: 256m
     cpus: 0.5
+    memswap_limit: 512m
+    cpu_shares: 512
+    cpu_period: 100000
+    cpu_quota: 50000
+    cpuset: "0-1"
+    oom_score_adj: -100
+    group_add: [audio, "100"]
+    devices: ["/dev/null:/dev/perrynull:rw", {source: /dev/zero, target: /dev/z}]
     extra_hosts: ["db:10.0.0.1"]
     dns: [1.1.1.1]
     init: true
@@ -945,6 +975,9 @@ configs:
 	check("security", slices.Equal(spec.SecurityOpt, []string{"no-new-privileges:true"}) && spec.Sysctls["net.core.somaxconn"] == "1024")
 	check("ulimits", len(spec.Ulimits) == 2 && spec.Ulimits[0] == core.Ulimit{Name: "nofile", Soft: 10, Hard: 20} && spec.Ulimits[1] == core.Ulimit{Name: "nproc", Soft: 5, Hard: 5})
 	check("resources", spec.ShmSize == 64<<20 && spec.Memory == 256<<20 && spec.CPUs == 0.5)
+	check("cgroup", spec.MemorySwap == 512<<20 && spec.CPUShares == 512 && spec.CPUPeriod == 100000 && spec.CPUQuota == 50000 &&
+		spec.CPUSet == "0-1" && spec.OomScoreAdj == -100 && slices.Equal(spec.GroupAdd, []string{"audio", "100"}))
+	check("devices", slices.Equal(spec.Devices, []core.Device{{Source: "/dev/null", Target: "/dev/perrynull", Permissions: "rw"}, {Source: "/dev/zero", Target: "/dev/z"}}))
 	check("hosts", slices.Equal(spec.ExtraHosts, []string{"db:10.0.0.1"}) && slices.Equal(spec.DNS, []string{"1.1.1.1"}))
 	check("process", spec.Init && spec.StopSignal == "SIGINT" && *spec.StopTimeout == 3 && spec.Pid == "host")
 	check("expose", slices.Equal(spec.Expose, []string{"7000"}))

@@ -218,6 +218,21 @@ func addContainer(st state, p string, ci container.InspectResponse, n normalizer
 		if hc.Memory != 0 {
 			st[p+".memory"] = strconv.FormatInt(hc.Memory, 10)
 		}
+		for k, v := range map[string]int64{"memswap_limit": hc.MemorySwap, "cpu_shares": hc.CPUShares, "cpu_period": hc.CPUPeriod,
+			"cpu_quota": hc.CPUQuota, "oom_score_adj": int64(hc.OomScoreAdj)} {
+			if v != 0 {
+				st[p+"."+k] = strconv.FormatInt(v, 10)
+			}
+		}
+		if hc.CpusetCpus != "" {
+			st[p+".cpuset"] = hc.CpusetCpus
+		}
+		for _, g := range hc.GroupAdd {
+			st[p+".group_add["+g+"]"] = "yes"
+		}
+		for _, d := range hc.Devices {
+			st[p+".devices["+d.PathInContainer+"]"] = d.PathOnHost + ":" + d.CgroupPermissions
+		}
 		for _, h := range hc.ExtraHosts {
 			st[p+".extra_hosts["+h+"]"] = "yes"
 		}

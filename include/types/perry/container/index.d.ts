@@ -222,6 +222,21 @@ export interface ContainerSpec {
   memory_reservation?: number;
   cpus?: number;
   pids_limit?: number;
+  /** Bytes of memory plus swap; -1 for unlimited swap. */
+  memswap_limit?: number;
+  /** Relative CPU weight. */
+  cpu_shares?: number;
+  /** Microseconds. */
+  cpu_period?: number;
+  /** Microseconds per period; -1 for unlimited. */
+  cpu_quota?: number;
+  /** CPUs the container may use, as "0-2,4". */
+  cpuset?: string;
+  /** -1000..1000. */
+  oom_score_adj?: number;
+  /** Supplementary groups, names or ids. */
+  group_add?: string[];
+  devices?: Device[];
   init?: boolean;
   pid?: string;
   ipc?: string;
@@ -262,6 +277,16 @@ export interface Mount {
   /** Bytes. */
   tmpfs_size?: number;
   nocopy?: boolean;
+}
+
+/** A host device made available in the container. */
+export interface Device {
+  /** Absolute host path. */
+  source: string;
+  /** Path in the container; `source` when absent. */
+  target?: string;
+  /** Letters of "rwm"; "rwm" when absent. */
+  permissions?: string;
 }
 
 /** One resource limit. */
