@@ -317,7 +317,7 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 		release()
 		return nil, func() {}, err
 	}
-	spec = m.containerSpec(s, 1, "", "")
+	spec = m.containerSpec(s, 1, "", false)
 	// A one-off is no replica: it keeps a host range whole, so that the
 	// runtime gives it a free port rather than replica 1's (which
 	// the running container holds).

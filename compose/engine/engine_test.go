@@ -377,7 +377,7 @@ func TestChangedServiceIsRecreatedAlone(t *testing.T) {
 		t.Fatal("the changed service was not recreated")
 	}
 	info, _ := b.Inspect(context.Background(), "demo-b-1")
-	if info.Labels[LabelReplace] != before["demo-b-1"] {
+	if info.Labels[LabelReplace] != "b-1" {
 		t.Fatalf("replace label %q", info.Labels[LabelReplace])
 	}
 	if len(after) != 3 {
@@ -983,7 +983,7 @@ configs:
 	check("expose", slices.Equal(spec.Expose, []string{"7000"}))
 	check("logging", spec.LogDriver == "json-file" && spec.LogOpts["max-size"] == "1m")
 	m.stateDir = "/state"
-	full := m.containerSpec(s, 1, "", "")
+	full := m.containerSpec(s, 1, "", false)
 	check("secret", slices.Contains(full.Volumes, "/state/web/secrets/0-token:/run/secrets/token:ro"))
 	check("config", slices.Contains(full.Volumes, "/state/web/configs/0-conf:/etc/app.conf:ro"))
 	check("state label", full.Labels[LabelStateDir] == "/state" && len(spec.Volumes) == 2)

@@ -123,8 +123,8 @@ func TestPlanConverge(t *testing.T) {
 	if p.Orphans[0] != "demo-legacy-1" {
 		t.Fatalf("orphans %v", p.Orphans)
 	}
-	if p.Ops[8].Spec.Labels[LabelReplace] != "wrk1" {
-		t.Fatal("no replace label")
+	if got := p.Ops[8].Spec.Labels[LabelReplace]; got != "worker-1" {
+		t.Fatalf("replace label %q, want docker compose's worker-1", got)
 	}
 
 	// Nothing changed: an empty plan.

@@ -380,7 +380,7 @@ func (pl *upPlanner) service(s *service) error {
 		res := fmt.Sprintf("service:%s:%d", s.name, n)
 		cs := byNumber[n]
 		if len(cs) == 0 {
-			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], "")
+			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], false)
 			pl.obs.attachByID(spec)
 			c := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: name, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: "no container"})
 			if pl.opts.NoStart {
@@ -398,7 +398,7 @@ func (pl *upPlanner) service(s *service) error {
 		c := cs[0]
 		if cause := pl.recreateCause(s, c); cause != "" {
 			tmp := shortID(c.ID) + "_" + name
-			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], c.ID)
+			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], true)
 			pl.obs.attachByID(spec)
 			spec.Name = tmp
 			cr := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: tmp, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: cause})
@@ -485,8 +485,8 @@ func shortID(id string) string {
 }
 
 // containerSpec is the spec of container n of s. imageID is the image's id
-// when known; replaces is the id of the container it replaces.
-func (m *model) containerSpec(s *service, n int, imageID, replaces string) *core.ContainerSpec {
+// when known; replaces says it replaces the service's container n.
+func (m *model) containerSpec(s *service, n int, imageID string, replaces bool) *core.ContainerSpec {
 	spec := s.spec
 	spec.Name = m.containerName(s, n)
 	spec.Ports = replicaPorts(s.ports, n)
@@ -529,8 +529,14 @@ func (m *model) containerSpec(s *service, n int, imageID, replaces string) *core
 	if imageID != "" {
 		spec.Labels[LabelImage] = imageID
 	}
-	if replaces != "" {
-		spec.Labels[LabelReplace] = replaces
+	if replaces {
+		// What docker compose writes: the replaced container's
+		// container_name, else "{service}-{number}" without the project.
+		old := s.containerName
+		if old == "" {
+			old = s.name + "-" + strconv.Itoa(n)
+		}
+		spec.Labels[LabelReplace] = old
 	}
 	return &spec
 }
