@@ -178,6 +178,7 @@ func loadFiles(ctx context.Context, opts Options, env types.Mapping, cwd string)
 	if err := validateProject(p); err != nil {
 		return nil, withFiles(err, files)
 	}
+	labelEnvFiles(p, opts, env, cwd)
 	return p, nil
 }
 
@@ -424,14 +425,9 @@ func firstFile(dir string, names []string) string {
 // else dir/.env when it exists and COMPOSE_DISABLE_ENV_FILE is not true.
 // Explicit files must exist.
 func envFiles(explicit []string, env types.Mapping, dir, cwd string) ([]string, error) {
-	if len(explicit) == 0 {
-		if v := env[envEnvFiles]; v != "" {
-			explicit = strings.Split(v, ",")
-		}
-	}
-	if len(explicit) > 0 {
-		out := make([]string, 0, len(explicit))
-		for _, f := range explicit {
+	if given := givenEnvFiles(explicit, env); len(given) > 0 {
+		out := make([]string, 0, len(given))
+		for _, f := range given {
 			abs := mustAbs(f, cwd)
 			if err := checkFile(abs); err != nil {
 				return nil, fileError("env file", f, abs, "", err)
@@ -455,6 +451,42 @@ func envFiles(explicit []string, env types.Mapping, dir, cwd string) ([]string, 
 		return []string{f}, nil
 	}
 	return nil, nil
+}
+
+// givenEnvFiles are the env files the user named: --env-file, else
+// COMPOSE_ENV_FILES.
+func givenEnvFiles(explicit []string, env types.Mapping) []string {
+	if len(explicit) == 0 {
+		if v := env[envEnvFiles]; v != "" {
+			explicit = strings.Split(v, ",")
+		}
+	}
+	return explicit
+}
+
+// LabelEnvironmentFile is docker compose's label of every container of a
+// project loaded with --env-file (or COMPOSE_ENV_FILES): the files'
+// absolute paths, comma-separated.
+const LabelEnvironmentFile = "com.docker.compose.project.environment_file"
+
+// labelEnvFiles adds LabelEnvironmentFile to every service's custom labels,
+// as docker compose's loader does.
+func labelEnvFiles(p *types.Project, opts Options, env types.Mapping, cwd string) {
+	given := givenEnvFiles(opts.EnvFiles, env)
+	if len(given) == 0 {
+		return
+	}
+	abs := make([]string, len(given))
+	for i, f := range given {
+		abs[i] = mustAbs(f, cwd)
+	}
+	for name, s := range p.Services {
+		if s.CustomLabels == nil {
+			s.CustomLabels = types.Labels{}
+		}
+		s.CustomLabels[LabelEnvironmentFile] = strings.Join(abs, ",")
+		p.Services[name] = s
+	}
 }
 
 // readEnvFiles reads env files in order; later files win, and variables of

@@ -396,6 +396,9 @@ func TestEnvFiles(t *testing.T) {
 		opts    Options
 		want    string
 		wantErr core.Kind
+		// label: the environment_file label docker compose sets, the
+		// files relative to the project directory ("" when it sets none).
+		label string
 	}{
 		{name: ".env in the project directory", files: map[string]string{".env": "IMAGE=fromdotenv\n"}, want: "fromdotenv"},
 		{name: "the environment wins over .env", files: map[string]string{".env": "IMAGE=fromdotenv\n"}, env: map[string]string{"IMAGE": "fromenv"}, want: "fromenv"},
@@ -407,22 +410,22 @@ func TestEnvFiles(t *testing.T) {
 		{
 			name:  "--env-file replaces .env",
 			files: map[string]string{".env": "IMAGE=fromdotenv\n", "a.env": "IMAGE=froma\n"},
-			opts:  Options{EnvFiles: []string{"a.env"}}, want: "froma",
+			opts:  Options{EnvFiles: []string{"a.env"}}, want: "froma", label: "a.env",
 		},
 		{
 			name:  "--env-file is repeatable, the last wins",
 			files: map[string]string{"a.env": "IMAGE=froma\n", "b.env": "IMAGE=fromb\n"},
-			opts:  Options{EnvFiles: []string{"a.env", "b.env"}}, want: "fromb",
+			opts:  Options{EnvFiles: []string{"a.env", "b.env"}}, want: "fromb", label: "a.env,b.env",
 		},
 		{
 			name:  "a later env file sees an earlier one's variables",
 			files: map[string]string{"a.env": "TAG=1\n", "b.env": "IMAGE=app:${TAG}\n"},
-			opts:  Options{EnvFiles: []string{"a.env", "b.env"}}, want: "app:1",
+			opts:  Options{EnvFiles: []string{"a.env", "b.env"}}, want: "app:1", label: "a.env,b.env",
 		},
 		{
 			name:  "COMPOSE_ENV_FILES",
 			files: map[string]string{"a.env": "IMAGE=froma\n", "b.env": "IMAGE=fromb\n"},
-			env:   map[string]string{"COMPOSE_ENV_FILES": "a.env,b.env"}, want: "fromb",
+			env:   map[string]string{"COMPOSE_ENV_FILES": "a.env,b.env"}, want: "fromb", label: "a.env,b.env",
 		},
 		{name: "a missing --env-file is NotFound", opts: Options{EnvFiles: []string{"nope.env"}}, wantErr: core.KindNotFound},
 		{name: "a bad COMPOSE_DISABLE_ENV_FILE", env: map[string]string{"COMPOSE_DISABLE_ENV_FILE": "maybe"}, wantErr: core.KindInvalidConfig},
@@ -445,6 +448,16 @@ func TestEnvFiles(t *testing.T) {
 			}
 			if img := p.Services["web"].Image; img != tt.want {
 				t.Errorf("image = %q, want %q", img, tt.want)
+			}
+			var want []string
+			for _, f := range strings.Split(tt.label, ",") {
+				if f != "" {
+					want = append(want, filepath.Join(root, f))
+				}
+			}
+			label, set := p.Services["web"].CustomLabels[LabelEnvironmentFile]
+			if label != strings.Join(want, ",") || set != (want != nil) {
+				t.Errorf("environment_file label %q (set %v), want %q", label, set, strings.Join(want, ","))
 			}
 		})
 	}
