@@ -218,6 +218,14 @@ services:
 	if spec.Labels[LabelOneoff] != "True" || spec.Labels[LabelSlug] != "0123456789ab" || spec.Labels[LabelProject] != "demo" || spec.Labels[LabelService] != "app" {
 		t.Fatalf("labels %v", spec.Labels)
 	}
+	// As docker compose's: the image's id, and no container number.
+	img, err := b.InspectImage(ctxT(t), "busybox")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, numbered := spec.Labels[LabelNumber]; numbered || spec.Labels[LabelImage] != img.ID || img.ID == "" {
+		t.Fatalf("labels %v, want %s=%s and no %s", spec.Labels, LabelImage, img.ID, LabelNumber)
+	}
 	if spec.Env["A"] != "1" || strings.Join(spec.Cmd, " ") != "echo hi" {
 		t.Fatalf("spec %+v", spec)
 	}

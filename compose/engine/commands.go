@@ -297,6 +297,15 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 	if slug == "" {
 		return nil, release, core.InvalidArgument("slug", "is empty")
 	}
+	// docker compose labels a one-off with its image's id, as it does a
+	// service's containers; the caller has pulled or built the image by
+	// now (one still missing just goes without the label).
+	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	images, err := e.observe(ictx, m, observeWhat{images: []string{s.image}})
+	cancel()
+	if err != nil {
+		return nil, release, err
+	}
 	if m.writesFiles([]string{service}) {
 		// The directory of the project's containers, when there is one.
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -317,11 +326,13 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 		release()
 		return nil, func() {}, err
 	}
-	spec = m.containerSpec(s, 1, "", false)
+	spec = m.containerSpec(s, 1, images.images[s.image], false)
 	// A one-off is no replica: it keeps a host range whole, so that the
 	// runtime gives it a free port rather than replica 1's (which
-	// the running container holds).
+	// the running container holds), and it has no number (docker compose
+	// gives it none either).
 	spec.Ports = replicaPorts(s.ports, 0)
+	delete(spec.Labels, LabelNumber)
 	spec.Name = m.name + nameSeparator + service + nameSeparator + "run" + nameSeparator + slug
 	spec.Labels[LabelOneoff] = "True"
 	spec.Labels[LabelSlug] = slug
