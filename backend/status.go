@@ -48,3 +48,22 @@ func ExitCode(human string) (int, bool) {
 	n, err := strconv.Atoi(num)
 	return n, err == nil
 }
+
+// Command is a container's command as the Docker Engine's listing shows it:
+// the executable, then the arguments, one containing a space in single
+// quotes ("sh -c 'exit 3'"). Backends that read path and arguments
+// (inspect, podman's listing, the fake) write it here so that it reads the
+// same on every runtime.
+func Command(path string, args []string) string {
+	parts := make([]string, 0, 1+len(args))
+	if path != "" {
+		parts = append(parts, path)
+	}
+	for _, a := range args {
+		if strings.Contains(a, " ") {
+			a = "'" + a + "'"
+		}
+		parts = append(parts, a)
+	}
+	return strings.Join(parts, " ")
+}

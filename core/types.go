@@ -147,7 +147,8 @@ type ContainerInfo struct {
 	ID       string            `json:"id"`
 	Name     string            `json:"name"`
 	Image    string            `json:"image"`
-	Status   string            `json:"status"` // the runtime's human status, e.g. "Up 3 seconds"
+	Command  string            `json:"command,omitempty"` // as docker ps shows it: "sh -c 'exit 3'"
+	Status   string            `json:"status"`            // the runtime's human status, e.g. "Up 3 seconds"
 	Ports    []string          `json:"ports"`
 	Created  string            `json:"created"`            // ISO 8601
 	State    string            `json:"state,omitempty"`    // created | running | paused | restarting | exited | dead

@@ -204,6 +204,7 @@ func summaryInfo(s container.Summary) core.ContainerInfo {
 	info := core.ContainerInfo{
 		ID:      s.ID,
 		Image:   s.Image,
+		Command: s.Command, // the engine's own rendering, which backend.Command copies
 		Status:  s.Status,
 		State:   string(s.State),
 		Created: time.Unix(s.Created, 0).UTC().Format(time.RFC3339),
@@ -291,6 +292,7 @@ func inspectInfo(c container.InspectResponse, now time.Time) core.ContainerInfo 
 		ID:      c.ID,
 		Name:    strings.TrimPrefix(c.Name, "/"),
 		Image:   c.Image,
+		Command: backend.Command(c.Path, c.Args),
 		Created: c.Created,
 		Ports:   []string{},
 		Labels:  map[string]string{},

@@ -45,11 +45,14 @@ func TestLiveRuntimeContainers(t *testing.T) {
 		parse  func([]byte) ([]core.ContainerInfo, error)
 		port   string
 		health string // the running one's
+		// the exited one's command (sh -c 'exit 3'), as docker ps shows
+		// it; nerdctl's listing renders it without the quotes
+		command string
 	}{
-		{"podman ps", podmanP, []string{"live-podman-ps.json"}, parsePS, "127.0.0.1:18080->80/tcp", "starting"},
-		{"podman inspect", podmanP, []string{"live-podman-inspect-created.json", "live-podman-inspect-running.json", "live-podman-inspect-exited.json"}, parseInspect, "127.0.0.1:18080->80/tcp", "starting"},
-		{"nerdctl ps", nerdctlP, []string{"live-nerdctl-ps.ndjson"}, parsePS, "127.0.0.1:18081->80/tcp", ""},
-		{"nerdctl inspect", nerdctlP, []string{"live-nerdctl-inspect-created.json", "live-nerdctl-inspect-running.json", "live-nerdctl-inspect-exited.json"}, parseInspect, "", ""},
+		{"podman ps", podmanP, []string{"live-podman-ps.json"}, parsePS, "127.0.0.1:18080->80/tcp", "starting", "sh -c 'exit 3'"},
+		{"podman inspect", podmanP, []string{"live-podman-inspect-created.json", "live-podman-inspect-running.json", "live-podman-inspect-exited.json"}, parseInspect, "127.0.0.1:18080->80/tcp", "starting", "sh -c 'exit 3'"},
+		{"nerdctl ps", nerdctlP, []string{"live-nerdctl-ps.ndjson"}, parsePS, "127.0.0.1:18081->80/tcp", "", "sh -c exit 3"},
+		{"nerdctl inspect", nerdctlP, []string{"live-nerdctl-inspect-created.json", "live-nerdctl-inspect-running.json", "live-nerdctl-inspect-exited.json"}, parseInspect, "", "", "sh -c 'exit 3'"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -70,6 +73,12 @@ func TestLiveRuntimeContainers(t *testing.T) {
 				if fmt.Sprint(deref(c.ExitCode)) != fmt.Sprint(deref(w.exit)) {
 					t.Errorf("%s exit code %v, want %v", name, deref(c.ExitCode), deref(w.exit))
 				}
+			}
+			if c := got["perrytest-rec-exited"].Command; c != tt.command {
+				t.Errorf("exited command %q, want %q", c, tt.command)
+			}
+			if c := got["perrytest-rec-running"].Command; c != "sleep 300" {
+				t.Errorf("running command %q, want sleep 300", c)
 			}
 			if h := got["perrytest-rec-running"].Health; h != tt.health {
 				t.Errorf("running health %q, want %q", h, tt.health)

@@ -19,6 +19,7 @@ type psEntry struct {
 	ID           string          `json:"ID"`
 	Names        stringOrList    `json:"Names"`    // docker/nerdctl: "a,b"; podman: ["a","b"]
 	Image        string          `json:"Image"`    //
+	Command      json.RawMessage `json:"Command"`  // docker/nerdctl: quoted "\"sleep 300\""; podman: ["sleep","300"]
 	Status       string          `json:"Status"`   // "Up 3 seconds (healthy)", "Exited (7) 2 minutes ago"
 	State        string          `json:"State"`    // absent in nerdctl
 	Ports        json.RawMessage `json:"Ports"`    // docker/nerdctl: string; podman: array or null
@@ -41,11 +42,12 @@ type podmanPort struct {
 
 func (e psEntry) info() core.ContainerInfo {
 	info := core.ContainerInfo{
-		ID:     e.ID,
-		Image:  e.Image,
-		Status: e.Status,
-		Ports:  psPorts(e.Ports),
-		Labels: e.Labels,
+		ID:      e.ID,
+		Image:   e.Image,
+		Command: psCommand(e.Command),
+		Status:  e.Status,
+		Ports:   psPorts(e.Ports),
+		Labels:  e.Labels,
 	}
 	if len(e.Names) > 0 {
 		info.Name = strings.TrimPrefix(e.Names[0], "/")
@@ -69,6 +71,23 @@ func (e psEntry) info() core.ContainerInfo {
 		info.Created = isoTime(e.CreatedAt)
 	}
 	return info
+}
+
+// psCommand reads a ps Command value: docker's and nerdctl's string, which
+// their CLIs print Go-quoted, or podman's argv.
+func psCommand(raw json.RawMessage) string {
+	var text string
+	if json.Unmarshal(raw, &text) == nil {
+		if unquoted, err := strconv.Unquote(text); err == nil {
+			return unquoted
+		}
+		return text
+	}
+	var argv []string
+	if json.Unmarshal(raw, &argv) != nil || len(argv) == 0 {
+		return ""
+	}
+	return backend.Command(argv[0], argv[1:])
 }
 
 // psPorts reads a ps Ports value: docker's "a, b" string or podman's array.
@@ -132,7 +151,9 @@ type inspectEntry struct {
 		Health      *healthState `json:"Health"`
 		Healthcheck *healthState `json:"Healthcheck"`
 	} `json:"State"`
-	ImageName string `json:"ImageName"` // podman
+	Path      string   `json:"Path"`
+	Args      []string `json:"Args"`
+	ImageName string   `json:"ImageName"` // podman
 	// Image is the image's id on docker and podman, the reference on
 	// nerdctl (whose Config has no Image).
 	Image  string `json:"Image"`
@@ -154,6 +175,7 @@ func (e inspectEntry) info() core.ContainerInfo {
 		ID:      e.ID,
 		Name:    strings.TrimPrefix(e.Name, "/"), // docker's has a leading "/", nerdctl's not
 		Image:   e.Config.Image,
+		Command: backend.Command(e.Path, e.Args),
 		Created: isoTime(e.Created),
 		Labels:  e.Config.Labels,
 		Ports:   inspectPorts(e.NetworkSettings.Ports),

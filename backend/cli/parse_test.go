@@ -43,7 +43,7 @@ func TestParsePS(t *testing.T) {
 			name:    "docker docs NDJSON with escaped label and no exit code",
 			fixture: "docker-ps.ndjson",
 			want: []core.ContainerInfo{{
-				ID: "a762a2b37a1d", Name: "boring_keldysh", Image: "nginx", Status: "Up 3 seconds", State: "running",
+				ID: "a762a2b37a1d", Name: "boring_keldysh", Image: "nginx", Command: "/docker-entrypoint.…", Status: "Up 3 seconds", State: "running",
 				Ports:    []string{"80/tcp"},
 				Created:  "2021-03-09T23:15:05Z",
 				Labels:   map[string]string{"maintainer": "NGINX Docker Maintainers <docker-maint@nginx.com>"},
@@ -56,21 +56,21 @@ func TestParsePS(t *testing.T) {
 			want: []core.ContainerInfo{
 				{
 					ID: "2f2ece755b4e55999132514ad92587ccfa7f2b2ab3f2cef6f2682c3fce27b2df", Name: "perrytest-rec-running",
-					Image: "perry-test/busybox:latest", Status: "Up 3 seconds (healthy)", State: "running", Health: "healthy",
+					Image: "perry-test/busybox:latest", Command: "sleep 60", Status: "Up 3 seconds (healthy)", State: "running", Health: "healthy",
 					Ports: []string{"127.0.0.1:32770->80/tcp"}, Created: "2026-11-28T21:10:54Z",
 					Labels:   map[string]string{"org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 					Networks: []string{"bridge"},
 				},
 				{
 					ID: "0458fb21c47b5ff2f4d91fd43bd8aeee8ef378bf56e64c2a8f88ae42ed05ddea", Name: "perrytest-rec-created",
-					Image: "perry-test/busybox:latest", Status: "Created", State: "created",
+					Image: "perry-test/busybox:latest", Command: "true", Status: "Created", State: "created",
 					Ports: []string{}, Created: "2026-11-28T21:10:54Z",
 					Labels:   map[string]string{"note": "a,b", "org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 					Networks: []string{"bridge"},
 				},
 				{
 					ID: "548d2ec6ecb219b30ee3349ec8d3ed38853662f0d126345426fbda8237e27446", Name: "perrytest-rec-exited",
-					Image: "perry-test/busybox:latest", Status: "Exited (3) 5 seconds ago", State: "exited", ExitCode: intPtr(3),
+					Image: "perry-test/busybox:latest", Command: "sh -c 'exit 3'", Status: "Exited (3) 5 seconds ago", State: "exited", ExitCode: intPtr(3),
 					Ports: []string{}, Created: "2026-11-28T21:10:52Z",
 					Labels:   map[string]string{"org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 					Networks: []string{"bridge"},
@@ -81,7 +81,7 @@ func TestParsePS(t *testing.T) {
 			name:    "podman array with Id, Names list, port objects and int Created",
 			fixture: "podman-ps.json",
 			want: []core.ContainerInfo{{
-				ID: "id1", Name: "myfirstname", Image: "quay.io/image1:latest", Status: "Up 40 minutes", State: "running",
+				ID: "id1", Name: "myfirstname", Image: "quay.io/image1:latest", Command: "command", Status: "Up 40 minutes", State: "running",
 				Ports:    []string{"127.0.0.1:1234->1234/tcp"},
 				Created:  "2024-01-25T10:31:02Z",
 				Labels:   map[string]string{"description": "A lovely description.", "version": "1"},
@@ -144,7 +144,7 @@ func TestParseInspect(t *testing.T) {
 			fixture: "live-docker-inspect-running.json",
 			want: core.ContainerInfo{
 				ID: "2f2ece755b4e55999132514ad92587ccfa7f2b2ab3f2cef6f2682c3fce27b2df", Name: "perrytest-rec-running",
-				Image: "perry-test/busybox:latest", Status: "Up (healthy)", State: "running", Health: "healthy",
+				Image: "perry-test/busybox:latest", Command: "sleep 60", Status: "Up (healthy)", State: "running", Health: "healthy",
 				Ports: []string{"127.0.0.1:32770->80/tcp"}, Created: "2026-11-28T21:10:54.657607186Z",
 				Labels:   map[string]string{"org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 				Networks: []string{"bridge"}, IPAddress: "172.17.0.2",
@@ -155,7 +155,7 @@ func TestParseInspect(t *testing.T) {
 			fixture: "live-docker-inspect-exited.json",
 			want: core.ContainerInfo{
 				ID: "548d2ec6ecb219b30ee3349ec8d3ed38853662f0d126345426fbda8237e27446", Name: "perrytest-rec-exited",
-				Image: "perry-test/busybox:latest", Status: "Exited (3)", State: "exited", ExitCode: intPtr(3),
+				Image: "perry-test/busybox:latest", Command: "sh -c 'exit 3'", Status: "Exited (3)", State: "exited", ExitCode: intPtr(3),
 				Ports: []string{}, Created: "2026-11-28T21:10:52.265036859Z",
 				Labels:   map[string]string{"org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 				Networks: []string{"bridge"},
@@ -166,7 +166,7 @@ func TestParseInspect(t *testing.T) {
 			fixture: "live-docker-inspect-created.json",
 			want: core.ContainerInfo{
 				ID: "0458fb21c47b5ff2f4d91fd43bd8aeee8ef378bf56e64c2a8f88ae42ed05ddea", Name: "perrytest-rec-created",
-				Image: "perry-test/busybox:latest", Status: "Created", State: "created",
+				Image: "perry-test/busybox:latest", Command: "true", Status: "Created", State: "created",
 				Ports: []string{}, Created: "2026-11-28T21:10:54.247208155Z",
 				Labels:   map[string]string{"note": "a,b", "org.opencontainers.image.title": "perry-test/busybox", "perry.test": "1"},
 				Networks: []string{"bridge"},
@@ -177,7 +177,7 @@ func TestParseInspect(t *testing.T) {
 			fixture: "nerdctl-inspect.json",
 			want: core.ContainerInfo{
 				ID: "be4addd26f056028b1b5144be20da489c0d356bc1517fe70dd388524df684b3e", Name: "nginx",
-				Image: "docker.io/library/nginx:alpine", Status: "Up", State: "running",
+				Image: "docker.io/library/nginx:alpine", Command: "/docker-entrypoint.sh nginx -g 'daemon off;'", Status: "Up", State: "running",
 				Ports: []string{"0.0.0.0:1080->80/tcp"}, Created: "2025-10-11T09:10:33.988952786Z",
 				Labels: map[string]string{"containerd.io/restart.policy": "always", "nerdctl/name": "nginx", "nerdctl/namespace": "default",
 					"nerdctl/networks": `["bridge"]`, "nerdctl/platform": "linux/amd64"},

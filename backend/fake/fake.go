@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -374,7 +375,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		anon:    b.anonymousVolumes(spec),
 		netIDs:  netIDs,
 		info: core.ContainerInfo{
-			ID: id, Name: name, Image: spec.Image, Status: "Created", State: "created",
+			ID: id, Name: name, Image: spec.Image, Command: fakeCommand(spec), Status: "Created", State: "created",
 			Ports: ports, Created: now.UTC().Format(time.RFC3339Nano),
 			Labels: labels, Networks: netNames,
 		},
@@ -1016,4 +1017,14 @@ func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) err
 	}
 	delete(b.volumes, name)
 	return nil
+}
+
+// fakeCommand is what a runtime would report: the entrypoint's executable,
+// then its arguments and the command (the fake has no image defaults).
+func fakeCommand(spec *core.ContainerSpec) string {
+	argv := append(slices.Clone(spec.Entrypoint), spec.Cmd...)
+	if len(argv) == 0 {
+		return ""
+	}
+	return backend.Command(argv[0], argv[1:])
 }

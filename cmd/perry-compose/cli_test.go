@@ -742,6 +742,38 @@ services:
 	}
 }
 
+// ps shows each container's command as docker compose does, in the table,
+// a template and JSON alike: Go-quoted, cut to 20 columns with "…" unless
+// --no-trunc, an argument with a space in single quotes.
+func TestPsCommandColumn(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    image: perry-test/busybox:latest
+    command: [sh, -c, "sleep 1000; echo done"]
+`)
+	c.must("up", "-d")
+	r := c.must("ps")
+	header := strings.Fields(strings.SplitN(r.stdout, "\n", 2)[0])
+	if strings.Join(header, " ") != "NAME IMAGE COMMAND SERVICE CREATED STATUS PORTS" {
+		t.Fatalf("header %q", header)
+	}
+	if !strings.Contains(r.stdout, `"sh -c 'sleep 1000; …"`) {
+		t.Fatalf("truncated command missing:\n%s", r.stdout)
+	}
+	if r := c.must("ps", "--no-trunc"); !strings.Contains(r.stdout, `"sh -c 'sleep 1000; echo done'"`) {
+		t.Fatalf("--no-trunc command missing:\n%s", r.stdout)
+	}
+	if r := c.must("ps", "--format", "{{.Command}}"); r.stdout != `"sh -c 'sleep 1000; …"`+"\n" {
+		t.Fatalf("template .Command %q", r.stdout)
+	}
+	r = c.must("ps", "--format", "json", "--no-trunc")
+	var e map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &e); err != nil || e["Command"] != `"sh -c 'sleep 1000; echo done'"` {
+		t.Fatalf("json Command %v (%v): %s", e["Command"], err, r.stdout)
+	}
+}
+
 func TestPsFormatTemplateFilterAndOrder(t *testing.T) {
 	c := newCLIEnv(t, twoServices)
 	c.must("up", "-d")

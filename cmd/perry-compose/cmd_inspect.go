@@ -120,6 +120,7 @@ func printPs(w io.Writer, cs []engine.Container, o psOutput, now time.Time) erro
 		for _, c := range cs {
 			e := c.PsJSON()
 			e.RunningFor = runningFor(c.Created, now)
+			e.Command = psCommand(c.Command, o.noTrunc)
 			if err := printJSON(w, e); err != nil {
 				return err
 			}
@@ -131,6 +132,7 @@ func printPs(w io.Writer, cs []engine.Container, o psOutput, now time.Time) erro
 			e := c.PsJSON()
 			e.RunningFor = runningFor(c.Created, now)
 			e.Status = psStatus(c)
+			e.Command = psCommand(c.Command, o.noTrunc)
 			if !o.noTrunc {
 				e.ID = shortID(e.ID)
 			}
@@ -139,11 +141,20 @@ func printPs(w io.Writer, cs []engine.Container, o psOutput, now time.Time) erro
 		return printTemplate(w, o.format, psHeaders, rows)
 	}
 	tw := newTable(w)
-	fmt.Fprintln(tw, "NAME\tIMAGE\tSERVICE\tCREATED\tSTATUS\tPORTS")
+	fmt.Fprintln(tw, "NAME\tIMAGE\tCOMMAND\tSERVICE\tCREATED\tSTATUS\tPORTS")
 	for _, c := range cs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Image, c.Service, runningFor(c.Created, now), psStatus(c), strings.Join(c.Ports, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.Name, c.Image, psCommand(c.Command, o.noTrunc), c.Service, runningFor(c.Created, now), psStatus(c), strings.Join(c.Ports, ", "))
 	}
 	return tw.Flush()
+}
+
+// psCommand is the command as docker compose's ps prints it in every
+// format: Go-quoted, cut to 20 columns unless --no-trunc.
+func psCommand(command string, noTrunc bool) string {
+	if !noTrunc {
+		command = ellipsis(command, 20)
+	}
+	return strconv.Quote(command)
 }
 
 // psStatus is the runtime's human status, or one made from the state.

@@ -6,6 +6,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/docker/cli/templates"
+	"github.com/mattn/go-runewidth"
 
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
@@ -70,4 +71,10 @@ func printTemplate(w io.Writer, format string, headers map[string]string, rows [
 		return tw.Flush()
 	}
 	return nil
+}
+
+// ellipsis shortens s to width display columns, its end replaced by "…",
+// as docker's tables do (a wide character counts two).
+func ellipsis(s string, width int) string {
+	return runewidth.Truncate(s, width, "…")
 }

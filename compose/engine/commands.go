@@ -30,6 +30,7 @@ type Container struct {
 	Status   string            `json:"status"` // the runtime's human status
 	Ports    []string          `json:"ports"`
 	Image    string            `json:"image"`
+	Command  string            `json:"command,omitempty"` // as docker ps shows it: "sh -c 'exit 3'"
 	Created  string            `json:"created"`
 	Networks []string          `json:"networks"`
 	Labels   map[string]string `json:"labels"`
@@ -67,7 +68,7 @@ type Publisher struct {
 	Protocol      string
 }
 
-// PsJSON returns c under docker compose's ps JSON keys. Command, Mounts,
+// PsJSON returns c under docker compose's ps JSON keys. Mounts,
 // LocalVolumes, Size and RunningFor are empty: the backends do not report them.
 func (c Container) PsJSON() PsEntry {
 	keys := slices.Sorted(maps.Keys(c.Labels))
@@ -76,7 +77,7 @@ func (c Container) PsJSON() PsEntry {
 		pairs = append(pairs, k+"="+c.Labels[k])
 	}
 	e := PsEntry{
-		ID: c.ID, Name: c.Name, Names: c.Name, Image: c.Image, Project: c.Project, Service: c.Service,
+		ID: c.ID, Name: c.Name, Names: c.Name, Image: c.Image, Command: c.Command, Project: c.Project, Service: c.Service,
 		CreatedAt: c.Created, State: c.State, Status: c.Status, Health: c.Health, ExitCode: c.ExitCode,
 		Ports: strings.Join(c.Ports, ", "), Labels: strings.Join(pairs, ","), Networks: strings.Join(c.Networks, ","),
 		Publishers: []Publisher{},
@@ -111,7 +112,7 @@ func publishers(s string) []Publisher {
 func containerOf(c observedContainer) Container {
 	out := Container{
 		ID: c.ID, Name: c.Name, Project: c.projectOf(), Service: c.service, Number: c.number, State: c.State,
-		Health: c.Health, Status: c.Status, Ports: c.Ports, Image: c.Image, Created: c.Created,
+		Health: c.Health, Status: c.Status, Ports: c.Ports, Image: c.Image, Command: c.Command, Created: c.Created,
 		Networks: c.Networks, Labels: c.Labels,
 	}
 	if c.ExitCode != nil {

@@ -319,6 +319,8 @@ export interface ContainerInfo {
   id: string;
   name: string;
   image: string;
+  /** The command it runs, as `docker ps` shows it: "sh -c 'exit 3'". */
+  command?: string;
   /** The runtime's human status, e.g. "Up 3 seconds". */
   status: string;
   ports: string[];
