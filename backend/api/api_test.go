@@ -263,7 +263,7 @@ func TestCreateFieldMapping(t *testing.T) {
 	octet := 100 + int(randomHex(1)[0])%100
 	subnet := fmt.Sprintf("10.231.%d.0/24", octet)
 	ip := fmt.Sprintf("10.231.%d.10", octet)
-	n2 := mkNetwork(t, b, core.NetworkConfig{Subnets: []string{subnet}})
+	n2 := mkNetwork(t, b, core.NetworkConfig{IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: subnet}}}})
 	profile := filepath.Join(t.TempDir(), "seccomp.json")
 	if err := os.WriteFile(profile, []byte(`{"defaultAction":"SCMP_ACT_ALLOW"}`), 0o644); err != nil {
 		t.Fatal(err)

@@ -32,12 +32,12 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 		t := true
 		opts.EnableIPv6 = &t
 	}
-	if len(cfg.Subnets) > 0 {
+	if cfg.IPAM != nil && len(cfg.IPAM.Config) > 0 {
 		opts.IPAM = &network.IPAM{Driver: "default"}
-		for i, s := range cfg.Subnets {
-			p, err := netip.ParsePrefix(s)
+		for i, pool := range cfg.IPAM.Config {
+			p, err := netip.ParsePrefix(pool.Subnet)
 			if err != nil {
-				return core.InvalidArgument(fmt.Sprintf("subnets[%d]", i), "%q is not a CIDR subnet", s)
+				return core.InvalidArgument(fmt.Sprintf("network.ipam.config[%d].subnet", i), "%q is not a CIDR subnet", pool.Subnet)
 			}
 			opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: p})
 		}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -467,7 +468,11 @@ func (p Protocol) dockerNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	a.bool("--ipv6", cfg.EnableIPv6)
 	a.pairs("options", "--opt", cfg.Options)
-	a.each("subnets", "--subnet", cfg.Subnets)
+	if cfg.IPAM != nil {
+		for i, pool := range cfg.IPAM.Config {
+			a.value(fmt.Sprintf("ipam.config[%d].subnet", i), "--subnet", pool.Subnet)
+		}
+	}
 }
 
 func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
@@ -485,11 +490,14 @@ func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	a.pairs("labels", "--label", cfg.Labels)
 	a.bool("--internal", cfg.Internal)
-	for _, s := range cfg.Subnets {
-		if strings.Contains(s, ":") {
-			a.value("subnets", "--subnet-v6", s)
-		} else {
-			a.value("subnets", "--subnet", s)
+	if cfg.IPAM != nil {
+		for i, pool := range cfg.IPAM.Config {
+			field := fmt.Sprintf("ipam.config[%d].subnet", i)
+			if strings.Contains(pool.Subnet, ":") {
+				a.value(field, "--subnet-v6", pool.Subnet)
+			} else {
+				a.value(field, "--subnet", pool.Subnet)
+			}
 		}
 	}
 }

@@ -589,7 +589,10 @@ func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, erro
 		if err := checkKeys(fmt.Sprintf("ipam.config[%d].", i), pool, ipamPoolKeys, nil, nil); err != nil {
 			return cfg, wrap(err)
 		}
-		cfg.Subnets = append(cfg.Subnets, pool.Subnet)
+		if cfg.IPAM == nil {
+			cfg.IPAM = &core.IPAM{}
+		}
+		cfg.IPAM.Config = append(cfg.IPAM.Config, core.IPAMPool{Subnet: pool.Subnet})
 	}
 	cfg.Labels = map[string]string{}
 	maps.Copy(cfg.Labels, n.Labels)
