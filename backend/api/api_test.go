@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -1027,5 +1028,26 @@ func TestPullErrors(t *testing.T) {
 	}
 	if err := b.PullImage(ctx, "Bad Ref!"); kindOf(err) != core.KindInvalidArgument {
 		t.Errorf("PullImage(bad ref) = %v, want InvalidArgument", err)
+	}
+}
+
+// TestCreateNetworkIPAM creates a network with every IPAM field compose
+// has and checks with the raw client that each reached the engine.
+func TestCreateNetworkIPAM(t *testing.T) {
+	b := testenv.RequireEngine(t)
+	octet := 100 + int(randomHex(1)[0])%100
+	at := func(host string) string { return fmt.Sprintf("10.232.%d.%s", octet, host) }
+	n := mkNetwork(t, b, core.NetworkConfig{IPAM: &core.IPAM{Driver: "default", Config: []core.IPAMPool{{
+		Subnet: at("0/24"), Gateway: at("254"), IPRange: at("128/25"), AuxAddresses: map[string]string{"router": at("2")},
+	}}}})
+	res, err := raw(t).NetworkInspect(t.Context(), n, client.NetworkInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ipam := res.Network.IPAM
+	want := network.IPAMConfig{Subnet: netip.MustParsePrefix(at("0/24")), Gateway: netip.MustParseAddr(at("254")),
+		IPRange: netip.MustParsePrefix(at("128/25")), AuxAddress: map[string]netip.Addr{"router": netip.MustParseAddr(at("2"))}}
+	if ipam.Driver != "default" || len(ipam.Config) != 1 || !reflect.DeepEqual(ipam.Config[0], want) {
+		t.Fatalf("IPAM %+v, want driver default and %+v", ipam, want)
 	}
 }
