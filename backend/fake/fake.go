@@ -69,7 +69,8 @@ type Backend struct {
 	mu         sync.Mutex
 	containers map[string]*container
 	images     map[string]core.ImageInfo
-	networks   map[string]core.NetworkInfo // by id
+	networks   map[string]core.NetworkInfo   // by id
+	netCfgs    map[string]core.NetworkConfig // by id: what CreateNetwork was given
 	volumes    map[string]core.VolumeInfo
 	files      map[string]map[string]string // container id → path → content
 	calls      []Call
@@ -98,6 +99,7 @@ func New(images ...string) *Backend {
 		containers: map[string]*container{},
 		images:     map[string]core.ImageInfo{},
 		networks:   map[string]core.NetworkInfo{},
+		netCfgs:    map[string]core.NetworkConfig{},
 		volumes:    map[string]core.VolumeInfo{},
 		files:      map[string]map[string]string{},
 		Now:        time.Now,
@@ -890,7 +892,40 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	}
 	id := newID()
 	b.networks[id] = core.NetworkInfo{ID: id, Name: name, Driver: driver, Labels: copyMap(cfg.Labels)}
+	b.netCfgs[id] = copyNetworkConfig(cfg)
 	return nil
+}
+
+// NetworkConfig is the configuration network ref (a name or an id) was
+// created with, for tests to check what reached the backend; false for a
+// network that does not exist or that CreateNetwork did not make (bridge,
+// host, none).
+func (b *Backend) NetworkConfig(ref string) (core.NetworkConfig, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.findNetwork(ref)
+	if err != nil {
+		return core.NetworkConfig{}, false
+	}
+	cfg, ok := b.netCfgs[n.ID]
+	return copyNetworkConfig(cfg), ok
+}
+
+// copyNetworkConfig copies cfg's maps and pools, so neither the caller nor
+// the backend sees the other's later changes.
+func copyNetworkConfig(cfg core.NetworkConfig) core.NetworkConfig {
+	cfg.Labels, cfg.Options = copyMap(cfg.Labels), copyMap(cfg.Options)
+	if cfg.IPAM != nil {
+		ipam := *cfg.IPAM
+		ipam.Options = copyMap(ipam.Options)
+		ipam.Config = nil
+		for _, p := range cfg.IPAM.Config {
+			p.AuxAddresses = copyMap(p.AuxAddresses)
+			ipam.Config = append(ipam.Config, p)
+		}
+		cfg.IPAM = &ipam
+	}
+	return cfg
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -955,6 +990,7 @@ func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
 		}
 	}
 	delete(b.networks, nw.ID)
+	delete(b.netCfgs, nw.ID)
 	return nil
 }
 
