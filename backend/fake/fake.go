@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -344,7 +345,9 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 			return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "container name %q is already in use by %s", name, c.info.ID[:12]).With("conflict", name)
 		}
 	}
-	// Networks are given by name or id and reported by name, as Docker does.
+	// Networks are given by name or id and reported by name, as Docker does;
+	// an entry of Networks naming the primary network (which carries its
+	// fixed address) is the same attachment, not a second one.
 	var netNames, netIDs []string
 	for _, n := range append([]string{spec.Network}, attachNames(spec.Networks)...) {
 		if n == "" || strings.HasPrefix(n, "container:") || strings.HasPrefix(n, "service:") {
@@ -356,6 +359,9 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		nw, err := b.findNetwork(n)
 		if err != nil {
 			return core.ContainerHandle{}, err
+		}
+		if slices.Contains(netIDs, nw.ID) {
+			continue
 		}
 		netNames, netIDs = append(netNames, nw.Name), append(netIDs, nw.ID)
 	}
