@@ -236,8 +236,34 @@ type NetworkConfig struct {
 	Attachable bool              `json:"attachable,omitempty"`
 	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
 	Options    map[string]string `json:"options,omitempty"`
-	Subnets    []string          `json:"subnets,omitempty"`
+	// IPAM is the network's address management (compose's ipam); nil
+	// leaves it to the runtime.
+	IPAM *IPAM `json:"ipam,omitempty"`
 }
+
+// IPAM is a network's address management, as compose's ipam section and the
+// Engine API's IPAM say it. A runtime that cannot apply a field refuses it
+// with InvalidArgument naming the field and the runtime.
+type IPAM struct {
+	// Driver is the IPAM driver; "" and "default" are the runtime's own.
+	Driver  string            `json:"driver,omitempty"`
+	Options map[string]string `json:"options,omitempty"`
+	// Config is the network's address pools, in order.
+	Config []IPAMPool `json:"config,omitempty"`
+}
+
+// IPAMPool is one address pool of a network. Gateway, IPRange and
+// AuxAddresses lie within Subnet, which is required.
+type IPAMPool struct {
+	Subnet  string `json:"subnet"`             // CIDR, e.g. 10.5.0.0/16
+	Gateway string `json:"gateway,omitempty"`  // an IP address
+	IPRange string `json:"ip_range,omitempty"` // CIDR: the addresses handed to containers
+	// AuxAddresses are addresses the runtime must not hand out, by name.
+	AuxAddresses map[string]string `json:"aux_addresses,omitempty"`
+}
+
+// DefaultDriver reports whether the IPAM driver is the runtime's own.
+func (i *IPAM) DefaultDriver() bool { return i == nil || i.Driver == "" || i.Driver == "default" }
 
 // NetworkInfo describes an existing network.
 type NetworkInfo struct {

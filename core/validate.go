@@ -1,6 +1,10 @@
 package core
 
 import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -24,7 +28,81 @@ func ValidateNetwork(name string, cfg NetworkConfig) error {
 	if err := checkText(&c, "network."); err != nil {
 		return err
 	}
-	return checkValues("network.labels", cfg.Labels)
+	if err := checkValues("network.labels", cfg.Labels); err != nil {
+		return err
+	}
+	return validateIPAM(cfg.IPAM)
+}
+
+// validateIPAM checks each pool's addresses parse and lie within its
+// subnet: every runtime requires it, and the docker CLI matches a gateway,
+// range or aux address to its pool by that containment.
+func validateIPAM(ipam *IPAM) error {
+	if ipam == nil {
+		return nil
+	}
+	for i, pool := range ipam.Config {
+		at := fmt.Sprintf("network.ipam.config[%d].", i)
+		if pool.Subnet == "" {
+			return InvalidArgument(at+"subnet", "is required")
+		}
+		subnet, err := netip.ParsePrefix(pool.Subnet)
+		if err != nil {
+			return InvalidArgument(at+"subnet", "%q is not a CIDR subnet", pool.Subnet)
+		}
+		inSubnet := func(field, what, v string, a netip.Addr) error {
+			if !subnet.Contains(a) {
+				return InvalidArgument(at+field, "%s %s is not in the pool's subnet %s", what, v, pool.Subnet)
+			}
+			return nil
+		}
+		if pool.Gateway != "" {
+			a, err := parseIP(pool.Gateway)
+			if err != nil {
+				return InvalidArgument(at+"gateway", "%q is not an IP address", pool.Gateway)
+			}
+			if err := inSubnet("gateway", "the gateway", pool.Gateway, a); err != nil {
+				return err
+			}
+		}
+		if pool.IPRange != "" {
+			r, err := netip.ParsePrefix(pool.IPRange)
+			if err != nil {
+				return InvalidArgument(at+"ip_range", "%q is not a CIDR range", pool.IPRange)
+			}
+			if r.Bits() < subnet.Bits() {
+				return InvalidArgument(at+"ip_range", "the range %s is wider than the pool's subnet %s", pool.IPRange, pool.Subnet)
+			}
+			if err := inSubnet("ip_range", "the range", pool.IPRange, r.Addr()); err != nil {
+				return err
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(pool.AuxAddresses)) {
+			v := pool.AuxAddresses[name]
+			field := at + "aux_addresses[" + name + "]"
+			if name == "" {
+				return InvalidArgument(at+"aux_addresses", "a name is empty")
+			}
+			a, err := parseIP(v)
+			if err != nil {
+				return InvalidArgument(field, "%q is not an IP address", v)
+			}
+			if err := inSubnet(field[len(at):], "the address", v, a); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// parseIP parses a plain IP address: a zone (fe80::1%eth0) names a host's
+// interface, which no network pool can carry.
+func parseIP(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err == nil && a.Zone() != "" {
+		err = fmt.Errorf("%q has a zone", s)
+	}
+	return a, err
 }
 
 // ValidateVolume checks a volume to create.

@@ -421,6 +421,20 @@ PERRY_EXTERN(int32_t) js_container_build(const char *build_json, const char *ima
  * Result: {"handle":h,"project":"name","services":[…]}. The stack lives until
  * down or js_container_shutdown(teardown). A failed up removes exactly what
  * it created and reports the service that failed (error "service").
+ * A network's "ipam" is applied as docker compose applies it: "driver"
+ *   ("default": the runtime's own), "options", and per pool of "config"
+ *   "subnet" (CIDR, required), "gateway" (an IP in the subnet), "ip_range"
+ *   (CIDR within the subnet) and "aux_addresses" ({"name":"IP in the
+ *   subnet"}, addresses never handed out). A bad one is InvalidConfig
+ *   naming the network and the field ("field":"ipam.config[0].gateway")
+ *   before anything is created; changing one recreates the network. A field
+ *   the runtime cannot apply is InvalidArgument naming it and the runtime:
+ *   podman refuses options and aux_addresses (through its API also a
+ *   driver other than "default"), and through its CLI a gateway or ip_range
+ *   after a pool without one; nerdctl refuses aux_addresses, options unless
+ *   the driver is "dhcp", and a gateway or ip_range on a network of more
+ *   than one pool; apple/container takes only subnets; the docker CLI
+ *   refuses one aux_addresses name in two pools.
  * Errors: InvalidConfig, DependencyCycle (422), ServiceStartupFailed (500), …
  */
 PERRY_EXTERN(int32_t) js_container_composeUp(const char *spec_json_or_path, perry_complete_fn cb, void *ctx);

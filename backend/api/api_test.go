@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -14,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"runtime"
 	"slices"
@@ -263,7 +265,7 @@ func TestCreateFieldMapping(t *testing.T) {
 	octet := 100 + int(randomHex(1)[0])%100
 	subnet := fmt.Sprintf("10.231.%d.0/24", octet)
 	ip := fmt.Sprintf("10.231.%d.10", octet)
-	n2 := mkNetwork(t, b, core.NetworkConfig{Subnets: []string{subnet}})
+	n2 := mkNetwork(t, b, core.NetworkConfig{IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: subnet}}}})
 	profile := filepath.Join(t.TempDir(), "seccomp.json")
 	if err := os.WriteFile(profile, []byte(`{"defaultAction":"SCMP_ACT_ALLOW"}`), 0o644); err != nil {
 		t.Fatal(err)
@@ -1040,5 +1042,50 @@ func TestPullErrors(t *testing.T) {
 	}
 	if err := b.PullImage(ctx, "Bad Ref!"); kindOf(err) != core.KindInvalidArgument {
 		t.Errorf("PullImage(bad ref) = %v, want InvalidArgument", err)
+	}
+}
+
+// TestCreateNetworkIPAM creates a network with every IPAM field the
+// engine applies (podman's API: subnet, gateway and ip_range; it refuses
+// the rest) and reads it back with a raw client.
+func TestCreateNetworkIPAM(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		host string
+		b    func(t *testing.T) *api.Backend
+	}{
+		{"docker", "", func(t *testing.T) *api.Backend { return testenv.RequireEngine(t) }},
+		{"podman", "unix://" + testenv.PodmanSocket, func(t *testing.T) *api.Backend { return testenv.RequirePodmanAPI(t) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := tc.b(t)
+			octet := 100 + int(randomHex(1)[0])%100
+			at := func(host string) string { return fmt.Sprintf("10.232.%d.%s", octet, host) }
+			// A gateway other than the default first address, outside the range.
+			pool := core.IPAMPool{Subnet: at("0/24"), Gateway: at("126"), IPRange: at("128/25")}
+			if tc.name == "docker" {
+				pool.AuxAddresses = map[string]string{"router": at("2")}
+			}
+			n := mkNetwork(t, b, core.NetworkConfig{IPAM: &core.IPAM{Driver: "default", Config: []core.IPAMPool{pool}}})
+			c, err := client.New(client.FromEnv, client.WithHost(cmp.Or(tc.host, os.Getenv("DOCKER_HOST"), client.DefaultDockerHost)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			res, err := c.NetworkInspect(t.Context(), n, client.NetworkInspectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ipam := res.Network.IPAM
+			want := network.IPAMConfig{Subnet: netip.MustParsePrefix(pool.Subnet), Gateway: netip.MustParseAddr(pool.Gateway)}
+			if tc.name == "docker" {
+				// podman's compatible API does not report the range.
+				want.IPRange = netip.MustParsePrefix(pool.IPRange)
+				want.AuxAddress = map[string]netip.Addr{"router": netip.MustParseAddr(at("2"))}
+			}
+			if ipam.Driver != "default" || len(ipam.Config) != 1 || !reflect.DeepEqual(ipam.Config[0], want) {
+				t.Fatalf("IPAM %+v, want driver default and %+v", ipam, want)
+			}
+		})
 	}
 }

@@ -21,26 +21,9 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	if err := core.ValidateNetwork(name, cfg); err != nil {
 		return err
 	}
-	opts := client.NetworkCreateOptions{
-		Driver:     cfg.Driver,
-		Internal:   cfg.Internal,
-		Attachable: cfg.Attachable,
-		Options:    cloneMap(cfg.Options),
-		Labels:     cloneMap(cfg.Labels),
-	}
-	if cfg.EnableIPv6 {
-		t := true
-		opts.EnableIPv6 = &t
-	}
-	if len(cfg.Subnets) > 0 {
-		opts.IPAM = &network.IPAM{Driver: "default"}
-		for i, s := range cfg.Subnets {
-			p, err := netip.ParsePrefix(s)
-			if err != nil {
-				return core.InvalidArgument(fmt.Sprintf("subnets[%d]", i), "%q is not a CIDR subnet", s)
-			}
-			opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: p})
-		}
+	opts, err := b.networkCreateOptions(cfg)
+	if err != nil {
+		return err
 	}
 	existing, err := b.cli.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("name", name)})
 	if err != nil {
@@ -53,6 +36,88 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	}
 	_, err = b.cli.NetworkCreate(ctx, name, opts)
 	return b.engineError(err, "network", name)
+}
+
+// networkCreateOptions is the create request for cfg, which ValidateNetwork
+// has checked.
+func (b *Backend) networkCreateOptions(cfg core.NetworkConfig) (client.NetworkCreateOptions, error) {
+	opts := client.NetworkCreateOptions{
+		Driver:     cfg.Driver,
+		Internal:   cfg.Internal,
+		Attachable: cfg.Attachable,
+		Options:    cloneMap(cfg.Options),
+		Labels:     cloneMap(cfg.Labels),
+	}
+	if cfg.EnableIPv6 {
+		t := true
+		opts.EnableIPv6 = &t
+	}
+	ipam := cfg.IPAM
+	if ipam == nil || (ipam.DefaultDriver() && len(ipam.Options) == 0 && len(ipam.Config) == 0) {
+		return opts, nil
+	}
+	if err := b.podmanIPAM(ipam); err != nil {
+		return opts, err
+	}
+	opts.IPAM = &network.IPAM{Driver: ipam.Driver, Options: cloneMap(ipam.Options)}
+	if opts.IPAM.Driver == "" {
+		opts.IPAM.Driver = "default"
+	}
+	for i, pool := range ipam.Config {
+		at := fmt.Sprintf("network.ipam.config[%d].", i)
+		c := network.IPAMConfig{}
+		var err error
+		if c.Subnet, err = netip.ParsePrefix(pool.Subnet); err != nil {
+			return opts, core.InvalidArgument(at+"subnet", "%q is not a CIDR subnet", pool.Subnet)
+		}
+		if pool.Gateway != "" {
+			if c.Gateway, err = netip.ParseAddr(pool.Gateway); err != nil {
+				return opts, core.InvalidArgument(at+"gateway", "%q is not an IP address", pool.Gateway)
+			}
+		}
+		if pool.IPRange != "" {
+			if c.IPRange, err = netip.ParsePrefix(pool.IPRange); err != nil {
+				return opts, core.InvalidArgument(at+"ip_range", "%q is not a CIDR range", pool.IPRange)
+			}
+		}
+		for k, v := range pool.AuxAddresses {
+			a, err := netip.ParseAddr(v)
+			if err != nil {
+				return opts, core.InvalidArgument(at+"aux_addresses["+k+"]", "%q is not an IP address", v)
+			}
+			if c.AuxAddress == nil {
+				c.AuxAddress = map[string]netip.Addr{}
+			}
+			c.AuxAddress[k] = a
+		}
+		opts.IPAM.Config = append(opts.IPAM.Config, c)
+	}
+	return opts, nil
+}
+
+// podmanIPAM refuses what podman's Docker-compatible API would drop without
+// a word: it applies each pool's subnet, gateway and ip_range, and ignores
+// the IPAM driver, its options and aux addresses.
+func (b *Backend) podmanIPAM(ipam *core.IPAM) error {
+	if !b.podman() {
+		return nil
+	}
+	refuse := func(field string) error {
+		return core.Errorf(core.KindInvalidArgument, "field network.%s is not supported by %s through its Docker-compatible API", field, b.name).
+			With("field", "network."+field).With("backend", b.name)
+	}
+	if !ipam.DefaultDriver() {
+		return refuse("ipam.driver")
+	}
+	if len(ipam.Options) > 0 {
+		return refuse("ipam.options")
+	}
+	for i, pool := range ipam.Config {
+		if len(pool.AuxAddresses) > 0 {
+			return refuse(fmt.Sprintf("ipam.config[%d].aux_addresses", i))
+		}
+	}
+	return nil
 }
 
 func (b *Backend) InspectNetwork(ctx context.Context, name string) (core.NetworkInfo, error) {

@@ -62,7 +62,7 @@ func TestOperationArgs(t *testing.T) {
 	build := core.BuildSpec{Context: "/ctx", Dockerfile: "sub/Dockerfile", Args: map[string]string{"V": "1"}, Target: "prod",
 		Labels: map[string]string{"l": "x"}, Network: "host", NoCache: true, Pull: true, Platform: "linux/amd64"}
 	netCfg := core.NetworkConfig{Driver: "bridge", Labels: map[string]string{"k": "v"}, Internal: true, EnableIPv6: true,
-		Options: map[string]string{"o": "1"}, Subnets: []string{"10.9.0.0/24"}}
+		Options: map[string]string{"o": "1"}, IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: "10.9.0.0/24"}}}}
 	volCfg := core.VolumeConfig{Driver: "local", Labels: map[string]string{"k": "v"}, Options: map[string]string{"type": "tmpfs"}}
 	list := backend.ListOptions{All: true, Labels: map[string]string{"app": "web", "tier": ""}}
 
@@ -139,7 +139,8 @@ func TestOperationArgs(t *testing.T) {
 			[]string{"build", "--file=/ctx/sub/Dockerfile", "--tag=app:1", "--build-arg=V=1", "--target=prod", "--label=l=x",
 				"--no-cache", "--pull", "--platform=linux/amd64", "--", "/ctx"}},
 		{"apple network create", func() ([]string, error) {
-			return appleP.CreateNetworkArgs("n1", core.NetworkConfig{Labels: map[string]string{"k": "v"}, Internal: true, Subnets: []string{"10.9.0.0/24", "fd00::/64"}})
+			return appleP.CreateNetworkArgs("n1", core.NetworkConfig{Labels: map[string]string{"k": "v"}, Internal: true,
+				IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: "10.9.0.0/24"}, {Subnet: "fd00::/64"}}}})
 		}, []string{"network", "create", "--label=k=v", "--internal", "--subnet=10.9.0.0/24", "--subnet-v6=fd00::/64", "--", "n1"}},
 		{"apple network list", func() ([]string, error) { return appleP.ListNetworksArgs(nil) }, []string{"network", "list", "--format=json"}},
 		{"apple network delete", ok(appleP.RemoveNetworkArgs("n1")), []string{"network", "delete", "--", "n1"}},

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/csv"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -76,6 +77,13 @@ func (p Protocol) who() string {
 // unsupported is the error for a field the runtime cannot express.
 func (p Protocol) unsupported(field string) error {
 	return core.Errorf(core.KindInvalidArgument, "field %s is not supported by %s", field, p.who()).
+		With("field", field).With("backend", p.Runtime)
+}
+
+// unsupportedWhen is unsupported for a field the runtime's CLI can express
+// only in other circumstances, which when says.
+func (p Protocol) unsupportedWhen(field, when string) error {
+	return core.Errorf(core.KindInvalidArgument, "field %s is not supported by %s %s", field, p.who(), when).
 		With("field", field).With("backend", p.Runtime)
 }
 
@@ -467,7 +475,77 @@ func (p Protocol) dockerNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	a.bool("--ipv6", cfg.EnableIPv6)
 	a.pairs("options", "--opt", cfg.Options)
-	a.each("subnets", "--subnet", cfg.Subnets)
+	p.ipamFlags(a, cfg.IPAM)
+}
+
+// poolFlags are the flags of a pool's gateway and range.
+var poolFlags = []struct {
+	key, flag string
+	of        func(core.IPAMPool) string
+}{
+	{"gateway", "--gateway", func(p core.IPAMPool) string { return p.Gateway }},
+	{"ip_range", "--ip-range", func(p core.IPAMPool) string { return p.IPRange }},
+}
+
+// ipamFlags are docker's, podman's and nerdctl's network create flags for a
+// network's IPAM. Each pool's flags follow its --subnet. docker matches a
+// gateway, range or aux address to the subnet that contains it (core
+// checked that its own does); podman pairs the n-th --gateway and
+// --ip-range with the n-th --subnet; nerdctl's single --gateway and
+// --ip-range apply to every subnet. What a CLI cannot say is refused.
+func (p Protocol) ipamFlags(a *argList, ipam *core.IPAM) {
+	if ipam == nil {
+		return
+	}
+	if !ipam.DefaultDriver() {
+		a.value("network.ipam.driver", "--ipam-driver", ipam.Driver)
+	}
+	if len(ipam.Options) > 0 {
+		switch {
+		case p.Flavor == FlavorPodman:
+			a.fail(p.unsupported("network.ipam.options"))
+		case p.Flavor == FlavorNerdctl && ipam.Driver != "dhcp":
+			// nerdctl reads --ipam-opt only for its dhcp driver.
+			a.fail(p.unsupportedWhen("network.ipam.options", "with an IPAM driver other than dhcp"))
+		}
+		a.pairs("network.ipam.options", "--ipam-opt", ipam.Options)
+	}
+	auxPool := map[string]int{} // docker's --aux-address is one map for every pool
+	for i, pool := range ipam.Config {
+		at := fmt.Sprintf("network.ipam.config[%d].", i)
+		a.value(at+"subnet", "--subnet", pool.Subnet)
+		for _, f := range poolFlags {
+			v := f.of(pool)
+			if v == "" {
+				continue
+			}
+			switch p.Flavor {
+			case FlavorPodman:
+				if j := slices.IndexFunc(ipam.Config[:i], func(q core.IPAMPool) bool { return f.of(q) == "" }); j >= 0 {
+					a.fail(p.unsupportedWhen(at+f.key, fmt.Sprintf("when pool %d before it has no %s (podman pairs the n-th %s with the n-th --subnet)", j, f.key, f.flag)))
+				}
+			case FlavorNerdctl:
+				if len(ipam.Config) > 1 {
+					a.fail(p.unsupportedWhen(at+f.key, fmt.Sprintf("on a network of more than one pool (nerdctl's %s applies to every subnet)", f.flag)))
+				}
+			}
+			a.value(at+f.key, f.flag, v)
+		}
+		for _, name := range slices.Sorted(maps.Keys(pool.AuxAddresses)) {
+			field := at + "aux_addresses[" + name + "]"
+			if p.Flavor != FlavorDocker {
+				a.fail(p.unsupported(at + "aux_addresses"))
+			}
+			if j, dup := auxPool[name]; dup {
+				a.fail(p.unsupportedWhen(field, fmt.Sprintf("when pool %d has an aux address of the same name (its --aux-address is one map)", j)))
+			}
+			auxPool[name] = i
+			if strings.Contains(name, "=") {
+				a.fail(p.unsupportedWhen(field, "with '=' in the name (--aux-address splits NAME=IP at the first '=')"))
+			}
+			a.value(field, "--aux-address", name+"="+pool.AuxAddresses[name])
+		}
+	}
 }
 
 func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
@@ -485,11 +563,29 @@ func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	a.pairs("labels", "--label", cfg.Labels)
 	a.bool("--internal", cfg.Internal)
-	for _, s := range cfg.Subnets {
-		if strings.Contains(s, ":") {
-			a.value("subnets", "--subnet-v6", s)
-		} else {
-			a.value("subnets", "--subnet", s)
+	if ipam := cfg.IPAM; ipam != nil {
+		// apple/container takes a subnet per address family, nothing else.
+		if !ipam.DefaultDriver() {
+			a.fail(p.unsupported("network.ipam.driver"))
+		}
+		if len(ipam.Options) > 0 {
+			a.fail(p.unsupported("network.ipam.options"))
+		}
+		for i, pool := range ipam.Config {
+			at := fmt.Sprintf("network.ipam.config[%d].", i)
+			switch {
+			case pool.Gateway != "":
+				a.fail(p.unsupported(at + "gateway"))
+			case pool.IPRange != "":
+				a.fail(p.unsupported(at + "ip_range"))
+			case len(pool.AuxAddresses) > 0:
+				a.fail(p.unsupported(at + "aux_addresses"))
+			}
+			if strings.Contains(pool.Subnet, ":") {
+				a.value(at+"subnet", "--subnet-v6", pool.Subnet)
+			} else {
+				a.value(at+"subnet", "--subnet", pool.Subnet)
+			}
 		}
 	}
 }

@@ -1013,8 +1013,8 @@ func (s *suite) controlInOtherCalls(t *testing.T, ctx context.Context) {
 		{"CR in a network label value", "network.labels[perry.test.cr]", func() error {
 			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(map[string]string{Label + ".cr": "a\rb"})})
 		}},
-		{"tab in a network subnet", "network.subnets[0]", func() error {
-			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(nil), Subnets: []string{"10.99.0.0/24\t"}})
+		{"tab in a network subnet", "network.ipam.config[0].subnet", func() error {
+			return s.b.CreateNetwork(ctx, net, core.NetworkConfig{Labels: labels(nil), IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: "10.99.0.0/24\t"}}}})
 		}},
 		{"LF in a volume name", "name", func() error { return s.b.CreateVolume(ctx, vol+"\n", core.VolumeConfig{Labels: labels(nil)}) }},
 		{"ESC in a volume label key", "volume.labels", func() error {

@@ -70,7 +70,8 @@ type Backend struct {
 	mu         sync.Mutex
 	containers map[string]*container
 	images     map[string]core.ImageInfo
-	networks   map[string]core.NetworkInfo // by id
+	networks   map[string]core.NetworkInfo   // by id
+	netCfgs    map[string]core.NetworkConfig // by id: what CreateNetwork was given
 	volumes    map[string]core.VolumeInfo
 	files      map[string]map[string]string // container id → path → content
 	calls      []Call
@@ -99,6 +100,7 @@ func New(images ...string) *Backend {
 		containers: map[string]*container{},
 		images:     map[string]core.ImageInfo{},
 		networks:   map[string]core.NetworkInfo{},
+		netCfgs:    map[string]core.NetworkConfig{},
 		volumes:    map[string]core.VolumeInfo{},
 		files:      map[string]map[string]string{},
 		Now:        time.Now,
@@ -343,7 +345,9 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 			return core.ContainerHandle{}, core.Errorf(core.KindBackendError, "container name %q is already in use by %s", name, c.info.ID[:12]).With("conflict", name)
 		}
 	}
-	// Networks are given by name or id and reported by name, as Docker does.
+	// Networks are given by name or id and reported by name, as Docker does;
+	// an entry of Networks naming the primary network (which carries its
+	// fixed address) is the same attachment, not a second one.
 	var netNames, netIDs []string
 	for _, n := range append([]string{spec.Network}, attachNames(spec.Networks)...) {
 		if n == "" || strings.HasPrefix(n, "container:") || strings.HasPrefix(n, "service:") {
@@ -355,6 +359,9 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		nw, err := b.findNetwork(n)
 		if err != nil {
 			return core.ContainerHandle{}, err
+		}
+		if slices.Contains(netIDs, nw.ID) {
+			continue
 		}
 		netNames, netIDs = append(netNames, nw.Name), append(netIDs, nw.ID)
 	}
@@ -891,7 +898,40 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	}
 	id := newID()
 	b.networks[id] = core.NetworkInfo{ID: id, Name: name, Driver: driver, Labels: copyMap(cfg.Labels)}
+	b.netCfgs[id] = copyNetworkConfig(cfg)
 	return nil
+}
+
+// NetworkConfig is the configuration network ref (a name or an id) was
+// created with, for tests to check what reached the backend; false for a
+// network that does not exist or that CreateNetwork did not make (bridge,
+// host, none).
+func (b *Backend) NetworkConfig(ref string) (core.NetworkConfig, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n, err := b.findNetwork(ref)
+	if err != nil {
+		return core.NetworkConfig{}, false
+	}
+	cfg, ok := b.netCfgs[n.ID]
+	return copyNetworkConfig(cfg), ok
+}
+
+// copyNetworkConfig copies cfg's maps and pools, so neither the caller nor
+// the backend sees the other's later changes.
+func copyNetworkConfig(cfg core.NetworkConfig) core.NetworkConfig {
+	cfg.Labels, cfg.Options = copyMap(cfg.Labels), copyMap(cfg.Options)
+	if cfg.IPAM != nil {
+		ipam := *cfg.IPAM
+		ipam.Options = copyMap(ipam.Options)
+		ipam.Config = nil
+		for _, p := range cfg.IPAM.Config {
+			p.AuxAddresses = copyMap(p.AuxAddresses)
+			ipam.Config = append(ipam.Config, p)
+		}
+		cfg.IPAM = &ipam
+	}
+	return cfg
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -956,6 +996,7 @@ func (b *Backend) RemoveNetwork(ctx context.Context, name string) error {
 		}
 	}
 	delete(b.networks, nw.ID)
+	delete(b.netCfgs, nw.ID)
 	return nil
 }
 

@@ -55,3 +55,28 @@ func TestNetworkConnector(t *testing.T) {
 		t.Fatalf("a missing network: %v", err)
 	}
 }
+
+// A spec that names its primary network again in Networks (to give it a
+// fixed address) is attached to it once, as on Docker: a disconnect frees
+// the network.
+func TestPrimaryNetworkNamedTwiceIsOneAttachment(t *testing.T) {
+	b := New("busybox")
+	ctx := t.Context()
+	if err := b.CreateNetwork(ctx, "a", core.NetworkConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := b.Run(ctx, &core.ContainerSpec{Image: "busybox", Name: "c", Network: "a",
+		Networks: []core.NetworkAttach{{Name: "a", IPv4Address: "10.1.0.5"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := b.Inspect(ctx, h.ID); !slices.Equal(info.Networks, []string{"a"}) {
+		t.Fatalf("networks %v, want [a]", info.Networks)
+	}
+	if err := b.DisconnectNetwork(ctx, "a", h.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.RemoveNetwork(ctx, "a"); err != nil {
+		t.Fatalf("remove after the one disconnect: %v", err)
+	}
+}

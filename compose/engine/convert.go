@@ -65,8 +65,8 @@ var (
 	buildKeys        = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms")
 	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
 	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6")
-	ipamKeys         = keySet("config")
-	ipamPoolKeys     = keySet("subnet")
+	ipamKeys         = keySet("driver", "options", "config")
+	ipamPoolKeys     = keySet("subnet", "gateway", "ip_range", "aux_addresses")
 	projectVolumeKey = keySet("name", "driver", "driver_opts", "external", "labels")
 )
 
@@ -581,7 +581,7 @@ func convertNetworks(m *model, s *service, spec *core.ContainerSpec) error {
 }
 
 func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, error) {
-	wrap := func(err error) error {
+	wrap := func(err error) *core.Error {
 		return core.Errorf(core.KindInvalidConfig, "network %q: %s", key, err.Error()).With("network", key)
 	}
 	if err := checkKeys("", n, networkKeys, nil, nil); err != nil {
@@ -599,15 +599,32 @@ func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, erro
 	if err := checkKeys("ipam.", n.Ipam, ipamKeys, nil, nil); err != nil {
 		return cfg, wrap(err)
 	}
+	ipam := &core.IPAM{Driver: n.Ipam.Driver, Options: map[string]string(n.Ipam.Options)}
 	for i, pool := range n.Ipam.Config {
+		if pool == nil { // `- ~` in the file: a pool without a subnet, which ValidateNetwork names
+			pool = &types.IPAMPool{}
+		}
 		if err := checkKeys(fmt.Sprintf("ipam.config[%d].", i), pool, ipamPoolKeys, nil, nil); err != nil {
 			return cfg, wrap(err)
 		}
-		cfg.Subnets = append(cfg.Subnets, pool.Subnet)
+		ipam.Config = append(ipam.Config, core.IPAMPool{Subnet: pool.Subnet, Gateway: pool.Gateway, IPRange: pool.IPRange,
+			AuxAddresses: map[string]string(pool.AuxiliaryAddresses)})
+	}
+	if ipam.Driver != "" || len(ipam.Options) > 0 || len(ipam.Config) > 0 {
+		cfg.IPAM = ipam
 	}
 	cfg.Labels = map[string]string{}
 	maps.Copy(cfg.Labels, n.Labels)
 	maps.Copy(cfg.Labels, n.CustomLabels)
+	// A bad address fails the up before any engine call, naming the field,
+	// as the backends would refuse it at the network's create.
+	if err := core.ValidateNetwork(key, cfg); err != nil {
+		e := wrap(err)
+		if arg, ok := core.AsError(err).Details["argument"].(string); ok {
+			e = e.With("field", strings.TrimPrefix(arg, "network."))
+		}
+		return cfg, e
+	}
 	return cfg, nil
 }
 

@@ -987,7 +987,7 @@ configs:
 	check("secret", slices.Contains(full.Volumes, "/state/web/secrets/0-token:/run/secrets/token:ro"))
 	check("config", slices.Contains(full.Volumes, "/state/web/configs/0-conf:/etc/app.conf:ro"))
 	check("state label", full.Labels[LabelStateDir] == "/state" && len(spec.Volumes) == 2)
-	check("network config", m.networks["front"].cfg.Subnets[0] == "10.5.0.0/16" && m.networks["back"].cfg.Internal)
+	check("network config", m.networks["front"].cfg.IPAM.Config[0].Subnet == "10.5.0.0/16" && m.networks["back"].cfg.Internal)
 
 	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
 		t.Fatal(err)

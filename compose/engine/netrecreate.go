@@ -19,9 +19,38 @@ import (
 // networks. An up that finds a project network whose label differs
 // recreates it (recreateChangedNetworks).
 func networkHash(cfg core.NetworkConfig) string {
-	b, _ := json.Marshal(cfg) // maps marshal with sorted keys: the digest is stable
+	var v any = cfg
+	if subnets, ok := subnetsOnly(cfg.IPAM); ok {
+		v = subnetsView{NetworkConfig: cfg, Subnets: subnets}
+	}
+	b, _ := json.Marshal(v) // maps marshal with sorted keys: the digest is stable
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
+}
+
+// subnetsView is how a network whose IPAM is only subnets is hashed: as
+// NetworkConfig was written when subnets were all it carried, so that the
+// networks an earlier release created keep their hash and are not recreated
+// by the first up after an upgrade. Its IPAM shadows the embedded one.
+type subnetsView struct {
+	core.NetworkConfig
+	IPAM    *core.IPAM `json:"ipam,omitempty"`
+	Subnets []string   `json:"subnets,omitempty"`
+}
+
+// subnetsOnly is the pools' subnets when IPAM sets nothing else.
+func subnetsOnly(ipam *core.IPAM) ([]string, bool) {
+	if ipam == nil || ipam.Driver != "" || len(ipam.Options) > 0 {
+		return nil, false
+	}
+	var out []string
+	for _, p := range ipam.Config {
+		if p.Gateway != "" || p.IPRange != "" || len(p.AuxAddresses) > 0 {
+			return nil, false
+		}
+		out = append(out, p.Subnet)
+	}
+	return out, true
 }
 
 // networkConfig is what the engine creates network k with: its compose

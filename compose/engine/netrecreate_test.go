@@ -187,3 +187,63 @@ func TestUpNetworkRecreateFailureReported(t *testing.T) {
 		t.Fatalf("no Error event for the network: %+v", log.evs)
 	}
 }
+
+// A network whose IPAM is only subnets keeps the hash it had when
+// NetworkConfig carried a list of subnets (the values were computed by that
+// release): an upgrade must not recreate the networks of every live stack.
+func TestNetworkHashOfSubnetsOnlyIsUnchanged(t *testing.T) {
+	subnets := func(s ...string) *core.IPAM {
+		ipam := &core.IPAM{}
+		for _, sn := range s {
+			ipam.Config = append(ipam.Config, core.IPAMPool{Subnet: sn})
+		}
+		return ipam
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  core.NetworkConfig
+		want string
+	}{
+		{"no IPAM", core.NetworkConfig{}, "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},
+		{"one subnet", core.NetworkConfig{IPAM: subnets("172.99.0.0/16")}, "3ddce4762dfd5071c349778bdeac6066561b5bc00a323910ebada6d65d0164d6"},
+		{"every other field and two subnets", core.NetworkConfig{Driver: "bridge", Labels: map[string]string{"team": "a"}, Internal: true,
+			EnableIPv6: true, Options: map[string]string{"com.docker.network.driver.mtu": "1400"}, IPAM: subnets("10.5.0.0/16", "fd00:5::/64")},
+			"379dfa0525c37891c99702442b54c85cd88efea220eb937bdbc965d9a9b36b3f"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := networkHash(tc.cfg); got != tc.want {
+				t.Fatalf("hash %s, want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+// Every IPAM field is part of the definition: changing one changes the
+// hash, so an up recreates the network as docker compose does.
+func TestNetworkHashCoversIPAM(t *testing.T) {
+	base := func() core.NetworkConfig {
+		return core.NetworkConfig{IPAM: &core.IPAM{Config: []core.IPAMPool{{Subnet: "10.5.0.0/16"}}}}
+	}
+	seen := map[string]string{networkHash(base()): "the subnet alone"}
+	for _, tc := range []struct {
+		name   string
+		change func(*core.IPAM)
+	}{
+		{"driver", func(i *core.IPAM) { i.Driver = "default" }},
+		{"options", func(i *core.IPAM) { i.Options = map[string]string{"k": "v"} }},
+		{"gateway", func(i *core.IPAM) { i.Config[0].Gateway = "10.5.0.1" }},
+		{"ip_range", func(i *core.IPAM) { i.Config[0].IPRange = "10.5.1.0/24" }},
+		{"aux_addresses", func(i *core.IPAM) { i.Config[0].AuxAddresses = map[string]string{"r": "10.5.0.2"} }},
+		{"another aux address", func(i *core.IPAM) { i.Config[0].AuxAddresses = map[string]string{"r": "10.5.0.3"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base()
+			tc.change(cfg.IPAM)
+			h := networkHash(cfg)
+			if prev, dup := seen[h]; dup {
+				t.Fatalf("%s hashes as %s", tc.name, prev)
+			}
+			seen[h] = tc.name
+		})
+	}
+}

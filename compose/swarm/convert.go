@@ -106,7 +106,7 @@ func Convert(p *types.Project, imagePresent func(string) bool) (*Plan, error) {
 			default:
 				return nil, core.InvalidArgument("networks."+key+".driver", "network %q: driver %q cannot span a swarm; use overlay (or leave it unset)", key, n.Driver)
 			}
-			if len(n.Ipam.Config) > 0 || n.Ipam.Driver != "" {
+			if len(n.Ipam.Config) > 0 || n.Ipam.Driver != "" || len(n.Ipam.Options) > 0 {
 				return nil, core.InvalidArgument("networks."+key+".ipam", "network %q: ipam is not supported by the Swarm target", key)
 			}
 			if n.EnableIPv6 != nil && *n.EnableIPv6 {

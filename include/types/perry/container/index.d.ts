@@ -728,15 +728,34 @@ export interface ComposeNetwork {
   labels?: ListOrDict;
 }
 
-/** A network's IP address management. */
+/**
+ * A network's IP address management, applied as docker compose applies it.
+ * A bad address is InvalidConfig naming the network and the field
+ * (`ipam.config[0].gateway`) before anything is created; changing any field
+ * recreates the network. A field the runtime cannot apply is
+ * InvalidArgument naming the field and the runtime: podman refuses
+ * `options` and `aux_addresses` (through its API also a `driver` other than
+ * "default"), and through its CLI a `gateway` or `ip_range` after a pool
+ * without one; nerdctl refuses `aux_addresses`, `options` unless the driver
+ * is "dhcp", and a `gateway` or `ip_range` on more than one pool;
+ * apple/container takes only subnets; the docker CLI refuses one
+ * `aux_addresses` name in two pools.
+ */
 export interface ComposeNetworkIpam {
+  /** The IPAM driver; "default" (or absent) is the runtime's own. */
   driver?: string;
+  /** The address pools, in order. */
   config?: Array<{
+    /** CIDR, e.g. "10.5.0.0/16"; required in every pool. */
     subnet?: string;
+    /** CIDR within the subnet: the addresses handed to containers. */
     ip_range?: string;
+    /** An IP address within the subnet. */
     gateway?: string;
+    /** Addresses within the subnet the runtime never hands out, by name. */
     aux_addresses?: Record<string, string>;
   }>;
+  /** The IPAM driver's options. */
   options?: Record<string, string>;
 }
 
