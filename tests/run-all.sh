@@ -39,7 +39,11 @@ snapshot() {
   fi
   if command -v nerdctl >/dev/null && nerdctl --namespace perrytest info >/dev/null 2>&1; then
     nerdctl --namespace perrytest ps -aq | sed 's/^/nerdctl-container /'
-    nerdctl --namespace perrytest network ls -q | sed 's/^/nerdctl-network /'
+    # nerdctl writes its default "bridge" network the first time a
+    # container needs it, so on a fresh machine it appears during the
+    # first run: it is the runtime's own, not something a test left.
+    nerdctl --namespace perrytest network ls --format '{{.ID}}|{{.Name}}' |
+      awk -F'|' '$1 != "" && $2 != "bridge" {print "nerdctl-network " $1}'
     nerdctl --namespace perrytest volume ls -q | sed 's/^/nerdctl-volume /'
   fi
 }
