@@ -52,7 +52,7 @@ networks:
 	if err := e.Up(ctx, UpOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	id := r.ids(ctx, e)["app"]
+	id := r.ids(ctx, e)[r.project+"-app-1"]
 	info, err := r.b.Inspect(ctx, id)
 	if err != nil {
 		t.Fatal(err)
