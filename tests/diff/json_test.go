@@ -73,7 +73,28 @@ func flatten(out state, p string, v any, keys []string, top bool) {
 		if len(x) == 0 {
 			out[p] = "[]"
 		}
+	case string:
+		if strings.HasSuffix(p, "][Labels]") {
+			x = composeLabels(x)
+		}
+		out[p] = x
 	default:
 		out[p] = fmt.Sprint(x)
 	}
+}
+
+// composeLabels keeps, sorted, the com.docker.compose.* pairs of a ps
+// Labels string that the state comparison keeps too (addLabels): docker
+// compose joins them in Go's random map order, and each tool adds its own
+// labels and version.
+func composeLabels(s string) string {
+	var keep []string
+	for _, kv := range strings.Split(s, ",") {
+		k, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(k, "com.docker.compose.") && !slices.Contains(volatileLabels, k) {
+			keep = append(keep, kv)
+		}
+	}
+	slices.Sort(keep)
+	return strings.Join(keep, ",")
 }
