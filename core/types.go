@@ -114,7 +114,7 @@ type Mount struct {
 type Device struct {
 	Source      string `json:"source"`                // absolute host path
 	Target      string `json:"target,omitempty"`      // path in the container; Source when empty
-	Permissions string `json:"permissions,omitempty"` // cgroup permissions, letters of "rwm"; "rwm" when empty
+	Permissions string `json:"permissions,omitempty"` // cgroup permissions, letters of "rwm"; the runtime's ("rwm") when empty
 }
 
 // Ulimit is one resource limit.
@@ -407,9 +407,6 @@ func (s *ContainerSpec) Validate() error {
 	if s.CPUs < 0 {
 		return fmt.Errorf("cpus must not be negative, got %v", s.CPUs)
 	}
-	if err := s.ValidateCgroup(); err != nil {
-		return err
-	}
 	for k := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			return fmt.Errorf("env key %q is empty or contains '=' or NUL", k)
@@ -428,7 +425,8 @@ func (s *ContainerSpec) Validate() error {
 	if at, r, ok := s.findControl(); ok {
 		return controlError(at, r)
 	}
-	return nil
+	// After the NUL and control checks, so that those are named as such.
+	return s.ValidateCgroup()
 }
 
 // validName is the runtime's container-name rule.
