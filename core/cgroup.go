@@ -49,6 +49,12 @@ func (s *ContainerSpec) ValidateCgroup() error {
 }
 
 func (d Device) validate(at string) error {
+	if strings.Contains(d.Source, "=") && !strings.HasPrefix(d.Source, "/") {
+		// "vendor.com/class=name": docker compose asks the engine for a
+		// CDI device, which needs Docker Engine 25 or later and which no
+		// backend here requests yet.
+		return fmt.Errorf("%s.source %q is a CDI device name: CDI devices are not supported", at, d.Source)
+	}
 	// The CLIs take a device as "source:target:permissions", so a colon in
 	// a path could not reach them intact; refusing it keeps every backend alike.
 	for _, p := range []struct{ key, v string }{{"source", d.Source}, {"target", d.Target}} {
@@ -65,20 +71,22 @@ func (d Device) validate(at string) error {
 	return nil
 }
 
-// WithDefaults is d with the runtimes' defaults filled in: the target is the
-// source, the permissions "rwm".
+// WithDefaults is d with its target filled in: the source when empty, as
+// every runtime does. Empty permissions are left to the runtime ("rwm"),
+// as docker compose leaves them.
 func (d Device) WithDefaults() Device {
 	if d.Target == "" {
 		d.Target = d.Source
 	}
-	if d.Permissions == "" {
-		d.Permissions = "rwm"
-	}
 	return d
 }
 
-// String is the device as the CLIs take it: "source:target:permissions".
+// String is the device as the CLIs take it: "source:target[:permissions]".
 func (d Device) String() string {
 	d = d.WithDefaults()
-	return d.Source + ":" + d.Target + ":" + d.Permissions
+	s := d.Source + ":" + d.Target
+	if d.Permissions != "" {
+		s += ":" + d.Permissions
+	}
+	return s
 }

@@ -24,6 +24,7 @@ func TestContainerSpecCgroupFields(t *testing.T) {
 		{"empty group", `{"image":"x","group_add":[" "]}`, `group_add[0] " " must be a group name or id`},
 		{"group with a comma", `{"image":"x","group_add":["a,b"]}`, `group_add[0] "a,b"`},
 		{"relative device source", `{"image":"x","devices":[{"source":"dev/null"}]}`, `devices[0].source "dev/null" must be an absolute path`},
+		{"a CDI device name", `{"image":"x","devices":[{"source":"vendor.example/gpu=all"}]}`, `devices[0].source "vendor.example/gpu=all" is a CDI device name: CDI devices are not supported`},
 		{"device target with a colon", `{"image":"x","devices":[{"source":"/dev/null","target":"/a:b"}]}`, `devices[0].target "/a:b" must be an absolute path without ':'`},
 		{"device permissions", `{"image":"x","devices":[{"source":"/dev/null","permissions":"rx"}]}`, `devices[0].permissions "rx" must be letters of "rwm"`},
 		{"LF in a device path", `{"image":"x","devices":[{"source":"/dev/nu\nll"}]}`, "devices[0].source contains the control character U+000A"},
@@ -48,8 +49,8 @@ func TestDeviceString(t *testing.T) {
 		d    Device
 		want string
 	}{
-		{Device{Source: "/dev/null"}, "/dev/null:/dev/null:rwm"},
-		{Device{Source: "/dev/null", Target: "/dev/n"}, "/dev/null:/dev/n:rwm"},
+		{Device{Source: "/dev/null"}, "/dev/null:/dev/null"},
+		{Device{Source: "/dev/null", Target: "/dev/n"}, "/dev/null:/dev/n"},
 		{Device{Source: "/dev/null", Target: "/dev/n", Permissions: "r"}, "/dev/null:/dev/n:r"},
 	} {
 		if got := tc.d.String(); got != tc.want {

@@ -302,7 +302,7 @@ func fieldCases() []fieldCase {
 		{field: "OomScoreAdj", jsonName: "oom_score_adj", spec: core.ContainerSpec{OomScoreAdj: -500}, docker: []string{"--oom-score-adj=-500"}},
 		{field: "GroupAdd", jsonName: "group_add", spec: core.ContainerSpec{GroupAdd: []string{"audio", "100"}}, docker: []string{"--group-add=audio", "--group-add=100"}},
 		{field: "Devices", jsonName: "devices", spec: core.ContainerSpec{Devices: []core.Device{{Source: "/dev/null", Target: "/dev/n", Permissions: "rw"}, {Source: "/dev/zero"}}},
-			docker: []string{"--device=/dev/null:/dev/n:rw", "--device=/dev/zero:/dev/zero:rwm"}},
+			docker: []string{"--device=/dev/null:/dev/n:rw", "--device=/dev/zero:/dev/zero"}},
 		{field: "Init", spec: core.ContainerSpec{Init: true}, docker: []string{"--init"}, apple: []string{"--init"}},
 		{field: "Pid", jsonName: "pid", spec: core.ContainerSpec{Pid: "host"}, docker: []string{"--pid=host"}},
 		{field: "Ipc", jsonName: "ipc", spec: core.ContainerSpec{Ipc: "private"}, docker: []string{"--ipc=private"}},

@@ -288,14 +288,15 @@ func dockerExpectations(s *core.ContainerSpec) []expectation {
 	flagInt("oom_score_adj", "--oom-score-adj", s.OomScoreAdj)
 	flagEach("group_add", "--group-add", s.GroupAdd)
 	for _, d := range s.Devices {
-		target, perms := d.Target, d.Permissions
+		target := d.Target
 		if target == "" {
 			target = d.Source
 		}
-		if perms == "" {
-			perms = "rwm"
+		if d.Permissions == "" {
+			add("devices", "--device="+d.Source+":"+target)
+		} else {
+			add("devices", "--device="+d.Source+":"+target+":"+d.Permissions)
 		}
-		add("devices", "--device="+d.Source+":"+target+":"+perms)
 	}
 	flagBool("init", "--init", s.Init)
 	flagOpt("pid", "--pid", s.Pid)

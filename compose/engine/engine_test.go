@@ -707,7 +707,7 @@ func TestBadCgroupValueIsAnError(t *testing.T) {
 	for _, tc := range []struct{ name, service, want string }{
 		{"cpu_quota below -1", `{image: busybox, cpu_quota: -5}`, "cpu_quota must be ≥ -1, got -5"},
 		{"a cpuset that is no CPU list", `{image: busybox, cpuset: "all"}`, `cpuset "all" is not a CPU list`},
-		{"a CDI device", `{image: busybox, devices: ["vendor.example/gpu=all"]}`, `devices[0].source "vendor.example/gpu=all" must be an absolute path`},
+		{"a CDI device", `{image: busybox, devices: ["vendor.example/gpu=all"]}`, `devices[0].source "vendor.example/gpu=all" is a CDI device name: CDI devices are not supported`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newFake()

@@ -285,7 +285,7 @@ export interface Device {
   source: string;
   /** Path in the container; `source` when absent. */
   target?: string;
-  /** Letters of "rwm"; "rwm" when absent. */
+  /** Letters of "rwm"; the runtime's default ("rwm") when absent. */
   permissions?: string;
 }
 
