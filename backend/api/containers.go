@@ -204,7 +204,7 @@ func summaryInfo(s container.Summary) core.ContainerInfo {
 	info := core.ContainerInfo{
 		ID:      s.ID,
 		Image:   s.Image,
-		Command: s.Command, // the engine's own rendering, which backend.Command copies
+		Command: s.Command, // the engine's own rendering (Docker's is what backend.Command writes)
 		Status:  s.Status,
 		State:   string(s.State),
 		Created: time.Unix(s.Created, 0).UTC().Format(time.RFC3339),

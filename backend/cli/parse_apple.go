@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
@@ -29,6 +30,10 @@ type appleConfig struct {
 	Labels         map[string]string `json:"labels"`
 	PublishedPorts []applePort       `json:"publishedPorts"`
 	CreationDate   flexTime          `json:"creationDate"` // 1.x
+	InitProcess    struct {
+		Executable string   `json:"executable"`
+		Arguments  []string `json:"arguments"`
+	} `json:"initProcess"`
 }
 
 type applePort struct {
@@ -64,10 +69,11 @@ func (c appleContainer) status() appleStatus {
 func (c appleContainer) info() core.ContainerInfo {
 	st := c.status()
 	info := core.ContainerInfo{
-		ID:     c.ID,
-		Image:  c.Configuration.Image.Reference,
-		Labels: c.Configuration.Labels,
-		Ports:  applePorts(c.Configuration.PublishedPorts),
+		ID:      c.ID,
+		Image:   c.Configuration.Image.Reference,
+		Command: backend.Command(c.Configuration.InitProcess.Executable, c.Configuration.InitProcess.Arguments),
+		Labels:  c.Configuration.Labels,
+		Ports:   applePorts(c.Configuration.PublishedPorts),
 	}
 	if info.ID == "" {
 		info.ID = c.Configuration.ID

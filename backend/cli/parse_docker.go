@@ -78,8 +78,10 @@ func (e psEntry) info() core.ContainerInfo {
 func psCommand(raw json.RawMessage) string {
 	var text string
 	if json.Unmarshal(raw, &text) == nil {
-		if unquoted, err := strconv.Unquote(text); err == nil {
-			return unquoted
+		if strings.HasPrefix(text, `"`) {
+			if unquoted, err := strconv.Unquote(text); err == nil {
+				return unquoted
+			}
 		}
 		return text
 	}

@@ -229,7 +229,7 @@ func TestParseAppleContainers(t *testing.T) {
 			name:    "0.12.3 layout: status string, Apple-epoch startedDate",
 			fixture: "apple-0.12-list.json",
 			want: core.ContainerInfo{
-				ID: "gantry-smoke", Name: "gantry-smoke", Image: "docker.io/library/alpine:latest", Status: "Up", State: "running",
+				ID: "gantry-smoke", Name: "gantry-smoke", Image: "docker.io/library/alpine:latest", Command: "sleep 600", Status: "Up", State: "running",
 				Ports:    []string{"127.0.0.1:8088->80/tcp"},
 				Created:  "2026-06-06T14:48:34.597753Z", // 802450114.597753 + 978307200
 				Labels:   map[string]string{"com.example.role": "smoke"},
@@ -240,7 +240,7 @@ func TestParseAppleContainers(t *testing.T) {
 			name:    "1.0.0 layout: status object, ISO dates",
 			fixture: "apple-1.0-list.json",
 			want: core.ContainerInfo{
-				ID: "kina-probe-100", Name: "kina-probe-100", Image: "docker.io/library/alpine:latest", Status: "Up", State: "running",
+				ID: "kina-probe-100", Name: "kina-probe-100", Image: "docker.io/library/alpine:latest", Command: "sleep 120", Status: "Up", State: "running",
 				Ports: []string{}, Created: "2026-06-10T23:03:47Z", Labels: map[string]string{},
 				Networks: []string{"default"}, IPAddress: "192.168.65.2",
 			},
@@ -249,7 +249,7 @@ func TestParseAppleContainers(t *testing.T) {
 			name:    "1.x never started: stopped without startedDate is created",
 			fixture: "apple-1.x-created.json",
 			want: core.ContainerInfo{
-				ID: "created-ctr", Name: "created-ctr", Image: "docker.io/library/alpine:latest", Status: "Created", State: "created",
+				ID: "created-ctr", Name: "created-ctr", Image: "docker.io/library/alpine:latest", Command: "sleep 120", Status: "Created", State: "created",
 				Ports: []string{}, Created: "2026-06-10T23:03:47Z", Labels: map[string]string{},
 			},
 		},
