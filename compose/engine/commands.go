@@ -300,13 +300,14 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 	}
 	// docker compose labels a one-off with its image's id, as it does a
 	// service's containers; the caller has pulled or built the image by
-	// now (one still missing just goes without the label).
+	// now. The label is not worth failing the run for: an image the
+	// runtime cannot describe just goes without it.
+	var imageID string
 	ictx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	images, err := e.observe(ictx, m, observeWhat{images: []string{s.image}})
-	cancel()
-	if err != nil {
-		return nil, release, err
+	if img, err := e.backend.InspectImage(ictx, s.image); err == nil {
+		imageID = img.ID
 	}
+	cancel()
 	if m.writesFiles([]string{service}) {
 		// The directory of the project's containers, when there is one.
 		octx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -327,7 +328,7 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 		release()
 		return nil, func() {}, err
 	}
-	spec = m.containerSpec(s, 1, images.images[s.image], false)
+	spec = m.containerSpec(s, 1, imageID, false)
 	// A one-off is no replica: it keeps a host range whole, so that the
 	// runtime gives it a free port rather than replica 1's (which
 	// the running container holds), and it has no number (docker compose
