@@ -457,9 +457,8 @@ func envFiles(explicit []string, env types.Mapping, dir, cwd string) ([]string, 
 // COMPOSE_ENV_FILES.
 func givenEnvFiles(explicit []string, env types.Mapping) []string {
 	if len(explicit) == 0 {
-		if v := env[envEnvFiles]; v != "" {
-			explicit = strings.Split(v, ",")
-		}
+		// As docker compose splits it: empty entries ("a.env,") are dropped.
+		explicit = strings.FieldsFunc(env[envEnvFiles], func(r rune) bool { return r == ',' })
 	}
 	return explicit
 }
