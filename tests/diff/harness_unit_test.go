@@ -128,12 +128,16 @@ func names(scs []scenario) []string {
 // order docker compose prints is random, and each tool adds its own.
 func TestCompareJSONLabels(t *testing.T) {
 	dc := []string{`{"Labels":"com.docker.compose.service=web,org.x=1,com.docker.compose.config-hash=a,com.docker.compose.project=p"}`}
-	same := []string{`{"Labels":"com.docker.compose.config-hash=b,com.docker.compose.project=p,com.docker.compose.service=web,io.perry.managed=1"}`}
+	same := []string{`{"Labels":"com.docker.compose.config-hash=b,com.docker.compose.project=p,org.x=1,com.docker.compose.service=web,io.perry.managed=1"}`}
 	if d := compareJSON(nil, dc, same); len(d) != 0 {
 		t.Fatalf("same labels in another order diverge: %+v", d)
 	}
-	other := []string{`{"Labels":"com.docker.compose.project=p,com.docker.compose.service=db"}`}
-	if d := compareJSON(nil, dc, other); len(d) != 1 || d[0].path != "json[0][Labels]" {
-		t.Fatalf("another service's labels: %+v", d)
+	for name, other := range map[string]string{
+		"another service's labels": `{"Labels":"com.docker.compose.project=p,com.docker.compose.service=db,org.x=1"}`,
+		"a user label lost":        `{"Labels":"com.docker.compose.project=p,com.docker.compose.service=web"}`,
+	} {
+		if d := compareJSON(nil, dc, []string{other}); len(d) != 1 || d[0].path != "json[0][Labels]" {
+			t.Errorf("%s: %+v", name, d)
+		}
 	}
 }

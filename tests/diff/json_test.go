@@ -83,15 +83,16 @@ func flatten(out state, p string, v any, keys []string, top bool) {
 	}
 }
 
-// composeLabels keeps, sorted, the com.docker.compose.* pairs of a ps
-// Labels string that the state comparison keeps too (addLabels): docker
-// compose joins them in Go's random map order, and each tool adds its own
-// labels and version.
+// composeLabels sorts the pairs of a ps Labels string, which docker
+// compose joins in Go's random map order, and drops what differs by
+// construction: each tool's version and config hash (volatileLabels) and
+// perry-compose's own io.perry.* labels. The user's and the image's labels
+// stay.
 func composeLabels(s string) string {
 	var keep []string
 	for _, kv := range strings.Split(s, ",") {
 		k, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(k, "com.docker.compose.") && !slices.Contains(volatileLabels, k) {
+		if !strings.HasPrefix(k, "io.perry.") && !slices.Contains(volatileLabels, k) {
 			keep = append(keep, kv)
 		}
 	}
