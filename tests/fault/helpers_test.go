@@ -125,7 +125,10 @@ real=%q
 exec 9>>"$dir/lock"
 flock 9
 n=$(( $(cat "$dir/count" 2>/dev/null || echo 0) + 1 ))
-echo "$n" > "$dir/count"
+# Replaced by a rename, never rewritten in place: the engine kills the CLI
+# calls still running when an up fails, and one killed between truncating
+# and writing the file left it empty, so the count restarted at 1.
+echo "$n" > "$dir/count.$$" && mv -f "$dir/count.$$" "$dir/count"
 k=$(cat "$dir/k" 2>/dev/null || echo 0)
 mode=$(cat "$dir/mode" 2>/dev/null || echo none)
 printf '%%s\t%%s\n' "$n" "$*" >> "$dir/log"
