@@ -56,6 +56,7 @@ export type {
   ContainerInfo,
   ContainerLogs,
   ContainerSpec,
+  Device,
   ErrorCodes,
   ErrorKind,
   FollowLogsOptions,
