@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Reads `go test -json` events on stdin and prints what a person reads of a
-plain `go test` run: the output of every failed test, each package's closing
-line (ok / FAIL), then one closing line "go: N passed, N failed, N skipped".
+plain `go test` run: the output of every failed test, and of every test still
+running when its package's binary died, each package's closing line
+(ok / FAIL), then one closing line "go: N passed, N failed, N skipped".
 
 Every skipped test is appended, with its reason, to the file named by the
 first argument, so `make test` can list all skips at its end.
@@ -53,6 +54,13 @@ for raw in sys.stdin:
             skips.append("%s %s: %s" % (pkg, test, " | ".join(r for r in reason if r) or "(no reason given)"))
     elif action == "fail" and test is None:
         bad_pkg = True
+        # Tests of this package that never ended: the binary died under them
+        # (a panic in a goroutine, a fatal error, os.Exit). Their output is
+        # the only account of why; show it.
+        for (p, t) in [k for k in out if k[0] == pkg and k[1] is not None]:
+            lines = out.pop((p, t))
+            sys.stdout.write("--- %s %s did not finish:\n" % (p, t))
+            sys.stdout.write("".join(l for l in lines if not l.startswith("=== ")))
     sys.stdout.flush()
 
 if skips_path:
