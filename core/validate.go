@@ -42,57 +42,84 @@ func validateIPAM(ipam *IPAM) error {
 		return nil
 	}
 	for i, pool := range ipam.Config {
-		at := fmt.Sprintf("network.ipam.config[%d].", i)
-		if pool.Subnet == "" {
-			return InvalidArgument(at+"subnet", "is required")
-		}
-		subnet, err := netip.ParsePrefix(pool.Subnet)
-		if err != nil {
-			return InvalidArgument(at+"subnet", "%q is not a CIDR subnet", pool.Subnet)
-		}
-		inSubnet := func(field, what, v string, a netip.Addr) error {
-			if !subnet.Contains(a) {
-				return InvalidArgument(at+field, "%s %s is not in the pool's subnet %s", what, v, pool.Subnet)
-			}
-			return nil
-		}
-		if pool.Gateway != "" {
-			a, err := parseIP(pool.Gateway)
-			if err != nil {
-				return InvalidArgument(at+"gateway", "%q is not an IP address", pool.Gateway)
-			}
-			if err := inSubnet("gateway", "the gateway", pool.Gateway, a); err != nil {
-				return err
-			}
-		}
-		if pool.IPRange != "" {
-			r, err := netip.ParsePrefix(pool.IPRange)
-			if err != nil {
-				return InvalidArgument(at+"ip_range", "%q is not a CIDR range", pool.IPRange)
-			}
-			if r.Bits() < subnet.Bits() {
-				return InvalidArgument(at+"ip_range", "the range %s is wider than the pool's subnet %s", pool.IPRange, pool.Subnet)
-			}
-			if err := inSubnet("ip_range", "the range", pool.IPRange, r.Addr()); err != nil {
-				return err
-			}
-		}
-		for _, name := range slices.Sorted(maps.Keys(pool.AuxAddresses)) {
-			v := pool.AuxAddresses[name]
-			field := at + "aux_addresses[" + name + "]"
-			if name == "" {
-				return InvalidArgument(at+"aux_addresses", "a name is empty")
-			}
-			a, err := parseIP(v)
-			if err != nil {
-				return InvalidArgument(field, "%q is not an IP address", v)
-			}
-			if err := inSubnet(field[len(at):], "the address", v, a); err != nil {
-				return err
-			}
+		if _, err := pool.Parse(fmt.Sprintf("network.ipam.config[%d].", i)); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// ParsedPool is an IPAMPool's addresses, parsed; a zero Gateway or IPRange
+// is one the pool does not set.
+type ParsedPool struct {
+	Subnet       netip.Prefix
+	Gateway      netip.Addr
+	IPRange      netip.Prefix
+	AuxAddresses map[string]netip.Addr // nil without any
+}
+
+// Parse parses the pool's addresses and checks they lie within its subnet;
+// errors are InvalidArgument naming the field under at ("network.ipam.config[0].").
+// It is ValidateNetwork's check, and what a backend that sends parsed
+// addresses (the Engine API) builds its request from.
+func (pool IPAMPool) Parse(at string) (ParsedPool, error) {
+	var out ParsedPool
+	if pool.Subnet == "" {
+		return out, InvalidArgument(at+"subnet", "is required")
+	}
+	subnet, err := netip.ParsePrefix(pool.Subnet)
+	if err != nil {
+		return out, InvalidArgument(at+"subnet", "%q is not a CIDR subnet", pool.Subnet)
+	}
+	out.Subnet = subnet
+	inSubnet := func(field, what, v string, a netip.Addr) error {
+		if !subnet.Contains(a) {
+			return InvalidArgument(at+field, "%s %s is not in the pool's subnet %s", what, v, pool.Subnet)
+		}
+		return nil
+	}
+	if pool.Gateway != "" {
+		a, err := parseIP(pool.Gateway)
+		if err != nil {
+			return out, InvalidArgument(at+"gateway", "%q is not an IP address", pool.Gateway)
+		}
+		if err := inSubnet("gateway", "the gateway", pool.Gateway, a); err != nil {
+			return out, err
+		}
+		out.Gateway = a
+	}
+	if pool.IPRange != "" {
+		r, err := netip.ParsePrefix(pool.IPRange)
+		if err != nil {
+			return out, InvalidArgument(at+"ip_range", "%q is not a CIDR range", pool.IPRange)
+		}
+		if r.Bits() < subnet.Bits() {
+			return out, InvalidArgument(at+"ip_range", "the range %s is wider than the pool's subnet %s", pool.IPRange, pool.Subnet)
+		}
+		if err := inSubnet("ip_range", "the range", pool.IPRange, r.Addr()); err != nil {
+			return out, err
+		}
+		out.IPRange = r
+	}
+	for _, name := range slices.Sorted(maps.Keys(pool.AuxAddresses)) {
+		v := pool.AuxAddresses[name]
+		field := at + "aux_addresses[" + name + "]"
+		if name == "" {
+			return out, InvalidArgument(at+"aux_addresses", "a name is empty")
+		}
+		a, err := parseIP(v)
+		if err != nil {
+			return out, InvalidArgument(field, "%q is not an IP address", v)
+		}
+		if err := inSubnet(field[len(at):], "the address", v, a); err != nil {
+			return out, err
+		}
+		if out.AuxAddresses == nil {
+			out.AuxAddresses = map[string]netip.Addr{}
+		}
+		out.AuxAddresses[name] = a
+	}
+	return out, nil
 }
 
 // parseIP parses a plain IP address: a zone (fe80::1%eth0) names a host's

@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/netip"
 	"sort"
 
 	"github.com/moby/moby/api/types/network"
@@ -64,33 +63,11 @@ func (b *Backend) networkCreateOptions(cfg core.NetworkConfig) (client.NetworkCr
 		opts.IPAM.Driver = "default"
 	}
 	for i, pool := range ipam.Config {
-		at := fmt.Sprintf("network.ipam.config[%d].", i)
-		c := network.IPAMConfig{}
-		var err error
-		if c.Subnet, err = netip.ParsePrefix(pool.Subnet); err != nil {
-			return opts, core.InvalidArgument(at+"subnet", "%q is not a CIDR subnet", pool.Subnet)
+		c, err := pool.Parse(fmt.Sprintf("network.ipam.config[%d].", i))
+		if err != nil {
+			return opts, err
 		}
-		if pool.Gateway != "" {
-			if c.Gateway, err = netip.ParseAddr(pool.Gateway); err != nil {
-				return opts, core.InvalidArgument(at+"gateway", "%q is not an IP address", pool.Gateway)
-			}
-		}
-		if pool.IPRange != "" {
-			if c.IPRange, err = netip.ParsePrefix(pool.IPRange); err != nil {
-				return opts, core.InvalidArgument(at+"ip_range", "%q is not a CIDR range", pool.IPRange)
-			}
-		}
-		for k, v := range pool.AuxAddresses {
-			a, err := netip.ParseAddr(v)
-			if err != nil {
-				return opts, core.InvalidArgument(at+"aux_addresses["+k+"]", "%q is not an IP address", v)
-			}
-			if c.AuxAddress == nil {
-				c.AuxAddress = map[string]netip.Addr{}
-			}
-			c.AuxAddress[k] = a
-		}
-		opts.IPAM.Config = append(opts.IPAM.Config, c)
+		opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: c.Subnet, Gateway: c.Gateway, IPRange: c.IPRange, AuxAddress: c.AuxAddresses})
 	}
 	return opts, nil
 }
