@@ -75,7 +75,7 @@ func flatten(out state, p string, v any, keys []string, top bool) {
 		}
 	case string:
 		if strings.HasSuffix(p, "][Labels]") {
-			x = composeLabels(x)
+			x = comparableLabels(x)
 		}
 		out[p] = x
 	default:
@@ -83,12 +83,12 @@ func flatten(out state, p string, v any, keys []string, top bool) {
 	}
 }
 
-// composeLabels sorts the pairs of a ps Labels string, which docker
+// comparableLabels sorts the pairs of a ps Labels string, which docker
 // compose joins in Go's random map order, and drops what differs by
 // construction: each tool's version and config hash (volatileLabels) and
 // perry-compose's own io.perry.* labels. The user's and the image's labels
 // stay.
-func composeLabels(s string) string {
+func comparableLabels(s string) string {
 	var keep []string
 	for _, kv := range strings.Split(s, ",") {
 		k, _, _ := strings.Cut(kv, "=")
