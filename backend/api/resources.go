@@ -9,6 +9,7 @@ import (
 	"github.com/moby/moby/api/types/volume"
 	"github.com/moby/moby/client"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -34,6 +35,9 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 		}
 	}
 	_, err = b.cli.NetworkCreate(ctx, name, opts)
+	for try := 0; try < backend.CreateRetries && backend.InterfacesChanged(err); try++ {
+		_, err = b.cli.NetworkCreate(ctx, name, opts)
+	}
 	return b.engineError(err, "network", name)
 }
 

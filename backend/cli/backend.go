@@ -733,6 +733,9 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 		return err
 	}
 	_, err = b.call(ctx, target{}, args)
+	for try := 0; try < backend.CreateRetries && backend.InterfacesChanged(err); try++ {
+		_, err = b.call(ctx, target{}, args)
+	}
 	return err
 }
 
