@@ -108,7 +108,9 @@ func (b *Backend) readStream(ctx context.Context, r io.Reader, what string) erro
 			e := &core.Error{Kind: core.KindBackendError, Message: strings.TrimSpace(m.Error.Message)}
 			e = e.With("backend", b.name).With("output", strings.Join(tail, ""))
 			if m.Error.Code != 0 {
-				e = e.With("status", m.Error.Code)
+				// A build step's exit code (the classic builder's RUN),
+				// which docker compose exits with.
+				e = e.With("exitCode", m.Error.Code)
 			}
 			return e
 		}

@@ -2,13 +2,11 @@ package api_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/api"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -30,33 +28,24 @@ func TestCreateNetworkRetriesWhenInterfacesChanged(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var creates atomic.Int32
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Type", "application/json")
-				w.Header().Set("Api-Version", "1.41")
+			b := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) bool {
 				switch {
-				case strings.HasSuffix(r.URL.Path, "/_ping"):
-					w.Write([]byte("OK"))
 				case r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/networks"):
 					w.Write([]byte("[]"))
 				case r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/networks/create"):
 					if creates.Add(1) <= tc.failures {
 						w.WriteHeader(http.StatusInternalServerError)
 						w.Write([]byte(`{"message":"` + tc.message + `"}`))
-						return
+						break
 					}
 					w.WriteHeader(http.StatusCreated)
 					w.Write([]byte(`{"Id":"n1id"}`))
 				default:
-					http.NotFound(w, r)
+					return false
 				}
-			}))
-			defer srv.Close()
-			b, err := api.New("tcp://"+srv.Listener.Addr().String(), "podman")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer b.Close()
-			err = b.CreateNetwork(t.Context(), "n1", core.NetworkConfig{})
+				return true
+			})
+			err := b.CreateNetwork(t.Context(), "n1", core.NetworkConfig{})
 			if (err != nil) != tc.wantErr {
 				t.Fatalf("CreateNetwork: %v, want error %v", err, tc.wantErr)
 			}

@@ -215,6 +215,10 @@ func (a *app) exitCode(err error) int {
 		return exitInterrupted
 	}
 	a.printError(err)
+	// A failed build step's code, as docker compose exits with it.
+	if code, ok := core.AsError(err).Details[engine.DetailBuildExitCode].(int); ok && code > 0 && code < 256 {
+		return code
+	}
 	return exitError
 }
 

@@ -233,6 +233,41 @@ func TestExecPassesExitCodeThrough(t *testing.T) {
 	}
 }
 
+// TestFailedBuildExitsWithTheStepsCode: docker compose exits with the exit
+// code of the build step that failed (RUN exit 9 → 9), from build and from
+// up; a build that failed without a step's code exits 1.
+func TestFailedBuildExitsWithTheStepsCode(t *testing.T) {
+	const built = "services:\n  app:\n    build: ./app\n"
+	for _, tc := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"step exit code", core.BackendFailure("docker", []string{"docker", "build"}, 9, "The command '/bin/sh -c exit 9' returned a non-zero code: 9"), 9},
+		{"no step code", core.Errorf(core.KindBackendError, "error checking context: no permission to read from '/x'"), 1},
+	} {
+		for _, cmd := range [][]string{{"build"}, {"up", "-d"}} {
+			t.Run(tc.name+"/"+strings.Join(cmd, " "), func(t *testing.T) {
+				c := newCLIEnv(t, built)
+				if err := os.MkdirAll(filepath.Join(c.dir, "app"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(c.dir, "app", "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				c.b.Inject(fake.Fault{Method: "Build", Err: tc.err})
+				r := c.run(cmd...)
+				if r.code != tc.want {
+					t.Fatalf("exit %d, want %d\nstderr: %s", r.code, tc.want, r.stderr)
+				}
+				if !strings.Contains(r.stderr, core.AsError(tc.err).Message) {
+					t.Fatalf("the build's error is not shown: %q", r.stderr)
+				}
+			})
+		}
+	}
+}
+
 func TestUsageErrorsExitOne(t *testing.T) {
 	c := newCLIEnv(t, twoServices)
 	cases := []struct {

@@ -286,6 +286,11 @@ type ExecOptions struct {
 	User    string
 }
 
+// DetailBuildExitCode is the detail of an up's or build's error that holds
+// the exit code of the build step that failed (a RUN exiting 9), when the
+// backend reports it: docker compose exits with that code.
+const DetailBuildExitCode = "buildExitCode"
+
 // serviceError builds a *core.Error naming a service in Details["service"].
 func serviceError(kind core.Kind, service string, cause error, format string, args ...any) *core.Error {
 	e := core.Errorf(kind, format, args...)
