@@ -179,6 +179,24 @@ type ImageInfo struct {
 	Size       int64  `json:"size"`
 	Created    string `json:"created"` // ISO 8601
 	Digest     string `json:"digest,omitempty"`
+	// Platform is os/architecture[/variant] ("linux/arm64/v8"), where the
+	// runtime says (an image's inspect does; a listing may not).
+	Platform string `json:"platform,omitempty"`
+}
+
+// FormatPlatform writes an image's platform as docker does: os/arch, then
+// the variant if any; "" when the os is unknown.
+func FormatPlatform(os, arch, variant string) string {
+	if os == "" {
+		return ""
+	}
+	p := os
+	for _, s := range []string{arch, variant} {
+		if s != "" {
+			p += "/" + s
+		}
+	}
+	return p
 }
 
 // IsolationLevel is the isolation a backend actually provides.

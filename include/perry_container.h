@@ -396,7 +396,9 @@ PERRY_EXTERN(int32_t) js_container_listImages(perry_complete_fn cb, void *ctx);
 /** Removes an image. @param force 0 or non-zero. Result: null. Errors: NotFound. */
 PERRY_EXTERN(int32_t) js_container_removeImage(const char *reference, int32_t force, perry_complete_fn cb, void *ctx);
 
-/** Inspects a local image without pulling. Result: ImageInfo. Errors: NotFound. */
+/** Inspects a local image without pulling. Result: ImageInfo, with
+ *  "platform" ("linux/amd64", os/architecture[/variant]) where the runtime
+ *  says it. Errors: NotFound. */
 PERRY_EXTERN(int32_t) js_container_inspectImage(const char *reference, perry_complete_fn cb, void *ctx);
 
 /**

@@ -451,7 +451,8 @@ func (b *Backend) InspectImage(ctx context.Context, ref string) (core.ImageInfo,
 // imageInfo converts an inspect response; the tag reported is the one ref
 // names when the image has several.
 func imageInfo(r image.InspectResponse, ref string) core.ImageInfo {
-	info := core.ImageInfo{ID: r.ID, Size: r.Size, Created: r.Created, Digest: imageref.FirstDigest(r.RepoDigests)}
+	info := core.ImageInfo{ID: r.ID, Size: r.Size, Created: r.Created, Digest: imageref.FirstDigest(r.RepoDigests),
+		Platform: core.FormatPlatform(r.Os, r.Architecture, r.Variant)}
 	if tag := imageref.Pick(r.RepoTags, ref); tag != "" {
 		info.Repository, info.Tag = imageref.Split(tag)
 	} else {

@@ -360,12 +360,16 @@ type imageInspect struct {
 	RepoDigests []string `json:"RepoDigests"`
 	Created     string   `json:"Created"`
 	Size        int64    `json:"Size"`
+	// docker, podman and nerdctl all say the platform so.
+	OS           string `json:"Os"`
+	Architecture string `json:"Architecture"`
+	Variant      string `json:"Variant"`
 }
 
 // info describes the image as ref named it: the tag matching ref when the
 // image has several.
 func (e imageInspect) info(ref string) core.ImageInfo {
-	img := core.ImageInfo{ID: e.ID, Size: e.Size, Created: isoTime(e.Created)}
+	img := core.ImageInfo{ID: e.ID, Size: e.Size, Created: isoTime(e.Created), Platform: core.FormatPlatform(e.OS, e.Architecture, e.Variant)}
 	if tag := imageref.Pick(e.RepoTags, ref); tag != "" {
 		img.Repository, img.Tag = imageref.Split(tag)
 	} else {

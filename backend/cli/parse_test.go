@@ -366,9 +366,13 @@ func TestParseImageInspectNetworkVolumeVersion(t *testing.T) {
 		t.Fatalf("image inspect: %v", err)
 	}
 	wantImg := core.ImageInfo{ID: "sha256:62225a5ddf6771fae65171719f2fd07d8e5d4a9951454b7ef705d11895bf269b",
-		Repository: "perry-test/busybox", Tag: "latest", Size: 1985574, Created: "2026-11-28T21:01:40.295801575Z"}
+		Repository: "perry-test/busybox", Tag: "latest", Size: 1985574, Created: "2026-11-28T21:01:40.295801575Z", Platform: "linux/amd64"}
 	if got := imgs[0].info("perry-test/busybox"); !reflect.DeepEqual(got, wantImg) {
 		t.Errorf("image\n got %+v\nwant %+v", got, wantImg)
+	}
+	arm, _ := decodeObjects[imageInspect]([]byte(`[{"Id":"sha256:aa","Os":"linux","Architecture":"arm64","Variant":"v8"}]`))
+	if len(arm) != 1 || arm[0].info("x").Platform != "linux/arm64/v8" {
+		t.Errorf("an image's variant is not in its platform: %+v", arm)
 	}
 
 	nets, err := decodeObjects[networkEntry](fixture(t, "live-docker-network-inspect.json"))

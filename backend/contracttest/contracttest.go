@@ -60,6 +60,10 @@ type Options struct {
 	// them as an InvalidArgument naming network_aliases, and attaches the
 	// container without them.
 	NoNetworkAliases bool
+	// NoImagePlatform: the runtime does not say an image's platform
+	// (apple/container lists images, not their configs). Otherwise an
+	// inspected image's platform must be linux/GOARCH.
+	NoImagePlatform bool
 	// Only, when non-empty, runs just the named subtests (see Subtests).
 	Only []string
 	// Timeout bounds each subtest. Default 2 minutes.
@@ -641,6 +645,7 @@ func (s *suite) testBuild(t *testing.T, ctx context.Context) {
 	if _, err := time.Parse(time.RFC3339Nano, img.Created); err != nil {
 		t.Errorf("image Created %q is not ISO 8601", img.Created)
 	}
+	s.wantPlatform(t, img)
 	s.wantImageListed(t, ctx, repo, "v1")
 	if err := s.b.RemoveImage(ctx, ref, false); err != nil {
 		t.Fatalf("RemoveImage: %v", err)
@@ -661,6 +666,14 @@ func (s *suite) wantImageListed(t *testing.T, ctx context.Context, repo, tag str
 		}
 	}
 	t.Errorf("ListImages lacks %s:%s", repo, tag)
+}
+
+// wantPlatform checks an image built or pushed for this machine says so.
+func (s *suite) wantPlatform(t *testing.T, img core.ImageInfo) {
+	t.Helper()
+	if want := "linux/" + runtime.GOARCH; !s.opts.NoImagePlatform && img.Platform != want {
+		t.Errorf("InspectImage platform = %q, want %q", img.Platform, want)
+	}
 }
 
 // testPull serves a registry on 127.0.0.1 (engines treat 127.0.0.0/8 as
@@ -709,6 +722,7 @@ func (s *suite) testPull(t *testing.T, ctx context.Context) {
 	if info.Digest != "" && info.Digest != digest.String() {
 		t.Errorf("InspectImage digest = %s, want the pushed manifest's %s", info.Digest, digest)
 	}
+	s.wantPlatform(t, info)
 	s.wantImageListed(t, ctx, repo, "v1")
 	if err := s.b.RemoveImage(ctx, ref, false); err != nil {
 		t.Fatalf("RemoveImage: %v", err)

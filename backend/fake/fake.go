@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"runtime"
 	"slices"
 	"sort"
 	"strconv"
@@ -223,7 +224,8 @@ func newID() string {
 // as the engines list it: its repository, tag "<none>", the digest.
 func (b *Backend) addImage(ref string) core.ImageInfo {
 	repo, tag := imageref.Listed(ref)
-	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Digest: imageref.Digest(ref), Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339)}
+	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Digest: imageref.Digest(ref), Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339),
+		Platform: core.FormatPlatform("linux", runtime.GOARCH, "")}
 	b.images[imageKey(ref)] = img
 	return img
 }

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -844,8 +845,15 @@ func TestImagesQuietPrintsBareIDsOnce(t *testing.T) {
 	if len(lines) != 1 || strings.Contains(lines[0], ":") {
 		t.Fatalf("images -q: %q, want one id without its algorithm", r.stdout)
 	}
-	if r := c.must("images"); !strings.HasPrefix(r.stdout, "CONTAINER") || !strings.Contains(r.stdout, "CREATED") {
-		t.Fatalf("images table: %q", r.stdout)
+	platform := "linux/" + runtime.GOARCH
+	r = c.must("images")
+	if lines := strings.Split(strings.TrimSpace(r.stdout), "\n"); len(lines) != 3 ||
+		strings.Join(strings.Fields(lines[0]), " ") != "CONTAINER REPOSITORY TAG PLATFORM IMAGE ID SIZE CREATED" ||
+		!strings.Contains(lines[1], " "+platform+" ") {
+		t.Fatalf("images table: %q, want docker compose's columns and the platform %s", r.stdout, platform)
+	}
+	if r := c.must("images", "--format", "json"); !strings.Contains(r.stdout, `"Platform":"`+platform+`"`) {
+		t.Fatalf("images json: %q", r.stdout)
 	}
 }
 

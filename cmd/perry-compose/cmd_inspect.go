@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -487,6 +488,7 @@ type imageEntry struct {
 	ContainerName string
 	Repository    string
 	Tag           string
+	Platform      string
 	Size          int64
 	Created       *time.Time `json:",omitempty"`
 }
@@ -526,7 +528,8 @@ func (a *app) imagesCmd() *cobra.Command {
 				if repo == "" {
 					repo, tag = imageref.Split(c.Image)
 				}
-				e := imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Size: info.Size}
+				// docker compose writes an unknown platform so.
+				e := imageEntry{ID: info.ID, ContainerName: c.Name, Repository: repo, Tag: tag, Platform: cmp.Or(info.Platform, "unknown"), Size: info.Size}
 				if t, err := time.Parse(time.RFC3339Nano, info.Created); err == nil {
 					e.Created = &t
 				}
@@ -553,13 +556,13 @@ func (a *app) imagesCmd() *cobra.Command {
 			}
 			now := time.Now()
 			tw := newTable(a.stdout)
-			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE\tCREATED")
+			fmt.Fprintln(tw, "CONTAINER\tREPOSITORY\tTAG\tPLATFORM\tIMAGE ID\tSIZE\tCREATED")
 			for _, e := range entries {
 				created := "N/A"
 				if e.Created != nil {
 					created = units.HumanDuration(now.Sub(*e.Created)) + " ago"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, shortID(e.ID),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.ContainerName, e.Repository, e.Tag, e.Platform, shortID(e.ID),
 					units.HumanSizeWithPrecision(float64(e.Size), 3), created)
 			}
 			return tw.Flush()

@@ -390,6 +390,8 @@ export interface ImageInfo {
   /** ISO 8601. */
   created: string;
   digest?: string;
+  /** os/architecture[/variant], e.g. "linux/amd64", where the runtime says. */
+  platform?: string;
 }
 
 /** An image build (compose's build section). */
