@@ -3,6 +3,7 @@ package cli
 import (
 	"net"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -154,22 +155,26 @@ func isImageID(s string) bool {
 // network aliases, but it writes each container's hostname into the hosts
 // file of every container on a shared network, so a hostname resolves as an
 // alias would; nerdctl compose names its services that way. It applies only
-// when s sets no hostname of its own and its aliases are one name (compose's
-// default: the service name on every network).
+// when its aliases are one name (compose's default: the service name on
+// every network) and s sets no hostname of its own. An alias that is the
+// container's own name needs nothing: nerdctl writes the name into the
+// hosts files too.
 func nerdctlAliasHost(s *core.ContainerSpec, primary *core.NetworkAttach) (string, bool) {
-	if s.Hostname != "" {
-		return "", false
-	}
 	name := ""
 	for _, set := range append([][]string{primary.Aliases}, networkAliases(s.Networks)...) {
-		for _, alias := range set {
-			if name != "" && alias != name {
+		for _, alias := range otherAliases(s, set) {
+			if s.Hostname != "" || name != "" && alias != name {
 				return "", false
 			}
 			name = alias
 		}
 	}
 	return name, name != ""
+}
+
+// otherAliases is aliases without the container's own name.
+func otherAliases(s *core.ContainerSpec, aliases []string) []string {
+	return slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a == s.Name && a != "" })
 }
 
 func networkAliases(nets []core.NetworkAttach) [][]string {

@@ -26,6 +26,15 @@ func TestNerdctlAliasesAsHostname(t *testing.T) {
 		{"another name on the second network", core.ContainerSpec{Network: "front", NetworkAliases: []string{"api"},
 			Networks: []core.NetworkAttach{{Name: "back", Aliases: []string{"backend"}}}}, nil, "network_aliases"},
 		{"a hostname of its own", core.ContainerSpec{Network: "n", Hostname: "h", NetworkAliases: []string{"db"}}, nil, "network_aliases"},
+		// compose's: the container's own name, which nerdctl's hosts
+		// files carry anyway, then the service's.
+		{"its own name and the service's", core.ContainerSpec{Name: "p-db-1", Network: "p_default", NetworkAliases: []string{"p-db-1", "db"},
+			Networks: []core.NetworkAttach{{Name: "back", Aliases: []string{"p-db-1", "db"}}}},
+			[]string{"--network=p_default", "--hostname=db", "--network=back"}, ""},
+		{"its own name only", core.ContainerSpec{Name: "p-db-run-1", Hostname: "h", Network: "p_default", NetworkAliases: []string{"p-db-run-1"},
+			Networks: []core.NetworkAttach{{Name: "back", Aliases: []string{"p-db-run-1"}}}},
+			[]string{"--network=p_default", "--network=back"}, ""},
+		{"its own name and two others", core.ContainerSpec{Name: "p-db-1", Network: "n", NetworkAliases: []string{"p-db-1", "db", "pg"}}, nil, "network_aliases"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

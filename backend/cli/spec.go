@@ -230,14 +230,14 @@ func (p Protocol) dockerNetworks(a *argList, s *core.ContainerSpec) {
 		host, asHost := nerdctlAliasHost(s, primary)
 		if asHost {
 			a.value("network_aliases", "--hostname", host)
-		} else if len(primary.Aliases) > 0 {
+		} else if len(otherAliases(s, primary.Aliases)) > 0 {
 			a.fail(p.unsupported("network_aliases"))
 		}
 		for i, n := range s.Networks { // indexed as the caller wrote them
 			if n.Name == primary.Name {
 				continue
 			}
-			if len(n.Aliases) > 0 && !asHost {
+			if len(otherAliases(s, n.Aliases)) > 0 && !asHost {
 				a.fail(p.unsupported(indexed("networks", i, "aliases")))
 			}
 			if n.IPv4Address != "" || n.IPv6Address != "" {

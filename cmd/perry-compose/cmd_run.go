@@ -182,6 +182,7 @@ func (a *app) buildCmd() *cobra.Command {
 
 type runFlags struct {
 	detach, rm, noDeps, servicePorts, build bool
+	useAliases                              bool
 	env, labels, publish                    []string
 	workdir, user, name, entrypoint, pull   string
 	attach                                  attachFlags
@@ -207,6 +208,7 @@ A bare -e NAME takes NAME from the shell, then from the env files.`,
 	fl.BoolVar(&f.rm, "rm", false, "Automatically remove the container when it exits")
 	fl.BoolVar(&f.noDeps, "no-deps", false, "Don't start linked services")
 	fl.BoolVar(&f.servicePorts, "service-ports", false, "Run command with the service's ports enabled and mapped to the host")
+	fl.BoolVar(&f.useAliases, "use-aliases", false, "Use the service's network aliases in the network(s) the container connects to")
 	fl.BoolVar(&f.build, "build", false, "Build image before starting container")
 	fl.StringVar(&f.pull, "pull", "", `Pull image before running ("always", "missing", "never")`)
 	f.attach.register(fl, false)
@@ -279,7 +281,7 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 
 	var slug [6]byte
 	_, _ = rand.Read(slug[:])
-	spec, release, err := s.e.OneOffSpec(ctx, service, hex.EncodeToString(slug[:]))
+	spec, release, err := s.e.OneOffSpec(ctx, service, engine.OneOffOptions{Slug: hex.EncodeToString(slug[:]), Name: f.name, UseAliases: f.useAliases})
 	defer release()
 	if err != nil {
 		return err
@@ -303,9 +305,6 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	}
 	if f.user != "" {
 		spec.User = f.user
-	}
-	if f.name != "" {
-		spec.Name = f.name
 	}
 	if !f.servicePorts {
 		spec.Ports = nil

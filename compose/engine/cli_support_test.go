@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -175,7 +176,7 @@ secrets:
 			} else if err := e.EnsureResources(ctxT(t), []string{"app"}); err != nil {
 				t.Fatal(err)
 			}
-			spec, release, err := e.OneOffSpec(ctxT(t), "app", "0123456789ab")
+			spec, release, err := e.OneOffSpec(ctxT(t), "app", OneOffOptions{Slug: "0123456789ab"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +208,7 @@ func TestOneOffSpec(t *testing.T) {
 services:
   app: {image: busybox, container_name: fixed, command: [echo, hi], environment: {A: "1"}}
 `))
-	spec, release, err := e.OneOffSpec(ctxT(t), "app", "0123456789ab")
+	spec, release, err := e.OneOffSpec(ctxT(t), "app", OneOffOptions{Slug: "0123456789ab"})
 	defer release()
 	if err != nil {
 		t.Fatal(err)
@@ -229,7 +230,7 @@ services:
 	if spec.Env["A"] != "1" || strings.Join(spec.Cmd, " ") != "echo hi" {
 		t.Fatalf("spec %+v", spec)
 	}
-	if _, _, err := e.OneOffSpec(ctxT(t), "nope", "x"); err == nil {
+	if _, _, err := e.OneOffSpec(ctxT(t), "nope", OneOffOptions{Slug: "x"}); err == nil {
 		t.Fatal("unknown service accepted")
 	}
 	// One-off containers are not the project's services' containers.
@@ -444,5 +445,87 @@ services:
 		if c.State == "running" {
 			t.Errorf("%s still running after kill", c.Name)
 		}
+	}
+}
+
+// TestContainersAreKnownByTheirNameOnTheirNetworks: as docker compose
+// does, every container is an alias of its own name on each network it
+// joins, before the service name and the declared aliases; a one-off has
+// its name only unless asked for the service's aliases (run --use-aliases);
+// a container on another's network stack has none.
+func TestContainersAreKnownByTheirNameOnTheirNetworks(t *testing.T) {
+	e, _ := newEngine(t, newFake(), load(t, `
+services:
+  web:
+    image: busybox
+    scale: 2
+    networks:
+      back: {}
+      front: {aliases: [www]}
+  db: {image: busybox, container_name: fixed}
+  sidecar: {image: busybox, network_mode: host}
+networks:
+  front: {}
+  back: {}
+`))
+	m, err := e.model(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type want struct{ primary, front []string }
+	check := func(t *testing.T, spec *core.ContainerSpec, w want) {
+		t.Helper()
+		var front []string
+		for _, n := range spec.Networks {
+			if n.Name == "demo_front" {
+				front = n.Aliases
+			}
+		}
+		if !slices.Equal(spec.NetworkAliases, w.primary) || !slices.Equal(front, w.front) {
+			t.Errorf("%s: aliases %q, on demo_front %q; want %q and %q", spec.Name, spec.NetworkAliases, front, w.primary, w.front)
+		}
+	}
+	for _, tc := range []struct {
+		service string
+		n       int
+		want    want
+	}{
+		{"web", 1, want{[]string{"demo-web-1", "web"}, []string{"demo-web-1", "web", "www"}}},
+		{"web", 2, want{[]string{"demo-web-2", "web"}, []string{"demo-web-2", "web", "www"}}},
+		{"db", 1, want{[]string{"fixed", "db"}, nil}},
+		{"sidecar", 1, want{nil, nil}},
+	} {
+		check(t, m.containerSpec(m.services[tc.service], tc.n, "", false), tc.want)
+	}
+	for _, tc := range []struct {
+		name string
+		opts OneOffOptions
+		want want
+	}{
+		{"own name only", OneOffOptions{Slug: "0123456789ab"},
+			want{[]string{"demo-web-run-0123456789ab"}, []string{"demo-web-run-0123456789ab"}}},
+		{"use aliases", OneOffOptions{Slug: "0123456789ab", UseAliases: true},
+			want{[]string{"demo-web-run-0123456789ab", "web"}, []string{"demo-web-run-0123456789ab", "web", "www"}}},
+		{"named", OneOffOptions{Slug: "0123456789ab", Name: "mine"}, want{[]string{"mine"}, []string{"mine"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec, release, err := e.OneOffSpec(ctxT(t), "web", tc.opts)
+			defer release()
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(t, spec, tc.want)
+		})
+	}
+	// A recreated network's containers are connected again so.
+	if got := m.services["web"].attachTo("demo_front", "demo-web-2").Aliases; !slices.Equal(got, []string{"demo-web-2", "web", "www"}) {
+		t.Errorf("reconnect to demo_front with %q", got)
+	}
+	if got := m.services["web"].attachTo("demo_back", "demo-web-2").Aliases; !slices.Equal(got, []string{"demo-web-2", "web"}) {
+		t.Errorf("reconnect to demo_back with %q", got)
+	}
+	var gone *service // a container of a service no longer in the file
+	if got := gone.attachTo("demo_back", "demo-old-1").Aliases; !slices.Equal(got, []string{"demo-old-1"}) {
+		t.Errorf("reconnect of an orphan with %q", got)
 	}
 }

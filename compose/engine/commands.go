@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -271,18 +272,30 @@ func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (co
 	return core.ContainerLogs{}, core.NotFound("container", fmt.Sprintf("%s #%d", service, index)).With("service", service)
 }
 
+// OneOffOptions tune OneOffSpec.
+type OneOffOptions struct {
+	// Slug names the container {project}-{service}-run-{slug}; required.
+	Slug string
+	// Name, when set, names the container instead (run --name).
+	Name string
+	// UseAliases gives the container the service's network aliases
+	// besides its own name (run --use-aliases).
+	UseAliases bool
+}
+
 // OneOffSpec returns the spec of a one-off container of service, as docker
 // compose run creates it: the service's container spec, named
-// {project}-{service}-run-{slug}, labelled oneoff=True with the slug, and
-// without container_name (one-off containers are never found by Ps, Down
-// or an up's plan, which look at oneoff=False only). The service's secret
-// and config files are written first. The caller adapts the rest (command,
-// environment, ports) and creates it on the backend. release is never nil:
-// call it once the one-off container is removed, or created and left
-// running. It removes the private state directory this call made for the
-// files when no container is labelled with it: after a run --rm no
+// {project}-{service}-run-{slug} (or opts.Name), labelled oneoff=True with
+// the slug, without container_name (one-off containers are never found by
+// Ps, Down or an up's plan, which look at oneoff=False only), and known on
+// its networks by its own name only unless opts.UseAliases. The service's
+// secret and config files are written first. The caller adapts the rest
+// (command, environment, ports) and creates it on the backend. release is
+// never nil: call it once the one-off container is removed, or created and
+// left running. It removes the private state directory this call made for
+// the files when no container is labelled with it: after a run --rm no
 // container leads a later Down to it.
-func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *core.ContainerSpec, release func(), err error) {
+func (e *Engine) OneOffSpec(ctx context.Context, service string, opts OneOffOptions) (spec *core.ContainerSpec, release func(), err error) {
 	release = func() {}
 	m, err := e.model(nil)
 	if err != nil {
@@ -295,6 +308,7 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 	if s.convErr != nil {
 		return nil, release, s.convErr
 	}
+	slug := opts.Slug
 	if slug == "" {
 		return nil, release, core.InvalidArgument("slug", "is empty")
 	}
@@ -335,7 +349,9 @@ func (e *Engine) OneOffSpec(ctx context.Context, service, slug string) (spec *co
 	// gives it none either).
 	spec.Ports = replicaPorts(s.ports, 0)
 	delete(spec.Labels, LabelNumber)
-	spec.Name = m.name + nameSeparator + service + nameSeparator + "run" + nameSeparator + slug
+	spec.Name = cmp.Or(opts.Name, m.name+nameSeparator+service+nameSeparator+"run"+nameSeparator+slug)
+	spec.NetworkAliases, spec.Networks = s.spec.NetworkAliases, s.spec.Networks
+	ownAliases(spec, s, opts.UseAliases)
 	spec.Labels[LabelOneoff] = "True"
 	spec.Labels[LabelSlug] = slug
 	return spec, release, nil

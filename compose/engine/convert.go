@@ -580,6 +580,33 @@ func convertNetworks(m *model, s *service, spec *core.ContainerSpec) error {
 	return nil
 }
 
+// ownAliases gives the container spec.Name of s its own name as an alias on
+// every network it joins, first, as docker compose does: other containers
+// reach a replica by its name. keep false leaves out the service's aliases
+// (a one-off has its name only, unless run --use-aliases).
+func ownAliases(spec *core.ContainerSpec, s *service, keep bool) {
+	if len(s.networkKeys) == 0 { // network_mode: no networks of its own
+		return
+	}
+	own := func(aliases []string) []string {
+		if !keep {
+			aliases = nil
+		}
+		return withOwnAlias(spec.Name, aliases)
+	}
+	spec.NetworkAliases = own(spec.NetworkAliases)
+	nets := slices.Clone(spec.Networks)
+	for i := range nets {
+		nets[i].Aliases = own(nets[i].Aliases)
+	}
+	spec.Networks = nets
+}
+
+// withOwnAlias is aliases with name first, in a new slice.
+func withOwnAlias(name string, aliases []string) []string {
+	return append([]string{name}, slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a == name })...)
+}
+
 func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, error) {
 	wrap := func(err error) *core.Error {
 		return core.Errorf(core.KindInvalidConfig, "network %q: %s", key, err.Error()).With("network", key)

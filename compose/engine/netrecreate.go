@@ -63,20 +63,22 @@ func (m *model) networkConfig(k string) core.NetworkConfig {
 	return cfg
 }
 
-// attachTo is how the service's containers attach to the network named
-// name: its aliases and fixed addresses.
-func (s *service) attachTo(name string) core.NetworkAttach {
+// attachTo is how the service's container named container attaches to the
+// network named name: its own name and the service's aliases, and fixed
+// addresses.
+func (s *service) attachTo(name, container string) core.NetworkAttach {
 	if s == nil { // a container of a service no longer in the file
-		return core.NetworkAttach{Name: name}
+		return core.NetworkAttach{Name: name, Aliases: []string{container}}
 	}
 	for _, a := range s.spec.Networks {
 		if a.Name == name {
+			a.Aliases = withOwnAlias(container, a.Aliases)
 			return a
 		}
 	}
-	a := core.NetworkAttach{Name: name}
+	a := core.NetworkAttach{Name: name, Aliases: []string{container}}
 	if s.spec.Network == name {
-		a.Aliases = s.spec.NetworkAliases
+		a.Aliases = withOwnAlias(container, s.spec.NetworkAliases)
 	}
 	return a
 }
@@ -191,7 +193,7 @@ func (e *Engine) recreateNetwork(ctx context.Context, m *model, k string, old co
 		// Put the containers back on the network that stays.
 		for _, c := range attached {
 			if slices.Contains(detached, c.Name) {
-				_ = conn.ConnectNetwork(ctx, old.ID, c.ID, m.services[c.service].attachTo(nw.name))
+				_ = conn.ConnectNetwork(ctx, old.ID, c.ID, m.services[c.service].attachTo(nw.name, c.Name))
 			}
 		}
 		return fail("removing it", err, nil)
@@ -211,7 +213,7 @@ func (e *Engine) recreateNetwork(ctx context.Context, m *model, k string, old co
 		return nil
 	}
 	for i, c := range attached {
-		if err := conn.ConnectNetwork(ctx, info.ID, c.ID, m.services[c.service].attachTo(nw.name)); err != nil {
+		if err := conn.ConnectNetwork(ctx, info.ID, c.ID, m.services[c.service].attachTo(nw.name, c.Name)); err != nil {
 			return fail("connecting container "+c.Name+" again", err, detached[i:])
 		}
 	}

@@ -273,7 +273,7 @@ func TestPsJSONPublishers(t *testing.T) {
 func TestOneOffKeepsHostRange(t *testing.T) {
 	p := load(t, "services:\n  web:\n    image: perry-test/busybox:latest\n    scale: 2\n    ports: [\"18100-18109:80\", \"8080:8080\"]\n")
 	e, _ := newEngine(t, newFake(), p)
-	spec, release, err := e.OneOffSpec(ctxT(t), "web", "0123456789ab")
+	spec, release, err := e.OneOffSpec(ctxT(t), "web", OneOffOptions{Slug: "0123456789ab"})
 	defer release()
 	if err != nil {
 		t.Fatal(err)

@@ -489,6 +489,7 @@ func shortID(id string) string {
 func (m *model) containerSpec(s *service, n int, imageID string, replaces bool) *core.ContainerSpec {
 	spec := s.spec
 	spec.Name = m.containerName(s, n)
+	ownAliases(&spec, s, true)
 	spec.Ports = replicaPorts(s.ports, n)
 	spec.Labels = maps.Clone(s.spec.Labels)
 	if spec.Labels == nil {
