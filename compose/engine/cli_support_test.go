@@ -114,6 +114,53 @@ volumes:
 	}
 }
 
+// TestUpRecreatesWhenAVolumesNameChanges: the config hash covers a
+// service's volume keys, not the names they resolve to; an external volume
+// swapped for another (or a volume's name: changed) recreates the
+// containers mounting it, as docker compose does, and nothing else.
+func TestUpRecreatesWhenAVolumesNameChanges(t *testing.T) {
+	b := newFake()
+	for _, v := range []string{"store-a", "store-b"} {
+		if err := b.CreateVolume(ctxT(t), v, core.VolumeConfig{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	y := `
+services:
+  app: {image: busybox, command: [sleep, "1000"], volumes: ["data:/data"]}
+  other: {image: busybox, command: [sleep, "1000"]}
+volumes:
+  data: {external: true, name: store-a}
+`
+	e, _ := newEngine(t, b, load(t, y))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := containerIDs(t, b)
+	e2, _ := newEngine(t, b, load(t, y))
+	if err := e2.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if again := containerIDs(t, b); again["demo-app-1"] != before["demo-app-1"] {
+		t.Fatal("an unchanged volume recreated the container")
+	}
+	e3, _ := newEngine(t, b, load(t, strings.Replace(y, "store-a", "store-b", 1)))
+	if err := e3.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	after := containerIDs(t, b)
+	if after["demo-app-1"] == "" || after["demo-app-1"] == before["demo-app-1"] {
+		t.Fatal("the container was not recreated on the other volume")
+	}
+	if after["demo-other-1"] != before["demo-other-1"] {
+		t.Fatal("a service without the volume was recreated")
+	}
+	info, err := b.Inspect(ctxT(t), after["demo-app-1"])
+	if err != nil || info.Labels[LabelVolumes] != "store-b" {
+		t.Fatalf("labels %v %v", info.Labels, err)
+	}
+}
+
 func TestPullAndBuildOnlyObtainsImages(t *testing.T) {
 	b := newFake()
 	p := load(t, `

@@ -26,6 +26,12 @@ const (
 	// wrote (secrets, configs, a seccomp profile), the project's private
 	// directory holding them.
 	LabelStateDir = "io.perry.state-dir"
+	// LabelVolumes lists, sorted and comma-separated, the named volumes a
+	// container mounts by their names on the runtime. The config hash
+	// covers the volume's compose key only, so a changed name (an external
+	// volume swapped for another) shows here; docker compose compares the
+	// container's mounts to the same end.
+	LabelVolumes = "io.perry.volumes"
 )
 
 // Version is written in the com.docker.compose.version label. It must stay

@@ -474,7 +474,21 @@ func (pl *upPlanner) recreateCause(s *service, c observedContainer) string {
 	if nm := s.networkModeService(); nm != "" && pl.recreated[nm] {
 		return "network_mode service:" + nm + " was recreated"
 	}
+	// Containers made before the label, or by another tool, lack it.
+	if had, ok := c.Labels[LabelVolumes]; ok && had != pl.m.volumeNames(s) {
+		return "its named volumes changed"
+	}
 	return ""
+}
+
+// volumeNames is LabelVolumes' value for the containers of s.
+func (m *model) volumeNames(s *service) string {
+	names := make([]string, 0, len(s.volumeKeys))
+	for _, k := range s.volumeKeys {
+		names = append(names, m.volumes[k].name)
+	}
+	slices.Sort(names)
+	return strings.Join(slices.Compact(names), ",")
 }
 
 func shortID(id string) string {
@@ -526,6 +540,7 @@ func (m *model) containerSpec(s *service, n int, imageID string, replaces bool) 
 		LabelDependsOn:   strings.Join(deps, ","),
 		LabelVersion:     Version,
 		LabelManaged:     "1",
+		LabelVolumes:     m.volumeNames(s),
 	})
 	if imageID != "" {
 		spec.Labels[LabelImage] = imageID
