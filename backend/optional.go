@@ -126,6 +126,14 @@ type CopyOptions struct {
 	FollowLink bool
 }
 
+// Restarter restarts a container in one engine call (docker restart):
+// stopped within timeout seconds (nil: its own stop timeout) if running,
+// then started. The runtime reports it as a restart (a "restart" event),
+// which a stop then a start is not.
+type Restarter interface {
+	Restart(ctx context.Context, id string, timeout *int) error
+}
+
 // Unsupported is the error for an optional operation (op: "pause", "top",
 // …) the backend's runtime lacks: "<runtime> cannot <op>".
 func Unsupported(b Backend, op string) error {

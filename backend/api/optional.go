@@ -22,11 +22,20 @@ import (
 
 // The optional operations of backend/optional.go, over the Engine API.
 var (
-	_ backend.Pauser  = (*Backend)(nil)
-	_ backend.Topper  = (*Backend)(nil)
-	_ backend.Eventer = (*Backend)(nil)
-	_ backend.Copier  = (*Backend)(nil)
+	_ backend.Pauser    = (*Backend)(nil)
+	_ backend.Topper    = (*Backend)(nil)
+	_ backend.Eventer   = (*Backend)(nil)
+	_ backend.Copier    = (*Backend)(nil)
+	_ backend.Restarter = (*Backend)(nil)
 )
+
+func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {
+	if err := requireID("container", id); err != nil {
+		return err
+	}
+	_, err := b.cli.ContainerRestart(ctx, id, client.ContainerRestartOptions{Timeout: timeout})
+	return b.engineError(err, "container", id)
+}
 
 func (b *Backend) Pause(ctx context.Context, id string) error {
 	if err := requireID("container", id); err != nil {

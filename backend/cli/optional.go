@@ -21,11 +21,28 @@ import (
 // CLI. apple/container has none of them; nerdctl's events carry no labels,
 // so it cannot stream a project's events.
 var (
-	_ backend.Pauser  = (*Backend)(nil)
-	_ backend.Topper  = (*Backend)(nil)
-	_ backend.Eventer = (*Backend)(nil)
-	_ backend.Copier  = (*Backend)(nil)
+	_ backend.Pauser    = (*Backend)(nil)
+	_ backend.Topper    = (*Backend)(nil)
+	_ backend.Eventer   = (*Backend)(nil)
+	_ backend.Copier    = (*Backend)(nil)
+	_ backend.Restarter = (*Backend)(nil)
 )
+
+// Restart is `restart [-t N] -- id` (docker, podman, nerdctl).
+func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return backend.Unsupported(b, "restart")
+	}
+	args := []string{"restart"}
+	if timeout != nil {
+		args = append(args, "-t", strconv.Itoa(*timeout))
+	}
+	_, err := b.call(ctx, target{"container", id}, append(args, "--", id))
+	return err
+}
 
 func (b *Backend) Pause(ctx context.Context, id string) error {
 	return b.pauseOrUnpause(ctx, "pause", id)

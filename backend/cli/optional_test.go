@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/perryts/perry-container/core"
 )
 
 func TestParseEvent(t *testing.T) {
@@ -33,5 +36,32 @@ func TestHostPathWithAColonStaysLocal(t *testing.T) {
 		if got := hostPath(p); got != p {
 			t.Errorf("hostPath(%q) = %q", p, got)
 		}
+	}
+}
+
+// TestRestartIsTheRuntimesRestart: one `restart` call (a restart event),
+// with the stop timeout when given; apple/container has none, which the
+// engine turns into a stop and a start.
+func TestRestartIsTheRuntimesRestart(t *testing.T) {
+	five := 5
+	for _, tc := range []struct {
+		timeout *int
+		want    []string
+	}{
+		{nil, []string{"restart", "--", "c1"}},
+		{&five, []string{"restart", "-t", "5", "--", "c1"}},
+	} {
+		f := newFakeCLI(t, "docker")
+		if err := Docker("docker", f.bin).Restart(t.Context(), "c1", tc.timeout); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.last(); !slices.Equal(got[1:], tc.want) {
+			t.Errorf("argv %q, want %q", got[1:], tc.want)
+		}
+	}
+	f := newFakeCLI(t, "container")
+	err := Apple(f.bin).Restart(t.Context(), "c1", nil)
+	if core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
+		t.Fatalf("apple/container: %v, %d calls", err, len(f.calls()))
 	}
 }

@@ -476,8 +476,14 @@ func (b *Backend) Start(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
+	b.startLocked(c)
+	return nil
+}
+
+// startLocked starts c unless it runs, with b.mu held.
+func (b *Backend) startLocked(c *container) {
 	if c.info.State == "running" {
-		return nil
+		return
 	}
 	if c.info.State == "exited" {
 		c.exited = make(chan struct{})
@@ -492,7 +498,6 @@ func (b *Backend) Start(ctx context.Context, id string) error {
 	if r.exits {
 		b.exit(c, r.code)
 	}
-	return nil
 }
 
 func (b *Backend) applyHealth(c *container) {

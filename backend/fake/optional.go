@@ -17,11 +17,33 @@ import (
 
 // The optional operations of backend/optional.go on the fake engine.
 var (
-	_ backend.Pauser  = (*Backend)(nil)
-	_ backend.Topper  = (*Backend)(nil)
-	_ backend.Eventer = (*Backend)(nil)
-	_ backend.Copier  = (*Backend)(nil)
+	_ backend.Pauser    = (*Backend)(nil)
+	_ backend.Topper    = (*Backend)(nil)
+	_ backend.Eventer   = (*Backend)(nil)
+	_ backend.Copier    = (*Backend)(nil)
+	_ backend.Restarter = (*Backend)(nil)
 )
+
+// Restart stops a running container and starts it again, in one call.
+func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {
+	arg := "default"
+	if timeout != nil {
+		arg = strconv.Itoa(*timeout)
+	}
+	if err := b.enter(ctx, "Restart", id, arg); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	if c.info.State == "running" {
+		b.exit(c, 137)
+	}
+	b.startLocked(c)
+	return nil
+}
 
 // Pause makes a running container paused (as the engines do, pausing one
 // that is not running is an error).

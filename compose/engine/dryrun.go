@@ -142,6 +142,9 @@ func (e *Engine) Simulate(plans ...*Plan) {
 			case OpStopContainer:
 				ev(StatusStopping)
 				ev(StatusStopped)
+			case OpRestartContainer:
+				ev(StatusRestarting)
+				ev(StatusStarted)
 			case OpKillContainer:
 				ev(StatusKilling)
 				ev(StatusKilled)

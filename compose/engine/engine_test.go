@@ -810,14 +810,53 @@ func TestStopStartRestart(t *testing.T) {
 	if err := e.Restart(ctxT(t), []string{"b"}, nil); err != nil {
 		t.Fatal(err)
 	}
-	if got := callsOf(b, "Stop"); !slices.Equal(got, []string{ids["demo-b-1"]}) {
-		t.Fatalf("restart b stopped %v", got)
+	// One restart call, which the runtime reports as a restart.
+	if got := callsOf(b, "Restart"); !slices.Equal(got, []string{ids["demo-b-1"]}) || len(callsOf(b, "Stop")) != 0 {
+		t.Fatalf("restart b: %v", b.Calls())
 	}
 	if containerIDs(t, b)["demo-b-1"] != ids["demo-b-1"] {
 		t.Fatal("restart recreated")
 	}
 	if err := e.Start(ctxT(t), []string{"nope"}, nil); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("unknown service: %v", err)
+	}
+}
+
+// TestRestartWithoutTheRuntimesRestart: a backend without a restart of its
+// own (apple/container) restarts a service as a stop then a start; with
+// one, the progress says Restarting then Started, as docker compose's does.
+func TestRestartWithoutTheRuntimesRestart(t *testing.T) {
+	const y = `
+services:
+  web: {image: busybox, command: [sleep, "1000"]}
+  done: {image: busybox, command: [echo, hi]}
+`
+	type plain struct{ backend.Backend } // the fake without its Restart
+	b := newFake()
+	e, _ := newEngine(t, plain{b}, load(t, y))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ids := containerIDs(t, b)
+	b.ResetCalls()
+	if err := e.Restart(ctxT(t), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := callsOf(b, "Stop"); len(got) != 2 {
+		t.Fatalf("stops %v", b.Calls())
+	}
+	for _, id := range []string{ids["demo-web-1"], ids["demo-done-1"]} {
+		if indexOf(b.Calls(), "Stop", id) > indexOf(b.Calls(), "Start", id) {
+			t.Fatalf("not stopped then started: %v", b.Calls())
+		}
+	}
+
+	e2, log := newEngine(t, b, load(t, y))
+	if err := e2.Restart(ctxT(t), []string{"web"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(log.find(StatusRestarting, "demo-web-1")) != 1 || len(log.find(StatusStarted, "demo-web-1")) != 1 {
+		t.Fatalf("progress %+v", log.evs)
 	}
 }
 

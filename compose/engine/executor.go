@@ -9,11 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
 // The executor runs a plan and carries no decision logic: every op is one
-// backend call (or one wait), in a goroutine of its own that waits for the
+// backend call (or one wait; a restart without the runtime's own is two), in a goroutine of its own that waits for the
 // ops it depends on. That gives the eager DAG walk (docs/design.md, Scheduling): a service starts
 // as soon as its own dependencies are satisfied. The parallel limit bounds
 // backend calls only; a wait holds no slot, so a limit of 1 cannot
@@ -289,6 +290,13 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 				"service %q failed to start: container %s: %v", op.Service, id, err))
 		}
 		ev(StatusStarted, "")
+	case OpRestartContainer:
+		ev(StatusRestarting, "")
+		if err := restart(ctx, b, op.Target, op.Timeout); err != nil {
+			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
+				"service %q failed to restart: container %s: %v", op.Service, id, err))
+		}
+		ev(StatusStarted, "") // docker compose's word once a restart is done
 	case OpStopContainer:
 		ev(StatusStopping, "")
 		if err := tolerate(b.Stop(ctx, op.Target, op.Timeout)); err != nil {
@@ -474,4 +482,18 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 		}
 	}
 	return failures
+}
+
+// restart restarts container id through the runtime's own restart, or as a
+// stop then a start where the backend has none.
+func restart(ctx context.Context, b backend.Backend, id string, timeout *int) error {
+	if r, ok := b.(backend.Restarter); ok {
+		if err := r.Restart(ctx, id, timeout); !isUnsupported(err) {
+			return err
+		}
+	}
+	if err := b.Stop(ctx, id, timeout); err != nil {
+		return err
+	}
+	return b.Start(ctx, id)
 }

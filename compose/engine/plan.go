@@ -22,9 +22,13 @@ const (
 	OpCreateContainer OpType = "CreateContainer"
 	OpStartContainer  OpType = "StartContainer"
 	OpStopContainer   OpType = "StopContainer"
-	OpKillContainer   OpType = "KillContainer"
-	OpRemoveContainer OpType = "RemoveContainer"
-	OpRenameContainer OpType = "RenameContainer"
+	// OpRestartContainer is the runtime's restart where it has one (a
+	// restart event, as docker compose restart gives), else a stop and a
+	// start.
+	OpRestartContainer OpType = "RestartContainer"
+	OpKillContainer    OpType = "KillContainer"
+	OpRemoveContainer  OpType = "RemoveContainer"
+	OpRenameContainer  OpType = "RenameContainer"
 	// OpWaitService polls a service's containers until they satisfy a
 	// depends_on condition (or --wait's "ready"), failing as soon as one
 	// exits or turns unhealthy.
@@ -140,7 +144,7 @@ func (op *Op) String() string {
 		sb.WriteString(" -> " + op.NewName)
 	case OpWaitService:
 		fmt.Fprintf(&sb, " %s [%s]", op.Wait.Condition, strings.Join(op.Wait.Containers, " "))
-	case OpStopContainer:
+	case OpStopContainer, OpRestartContainer:
 		if op.Timeout != nil {
 			fmt.Fprintf(&sb, " timeout=%d", *op.Timeout)
 		}

@@ -257,7 +257,6 @@ func TestPlanStartAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, p, `
-#1 StopContainer service:db:1 db1
-#2 StartContainer service:db:1 db1 <- #1
+#1 RestartContainer service:db:1 db1
 `)
 }

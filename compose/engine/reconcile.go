@@ -842,15 +842,12 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 		}
 		for _, c := range obs.byService(name) {
 			res := fmt.Sprintf("service:%s:%d", name, c.number)
-			deps := gate
-			if restart {
-				if c.running() {
-					deps = []int{p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate})}
-				}
-			} else if c.running() {
-				continue
+			switch {
+			case restart:
+				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate}))
+			case !c.running():
+				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate}))
 			}
-			ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: deps}))
 		}
 	}
 	return p, nil

@@ -101,7 +101,7 @@ func ID(ev engine.Event) string { return Kind(ev.Resource) + " " + ev.ID }
 // the tty), rather than work in progress (a spinner).
 func Done(st engine.EventStatus) bool {
 	switch st {
-	case engine.StatusCreating, engine.StatusStarting, engine.StatusWaiting, engine.StatusStopping, engine.StatusKilling,
+	case engine.StatusCreating, engine.StatusStarting, engine.StatusRestarting, engine.StatusWaiting, engine.StatusStopping, engine.StatusKilling,
 		engine.StatusRemoving, engine.StatusPulling, engine.StatusBuilding, engine.StatusRecreate:
 		return false
 	}
