@@ -134,6 +134,12 @@ type Restarter interface {
 	Restart(ctx context.Context, id string, timeout *int) error
 }
 
+// Pusher uploads a local image to its registry (docker push), with the
+// credentials the runtime's own login stored for that registry.
+type Pusher interface {
+	PushImage(ctx context.Context, ref string) error
+}
+
 // Unsupported is the error for an optional operation (op: "pause", "top",
 // …) the backend's runtime lacks: "<runtime> cannot <op>".
 func Unsupported(b Backend, op string) error {

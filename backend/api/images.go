@@ -371,12 +371,14 @@ func (m *ignoreMatcher) hasExceptions() bool {
 
 // PullImage pulls ref and consumes the progress stream; an error reported
 // in the stream (after the engine already answered 200) is returned too.
-// Registry credentials are not sent: anonymous pulls only.
+// The credentials `docker login` stored for the registry are sent (see
+// registryAuth).
 func (b *Backend) PullImage(ctx context.Context, ref string) error {
-	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
 		return core.InvalidArgument("reference", "%q: %v", ref, err)
 	}
-	res, err := b.cli.ImagePull(ctx, ref, client.ImagePullOptions{})
+	res, err := b.cli.ImagePull(ctx, ref, client.ImagePullOptions{RegistryAuth: registryAuth(named)})
 	if err != nil {
 		return b.engineError(err, "image", ref)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/distribution/reference"
 	"github.com/moby/moby/client"
 
 	"github.com/perryts/perry-container/backend"
@@ -27,7 +28,23 @@ var (
 	_ backend.Eventer   = (*Backend)(nil)
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
+	_ backend.Pusher    = (*Backend)(nil)
 )
+
+// PushImage pushes ref with the credentials `docker login` stored for its
+// registry (none when there are none: a registry that needs none).
+func (b *Backend) PushImage(ctx context.Context, ref string) error {
+	named, err := reference.ParseNormalizedNamed(ref)
+	if err != nil {
+		return core.InvalidArgument("reference", "%q: %v", ref, err)
+	}
+	res, err := b.cli.ImagePush(ctx, reference.FamiliarString(named), client.ImagePushOptions{RegistryAuth: registryAuth(named)})
+	if err != nil {
+		return b.engineError(err, "image", ref)
+	}
+	defer res.Close()
+	return b.readStream(ctx, res, "push of "+ref)
+}
 
 func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {
 	if err := requireID("container", id); err != nil {

@@ -26,7 +26,27 @@ var (
 	_ backend.Eventer   = (*Backend)(nil)
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
+	_ backend.Pusher    = (*Backend)(nil)
 )
+
+// PushImage is `push -- ref`, with the runtime's own stored credentials.
+func (b *Backend) PushImage(ctx context.Context, ref string) error {
+	if err := requireID("reference", ref); err != nil {
+		return err
+	}
+	args := []string{"push", "--", ref}
+	if b.proto.apple() {
+		args = []string{"image", "push", "--", ref}
+	}
+	out, err := b.runWith(ctx, args, io.Discard, nil)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		return b.failure(args, out, target{"image", ref})
+	}
+	return nil
+}
 
 // Restart is `restart [-t N] -- id` (docker, podman, nerdctl).
 func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,5 +64,31 @@ func TestRestartIsTheRuntimesRestart(t *testing.T) {
 	err := Apple(f.bin).Restart(t.Context(), "c1", nil)
 	if core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
 		t.Fatalf("apple/container: %v, %d calls", err, len(f.calls()))
+	}
+}
+
+// TestPushImageArgs: `push -- ref` (`image push` on apple/container), with
+// the runtime's own stored login; a failure names the CLI's message.
+func TestPushImageArgs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		make func(bin string) *Backend
+		want []string
+	}{
+		{"docker", func(bin string) *Backend { return Docker("docker", bin) }, []string{"push", "--", "reg.example/app:1"}},
+		{"podman", func(bin string) *Backend { return Docker("podman", bin) }, []string{"push", "--", "reg.example/app:1"}},
+		{"container", Apple, []string{"image", "push", "--", "reg.example/app:1"}},
+	} {
+		f := newFakeCLI(t, tc.name)
+		if err := tc.make(f.bin).PushImage(t.Context(), "reg.example/app:1"); err != nil {
+			t.Fatal(err)
+		}
+		if got := f.last(); !slices.Equal(got[1:], tc.want) {
+			t.Errorf("%s argv %q, want %q", tc.name, got[1:], tc.want)
+		}
+	}
+	f := newFakeCLI(t, "docker").on("push", reply{stderr: "denied: requested access to the resource is denied", exit: 1})
+	if err := Docker("docker", f.bin).PushImage(t.Context(), "reg.example/app:1"); err == nil || !strings.Contains(err.Error(), "denied") {
+		t.Fatalf("PushImage on a refusing registry: %v", err)
 	}
 }

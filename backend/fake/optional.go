@@ -22,7 +22,21 @@ var (
 	_ backend.Eventer   = (*Backend)(nil)
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
+	_ backend.Pusher    = (*Backend)(nil)
 )
+
+// PushImage records the push of a local image; pushing one that is not
+// there fails as the engines do.
+func (b *Backend) PushImage(ctx context.Context, ref string) error {
+	if err := b.enter(ctx, "PushImage", ref); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	if _, ok := b.findImage(ref); !ok {
+		return core.NotFound("image", ref)
+	}
+	return nil
+}
 
 // Restart stops a running container and starts it again, in one call.
 func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {

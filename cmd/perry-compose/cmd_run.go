@@ -89,6 +89,36 @@ can build is only a warning.`,
 	return cmd
 }
 
+func (a *app) pushCmd() *cobra.Command {
+	var opts engine.PushOptions
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "push [flags] [SERVICE...]",
+		Short: "Push service images",
+		Long: `Push the images the project builds (services with both build and image) to
+their registries, with the credentials the runtime's login stored; other
+services are skipped.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			if quiet {
+				a.g.progress = "quiet"
+			}
+			s, err := a.open(ctx, args, false, "Pushing")
+			if err != nil {
+				return err
+			}
+			defer s.r.Close()
+			opts.Services = args
+			return s.e.Push(ctx, opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.BoolVar(&opts.IgnoreFailures, "ignore-push-failures", false, "Push what it can and ignores images with push failures")
+	fl.BoolVar(&opts.IncludeDeps, "include-deps", false, "Also push images of services declared as dependencies")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "Push without printing progress information")
+	return cmd
+}
+
 // withDependencies adds the services' transitive dependencies.
 func withDependencies(services types.Services, names []string) []string {
 	seen := map[string]bool{}

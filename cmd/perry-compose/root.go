@@ -62,7 +62,7 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 	add("lifecycle", a.pauseCmd(), a.unpauseCmd(), a.cpCmd(), a.watchCmd())
 	add("inspect", a.topCmd(), a.eventsCmd())
 	add("inspect", a.psCmd(), a.logsCmd(), a.portCmd(), a.configCmd(), a.lsCmd(), a.versionCmd())
-	add("images", a.imagesCmd(), a.pullCmd(), a.buildCmd())
+	add("images", a.imagesCmd(), a.pullCmd(), a.pushCmd(), a.buildCmd())
 	root.SetHelpCommandGroupID("inspect")
 	for _, c := range root.Commands() {
 		a.globalFlags(c.Flags(), c)

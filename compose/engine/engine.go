@@ -215,6 +215,9 @@ const (
 	StatusPulled     EventStatus = "Pulled"
 	StatusBuilding   EventStatus = "Building"
 	StatusBuilt      EventStatus = "Built"
+	StatusPushing    EventStatus = "Pushing"
+	StatusPushed     EventStatus = "Pushed"
+	StatusSkipped    EventStatus = "Skipped" // nothing to push for a service
 	StatusWarning    EventStatus = "Warning"
 	StatusError      EventStatus = "Error"
 )

@@ -102,7 +102,7 @@ func ID(ev engine.Event) string { return Kind(ev.Resource) + " " + ev.ID }
 func Done(st engine.EventStatus) bool {
 	switch st {
 	case engine.StatusCreating, engine.StatusStarting, engine.StatusRestarting, engine.StatusWaiting, engine.StatusStopping, engine.StatusKilling,
-		engine.StatusRemoving, engine.StatusPulling, engine.StatusBuilding, engine.StatusRecreate:
+		engine.StatusRemoving, engine.StatusPulling, engine.StatusPushing, engine.StatusBuilding, engine.StatusRecreate:
 		return false
 	}
 	return true
