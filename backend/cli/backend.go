@@ -645,10 +645,14 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) 
 
 // PullImage pulls an image.
 func (b *Backend) PullImage(ctx context.Context, ref string) error {
+	return b.transfer(ctx, ref, b.proto.PullArgs(ref))
+}
+
+// transfer runs a pull or a push of ref, its progress dropped.
+func (b *Backend) transfer(ctx context.Context, ref string, args []string) error {
 	if err := requireID("reference", ref); err != nil {
 		return err
 	}
-	args := b.proto.PullArgs(ref)
 	out, err := b.runWith(ctx, args, io.Discard, nil)
 	if err != nil {
 		return err

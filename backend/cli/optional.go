@@ -29,23 +29,9 @@ var (
 	_ backend.Pusher    = (*Backend)(nil)
 )
 
-// PushImage is `push -- ref`, with the runtime's own stored credentials.
+// PushImage is the runtime's push, with its own stored credentials.
 func (b *Backend) PushImage(ctx context.Context, ref string) error {
-	if err := requireID("reference", ref); err != nil {
-		return err
-	}
-	args := []string{"push", "--", ref}
-	if b.proto.apple() {
-		args = []string{"image", "push", "--", ref}
-	}
-	out, err := b.runWith(ctx, args, io.Discard, nil)
-	if err != nil {
-		return err
-	}
-	if out.code != 0 {
-		return b.failure(args, out, target{"image", ref})
-	}
-	return nil
+	return b.transfer(ctx, ref, b.proto.PushArgs(ref))
 }
 
 // Restart is `restart [-t N] -- id` (docker, podman, nerdctl).

@@ -77,6 +77,7 @@ func TestPushImageArgs(t *testing.T) {
 	}{
 		{"docker", func(bin string) *Backend { return Docker("docker", bin) }, []string{"push", "--", "reg.example/app:1"}},
 		{"podman", func(bin string) *Backend { return Docker("podman", bin) }, []string{"push", "--", "reg.example/app:1"}},
+		{"nerdctl", func(bin string) *Backend { return Docker("nerdctl", bin) }, []string{"push", "--", "reg.example/app:1"}},
 		{"container", Apple, []string{"image", "push", "--", "reg.example/app:1"}},
 	} {
 		f := newFakeCLI(t, tc.name)
@@ -86,6 +87,10 @@ func TestPushImageArgs(t *testing.T) {
 		if got := f.last(); !slices.Equal(got[1:], tc.want) {
 			t.Errorf("%s argv %q, want %q", tc.name, got[1:], tc.want)
 		}
+	}
+	// As for a pull: podman is told a loopback registry speaks plain HTTP.
+	if got := podmanP.PushArgs("127.0.0.1:5000/app:1"); !slices.Equal(got, []string{"push", "--tls-verify=false", "--", "127.0.0.1:5000/app:1"}) {
+		t.Errorf("podman push to a loopback registry: %q", got)
 	}
 	f := newFakeCLI(t, "docker").on("push", reply{stderr: "denied: requested access to the resource is denied", exit: 1})
 	if err := Docker("docker", f.bin).PushImage(t.Context(), "reg.example/app:1"); err == nil || !strings.Contains(err.Error(), "denied") {

@@ -376,6 +376,17 @@ func (p Protocol) PullArgs(ref string) []string {
 	return []string{"pull", "--quiet", "--", ref}
 }
 
+// PushArgs uploads a local image to its registry, as PullArgs fetches one.
+func (p Protocol) PushArgs(ref string) []string {
+	if p.apple() {
+		return []string{"image", "push", "--", ref}
+	}
+	if p.Flavor == FlavorPodman && loopbackRegistry(ref) {
+		return []string{"push", "--tls-verify=false", "--", ref}
+	}
+	return []string{"push", "--", ref}
+}
+
 // ListImagesArgs lists local images as JSON.
 func (p Protocol) ListImagesArgs() []string {
 	if p.apple() {
