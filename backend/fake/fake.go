@@ -554,11 +554,7 @@ func (b *Backend) exit(c *container, code int) {
 }
 
 func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
-	arg := "default"
-	if timeout != nil {
-		arg = strconv.Itoa(*timeout)
-	}
-	if err := b.enter(ctx, "Stop", id, arg); err != nil {
+	if err := b.enter(ctx, "Stop", id, timeoutArg(timeout)); err != nil {
 		return err
 	}
 	defer b.mu.Unlock()
@@ -568,6 +564,14 @@ func (b *Backend) Stop(ctx context.Context, id string, timeout *int) error {
 	}
 	b.exit(c, 137)
 	return nil
+}
+
+// timeoutArg is how a call's stop timeout is recorded.
+func timeoutArg(timeout *int) string {
+	if timeout == nil {
+		return "default"
+	}
+	return strconv.Itoa(*timeout)
 }
 
 // Kill: SIGKILL, SIGTERM and SIGINT end the fake's process (exit 128+n);

@@ -40,11 +40,7 @@ func (b *Backend) PushImage(ctx context.Context, ref string) error {
 
 // Restart stops a running container and starts it again, in one call.
 func (b *Backend) Restart(ctx context.Context, id string, timeout *int) error {
-	arg := "default"
-	if timeout != nil {
-		arg = strconv.Itoa(*timeout)
-	}
-	if err := b.enter(ctx, "Restart", id, arg); err != nil {
+	if err := b.enter(ctx, "Restart", id, timeoutArg(timeout)); err != nil {
 		return err
 	}
 	defer b.mu.Unlock()
