@@ -140,6 +140,25 @@ type Pusher interface {
 	PushImage(ctx context.Context, ref string) error
 }
 
+// ContainerStats is one sample of a container's resource use, in the words
+// and units `docker stats` prints them ("0.25%", "1.5MiB / 7.6GiB").
+type ContainerStats struct {
+	ID       string `json:"ID"`
+	Name     string `json:"Name"`
+	CPUPerc  string `json:"CPUPerc"`
+	MemUsage string `json:"MemUsage"`
+	MemPerc  string `json:"MemPerc"`
+	NetIO    string `json:"NetIO"`
+	BlockIO  string `json:"BlockIO"`
+	PIDs     string `json:"PIDs"`
+}
+
+// StatsReader samples the resource use of running containers (docker
+// stats --no-stream), one entry per container in the order of ids.
+type StatsReader interface {
+	Stats(ctx context.Context, ids []string) ([]ContainerStats, error)
+}
+
 // Unsupported is the error for an optional operation (op: "pause", "top",
 // …) the backend's runtime lacks: "<runtime> cannot <op>".
 func Unsupported(b Backend, op string) error {

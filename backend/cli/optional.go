@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"path/filepath"
@@ -234,4 +235,65 @@ func hostPath(p string) string {
 		return "./" + p
 	}
 	return p
+}
+
+var _ backend.StatsReader = (*Backend)(nil)
+
+// statsFormat asks docker, podman and nerdctl alike for the columns of
+// `docker stats`, by the template names the three share, one container a
+// line.
+const statsFormat = "{{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}"
+
+// Stats is one `stats --no-stream` of ids, read in the runtime's own
+// words and units.
+func (b *Backend) Stats(ctx context.Context, ids []string) ([]backend.ContainerStats, error) {
+	for _, id := range ids {
+		if err := requireID("container", id); err != nil {
+			return nil, err
+		}
+	}
+	if b.proto.apple() {
+		return nil, backend.Unsupported(b, "stats")
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := append([]string{"stats", "--no-stream", "--no-trunc", "--format", statsFormat, "--"}, ids...)
+	out, err := b.call(ctx, target{}, args)
+	if err != nil {
+		return nil, err
+	}
+	st, err := parseStats(string(out.stdout), ids)
+	if err != nil && core.KindOf(err) != core.KindNotFound {
+		return nil, parseErr(b.name, "stats", err)
+	}
+	return st, err
+}
+
+// parseStats reads statsFormat lines and returns them in the order of ids,
+// matched by id (or id prefix) or name.
+func parseStats(s string, ids []string) ([]backend.ContainerStats, error) {
+	var rows []backend.ContainerStats
+	for _, l := range strings.Split(strings.TrimSpace(s), "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		f := strings.Split(l, "\t")
+		if len(f) != 8 {
+			return nil, fmt.Errorf("stats line %q has %d fields, want 8", l, len(f))
+		}
+		rows = append(rows, backend.ContainerStats{ID: f[0], Name: strings.TrimPrefix(f[1], "/"), CPUPerc: f[2], MemUsage: f[3],
+			MemPerc: f[4], NetIO: f[5], BlockIO: f[6], PIDs: f[7]})
+	}
+	out := make([]backend.ContainerStats, len(ids))
+	for i, id := range ids {
+		j := slices.IndexFunc(rows, func(r backend.ContainerStats) bool {
+			return r.ID != "" && (strings.HasPrefix(r.ID, id) || strings.HasPrefix(id, r.ID)) || r.Name == id
+		})
+		if j < 0 {
+			return nil, core.NotFound("container", id)
+		}
+		out[i] = rows[j]
+	}
+	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -95,5 +96,40 @@ func TestPushImageArgs(t *testing.T) {
 	f := newFakeCLI(t, "docker").on("push", reply{stderr: "denied: requested access to the resource is denied", exit: 1})
 	if err := Docker("docker", f.bin).PushImage(t.Context(), "reg.example/app:1"); err == nil || !strings.Contains(err.Error(), "denied") {
 		t.Fatalf("PushImage on a refusing registry: %v", err)
+	}
+}
+
+// TestStatsReadsTheRuntimesColumns: one `stats --no-stream` for all the
+// containers, by the template names docker, podman and nerdctl share, read
+// back in the order asked; apple/container has no stats.
+func TestStatsReadsTheRuntimesColumns(t *testing.T) {
+	out := "bbbbbbbbbbbb22\tdemo-db-1\t0.00%\t1.2MiB / 7.6GiB\t0.02%\t1.1kB / 0B\t0B / 0B\t1\n" +
+		"aaaaaaaaaaaa11\t/demo-web-1\t12.50%\t30MiB / 7.6GiB\t0.39%\t5MB / 1MB\t4.1MB / 0B\t7\n"
+	f := newFakeCLI(t, "podman").on("stats", reply{stdout: out})
+	got, err := Docker("podman", f.bin).Stats(t.Context(), []string{"aaaaaaaaaaaa11", "bbbbbbbbbbbb"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []backend.ContainerStats{
+		{ID: "aaaaaaaaaaaa11", Name: "demo-web-1", CPUPerc: "12.50%", MemUsage: "30MiB / 7.6GiB", MemPerc: "0.39%", NetIO: "5MB / 1MB", BlockIO: "4.1MB / 0B", PIDs: "7"},
+		{ID: "bbbbbbbbbbbb22", Name: "demo-db-1", CPUPerc: "0.00%", MemUsage: "1.2MiB / 7.6GiB", MemPerc: "0.02%", NetIO: "1.1kB / 0B", BlockIO: "0B / 0B", PIDs: "1"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("stats\n got %+v\nwant %+v", got, want)
+	}
+	if argv := f.last(); !slices.Equal(argv[1:4], []string{"stats", "--no-stream", "--no-trunc"}) ||
+		!slices.Equal(argv[len(argv)-3:], []string{"--", "aaaaaaaaaaaa11", "bbbbbbbbbbbb"}) {
+		t.Fatalf("argv %q", argv)
+	}
+	if _, err := Docker("podman", f.bin).Stats(t.Context(), []string{"cccc"}); core.KindOf(err) != core.KindNotFound {
+		t.Fatalf("a container the runtime did not report: %v", err)
+	}
+	g := newFakeCLI(t, "docker").on("stats", reply{stdout: "garbage\n"})
+	if _, err := Docker("docker", g.bin).Stats(t.Context(), []string{"x"}); err == nil || core.KindOf(err) == core.KindNotFound {
+		t.Fatalf("garbage: %v", err)
+	}
+	a := newFakeCLI(t, "container")
+	if _, err := Apple(a.bin).Stats(t.Context(), []string{"x"}); core.AsError(err).Details["unsupported"] != true {
+		t.Fatalf("apple/container: %v", err)
 	}
 }

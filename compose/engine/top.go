@@ -44,3 +44,33 @@ func (e *Engine) Top(ctx context.Context, services []string) ([]ContainerProcess
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
+
+// Stats samples the resource use of the containers of services (all when
+// empty): the running and paused ones, or all with all (a stopped one
+// shows nothing used), sorted by container name, as docker compose stats
+// --no-stream shows them. A backend without backend.StatsReader cannot.
+func (e *Engine) Stats(ctx context.Context, services []string, all bool) ([]backend.ContainerStats, error) {
+	r, ok := e.backend.(backend.StatsReader)
+	if !ok {
+		return nil, backend.Unsupported(e.backend, "stats")
+	}
+	m, err := e.model(nil)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := e.containersOf(ctx, m, services)
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
+	var ids []string
+	for _, c := range cs {
+		if all || c.State == "running" || c.State == "paused" {
+			ids = append(ids, c.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return []backend.ContainerStats{}, nil
+	}
+	return r.Stats(ctx, ids)
+}
