@@ -80,6 +80,7 @@ func TestContainerSpecMoreServiceFields(t *testing.T) {
 		{"a MAC address that does not parse", `{"image":"x","mac_address":"92:d0:c6"}`, `mac_address "92:d0:c6" is not a MAC address`},
 		{"a 64-bit MAC address", `{"image":"x","mac_address":"02:00:5e:10:00:00:00:01"}`, `mac_address "02:00:5e:10:00:00:00:01" is not a MAC address`},
 		{"a MAC address with network host", `{"image":"x","network":"host","mac_address":"92:d0:c6:0a:29:33"}`, `mac_address cannot be set with network mode "host"`},
+		{"a MAC address with host as the first of the networks", `{"image":"x","networks":[{"name":"host"}],"mac_address":"92:d0:c6:0a:29:33"}`, `network mode "host"`},
 		{"a MAC address with another container's network", `{"image":"x","network":"container:db","mac_address":"92:d0:c6:0a:29:33"}`, `network mode "container:db"`},
 		{"blkio weight below 10", `{"image":"x","blkio_config":{"weight":5}}`, "blkio_config.weight must be between 10 and 1000, got 5"},
 		{"blkio weight above 1000", `{"image":"x","blkio_config":{"weight":1001}}`, "blkio_config.weight must be between 10 and 1000, got 1001"},

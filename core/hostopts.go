@@ -21,6 +21,9 @@ func (s *ContainerSpec) ValidateHostOptions() error {
 		// without one of its own cannot take it (docker: "conflicting
 		// options: mac-address and the network mode").
 		n := s.Network
+		if n == "" && len(s.Networks) > 0 {
+			n = s.Networks[0].Name
+		}
 		if n == "host" || n == "none" || strings.HasPrefix(n, "container:") || strings.HasPrefix(n, "service:") {
 			return fmt.Errorf("mac_address cannot be set with network mode %q", n)
 		}
