@@ -15,12 +15,14 @@ import (
 )
 
 // serviceFieldsProbe prints, as key=value lines, what a process in the
-// container sees of its MAC address, user namespace, cgroup namespace,
-// swappiness, OOM killer and block IO settings, on cgroup v1 or v2. cgpath
+// container sees of its MAC address, user namespace, cgroup namespace
+// (cgns, compared between a private and a host container), swappiness,
+// OOM killer and block IO settings, on cgroup v1 or v2. cgpath
 // is the process's cgroup as it sees it: "/" in a private cgroup
 // namespace, the container's own path in the host's.
 const serviceFieldsProbe = `echo mac=$(cat /sys/class/net/eth0/address)
 echo uidmap=$(cat /proc/self/uid_map)
+echo cgns=$(readlink /proc/self/ns/cgroup)
 if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   echo cgpath=$(grep '^0::' /proc/self/cgroup | cut -d: -f3)
   echo weight=$(cat /sys/fs/cgroup/io.bfq.weight 2>/dev/null || cat /sys/fs/cgroup/io.weight 2>/dev/null)
@@ -36,8 +38,10 @@ else
   echo wiops=$(cat /sys/fs/cgroup/blkio/blkio.throttle.write_iops_device)
 fi`
 
-// cgpathProbe prints only the process's cgroup, as serviceFieldsProbe does.
-const cgpathProbe = `if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
+// cgpathProbe prints only the process's cgroup and cgroup namespace, as
+// serviceFieldsProbe does.
+const cgpathProbe = `echo cgns=$(readlink /proc/self/ns/cgroup)
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then
   echo cgpath=$(grep '^0::' /proc/self/cgroup | cut -d: -f3)
 else
   echo cgpath=$(grep ':memory:' /proc/self/cgroup | cut -d: -f3)
@@ -146,8 +150,12 @@ func TestRuntimesApplyMoreServiceFields(t *testing.T) {
 			hostName := uniqueName("svcfields-cghost")
 			hh := create(t, b, &core.ContainerSpec{Image: testImage, Name: hostName, Labels: testLabels(hostName),
 				Cmd: []string{"sh", "-c", cgpathProbe}, Cgroup: "host"}, true)
-			if p := probeOutput(t, b, hh.ID)["cgpath"]; p == "" || p == "/" {
+			hostGot := probeOutput(t, b, hh.ID)
+			if p := hostGot["cgpath"]; p == "" || p == "/" {
 				t.Errorf("cgroup host: the process's cgroup is %q, want the container's path in the host's namespace", p)
+			}
+			if got["cgns"] == "" || got["cgns"] == hostGot["cgns"] {
+				t.Errorf("cgroup private: namespace %q, the same as cgroup host's %q", got["cgns"], hostGot["cgns"])
 			}
 
 			// What the process cannot see, from the runtime's inspect.
