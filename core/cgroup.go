@@ -3,14 +3,16 @@ package core
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
 // cpusetPattern is the cgroup cpuset list syntax: "0", "0-3", "0,2-3".
 var cpusetPattern = regexp.MustCompile(`^[0-9]+(-[0-9]+)?(,[0-9]+(-[0-9]+)?)*$`)
 
-// ValidateCgroup checks the CPU, swap, OOM, group and device fields (part
-// of Validate; the compose engine calls it alone to refuse a service before
+// ValidateCgroup checks the CPU, swap, OOM, group, device, swappiness,
+// cgroup namespace and block IO fields (part of Validate; the compose
+// engine calls it, with ValidateHostOptions, to refuse a service before
 // anything is created). The runtimes check ranges too, but each in its own
 // words and some only when the container starts; these are the checks every
 // backend shares, so a bad value fails the same way everywhere.
@@ -45,8 +47,88 @@ func (s *ContainerSpec) ValidateCgroup() error {
 			return err
 		}
 	}
+	if p := s.MemSwappiness; p != nil && (*p < 0 || *p > 100) {
+		return fmt.Errorf("mem_swappiness must be between 0 and 100, got %d", *p)
+	}
+	switch s.Cgroup {
+	case "", "host", "private":
+	default:
+		return fmt.Errorf("cgroup %q must be host or private", s.Cgroup)
+	}
+	if s.Blkio != nil {
+		return s.Blkio.validate()
+	}
 	return nil
 }
+
+func (b *Blkio) validate() error {
+	if b.Weight != 0 {
+		if err := blkioWeight("blkio_config.weight", b.Weight); err != nil {
+			return err
+		}
+	}
+	for i, d := range b.WeightDevice {
+		at := fmt.Sprintf("blkio_config.weight_device[%d]", i)
+		if err := blkioPath(at, d.Path); err != nil {
+			return err
+		}
+		if err := blkioWeight(at+".weight", d.Weight); err != nil {
+			return err
+		}
+	}
+	for _, t := range b.Throttles() {
+		for i, d := range t.Devices {
+			at := fmt.Sprintf("blkio_config.%s[%d]", t.Key, i)
+			if err := blkioPath(at, d.Path); err != nil {
+				return err
+			}
+			if d.Rate < 0 {
+				return fmt.Errorf("%s.rate must be ≥ 0, got %d", at, d.Rate)
+			}
+		}
+	}
+	return nil
+}
+
+func blkioWeight(at string, w uint16) error {
+	if w < 10 || w > 1000 {
+		return fmt.Errorf("%s must be between 10 and 1000, got %d", at, w)
+	}
+	return nil
+}
+
+// blkioPath checks a device path: the CLIs take "path:value" (podman's
+// flags as a comma-separated list), so a colon or comma could not reach
+// them intact; refusing them keeps every backend alike.
+func blkioPath(at, p string) error {
+	if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, ":,") {
+		return fmt.Errorf("%s.path %q must be an absolute path without ':' or ','", at, p)
+	}
+	return nil
+}
+
+// BlkioThrottle is one of blkio_config's four lists of device rate limits.
+type BlkioThrottle struct {
+	Key     string // its compose key, e.g. "device_read_bps"
+	Devices []ThrottleDevice
+}
+
+// Throttles lists b's rate limits by compose key, in a fixed order (reads
+// before writes, bytes before operations), empty lists included.
+func (b *Blkio) Throttles() []BlkioThrottle {
+	return []BlkioThrottle{
+		{"device_read_bps", b.DeviceReadBps},
+		{"device_read_iops", b.DeviceReadIOps},
+		{"device_write_bps", b.DeviceWriteBps},
+		{"device_write_iops", b.DeviceWriteIOps},
+	}
+}
+
+// String is the weight as the CLIs take it: "path:weight".
+func (d WeightDevice) String() string { return d.Path + ":" + strconv.FormatUint(uint64(d.Weight), 10) }
+
+// String is the limit as the CLIs take it: "path:rate".
+func (d ThrottleDevice) String() string { return d.Path + ":" + strconv.FormatInt(d.Rate, 10) }
 
 func (d Device) validate(at string) error {
 	if strings.Contains(d.Source, "=") && !strings.HasPrefix(d.Source, "/") {

@@ -58,3 +58,111 @@ func TestDeviceString(t *testing.T) {
 		}
 	}
 }
+
+func TestContainerSpecMoreServiceFields(t *testing.T) {
+	for _, tc := range []struct {
+		name, spec, want string // want "" when the spec is valid
+	}{
+		{"all set", `{"image":"x","mem_swappiness":60,"oom_kill_disable":true,"cgroup":"private","runtime":"runc",` +
+			`"userns_mode":"host","mac_address":"92:d0:c6:0a:29:33","storage_opt":{"size":"1G"},"annotations":{"a.b/c":"x=y,z"},` +
+			`"blkio_config":{"weight":300,"weight_device":[{"path":"/dev/sda","weight":10}],` +
+			`"device_read_bps":[{"path":"/dev/sda","rate":1048576}],"device_read_iops":[{"path":"/dev/sda","rate":0}],` +
+			`"device_write_bps":[{"path":"/dev/sdb","rate":1}],"device_write_iops":[{"path":"/dev/sdb","rate":100}]}}`, ""},
+		{"swappiness 0 is a value", `{"image":"x","mem_swappiness":0}`, ""},
+		{"swappiness 100", `{"image":"x","mem_swappiness":100}`, ""},
+		{"cgroup host", `{"image":"x","cgroup":"host"}`, ""},
+		{"a MAC address with dashes", `{"image":"x","mac_address":"92-D0-C6-0A-29-33"}`, ""},
+		{"a MAC address on a user network", `{"image":"x","network":"front","mac_address":"92:d0:c6:0a:29:33"}`, ""},
+		{"an empty blkio_config", `{"image":"x","blkio_config":{}}`, ""},
+		{"swappiness above 100", `{"image":"x","mem_swappiness":101}`, "mem_swappiness must be between 0 and 100, got 101"},
+		{"negative swappiness", `{"image":"x","mem_swappiness":-1}`, "mem_swappiness must be between 0 and 100, got -1"},
+		{"cgroup neither host nor private", `{"image":"x","cgroup":"shared"}`, `cgroup "shared" must be host or private`},
+		{"a MAC address that does not parse", `{"image":"x","mac_address":"92:d0:c6"}`, `mac_address "92:d0:c6" is not a MAC address`},
+		{"a 64-bit MAC address", `{"image":"x","mac_address":"02:00:5e:10:00:00:00:01"}`, `mac_address "02:00:5e:10:00:00:00:01" is not a MAC address`},
+		{"a MAC address with network host", `{"image":"x","network":"host","mac_address":"92:d0:c6:0a:29:33"}`, `mac_address cannot be set with network mode "host"`},
+		{"a MAC address with host as the first of the networks", `{"image":"x","networks":[{"name":"host"}],"mac_address":"92:d0:c6:0a:29:33"}`, `network mode "host"`},
+		{"a MAC address with another container's network", `{"image":"x","network":"container:db","mac_address":"92:d0:c6:0a:29:33"}`, `network mode "container:db"`},
+		{"blkio weight below 10", `{"image":"x","blkio_config":{"weight":5}}`, "blkio_config.weight must be between 10 and 1000, got 5"},
+		{"blkio weight above 1000", `{"image":"x","blkio_config":{"weight":1001}}`, "blkio_config.weight must be between 10 and 1000, got 1001"},
+		{"blkio weight beyond uint16", `{"image":"x","blkio_config":{"weight":70000}}`, `"blkio_config.weight": must be an integer from 0 to 65535`},
+		{"a device weight of 0", `{"image":"x","blkio_config":{"weight_device":[{"path":"/dev/sda","weight":0}]}}`,
+			"blkio_config.weight_device[0].weight must be between 10 and 1000, got 0"},
+		{"a relative device path", `{"image":"x","blkio_config":{"weight_device":[{"path":"dev/sda","weight":10}]}}`,
+			`blkio_config.weight_device[0].path "dev/sda" must be an absolute path without ':' or ','`},
+		{"a device path with a colon", `{"image":"x","blkio_config":{"device_read_bps":[{"path":"/dev/a:b","rate":1}]}}`,
+			`blkio_config.device_read_bps[0].path "/dev/a:b" must be an absolute path`},
+		{"a device path with a comma", `{"image":"x","blkio_config":{"device_write_iops":[{"path":"/dev/sda","rate":1},{"path":"/dev/a,b","rate":1}]}}`,
+			`blkio_config.device_write_iops[1].path "/dev/a,b"`},
+		{"a negative rate", `{"image":"x","blkio_config":{"device_write_bps":[{"path":"/dev/sda","rate":-1}]}}`,
+			"blkio_config.device_write_bps[0].rate must be ≥ 0, got -1"},
+		{"a negative iops rate", `{"image":"x","blkio_config":{"device_read_iops":[{"path":"/dev/sda","rate":-5}]}}`,
+			"blkio_config.device_read_iops[0].rate must be ≥ 0, got -5"},
+		{"LF in a blkio path", `{"image":"x","blkio_config":{"device_read_bps":[{"path":"/dev/s\nda","rate":1}]}}`,
+			"blkio_config.device_read_bps[0].path contains the control character U+000A"},
+		{"an empty storage_opt key", `{"image":"x","storage_opt":{"":"1G"}}`, `storage_opt key "" is empty or contains '='`},
+		{"an annotation key with '='", `{"image":"x","annotations":{"a=b":"c"}}`, `annotations key "a=b" is empty or contains '='`},
+		{"NUL in an annotation", `{"image":"x","annotations":{"a":"b\u0000"}}`, "annotations[a] contains NUL"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeContainerSpec("spec", []byte(tc.spec))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if KindOf(err) != KindInvalidArgument || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want InvalidArgument containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// Swappiness 0 is a value (the kernel swaps as little as it can), not the
+// absence of one: it survives the JSON round trip.
+func TestMemSwappinessZeroIsKept(t *testing.T) {
+	spec, err := DecodeContainerSpec("spec", []byte(`{"image":"x","mem_swappiness":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec.MemSwappiness == nil || *spec.MemSwappiness != 0 {
+		t.Fatalf("mem_swappiness = %v, want 0", spec.MemSwappiness)
+	}
+	unset, err := DecodeContainerSpec("spec", []byte(`{"image":"x"}`))
+	if err != nil || unset.MemSwappiness != nil {
+		t.Fatalf("unset mem_swappiness = %v, %v; want nil", unset.MemSwappiness, err)
+	}
+}
+
+func TestSpecMAC(t *testing.T) {
+	for in, want := range map[string]string{
+		"":                  "",
+		"92:D0:C6:0A:29:33": "92:d0:c6:0a:29:33",
+		"92-d0-c6-0a-29-33": "92:d0:c6:0a:29:33",
+		"92d0.c60a.2933":    "92:d0:c6:0a:29:33",
+		"nope":              "",
+	} {
+		s := ContainerSpec{MacAddress: in}
+		if got := s.MAC().String(); got != want {
+			t.Errorf("MAC(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestBlkioDeviceStrings(t *testing.T) {
+	if got := (WeightDevice{Path: "/dev/sda", Weight: 300}).String(); got != "/dev/sda:300" {
+		t.Errorf("weight device = %q", got)
+	}
+	if got := (ThrottleDevice{Path: "/dev/sda", Rate: 1 << 20}).String(); got != "/dev/sda:1048576" {
+		t.Errorf("throttle device = %q", got)
+	}
+	b := &Blkio{DeviceReadBps: []ThrottleDevice{{"/a", 1}}, DeviceReadIOps: []ThrottleDevice{{"/b", 2}},
+		DeviceWriteBps: []ThrottleDevice{{"/c", 3}}, DeviceWriteIOps: []ThrottleDevice{{"/d", 4}}}
+	var keys []string
+	for _, th := range b.Throttles() {
+		keys = append(keys, th.Key+"="+th.Devices[0].String())
+	}
+	if got := strings.Join(keys, " "); got != "device_read_bps=/a:1 device_read_iops=/b:2 device_write_bps=/c:3 device_write_iops=/d:4" {
+		t.Errorf("throttles = %s", got)
+	}
+}

@@ -63,6 +63,15 @@ type ContainerSpec struct {
 	OomScoreAdj    int64             `json:"oom_score_adj,omitempty"` // -1000..1000
 	GroupAdd       []string          `json:"group_add,omitempty"`     // supplementary groups, names or ids
 	Devices        []Device          `json:"devices,omitempty"`
+	MemSwappiness  *int64            `json:"mem_swappiness,omitempty"`   // 0..100; the kernel's when nil
+	OomKillDisable bool              `json:"oom_kill_disable,omitempty"` // the OOM killer spares the container
+	Blkio          *Blkio            `json:"blkio_config,omitempty"`
+	Cgroup         string            `json:"cgroup,omitempty"`      // cgroup namespace: host | private
+	Runtime        string            `json:"runtime,omitempty"`     // OCI runtime, e.g. runc
+	UsernsMode     string            `json:"userns_mode,omitempty"` // user namespace, e.g. host
+	MacAddress     string            `json:"mac_address,omitempty"` // of the primary network's interface
+	StorageOpt     map[string]string `json:"storage_opt,omitempty"` // storage driver options
+	Annotations    map[string]string `json:"annotations,omitempty"` // OCI annotations, passed to the runtime
 	Init           bool              `json:"init,omitempty"`
 	Pid            string            `json:"pid,omitempty"`
 	Ipc            string            `json:"ipc,omitempty"`
@@ -115,6 +124,29 @@ type Device struct {
 	Source      string `json:"source"`                // absolute host path
 	Target      string `json:"target,omitempty"`      // path in the container; Source when empty
 	Permissions string `json:"permissions,omitempty"` // cgroup permissions, letters of "rwm"; the runtime's ("rwm") when empty
+}
+
+// Blkio is a container's block IO weight and per-device limits (compose's
+// blkio_config). Device paths are host block devices.
+type Blkio struct {
+	Weight          uint16           `json:"weight,omitempty"` // 10..1000; the runtime's when 0
+	WeightDevice    []WeightDevice   `json:"weight_device,omitempty"`
+	DeviceReadBps   []ThrottleDevice `json:"device_read_bps,omitempty"`   // bytes per second
+	DeviceReadIOps  []ThrottleDevice `json:"device_read_iops,omitempty"`  // operations per second
+	DeviceWriteBps  []ThrottleDevice `json:"device_write_bps,omitempty"`  // bytes per second
+	DeviceWriteIOps []ThrottleDevice `json:"device_write_iops,omitempty"` // operations per second
+}
+
+// WeightDevice is the block IO weight of one device.
+type WeightDevice struct {
+	Path   string `json:"path"`   // absolute host path of the device
+	Weight uint16 `json:"weight"` // 10..1000
+}
+
+// ThrottleDevice is a rate limit on one device.
+type ThrottleDevice struct {
+	Path string `json:"path"` // absolute host path of the device
+	Rate int64  `json:"rate"` // ≥ 0, per second
 }
 
 // Ulimit is one resource limit.
@@ -444,7 +476,10 @@ func (s *ContainerSpec) Validate() error {
 		return controlError(at, r)
 	}
 	// After the NUL and control checks, so that those are named as such.
-	return s.ValidateCgroup()
+	if err := s.ValidateCgroup(); err != nil {
+		return err
+	}
+	return s.ValidateHostOptions()
 }
 
 // validName is the runtime's container-name rule.

@@ -303,8 +303,18 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    "cpu_shares"?, "cpu_period"?, "cpu_quota"? (-1 unlimited), "cpuset"?
  *    ("0-2,4"), "memswap_limit"? (bytes, -1 unlimited), "oom_score_adj"?
  *    (-1000..1000), "group_add"?:["audio","100"],
- *    "devices"?:[{"source":"/dev/x","target"?,"permissions"?:"rwm"}]
- *    (apple/container refuses these with InvalidArgument naming the key),
+ *    "devices"?:[{"source":"/dev/x","target"?,"permissions"?:"rwm"}],
+ *    "mem_swappiness"? (0..100), "oom_kill_disable"?, "blkio_config"?:
+ *    {"weight"? (10..1000), "weight_device"?:[{"path","weight"}],
+ *    "device_read_bps"?|"device_read_iops"?|"device_write_bps"?|
+ *    "device_write_iops"?:[{"path","rate"}]}, "cgroup"? ("host"|"private"),
+ *    "runtime"?, "userns_mode"?, "mac_address"?, "storage_opt"?:{…},
+ *    "annotations"?:{…}
+ *    (apple/container refuses these with InvalidArgument naming the key;
+ *    a runtime whose CLI lacks one refuses it likewise: podman runtime and
+ *    storage_opt, nerdctl userns_mode, storage_opt and the blkio device
+ *    lists, the docker CLI annotations; the Engine API takes annotations
+ *    from API 1.43),
  *    "verify"?:{"identity"?|"identityRegex"?, "issuer"}}
  *   With "verify", the image's signature is verified first and the verified
  *   digest runs; VerificationFailed (403) otherwise. Without it, no

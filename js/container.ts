@@ -3,6 +3,7 @@
 
 import type {
   BackendInfo,
+  Blkio,
   BuildSpec,
   CallOptions,
   ComposeHandle,
@@ -16,6 +17,7 @@ import type {
   ImageInfo,
   LogLine,
   WaitResult,
+  WeightDevice,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
 import { upWith, upWithOptions } from "./stack";
@@ -24,6 +26,7 @@ import { follow } from "./stream";
 export { ContainerError } from "./call";
 export type {
   BackendInfo,
+  Blkio,
   BuildSpec,
   CallOptions,
   ComposeConfig,
@@ -74,9 +77,11 @@ export type {
   ServiceStatus,
   ShutdownResult,
   StackStatus,
+  ThrottleDevice,
   Ulimit,
   VerifyPolicy,
   WaitResult,
+  WeightDevice,
 } from "../include/types/perry/container/index";
 
 const none = 0; // for the handle or flag of a C function that has none

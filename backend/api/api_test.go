@@ -421,6 +421,30 @@ func TestCreateFieldMapping(t *testing.T) {
 			wantEq(t, "GroupAdd", h.GroupAdd, []string{"100"})
 			wantEq(t, "Devices", h.Devices, []container.DeviceMapping{{PathOnHost: "/dev/null", PathInContainer: "/dev/perrynull", CgroupPermissions: "rw"}})
 		}},
+		{"swappiness oom blkio namespaces runtime", func(s *core.ContainerSpec) {
+			// storage_opt is left out: it needs a storage driver with
+			// quotas (overlay2 on xfs with pquota), which CI hosts lack.
+			swappiness := int64(10)
+			s.Memory, s.MemSwappiness, s.OomKillDisable = 64<<20, &swappiness, true
+			s.Blkio = &core.Blkio{DeviceReadBps: []core.ThrottleDevice{{Path: "/dev/null", Rate: 1 << 20}},
+				DeviceWriteIOps: []core.ThrottleDevice{{Path: "/dev/null", Rate: 100}}}
+			s.Cgroup, s.UsernsMode, s.Runtime = "private", "host", "runc"
+		}, func(t *testing.T, c inspect) {
+			h := c.HostConfig
+			if h.MemorySwappiness == nil || *h.MemorySwappiness != 10 {
+				t.Errorf("MemorySwappiness = %v, want 10", h.MemorySwappiness)
+			}
+			if h.OomKillDisable == nil || !*h.OomKillDisable {
+				t.Errorf("OomKillDisable = %v, want true", h.OomKillDisable)
+			}
+			if len(h.BlkioDeviceReadBps) != 1 || h.BlkioDeviceReadBps[0].String() != "/dev/null:1048576" ||
+				len(h.BlkioDeviceWriteIOps) != 1 || h.BlkioDeviceWriteIOps[0].String() != "/dev/null:100" {
+				t.Errorf("BlkioDeviceReadBps %v BlkioDeviceWriteIOps %v", h.BlkioDeviceReadBps, h.BlkioDeviceWriteIOps)
+			}
+			wantEq(t, "CgroupnsMode", string(h.CgroupnsMode), "private")
+			wantEq(t, "UsernsMode", string(h.UsernsMode), "host")
+			wantEq(t, "Runtime", h.Runtime, "runc")
+		}},
 		{"sysctls init pid ipc", func(s *core.ContainerSpec) {
 			s.Sysctls = map[string]string{"net.core.somaxconn": "1024"}
 			s.Init, s.Pid, s.Ipc = true, "host", "shareable"
@@ -503,6 +527,37 @@ func wantContains(t *testing.T, what string, got []string, want ...string) {
 		if !slices.Contains(got, w) {
 			t.Errorf("%s = %q, lacks %q", what, got, w)
 		}
+	}
+}
+
+// TestCreateAppliesMacAddress runs containers with a fixed MAC address, on
+// a network of their own and on the default one, and reads the address
+// back from the started container's endpoint: on an engine before API 1.44
+// it travels in the create request's Config (legacyCreate), on a newer one
+// on the endpoint.
+func TestCreateAppliesMacAddress(t *testing.T) {
+	b := testenv.RequireEngine(t)
+	rc := raw(t)
+	n := mkNetwork(t, b, core.NetworkConfig{})
+	for _, network := range []string{n, ""} {
+		t.Run("network "+network, func(t *testing.T) {
+			mac := "92:d0:" + strings.Join([]string{randomHex(1), randomHex(1), randomHex(1), randomHex(1)}, ":")
+			s := spec("mac", "sleep", "3600")
+			s.Network, s.MacAddress = network, strings.ToUpper(mac)
+			h := run(t, b, s)
+			res, err := rc.ContainerInspect(t.Context(), h.ID, client.ContainerInspectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := network
+			if key == "" {
+				key = "bridge"
+			}
+			ep := res.Container.NetworkSettings.Networks[key]
+			if ep == nil || ep.MacAddress.String() != mac {
+				t.Fatalf("endpoint %s: %+v, want MAC %s", key, ep, mac)
+			}
+		})
 	}
 }
 

@@ -68,7 +68,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 			return core.ContainerHandle{}, b.engineError(err, "network", n)
 		}
 	}
-	res, err := b.cli.ContainerCreate(ctx, plan.opts)
+	res, err := b.containerCreate(ctx, plan)
 	if err != nil {
 		return core.ContainerHandle{}, b.createError(err, spec)
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/moby/moby/api/types/blkiodev"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
@@ -29,6 +31,12 @@ import (
 type createPlan struct {
 	opts    client.ContainerCreateOptions
 	connect []connectRequest
+	// legacyMAC is the container's MAC address for an engine before API
+	// 1.44, which takes it only as Config.MacAddress; the client's
+	// container.Config no longer has that field, so such a request is sent
+	// by hand (legacyCreate). "" otherwise: newer engines take the address
+	// on the primary network's endpoint, in opts.
+	legacyMAC string
 }
 
 // networks are the user-defined networks the plan attaches to (not the
@@ -189,6 +197,47 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		d = d.WithDefaults()
 		hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: d.Source, PathInContainer: d.Target, CgroupPermissions: d.Permissions})
 	}
+	if p := spec.MemSwappiness; p != nil {
+		v := *p
+		hc.MemorySwappiness = &v
+	}
+	if spec.OomKillDisable {
+		t := true
+		hc.OomKillDisable = &t
+	}
+	if b := spec.Blkio; b != nil {
+		hc.BlkioWeight = b.Weight
+		for _, d := range b.WeightDevice {
+			hc.BlkioWeightDevice = append(hc.BlkioWeightDevice, &blkiodev.WeightDevice{Path: d.Path, Weight: d.Weight})
+		}
+		for _, t := range b.Throttles() {
+			var out []*blkiodev.ThrottleDevice
+			for _, d := range t.Devices {
+				out = append(out, &blkiodev.ThrottleDevice{Path: d.Path, Rate: uint64(d.Rate)}) // core: rate ≥ 0
+			}
+			switch t.Key {
+			case "device_read_bps":
+				hc.BlkioDeviceReadBps = out
+			case "device_read_iops":
+				hc.BlkioDeviceReadIOps = out
+			case "device_write_bps":
+				hc.BlkioDeviceWriteBps = out
+			case "device_write_iops":
+				hc.BlkioDeviceWriteIOps = out
+			}
+		}
+	}
+	hc.CgroupnsMode = container.CgroupnsMode(spec.Cgroup)
+	hc.Runtime = spec.Runtime
+	hc.UsernsMode = container.UsernsMode(spec.UsernsMode)
+	hc.StorageOpt = cloneMap(spec.StorageOpt)
+	if len(spec.Annotations) > 0 {
+		// Older engines would drop them without a word.
+		if apiVersion != "" && versions.LessThan(apiVersion, "1.43") {
+			return nil, core.InvalidArgument("annotations", "need Engine API 1.43 or later; this engine's API version %s is too old", apiVersion)
+		}
+		hc.Annotations = cloneMap(spec.Annotations)
+	}
 	for _, u := range spec.Ulimits {
 		if u.Name == "" {
 			return nil, core.InvalidArgument("ulimits", "a ulimit has no name")
@@ -265,7 +314,7 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		return nil, err
 	}
 
-	return &createPlan{
+	plan := &createPlan{
 		opts: client.ContainerCreateOptions{
 			Config:           cfg,
 			HostConfig:       hc,
@@ -274,7 +323,35 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 			Name:             spec.Name,
 		},
 		connect: connect,
-	}, nil
+	}
+	if mac := spec.MAC(); mac != nil {
+		plan.setMAC(mac, apiVersion)
+	}
+	return plan, nil
+}
+
+// setMAC puts the container's MAC address where the engine reads it, as
+// docker compose does: before API 1.44 the container's Config.MacAddress
+// (which the engine gives the primary network's interface); from 1.44 the
+// primary network's endpoint. core refused network modes without an
+// interface of their own; on the default network the endpoint is
+// "bridge"'s, named as such (docker run --network bridge --mac-address).
+func (p *createPlan) setMAC(mac net.HardwareAddr, apiVersion string) {
+	if apiVersion != "" && versions.LessThan(apiVersion, "1.44") {
+		p.legacyMAC = mac.String()
+		return
+	}
+	hc := p.opts.HostConfig
+	if p.opts.NetworkingConfig == nil {
+		if hc.NetworkMode == "" || hc.NetworkMode == "default" {
+			hc.NetworkMode = network.NetworkBridge
+		}
+		p.opts.NetworkingConfig = &network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			string(hc.NetworkMode): {},
+		}}
+	}
+	ep := p.opts.NetworkingConfig.EndpointsConfig[string(hc.NetworkMode)]
+	ep.MacAddress = network.HardwareAddr(mac)
 }
 
 // planNetworks puts the first network into the create request and returns

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/moby/moby/api/types/blkiodev"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/perryts/perry-container/core"
@@ -94,21 +96,38 @@ var samples = map[string]sample{
 	"Devices.Source":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Source = "/dev/zero" }},
 	"Devices.Target":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Target = "/dev/n" }},
 	"Devices.Permissions":       {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Permissions = "r" }},
-	"Init":                      {set: func(s *core.ContainerSpec) { s.Init = true }},
-	"Pid":                       {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
-	"Ipc":                       {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
-	"SecurityOpt":               {set: func(s *core.ContainerSpec) { s.SecurityOpt = []string{"no-new-privileges"} }},
-	"Sysctls":                   {set: func(s *core.ContainerSpec) { s.Sysctls = map[string]string{"net.core.somaxconn": "1024"} }},
-	"Ulimits":                   {set: func(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }},
-	"Ulimits.Name":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Name = "nproc" }},
-	"Ulimits.Soft":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Soft = 10 }},
-	"Ulimits.Hard":              {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Hard = 20 }},
-	"Expose":                    {set: func(s *core.ContainerSpec) { s.Expose = []string{"7000"} }},
-	"Platform":                  {set: func(s *core.ContainerSpec) { s.Platform = "linux/arm64" }},
-	"Tty":                       {set: func(s *core.ContainerSpec) { s.Tty = true }},
-	"StdinOpen":                 {set: func(s *core.ContainerSpec) { s.StdinOpen = true }},
-	"LogDriver":                 {set: func(s *core.ContainerSpec) { s.LogDriver = "json-file" }},
-	"LogOpts":                   {set: func(s *core.ContainerSpec) { s.LogOpts = map[string]string{"max-size": "1m"} }},
+	"MemSwappiness":             {set: func(s *core.ContainerSpec) { s.MemSwappiness = int64p(0) }},
+	"OomKillDisable":            {set: func(s *core.ContainerSpec) { s.OomKillDisable = true }},
+	"Blkio":                     {set: func(s *core.ContainerSpec) { s.Blkio = &core.Blkio{Weight: 300} }},
+	"Blkio.Weight":              {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.Weight = 10 }},
+	"Blkio.WeightDevice": {base: withBlkio, set: func(s *core.ContainerSpec) {
+		s.Blkio.WeightDevice = []core.WeightDevice{{Path: "/dev/sda", Weight: 300}}
+	}},
+	"Blkio.DeviceReadBps":   {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.DeviceReadBps = throttle("/dev/sda", 1<<20) }},
+	"Blkio.DeviceReadIOps":  {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.DeviceReadIOps = throttle("/dev/sda", 100) }},
+	"Blkio.DeviceWriteBps":  {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.DeviceWriteBps = throttle("/dev/sda", 1<<20) }},
+	"Blkio.DeviceWriteIOps": {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.DeviceWriteIOps = throttle("/dev/sda", 100) }},
+	"Cgroup":                {set: func(s *core.ContainerSpec) { s.Cgroup = "private" }},
+	"Runtime":               {set: func(s *core.ContainerSpec) { s.Runtime = "runc" }},
+	"UsernsMode":            {set: func(s *core.ContainerSpec) { s.UsernsMode = "host" }},
+	"MacAddress":            {set: func(s *core.ContainerSpec) { s.MacAddress = "92:d0:c6:0a:29:33" }},
+	"StorageOpt":            {set: func(s *core.ContainerSpec) { s.StorageOpt = map[string]string{"size": "1G"} }},
+	"Annotations":           {set: func(s *core.ContainerSpec) { s.Annotations = map[string]string{"perry.test/a": "b"} }},
+	"Init":                  {set: func(s *core.ContainerSpec) { s.Init = true }},
+	"Pid":                   {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
+	"Ipc":                   {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
+	"SecurityOpt":           {set: func(s *core.ContainerSpec) { s.SecurityOpt = []string{"no-new-privileges"} }},
+	"Sysctls":               {set: func(s *core.ContainerSpec) { s.Sysctls = map[string]string{"net.core.somaxconn": "1024"} }},
+	"Ulimits":               {set: func(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }},
+	"Ulimits.Name":          {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Name = "nproc" }},
+	"Ulimits.Soft":          {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Soft = 10 }},
+	"Ulimits.Hard":          {base: withUlimit, set: func(s *core.ContainerSpec) { s.Ulimits[0].Hard = 20 }},
+	"Expose":                {set: func(s *core.ContainerSpec) { s.Expose = []string{"7000"} }},
+	"Platform":              {set: func(s *core.ContainerSpec) { s.Platform = "linux/arm64" }},
+	"Tty":                   {set: func(s *core.ContainerSpec) { s.Tty = true }},
+	"StdinOpen":             {set: func(s *core.ContainerSpec) { s.StdinOpen = true }},
+	"LogDriver":             {set: func(s *core.ContainerSpec) { s.LogDriver = "json-file" }},
+	"LogOpts":               {set: func(s *core.ContainerSpec) { s.LogOpts = map[string]string{"max-size": "1m"} }},
 	"Mounts": {set: func(s *core.ContainerSpec) {
 		s.Mounts = []core.Mount{{Type: "volume", Source: "v", Target: "/m"}}
 	}},
@@ -125,6 +144,14 @@ func withHealthcheck(s *core.ContainerSpec) {
 }
 
 func withDevice(s *core.ContainerSpec) { s.Devices = []core.Device{{Source: "/dev/null"}} }
+
+func withBlkio(s *core.ContainerSpec) { s.Blkio = &core.Blkio{} }
+
+func throttle(path string, rate int64) []core.ThrottleDevice {
+	return []core.ThrottleDevice{{Path: path, Rate: rate}}
+}
+
+func int64p(n int64) *int64 { return &n }
 
 func withUlimit(s *core.ContainerSpec) { s.Ulimits = []core.Ulimit{{Name: "nofile", Soft: 1, Hard: 2}} }
 
@@ -199,6 +226,10 @@ func TestPlanCreateMapsEveryField(t *testing.T) {
 			if base.Healthcheck != nil {
 				hc := *base.Healthcheck
 				spec.Healthcheck = &hc
+			}
+			if base.Blkio != nil {
+				b := *base.Blkio
+				spec.Blkio = &b
 			}
 			smp.set(&spec)
 			after, err := planCreate(&spec, "1.44")
@@ -368,6 +399,136 @@ func TestPlanNetworks(t *testing.T) {
 		}
 		if string(p.opts.HostConfig.NetworkMode) != tt.mode || !reflect.DeepEqual(eps, tt.endpoints) || !reflect.DeepEqual(conns, tt.connect) {
 			t.Errorf("%s: mode %q endpoints %v connect %v; want %q %v %v", tt.name, p.opts.HostConfig.NetworkMode, eps, conns, tt.mode, tt.endpoints, tt.connect)
+		}
+	}
+}
+
+// The service fields of the HostConfig reach the create request as docker
+// compose sends them.
+func TestPlanCreateMoreServiceFields(t *testing.T) {
+	spec := &core.ContainerSpec{Image: "img", Network: "net",
+		MemSwappiness: int64p(0), OomKillDisable: true, Cgroup: "private", Runtime: "runc", UsernsMode: "host",
+		StorageOpt: map[string]string{"size": "1G"},
+		Blkio: &core.Blkio{Weight: 300, WeightDevice: []core.WeightDevice{{Path: "/dev/sda", Weight: 10}},
+			DeviceReadBps: throttle("/dev/sda", 1<<20), DeviceReadIOps: throttle("/dev/sdb", 100),
+			DeviceWriteBps: throttle("/dev/sdc", 2<<20), DeviceWriteIOps: throttle("/dev/sdd", 0)},
+	}
+	p, err := planCreate(spec, "1.41")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := p.opts.HostConfig
+	if h.MemorySwappiness == nil || *h.MemorySwappiness != 0 {
+		t.Errorf("MemorySwappiness = %v, want 0 (a value, not unset)", h.MemorySwappiness)
+	}
+	if h.OomKillDisable == nil || !*h.OomKillDisable {
+		t.Errorf("OomKillDisable = %v, want true", h.OomKillDisable)
+	}
+	if h.CgroupnsMode != container.CgroupnsModePrivate || h.Runtime != "runc" || h.UsernsMode != "host" {
+		t.Errorf("CgroupnsMode %q Runtime %q UsernsMode %q", h.CgroupnsMode, h.Runtime, h.UsernsMode)
+	}
+	if !reflect.DeepEqual(h.StorageOpt, map[string]string{"size": "1G"}) {
+		t.Errorf("StorageOpt = %v", h.StorageOpt)
+	}
+	if h.BlkioWeight != 300 || !reflect.DeepEqual(h.BlkioWeightDevice, []*blkiodev.WeightDevice{{Path: "/dev/sda", Weight: 10}}) {
+		t.Errorf("BlkioWeight %d BlkioWeightDevice %v", h.BlkioWeight, h.BlkioWeightDevice)
+	}
+	for name, got := range map[string][]*blkiodev.ThrottleDevice{
+		"/dev/sda:1048576": h.BlkioDeviceReadBps, "/dev/sdb:100": h.BlkioDeviceReadIOps,
+		"/dev/sdc:2097152": h.BlkioDeviceWriteBps, "/dev/sdd:0": h.BlkioDeviceWriteIOps,
+	} {
+		if len(got) != 1 || got[0].String() != name {
+			t.Errorf("throttle %s: got %v", name, got)
+		}
+	}
+
+	// Unset, they stay unset: no swappiness, no OOM setting, no blkio.
+	p, err = planCreate(&core.ContainerSpec{Image: "img"}, "1.41")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = p.opts.HostConfig
+	if h.MemorySwappiness != nil || h.OomKillDisable != nil || h.BlkioWeight != 0 || h.BlkioDeviceReadBps != nil || h.StorageOpt != nil {
+		t.Errorf("unset fields reached the request: %+v", h.Resources)
+	}
+}
+
+// Engines before API 1.44 take a container's MAC address in its Config
+// only; from 1.44 on the primary network's endpoint, as docker compose
+// sends it.
+func TestPlanCreateMACAddress(t *testing.T) {
+	const mac = "92:d0:c6:0a:29:33"
+	endpointMAC := func(p *createPlan, n string) string {
+		if p.opts.NetworkingConfig == nil || p.opts.NetworkingConfig.EndpointsConfig[n] == nil {
+			return "<no endpoint>"
+		}
+		return p.opts.NetworkingConfig.EndpointsConfig[n].MacAddress.String()
+	}
+	for _, tc := range []struct {
+		name, version string
+		spec          core.ContainerSpec
+		legacy        string // want Config.MacAddress
+		endpoint      string // the endpoint that must carry it
+		mode          string // the network mode
+	}{
+		{"API 1.41 puts it in Config", "1.41", core.ContainerSpec{Network: "net", MacAddress: "92-D0-C6-0A-29-33"}, mac, "", "net"},
+		{"API 1.43 puts it in Config", "1.43", core.ContainerSpec{MacAddress: mac}, mac, "", ""},
+		{"API 1.44 puts it on the network", "1.44", core.ContainerSpec{Network: "net", MacAddress: mac}, "", "net", "net"},
+		{"API 1.44 puts it on the first of the networks", "1.44",
+			core.ContainerSpec{Networks: []core.NetworkAttach{{Name: "a"}, {Name: "b"}}, MacAddress: mac}, "", "a", "a"},
+		{"API 1.44 on the default network names bridge", "1.44", core.ContainerSpec{MacAddress: mac}, "", "bridge", "bridge"},
+		{"API 1.44 on network default names bridge", "1.44", core.ContainerSpec{Network: "default", MacAddress: mac}, "", "bridge", "bridge"},
+		{"an unknown version is taken as a new one", "", core.ContainerSpec{Network: "net", MacAddress: mac}, "", "net", "net"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.spec.Image = "img"
+			p, err := planCreate(&tc.spec, tc.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.legacyMAC != tc.legacy {
+				t.Errorf("Config.MacAddress = %q, want %q", p.legacyMAC, tc.legacy)
+			}
+			if tc.endpoint != "" {
+				if got := endpointMAC(p, tc.endpoint); got != mac {
+					t.Errorf("endpoint %s MacAddress = %q, want %q", tc.endpoint, got, mac)
+				}
+			} else if p.opts.NetworkingConfig != nil {
+				for n, ep := range p.opts.NetworkingConfig.EndpointsConfig {
+					if len(ep.MacAddress) != 0 {
+						t.Errorf("endpoint %s carries %s too", n, ep.MacAddress)
+					}
+				}
+			}
+			if string(p.opts.HostConfig.NetworkMode) != tc.mode {
+				t.Errorf("NetworkMode = %q, want %q", p.opts.HostConfig.NetworkMode, tc.mode)
+			}
+		})
+	}
+	_, err := planCreate(&core.ContainerSpec{Image: "img", Network: "host", MacAddress: mac}, "1.44")
+	if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "mac_address") {
+		t.Errorf("mac_address with network host: %v, want InvalidArgument naming mac_address", err)
+	}
+}
+
+// Annotations reach the engine from API 1.43; an older engine would drop
+// them without a word, so they are refused there.
+func TestPlanCreateAnnotationsNeedAPI143(t *testing.T) {
+	ann := map[string]string{"perry.test/a": "b"}
+	for _, v := range []string{"1.41", "1.42"} {
+		_, err := planCreate(&core.ContainerSpec{Image: "img", Annotations: ann}, v)
+		if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "annotations") ||
+			!strings.Contains(err.Error(), "API version "+v+" is too old") {
+			t.Errorf("annotations on API %s: %v, want InvalidArgument naming annotations and the old version", v, err)
+		}
+	}
+	for _, v := range []string{"1.43", "1.44", ""} {
+		p, err := planCreate(&core.ContainerSpec{Image: "img", Annotations: ann}, v)
+		if err != nil {
+			t.Fatalf("annotations on API %q: %v", v, err)
+		}
+		if !reflect.DeepEqual(p.opts.HostConfig.Annotations, ann) {
+			t.Errorf("API %q: Annotations = %v, want %v", v, p.opts.HostConfig.Annotations, ann)
 		}
 	}
 }

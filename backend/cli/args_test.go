@@ -247,6 +247,7 @@ type fieldCase struct {
 
 func fieldCases() []fieldCase {
 	seven := 7
+	zero := int64(0)
 	return []fieldCase{
 		{field: "Image", spec: core.ContainerSpec{}, docker: []string{"--", "img"}, apple: []string{"--", "img"}},
 		// verify is resolved by the library before any backend; every protocol refuses it.
@@ -303,6 +304,33 @@ func fieldCases() []fieldCase {
 		{field: "GroupAdd", jsonName: "group_add", spec: core.ContainerSpec{GroupAdd: []string{"audio", "100"}}, docker: []string{"--group-add=audio", "--group-add=100"}},
 		{field: "Devices", jsonName: "devices", spec: core.ContainerSpec{Devices: []core.Device{{Source: "/dev/null", Target: "/dev/n", Permissions: "rw"}, {Source: "/dev/zero"}}},
 			docker: []string{"--device=/dev/null:/dev/n:rw", "--device=/dev/zero:/dev/zero"}},
+		{field: "MemSwappiness", jsonName: "mem_swappiness", spec: core.ContainerSpec{MemSwappiness: &zero}, docker: []string{"--memory-swappiness=0"}},
+		{field: "OomKillDisable", jsonName: "oom_kill_disable", spec: core.ContainerSpec{OomKillDisable: true}, docker: []string{"--oom-kill-disable"}},
+		{field: "Blkio", jsonName: "blkio_config", spec: core.ContainerSpec{Blkio: &core.Blkio{Weight: 300}}, docker: []string{"--blkio-weight=300"}},
+		// nerdctl has --blkio-weight alone; TestNerdctlRefusesBlkioDeviceLists names each list.
+		{field: "Blkio", jsonName: "blkio_config", spec: core.ContainerSpec{Blkio: &core.Blkio{
+			WeightDevice:  []core.WeightDevice{{Path: "/dev/sda", Weight: 10}},
+			DeviceReadBps: []core.ThrottleDevice{{Path: "/dev/sda", Rate: 1 << 20}}, DeviceReadIOps: []core.ThrottleDevice{{Path: "/dev/sdb", Rate: 100}},
+			DeviceWriteBps: []core.ThrottleDevice{{Path: "/dev/sda", Rate: 0}}, DeviceWriteIOps: []core.ThrottleDevice{{Path: "/dev/sdb", Rate: 5}}}},
+			docker: []string{"--blkio-weight-device=/dev/sda:10", "--device-read-bps=/dev/sda:1048576", "--device-read-iops=/dev/sdb:100",
+				"--device-write-bps=/dev/sda:0", "--device-write-iops=/dev/sdb:5"},
+			rejectedBy: []Flavor{FlavorNerdctl}},
+		// podman reads these flags as CSV lists.
+		{field: "Blkio", jsonName: "blkio_config", spec: core.ContainerSpec{Blkio: &core.Blkio{DeviceReadBps: []core.ThrottleDevice{{Path: `/dev/disk/by-id/a"b`, Rate: 1}}}},
+			docker: []string{`--device-read-bps=/dev/disk/by-id/a"b:1`}, podman: []string{`--device-read-bps="/dev/disk/by-id/a""b:1"`},
+			rejectedBy: []Flavor{FlavorNerdctl}},
+		{field: "Cgroup", jsonName: "cgroup", spec: core.ContainerSpec{Cgroup: "private"}, docker: []string{"--cgroupns=private"}},
+		// podman's --runtime is a global flag, not run's.
+		{field: "Runtime", jsonName: "runtime", spec: core.ContainerSpec{Runtime: "runc"}, docker: []string{"--runtime=runc"}, rejectedBy: []Flavor{FlavorPodman}},
+		{field: "UsernsMode", jsonName: "userns_mode", spec: core.ContainerSpec{UsernsMode: "host"}, docker: []string{"--userns=host"}, rejectedBy: []Flavor{FlavorNerdctl}},
+		{field: "MacAddress", jsonName: "mac_address", spec: core.ContainerSpec{Network: "n1", MacAddress: "92-D0-C6-0A-29-33"},
+			docker: []string{"--network=n1", "--mac-address=92:d0:c6:0a:29:33"}},
+		{field: "StorageOpt", jsonName: "storage_opt", spec: core.ContainerSpec{StorageOpt: map[string]string{"size": "1G"}},
+			docker: []string{"--storage-opt=size=1G"}, rejectedBy: []Flavor{FlavorPodman, FlavorNerdctl}},
+		// docker's --annotation came with Docker 24 (API 1.43); the docker flavour refuses them.
+		{field: "Annotations", jsonName: "annotations", spec: core.ContainerSpec{Annotations: map[string]string{"b": "x,y", "a": "1"}},
+			podman: []string{"--annotation=a=1", `--annotation="b=x,y"`}, nerdctl: []string{"--annotation=a=1", "--annotation=b=x,y"},
+			rejectedBy: []Flavor{FlavorDocker}},
 		{field: "Init", spec: core.ContainerSpec{Init: true}, docker: []string{"--init"}, apple: []string{"--init"}},
 		{field: "Pid", jsonName: "pid", spec: core.ContainerSpec{Pid: "host"}, docker: []string{"--pid=host"}},
 		{field: "Ipc", jsonName: "ipc", spec: core.ContainerSpec{Ipc: "private"}, docker: []string{"--ipc=private"}},
@@ -374,6 +402,31 @@ func TestEveryContainerSpecFieldIsMappedOrRejected(t *testing.T) {
 			}
 			assertContiguous(t, "apple", args, fc.apple)
 		})
+	}
+}
+
+// nerdctl takes blkio_config.weight alone: each per-device list is refused
+// naming itself, and the weight passes.
+func TestNerdctlRefusesBlkioDeviceLists(t *testing.T) {
+	dev := []core.ThrottleDevice{{Path: "/dev/sda", Rate: 1}}
+	for field, b := range map[string]*core.Blkio{
+		"blkio_config.weight_device":     {Weight: 300, WeightDevice: []core.WeightDevice{{Path: "/dev/sda", Weight: 10}}},
+		"blkio_config.device_read_bps":   {DeviceReadBps: dev},
+		"blkio_config.device_read_iops":  {DeviceReadIOps: dev},
+		"blkio_config.device_write_bps":  {DeviceWriteBps: dev},
+		"blkio_config.device_write_iops": {DeviceWriteIOps: dev},
+	} {
+		for _, p := range []Protocol{nerdctlP, limaP} {
+			_, err := p.CreateArgs(&core.ContainerSpec{Image: "img", Blkio: b})
+			assertRejected(t, p, err, field)
+			if e := core.AsError(err); e == nil || e.Details["field"] != field {
+				t.Errorf("%s %s: details %v", p.who(), field, err)
+			}
+		}
+	}
+	args, err := nerdctlP.CreateArgs(&core.ContainerSpec{Image: "img", Blkio: &core.Blkio{Weight: 300}})
+	if err != nil || !slices.Contains(args, "--blkio-weight=300") {
+		t.Errorf("nerdctl weight: %q, %v", args, err)
 	}
 }
 

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"encoding/csv"
+	"fmt"
+	"maps"
+	"net"
 	"reflect"
 	"slices"
 	"strconv"
@@ -298,6 +301,33 @@ func dockerExpectations(s *core.ContainerSpec) []expectation {
 			add("devices", "--device="+d.Source+":"+target+":"+d.Permissions)
 		}
 	}
+	if s.MemSwappiness != nil {
+		add("mem_swappiness", "--memory-swappiness="+strconv.FormatInt(*s.MemSwappiness, 10))
+	}
+	flagBool("oom_kill_disable", "--oom-kill-disable", s.OomKillDisable)
+	if b := s.Blkio; b != nil {
+		add("blkio_config")
+		if b.Weight != 0 {
+			add("blkio_config", "--blkio-weight="+strconv.Itoa(int(b.Weight)))
+		}
+		for _, d := range b.WeightDevice {
+			add("blkio_config", "--blkio-weight-device="+d.Path+":"+strconv.Itoa(int(d.Weight)))
+		}
+		for flag, ds := range map[string][]core.ThrottleDevice{"--device-read-bps": b.DeviceReadBps, "--device-read-iops": b.DeviceReadIOps,
+			"--device-write-bps": b.DeviceWriteBps, "--device-write-iops": b.DeviceWriteIOps} {
+			for _, d := range ds {
+				add("blkio_config", flag+"="+d.Path+":"+strconv.FormatInt(d.Rate, 10))
+			}
+		}
+	}
+	flagOpt("cgroup", "--cgroupns", s.Cgroup)
+	flagOpt("runtime", "--runtime", s.Runtime)
+	flagOpt("userns_mode", "--userns", s.UsernsMode)
+	if s.MacAddress != "" {
+		hw, _ := net.ParseMAC(s.MacAddress)
+		add("mac_address", "--mac-address="+hw.String())
+	}
+	flagPairs("storage_opt", "--storage-opt", s.StorageOpt)
 	flagBool("init", "--init", s.Init)
 	flagOpt("pid", "--pid", s.Pid)
 	flagOpt("ipc", "--ipc", s.Ipc)
@@ -495,6 +525,117 @@ func genCgroup(t *rapid.T, s *core.ContainerSpec) {
 		}
 		d.Permissions = rapid.StringMatching(`r?w?m?`).Draw(t, "device permissions"+n)
 		s.Devices = append(s.Devices, d)
+	}
+}
+
+// The same property for mem_swappiness, oom_kill_disable, blkio_config,
+// cgroup, runtime, userns_mode, mac_address and storage_opt, drawn on top
+// of genSpec's spec (a property of its own, so that the committed failure
+// files of the properties above still replay). Annotations, which the
+// docker flavour refuses, must be refused naming them and reach podman
+// (as a CSV list value) and nerdctl intact.
+func TestPropertyServiceFieldArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		genServiceFields(t, spec)
+		if len(spec.Annotations) > 0 {
+			checkAnnotations(t, spec)
+			spec.Annotations = nil
+		}
+		checkArgsRoundTrip(t, spec, injectControl(t, spec))
+	})
+}
+
+// genServiceFields sets the fields, each about half the time, to values
+// core accepts (arbitrary ones are core's own tests').
+func genServiceFields(t *rapid.T, s *core.ContainerSpec) {
+	path := rapid.StringMatching(`(/[A-Za-z0-9 ._"'=-]{1,6}){1,3}`)
+	if maybe(t, "mem_swappiness?") {
+		v := rapid.Int64Range(0, 100).Draw(t, "mem_swappiness")
+		s.MemSwappiness = &v
+	}
+	s.OomKillDisable = maybe(t, "oom_kill_disable")
+	if maybe(t, "blkio_config?") {
+		b := &core.Blkio{}
+		if maybe(t, "blkio weight?") {
+			b.Weight = uint16(rapid.IntRange(10, 1000).Draw(t, "blkio weight"))
+		}
+		for i := range rapid.IntRange(0, 2).Draw(t, "weight_device") {
+			n := strconv.Itoa(i)
+			b.WeightDevice = append(b.WeightDevice, core.WeightDevice{Path: path.Draw(t, "weight_device path"+n),
+				Weight: uint16(rapid.IntRange(10, 1000).Draw(t, "weight_device weight"+n))})
+		}
+		throttles := func(key string) []core.ThrottleDevice {
+			var out []core.ThrottleDevice
+			for i := range rapid.IntRange(0, 2).Draw(t, key) {
+				n := strconv.Itoa(i)
+				out = append(out, core.ThrottleDevice{Path: path.Draw(t, key+" path"+n), Rate: rapid.Int64Range(0, 1<<40).Draw(t, key+" rate"+n)})
+			}
+			return out
+		}
+		b.DeviceReadBps, b.DeviceReadIOps = throttles("device_read_bps"), throttles("device_read_iops")
+		b.DeviceWriteBps, b.DeviceWriteIOps = throttles("device_write_bps"), throttles("device_write_iops")
+		s.Blkio = b
+	}
+	s.Cgroup = rapid.SampledFrom([]string{"", "host", "private"}).Draw(t, "cgroup")
+	s.Runtime = anyString().Draw(t, "runtime")
+	s.UsernsMode = anyString().Draw(t, "userns_mode")
+	primary := s.Network
+	if primary == "" && len(s.Networks) > 0 {
+		primary = s.Networks[0].Name
+	}
+	noInterface := primary == "host" || primary == "none" || strings.HasPrefix(primary, "container:") || strings.HasPrefix(primary, "service:")
+	if maybe(t, "mac_address?") && !noInterface {
+		b := rapid.SliceOfN(rapid.Byte(), 6, 6).Draw(t, "mac_address")
+		hex := fmt.Sprintf("%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3], b[4], b[5])
+		if maybe(t, "mac upper case?") {
+			hex = strings.ToUpper(hex)
+		}
+		pair := func(i int) string { return hex[2*i : 2*i+2] }
+		switch rapid.IntRange(0, 2).Draw(t, "mac form") {
+		case 0:
+			s.MacAddress = strings.Join([]string{pair(0), pair(1), pair(2), pair(3), pair(4), pair(5)}, ":")
+		case 1:
+			s.MacAddress = strings.Join([]string{pair(0), pair(1), pair(2), pair(3), pair(4), pair(5)}, "-")
+		default:
+			s.MacAddress = hex[0:4] + "." + hex[4:8] + "." + hex[8:12]
+		}
+	}
+	s.StorageOpt = pairs(t, "storage_opt")
+	s.Annotations = pairs(t, "annotations")
+}
+
+// checkAnnotations: the docker flavour refuses annotations naming them;
+// podman (through CSV) and nerdctl receive each key=value whole.
+func checkAnnotations(t *rapid.T, spec *core.ContainerSpec) {
+	_, err := dockerP.CreateArgs(spec)
+	if e := core.AsError(err); e == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != "annotations" {
+		t.Fatalf("docker with annotations: %v, want InvalidArgument naming annotations", err)
+	}
+	for _, p := range []Protocol{podmanP, nerdctlP} {
+		args, err := p.CreateArgs(&core.ContainerSpec{Image: "img", Annotations: spec.Annotations})
+		if err != nil {
+			t.Fatalf("%s: %v", p.who(), err)
+		}
+		got := map[string]string{}
+		for _, a := range args {
+			v, ok := strings.CutPrefix(a, "--annotation=")
+			if !ok {
+				continue
+			}
+			if p.Flavor == FlavorPodman {
+				fields, err := csv.NewReader(strings.NewReader(v)).Read()
+				if err != nil || len(fields) != 1 {
+					t.Fatalf("podman --annotation=%s reads as %q, %v", v, fields, err)
+				}
+				v = fields[0]
+			}
+			k, val, _ := strings.Cut(v, "=")
+			got[k] = val
+		}
+		if !maps.Equal(got, spec.Annotations) {
+			t.Fatalf("%s annotations %q, want %q", p.who(), got, spec.Annotations)
+		}
 	}
 }
 

@@ -2,7 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -183,6 +185,35 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	for _, d := range s.Devices {
 		a.value("devices", "--device", p.sliceValue(d.String()))
 	}
+	if s.MemSwappiness != nil {
+		a.value("mem_swappiness", "--memory-swappiness", strconv.FormatInt(*s.MemSwappiness, 10))
+	}
+	a.bool("--oom-kill-disable", s.OomKillDisable)
+	p.blkioFlags(a, s.Blkio)
+	a.opt("cgroup", "--cgroupns", s.Cgroup)
+	if s.Runtime != "" && p.Flavor == FlavorPodman {
+		a.fail(p.unsupported("runtime")) // podman's --runtime is global, not run's
+	}
+	a.opt("runtime", "--runtime", s.Runtime)
+	if s.UsernsMode != "" && nerdctl {
+		a.fail(p.unsupported("userns_mode"))
+	}
+	a.opt("userns_mode", "--userns", s.UsernsMode)
+	if mac := s.MAC(); mac != nil {
+		a.value("mac_address", "--mac-address", mac.String())
+	}
+	if len(s.StorageOpt) > 0 && p.Flavor != FlavorDocker {
+		a.fail(p.unsupported("storage_opt"))
+	}
+	a.pairs("storage_opt", "--storage-opt", s.StorageOpt)
+	if len(s.Annotations) > 0 && p.Flavor == FlavorDocker {
+		// docker's --annotation came with API 1.43 (Docker 24); the CLI
+		// flavour cannot tell whether this docker has it.
+		a.fail(p.unsupported("annotations"))
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
+		a.value("annotations", "--annotation", p.podmanList(k+"="+s.Annotations[k]))
+	}
 	a.bool("--init", s.Init)
 	a.opt("pid", "--pid", s.Pid)
 	a.opt("ipc", "--ipc", s.Ipc)
@@ -205,6 +236,43 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 		a.fail(err)
 		a.value("mounts", "--mount", v)
 	}
+}
+
+// blkioFlags passes blkio_config. nerdctl has --blkio-weight alone, so it
+// refuses the per-device lists, naming the one set.
+func (p Protocol) blkioFlags(a *argList, b *core.Blkio) {
+	if b == nil {
+		return
+	}
+	if b.Weight != 0 {
+		a.value("blkio_config.weight", "--blkio-weight", strconv.FormatUint(uint64(b.Weight), 10))
+	}
+	if len(b.WeightDevice) > 0 && p.Flavor == FlavorNerdctl {
+		a.fail(p.unsupported("blkio_config.weight_device"))
+	}
+	for _, d := range b.WeightDevice {
+		a.value("blkio_config.weight_device", "--blkio-weight-device", p.podmanList(d.String()))
+	}
+	for _, t := range b.Throttles() {
+		if len(t.Devices) > 0 && p.Flavor == FlavorNerdctl {
+			a.fail(p.unsupported("blkio_config." + t.Key))
+		}
+		flag := "--" + strings.ReplaceAll(t.Key, "_", "-") // --device-read-bps …
+		for _, d := range t.Devices {
+			a.value("blkio_config."+t.Key, flag, p.podmanList(d.String()))
+		}
+	}
+}
+
+// podmanList is v for a flag podman reads as a comma-separated list (a
+// pflag string slice: --annotation, --blkio-weight-device,
+// --device-read-bps …), where docker and nerdctl take it whole: quoted as
+// CSV so that a comma or quote stays in the one value.
+func (p Protocol) podmanList(v string) string {
+	if p.Flavor == FlavorPodman {
+		return csvRecord(v)
+	}
+	return v
 }
 
 func int64Flag(a *argList, field, flag string, v int64) {

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/netip"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -33,6 +34,8 @@ var (
 		"init", "stop_signal", "stop_grace_period", "pid", "ipc", "expose", "logging", "log_driver", "log_opt",
 		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
 		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
+		"mem_swappiness", "oom_kill_disable", "blkio_config", "cgroup", "runtime", "userns_mode", "mac_address",
+		"storage_opt", "annotations",
 		// used by the engine itself
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
@@ -159,51 +162,67 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	}
 
 	spec = core.ContainerSpec{
-		Image:         s.image,
-		Cmd:           cfg.Command,
-		Entrypoint:    cfg.Entrypoint,
-		Hostname:      cfg.Hostname,
-		Domainname:    cfg.DomainName,
-		User:          cfg.User,
-		Workdir:       cfg.WorkingDir,
-		Privileged:    cfg.Privileged,
-		ReadOnly:      cfg.ReadOnly,
-		CapAdd:        cfg.CapAdd,
-		CapDrop:       cfg.CapDrop,
-		SecurityOpt:   cfg.SecurityOpt,
-		Tmpfs:         slices.Clone(cfg.Tmpfs), // convertVolumes appends to it
-		ShmSize:       int64(cfg.ShmSize),
-		Memory:        int64(cfg.MemLimit),
-		MemoryReserve: int64(cfg.MemReservation),
-		CPUs:          float64(cfg.CPUS),
-		PidsLimit:     cfg.PidsLimit,
-		MemorySwap:    int64(cfg.MemSwapLimit),
-		CPUShares:     cfg.CPUShares,
-		CPUPeriod:     cfg.CPUPeriod,
-		CPUQuota:      cfg.CPUQuota,
-		CPUSet:        cfg.CPUSet,
-		OomScoreAdj:   cfg.OomScoreAdj,
-		GroupAdd:      cfg.GroupAdd,
-		DNS:           cfg.DNS,
-		DNSOpt:        cfg.DNSOpts,
-		DNSSearch:     cfg.DNSSearch,
-		StopSignal:    cfg.StopSignal,
-		StopTimeout:   s.stopTimeout,
-		Pid:           cfg.Pid,
-		Ipc:           cfg.Ipc,
-		Expose:        cfg.Expose,
-		Platform:      cfg.Platform,
-		Tty:           cfg.Tty,
-		StdinOpen:     cfg.StdinOpen,
-		Restart:       cfg.Restart,
-		LogDriver:     cfg.LogDriver,
-		LogOpts:       cfg.LogOpt,
+		Image:          s.image,
+		Cmd:            cfg.Command,
+		Entrypoint:     cfg.Entrypoint,
+		Hostname:       cfg.Hostname,
+		Domainname:     cfg.DomainName,
+		User:           cfg.User,
+		Workdir:        cfg.WorkingDir,
+		Privileged:     cfg.Privileged,
+		ReadOnly:       cfg.ReadOnly,
+		CapAdd:         cfg.CapAdd,
+		CapDrop:        cfg.CapDrop,
+		SecurityOpt:    cfg.SecurityOpt,
+		Tmpfs:          slices.Clone(cfg.Tmpfs), // convertVolumes appends to it
+		ShmSize:        int64(cfg.ShmSize),
+		Memory:         int64(cfg.MemLimit),
+		MemoryReserve:  int64(cfg.MemReservation),
+		CPUs:           float64(cfg.CPUS),
+		PidsLimit:      cfg.PidsLimit,
+		MemorySwap:     int64(cfg.MemSwapLimit),
+		CPUShares:      cfg.CPUShares,
+		CPUPeriod:      cfg.CPUPeriod,
+		CPUQuota:       cfg.CPUQuota,
+		CPUSet:         cfg.CPUSet,
+		OomScoreAdj:    cfg.OomScoreAdj,
+		GroupAdd:       cfg.GroupAdd,
+		OomKillDisable: cfg.OomKillDisable,
+		Cgroup:         cfg.Cgroup,
+		Runtime:        cfg.Runtime,
+		UsernsMode:     cfg.UserNSMode,
+		MacAddress:     cfg.MacAddress,
+		StorageOpt:     cfg.StorageOpt,
+		DNS:            cfg.DNS,
+		DNSOpt:         cfg.DNSOpts,
+		DNSSearch:      cfg.DNSSearch,
+		StopSignal:     cfg.StopSignal,
+		StopTimeout:    s.stopTimeout,
+		Pid:            cfg.Pid,
+		Ipc:            cfg.Ipc,
+		Expose:         cfg.Expose,
+		Platform:       cfg.Platform,
+		Tty:            cfg.Tty,
+		StdinOpen:      cfg.StdinOpen,
+		Restart:        cfg.Restart,
+		LogDriver:      cfg.LogDriver,
+		LogOpts:        cfg.LogOpt,
 	}
 	if cfg.Init != nil {
 		spec.Init = *cfg.Init
 	}
 	for _, d := range cfg.Devices {
 		spec.Devices = append(spec.Devices, core.Device{Source: d.Source, Target: d.Target, Permissions: d.Permissions})
+	}
+	if cfg.MemSwappiness != 0 {
+		// compose-go reads an absent mem_swappiness and 0 alike; docker
+		// compose then sends none, and so does this.
+		v := int64(cfg.MemSwappiness)
+		spec.MemSwappiness = &v
+	}
+	spec.Blkio = convertBlkio(cfg.BlkioConfig)
+	if len(cfg.Annotations) > 0 {
+		spec.Annotations = map[string]string(cfg.Annotations)
 	}
 	if err := spec.ValidateCgroup(); err != nil {
 		return spec, nil, nil, err
@@ -256,6 +275,10 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := convertNetworks(m, s, &spec); err != nil {
 		return spec, nil, nil, err
 	}
+	// Once the networks are known: mac_address needs one of them.
+	if err := spec.ValidateHostOptions(); err != nil {
+		return spec, nil, nil, err
+	}
 	if files, err = convertFiles(p, s); err != nil {
 		return spec, nil, nil, err
 	}
@@ -263,6 +286,30 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	maps.Copy(spec.Labels, cfg.Labels)
 	maps.Copy(spec.Labels, cfg.CustomLabels)
 	return spec, files, warnings, nil
+}
+
+// convertBlkio is compose's blkio_config as core's; nil when it sets nothing.
+func convertBlkio(b *types.BlkioConfig) *core.Blkio {
+	if b == nil {
+		return nil
+	}
+	throttles := func(ds []types.ThrottleDevice) []core.ThrottleDevice {
+		var out []core.ThrottleDevice
+		for _, d := range ds {
+			out = append(out, core.ThrottleDevice{Path: d.Path, Rate: int64(d.Rate)})
+		}
+		return out
+	}
+	out := &core.Blkio{Weight: b.Weight,
+		DeviceReadBps: throttles(b.DeviceReadBps), DeviceReadIOps: throttles(b.DeviceReadIOps),
+		DeviceWriteBps: throttles(b.DeviceWriteBps), DeviceWriteIOps: throttles(b.DeviceWriteIOps)}
+	for _, d := range b.WeightDevice {
+		out.WeightDevice = append(out.WeightDevice, core.WeightDevice{Path: d.Path, Weight: d.Weight})
+	}
+	if reflect.ValueOf(*out).IsZero() {
+		return nil
+	}
+	return out
 }
 
 func convertDeploy(cfg types.ServiceConfig, spec *core.ContainerSpec, warnings *[]string) error {

@@ -3,8 +3,10 @@ package engine
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -690,10 +692,10 @@ func TestUnsupportedFieldIsAnError(t *testing.T) {
 	b := newFake()
 	e, _ := newEngine(t, b, load(t, `
 services:
-  web: {image: busybox, runtime: runsc}
+  web: {image: busybox, cgroup_parent: perry}
 `))
 	ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
-	if ce.Details["field"] != "runtime" || ce.Details["service"] != "web" {
+	if ce.Details["field"] != "cgroup_parent" || ce.Details["service"] != "web" {
 		t.Fatalf("error %v %v", ce, ce.Details)
 	}
 	if len(b.Calls()) != 0 {
@@ -720,6 +722,100 @@ func TestBadCgroupValueIsAnError(t *testing.T) {
 				t.Fatalf("backend called before validation: %v", b.Calls())
 			}
 		})
+	}
+}
+
+// A value of mem_swappiness, blkio_config, mac_address, storage_opt or
+// annotations that no runtime would take fails the up before anything is
+// created, naming the service and the field.
+func TestBadServiceFieldValueIsAnError(t *testing.T) {
+	for _, tc := range []struct{ name, service, want string }{
+		{"mem_swappiness above 100", `{image: busybox, mem_swappiness: 101}`, "mem_swappiness must be between 0 and 100, got 101"},
+		{"a blkio weight below 10", `{image: busybox, blkio_config: {weight: 5}}`, "blkio_config.weight must be between 10 and 1000, got 5"},
+		{"a device weight above 1000", `{image: busybox, blkio_config: {weight_device: [{path: /dev/sda, weight: 2000}]}}`,
+			"blkio_config.weight_device[0].weight must be between 10 and 1000, got 2000"},
+		{"a relative device path", `{image: busybox, blkio_config: {device_read_bps: [{path: sda, rate: 1mb}]}}`,
+			`blkio_config.device_read_bps[0].path "sda" must be an absolute path`},
+		{"a MAC address that does not parse", `{image: busybox, mac_address: "92:d0:c6"}`, `mac_address "92:d0:c6" is not a MAC address`},
+		{"a MAC address with network_mode host", `{image: busybox, network_mode: host, mac_address: "92:d0:c6:0a:29:33"}`,
+			`mac_address cannot be set with network mode "host"`},
+		{"an annotation key with '='", `{image: busybox, annotations: {"a=b": c}}`, `annotations key "a=b" is empty or contains '='`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newFake()
+			e, _ := newEngine(t, b, load(t, "services:\n  web: "+tc.service+"\n"))
+			ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
+			if ce.Details["service"] != "web" || !strings.Contains(ce.Message, `service "web": `+tc.want) {
+				t.Fatalf("error %v %v", ce, ce.Details)
+			}
+			if len(b.Calls()) != 0 {
+				t.Fatalf("backend called before validation: %v", b.Calls())
+			}
+		})
+	}
+}
+
+// mem_swappiness, oom_kill_disable, blkio_config, cgroup, runtime,
+// userns_mode, mac_address, storage_opt and annotations reach the spec as
+// written, and an up with them succeeds.
+func TestMoreServiceFieldsReachTheSpec(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, `
+services:
+  web:
+    image: busybox
+    mem_swappiness: 10
+    oom_kill_disable: true
+    blkio_config:
+      weight: 300
+      weight_device: [{path: /dev/sda, weight: 400}]
+      device_read_bps: [{path: /dev/sda, rate: 1mb}]
+      device_read_iops: [{path: /dev/sdb, rate: 100}]
+      device_write_bps: [{path: /dev/sda, rate: 2048}]
+      device_write_iops: [{path: /dev/sdb, rate: 200}]
+    cgroup: private
+    runtime: runc
+    userns_mode: host
+    mac_address: 92:D0:C6:0A:29:33
+    storage_opt: {size: 1G}
+    annotations: [com.example.a=1, com.example.b=x=y]
+  plain:
+    image: busybox
+    mem_swappiness: 0
+`))
+	m, err := e.model(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.services["web"]
+	if s.convErr != nil {
+		t.Fatal(s.convErr)
+	}
+	spec := s.spec
+	check := func(what string, ok bool) {
+		t.Helper()
+		if !ok {
+			t.Errorf("%s: %+v", what, spec)
+		}
+	}
+	check("mem_swappiness", spec.MemSwappiness != nil && *spec.MemSwappiness == 10)
+	check("oom_kill_disable", spec.OomKillDisable)
+	check("blkio_config", reflect.DeepEqual(spec.Blkio, &core.Blkio{Weight: 300,
+		WeightDevice:  []core.WeightDevice{{Path: "/dev/sda", Weight: 400}},
+		DeviceReadBps: []core.ThrottleDevice{{Path: "/dev/sda", Rate: 1 << 20}}, DeviceReadIOps: []core.ThrottleDevice{{Path: "/dev/sdb", Rate: 100}},
+		DeviceWriteBps: []core.ThrottleDevice{{Path: "/dev/sda", Rate: 2048}}, DeviceWriteIOps: []core.ThrottleDevice{{Path: "/dev/sdb", Rate: 200}}}))
+	check("namespaces and runtime", spec.Cgroup == "private" && spec.UsernsMode == "host" && spec.Runtime == "runc")
+	check("mac_address", spec.MacAddress == "92:D0:C6:0A:29:33")
+	check("storage_opt", maps.Equal(spec.StorageOpt, map[string]string{"size": "1G"}))
+	check("annotations", maps.Equal(spec.Annotations, map[string]string{"com.example.a": "1", "com.example.b": "x=y"}))
+	// compose-go reads mem_swappiness 0 as absent; docker compose sends
+	// none then, and so does the spec.
+	plain := m.services["plain"].spec
+	if plain.MemSwappiness != nil || plain.Blkio != nil || plain.OomKillDisable || plain.Annotations != nil || plain.StorageOpt != nil {
+		t.Errorf("a service without the fields: %+v", plain)
+	}
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -237,6 +237,27 @@ export interface ContainerSpec {
   /** Supplementary groups, names or ids. */
   group_add?: string[];
   devices?: Device[];
+  /** 0..100; 0 is a value (swap as little as possible), absent the kernel's default. */
+  mem_swappiness?: number;
+  /** The OOM killer spares the container's processes. */
+  oom_kill_disable?: boolean;
+  /** Block IO weight and per-device limits (nerdctl takes the weight alone). */
+  blkio_config?: Blkio;
+  /** The cgroup namespace. */
+  cgroup?: "host" | "private";
+  /** The OCI runtime, e.g. "runc" (podman refuses it: its --runtime is global). */
+  runtime?: string;
+  /** The user namespace, e.g. "host" (nerdctl refuses it). */
+  userns_mode?: string;
+  /** The primary network interface's MAC address, e.g. "92:d0:c6:0a:29:33". */
+  mac_address?: string;
+  /** Storage driver options, e.g. {size: "1G"} (docker only). */
+  storage_opt?: Record<string, string>;
+  /**
+   * OCI annotations passed to the runtime (podman, nerdctl, and the Engine
+   * API from 1.43; the docker CLI refuses them).
+   */
+  annotations?: Record<string, string>;
   init?: boolean;
   pid?: string;
   ipc?: string;
@@ -287,6 +308,37 @@ export interface Device {
   target?: string;
   /** Letters of "rwm"; the runtime's default ("rwm") when absent. */
   permissions?: string;
+}
+
+/** A container's block IO weight and per-device limits (compose's blkio_config). */
+export interface Blkio {
+  /** 10..1000. */
+  weight?: number;
+  weight_device?: WeightDevice[];
+  /** Bytes per second. */
+  device_read_bps?: ThrottleDevice[];
+  /** Operations per second. */
+  device_read_iops?: ThrottleDevice[];
+  /** Bytes per second. */
+  device_write_bps?: ThrottleDevice[];
+  /** Operations per second. */
+  device_write_iops?: ThrottleDevice[];
+}
+
+/** The block IO weight of one device. */
+export interface WeightDevice {
+  /** Absolute host path of the device. */
+  path: string;
+  /** 10..1000. */
+  weight: number;
+}
+
+/** A rate limit on one device. */
+export interface ThrottleDevice {
+  /** Absolute host path of the device. */
+  path: string;
+  /** Per second, ≥ 0. */
+  rate: number;
 }
 
 /** One resource limit. */
@@ -545,6 +597,14 @@ export interface ComposeService {
   mem_swappiness?: number;
   oom_kill_disable?: boolean;
   oom_score_adj?: number;
+  blkio_config?: {
+    weight?: number | string;
+    weight_device?: Array<{ path: string; weight: number | string }>;
+    device_read_bps?: Array<{ path: string; rate: number | string }>;
+    device_read_iops?: Array<{ path: string; rate: number | string }>;
+    device_write_bps?: Array<{ path: string; rate: number | string }>;
+    device_write_iops?: Array<{ path: string; rate: number | string }>;
+  };
   cpus?: string | number;
   cpu_shares?: string | number;
   cpu_quota?: string | number;
