@@ -3,7 +3,6 @@
 
 import type {
   BackendInfo,
-  Blkio,
   BuildSpec,
   CallOptions,
   ComposeHandle,
@@ -17,7 +16,6 @@ import type {
   ImageInfo,
   LogLine,
   WaitResult,
-  WeightDevice,
 } from "../include/types/perry/container/index";
 import { callAsync, callSync, json, str, flag } from "./call";
 import { upWith, upWithOptions } from "./stack";
