@@ -13,6 +13,13 @@ func InterfacesChanged(err error) bool {
 	return err != nil && strings.Contains(err.Error(), "no such network interface")
 }
 
+// DetailStepExitCode is the detail of a build error holding the exit code
+// of the build step that failed (a RUN exiting 9), where the runtime says
+// it apart from its own status: the Engine API's build stream does; a
+// CLI's exit status may be the CLI's own (podman's 125), so the CLI
+// strategy does not set it.
+const DetailStepExitCode = "stepExitCode"
+
 // CreateRetries is how many times a create that failed on InterfacesChanged
 // is tried again.
 const CreateRetries = 3

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"os"
 
 	"github.com/distribution/reference"
 	"github.com/docker/cli/cli/config"
@@ -23,8 +24,14 @@ func registryAuth(ref reference.Named) string {
 	if host == "docker.io" {
 		host = indexServer
 	}
+	// DOCKER_CONFIG is read on every call: config.Dir keeps the first
+	// answer for the life of the process, and a host may set it later.
+	dir := os.Getenv(config.EnvOverrideConfigDir)
+	if dir == "" {
+		dir = config.Dir()
+	}
 	var auth registry.AuthConfig
-	if cf, err := config.Load(config.Dir()); err == nil {
+	if cf, err := config.Load(dir); err == nil {
 		if ac, err := cf.GetAuthConfig(host); err == nil {
 			auth = registry.AuthConfig{Username: ac.Username, Password: ac.Password, Auth: ac.Auth,
 				ServerAddress: ac.ServerAddress, IdentityToken: ac.IdentityToken, RegistryToken: ac.RegistryToken}

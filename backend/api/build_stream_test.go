@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -44,7 +45,7 @@ func TestBuildFailureCarriesTheStepsExitCode(t *testing.T) {
 			if err == nil || ce.Kind != core.KindBackendError {
 				t.Fatalf("Build: %v", err)
 			}
-			if got := ce.Details["exitCode"]; got != tc.want {
+			if got := ce.Details[backend.DetailStepExitCode]; got != tc.want {
 				t.Fatalf("exitCode detail %v, want %v", got, tc.want)
 			}
 		})

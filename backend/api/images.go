@@ -25,6 +25,7 @@ import (
 	"github.com/moby/moby/client"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/imageref"
 	"github.com/perryts/perry-container/core"
 )
@@ -110,7 +111,7 @@ func (b *Backend) readStream(ctx context.Context, r io.Reader, what string) erro
 			if m.Error.Code != 0 {
 				// A build step's exit code (the classic builder's RUN),
 				// which docker compose exits with.
-				e = e.With("exitCode", m.Error.Code)
+				e = e.With(backend.DetailStepExitCode, m.Error.Code)
 			}
 			return e
 		}

@@ -24,6 +24,21 @@ func TestPushAndPullSendTheStoredLogin(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "config.json"), []byte(auths), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// A login stored after an earlier push (in a config the host points
+	// to later) is used: the config directory is not read once for good.
+	var first string
+	b := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) bool {
+		first = r.Header.Get(registry.AuthHeader)
+		w.Write([]byte(`{"status":"Pushed","id":"abc"}` + "\n"))
+		return true
+	})
+	t.Setenv("DOCKER_CONFIG", t.TempDir())
+	if err := b.PushImage(t.Context(), "reg.example:5000/team/app:1"); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := base64.URLEncoding.DecodeString(first); string(data) != "{}" {
+		t.Fatalf("a push without a stored login sent %q", data)
+	}
 	t.Setenv("DOCKER_CONFIG", dir)
 	for _, tc := range []struct {
 		ref, user, pass string

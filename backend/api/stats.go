@@ -21,13 +21,15 @@ var _ backend.StatsReader = (*Backend)(nil)
 // readings a second apart so that the CPU share can be computed, as
 // `docker stats --no-stream` asks it to.
 func (b *Backend) Stats(ctx context.Context, ids []string) ([]backend.ContainerStats, error) {
+	for _, id := range ids {
+		if err := requireID("container", id); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]backend.ContainerStats, len(ids))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for i, id := range ids {
-		if err := requireID("container", id); err != nil {
-			return nil, err
-		}
 		g.Go(func() error {
 			res, err := b.cli.ContainerStats(gctx, id, client.ContainerStatsOptions{IncludePreviousSample: true})
 			if err != nil {

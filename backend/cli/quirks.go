@@ -172,9 +172,16 @@ func nerdctlAliasHost(s *core.ContainerSpec, primary *core.NetworkAttach) (strin
 	return name, name != ""
 }
 
-// otherAliases is aliases without the container's own name.
+// otherAliases is aliases without the container's own name: its name, or
+// the name a replacement container is renamed to once the one it replaces
+// is gone (compose creates it as "<12 hex digits of the old id>_<name>",
+// docker compose's convention too).
 func otherAliases(s *core.ContainerSpec, aliases []string) []string {
-	return slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a == s.Name && a != "" })
+	final := s.Name
+	if id, rest, ok := strings.Cut(s.Name, "_"); ok && len(id) == 12 && strings.Trim(id, "0123456789abcdef") == "" {
+		final = rest
+	}
+	return slices.DeleteFunc(slices.Clone(aliases), func(a string) bool { return a != "" && (a == s.Name || a == final) })
 }
 
 func networkAliases(nets []core.NetworkAttach) [][]string {

@@ -34,6 +34,12 @@ func TestNerdctlAliasesAsHostname(t *testing.T) {
 		{"its own name only", core.ContainerSpec{Name: "p-db-run-1", Hostname: "h", Network: "p_default", NetworkAliases: []string{"p-db-run-1"},
 			Networks: []core.NetworkAttach{{Name: "back", Aliases: []string{"p-db-run-1"}}}},
 			[]string{"--network=p_default", "--network=back"}, ""},
+		// A replacement, created under a temporary name and renamed
+		// once the container it replaces is gone.
+		{"a replacement's final name and the service's", core.ContainerSpec{Name: "0123456789ab_p-db-1", Network: "p_default", NetworkAliases: []string{"p-db-1", "db"}},
+			[]string{"--network=p_default", "--hostname=db"}, ""},
+		{"a name with an underscore is no replacement", core.ContainerSpec{Name: "my_db", Network: "n", NetworkAliases: []string{"my_db", "db"}},
+			[]string{"--network=n", "--hostname=db"}, ""},
 		{"its own name and two others", core.ContainerSpec{Name: "p-db-1", Network: "n", NetworkAliases: []string{"p-db-1", "db", "pg"}}, nil, "network_aliases"},
 	}
 	for _, tt := range tests {

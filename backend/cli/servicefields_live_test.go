@@ -182,19 +182,19 @@ func TestRuntimesApplyMoreServiceFields(t *testing.T) {
 					t.Errorf("podman inspect UsernsMode %q, want host", ins[0].HostConfig.UsernsMode)
 				}
 			case "nerdctl":
-				var ins []struct{ HostConfig struct{ Runtime string } }
-				runtimeJSON(t, b, &ins, b.proto.InspectArgs(h.ID)...)
-				if len(ins) != 1 || ins[0].HostConfig.Runtime != "io.containerd.runc.v2" {
-					t.Errorf("nerdctl inspect HostConfig: %+v, want Runtime io.containerd.runc.v2", ins)
-				}
-				// Annotations are in the OCI spec, which only the native
-				// inspect shows.
+				// nerdctl's docker-style inspect has no HostConfig: the
+				// runtime and the OCI spec's annotations are in its native
+				// inspect (containerd's container record).
 				var native []struct {
-					Spec struct {
+					Runtime struct{ Name string }
+					Spec    struct {
 						Annotations map[string]string `json:"annotations"`
 					}
 				}
 				runtimeJSON(t, b, &native, "container", "inspect", "--mode=native", "--", h.ID)
+				if len(native) != 1 || native[0].Runtime.Name != "io.containerd.runc.v2" {
+					t.Errorf("nerdctl native inspect runtime: %+v, want io.containerd.runc.v2", native)
+				}
 				if len(native) != 1 || native[0].Spec.Annotations["perry.test.annotation"] != cname {
 					t.Errorf("nerdctl native inspect annotations: %+v, want perry.test.annotation=%s", native, cname)
 				}

@@ -244,8 +244,10 @@ func TestFailedBuildExitsWithTheStepsCode(t *testing.T) {
 		err  error
 		want int
 	}{
-		{"step exit code", core.BackendFailure("docker", []string{"docker", "build"}, 9, "The command '/bin/sh -c exit 9' returned a non-zero code: 9"), 9},
+		{"step exit code", core.Errorf(core.KindBackendError, "The command '/bin/sh -c exit 9' returned a non-zero code: 9").With(backend.DetailStepExitCode, 9), 9},
 		{"no step code", core.Errorf(core.KindBackendError, "error checking context: no permission to read from '/x'"), 1},
+		// A CLI's exit status is its own (podman's 125), not a step's.
+		{"a CLI's status", core.BackendFailure("podman", []string{"podman", "build"}, 125, "Error: no Containerfile or Dockerfile found"), 1},
 	} {
 		for _, cmd := range [][]string{{"build"}, {"up", "-d"}} {
 			t.Run(tc.name+"/"+strings.Join(cmd, " "), func(t *testing.T) {

@@ -43,7 +43,9 @@ shows them, refreshed until interrupted; --no-stream shows one sample.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			s, err := a.open(ctx, args, true, "")
+			// Not the service: docker compose filters by its label, so a
+			// service without containers shows an empty table.
+			s, err := a.open(ctx, nil, true, "")
 			if err != nil {
 				return err
 			}

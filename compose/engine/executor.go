@@ -264,7 +264,7 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		ev(StatusBuilding, "")
 		if err := b.Build(ctx, *op.Build, op.Target); err != nil {
 			e := serviceError(core.KindOf(err), op.Service, err, "service %q: building image %q: %v", op.Service, op.Target, err)
-			if code, ok := core.AsError(err).Details["exitCode"].(int); ok && code > 0 {
+			if code, ok := core.AsError(err).Details[backend.DetailStepExitCode].(int); ok && code > 0 {
 				e = e.With(DetailBuildExitCode, code)
 			}
 			return failed(e)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/perryts/perry-container/backend"
@@ -46,9 +47,12 @@ func (e *Engine) Top(ctx context.Context, services []string) ([]ContainerProcess
 }
 
 // Stats samples the resource use of the containers of services (all when
-// empty): the running and paused ones, or all with all (a stopped one
-// shows nothing used), sorted by container name, as docker compose stats
-// --no-stream shows them. A backend without backend.StatsReader cannot.
+// empty; an unknown service has none, as docker compose stats filters by
+// label): the running and paused ones, or all with all, sorted by
+// container name, as docker compose stats --no-stream shows them. A
+// stopped container uses nothing, and is shown so without asking the
+// runtime (podman refuses to sample one). A backend without
+// backend.StatsReader cannot.
 func (e *Engine) Stats(ctx context.Context, services []string, all bool) ([]backend.ContainerStats, error) {
 	r, ok := e.backend.(backend.StatsReader)
 	if !ok {
@@ -58,19 +62,40 @@ func (e *Engine) Stats(ctx context.Context, services []string, all bool) ([]back
 	if err != nil {
 		return nil, err
 	}
-	cs, err := e.containersOf(ctx, m, services)
+	cs, err := e.containersOf(ctx, m, nil)
 	if err != nil {
 		return nil, err
 	}
+	if len(services) > 0 {
+		cs = slices.DeleteFunc(cs, func(c observedContainer) bool { return !slices.Contains(services, c.service) })
+	}
 	sort.Slice(cs, func(i, j int) bool { return cs[i].Name < cs[j].Name })
-	var ids []string
+	out := []backend.ContainerStats{}
+	var live []string // ids sampled, for out[at[k]]
+	var at []int
 	for _, c := range cs {
-		if all || c.State == "running" || c.State == "paused" {
-			ids = append(ids, c.ID)
+		switch {
+		case c.State == "running" || c.State == "paused":
+			live, at = append(live, c.ID), append(at, len(out))
+		case !all:
+			continue
 		}
+		out = append(out, backend.ContainerStats{ID: c.ID, Name: c.Name, CPUPerc: "0.00%", MemUsage: "0B / 0B", MemPerc: "0.00%",
+			NetIO: "0B / 0B", BlockIO: "0B / 0B", PIDs: "0"})
 	}
-	if len(ids) == 0 {
-		return []backend.ContainerStats{}, nil
+	if len(live) == 0 {
+		return out, nil
 	}
-	return r.Stats(ctx, ids)
+	st, err := r.Stats(ctx, live)
+	if err != nil {
+		return nil, err
+	}
+	if len(st) != len(live) {
+		return nil, core.Errorf(core.KindBackendError, "%s reported stats of %d containers, asked for %d", e.backend.Name(), len(st), len(live))
+	}
+	for k, s := range st {
+		s.ID, s.Name = out[at[k]].ID, out[at[k]].Name // the project's words for them
+		out[at[k]] = s
+	}
+	return out, nil
 }
