@@ -64,6 +64,16 @@ type Interactor interface {
 	RunInteractive(ctx context.Context, spec *core.ContainerSpec, io InteractiveIO, created func(core.ContainerHandle)) (int, error)
 }
 
+// Attacher connects the caller's streams to the main process of a running
+// container (docker attach): its output, and io.Stdin when the container
+// was created with its stdin open, until the process exits (its exit code
+// is returned) or the user detaches (ErrDetached; the container goes on).
+// io.TTY must say whether the container has a TTY, which decides how its
+// output comes. Ending ctx ends the attachment, not the container.
+type Attacher interface {
+	Attach(ctx context.Context, id string, io InteractiveIO) (int, error)
+}
+
 // ParseDetachKeys reads docker's notation of a detach sequence: keys
 // separated by commas, each a single character or ctrl-<c> where c is one
 // of a-z, @, [, \, ], ^ and _. "" is DefaultDetachKeys.

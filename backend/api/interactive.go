@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -270,4 +271,48 @@ func (b *Backend) execExitCode(ctx context.Context, execID, id string) (int, err
 		case <-time.After(delay):
 		}
 	}
+}
+
+var _ backend.Attacher = (*Backend)(nil)
+
+// Attach joins a running container's main process: its output (raw with a
+// TTY, multiplexed without, as the container was created; iio.TTY is taken
+// from it), its stdin when the container keeps stdin open and iio has one,
+// resizes with a TTY. Once the output ends it waits for the exit code.
+func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
+	if err := requireID("container", id); err != nil {
+		return 0, err
+	}
+	keys, err := backend.ParseDetachKeys(iio.DetachKeys)
+	if err != nil {
+		return 0, err
+	}
+	ins, err := b.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return 0, b.engineError(err, "container", id)
+	}
+	c := ins.Container
+	if c.State == nil || !c.State.Running {
+		return 0, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", strings.TrimPrefix(c.Name, "/")).With("id", id)
+	}
+	if c.Config != nil {
+		iio.TTY = c.Config.Tty
+		if !c.Config.OpenStdin {
+			iio.Stdin = nil
+		}
+	}
+	att, err := b.cli.ContainerAttach(ctx, id, client.ContainerAttachOptions{
+		Stream: true, Stdin: iio.Stdin != nil, Stdout: true, Stderr: true,
+	})
+	if err != nil {
+		return 0, b.engineError(err, "container", id)
+	}
+	err = b.stream(ctx, att.HijackedResponse, iio, keys, func(ctx context.Context, sz backend.TerminalSize) error {
+		_, err := b.cli.ContainerResize(ctx, id, client.ContainerResizeOptions{Width: sz.Width, Height: sz.Height})
+		return err
+	})
+	if err != nil {
+		return 0, b.streamError(ctx, err, id)
+	}
+	return b.Wait(ctx, id)
 }

@@ -262,3 +262,48 @@ func (f *logLineFilter) finish(dropLast bool) {
 	}
 	f.held, f.line, f.inLog = nil, nil, false
 }
+
+var _ backend.Attacher = (*Backend)(nil)
+
+// Attach runs `attach [--no-stdin] [--detach-keys K] -- ID` with the
+// caller's streams; the CLI's exit status is the process's. The signals
+// the caller gets are the caller's to forward (--sig-proxy=false where the
+// CLI has it). nerdctl's attach always reads stdin, so it cannot leave
+// stdin out; apple/container has no attach.
+func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
+	if err := requireID("id", id); err != nil {
+		return 0, err
+	}
+	if b.proto.apple() {
+		return 0, backend.Unsupported(b, "attach")
+	}
+	args, err := b.proto.AttachArgs(id, iio)
+	if err != nil {
+		return 0, err
+	}
+	return b.runAttached(ctx, args, iio)
+}
+
+// AttachArgs is the runtime's attach of container id as iio asks.
+func (p Protocol) AttachArgs(id string, iio backend.InteractiveIO) ([]string, error) {
+	switch {
+	case p.apple():
+		return nil, p.unsupported("attach")
+	case p.Flavor == FlavorNerdctl && iio.Stdin == nil:
+		return nil, p.unsupported("attach --no-stdin")
+	}
+	args := []string{"attach"}
+	if p.Flavor != FlavorNerdctl {
+		args = append(args, "--sig-proxy=false")
+		if iio.Stdin == nil {
+			args = append(args, "--no-stdin")
+		}
+	}
+	if iio.DetachKeys != "" {
+		if _, err := backend.ParseDetachKeys(iio.DetachKeys); err != nil {
+			return nil, err
+		}
+		args = append(args, "--detach-keys", iio.DetachKeys)
+	}
+	return append(args, "--", id), nil
+}

@@ -133,3 +133,35 @@ func TestStatsReadsTheRuntimesColumns(t *testing.T) {
 		t.Fatalf("apple/container: %v", err)
 	}
 }
+
+// TestAttachArgs: docker's and podman's attach leave the signals to the
+// caller (who proxies them) and take --no-stdin and the detach keys;
+// nerdctl's always reads stdin; apple/container has no attach.
+func TestAttachArgs(t *testing.T) {
+	in := strings.NewReader("")
+	for _, tc := range []struct {
+		p     Protocol
+		iio   backend.InteractiveIO
+		want  []string
+		field string // refused, naming it
+	}{
+		{dockerP, backend.InteractiveIO{Stdin: in}, []string{"attach", "--sig-proxy=false", "--", "c1"}, ""},
+		{dockerP, backend.InteractiveIO{}, []string{"attach", "--sig-proxy=false", "--no-stdin", "--", "c1"}, ""},
+		{podmanP, backend.InteractiveIO{Stdin: in, DetachKeys: "ctrl-x"}, []string{"attach", "--sig-proxy=false", "--detach-keys", "ctrl-x", "--", "c1"}, ""},
+		{nerdctlP, backend.InteractiveIO{Stdin: in}, []string{"attach", "--", "c1"}, ""},
+		{nerdctlP, backend.InteractiveIO{}, nil, "attach --no-stdin"},
+	} {
+		got, err := tc.p.AttachArgs("c1", tc.iio)
+		if tc.field != "" {
+			assertRejected(t, tc.p, err, tc.field)
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q %v, want %q", tc.p.Runtime, got, err, tc.want)
+		}
+	}
+	f := newFakeCLI(t, "container")
+	if _, err := Apple(f.bin).Attach(t.Context(), "c1", backend.InteractiveIO{}); core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
+		t.Fatalf("apple/container: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"strconv"
+	"strings"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
@@ -123,4 +124,40 @@ func writeOutput(iio backend.InteractiveIO, res core.ContainerLogs) error {
 	}
 	_, err := io.WriteString(stderr, res.Stderr)
 	return err
+}
+
+var _ backend.Attacher = (*Backend)(nil)
+
+// Attach waits for a running container to exit (a test ends it with Exit)
+// and writes what it printed meanwhile; detached at once when ctx ends.
+func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
+	if err := b.enter(ctx, "Attach", id, "tty="+strconv.FormatBool(iio.TTY), "stdin="+strconv.FormatBool(iio.Stdin != nil)); err != nil {
+		return 0, err
+	}
+	b.mu.Unlock()
+	info, err := b.Inspect(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	if info.State != "running" {
+		return 0, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", info.Name).With("id", id)
+	}
+	before, err := b.Logs(ctx, id, backend.LogsOptions{})
+	if err != nil {
+		return 0, err
+	}
+	code, err := b.Wait(ctx, id)
+	if err != nil {
+		return 0, err
+	}
+	logs, err := b.Logs(ctx, id, backend.LogsOptions{})
+	if err != nil {
+		return 0, err
+	}
+	logs.Stdout = strings.TrimPrefix(logs.Stdout, before.Stdout)
+	logs.Stderr = strings.TrimPrefix(logs.Stderr, before.Stderr)
+	if err := writeOutput(iio, logs); err != nil {
+		return 0, err
+	}
+	return code, nil
 }

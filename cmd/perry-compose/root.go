@@ -59,7 +59,7 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 	}
 	add("lifecycle", a.upCmd(), a.downCmd(), a.createCmd(), a.startCmd(), a.stopCmd(), a.restartCmd(),
 		a.killCmd(), a.rmCmd(), a.scaleCmd(), a.runCmd(), a.execCmd(), a.waitCmd())
-	add("lifecycle", a.pauseCmd(), a.unpauseCmd(), a.cpCmd(), a.watchCmd())
+	add("lifecycle", a.attachCmd(), a.pauseCmd(), a.unpauseCmd(), a.cpCmd(), a.watchCmd())
 	add("inspect", a.topCmd(), a.statsCmd(), a.eventsCmd())
 	add("inspect", a.psCmd(), a.logsCmd(), a.portCmd(), a.configCmd(), a.lsCmd(), a.versionCmd())
 	add("images", a.imagesCmd(), a.pullCmd(), a.pushCmd(), a.buildCmd())
