@@ -276,6 +276,15 @@ type BuildSpec struct {
 	NoCache    bool              `json:"no_cache,omitempty"`
 	Pull       bool              `json:"pull,omitempty"`
 	Platform   string            `json:"platform,omitempty"`
+	// DockerfileInline is the Dockerfile's text itself (compose's
+	// dockerfile_inline) instead of a file; not with Dockerfile.
+	DockerfileInline string `json:"dockerfile_inline,omitempty"`
+	// Tags are more names for the image besides the one it is built as.
+	Tags []string `json:"tags,omitempty"`
+	// ExtraHosts are "host:ip" entries of the build steps' /etc/hosts.
+	ExtraHosts []string `json:"extra_hosts,omitempty"`
+	// ShmSize is the size of the build steps' /dev/shm, in bytes.
+	ShmSize int64 `json:"shm_size,omitempty"`
 }
 
 // NetworkConfig describes a network to create.

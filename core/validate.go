@@ -158,8 +158,25 @@ func ValidateBuild(spec BuildSpec, image string) error {
 	}
 	c := spec
 	c.Args, c.Labels = keysOnly(spec.Args), keysOnly(spec.Labels)
+	c.DockerfileInline = "" // a text of lines
 	if err := checkText(&c, "build."); err != nil {
 		return err
+	}
+	if spec.DockerfileInline != "" {
+		if spec.Dockerfile != "" {
+			return InvalidArgument("build.dockerfile_inline", "cannot be set with build.dockerfile")
+		}
+		if strings.IndexByte(spec.DockerfileInline, 0) >= 0 {
+			return InvalidArgument("build.dockerfile_inline", "contains NUL")
+		}
+	}
+	if spec.ShmSize < 0 {
+		return InvalidArgument("build.shm_size", "must not be negative, got %d", spec.ShmSize)
+	}
+	for i, h := range spec.ExtraHosts {
+		if name, ip, ok := strings.Cut(h, ":"); !ok || name == "" || ip == "" {
+			return InvalidArgument(fmt.Sprintf("build.extra_hosts[%d]", i), "%q must be host:ip", h)
+		}
 	}
 	if err := checkValues("build.args", spec.Args); err != nil {
 		return err

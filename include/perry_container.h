@@ -414,7 +414,10 @@ PERRY_EXTERN(int32_t) js_container_inspectImage(const char *reference, perry_com
 /**
  * Builds an image.
  * @param build_json  {"context":"dir","dockerfile"?,"args"?:{…},"target"?,
- *                    "labels"?:{…},"network"?,"no_cache"?,"pull"?}
+ *                    "labels"?:{…},"network"?,"no_cache"?,"pull"?,
+ *                    "platform"?,"dockerfile_inline"? (the Dockerfile's
+ *                    text, not with "dockerfile"),"tags"?:[…] (more names),
+ *                    "extra_hosts"?:["host:ip"],"shm_size"? (bytes)}
  * @param image_name  the tag to give the image (raw), required.
  * Result: null. Errors: BackendError with the build's message.
  */

@@ -1,9 +1,14 @@
 package api_test
 
 import (
+	"archive/tar"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -49,5 +54,53 @@ func TestBuildFailureCarriesTheStepsExitCode(t *testing.T) {
 				t.Fatalf("exitCode detail %v, want %v", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestBuildSendsTagsHostsShmAndAnInlineDockerfile: the build request names
+// every tag, the extra hosts and /dev/shm's size, and an inline Dockerfile
+// travels in the context under the name the request gives.
+func TestBuildSendsTagsHostsShmAndAnInlineDockerfile(t *testing.T) {
+	var query url.Values
+	files := map[string]string{}
+	b := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/build") {
+			return false
+		}
+		query = r.URL.Query()
+		tr := tar.NewReader(r.Body)
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				break
+			}
+			data, _ := io.ReadAll(tr)
+			files[h.Name] = string(data)
+		}
+		w.Write([]byte(`{"stream":"Successfully built 0123456789ab\n"}` + "\n"))
+		return true
+	})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "app.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const inline = "FROM scratch\nCOPY app.txt /\n"
+	err := b.Build(t.Context(), core.BuildSpec{Context: dir, DockerfileInline: inline, Tags: []string{"reg.example/app:2", "app:latest"},
+		ExtraHosts: []string{"db:10.0.0.2"}, ShmSize: 64 << 20}, "app:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := query["t"]; !slices.Equal(got, []string{"app:1", "reg.example/app:2", "app:latest"}) {
+		t.Errorf("tags %q", got)
+	}
+	if query.Get("extrahosts") != "db:10.0.0.2" || query.Get("shmsize") != strconv.Itoa(64<<20) {
+		t.Errorf("query %v", query)
+	}
+	if df := query.Get("dockerfile"); files[df] != inline || files["app.txt"] != "x" {
+		t.Errorf("the context holds %q, the request names the Dockerfile %q", files, df)
+	}
+	err = b.Build(t.Context(), core.BuildSpec{Context: dir, Tags: []string{"Not A Ref"}}, "app:1")
+	if ce := core.AsError(err); ce.Kind != core.KindInvalidArgument || !strings.Contains(ce.Message, "build.tags[0]") {
+		t.Errorf("a bad tag: %v", err)
 	}
 }

@@ -43,8 +43,17 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, img string) er
 	if _, err := reference.ParseNormalizedNamed(img); err != nil {
 		return core.InvalidArgument("image", "%q: %v", img, err)
 	}
+	tags := []string{img}
+	for i, t := range spec.Tags {
+		if _, err := reference.ParseNormalizedNamed(t); err != nil {
+			return core.InvalidArgument(fmt.Sprintf("build.tags[%d]", i), "%q: %v", t, err)
+		}
+		tags = append(tags, t)
+	}
 	opts := client.ImageBuildOptions{
-		Tags:        []string{img},
+		Tags:        tags,
+		ExtraHosts:  slices.Clone(spec.ExtraHosts),
+		ShmSize:     spec.ShmSize,
 		Remove:      true,
 		ForceRemove: true, // a failed build leaves no intermediate container behind
 		NoCache:     spec.NoCache,
@@ -69,10 +78,13 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, img string) er
 
 	var body io.Reader
 	if isRemoteContext(spec.Context) {
+		if spec.DockerfileInline != "" {
+			return core.InvalidArgument("build.dockerfile_inline", "needs a local build context, not %s", spec.Context)
+		}
 		opts.RemoteContext = spec.Context
 		opts.Dockerfile = spec.Dockerfile
 	} else {
-		tarball, dockerfile, err := contextTar(spec.Context, spec.Dockerfile)
+		tarball, dockerfile, err := contextTar(spec.Context, spec.Dockerfile, spec.DockerfileInline)
 		if err != nil {
 			return err
 		}
@@ -137,9 +149,10 @@ func isRemoteContext(c string) bool {
 
 // contextTar streams dir as a tar (written by a goroutine into a pipe, so a
 // large context is never held in memory) and returns the Dockerfile's path
-// inside it. A Dockerfile outside the context is added under a generated
-// name, as the docker CLI does.
-func contextTar(dir, dockerfile string) (io.ReadCloser, string, error) {
+// inside it. A Dockerfile outside the context, or an inline one (its text),
+// is added under a generated name, as the docker CLI adds one read from
+// stdin.
+func contextTar(dir, dockerfile, inline string) (io.ReadCloser, string, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		return nil, "", core.InvalidArgument("build.context", "%v", err)
@@ -158,13 +171,17 @@ func contextTar(dir, dockerfile string) (io.ReadCloser, string, error) {
 	if !filepath.IsAbs(dfPath) {
 		dfPath = filepath.Join(absDir, dfPath)
 	}
-	dfData, err := os.ReadFile(dfPath)
-	if err != nil {
-		return nil, "", core.InvalidArgument("build.dockerfile", "%v", err)
-	}
+	var dfData []byte
 	inTar := ""
-	if rel, err := filepath.Rel(absDir, dfPath); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
-		inTar = filepath.ToSlash(rel)
+	if inline != "" {
+		dfData = []byte(inline) // sent as a file of its own, below
+	} else {
+		if dfData, err = os.ReadFile(dfPath); err != nil {
+			return nil, "", core.InvalidArgument("build.dockerfile", "%v", err)
+		}
+		if rel, err := filepath.Rel(absDir, dfPath); err == nil && rel != ".." && !strings.HasPrefix(rel, "../") {
+			inTar = filepath.ToSlash(rel)
+		}
 	}
 	extra := ""
 	if inTar == "" {

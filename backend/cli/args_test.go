@@ -135,6 +135,12 @@ func TestOperationArgs(t *testing.T) {
 			[]string{"build", "--tag=app:1", "--force-rm", "--", "/ctx"}},
 		{"nerdctl build has no --force-rm", func() ([]string, error) { return nerdctlP.BuildArgs(core.BuildSpec{Context: "/ctx"}, "app:1") },
 			[]string{"build", "--tag=app:1", "--", "/ctx"}},
+		{"podman build with tags, hosts and /dev/shm", func() ([]string, error) {
+			return podmanP.BuildArgs(core.BuildSpec{Context: "/ctx", Tags: []string{"app:2", "reg/app:2"}, ExtraHosts: []string{"db:10.0.0.2"}, ShmSize: 1 << 20}, "app:1")
+		}, []string{"build", "--tag=app:1", "--tag=app:2", "--tag=reg/app:2", "--add-host=db:10.0.0.2", "--shm-size=1048576", "--force-rm", "--", "/ctx"}},
+		{"nerdctl build with tags and hosts", func() ([]string, error) {
+			return nerdctlP.BuildArgs(core.BuildSpec{Context: "/ctx", Tags: []string{"app:2"}, ExtraHosts: []string{"db:10.0.0.2"}}, "app:1")
+		}, []string{"build", "--tag=app:1", "--tag=app:2", "--add-host=db:10.0.0.2", "--", "/ctx"}},
 		{"apple build", func() ([]string, error) { build := build; build.Network = ""; return appleP.BuildArgs(build, "app:1") },
 			[]string{"build", "--file=/ctx/sub/Dockerfile", "--tag=app:1", "--build-arg=V=1", "--target=prod", "--label=l=x",
 				"--no-cache", "--pull", "--platform=linux/amd64", "--", "/ctx"}},
@@ -177,6 +183,14 @@ func TestOperationArgsRejections(t *testing.T) {
 		{"apple has no wait", func() error { _, err := appleP.WaitArgs("a"); return err }, "wait"},
 		{"apple logs has no since", func() error { _, err := appleP.LogsArgs("a", backend.LogsOptions{Since: "1m"}, false); return err }, "logs.since"},
 		{"apple logs has no timestamps", func() error { _, err := appleP.LogsArgs("a", backend.LogsOptions{Timestamps: true}, false); return err }, "logs.timestamps"},
+		{"nerdctl build has no shm size", func() error {
+			_, err := nerdctlP.BuildArgs(core.BuildSpec{Context: ".", ShmSize: 1}, "x")
+			return err
+		}, "build.shm_size"},
+		{"apple build has no extra hosts", func() error {
+			_, err := appleP.BuildArgs(core.BuildSpec{Context: ".", ExtraHosts: []string{"a:1.2.3.4"}}, "x")
+			return err
+		}, "build.extra_hosts"},
 		{"apple build has no network", func() error {
 			_, err := appleP.BuildArgs(core.BuildSpec{Context: ".", Network: "host"}, "x")
 			return err

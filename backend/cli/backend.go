@@ -625,6 +625,23 @@ func (b *Backend) Wait(ctx context.Context, id string) (int, error) {
 // Build builds an image from spec and tags it image. The build's progress
 // output is dropped but for the tail kept for errors.
 func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) error {
+	if spec.DockerfileInline != "" {
+		if err := core.ValidateBuild(spec, image); err != nil {
+			return err
+		}
+		// The CLIs read a Dockerfile from a path: a private directory
+		// (0700, unpredictable name) holds it for the build's duration.
+		dir, err := os.MkdirTemp("", "perry-build-")
+		if err != nil {
+			return core.Errorf(core.KindInternal, "writing the inline Dockerfile: %v", err)
+		}
+		defer os.RemoveAll(dir)
+		f := filepath.Join(dir, "Dockerfile")
+		if err := os.WriteFile(f, []byte(spec.DockerfileInline), 0o600); err != nil {
+			return core.Errorf(core.KindInternal, "writing the inline Dockerfile: %v", err)
+		}
+		spec.Dockerfile, spec.DockerfileInline = f, ""
+	}
 	args, err := b.proto.BuildArgs(spec, image)
 	if err != nil {
 		return err

@@ -429,6 +429,11 @@ func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error)
 	if err := core.ValidateBuild(spec, image); err != nil {
 		return nil, err
 	}
+	if spec.DockerfileInline != "" {
+		// Build writes it to a private file first: the CLIs read a
+		// Dockerfile from a path.
+		return nil, core.InvalidArgument("build.dockerfile_inline", "is passed as a file (Backend.Build writes it)")
+	}
 	a := &argList{}
 	a.add("build")
 	if f := spec.Dockerfile; f != "" {
@@ -438,6 +443,19 @@ func (p Protocol) BuildArgs(spec core.BuildSpec, image string) ([]string, error)
 		a.value("build.dockerfile", "--file", f)
 	}
 	a.value("image", "--tag", image)
+	for i, t := range spec.Tags {
+		a.value(fmt.Sprintf("build.tags[%d]", i), "--tag", t)
+	}
+	if len(spec.ExtraHosts) > 0 && p.apple() {
+		a.fail(p.unsupported("build.extra_hosts"))
+	}
+	a.each("build.extra_hosts", "--add-host", spec.ExtraHosts)
+	if spec.ShmSize != 0 {
+		if p.apple() || p.Flavor == FlavorNerdctl {
+			a.fail(p.unsupported("build.shm_size"))
+		}
+		a.value("build.shm_size", "--shm-size", strconv.FormatInt(spec.ShmSize, 10))
+	}
 	a.pairs("build.args", "--build-arg", spec.Args)
 	a.opt("build.target", "--target", spec.Target)
 	a.pairs("build.labels", "--label", spec.Labels)

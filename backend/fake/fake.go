@@ -825,7 +825,12 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) 
 	if err := core.ValidateBuild(spec, image); err != nil {
 		return err
 	}
-	b.addImage(image)
+	img := b.addImage(image)
+	for _, ref := range spec.Tags { // more names of the same image
+		tagged := b.addImage(ref)
+		tagged.ID = img.ID
+		b.images[imageKey(ref)] = tagged
+	}
 	return nil
 }
 

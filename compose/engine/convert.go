@@ -52,20 +52,21 @@ var (
 		"placement":       "deploy.placement is swarm-only",
 		"endpoint_mode":   "deploy.endpoint_mode is swarm-only",
 	}
-	limitKeys        = keySet("cpus", "memory", "pids")
-	reservationKeys  = keySet("memory")
-	restartKeys      = keySet("condition", "max_attempts")
-	restartWarnKeys  = map[string]string{"delay": "deploy.restart_policy.delay is swarm-only", "window": "deploy.restart_policy.window is swarm-only"}
-	serviceNetKeys   = keySet("aliases", "ipv4_address", "ipv6_address", "priority", "use_service_name_alias")
-	portKeys         = keySet("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
-	volumeKeys       = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
-	volumeWarnKeys   = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
-	bindKeys         = keySet("selinux", "propagation", "create_host_path")
-	volumeOptKeys    = keySet("nocopy")
-	tmpfsKeys        = keySet("size", "mode")
-	fileRefKeys      = keySet("source", "target", "uid", "gid", "mode")
-	loggingKeys      = keySet("driver", "options")
-	buildKeys        = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms")
+	limitKeys       = keySet("cpus", "memory", "pids")
+	reservationKeys = keySet("memory")
+	restartKeys     = keySet("condition", "max_attempts")
+	restartWarnKeys = map[string]string{"delay": "deploy.restart_policy.delay is swarm-only", "window": "deploy.restart_policy.window is swarm-only"}
+	serviceNetKeys  = keySet("aliases", "ipv4_address", "ipv6_address", "priority", "use_service_name_alias")
+	portKeys        = keySet("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
+	volumeKeys      = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
+	volumeWarnKeys  = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
+	bindKeys        = keySet("selinux", "propagation", "create_host_path")
+	volumeOptKeys   = keySet("nocopy")
+	tmpfsKeys       = keySet("size", "mode")
+	fileRefKeys     = keySet("source", "target", "uid", "gid", "mode")
+	loggingKeys     = keySet("driver", "options")
+	buildKeys       = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms",
+		"dockerfile_inline", "tags", "extra_hosts", "shm_size")
 	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
 	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6")
 	ipamKeys         = keySet("driver", "options", "config")
@@ -731,13 +732,20 @@ func convertBuild(p *types.Project, s *service, warnings *[]string) (core.BuildS
 		ctxDir = filepath.Join(p.WorkingDir, ctxDir)
 	}
 	spec := core.BuildSpec{
-		Context:    ctxDir,
-		Dockerfile: b.Dockerfile,
-		Target:     b.Target,
-		Network:    b.Network,
-		NoCache:    b.NoCache,
-		Pull:       b.Pull,
-		Platform:   s.cfg.Platform,
+		Context:          ctxDir,
+		Dockerfile:       b.Dockerfile,
+		DockerfileInline: b.DockerfileInline,
+		Tags:             slices.Clone(b.Tags),
+		ShmSize:          int64(b.ShmSize),
+		Target:           b.Target,
+		Network:          b.Network,
+		NoCache:          b.NoCache,
+		Pull:             b.Pull,
+		Platform:         s.cfg.Platform,
+	}
+	if len(b.ExtraHosts) > 0 {
+		spec.ExtraHosts = b.ExtraHosts.AsList(":")
+		sort.Strings(spec.ExtraHosts)
 	}
 	if len(b.Platforms) > 1 {
 		return spec, serviceError(core.KindInvalidConfig, s.name, nil, "service %q: %s", s.name, unsupported("build.platforms (more than one)").Error())

@@ -20,7 +20,8 @@ type PushOptions struct {
 }
 
 // Push uploads the images the project builds to their registries (docker
-// compose push): those of services with both build and image; the others
+// compose push): those of services with both build and image, with their
+// build's extra tags; the others
 // are skipped, as docker compose skips them. Pushes run in parallel,
 // within the parallel limit. A failed push fails Push, naming the service,
 // unless IgnoreFailures.
@@ -47,20 +48,23 @@ func (e *Engine) Push(ctx context.Context, opts PushOptions) error {
 			e.emit(Event{Resource: ResourceService, ID: name, Status: StatusSkipped})
 			continue
 		}
-		g.Go(func() error {
-			e.emit(Event{Resource: ResourceImage, ID: s.image, Status: StatusPushing})
-			err := p.PushImage(ctx, s.image)
-			switch {
-			case err == nil:
-				e.emit(Event{Resource: ResourceImage, ID: s.image, Status: StatusPushed})
-				return nil
-			case opts.IgnoreFailures && ctx.Err() == nil:
-				e.emit(Event{Resource: ResourceImage, ID: s.image, Status: StatusWarning, Text: err.Error()})
-				return nil
-			}
-			e.emit(Event{Resource: ResourceImage, ID: s.image, Status: StatusError, Text: err.Error()})
-			return serviceError(core.KindOf(err), name, err, "service %q: pushing image %q: %v", name, s.image, err)
-		})
+		// The build's extra tags go too, as docker compose pushes them.
+		for _, tag := range append([]string{s.image}, s.cfg.Build.Tags...) {
+			g.Go(func() error {
+				e.emit(Event{Resource: ResourceImage, ID: tag, Status: StatusPushing})
+				err := p.PushImage(ctx, tag)
+				switch {
+				case err == nil:
+					e.emit(Event{Resource: ResourceImage, ID: tag, Status: StatusPushed})
+					return nil
+				case opts.IgnoreFailures && ctx.Err() == nil:
+					e.emit(Event{Resource: ResourceImage, ID: tag, Status: StatusWarning, Text: err.Error()})
+					return nil
+				}
+				e.emit(Event{Resource: ResourceImage, ID: tag, Status: StatusError, Text: err.Error()})
+				return serviceError(core.KindOf(err), name, err, "service %q: pushing image %q: %v", name, tag, err)
+			})
+		}
 	}
 	return g.Wait()
 }

@@ -95,3 +95,45 @@ func TestPushFailure(t *testing.T) {
 		t.Fatalf("a backend without push: %v", err)
 	}
 }
+
+// TestBuildSectionReachesTheBuild: dockerfile_inline, tags, extra_hosts and
+// shm_size are built with, not refused; push sends the extra tags too.
+func TestBuildSectionReachesTheBuild(t *testing.T) {
+	const y = `
+services:
+  app:
+    image: reg.example/app:1
+    build:
+      context: .
+      dockerfile_inline: |
+        FROM scratch
+        COPY a /
+      tags: [reg.example/app:latest]
+      extra_hosts: ["db=10.0.0.2", "cache:10.0.0.3"]
+      shm_size: 64m
+`
+	m := modelOf(t, y)
+	p, err := planImages(m, &observedState{images: map[string]string{}}, m.order, UpOptions{})
+	if err != nil || len(p.Ops) != 1 {
+		t.Fatalf("plan %v %v", p, err)
+	}
+	got := *p.Ops[0].Build
+	if got.DockerfileInline != "FROM scratch\nCOPY a /\n" || !slices.Equal(got.Tags, []string{"reg.example/app:latest"}) ||
+		!slices.Equal(got.ExtraHosts, []string{"cache:10.0.0.3", "db:10.0.0.2"}) || got.ShmSize != 64<<20 {
+		t.Fatalf("build %+v", got)
+	}
+
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, y))
+	if err := e.PullAndBuild(ctxT(t), UpOptions{Build: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Push(ctxT(t), PushOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	pushed := callsOf(b, "PushImage")
+	slices.Sort(pushed)
+	if !slices.Equal(pushed, []string{"reg.example/app:1", "reg.example/app:latest"}) {
+		t.Fatalf("pushed %v", pushed)
+	}
+}

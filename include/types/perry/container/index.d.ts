@@ -458,6 +458,14 @@ export interface BuildSpec {
   no_cache?: boolean;
   pull?: boolean;
   platform?: string;
+  /** The Dockerfile's text itself, instead of a file; not with `dockerfile`. */
+  dockerfile_inline?: string;
+  /** More names for the built image, besides the one it is built as. */
+  tags?: string[];
+  /** "host:ip" entries of the build steps' /etc/hosts. */
+  extra_hosts?: string[];
+  /** Size of the build steps' /dev/shm, in bytes (not on nerdctl). */
+  shm_size?: number;
 }
 
 // ============================================================================
