@@ -29,6 +29,10 @@ type InteractiveIO struct {
 	// delivers its later sizes. Both are used with TTY only.
 	Size   TerminalSize
 	Resize <-chan TerminalSize
+	// SignalsToProcess (attach only, with a runtime CLI that owns the
+	// terminal): the CLI sends the signals it gets to the process, as
+	// docker attach --sig-proxy does. Without it they end the CLI.
+	SignalsToProcess bool
 	// DetachKeys is the key sequence that detaches from the process
 	// without ending it, in docker's notation ("ctrl-p,ctrl-q", see
 	// ParseDetachKeys); "" is docker's default. Used with TTY and Stdin.

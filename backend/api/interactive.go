@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/moby/moby/api/pkg/stdcopy"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/perryts/perry-container/backend"
@@ -278,7 +279,10 @@ var _ backend.Attacher = (*Backend)(nil)
 // Attach joins a running container's main process: its output (raw with a
 // TTY, multiplexed without, as the container was created; iio.TTY is taken
 // from it), its stdin when the container keeps stdin open and iio has one,
-// resizes with a TTY. Once the output ends it waits for the exit code.
+// resizes with a TTY; then its exit code. The wait for the exit begins
+// before the attachment, as the docker CLI's does: the engine ends the
+// streams and restarts a container with a restart policy in one step, so a
+// wait begun after the streams' end would wait for the next exit.
 func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
 	if err := requireID("container", id); err != nil {
 		return 0, err
@@ -287,13 +291,20 @@ func (b *Backend) Attach(ctx context.Context, id string, iio backend.Interactive
 	if err != nil {
 		return 0, err
 	}
-	ins, err := b.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
-	if err != nil {
-		return 0, b.engineError(err, "container", id)
+	running := func() (*container.InspectResponse, error) {
+		ins, err := b.cli.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+		if err != nil {
+			return nil, b.engineError(err, "container", id)
+		}
+		c := ins.Container
+		if c.State == nil || !c.State.Running || c.State.Paused || c.State.Restarting {
+			return &c, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", strings.TrimPrefix(c.Name, "/")).With("id", id)
+		}
+		return &c, nil
 	}
-	c := ins.Container
-	if c.State == nil || !c.State.Running {
-		return 0, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", strings.TrimPrefix(c.Name, "/")).With("id", id)
+	c, err := running()
+	if err != nil {
+		return 0, err
 	}
 	if c.Config != nil {
 		iio.TTY = c.Config.Tty
@@ -301,11 +312,23 @@ func (b *Backend) Attach(ctx context.Context, id string, iio backend.Interactive
 			iio.Stdin = nil
 		}
 	}
+	waitCtx, stopWait := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWait()
+	wait := b.cli.ContainerWait(waitCtx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
 	att, err := b.cli.ContainerAttach(ctx, id, client.ContainerAttachOptions{
 		Stream: true, Stdin: iio.Stdin != nil, Stdout: true, Stderr: true,
 	})
 	if err != nil {
 		return 0, b.engineError(err, "container", id)
+	}
+	// It may have ended between the look and the attachment: then there is
+	// no next exit to wait for.
+	if c, err := running(); err != nil {
+		att.Close()
+		if c != nil && c.State != nil && !c.State.Running {
+			return c.State.ExitCode, nil
+		}
+		return 0, err
 	}
 	err = b.stream(ctx, att.HijackedResponse, iio, keys, func(ctx context.Context, sz backend.TerminalSize) error {
 		_, err := b.cli.ContainerResize(ctx, id, client.ContainerResizeOptions{Width: sz.Width, Height: sz.Height})
@@ -314,5 +337,15 @@ func (b *Backend) Attach(ctx context.Context, id string, iio backend.Interactive
 	if err != nil {
 		return 0, b.streamError(ctx, err, id)
 	}
-	return b.Wait(ctx, id)
+	select {
+	case r := <-wait.Result:
+		if r.Error != nil && r.Error.Message != "" {
+			return int(r.StatusCode), (&core.Error{Kind: core.KindBackendError, Message: r.Error.Message}).With("backend", b.name)
+		}
+		return int(r.StatusCode), nil
+	case err := <-wait.Error:
+		return 0, b.engineError(err, "container", id)
+	case <-ctx.Done():
+		return 0, core.AsError(ctx.Err())
+	}
 }

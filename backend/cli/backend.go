@@ -629,6 +629,13 @@ func (b *Backend) Build(ctx context.Context, spec core.BuildSpec, image string) 
 		if err := core.ValidateBuild(spec, image); err != nil {
 			return err
 		}
+		switch {
+		case strings.Contains(spec.Context, "://") || strings.HasPrefix(spec.Context, "git@"):
+			return core.InvalidArgument("build.dockerfile_inline", "needs a local build context, not %s", spec.Context)
+		case len(b.prefix) > 0:
+			// lima's CLI runs in its VM, where a host file is not.
+			return core.InvalidArgument("build.dockerfile_inline", "is not supported by %s: its CLI cannot read a file of this host", b.name)
+		}
 		// The CLIs read a Dockerfile from a path: a private directory
 		// (0700, unpredictable name) holds it for the build's duration.
 		dir, err := os.MkdirTemp("", "perry-build-")

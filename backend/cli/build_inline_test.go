@@ -47,3 +47,15 @@ done
 		t.Fatalf("the inline Dockerfile was left behind: %v", err)
 	}
 }
+
+// An inline Dockerfile needs a local context, and a CLI on this host.
+func TestBuildRefusesAnInlineDockerfileItCannotPass(t *testing.T) {
+	spec := core.BuildSpec{Context: "https://example.com/app.git", DockerfileInline: "FROM scratch\n"}
+	if err := Docker("docker", "/bin/false").Build(t.Context(), spec, "app:1"); core.KindOf(err) != core.KindInvalidArgument {
+		t.Fatalf("a URL context: %v", err)
+	}
+	spec.Context = t.TempDir()
+	if err := Lima("/bin/false", "default").Build(t.Context(), spec, "app:1"); core.KindOf(err) != core.KindInvalidArgument {
+		t.Fatalf("lima: %v", err)
+	}
+}

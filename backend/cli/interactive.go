@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/perryts/perry-container/backend"
@@ -265,11 +266,12 @@ func (f *logLineFilter) finish(dropLast bool) {
 
 var _ backend.Attacher = (*Backend)(nil)
 
-// Attach runs `attach [--no-stdin] [--detach-keys K] -- ID` with the
-// caller's streams; the CLI's exit status is the process's. The signals
-// the caller gets are the caller's to forward (--sig-proxy=false where the
-// CLI has it). nerdctl's attach always reads stdin, so it cannot leave
-// stdin out; apple/container has no attach.
+// Attach runs `attach [--sig-proxy=B] [--no-stdin] [--detach-keys K] -- ID`
+// with the caller's streams; the CLI's exit status is the process's.
+// nerdctl's attach has neither flag: without stdin it is given an empty
+// input (which a container that keeps stdin open does not see end, unless
+// it was created to close stdin with its first client's). apple/container
+// has no attach.
 func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
 	if err := requireID("id", id); err != nil {
 		return 0, err
@@ -286,15 +288,12 @@ func (b *Backend) Attach(ctx context.Context, id string, iio backend.Interactive
 
 // AttachArgs is the runtime's attach of container id as iio asks.
 func (p Protocol) AttachArgs(id string, iio backend.InteractiveIO) ([]string, error) {
-	switch {
-	case p.apple():
+	if p.apple() {
 		return nil, p.unsupported("attach")
-	case p.Flavor == FlavorNerdctl && iio.Stdin == nil:
-		return nil, p.unsupported("attach --no-stdin")
 	}
 	args := []string{"attach"}
 	if p.Flavor != FlavorNerdctl {
-		args = append(args, "--sig-proxy=false")
+		args = append(args, "--sig-proxy="+strconv.FormatBool(iio.SignalsToProcess))
 		if iio.Stdin == nil {
 			args = append(args, "--no-stdin")
 		}

@@ -134,9 +134,10 @@ func TestStatsReadsTheRuntimesColumns(t *testing.T) {
 	}
 }
 
-// TestAttachArgs: docker's and podman's attach leave the signals to the
-// caller (who proxies them) and take --no-stdin and the detach keys;
-// nerdctl's always reads stdin; apple/container has no attach.
+// TestAttachArgs: docker's and podman's attach pass the signals they get
+// on to the process when asked, and take --no-stdin and the detach keys;
+// nerdctl's has neither flag (without stdin it reads an empty input);
+// apple/container has no attach.
 func TestAttachArgs(t *testing.T) {
 	in := strings.NewReader("")
 	for _, tc := range []struct {
@@ -146,10 +147,11 @@ func TestAttachArgs(t *testing.T) {
 		field string // refused, naming it
 	}{
 		{dockerP, backend.InteractiveIO{Stdin: in}, []string{"attach", "--sig-proxy=false", "--", "c1"}, ""},
+		{dockerP, backend.InteractiveIO{SignalsToProcess: true}, []string{"attach", "--sig-proxy=true", "--no-stdin", "--", "c1"}, ""},
 		{dockerP, backend.InteractiveIO{}, []string{"attach", "--sig-proxy=false", "--no-stdin", "--", "c1"}, ""},
 		{podmanP, backend.InteractiveIO{Stdin: in, DetachKeys: "ctrl-x"}, []string{"attach", "--sig-proxy=false", "--detach-keys", "ctrl-x", "--", "c1"}, ""},
 		{nerdctlP, backend.InteractiveIO{Stdin: in}, []string{"attach", "--", "c1"}, ""},
-		{nerdctlP, backend.InteractiveIO{}, nil, "attach --no-stdin"},
+		{nerdctlP, backend.InteractiveIO{SignalsToProcess: true}, []string{"attach", "--", "c1"}, ""},
 	} {
 		got, err := tc.p.AttachArgs("c1", tc.iio)
 		if tc.field != "" {

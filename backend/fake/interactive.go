@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"strconv"
-	"strings"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
@@ -130,32 +129,35 @@ var _ backend.Attacher = (*Backend)(nil)
 
 // Attach waits for a running container to exit (a test ends it with Exit)
 // and writes what it printed meanwhile; detached at once when ctx ends.
+// What it joins is read under the lock enter takes, so that an Exit right
+// after the call is seen as the process's end, not as a stopped container.
 func (b *Backend) Attach(ctx context.Context, id string, iio backend.InteractiveIO) (int, error) {
 	if err := b.enter(ctx, "Attach", id, "tty="+strconv.FormatBool(iio.TTY), "stdin="+strconv.FormatBool(iio.Stdin != nil)); err != nil {
 		return 0, err
 	}
+	c, err := b.find(id)
+	if err != nil {
+		b.mu.Unlock()
+		return 0, err
+	}
+	if c.info.State != "running" {
+		b.mu.Unlock()
+		return 0, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", c.info.Name).With("id", id)
+	}
+	done, outAt, errAt := c.exited, c.stdout.Len(), c.stderr.Len()
 	b.mu.Unlock()
-	info, err := b.Inspect(ctx, id)
-	if err != nil {
-		return 0, err
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return 0, core.AsError(ctx.Err())
 	}
-	if info.State != "running" {
-		return 0, core.Errorf(core.KindInvalidArgument, "container %s is not running: start it first", info.Name).With("id", id)
+	b.mu.Lock()
+	code := 0
+	if c.info.ExitCode != nil {
+		code = *c.info.ExitCode
 	}
-	before, err := b.Logs(ctx, id, backend.LogsOptions{})
-	if err != nil {
-		return 0, err
-	}
-	code, err := b.Wait(ctx, id)
-	if err != nil {
-		return 0, err
-	}
-	logs, err := b.Logs(ctx, id, backend.LogsOptions{})
-	if err != nil {
-		return 0, err
-	}
-	logs.Stdout = strings.TrimPrefix(logs.Stdout, before.Stdout)
-	logs.Stderr = strings.TrimPrefix(logs.Stderr, before.Stderr)
+	logs := core.ContainerLogs{Stdout: c.stdout.String()[outAt:], Stderr: c.stderr.String()[errAt:]}
+	b.mu.Unlock()
 	if err := writeOutput(iio, logs); err != nil {
 		return 0, err
 	}

@@ -20,7 +20,7 @@ func TestE2EAttach(t *testing.T) {
 services:
   web:
     image: perry-test/busybox:latest
-    command: ["sh", "-c", "n=0; while [ ! -f /tmp/stop ]; do n=$((n+1)); echo tick $n; sleep 0.2; done; echo bye; exit 7"]
+    command: ["sh", "-c", "n=0; while [ ! -f /tmp/stop ]; do n=$$((n+1)); echo tick $$n; sleep 0.2; done; echo bye; exit 7"]
 `)
 	s.must("up", "-d")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)

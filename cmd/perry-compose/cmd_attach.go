@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -47,14 +48,17 @@ second detaches.`,
 			if err != nil {
 				return err
 			}
-			// The container's TTY is the service's: up created it so.
+			// The container's TTY and stdin are the service's: up created
+			// it so.
 			cfg := s.p.Services[args[0]]
 			tty := cfg.Tty
-			if sigProxy && !tty {
-				a.proxySignals(ctx, s.b, id)
+			proxy := sigProxy && !tty // with a TTY, Ctrl-C travels as a key
+			if proxy {
+				a.proxySignals(ctx, s.b, id, it.OwnsTerminal())
 			}
 			f := attachFlags{interactive: !noStdin && cfg.StdinOpen, detachKeys: detachKeys}
 			return a.attachSession(ctx, it, tty, &f, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
+				iio.SignalsToProcess = proxy && it.OwnsTerminal()
 				return at.Attach(ctx, id, iio)
 			})
 		},
@@ -62,15 +66,20 @@ second detaches.`,
 	fl := cmd.Flags()
 	fl.IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas (default 1)")
 	fl.BoolVar(&noStdin, "no-stdin", false, "Do not attach STDIN")
-	fl.BoolVar(&sigProxy, "sig-proxy", true, "Proxy all received signals to the process")
+	fl.BoolVar(&sigProxy, "sig-proxy", true, "Send the first Ctrl-C (or SIGTERM) to the process, without a TTY; a second ends the attachment")
 	fl.StringVar(&detachKeys, "detach-keys", "", `Override the key sequence for detaching from a container (default "`+backend.DefaultDetachKeys+`")`)
 	return cmd
 }
 
-// proxySignals sends the first signal perry-compose gets to the attached
+// proxySignals gives the first signal perry-compose gets to the attached
 // container's process (docker attach --sig-proxy), as the process's own
 // Ctrl-C; a later one does what it does otherwise (ends the attachment).
-func (a *app) proxySignals(ctx context.Context, b backend.Backend, id string) {
+// A runtime CLI that owns the terminal gets a terminal's Ctrl-C itself, in
+// perry-compose's process group, and passes it on (cliForwards): then the
+// first is left to it. Otherwise it is sent with a kill, off the signal
+// loop and bounded, so that a second Ctrl-C is handled even if the
+// runtime does not answer.
+func (a *app) proxySignals(ctx context.Context, b backend.Backend, id string, cliForwards bool) {
 	a.sigMu.Lock()
 	prev := a.sigHandler
 	a.sigMu.Unlock()
@@ -82,8 +91,15 @@ func (a *app) proxySignals(ctx context.Context, b backend.Backend, id string) {
 			return
 		}
 		sent = true
-		if err := b.Kill(context.WithoutCancel(ctx), id, strconv.Itoa(int(s))); err != nil {
-			prev(sig)
+		if cliForwards {
+			return
 		}
+		go func() {
+			kctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := b.Kill(kctx, id, strconv.Itoa(int(s))); err != nil {
+				prev(sig)
+			}
+		}()
 	})
 }

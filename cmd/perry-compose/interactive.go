@@ -82,7 +82,9 @@ func (a *app) attachSession(ctx context.Context, it backend.Interactor, tty bool
 			defer term.Restore(fd, state)
 		}
 	}
-	if tty && !it.OwnsTerminal() {
+	// Raw only with stdin attached (as docker): without it the keys reach
+	// nothing, and Ctrl-C must stay a signal.
+	if tty && iio.Stdin != nil && !it.OwnsTerminal() {
 		if fd, ok := a.stdinTerminal(); ok {
 			restore, err := rawTerminal(fd)
 			if err != nil {
