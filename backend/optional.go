@@ -2,6 +2,7 @@ package backend
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -96,6 +97,64 @@ type EventsOptions struct {
 	// time. Each is a Unix time in seconds (fractions allowed), an RFC 3339
 	// time or a duration before now ("10m"), as docker events takes them.
 	Since, Until string
+}
+
+// FollowEvents streams events as Eventer.Events does, through follow (one
+// stream of the runtime's events from since, in opts.Since's forms), until
+// ctx ends. podman's followers, over its file event log, end when the log
+// is rotated (events_logfile_max_size, 1 MiB by default): with resume, an
+// unbounded stream that ends without an error is followed again from the
+// last event given, the events of that instant already given left out.
+// Five followers in a row that end at once end the stream: that is no
+// rotation.
+func FollowEvents(ctx context.Context, opts EventsOptions, resume bool,
+	follow func(ctx context.Context, since string, sink func(ContainerEvent)) error, sink func(ContainerEvent)) error {
+	var (
+		resumed bool
+		last    time.Time
+		atLast  = map[string]bool{} // the events given at instant last
+	)
+	give := func(ev ContainerEvent) {
+		key := ev.ID + " " + ev.Action
+		if resumed && (ev.Time.Before(last) || ev.Time.Equal(last) && atLast[key]) {
+			return // given before the follower ended
+		}
+		if !ev.Time.Equal(last) {
+			last = ev.Time
+			clear(atLast)
+		}
+		atLast[key] = true
+		sink(ev)
+	}
+	since := opts.Since
+	quick := 0
+	for {
+		began := time.Now()
+		if err := follow(ctx, since, give); err != nil || ctx.Err() != nil {
+			return err
+		}
+		if !resume || opts.Until != "" {
+			return nil // the engine closed the stream, or a bounded listing ended
+		}
+		if time.Since(began) < time.Second {
+			if quick++; quick == 5 {
+				return nil
+			}
+		} else {
+			quick = 0
+		}
+		resumed = true
+		from := began
+		if !last.IsZero() {
+			from = last
+		}
+		since = fmt.Sprintf("%d.%09d", from.Unix(), from.Nanosecond())
+		select { // not at once: let the rotation finish
+		case <-ctx.Done():
+			return nil
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // Eventer streams container events.

@@ -91,7 +91,9 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 	return backend.Processes{Titles: res.Titles, Processes: res.Processes}, nil
 }
 
-// Events streams the engine's container events, filtered by label there.
+// Events streams the engine's container events, filtered by label there;
+// the podman service's stream is followed again after its event log is
+// rotated (see backend.FollowEvents).
 func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
 	f := client.Filters{}.Add("type", "container")
 	for k, v := range opts.Labels {
@@ -101,7 +103,14 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 			f = f.Add("label", k+"="+v)
 		}
 	}
-	res := b.cli.Events(ctx, client.EventsListOptions{Filters: f, Since: opts.Since, Until: opts.Until})
+	return backend.FollowEvents(ctx, opts, b.name == "podman", func(ctx context.Context, since string, sink func(backend.ContainerEvent)) error {
+		return b.followEvents(ctx, opts, f, since, sink)
+	}, sink)
+}
+
+// followEvents is one stream of the engine's events from since.
+func (b *Backend) followEvents(ctx context.Context, opts backend.EventsOptions, f client.Filters, since string, sink func(backend.ContainerEvent)) error {
+	res := b.cli.Events(ctx, client.EventsListOptions{Filters: f, Since: since, Until: opts.Until})
 	for {
 		select {
 		case <-ctx.Done():

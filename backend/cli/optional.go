@@ -87,11 +87,20 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 }
 
 // Events runs `<cli> events` with JSON lines, filtered by type and labels,
-// until ctx ends.
+// until ctx ends; podman's followers are resumed after a log rotation (see
+// backend.FollowEvents).
 func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
 	if b.proto.apple() || b.proto.Flavor == FlavorNerdctl {
 		return backend.Unsupported(b, "stream events")
 	}
+	return backend.FollowEvents(ctx, opts, b.proto.Flavor == FlavorPodman,
+		func(ctx context.Context, since string, sink func(backend.ContainerEvent)) error {
+			return b.followEvents(ctx, opts, since, sink)
+		}, sink)
+}
+
+// followEvents is one `<cli> events` from since (opts.Since's form).
+func (b *Backend) followEvents(ctx context.Context, opts backend.EventsOptions, since string, sink func(backend.ContainerEvent)) error {
 	args := []string{"events", "--format", "{{json .}}", "--filter", "type=container"}
 	a := &argList{}
 	for _, k := range slices.Sorted(maps.Keys(opts.Labels)) {
@@ -101,7 +110,7 @@ func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink f
 			a.value("labels", "--filter", "label="+k+"="+opts.Labels[k])
 		}
 	}
-	a.opt("since", "--since", opts.Since)
+	a.opt("since", "--since", since)
 	a.opt("until", "--until", opts.Until)
 	if a.err != nil {
 		return a.err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +166,47 @@ func TestAttachArgs(t *testing.T) {
 	f := newFakeCLI(t, "container")
 	if _, err := Apple(f.bin).Attach(t.Context(), "c1", backend.InteractiveIO{}); core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
 		t.Fatalf("apple/container: %v", err)
+	}
+}
+
+// TestPodmanEventsFollowOnAfterTheLogRotates: podman's follower ends (exit
+// 0) when its event log is rotated; the stream goes on from the last event
+// given, without giving again the events of that instant. docker's stream
+// ending is the end.
+func TestPodmanEventsFollowOnAfterTheLogRotates(t *testing.T) {
+	ev := func(id, status, at string) string {
+		return `{"ID":"` + id + `","Name":"p-web-1","Status":"` + status + `","Time":"` + at + `","Type":"container","Attributes":{"com.docker.compose.project":"p"}}` + "\n"
+	}
+	const t1, t2, t3 = "2026-12-06T18:16:05.100000000Z", "2026-12-06T18:16:05.200000000Z", "2026-12-06T18:16:06Z"
+	f := newFakeCLI(t, "podman").
+		on("1", reply{stdout: ev("c1", "start", t1) + ev("c1", "died", t2)}).
+		on("2", reply{stdout: ev("c1", "died", t2) + ev("c1", "remove", t3), sleep: 30})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var got []string
+	err := Docker("podman", f.bin).Events(ctx, backend.EventsOptions{Labels: map[string]string{"com.docker.compose.project": "p"}},
+		func(e backend.ContainerEvent) {
+			got = append(got, e.Action)
+			if len(got) == 3 {
+				cancel()
+			}
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []string{"start", "die", "destroy"}) {
+		t.Fatalf("events %q, want start, die, destroy once each", got)
+	}
+	calls := f.calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d followers, want 2", len(calls))
+	}
+	if !slices.Contains(calls[1], "--since=1796580965.200000000") { // t2
+		t.Fatalf("the second follower %q does not start at the last event", calls[1])
+	}
+
+	d := newFakeCLI(t, "docker").on("1", reply{stdout: ""})
+	if err := Docker("docker", d.bin).Events(t.Context(), backend.EventsOptions{}, func(backend.ContainerEvent) {}); err != nil || len(d.calls()) != 1 {
+		t.Fatalf("docker's ended stream: %v, %d calls", err, len(d.calls()))
 	}
 }
