@@ -29,16 +29,13 @@ func (b *Backend) containerCreate(ctx context.Context, plan *createPlan) (client
 }
 
 // legacyCreateRequest is the create request of API versions before 1.44,
-// whose Config still has MacAddress.
+// whose Config (inline at the top of the body, as container.CreateRequest
+// has it) still has MacAddress.
 type legacyCreateRequest struct {
-	Config           legacyConfig
+	*container.Config
+	MacAddress       string                    `json:",omitempty"`
 	HostConfig       *container.HostConfig     `json:",omitempty"`
 	NetworkingConfig *network.NetworkingConfig `json:",omitempty"`
-}
-
-type legacyConfig struct {
-	*container.Config
-	MacAddress string `json:",omitempty"`
 }
 
 // legacyCreate is POST /containers/create with Config.MacAddress, over the
@@ -47,7 +44,8 @@ type legacyConfig struct {
 // a create needs; the engine normalizes capability names itself.
 func (b *Backend) legacyCreate(ctx context.Context, opts client.ContainerCreateOptions, mac string) (client.ContainerCreateResult, error) {
 	body, err := json.Marshal(legacyCreateRequest{
-		Config:           legacyConfig{Config: opts.Config, MacAddress: mac},
+		Config:           opts.Config,
+		MacAddress:       mac,
 		HostConfig:       opts.HostConfig,
 		NetworkingConfig: opts.NetworkingConfig,
 	})

@@ -64,8 +64,15 @@ func TestCreateSendsMacAddressInConfigBeforeAPI144(t *testing.T) {
 		MacAddress string
 	}
 	var hc struct{ Memory int64 }
-	if err := json.Unmarshal(got["Config"], &cfg); err != nil || json.Unmarshal(got["HostConfig"], &hc) != nil {
+	// The engine reads Config's fields at the top of the body, as
+	// container.CreateRequest inlines them ("Config cannot be empty"
+	// otherwise, as a live engine answered an earlier version of this).
+	whole, _ := json.Marshal(got)
+	if err := json.Unmarshal(whole, &cfg); err != nil || json.Unmarshal(got["HostConfig"], &hc) != nil {
 		t.Fatalf("request %s: %v", got, err)
+	}
+	if _, nested := got["Config"]; nested {
+		t.Errorf("the request nests Config: %s", got)
 	}
 	mu.Unlock()
 	if cfg.MacAddress != "92:d0:c6:0a:29:33" || cfg.Image != "img" || len(cfg.Cmd) != 1 || cfg.Labels["perry.test"] != "1" || hc.Memory != 64<<20 {

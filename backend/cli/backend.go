@@ -124,6 +124,21 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	return true
 }
 
+// engineTakes refuses what the docker CLI cannot ask of an older engine:
+// its --mac-address sets the MAC on the container's network endpoint,
+// which needs Engine API 1.44 (the CLI refuses it before; the Engine API
+// strategy sends it the older way).
+func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) error {
+	if spec == nil || spec.MacAddress == "" || b.proto.Flavor != FlavorDocker {
+		return nil
+	}
+	if v := b.engineAPI(ctx); v != "" && versions.LessThan(v, "1.44") {
+		return core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
+			With("field", "mac_address").With("backend", b.name)
+	}
+	return nil
+}
+
 // engineAPI is the Engine API version the last successful `version` call
 // reported (Info makes one), asking once more when none has; a failure is
 // not remembered (the runtime may be starting).
@@ -221,6 +236,9 @@ func (b *Backend) checkLima(ctx context.Context) error {
 // Run creates and starts a container, detached. One `run --detach` when the
 // CLI can do it all; otherwise create, connect and start.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	if err := b.engineTakes(ctx, spec); err != nil {
+		return core.ContainerHandle{}, err
+	}
 	if !b.runNeedsSteps(spec) {
 		args, err := b.proto.RunArgs(spec)
 		if err != nil {
@@ -277,6 +295,9 @@ func (b *Backend) runNeedsSteps(spec *core.ContainerSpec) bool {
 // Create creates a container and attaches its extra networks. When an
 // attachment fails, the container is removed again.
 func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
+	if err := b.engineTakes(ctx, spec); err != nil {
+		return core.ContainerHandle{}, err
+	}
 	args, err := b.proto.CreateArgs(spec)
 	if err != nil {
 		return core.ContainerHandle{}, err

@@ -52,6 +52,9 @@ func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, 
 	}
 	s := *spec
 	s.Tty, s.StdinOpen = iio.TTY, iio.Stdin != nil
+	if err := b.engineTakes(ctx, &s); err != nil {
+		return 0, err
+	}
 	flags, err := b.proto.attachFlags(iio)
 	if err != nil {
 		return 0, err
