@@ -101,12 +101,12 @@ type EventsOptions struct {
 
 // FollowEvents streams events as Eventer.Events does, through follow (one
 // stream of the runtime's events from since, in opts.Since's forms), until
-// ctx ends. podman's followers, over its file event log, end when the log
-// is rotated (events_logfile_max_size, 1 MiB by default): with resume, an
-// unbounded stream that ends without an error is followed again from the
-// last event given, the events of that instant already given left out.
-// Five followers in a row that end at once end the stream: that is no
-// rotation.
+// ctx ends. podman's follower over its file event log can end, exit 0, in
+// the middle of a stream (a CI run lost a project's destroy events so,
+// around a rotation of the log): with resume, an unbounded stream that ends
+// without an error is followed again from the last event given, the events
+// of that instant already given left out. Five followers in a row that end
+// at once end the stream: that one does not follow at all.
 func FollowEvents(ctx context.Context, opts EventsOptions, resume bool,
 	follow func(ctx context.Context, since string, sink func(ContainerEvent)) error, sink func(ContainerEvent)) error {
 	var (

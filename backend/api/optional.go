@@ -92,8 +92,8 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 }
 
 // Events streams the engine's container events, filtered by label there;
-// the podman service's stream is followed again after its event log is
-// rotated (see backend.FollowEvents).
+// the podman service's stream is followed again if it ends early (see
+// backend.FollowEvents).
 func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
 	f := client.Filters{}.Add("type", "container")
 	for k, v := range opts.Labels {

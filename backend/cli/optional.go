@@ -87,7 +87,7 @@ func (b *Backend) Top(ctx context.Context, id string) (backend.Processes, error)
 }
 
 // Events runs `<cli> events` with JSON lines, filtered by type and labels,
-// until ctx ends; podman's followers are resumed after a log rotation (see
+// until ctx ends; a podman follower that ends early is resumed (see
 // backend.FollowEvents).
 func (b *Backend) Events(ctx context.Context, opts backend.EventsOptions, sink func(backend.ContainerEvent)) error {
 	if b.proto.apple() || b.proto.Flavor == FlavorNerdctl {

@@ -169,11 +169,11 @@ func TestAttachArgs(t *testing.T) {
 	}
 }
 
-// TestPodmanEventsFollowOnAfterTheLogRotates: podman's follower ends (exit
-// 0) when its event log is rotated; the stream goes on from the last event
+// TestPodmanEventsFollowOnAfterAnEarlyEnd: a podman follower that ends
+// (exit 0) in the middle of a stream is followed again from the last event
 // given, without giving again the events of that instant. docker's stream
 // ending is the end.
-func TestPodmanEventsFollowOnAfterTheLogRotates(t *testing.T) {
+func TestPodmanEventsFollowOnAfterAnEarlyEnd(t *testing.T) {
 	ev := func(id, status, at string) string {
 		return `{"ID":"` + id + `","Name":"p-web-1","Status":"` + status + `","Time":"` + at + `","Type":"container","Attributes":{"com.docker.compose.project":"p"}}` + "\n"
 	}
