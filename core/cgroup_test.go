@@ -166,3 +166,13 @@ func TestBlkioDeviceStrings(t *testing.T) {
 		t.Errorf("throttles = %s", got)
 	}
 }
+
+func TestMergeAliasesKeepsOrderOnce(t *testing.T) {
+	got := MergeAliases([]string{"p-web-1", "web"}, []string{"p-web-1", "web", "www"}, nil)
+	if strings.Join(got, ",") != "p-web-1,web,www" {
+		t.Fatalf("MergeAliases = %q", got)
+	}
+	if MergeAliases() != nil {
+		t.Fatal("no aliases is nil")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -107,6 +108,21 @@ type NetworkAttach struct {
 	Aliases     []string `json:"aliases,omitempty"`
 	IPv4Address string   `json:"ipv4_address,omitempty"`
 	IPv6Address string   `json:"ipv6_address,omitempty"`
+}
+
+// MergeAliases is the aliases of one endpoint given in several places (a
+// spec's network_aliases and its primary network listed again in
+// networks), in order, each once: the engines keep a repeated alias twice.
+func MergeAliases(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, a := range l {
+			if !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	return out
 }
 
 // Mount is a long-form mount.

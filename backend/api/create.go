@@ -366,7 +366,7 @@ func planNetworks(spec *core.ContainerSpec, hc *container.HostConfig) (*network.
 	firstField, skip := "network", -1
 	if mode == "" && len(spec.Networks) > 0 {
 		first = spec.Networks[0]
-		first.Aliases = append(cloneStrings(spec.NetworkAliases), first.Aliases...)
+		first.Aliases = core.MergeAliases(spec.NetworkAliases, first.Aliases)
 		firstField, skip, mode = "networks[0]", 0, first.Name
 	}
 	// Modes that are not a network: no endpoint, aliases or addresses.
@@ -388,7 +388,7 @@ func planNetworks(spec *core.ContainerSpec, hc *container.HostConfig) (*network.
 		}
 		if n.Name == first.Name {
 			// The same network twice: one endpoint with everything.
-			first.Aliases = append(first.Aliases, n.Aliases...)
+			first.Aliases = core.MergeAliases(first.Aliases, n.Aliases)
 			if n.IPv4Address != "" {
 				first.IPv4Address = n.IPv4Address
 			}

@@ -102,11 +102,11 @@ func networkPlan(spec *core.ContainerSpec) (*core.NetworkAttach, []core.NetworkA
 	if primary.Name == "" {
 		primary, nets = nets[0], nets[1:]
 	}
-	primary.Aliases = append(append([]string(nil), spec.NetworkAliases...), primary.Aliases...)
+	primary.Aliases = core.MergeAliases(spec.NetworkAliases, primary.Aliases)
 	var extra []core.NetworkAttach
 	for _, n := range nets {
 		if n.Name == primary.Name { // the primary network listed again with its options
-			primary.Aliases = append(primary.Aliases, n.Aliases...)
+			primary.Aliases = core.MergeAliases(primary.Aliases, n.Aliases)
 			if primary.IPv4Address == "" {
 				primary.IPv4Address = n.IPv4Address
 			}
