@@ -129,8 +129,8 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 // which needs Engine API 1.44 (the CLI refuses it before; the Engine API
 // strategy sends it the older way).
 func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) error {
-	if spec == nil || spec.MacAddress == "" || b.proto.Flavor != FlavorDocker {
-		return nil
+	if spec == nil || spec.MacAddress == "" || b.proto.Flavor != FlavorDocker || spec.Validate() != nil {
+		return nil // nothing to refuse, or the spec's own check says what is wrong
 	}
 	if v := b.engineAPI(ctx); v != "" && versions.LessThan(v, "1.44") {
 		return core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
