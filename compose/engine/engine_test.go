@@ -703,33 +703,14 @@ services:
 	}
 }
 
-// A cgroup value no runtime would take fails the up before anything is
-// created, naming the service and the field.
+// A cgroup, blkio, swappiness, MAC address or annotation value no runtime
+// would take fails the up before anything is created, naming the service
+// and the field.
 func TestBadCgroupValueIsAnError(t *testing.T) {
 	for _, tc := range []struct{ name, service, want string }{
 		{"cpu_quota below -1", `{image: busybox, cpu_quota: -5}`, "cpu_quota must be ≥ -1, got -5"},
 		{"a cpuset that is no CPU list", `{image: busybox, cpuset: "all"}`, `cpuset "all" is not a CPU list`},
 		{"a CDI device", `{image: busybox, devices: ["vendor.example/gpu=all"]}`, `devices[0].source "vendor.example/gpu=all" is a CDI device name: CDI devices are not supported`},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := newFake()
-			e, _ := newEngine(t, b, load(t, "services:\n  web: "+tc.service+"\n"))
-			ce := wantKind(t, e.Up(ctxT(t), UpOptions{}), core.KindInvalidConfig)
-			if ce.Details["service"] != "web" || !strings.Contains(ce.Message, `service "web": `+tc.want) {
-				t.Fatalf("error %v %v", ce, ce.Details)
-			}
-			if len(b.Calls()) != 0 {
-				t.Fatalf("backend called before validation: %v", b.Calls())
-			}
-		})
-	}
-}
-
-// A value of mem_swappiness, blkio_config, mac_address, storage_opt or
-// annotations that no runtime would take fails the up before anything is
-// created, naming the service and the field.
-func TestBadServiceFieldValueIsAnError(t *testing.T) {
-	for _, tc := range []struct{ name, service, want string }{
 		{"mem_swappiness above 100", `{image: busybox, mem_swappiness: 101}`, "mem_swappiness must be between 0 and 100, got 101"},
 		{"a blkio weight below 10", `{image: busybox, blkio_config: {weight: 5}}`, "blkio_config.weight must be between 10 and 1000, got 5"},
 		{"a device weight above 1000", `{image: busybox, blkio_config: {weight_device: [{path: /dev/sda, weight: 2000}]}}`,
