@@ -6,9 +6,7 @@ import (
 )
 
 func TestContainerSpecCgroupFields(t *testing.T) {
-	for _, tc := range []struct {
-		name, spec, want string // want "" when the spec is valid
-	}{
+	decodeCases(t, []decodeCase{
 		{"all set", `{"image":"x","cpu_shares":512,"cpu_period":100000,"cpu_quota":50000,"cpuset":"0-1,3",` +
 			`"memswap_limit":134217728,"oom_score_adj":-500,"group_add":["100","audio"],` +
 			`"devices":[{"source":"/dev/null","target":"/dev/perrynull","permissions":"rw"},{"source":"/dev/zero"}]}`, ""},
@@ -28,20 +26,7 @@ func TestContainerSpecCgroupFields(t *testing.T) {
 		{"device target with a colon", `{"image":"x","devices":[{"source":"/dev/null","target":"/a:b"}]}`, `devices[0].target "/a:b" must be an absolute path without ':'`},
 		{"device permissions", `{"image":"x","devices":[{"source":"/dev/null","permissions":"rx"}]}`, `devices[0].permissions "rx" must be letters of "rwm"`},
 		{"LF in a device path", `{"image":"x","devices":[{"source":"/dev/nu\nll"}]}`, "devices[0].source contains the control character U+000A"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeContainerSpec("spec", []byte(tc.spec))
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			if KindOf(err) != KindInvalidArgument || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("got %v, want InvalidArgument containing %q", err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 func TestDeviceString(t *testing.T) {
@@ -60,9 +45,7 @@ func TestDeviceString(t *testing.T) {
 }
 
 func TestContainerSpecMoreServiceFields(t *testing.T) {
-	for _, tc := range []struct {
-		name, spec, want string // want "" when the spec is valid
-	}{
+	decodeCases(t, []decodeCase{
 		{"all set", `{"image":"x","mem_swappiness":60,"oom_kill_disable":true,"cgroup":"private","runtime":"runc",` +
 			`"userns_mode":"host","mac_address":"92:d0:c6:0a:29:33","storage_opt":{"size":"1G"},"annotations":{"a.b/c":"x=y,z"},` +
 			`"blkio_config":{"weight":300,"weight_device":[{"path":"/dev/sda","weight":10}],` +
@@ -102,20 +85,7 @@ func TestContainerSpecMoreServiceFields(t *testing.T) {
 		{"an empty storage_opt key", `{"image":"x","storage_opt":{"":"1G"}}`, `storage_opt key "" is empty or contains '='`},
 		{"an annotation key with '='", `{"image":"x","annotations":{"a=b":"c"}}`, `annotations key "a=b" is empty or contains '='`},
 		{"NUL in an annotation", `{"image":"x","annotations":{"a":"b\u0000"}}`, "annotations[a] contains NUL"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			_, err := DecodeContainerSpec("spec", []byte(tc.spec))
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			if KindOf(err) != KindInvalidArgument || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("got %v, want InvalidArgument containing %q", err, tc.want)
-			}
-		})
-	}
+	})
 }
 
 // Swappiness 0 is a value (the kernel swaps as little as it can), not the
@@ -174,5 +144,26 @@ func TestMergeAliasesKeepsOrderOnce(t *testing.T) {
 	}
 	if MergeAliases() != nil {
 		t.Fatal("no aliases is nil")
+	}
+}
+
+// decodeCase is a spec as JSON and the InvalidArgument message part its
+// decoding must give ("" when the spec is valid).
+type decodeCase struct{ name, spec, want string }
+
+func decodeCases(t *testing.T, cases []decodeCase) {
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeContainerSpec("spec", []byte(tc.spec))
+			if tc.want == "" {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				return
+			}
+			if KindOf(err) != KindInvalidArgument || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want InvalidArgument containing %q", err, tc.want)
+			}
+		})
 	}
 }
