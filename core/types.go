@@ -67,12 +67,13 @@ type ContainerSpec struct {
 	MemSwappiness  *int64            `json:"mem_swappiness,omitempty"`   // 0..100; the kernel's when nil
 	OomKillDisable bool              `json:"oom_kill_disable,omitempty"` // the OOM killer spares the container
 	Blkio          *Blkio            `json:"blkio_config,omitempty"`
-	Cgroup         string            `json:"cgroup,omitempty"`      // cgroup namespace: host | private
-	Runtime        string            `json:"runtime,omitempty"`     // OCI runtime, e.g. runc
-	UsernsMode     string            `json:"userns_mode,omitempty"` // user namespace, e.g. host
-	MacAddress     string            `json:"mac_address,omitempty"` // of the primary network's interface
-	StorageOpt     map[string]string `json:"storage_opt,omitempty"` // storage driver options
-	Annotations    map[string]string `json:"annotations,omitempty"` // OCI annotations, passed to the runtime
+	Cgroup         string            `json:"cgroup,omitempty"`       // cgroup namespace: host | private
+	Runtime        string            `json:"runtime,omitempty"`      // OCI runtime, e.g. runc
+	UsernsMode     string            `json:"userns_mode,omitempty"`  // user namespace, e.g. host
+	MacAddress     string            `json:"mac_address,omitempty"`  // of the primary network's interface
+	StorageOpt     map[string]string `json:"storage_opt,omitempty"`  // storage driver options
+	Annotations    map[string]string `json:"annotations,omitempty"`  // OCI annotations, passed to the runtime
+	VolumesFrom    []string          `json:"volumes_from,omitempty"` // "container[:ro|:rw]": mount every volume of that container (name or id)
 	Init           bool              `json:"init,omitempty"`
 	Pid            string            `json:"pid,omitempty"`
 	Ipc            string            `json:"ipc,omitempty"`
