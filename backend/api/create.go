@@ -231,6 +231,8 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 	hc.Runtime = spec.Runtime
 	hc.UsernsMode = container.UsernsMode(spec.UsernsMode)
 	hc.StorageOpt = cloneMap(spec.StorageOpt)
+	// "container[:ro|:rw]", resolved by the engine when it creates this one.
+	hc.VolumesFrom = cloneStrings(spec.VolumesFrom)
 	if len(spec.Annotations) > 0 {
 		// Older engines would drop them without a word.
 		if apiVersion != "" && versions.LessThan(apiVersion, "1.43") {

@@ -113,6 +113,7 @@ var samples = map[string]sample{
 	"MacAddress":            {set: func(s *core.ContainerSpec) { s.MacAddress = "92:d0:c6:0a:29:33" }},
 	"StorageOpt":            {set: func(s *core.ContainerSpec) { s.StorageOpt = map[string]string{"size": "1G"} }},
 	"Annotations":           {set: func(s *core.ContainerSpec) { s.Annotations = map[string]string{"perry.test/a": "b"} }},
+	"VolumesFrom":           {set: func(s *core.ContainerSpec) { s.VolumesFrom = []string{"proj-data-1:ro"} }},
 	"Init":                  {set: func(s *core.ContainerSpec) { s.Init = true }},
 	"Pid":                   {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
 	"Ipc":                   {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
