@@ -345,6 +345,12 @@ func fieldCases() []fieldCase {
 		{field: "Annotations", jsonName: "annotations", spec: core.ContainerSpec{Annotations: map[string]string{"b": "x,y", "a": "1"}},
 			podman: []string{"--annotation=a=1", `--annotation="b=x,y"`}, nerdctl: []string{"--annotation=a=1", "--annotation=b=x,y"},
 			rejectedBy: []Flavor{FlavorDocker}},
+		// nerdctl's --volumes-from takes a name alone: ":rw" (each volume's
+		// own mode) goes, ":ro" is refused naming the entry.
+		{field: "VolumesFrom", jsonName: "volumes_from", spec: core.ContainerSpec{VolumesFrom: []string{"demo-data-1", "other:rw"}},
+			docker: []string{"--volumes-from=demo-data-1", "--volumes-from=other:rw"}, nerdctl: []string{"--volumes-from=demo-data-1", "--volumes-from=other"}},
+		{field: "VolumesFrom", jsonName: "volumes_from", spec: core.ContainerSpec{VolumesFrom: []string{"demo-data-1", "demo-logs-1:ro"}},
+			docker: []string{"--volumes-from=demo-data-1", "--volumes-from=demo-logs-1:ro"}, rejectedBy: []Flavor{FlavorNerdctl}},
 		{field: "Init", spec: core.ContainerSpec{Init: true}, docker: []string{"--init"}, apple: []string{"--init"}},
 		{field: "Pid", jsonName: "pid", spec: core.ContainerSpec{Pid: "host"}, docker: []string{"--pid=host"}},
 		{field: "Ipc", jsonName: "ipc", spec: core.ContainerSpec{Ipc: "private"}, docker: []string{"--ipc=private"}},
@@ -441,6 +447,24 @@ func TestNerdctlRefusesBlkioDeviceLists(t *testing.T) {
 	args, err := nerdctlP.CreateArgs(&core.ContainerSpec{Image: "img", Blkio: &core.Blkio{Weight: 300}})
 	if err != nil || !slices.Contains(args, "--blkio-weight=300") {
 		t.Errorf("nerdctl weight: %q, %v", args, err)
+	}
+}
+
+// nerdctl's --volumes-from takes no mode: a read-only entry is refused
+// naming itself, a read-write one passes without its mode (the default: each
+// volume keeps its own), as does a bare name.
+func TestNerdctlVolumesFromModes(t *testing.T) {
+	for _, p := range []Protocol{nerdctlP, limaP} {
+		_, err := p.CreateArgs(&core.ContainerSpec{Image: "img", VolumesFrom: []string{"a:rw", "b:ro"}})
+		assertRejected(t, p, err, "volumes_from[1]")
+		if e := core.AsError(err); e == nil || e.Details["field"] != "volumes_from[1]" || !strings.Contains(e.Message, "mode ro") {
+			t.Errorf("%s: %v", p.who(), err)
+		}
+		args, err := p.CreateArgs(&core.ContainerSpec{Image: "img", VolumesFrom: []string{"a:rw", "b"}})
+		if err != nil {
+			t.Fatalf("%s: %v", p.who(), err)
+		}
+		assertContiguous(t, p.who(), args, []string{"--volumes-from=a", "--volumes-from=b"})
 	}
 }
 

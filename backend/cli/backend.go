@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -127,16 +129,55 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 // engineTakes refuses what the docker CLI cannot ask of an older engine:
 // its --mac-address sets the MAC on the container's network endpoint,
 // which needs Engine API 1.44 (the CLI refuses it before; the Engine API
-// strategy sends it the older way).
-func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) error {
-	if spec == nil || spec.MacAddress == "" || b.proto.Flavor != FlavorDocker || spec.Validate() != nil {
-		return nil // nothing to refuse, or the spec's own check says what is wrong
+// strategy sends it the older way). For nerdctl it returns the spec with
+// volumes_from resolved (nerdctlVolumesFrom); otherwise spec itself.
+func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) (*core.ContainerSpec, error) {
+	// Nothing to refuse or resolve, or the spec's own check says what is wrong.
+	switch {
+	case spec == nil:
+		return spec, nil
+	case b.proto.Flavor == FlavorNerdctl && len(spec.VolumesFrom) > 0:
+		if spec.Validate() != nil {
+			return spec, nil
+		}
+		return b.nerdctlVolumesFrom(ctx, spec)
+	case spec.MacAddress == "" || b.proto.Flavor != FlavorDocker || spec.Validate() != nil:
+		return spec, nil
 	}
 	if v := b.engineAPI(ctx); v != "" && versions.LessThan(v, "1.44") {
-		return core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
+		return nil, core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
 			With("field", "mac_address").With("backend", b.name)
 	}
-	return nil
+	return spec, nil
+}
+
+// nerdctlVolumesFrom is spec with each volumes_from container given by its
+// full id. nerdctl's --volumes-from compares its value with each
+// container's name and full id and skips it, without a word, when none
+// matches: a short id, or a container that does not exist, would leave the
+// container without the volumes. So each is looked up first, and a missing
+// one is NotFound, as the other runtimes refuse it. A read-only entry is
+// left for CreateArgs to refuse.
+func (b *Backend) nerdctlVolumesFrom(ctx context.Context, spec *core.ContainerSpec) (*core.ContainerSpec, error) {
+	for _, v := range spec.VolumesFrom {
+		if _, mode, _ := core.ParseVolumesFrom(v); mode == "ro" {
+			return spec, nil
+		}
+	}
+	out := *spec
+	out.VolumesFrom = slices.Clone(spec.VolumesFrom)
+	for i, v := range spec.VolumesFrom {
+		name, _, _ := core.ParseVolumesFrom(v) // Validate passed
+		info, err := b.Inspect(ctx, name)
+		if err != nil {
+			if core.KindOf(err) == core.KindNotFound {
+				return nil, core.NotFound("container", name).With("field", fmt.Sprintf("volumes_from[%d]", i)).With("backend", b.name)
+			}
+			return nil, err
+		}
+		out.VolumesFrom[i] = info.ID
+	}
+	return &out, nil
 }
 
 // engineAPI is the Engine API version the last successful `version` call
@@ -236,7 +277,8 @@ func (b *Backend) checkLima(ctx context.Context) error {
 // Run creates and starts a container, detached. One `run --detach` when the
 // CLI can do it all; otherwise create, connect and start.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	if err := b.engineTakes(ctx, spec); err != nil {
+	spec, err := b.engineTakes(ctx, spec)
+	if err != nil {
 		return core.ContainerHandle{}, err
 	}
 	if !b.runNeedsSteps(spec) {
@@ -295,7 +337,8 @@ func (b *Backend) runNeedsSteps(spec *core.ContainerSpec) bool {
 // Create creates a container and attaches its extra networks. When an
 // attachment fails, the container is removed again.
 func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	if err := b.engineTakes(ctx, spec); err != nil {
+	spec, err := b.engineTakes(ctx, spec)
+	if err != nil {
 		return core.ContainerHandle{}, err
 	}
 	args, err := b.proto.CreateArgs(spec)

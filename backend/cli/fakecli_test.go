@@ -925,3 +925,62 @@ func TestFollowLogsOfMissingContainer(t *testing.T) {
 		t.Errorf("the CLI's complaint reached the writers: stdout %q stderr %q", out.String(), errw.String())
 	}
 }
+
+// nerdctl's --volumes-from matches a container's name or full id only and
+// skips any other value without a word: each entry is looked up first and
+// passed as the full id, and a missing container is NotFound naming the
+// entry before anything is created. docker takes the entries as they are.
+func TestNerdctlVolumesFromByFullID(t *testing.T) {
+	running := string(fixture(t, "live-nerdctl-inspect-running.json"))
+	const id = "6ac34184dd09fd90c6d23f19f0655bac2a5561c200a17148ce936e1ff76d020b" // the fixture's
+	t.Run("resolved to the full id", func(t *testing.T) {
+		f := newFakeCLI(t, "nerdctl")
+		f.on("inspect", reply{stdout: running}).on("create", reply{stdout: "c0ffee\n"})
+		spec := &core.ContainerSpec{Image: "img", Name: "demo-app-1", VolumesFrom: []string{"demo-data-1", "6ac34184:rw"}}
+		if _, err := Docker("nerdctl", f.bin).Create(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		calls := f.calls()
+		if len(calls) < 3 || !slices.Equal(calls[0][1:], []string{"inspect", "--type=container", "--", "demo-data-1"}) ||
+			!slices.Equal(calls[1][1:], []string{"inspect", "--type=container", "--", "6ac34184"}) {
+			t.Fatalf("calls %q", calls)
+		}
+		assertContiguous(t, "nerdctl create", calls[2], []string{"--volumes-from=" + id, "--volumes-from=" + id})
+		if spec.VolumesFrom[0] != "demo-data-1" {
+			t.Errorf("the caller's spec was changed: %q", spec.VolumesFrom)
+		}
+	})
+	t.Run("a missing container is NotFound", func(t *testing.T) {
+		f := newFakeCLI(t, "nerdctl")
+		f.on("inspect", reply{stderr: "time=\"2026-12-06T04:20:54Z\" level=fatal msg=\"1 errors:\\nno such container: ghost\"", exit: 1})
+		_, err := Docker("nerdctl", f.bin).Create(t.Context(), &core.ContainerSpec{Image: "img", VolumesFrom: []string{"ghost"}})
+		e := core.AsError(err)
+		if e == nil || e.Kind != core.KindNotFound || !strings.Contains(e.Message, "ghost") || e.Details["field"] != "volumes_from[0]" {
+			t.Fatalf("got %v (%+v), want NotFound naming ghost and volumes_from[0]", err, e)
+		}
+		if calls := f.calls(); len(calls) != 1 {
+			t.Errorf("calls after the failed lookup: %q", calls)
+		}
+	})
+	t.Run("a read-only entry is refused without a lookup", func(t *testing.T) {
+		f := newFakeCLI(t, "nerdctl")
+		_, err := Docker("nerdctl", f.bin).Create(t.Context(), &core.ContainerSpec{Image: "img", VolumesFrom: []string{"a", "b:ro"}})
+		if e := core.AsError(err); e == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != "volumes_from[1]" {
+			t.Fatalf("got %v, want InvalidArgument naming volumes_from[1]", err)
+		}
+		if calls := f.calls(); len(calls) != 0 {
+			t.Errorf("the CLI ran: %q", calls)
+		}
+	})
+	t.Run("docker takes the entries as they are", func(t *testing.T) {
+		f := newFakeCLI(t, "docker")
+		f.on("create", reply{stdout: "c0ffee\n"})
+		spec := &core.ContainerSpec{Image: "img", VolumesFrom: []string{"demo-data-1:ro"}}
+		if _, err := Docker("docker", f.bin).Create(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		if calls := f.calls(); len(calls) != 1 || !slices.Contains(calls[0], "--volumes-from=demo-data-1:ro") {
+			t.Errorf("calls %q", calls)
+		}
+	})
+}

@@ -52,9 +52,11 @@ func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, 
 	}
 	s := *spec
 	s.Tty, s.StdinOpen = iio.TTY, iio.Stdin != nil
-	if err := b.engineTakes(ctx, &s); err != nil {
+	resolved, err := b.engineTakes(ctx, &s)
+	if err != nil {
 		return 0, err
 	}
+	s = *resolved
 	flags, err := b.proto.attachFlags(iio)
 	if err != nil {
 		return 0, err

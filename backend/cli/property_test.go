@@ -328,6 +328,7 @@ func dockerExpectations(s *core.ContainerSpec) []expectation {
 		add("mac_address", "--mac-address="+hw.String())
 	}
 	flagPairs("storage_opt", "--storage-opt", s.StorageOpt)
+	flagEach("volumes_from", "--volumes-from", s.VolumesFrom)
 	flagBool("init", "--init", s.Init)
 	flagOpt("pid", "--pid", s.Pid)
 	flagOpt("ipc", "--ipc", s.Ipc)
@@ -603,6 +604,46 @@ func genServiceFields(t *rapid.T, s *core.ContainerSpec) {
 	}
 	s.StorageOpt = pairs(t, "storage_opt")
 	s.Annotations = pairs(t, "annotations")
+}
+
+// The same property for volumes_from, drawn on top of genSpec's spec (a
+// property of its own, so that the committed failure files of the
+// properties above still replay). nerdctl, which takes no mode, gets each
+// entry's name, or refuses a read-only one naming it.
+func TestPropertyVolumesFromArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		spec.VolumesFrom = rapid.SliceOfN(rapid.StringMatching(`[a-zA-Z0-9][a-zA-Z0-9_.-]{0,11}(:ro|:rw)?`), 1, 3).Draw(t, "volumes_from")
+		checkNerdctlVolumesFrom(t, spec.VolumesFrom)
+		checkArgsRoundTrip(t, spec, injectControl(t, spec))
+	})
+}
+
+func checkNerdctlVolumesFrom(t *rapid.T, entries []string) {
+	args, err := nerdctlP.CreateArgs(&core.ContainerSpec{Image: "img", VolumesFrom: entries})
+	var want []string
+	for i, v := range entries {
+		name, mode, _ := strings.Cut(v, ":")
+		if mode == "ro" {
+			if e := core.AsError(err); e == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != "volumes_from["+strconv.Itoa(i)+"]" {
+				t.Fatalf("nerdctl with %q: %v, want InvalidArgument naming volumes_from[%d]", entries, err, i)
+			}
+			return
+		}
+		want = append(want, "--volumes-from="+name)
+	}
+	if err != nil {
+		t.Fatalf("nerdctl with %q: %v", entries, err)
+	}
+	var got []string
+	for _, a := range args {
+		if strings.HasPrefix(a, "--volumes-from=") {
+			got = append(got, a)
+		}
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("nerdctl --volumes-from %q, want %q", got, want)
+	}
 }
 
 // checkAnnotations: the docker flavour refuses annotations naming them;

@@ -214,6 +214,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
 		a.value("annotations", "--annotation", p.podmanList(k+"="+s.Annotations[k]))
 	}
+	p.volumesFrom(a, s.VolumesFrom)
 	a.bool("--init", s.Init)
 	a.opt("pid", "--pid", s.Pid)
 	a.opt("ipc", "--ipc", s.Ipc)
@@ -261,6 +262,24 @@ func (p Protocol) blkioFlags(a *argList, b *core.Blkio) {
 		for _, d := range t.Devices {
 			a.value("blkio_config."+t.Key, flag, p.podmanList(d.String()))
 		}
+	}
+}
+
+// volumesFrom passes volumes_from ("container[:ro|:rw]", core-checked) as
+// --volumes-from. nerdctl's takes a bare name or full id: it looks the
+// whole value up and skips it without a word when nothing has that name,
+// so a mode would drop the entry. ":rw" is the default (each volume keeps
+// its own mode) and goes; ":ro" it cannot express, so it is refused.
+func (p Protocol) volumesFrom(a *argList, entries []string) {
+	for i, v := range entries {
+		if p.Flavor == FlavorNerdctl {
+			name, mode, _ := core.ParseVolumesFrom(v)
+			if mode == "ro" {
+				a.fail(p.unsupportedWhen(fmt.Sprintf("volumes_from[%d]", i), "with mode ro (its --volumes-from takes no mode: each volume keeps its own)"))
+			}
+			v = name
+		}
+		a.value("volumes_from", "--volumes-from", v)
 	}
 }
 

@@ -98,6 +98,7 @@ func (p Protocol) appleRejects(a *argList, s *core.ContainerSpec) {
 		{"mac_address", s.MacAddress != ""},
 		{"storage_opt", len(s.StorageOpt) > 0},
 		{"annotations", len(s.Annotations) > 0},
+		{"volumes_from", len(s.VolumesFrom) > 0},
 		{"pid", s.Pid != ""},
 		{"ipc", s.Ipc != ""},
 		{"security_opt", len(s.SecurityOpt) > 0},
