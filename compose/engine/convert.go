@@ -35,7 +35,7 @@ var (
 		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
 		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
 		"mem_swappiness", "oom_kill_disable", "blkio_config", "cgroup", "runtime", "userns_mode", "mac_address",
-		"storage_opt", "annotations",
+		"storage_opt", "annotations", "volumes_from",
 		// used by the engine itself
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
@@ -274,6 +274,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		return spec, nil, nil, err
 	}
 	if err := convertNetworks(m, s, &spec); err != nil {
+		return spec, nil, nil, err
+	}
+	if spec.VolumesFrom, err = convertVolumesFrom(m, s); err != nil {
 		return spec, nil, nil, err
 	}
 	// Once the networks are known: mac_address needs one of them.
@@ -564,6 +567,34 @@ func joinVolume(src, dst string, opts []string) string {
 		s += ":" + strings.Join(opts, ",")
 	}
 	return s
+}
+
+// convertVolumesFrom resolves volumes_from into the engines' form,
+// "container[:ro|:rw]": "service[:mode]" names the service's first
+// container, as docker compose picks the first of the service's containers
+// by name; "container:name[:mode]" names that container itself. The mode
+// is kept (docker compose v5.6.0 drops it: tests/diff/differences.yaml).
+func convertVolumesFrom(m *model, s *service) ([]string, error) {
+	var out []string
+	for i, v := range s.cfg.VolumesFrom {
+		ref, isContainer := strings.CutPrefix(v, types.ContainerPrefix)
+		name, mode, err := core.ParseVolumesFrom(ref)
+		if err != nil {
+			return nil, fmt.Errorf("volumes_from[%d] %q: %v", i, v, err)
+		}
+		if !isContainer {
+			target, ok := m.services[name]
+			if !ok {
+				return nil, fmt.Errorf("volumes_from refers to undefined service %q", name)
+			}
+			name = m.containerName(target, 1)
+		}
+		if mode != "" {
+			name += ":" + mode
+		}
+		out = append(out, name)
+	}
+	return out, nil
 }
 
 // convertNetworks attaches the container to its networks: the one of

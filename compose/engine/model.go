@@ -286,6 +286,22 @@ func (s *service) networkModeService() string {
 	return ""
 }
 
+// volumesFromServices are the services whose first container s mounts the
+// volumes of (volumes_from "service[:mode]"), each once, in order.
+func (s *service) volumesFromServices() []string {
+	var out []string
+	for _, v := range s.cfg.VolumesFrom {
+		if strings.HasPrefix(v, types.ContainerPrefix) {
+			continue
+		}
+		name, _, _ := strings.Cut(v, ":")
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // topoOrder sorts services so that each comes after its dependencies,
 // breaking ties by name so plans and errors are reproducible.
 func topoOrder(services map[string]*service) ([]string, error) {
