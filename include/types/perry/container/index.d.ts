@@ -258,6 +258,12 @@ export interface ContainerSpec {
    * API from 1.43; the docker CLI refuses them).
    */
   annotations?: Record<string, string>;
+  /**
+   * Containers whose volumes this one mounts: "name-or-id", "name:ro" (every
+   * volume read-only) or "name:rw" (each keeps its own mode). nerdctl refuses
+   * ":ro"; apple/container refuses the field.
+   */
+  volumes_from?: string[];
   init?: boolean;
   pid?: string;
   ipc?: string;
