@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 const hookedServices = `
@@ -103,5 +104,48 @@ services:
 	web := p.Services["web"]
 	if len(web.PostStart) != 1 || len(web.PreStop) != 1 || web.PostStart[0]["privileged"] != true || web.PostStart[0]["working_dir"] != "/w" {
 		t.Fatalf("config --format json: %+v", web)
+	}
+}
+
+// run gives its one-off container the service's post_start hooks, as
+// docker compose's run does: detached right after the start, attached once
+// the container runs (the session goes on meanwhile); a failing hook fails
+// the run.
+func TestRunRunsPostStartHooks(t *testing.T) {
+	const yaml = `
+services:
+  web:
+    image: perry-test/busybox:latest
+    command: [sleep, "1000"]
+    post_start:
+      - command: [sh, -c, "echo hooked > /tmp/hook; exit 0"]
+`
+	c := newCLIEnv(t, yaml)
+	id := strings.TrimSpace(c.must("run", "-d", "web").stdout)
+	if execs := c.b.Execs(); len(execs) != 1 || execs[0].Container != id {
+		t.Fatalf("run -d: execs %+v, want the hook in %s", execs, id)
+	}
+
+	// Attached: the test ends the container once its hook ran.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+			if execs := c.b.Execs(); len(execs) == 2 {
+				_ = c.b.Exit(execs[1].Container, 0)
+				return
+			}
+		}
+	}()
+	r := c.run("run", "--rm", "web")
+	<-done
+	if r.code != 0 || len(c.b.Execs()) != 2 {
+		t.Fatalf("attached run: exit %d, %d hooks\nstderr: %s", r.code, len(c.b.Execs()), r.stderr)
+	}
+
+	c = newCLIEnv(t, strings.Replace(yaml, "exit 0", "exit 5", 1))
+	r = c.run("run", "-d", "web")
+	if r.code != 1 || !strings.Contains(r.stderr, "post_start[0] hook exited with status 5") {
+		t.Fatalf("run -d with a failing hook: exit %d\nstderr: %s", r.code, r.stderr)
 	}
 }

@@ -15,9 +15,9 @@ import (
 // compose v5.6.0 runs them: each hook is an exec in the container, run to
 // its end, in the order given.
 //
-//   - post_start: after the container is started by up, start or restart;
-//     its start counts as done (Started, and dependents may go on) once
-//     every hook succeeded. A hook that fails fails the command; the
+//   - post_start: after the container is started by up, start or restart
+//     (and run: PostStart); its start counts as done (Started, and
+//     dependents may go on) once every hook succeeded. A hook that fails fails the command; the
 //     container keeps running.
 //   - pre_stop: before the container is stopped by stop, down (the
 //     project's services, not orphans) or restart. A hook that fails fails
@@ -187,4 +187,28 @@ func (e *Engine) preStop(ctx context.Context, op *Op) error {
 		return err
 	}
 	return nil
+}
+
+// PostStart runs the post_start hooks of service in container c, as up runs
+// them after a start, for a container the caller started itself: a one-off
+// container of the service (perry-compose run), which docker compose's run
+// gives the hooks too. c's name is for messages; without hooks it does
+// nothing.
+func (e *Engine) PostStart(ctx context.Context, service string, c core.ContainerHandle) error {
+	m, err := e.model(nil)
+	if err != nil {
+		return err
+	}
+	s, ok := m.services[service]
+	if !ok {
+		return core.NotFound("service", service).With("service", service)
+	}
+	if s.convErr != nil {
+		return s.convErr
+	}
+	target := c.ID
+	if target == "" {
+		target = c.Name
+	}
+	return e.runHooks(ctx, &Op{Type: OpStartContainer, Service: service, Target: target, Name: c.Name}, s.postStart, core.KindServiceStartupFailed)
 }
