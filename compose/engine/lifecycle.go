@@ -17,13 +17,14 @@ import (
 //
 //   - post_start: after the container is started by up, start or restart
 //     (and run: PostStart); its start counts as done (Started, and
-//     dependents may go on) once every hook succeeded. A hook that fails fails the command; the
-//     container keeps running.
+//     dependents may go on) once every hook succeeded. A hook that fails
+//     fails the command; the container keeps running.
 //   - pre_stop: before the container is stopped by stop, down (the
 //     project's services, not orphans) or restart. A hook that fails fails
 //     the command and the container is not stopped (down then removes
 //     neither it nor the networks). A container that is gone or no longer
-//     running by then is stopped as if it had no hooks.
+//     running by then is stopped as if it had no hooks, and a stopped
+//     one's restart runs none (docker compose's restart fails there).
 //
 // Neither runs when up recreates, scales down or removes an orphan, nor on
 // kill or a failed up's rollback, as in docker compose.
