@@ -91,6 +91,10 @@ type ExecOptions struct {
 	Env     map[string]string
 	Workdir string
 	User    string
+	// Privileged gives the command extended privileges (docker exec
+	// --privileged; compose's lifecycle hooks ask for it). A runtime whose
+	// exec cannot take it refuses it naming the field.
+	Privileged bool
 }
 
 // Features is implemented by backends whose support for optional fields

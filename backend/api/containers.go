@@ -478,6 +478,7 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		Env:          envList(opts.Env),
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
+		Privileged:   opts.Privileged,
 	})
 	if err != nil {
 		return core.ContainerLogs{}, b.fixExecError(b.engineError(err, "container", id), id)

@@ -50,6 +50,7 @@ func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.E
 		Env:          envList(opts.Env),
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
+		Privileged:   opts.Privileged,
 	})
 	if err != nil {
 		return 0, b.fixExecError(b.engineError(err, "container", id), id)

@@ -88,6 +88,15 @@ func TestOperationArgs(t *testing.T) {
 			[]string{"logs", "--tail=10", "--follow", "--", "c1"}},
 		{"docker exec", func() ([]string, error) { return dockerP.ExecArgs("c1", exec) },
 			[]string{"exec", "--env=A=1", "--env=B=2", "--workdir=/w", "--user=1000", "--", "c1", "sh", "-c", "echo hi"}},
+		{"docker exec privileged", func() ([]string, error) {
+			return dockerP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"podman exec privileged", func() ([]string, error) {
+			return podmanP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"nerdctl exec privileged", func() ([]string, error) {
+			return nerdctlP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
 		{"docker wait", func() ([]string, error) { return dockerP.WaitArgs("c1") }, []string{"wait", "--", "c1"}},
 		{"docker pull", ok(dockerP.PullArgs("alpine:3")), []string{"pull", "--quiet", "--", "alpine:3"}},
 		{"docker images", ok(dockerP.ListImagesArgs()), []string{"images", "--no-trunc", "--format={{json .}}"}},
@@ -217,6 +226,10 @@ func TestOperationArgsRejections(t *testing.T) {
 			return err
 		}, "options"},
 		{"exec without a command", func() error { _, err := dockerP.ExecArgs("a", backend.ExecOptions{}); return err }, "cmd"},
+		{"apple exec privileged", func() error {
+			_, err := appleP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+			return err
+		}, "privileged"},
 		{"build without context", func() error { _, err := dockerP.BuildArgs(core.BuildSpec{}, "x"); return err }, "build.context"},
 		{"label key with =", func() error {
 			_, err := dockerP.CreateVolumeArgs("v", core.VolumeConfig{Labels: map[string]string{"a=b": "c"}})

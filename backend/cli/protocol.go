@@ -348,6 +348,12 @@ func (p Protocol) ExecArgs(id string, opts backend.ExecOptions) ([]string, error
 	}
 	a := &argList{}
 	a.add("exec")
+	if opts.Privileged && p.apple() {
+		// Its exec takes no --privileged: every container is a VM of its
+		// own, without the host-kernel privileges the flag grants.
+		a.fail(p.unsupported("privileged"))
+	}
+	a.bool("--privileged", opts.Privileged)
 	a.pairs("env", "--env", opts.Env)
 	a.opt("workdir", "--workdir", opts.Workdir)
 	a.opt("user", "--user", opts.User)

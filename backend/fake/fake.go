@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -79,6 +80,7 @@ type Backend struct {
 	// container: volume name → path in the volume → content.
 	volumeFiles map[string]map[string]string
 	calls       []Call
+	execs       []Exec
 	faults      []*Fault
 	freePort    uint16 // the last host port handed out for a port without one
 
@@ -148,11 +150,26 @@ func (b *Backend) Methods() []string {
 	return out
 }
 
-// ResetCalls forgets the recorded calls.
+// ResetCalls forgets the recorded calls (and execs).
 func (b *Backend) ResetCalls() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls = nil
+	b.execs = nil
+}
+
+// Exec is one command run by Exec in a running container, with every
+// option it was given (the call log has the command only).
+type Exec struct {
+	Container string // the container's full id
+	Options   backend.ExecOptions
+}
+
+// Execs returns the commands Exec ran, in order (at most maxCalls).
+func (b *Backend) Execs() []Exec {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Exec(nil), b.execs...)
 }
 
 // WriteFile puts a file into a container for exec `cat`: into the volume
@@ -751,8 +768,15 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		return core.ContainerLogs{}, err
 	}
 	if c.info.State != "running" {
-		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126)
+		// A conflict, as the Engine API answers (409).
+		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126).With("conflict", id)
 	}
+	if len(b.execs) >= maxCalls {
+		b.execs = append([]Exec(nil), b.execs[maxCalls/2:]...)
+	}
+	rec := opts
+	rec.Cmd, rec.Env = slices.Clone(opts.Cmd), maps.Clone(opts.Env)
+	b.execs = append(b.execs, Exec{Container: c.info.ID, Options: rec})
 	env := map[string]string{}
 	for k, v := range c.spec.Env {
 		env[k] = v

@@ -36,6 +36,8 @@ var (
 		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
 		"mem_swappiness", "oom_kill_disable", "blkio_config", "cgroup", "runtime", "userns_mode", "mac_address",
 		"storage_opt", "annotations", "volumes_from",
+		// run by the engine through exec (lifecycle.go)
+		"post_start", "pre_stop",
 		// used by the engine itself
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
@@ -284,6 +286,12 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 		return spec, nil, nil, err
 	}
 	if files, err = convertFiles(p, s); err != nil {
+		return spec, nil, nil, err
+	}
+	if s.postStart, err = convertHooks(s.name, "post_start", cfg.PostStart); err != nil {
+		return spec, nil, nil, err
+	}
+	if s.preStop, err = convertHooks(s.name, "pre_stop", cfg.PreStop); err != nil {
 		return spec, nil, nil, err
 	}
 	spec.Labels = map[string]string{}

@@ -61,6 +61,8 @@ type service struct {
 	files        []fileMount
 	warnings     []string
 	convErr      error
+	// postStart and preStop are the lifecycle hooks (lifecycle.go).
+	postStart, preStop []Hook
 
 	networkKeys []string // networks the containers attach to
 	volumeKeys  []string // named volumes the containers mount

@@ -268,7 +268,7 @@ func (pl *upPlanner) releaseVolume(k string) []int {
 		if timeout == nil {
 			timeout = pl.m.services[c.service].stopTimeout
 		}
-		rm := stopRemove(pl.plan, c, timeout, nil, "volume "+k+" is recreated")
+		rm := stopRemove(pl.plan, c, timeout, nil, nil, "volume "+k+" is recreated")
 		ops = append(ops, rm[len(rm)-1])
 	}
 	// A copy: the caller's snapshot is not modified.
@@ -420,7 +420,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, c)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...)})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...), PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			if n == 1 {
@@ -451,7 +451,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, rn)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...)})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...), PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			pl.changed[s.name] = true
@@ -466,10 +466,10 @@ func (pl *upPlanner) service(s *service) error {
 		case c.running() && restartWanted:
 			cause := "a dependency was recreated (restart: true)"
 			stop := pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: gateOnce(), Cause: cause})
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause, PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		case c.startable():
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State, PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		}
 	}
@@ -696,7 +696,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		}
 		p.Orphans = append(p.Orphans, c.Name)
 		if opts.RemoveOrphans {
-			ops := stopRemove(p, c, opts.Timeout, nil, "orphan")
+			ops := stopRemove(p, c, opts.Timeout, nil, nil, "orphan")
 			removes = append(removes, ops[len(ops)-1])
 		}
 	}
@@ -713,7 +713,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		for _, c := range obs.byService(name) {
 			// Dependencies wait for their dependents' stop (or removal,
 			// for a container that was not running).
-			ops := stopRemove(p, c, timeout, after, "")
+			ops := stopRemove(p, c, timeout, s.preStop, after, "")
 			removes = append(removes, ops[len(ops)-1])
 			stops[name] = append(stops[name], ops[0])
 		}
@@ -834,14 +834,15 @@ func (m *model) volumeKey(name string) (string, bool) {
 	return "", false
 }
 
-// stopRemove adds a stop (when running) and a remove of c; it returns the
-// ops added, the remove last.
-func stopRemove(p *Plan, c observedContainer, timeout *int, after []int, cause string) []int {
+// stopRemove adds a stop (when running, after the pre_stop hooks) and a
+// remove of c; it returns the ops added, the remove last.
+func stopRemove(p *Plan, c observedContainer, timeout *int, preStop []Hook, after []int, cause string) []int {
 	res := fmt.Sprintf("service:%s:%d", c.service, c.number)
 	var ops []int
 	deps := after
 	if c.running() {
-		st := p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, Cause: cause})
+		st := p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, Cause: cause,
+			PreStop: preStop})
 		ops = append(ops, st)
 		deps = []int{st}
 	}
@@ -876,7 +877,7 @@ func planStop(m *model, obs *observedState, services []string, timeoutOpt *int) 
 				continue
 			}
 			stops[name] = append(stops[name], p.add(&Op{Type: OpStopContainer, Resource: fmt.Sprintf("service:%s:%d", name, c.number),
-				Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true}))
+				Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, PreStop: m.services[name].preStop}))
 		}
 	}
 	return p
@@ -937,9 +938,15 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 			res := fmt.Sprintf("service:%s:%d", name, c.number)
 			switch {
 			case restart:
-				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate}))
+				// A stopped container has nothing for pre_stop to prepare.
+				var preStop []Hook
+				if c.running() {
+					preStop = s.preStop
+				}
+				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate,
+					PreStop: preStop, PostStart: s.postStart}))
 			case !c.running():
-				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate}))
+				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate, PostStart: s.postStart}))
 			}
 		}
 	}

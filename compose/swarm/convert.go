@@ -261,6 +261,8 @@ var refusedWhy = map[string]string{
 	"cpus":           "use deploy.resources.limits.cpus",
 	"userns_mode":    "Swarm services take no user namespace mode",
 	"logging":        "the Swarm target does not map logging drivers yet",
+	"post_start":     "Swarm runs no lifecycle hooks in a service's tasks",
+	"pre_stop":       "Swarm runs no lifecycle hooks in a service's tasks",
 }
 
 var mappedDeployFields = map[string]bool{

@@ -358,6 +358,8 @@ func TestConvertRefuses(t *testing.T) {
 		{"privileged", `{services: {a: {image: img, privileged: true}}}`, "services.a.privileged", nil, nil},
 		{"network_mode", `{services: {a: {image: img, network_mode: host}}}`, "services.a.network_mode", nil, nil},
 		{"devices", `{services: {a: {image: img, devices: ["/dev/null:/dev/x"]}}}`, "services.a.devices", nil, nil},
+		{"a post_start hook", `{services: {a: {image: img, post_start: [{command: "true"}]}}}`, "services.a.post_start", nil, nil},
+		{"a pre_stop hook", `{services: {a: {image: img, pre_stop: [{command: "true"}]}}}`, "services.a.pre_stop", nil, nil},
 		{"build without a local image", `{services: {a: {image: img:x, build: .}}}`, "services.a.build", nil, func(string) bool { return false }},
 		{"build without image", `{services: {a: {build: .}}}`, "services.a.build", nil, nil},
 		{"a host ip", `{services: {a: {image: img, ports: ["127.0.0.1:8000:80"]}}}`, "services.a.ports[0].host_ip", nil, nil},
