@@ -316,6 +316,12 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    storage_opt, nerdctl userns_mode, storage_opt, the blkio device
  *    lists and a volumes_from entry with ":ro", the docker CLI
  *    annotations; the Engine API takes annotations from API 1.43),
+ *    "mounts"?:[{"type":"bind"|"volume"|"tmpfs","source"?,"target",
+ *    "read_only"?,"tmpfs_size"?,"nocopy"?,"subpath"?}] ("subpath": a path
+ *    inside the named volume, relative, not leaving it through "..";
+ *    Engine API 1.45, behind the docker CLI too, or podman 5.4's CLI;
+ *    InvalidArgument naming mounts[i].subpath on older engines, through
+ *    podman's API, on nerdctl and on apple/container),
  *    "verify"?:{"identity"?|"identityRegex"?, "issuer"}}
  *   With "verify", the image's signature is verified first and the verified
  *   digest runs; VerificationFailed (403) otherwise. Without it, no

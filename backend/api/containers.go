@@ -52,11 +52,7 @@ func (b *Backend) discard(ctx context.Context, id string) {
 // so it is complete before Start. If a connect fails, the container is
 // removed again: Create either makes the whole container or nothing.
 func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	version, err := b.apiVersion(ctx)
-	if err != nil {
-		return core.ContainerHandle{}, err
-	}
-	plan, err := planCreate(spec, version)
+	plan, err := b.plan(ctx, spec)
 	if err != nil {
 		return core.ContainerHandle{}, err
 	}

@@ -120,11 +120,7 @@ func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, 
 // attached client's input ends (docker run -i's StdinOnce), so that a
 // piped input's end reaches the process.
 func (b *Backend) createStdinOnce(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	version, err := b.apiVersion(ctx)
-	if err != nil {
-		return core.ContainerHandle{}, err
-	}
-	plan, err := planCreate(spec, version)
+	plan, err := b.plan(ctx, spec)
 	if err != nil {
 		return core.ContainerHandle{}, err
 	}

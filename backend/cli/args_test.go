@@ -108,6 +108,15 @@ func TestOperationArgs(t *testing.T) {
 				"--network=host", "--no-cache", "--pull", "--platform=linux/amd64", "--force-rm", "--", "/ctx"}},
 		{"docker network create", func() ([]string, error) { return dockerP.CreateNetworkArgs("n1", netCfg) },
 			[]string{"network", "create", "--driver=bridge", "--label=k=v", "--internal", "--ipv6", "--opt=o=1", "--subnet=10.9.0.0/24", "--", "n1"}},
+		{"docker network create without IPv4", func() ([]string, error) {
+			return dockerP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+		}, []string{"network", "create", "--ipv6", "--ipv4=false", "--", "n1"}},
+		{"docker network create with IPv4 asked for (the default)", func() ([]string, error) {
+			return dockerP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv4: &ipv4On})
+		}, []string{"network", "create", "--", "n1"}},
+		{"podman network create with IPv4 asked for (the default)", func() ([]string, error) {
+			return podmanP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv4: &ipv4On})
+		}, []string{"network", "create", "--", "n1"}},
 		{"docker network inspect", ok(dockerP.InspectNetworkArgs("n1")), []string{"network", "inspect", "--", "n1"}},
 		{"docker network ls", func() ([]string, error) { return dockerP.ListNetworksArgs(map[string]string{"k": "v"}) },
 			[]string{"network", "ls", "--no-trunc", "--format={{.ID}}", "--filter=label=k=v"}},
@@ -178,6 +187,8 @@ func TestOperationArgs(t *testing.T) {
 	}
 }
 
+var ipv4Off, ipv4On = false, true
+
 func ok(args []string) func() ([]string, error) {
 	return func() ([]string, error) { return args, nil }
 }
@@ -220,6 +231,22 @@ func TestOperationArgsRejections(t *testing.T) {
 			_, err := podmanP.CreateNetworkArgs("n", core.NetworkConfig{Attachable: true})
 			return err
 		}, "attachable"},
+		{"podman network without IPv4", func() error {
+			_, err := podmanP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"nerdctl network without IPv4", func() error {
+			_, err := nerdctlP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"lima network without IPv4", func() error {
+			_, err := limaP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"apple network without IPv4", func() error {
+			_, err := appleP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
 		{"nerdctl volume driver", func() error { _, err := nerdctlP.CreateVolumeArgs("v", core.VolumeConfig{Driver: "nfs"}); return err }, "driver"},
 		{"nerdctl volume options", func() error {
 			_, err := nerdctlP.CreateVolumeArgs("v", core.VolumeConfig{Options: map[string]string{"a": "b"}})
@@ -378,6 +405,12 @@ func fieldCases() []fieldCase {
 		{field: "LogOpts", jsonName: "log_opts", spec: core.ContainerSpec{LogOpts: map[string]string{"max-size": "10m"}}, docker: []string{"--log-opt=max-size=10m"}},
 		{field: "Mounts", spec: core.ContainerSpec{Mounts: []core.Mount{{Type: "volume", Source: "data,1", Target: "/data", ReadOnly: true, NoCopy: true}}},
 			docker: []string{`--mount=type=volume,"source=data,1",target=/data,readonly,volume-nocopy`}, apple: nil, jsonName: "mounts[0]"},
+		// A volume's subpath: docker's volume-subpath (CLI 26), podman's
+		// subpath (5.4), quoted in the CSV record; nerdctl's --mount has none.
+		{field: "Mounts", spec: core.ContainerSpec{Mounts: []core.Mount{{Type: "volume", Source: "data", Target: "/data", ReadOnly: true, Subpath: `a,b/"c`}}},
+			docker: []string{`--mount=type=volume,source=data,target=/data,readonly,"volume-subpath=a,b/""c"`},
+			podman: []string{`--mount=type=volume,source=data,target=/data,readonly,"subpath=a,b/""c"`},
+			apple:  nil, rejectedBy: []Flavor{FlavorNerdctl}, jsonName: "mounts[0].subpath"},
 	}
 }
 

@@ -509,6 +509,15 @@ func (p Protocol) dockerNetworkFlags(a *argList, cfg core.NetworkConfig) {
 		a.add("--attachable")
 	}
 	a.bool("--ipv6", cfg.EnableIPv6)
+	if cfg.IPv4Disabled() {
+		// docker's --ipv4 came with Docker 28 (Backend.CreateNetwork
+		// refuses it before); podman's and nerdctl's network create have
+		// no IPv4 switch. true, the default, needs no flag.
+		if p.Flavor != FlavorDocker {
+			a.fail(p.unsupported("enable_ipv4"))
+		}
+		a.add("--ipv4=false")
+	}
 	a.pairs("options", "--opt", cfg.Options)
 	p.ipamFlags(a, cfg.IPAM)
 }
@@ -592,6 +601,9 @@ func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	if cfg.EnableIPv6 {
 		a.fail(p.unsupported("enable_ipv6")) // an IPv6 subnet is given with subnets
+	}
+	if cfg.IPv4Disabled() {
+		a.fail(p.unsupported("enable_ipv4"))
 	}
 	if len(cfg.Options) > 0 {
 		a.fail(p.unsupported("options"))

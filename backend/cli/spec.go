@@ -233,7 +233,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	a.opt("log_driver", "--log-driver", s.LogDriver)
 	a.pairs("log_opts", "--log-opt", s.LogOpts)
 	for i, m := range s.Mounts {
-		v, err := dockerMount(m, i)
+		v, err := p.dockerMount(m, i)
 		a.fail(err)
 		a.value("mounts", "--mount", v)
 	}
@@ -346,8 +346,11 @@ func indexed(field string, i int, sub string) string {
 	return field + "[" + strconv.Itoa(i) + "]." + sub
 }
 
-// dockerMount encodes a long-form mount as docker's CSV --mount value.
-func dockerMount(m core.Mount, i int) (string, error) {
+// dockerMount encodes a long-form mount as the CSV --mount value of
+// docker, podman and nerdctl. A volume's subpath is docker's
+// volume-subpath (CLI 26) and podman's subpath (5.4; Backend.engineTakes
+// refuses it on older versions); nerdctl's --mount has none.
+func (p Protocol) dockerMount(m core.Mount, i int) (string, error) {
 	switch m.Type {
 	case "bind", "volume", "tmpfs":
 	default:
@@ -375,6 +378,16 @@ func dockerMount(m core.Mount, i int) (string, error) {
 	}
 	if m.TmpfsSize != 0 {
 		fields = append(fields, "tmpfs-size="+strconv.FormatInt(m.TmpfsSize, 10))
+	}
+	if m.Subpath != "" { // on a named volume mount: core checked it
+		switch p.Flavor {
+		case FlavorDocker:
+			fields = append(fields, "volume-subpath="+m.Subpath)
+		case FlavorPodman:
+			fields = append(fields, "subpath="+m.Subpath)
+		default:
+			return "", p.unsupported(indexed("mounts", i, "subpath"))
+		}
 	}
 	return csvRecord(fields...), nil
 }

@@ -143,6 +143,9 @@ func (p Protocol) appleMount(a *argList, m core.Mount, i int) {
 	if m.TmpfsSize != 0 {
 		a.fail(p.unsupported(indexed("mounts", i, "tmpfs_size")))
 	}
+	if m.Subpath != "" {
+		a.fail(p.unsupported(indexed("mounts", i, "subpath")))
+	}
 	if m.Target == "" {
 		a.fail(core.InvalidArgument(indexed("mounts", i, "target"), "is required"))
 	}

@@ -936,10 +936,30 @@ func (b *Backend) NetworkConfig(ref string) (core.NetworkConfig, bool) {
 	return copyNetworkConfig(cfg), ok
 }
 
-// copyNetworkConfig copies cfg's maps and pools, so neither the caller nor
-// the backend sees the other's later changes.
+// ContainerSpec is the spec container ref (an id, id prefix or name) was
+// created with, for tests to check what reached the backend (a mount's
+// subpath, say); false for a container that does not exist. Its mounts and
+// networks are copies.
+func (b *Backend) ContainerSpec(ref string) (core.ContainerSpec, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.find(ref)
+	if err != nil {
+		return core.ContainerSpec{}, false
+	}
+	spec := c.spec
+	spec.Mounts, spec.Networks = slices.Clone(spec.Mounts), slices.Clone(spec.Networks)
+	return spec, true
+}
+
+// copyNetworkConfig copies cfg's maps, pools and enable_ipv4, so neither
+// the caller nor the backend sees the other's later changes.
 func copyNetworkConfig(cfg core.NetworkConfig) core.NetworkConfig {
 	cfg.Labels, cfg.Options = copyMap(cfg.Labels), copyMap(cfg.Options)
+	if cfg.EnableIPv4 != nil {
+		v := *cfg.EnableIPv4
+		cfg.EnableIPv4 = &v
+	}
 	if cfg.IPAM != nil {
 		ipam := *cfg.IPAM
 		ipam.Options = copyMap(ipam.Options)

@@ -63,14 +63,14 @@ var (
 	volumeKeys      = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
 	volumeWarnKeys  = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
 	bindKeys        = keySet("selinux", "propagation", "create_host_path")
-	volumeOptKeys   = keySet("nocopy")
+	volumeOptKeys   = keySet("nocopy", "subpath")
 	tmpfsKeys       = keySet("size", "mode")
 	fileRefKeys     = keySet("source", "target", "uid", "gid", "mode")
 	loggingKeys     = keySet("driver", "options")
 	buildKeys       = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms",
 		"dockerfile_inline", "tags", "extra_hosts", "shm_size")
 	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
-	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6")
+	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6", "enable_ipv4")
 	ipamKeys         = keySet("driver", "options", "config")
 	ipamPoolKeys     = keySet("subnet", "gateway", "ip_range", "aux_addresses")
 	projectVolumeKey = keySet("name", "driver", "driver_opts", "external", "labels")
@@ -86,7 +86,10 @@ func keySet(keys ...string) map[string]bool {
 
 // checkKeys reports the first set field of v (by JSON key, sorted) outside
 // allowed and warn, prefixing field names with path. Fields in warn add a
-// warning instead.
+// warning instead. A field whose JSON is empty (false, 0, "", {} …) is
+// unset, as compose-go writes most absent fields, unless it is a set
+// pointer: there false or 0 is a value the user wrote (umask: 0), which is
+// refused like any other.
 func checkKeys(path string, v any, allowed map[string]bool, warn map[string]string, warnings *[]string) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -96,8 +99,9 @@ func checkKeys(path string, v any, allowed map[string]bool, warn map[string]stri
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil // not an object: nothing to check
 	}
+	written := setPointers(v)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if allowed[k] || isEmptyJSON(fields[k]) {
+		if allowed[k] || (isEmptyJSON(fields[k]) && !written[k]) {
 			continue
 		}
 		if msg, ok := warn[k]; ok {
@@ -109,6 +113,32 @@ func checkKeys(path string, v any, allowed map[string]bool, warn map[string]stri
 		return unsupported(path + k)
 	}
 	return nil
+}
+
+// setPointers is the JSON keys of v's pointer fields that are set (v a
+// struct or a pointer to one).
+func setPointers(v any) map[string]bool {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, f := range reflect.VisibleFields(rv.Type()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || f.Anonymous || name == "" || name == "-" {
+			continue
+		}
+		if fv, err := rv.FieldByIndexErr(f.Index); err == nil && fv.Kind() == reflect.Pointer && !fv.IsNil() {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 func isEmptyJSON(raw json.RawMessage) bool {
@@ -480,8 +510,9 @@ func replicaPorts(ports []core.Port, n int) []string {
 	return out
 }
 
-// convertVolumes maps bind, named and anonymous volumes onto "-v" strings and
-// tmpfs mounts onto Tmpfs.
+// convertVolumes maps bind, named and anonymous volumes onto "-v" strings,
+// a named volume mounted at a subpath onto Mounts, and tmpfs mounts onto
+// Tmpfs.
 func convertVolumes(m *model, p *types.Project, s *service, spec *core.ContainerSpec, warnings *[]string) error {
 	for i, v := range s.cfg.Volumes {
 		path := fmt.Sprintf("volumes[%d].", i)
@@ -517,12 +548,22 @@ func convertVolumes(m *model, p *types.Project, s *service, spec *core.Container
 			}
 			spec.Volumes = append(spec.Volumes, joinVolume(src, v.Target, opts))
 		case types.VolumeTypeVolume, "":
+			var subpath string
 			if v.Volume != nil {
 				if err := checkKeys(path+"volume.", v.Volume, volumeOptKeys, nil, nil); err != nil {
 					return err
 				}
 				if v.Volume.NoCopy {
 					opts = append(opts, "nocopy")
+				}
+				subpath = v.Volume.Subpath
+			}
+			if subpath != "" {
+				if v.Source == "" {
+					return fmt.Errorf("%svolume.subpath needs a named volume as source: an anonymous volume is created empty", path)
+				}
+				if err := core.ValidateSubpath(subpath); err != nil {
+					return fmt.Errorf("%svolume.subpath %v", path, err)
 				}
 			}
 			if v.Source == "" {
@@ -537,6 +578,13 @@ func convertVolumes(m *model, p *types.Project, s *service, spec *core.Container
 				return vol.err
 			}
 			s.volumeKeys = appendUnique(s.volumeKeys, v.Source)
+			if subpath != "" {
+				// "-v" has no subpath: a long-form mount, as docker compose
+				// mounts it (VolumeOptions.Subpath).
+				spec.Mounts = append(spec.Mounts, core.Mount{Type: "volume", Source: vol.name, Target: v.Target,
+					ReadOnly: v.ReadOnly, NoCopy: v.Volume.NoCopy, Subpath: subpath})
+				continue
+			}
 			spec.Volumes = append(spec.Volumes, joinVolume(vol.name, v.Target, opts))
 		case types.VolumeTypeTmpfs:
 			var topts []string
@@ -709,6 +757,12 @@ func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, erro
 	}
 	if n.EnableIPv6 != nil {
 		cfg.EnableIPv6 = *n.EnableIPv6
+	}
+	if n.EnableIPv4 != nil && !*n.EnableIPv4 {
+		// Only false is carried: true is every runtime's default, so
+		// writing it changes neither the network nor its config hash.
+		off := false
+		cfg.EnableIPv4 = &off
 	}
 	if err := checkKeys("ipam.", n.Ipam, ipamKeys, nil, nil); err != nil {
 		return cfg, wrap(err)

@@ -304,6 +304,15 @@ export interface Mount {
   /** Bytes. */
   tmpfs_size?: number;
   nocopy?: boolean;
+  /**
+   * A path inside the named volume to mount instead of the whole volume
+   * (compose's `volume.subpath`): relative, not leaving the volume through
+   * "..". Needs Docker Engine API 1.45 (the docker CLI's engine too) or
+   * podman 5.4 through its CLI; refused with InvalidArgument naming
+   * `mounts[i].subpath` on older engines, through podman's Docker-compatible
+   * API, by nerdctl and by apple/container.
+   */
+  subpath?: string;
 }
 
 /** A host device made available in the container. */
