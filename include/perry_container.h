@@ -313,9 +313,10 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    volumes of those containers, which must exist)
  *    (apple/container refuses these with InvalidArgument naming the key;
  *    a runtime whose CLI lacks one refuses it likewise: podman runtime and
- *    storage_opt, nerdctl userns_mode, storage_opt, the blkio device
- *    lists and a volumes_from entry with ":ro", the docker CLI
- *    annotations; the Engine API takes annotations from API 1.43),
+ *    storage_opt, nerdctl userns_mode, storage_opt and the blkio device
+ *    lists, the docker CLI annotations; the Engine API takes annotations
+ *    from API 1.43; nerdctl gets volumes_from as mounts of the source's
+ *    volumes and binds, by name),
  *    "mounts"?:[{"type":"bind"|"volume"|"tmpfs","source"?,"target",
  *    "read_only"?,"tmpfs_size"?,"nocopy"?,"subpath"?}] ("subpath": a path
  *    inside the named volume, relative, not leaving it through "..";

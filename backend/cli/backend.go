@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -135,7 +133,8 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 // needs API 1.45: an older engine, reached by a newer CLI, mounts the whole
 // volume without a word. podman's --mount takes subpath from podman 5.4.
 // An unknown version is not refused. For nerdctl the spec comes back with
-// volumes_from resolved (nerdctlVolumesFrom); otherwise it is spec itself.
+// volumes_from turned into mounts (nerdctlVolumesFrom); otherwise it is
+// spec itself.
 func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) (*core.ContainerSpec, error) {
 	if spec == nil {
 		return spec, nil
@@ -187,35 +186,6 @@ func (b *Backend) engineTakesNetwork(ctx context.Context, cfg core.NetworkConfig
 			With("field", "enable_ipv4").With("backend", b.name)
 	}
 	return nil
-}
-
-// nerdctlVolumesFrom is spec with each volumes_from container given by its
-// full id. nerdctl's --volumes-from compares its value with each
-// container's name and full id and skips it, without a word, when none
-// matches: a short id, or a container that does not exist, would leave the
-// container without the volumes. So each is looked up first, and a missing
-// one is NotFound, as the other runtimes refuse it. A read-only entry is
-// left for CreateArgs to refuse.
-func (b *Backend) nerdctlVolumesFrom(ctx context.Context, spec *core.ContainerSpec) (*core.ContainerSpec, error) {
-	for _, v := range spec.VolumesFrom {
-		if _, mode, _ := core.ParseVolumesFrom(v); mode == "ro" {
-			return spec, nil
-		}
-	}
-	out := *spec
-	out.VolumesFrom = slices.Clone(spec.VolumesFrom)
-	for i, v := range spec.VolumesFrom {
-		name, _, _ := core.ParseVolumesFrom(v) // Validate passed
-		info, err := b.Inspect(ctx, name)
-		if err != nil {
-			if core.KindOf(err) == core.KindNotFound {
-				return nil, core.NotFound("container", name).With("field", fmt.Sprintf("volumes_from[%d]", i)).With("backend", b.name)
-			}
-			return nil, err
-		}
-		out.VolumesFrom[i] = info.ID
-	}
-	return &out, nil
 }
 
 // engineAPI is the Engine API version the last successful `version` call

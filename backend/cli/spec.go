@@ -266,18 +266,15 @@ func (p Protocol) blkioFlags(a *argList, b *core.Blkio) {
 }
 
 // volumesFrom passes volumes_from ("container[:ro|:rw]", core-checked) as
-// --volumes-from. nerdctl's takes a bare name or full id: it looks the
-// whole value up and skips it without a word when nothing has that name,
-// so a mode would drop the entry. ":rw" is the default (each volume keeps
-// its own mode) and goes; ":ro" it cannot express, so it is refused.
+// --volumes-from. nerdctl's would tie the source's anonymous volumes to
+// this container, and removing it would delete them: its Backend turns the
+// entries into mounts before the arguments are built (nerdctlVolumesFrom),
+// so an entry that reaches nerdctl's arguments is refused.
 func (p Protocol) volumesFrom(a *argList, entries []string) {
 	for i, v := range entries {
 		if p.Flavor == FlavorNerdctl {
-			name, mode, _ := core.ParseVolumesFrom(v)
-			if mode == "ro" {
-				a.fail(p.unsupportedWhen(fmt.Sprintf("volumes_from[%d]", i), "with mode ro (its --volumes-from takes no mode: each volume keeps its own)"))
-			}
-			v = name
+			a.fail(p.unsupportedWhen(fmt.Sprintf("volumes_from[%d]", i), "as --volumes-from (removing the container would delete the source's anonymous volumes): its backend passes the source's volumes as mounts"))
+			return
 		}
 		a.value("volumes_from", "--volumes-from", v)
 	}

@@ -29,46 +29,52 @@ func TestRuntimesVolumesFrom(t *testing.T) {
 }
 
 // volumesFromRealYAML is app taking data's volumes (a named and an anonymous
-// one); with readOnly, reader takes them read-only too (nerdctl's
-// --volumes-from has no mode: it refuses ":ro").
-func volumesFromRealYAML(readOnly bool, mode string) string {
-	y := `
+// one) and reader taking them read-only; dataMode and appMode change the
+// two services' configuration.
+func volumesFromRealYAML(dataMode, appMode string) string {
+	return `
 services:
   data:
     image: ` + testImage + `
     pull_policy: never
     command: ` + sleeper + `
-    environment: {MODE: ` + mode + `}
+    environment: {MODE: ` + dataMode + `}
     volumes: ["store:/store", "/scratch"]
   app:
     image: ` + testImage + `
     pull_policy: never
     command: ` + sleeper + `
+    environment: {MODE: ` + appMode + `}
     volumes_from: [data]
-`
-	if readOnly {
-		y += `  reader:
+  reader:
     image: ` + testImage + `
     pull_policy: never
     command: ` + sleeper + `
     volumes_from: ["data:ro"]
+volumes:
+  store: {}
 `
-	}
-	return y + "volumes:\n  store: {}\n"
 }
 
 // volumesFrom: a file the source service writes into its named and its
 // anonymous volume is there in the dependent; a read-only dependent reads
-// it and cannot write; a changed source replaces the dependent, which then
-// still sees the named volume's data; down leaves nothing.
+// it and cannot write; replacing the dependent alone leaves the source's
+// anonymous volume in place (nerdctl's --volumes-from would have made it
+// the dependent's, removed with it); a changed source replaces the
+// dependents, which then still see the named volume's data; down leaves
+// nothing.
 func (r *realEngine) volumesFrom() {
 	t := r.t
 	ctx := r.ctx()
-	readOnly := r.b.Name() != "nerdctl"
-	e := r.engine(r.load(volumesFromRealYAML(readOnly, "one")))
-	if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
-		t.Fatal(err)
+	up := func(dataMode, appMode string) *Engine {
+		t.Helper()
+		e := r.engine(r.load(volumesFromRealYAML(dataMode, appMode)))
+		if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
+			t.Fatal(err)
+		}
+		return e
 	}
+	e := up("one", "one")
 	exec := func(service, script string) string {
 		t.Helper()
 		out, err := e.Exec(ctx, service, ExecOptions{Cmd: []string{"sh", "-c", script}})
@@ -84,19 +90,28 @@ func (r *realEngine) volumesFrom() {
 	if got := exec("app", "cat /store/f /scratch/g"); got != "shared\nanon\n" {
 		t.Fatalf("app reads %q, want data's files", got)
 	}
-	if readOnly {
-		got := exec("reader", "cat /store/f; touch /store/y 2>/dev/null && echo writable || echo read-only")
-		if got != "shared\nread-only\n" {
-			t.Fatalf("reader (data:ro) reads %q, want the file and a refused write", got)
-		}
+	got := exec("reader", "cat /store/f; touch /store/y 2>/dev/null && echo writable || echo read-only")
+	if got != "shared\nread-only\n" {
+		t.Fatalf("reader (data:ro) reads %q, want the file and a refused write", got)
 	}
 
 	before := r.ids(ctx, e)
-	e = r.engine(r.load(volumesFromRealYAML(readOnly, "two")))
-	if err := e.Up(ctx, UpOptions{Wait: true, WaitTimeout: time.Minute}); err != nil {
-		t.Fatal(err)
-	}
+	e = up("one", "two")
 	after := r.ids(ctx, e)
+	app, data := r.project+"-app-1", r.project+"-data-1"
+	if after[app] == before[app] || after[data] != before[data] {
+		t.Fatalf("changing app alone: app %s -> %s, data %s -> %s; want app alone replaced", before[app], after[app], before[data], after[data])
+	}
+	if got := exec("data", "cat /scratch/g"); got != "anon\n" {
+		t.Fatalf("after app was replaced data reads %q from its anonymous volume, want \"anon\"", got)
+	}
+	if got := exec("app", "cat /scratch/g"); got != "anon\n" {
+		t.Fatalf("the new app reads %q from data's anonymous volume", got)
+	}
+
+	before = r.ids(ctx, e)
+	e = up("two", "two")
+	after = r.ids(ctx, e)
 	for name, id := range before {
 		if after[name] == "" || after[name] == id {
 			t.Errorf("%s was not replaced with data: %s -> %s", name, id, after[name])

@@ -260,8 +260,10 @@ export interface ContainerSpec {
   annotations?: Record<string, string>;
   /**
    * Containers whose volumes this one mounts: "name-or-id", "name:ro" (every
-   * volume read-only) or "name:rw" (each keeps its own mode). nerdctl refuses
-   * ":ro"; apple/container refuses the field.
+   * volume read-only) or "name:rw" (each keeps its own mode). On nerdctl the
+   * source's volumes and binds are mounted by name (so removing this
+   * container never removes the source's anonymous volumes);
+   * apple/container refuses the field.
    */
   volumes_from?: string[];
   init?: boolean;
