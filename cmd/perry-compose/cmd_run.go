@@ -426,9 +426,6 @@ command running in the container.`,
 			if err != nil {
 				return usageErr(cmd, "%v", err)
 			}
-			if privileged {
-				return usageErr(cmd, "--privileged is not supported by perry-compose exec")
-			}
 			if _, err := backend.ParseDetachKeys(af.detachKeys); err != nil {
 				return usageErr(cmd, "invalid --detach-keys: %v", core.AsError(err).Message)
 			}
@@ -441,7 +438,7 @@ command running in the container.`,
 				return err
 			}
 			defer s.r.Close()
-			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user}
+			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user, Privileged: privileged}
 			it, ierr := interactor(s.b, "exec with stdin or a TTY attached")
 			if detach || (ierr != nil && !explicitTTY) {
 				// Without attaching: the output comes once the command ends.
@@ -454,7 +451,7 @@ command running in the container.`,
 			if err != nil {
 				return err
 			}
-			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User}
+			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User, Privileged: opts.Privileged}
 			return a.attachSession(ctx, it, tty, &af, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
 				return it.ExecInteractive(ctx, id, bopts, iio)
 			})
@@ -467,7 +464,7 @@ command running in the container.`,
 	fl.StringVarP(&user, "user", "u", "", "Run the command as this user")
 	fl.BoolVarP(&detach, "detach", "d", false, "Detached mode: run the command in the background (its output is discarded)")
 	fl.IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas (default 1)")
-	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process (not supported)")
+	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process")
 	af.register(fl, true)
 	return cmd
 }
