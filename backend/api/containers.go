@@ -458,20 +458,36 @@ func (b *Backend) logs(ctx context.Context, id string, opts backend.LogsOptions,
 	return nil
 }
 
+// execEnv is an exec's environment as the Engine API takes it, after
+// checking opts: KEY=VALUE, then each variable to remove bare ("KEY"), which
+// the Docker engine removes from the command's environment. podman's API
+// answers a bare one "badly formed", so it is refused here naming env.
+func (b *Backend) execEnv(opts backend.ExecOptions) ([]string, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if len(opts.Unset) > 0 && b.podman() {
+		return nil, core.InvalidArgument("env", "%s without a value (removed from the command's environment) is not supported by podman's exec", opts.Unset[0]).
+			With("field", "env").With("backend", b.name)
+	}
+	return append(envList(opts.Env), slices.Sorted(slices.Values(opts.Unset))...), nil
+}
+
 // Exec runs a command in a running container and returns its output and
 // exit code. The command is an argv array: nothing goes through a shell.
 func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions) (core.ContainerLogs, error) {
 	if err := requireID("container", id); err != nil {
 		return core.ContainerLogs{}, err
 	}
-	if err := opts.Validate(); err != nil {
+	env, err := b.execEnv(opts)
+	if err != nil {
 		return core.ContainerLogs{}, err
 	}
 	created, err := b.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
 		AttachStdout: true,
 		AttachStderr: true,
 		Cmd:          cloneStrings(opts.Cmd),
-		Env:          envList(opts.Env),
+		Env:          env,
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
 		Privileged:   opts.Privileged,

@@ -34,7 +34,8 @@ func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.E
 	if err := requireID("container", id); err != nil {
 		return 0, err
 	}
-	if err := opts.Validate(); err != nil {
+	env, err := b.execEnv(opts)
+	if err != nil {
 		return 0, err
 	}
 	keys, err := backend.ParseDetachKeys(iio.DetachKeys)
@@ -47,7 +48,7 @@ func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.E
 		AttachStderr: true,
 		TTY:          iio.TTY,
 		Cmd:          cloneStrings(opts.Cmd),
-		Env:          envList(opts.Env),
+		Env:          env,
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
 		Privileged:   opts.Privileged,

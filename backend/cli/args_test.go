@@ -97,6 +97,9 @@ func TestOperationArgs(t *testing.T) {
 		{"nerdctl exec privileged", func() ([]string, error) {
 			return nerdctlP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
 		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"docker exec removes a variable with a bare --env", func() ([]string, error) {
+			return dockerP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"env"}, Env: map[string]string{"A": "1"}, Unset: []string{"Z", "B"}})
+		}, []string{"exec", "--env=A=1", "--env=B", "--env=Z", "--", "c1", "env"}},
 		{"docker wait", func() ([]string, error) { return dockerP.WaitArgs("c1") }, []string{"wait", "--", "c1"}},
 		{"docker pull", ok(dockerP.PullArgs("alpine:3")), []string{"pull", "--quiet", "--", "alpine:3"}},
 		{"docker images", ok(dockerP.ListImagesArgs()), []string{"images", "--no-trunc", "--format={{json .}}"}},
@@ -257,6 +260,18 @@ func TestOperationArgsRejections(t *testing.T) {
 			_, err := appleP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
 			return err
 		}, "privileged"},
+		{"podman exec cannot remove a variable", func() error {
+			_, err := podmanP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
+		{"nerdctl exec cannot remove a variable", func() error {
+			_, err := nerdctlP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
+		{"apple exec cannot remove a variable", func() error {
+			_, err := appleP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
 		{"build without context", func() error { _, err := dockerP.BuildArgs(core.BuildSpec{}, "x"); return err }, "build.context"},
 		{"label key with =", func() error {
 			_, err := dockerP.CreateVolumeArgs("v", core.VolumeConfig{Labels: map[string]string{"a=b": "c"}})

@@ -132,6 +132,7 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = waitDelay
+	cmd.Env = cliEnv(args)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = iio.Stdin, iio.Stdout, iio.Stderr
 	if cmd.Stderr == nil {
 		cmd.Stderr = iio.Stdout

@@ -355,6 +355,14 @@ func (p Protocol) ExecArgs(id string, opts backend.ExecOptions) ([]string, error
 	}
 	a.bool("--privileged", opts.Privileged)
 	a.pairs("env", "--env", opts.Env)
+	if len(opts.Unset) > 0 && p.Flavor != FlavorDocker {
+		// podman's and nerdctl's exec take a bare --env KEY from their own
+		// environment or not at all: the container's value would stay.
+		a.fail(p.unsupportedWhen("env", fmt.Sprintf("with %s without a value (removed from the command's environment): its exec cannot remove a variable the container sets", opts.Unset[0])))
+	}
+	for _, k := range slices.Sorted(slices.Values(opts.Unset)) {
+		a.value("env", "--env", k) // bare: the engine removes it (command keeps the CLI from sending a value)
+	}
 	a.opt("workdir", "--workdir", opts.Workdir)
 	a.opt("user", "--user", opts.User)
 	a.positional("cmd", append([]string{id}, opts.Cmd...)...)

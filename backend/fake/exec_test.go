@@ -2,6 +2,7 @@ package fake
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/perryts/perry-container/backend"
@@ -41,5 +42,25 @@ func TestExecsRecorded(t *testing.T) {
 	b.ResetCalls()
 	if n := len(b.Execs()); n != 0 {
 		t.Fatalf("%d execs after ResetCalls", n)
+	}
+}
+
+// A variable an exec removes is gone from the command's environment, as
+// the Docker engine removes a bare KEY; the others stay.
+func TestExecUnset(t *testing.T) {
+	b := New("busybox")
+	ctx := t.Context()
+	if _, err := b.Run(ctx, &core.ContainerSpec{Image: "busybox", Name: "c1", Cmd: []string{"sleep", "60"}, Env: map[string]string{"GONE": "x", "KEPT": "y"}}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := b.Exec(ctx, "c1", backend.ExecOptions{Cmd: []string{"env"}, Unset: []string{"GONE"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.Stdout, "GONE=") || !strings.Contains(out.Stdout, "KEPT=y") {
+		t.Fatalf("env in the exec:\n%s", out.Stdout)
+	}
+	if got := b.Execs()[0].Options.Unset; !reflect.DeepEqual(got, []string{"GONE"}) {
+		t.Fatalf("recorded Unset %q", got)
 	}
 }

@@ -775,7 +775,7 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		b.execs = append([]Exec(nil), b.execs[maxCalls/2:]...)
 	}
 	rec := opts
-	rec.Cmd, rec.Env = slices.Clone(opts.Cmd), maps.Clone(opts.Env)
+	rec.Cmd, rec.Env, rec.Unset = slices.Clone(opts.Cmd), maps.Clone(opts.Env), slices.Clone(opts.Unset)
 	b.execs = append(b.execs, Exec{Container: c.info.ID, Options: rec})
 	env := map[string]string{}
 	for k, v := range c.spec.Env {
@@ -783,6 +783,9 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 	}
 	for k, v := range opts.Env {
 		env[k] = v
+	}
+	for _, k := range opts.Unset { // as the Docker engine removes a bare KEY
+		delete(env, k)
 	}
 	wd := opts.Workdir
 	if wd == "" {
