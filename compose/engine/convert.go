@@ -260,16 +260,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := spec.ValidateCgroup(); err != nil {
 		return spec, nil, nil, err
 	}
-	if len(cfg.Environment) > 0 {
-		spec.Env = map[string]string{}
-		for k, v := range cfg.Environment {
-			// A variable without a value that the loader could not resolve
-			// is unset, as in docker compose.
-			if v != nil {
-				spec.Env[k] = *v
-			}
-		}
-	}
+	// A variable without a value is left out: a spec cannot remove one the
+	// image sets, which docker compose's bare "KEY" does on Docker.
+	spec.Env, _ = composeEnv(cfg.Environment)
 	if len(cfg.Sysctls) > 0 {
 		spec.Sysctls = map[string]string(cfg.Sysctls)
 	}
@@ -623,6 +616,27 @@ func joinVolume(src, dst string, opts []string) string {
 		s += ":" + strings.Join(opts, ",")
 	}
 	return s
+}
+
+// composeEnv is a compose environment (a service's, a hook's) as the
+// backends take it: the variables with a value, and those without one that
+// the loader could not resolve (sorted), which docker compose sends bare
+// ("KEY", its ToMobyEnv) and the Docker engine then removes. nil and nil
+// for an empty environment.
+func composeEnv(env types.MappingWithEquals) (set map[string]string, unset []string) {
+	if len(env) == 0 {
+		return nil, nil
+	}
+	set = make(map[string]string, len(env))
+	for k, v := range env {
+		if v == nil {
+			unset = append(unset, k)
+		} else {
+			set[k] = *v
+		}
+	}
+	slices.Sort(unset)
+	return set, unset
 }
 
 // convertVolumesFrom resolves volumes_from into the engines' form,

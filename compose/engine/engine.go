@@ -290,7 +290,8 @@ type ExecOptions struct {
 	Env        map[string]string
 	Workdir    string
 	User       string
-	Privileged bool // see backend.ExecOptions
+	Privileged bool     // see backend.ExecOptions
+	Unset      []string // see backend.ExecOptions
 }
 
 // DetailBuildExitCode is the detail of an up's or build's error that holds

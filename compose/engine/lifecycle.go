@@ -52,7 +52,8 @@ func convertHooks(service, field string, hooks []types.ServiceHook) ([]Hook, err
 		if len(h.Command) == 0 {
 			return nil, bad("command is required")
 		}
-		x := backend.ExecOptions{Cmd: h.Command, User: h.User, Workdir: h.WorkingDir, Privileged: h.Privileged, Env: hookEnv(h.Environment)}
+		x := backend.ExecOptions{Cmd: h.Command, User: h.User, Workdir: h.WorkingDir, Privileged: h.Privileged}
+		x.Env, x.Unset = composeEnv(h.Environment)
 		if err := x.Validate(); err != nil {
 			return nil, bad("%s", core.AsError(err).Message)
 		}
@@ -61,26 +62,12 @@ func convertHooks(service, field string, hooks []types.ServiceHook) ([]Hook, err
 	return out, nil
 }
 
-// hookEnv is a hook's environment as an exec takes it. A variable without
-// a value that the loader could not resolve is unset, as for the service's
-// own environment.
-func hookEnv(env types.MappingWithEquals) map[string]string {
-	if len(env) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(env))
-	for k, v := range env {
-		if v != nil {
-			out[k] = *v
-		}
-	}
-	return out
-}
-
 // HookExecOptions is a compose hook (a lifecycle hook, or develop.watch's
 // exec) as the engine's Exec takes it, for container number index.
 func HookExecOptions(h types.ServiceHook, index int) ExecOptions {
-	return ExecOptions{Index: index, Cmd: h.Command, Env: hookEnv(h.Environment), Workdir: h.WorkingDir, User: h.User, Privileged: h.Privileged}
+	o := ExecOptions{Index: index, Cmd: h.Command, Workdir: h.WorkingDir, User: h.User, Privileged: h.Privileged}
+	o.Env, o.Unset = composeEnv(h.Environment)
+	return o
 }
 
 // WithHookOutput hands the output of every lifecycle hook the engine runs

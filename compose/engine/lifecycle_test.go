@@ -492,3 +492,75 @@ func TestPlanShowsHooks(t *testing.T) {
 		t.Fatalf("plan:\n%s", s)
 	}
 }
+
+// A hook's environment entry without a value the loader could not resolve
+// is removed from the hook's exec (docker compose sends it bare, and the
+// engine removes it), where the container sets it; the service's own
+// environment leaves such an entry out. develop.watch's exec hooks take
+// the same options.
+func TestHookEnvironmentWithoutValueIsUnset(t *testing.T) {
+	const yaml = `
+services:
+  db:
+    image: busybox
+    command: sleep 1000
+    environment: {GONE: here, KEPT: there, ABSENT: null}
+    post_start:
+      - command: [env]
+        environment: [HOOK=1, GONE]
+`
+	b := newFake()
+	var (
+		mu    sync.Mutex
+		lines []string
+	)
+	p := load(t, yaml)
+	e, _ := newEngine(t, b, p, WithHookOutput(func(service, container, stream, line string) {
+		mu.Lock()
+		defer mu.Unlock()
+		lines = append(lines, line)
+	}))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	execs := b.Execs()
+	if len(execs) != 1 || !reflect.DeepEqual(execs[0].Options.Env, map[string]string{"HOOK": "1"}) || !slices.Equal(execs[0].Options.Unset, []string{"GONE"}) {
+		t.Fatalf("execs %+v, want HOOK set and GONE unset", execs)
+	}
+	mu.Lock()
+	if !slices.Contains(lines, "KEPT=there") || !slices.Contains(lines, "HOOK=1") || slices.ContainsFunc(lines, func(l string) bool { return strings.HasPrefix(l, "GONE=") }) {
+		t.Fatalf("the hook's environment: %q", lines)
+	}
+	mu.Unlock()
+	spec, ok := b.ContainerSpec(containerIDs(t, b)["demo-db-1"])
+	if !ok || !reflect.DeepEqual(spec.Env, map[string]string{"GONE": "here", "KEPT": "there"}) {
+		t.Fatalf("the container's env %v", spec.Env)
+	}
+	opts := HookExecOptions(p.Services["db"].PostStart[0], 1)
+	if !reflect.DeepEqual(opts.Env, map[string]string{"HOOK": "1"}) || !slices.Equal(opts.Unset, []string{"GONE"}) {
+		t.Fatalf("HookExecOptions %+v", opts)
+	}
+}
+
+func TestComposeEnv(t *testing.T) {
+	v := func(s string) *string { return &s }
+	cases := []struct {
+		name  string
+		env   types.MappingWithEquals
+		set   map[string]string
+		unset []string
+	}{
+		{"empty", nil, nil, nil},
+		{"values, an empty one too", types.MappingWithEquals{"A": v("1"), "B": v("")}, map[string]string{"A": "1", "B": ""}, nil},
+		{"without values, sorted", types.MappingWithEquals{"Z": nil, "A": v("1"), "M": nil}, map[string]string{"A": "1"}, []string{"M", "Z"}},
+		{"only without values", types.MappingWithEquals{"Z": nil}, map[string]string{}, []string{"Z"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			set, unset := composeEnv(tc.env)
+			if !reflect.DeepEqual(set, tc.set) || !slices.Equal(unset, tc.unset) {
+				t.Fatalf("composeEnv = %v, %q; want %v, %q", set, unset, tc.set, tc.unset)
+			}
+		})
+	}
+}
