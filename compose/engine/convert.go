@@ -16,6 +16,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -647,8 +648,7 @@ func composeEnv(env types.MappingWithEquals) (set map[string]string, unset []str
 func convertVolumesFrom(m *model, s *service) ([]string, error) {
 	var out []string
 	for i, v := range s.cfg.VolumesFrom {
-		ref, isContainer := strings.CutPrefix(v, types.ContainerPrefix)
-		name, mode, err := core.ParseVolumesFrom(ref)
+		name, isContainer, mode, err := graph.VolumesFrom(v)
 		if err != nil {
 			return nil, fmt.Errorf("volumes_from[%d] %q: %v", i, v, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/distribution/reference"
 
+	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/compose/loader"
 	"github.com/perryts/perry-container/core"
 )
@@ -293,10 +294,10 @@ func (s *service) networkModeService() string {
 func (s *service) volumesFromServices() []string {
 	var out []string
 	for _, v := range s.cfg.VolumesFrom {
-		if strings.HasPrefix(v, types.ContainerPrefix) {
-			continue
+		name, container, _, err := graph.VolumesFrom(v)
+		if err != nil || container {
+			continue // convertVolumesFrom reports a bad entry
 		}
-		name, _, _ := strings.Cut(v, ":")
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
