@@ -809,6 +809,13 @@ export interface ComposeNetwork {
   ipam?: ComposeNetworkIpam;
   external?: boolean;
   internal?: boolean;
+  /**
+   * false makes an IPv6-only network (with enable_ipv6 true). Refused with
+   * InvalidArgument naming the field by an engine older than API 1.48
+   * (Docker 28; through the docker CLI too), by podman, nerdctl and
+   * apple/container, and by the Swarm target; true, the default, is taken
+   * everywhere.
+   */
   enable_ipv4?: boolean;
   enable_ipv6?: boolean;
   attachable?: boolean;
