@@ -91,6 +91,15 @@ type ExecOptions struct {
 	Env     map[string]string
 	Workdir string
 	User    string
+	// Privileged gives the command extended privileges (docker exec
+	// --privileged; compose's lifecycle hooks ask for it). A runtime whose
+	// exec cannot take it refuses it naming the field.
+	Privileged bool
+	// Unset are variables the command runs without, though the container
+	// sets them: compose's environment entry KEY without a value, which
+	// docker compose sends bare ("KEY") and the Docker engine removes. A
+	// runtime whose exec cannot remove a variable refuses it naming env.
+	Unset []string
 }
 
 // Features is implemented by backends whose support for optional fields
@@ -154,7 +163,18 @@ func CheckSignal(signal string) (string, error) {
 // Validate checks the options as every backend does before an exec: see
 // core.ValidateExec.
 func (o ExecOptions) Validate() error {
-	return core.ValidateExec(o.Cmd, o.Env, o.Workdir, o.User)
+	if err := core.ValidateExec(o.Cmd, o.Env, o.Workdir, o.User); err != nil {
+		return err
+	}
+	for _, k := range o.Unset {
+		if err := core.ValidateEnvKey(k); err != nil {
+			return err
+		}
+		if _, ok := o.Env[k]; ok {
+			return core.InvalidArgument("env", "%q is both set and unset", k)
+		}
+	}
+	return nil
 }
 
 // RequireID refuses an empty (or blank) id, name or reference with

@@ -147,6 +147,26 @@ func TestMergeAliasesKeepsOrderOnce(t *testing.T) {
 	}
 }
 
+func TestContainerSpecVolumesFrom(t *testing.T) {
+	decodeCases(t, []decodeCase{
+		{"a name", `{"image":"x","volumes_from":["proj-data-1"]}`, ""},
+		{"read-only and read-write", `{"image":"x","volumes_from":["proj-data-1:ro","other:rw"]}`, ""},
+		{"an id", `{"image":"x","volumes_from":["4f0c2d9e1a7b"]}`, ""},
+		{"an empty entry", `{"image":"x","volumes_from":[""]}`, `volumes_from[0] "": the container name is empty`},
+		{"a mode alone", `{"image":"x","volumes_from":[":ro"]}`, `volumes_from[0] ":ro": the container name is empty`},
+		{"another mode", `{"image":"x","volumes_from":["a","b:z"]}`, `volumes_from[1] "b:z": the mode "z" must be ro or rw`},
+		{"an empty mode", `{"image":"x","volumes_from":["a:"]}`, `volumes_from[0] "a:": the mode "" must be ro or rw`},
+		{"two modes", `{"image":"x","volumes_from":["a:ro:rw"]}`, `the mode "ro:rw" must be ro or rw`},
+		// A compose reference the engine resolves before any backend sees it.
+		{"an unresolved container: reference", `{"image":"x","volumes_from":["container:db"]}`, `the mode "db" must be ro or rw`},
+		{"a name no runtime takes", `{"image":"x","volumes_from":["-data"]}`, `"-data" is not a container name or id`},
+		{"a space", `{"image":"x","volumes_from":["my data"]}`, `"my data" is not a container name or id`},
+		{"NUL", `{"image":"x","volumes_from":["a\u0000b"]}`, "volumes_from[0] contains NUL"},
+		{"LF", `{"image":"x","volumes_from":["a\nb"]}`, "volumes_from[0] contains the control character U+000A"},
+		{"DEL in the mode", `{"image":"x","volumes_from":["a:r\u007fo"]}`, "volumes_from[0] contains the control character U+007F"},
+	})
+}
+
 // decodeCase is a spec as JSON and the InvalidArgument message part its
 // decoding must give ("" when the spec is valid).
 type decodeCase struct{ name, spec, want string }

@@ -8,11 +8,17 @@ import (
 	"strings"
 )
 
-// ValidateHostOptions checks mac_address, storage_opt and annotations (part
-// of Validate; the compose engine calls it, with ValidateCgroup, to refuse
-// a service before anything is created), so that a bad value fails the
-// same way on every backend, before any runtime is asked.
+// ValidateHostOptions checks mac_address, storage_opt, annotations and
+// volumes_from (part of Validate; the compose engine calls it, with
+// ValidateCgroup, to refuse a service before anything is created), so that
+// a bad value fails the same way on every backend, before any runtime is
+// asked.
 func (s *ContainerSpec) ValidateHostOptions() error {
+	for i, v := range s.VolumesFrom {
+		if _, _, err := ParseVolumesFrom(v); err != nil {
+			return fmt.Errorf("volumes_from[%d] %q: %v", i, v, err)
+		}
+	}
 	if s.MacAddress != "" {
 		if _, err := parseMAC(s.MacAddress); err != nil {
 			return err
@@ -64,4 +70,22 @@ func parseMAC(s string) (net.HardwareAddr, error) {
 		return nil, fmt.Errorf("mac_address %q is not a MAC address such as \"92:d0:c6:0a:29:33\"", s)
 	}
 	return hw, nil
+}
+
+// ParseVolumesFrom reads a volumes_from entry in the engines' form,
+// "container[:ro|:rw]" (a container's name or id, then the mode its
+// volumes are mounted with; "" keeps each volume's own). The runtimes
+// take other modes too (podman's "z"); these two are the ones every
+// runtime that has volumes_from shares.
+func ParseVolumesFrom(v string) (container, mode string, err error) {
+	container, mode, hasMode := strings.Cut(v, ":")
+	switch {
+	case container == "":
+		return "", "", fmt.Errorf("the container name is empty")
+	case !validName(container):
+		return "", "", fmt.Errorf("%q is not a container name or id (they match [a-zA-Z0-9][a-zA-Z0-9_.-]*)", container)
+	case hasMode && mode != "ro" && mode != "rw":
+		return "", "", fmt.Errorf("the mode %q must be ro or rw", mode)
+	}
+	return container, mode, nil
 }

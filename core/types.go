@@ -67,12 +67,13 @@ type ContainerSpec struct {
 	MemSwappiness  *int64            `json:"mem_swappiness,omitempty"`   // 0..100; the kernel's when nil
 	OomKillDisable bool              `json:"oom_kill_disable,omitempty"` // the OOM killer spares the container
 	Blkio          *Blkio            `json:"blkio_config,omitempty"`
-	Cgroup         string            `json:"cgroup,omitempty"`      // cgroup namespace: host | private
-	Runtime        string            `json:"runtime,omitempty"`     // OCI runtime, e.g. runc
-	UsernsMode     string            `json:"userns_mode,omitempty"` // user namespace, e.g. host
-	MacAddress     string            `json:"mac_address,omitempty"` // of the primary network's interface
-	StorageOpt     map[string]string `json:"storage_opt,omitempty"` // storage driver options
-	Annotations    map[string]string `json:"annotations,omitempty"` // OCI annotations, passed to the runtime
+	Cgroup         string            `json:"cgroup,omitempty"`       // cgroup namespace: host | private
+	Runtime        string            `json:"runtime,omitempty"`      // OCI runtime, e.g. runc
+	UsernsMode     string            `json:"userns_mode,omitempty"`  // user namespace, e.g. host
+	MacAddress     string            `json:"mac_address,omitempty"`  // of the primary network's interface
+	StorageOpt     map[string]string `json:"storage_opt,omitempty"`  // storage driver options
+	Annotations    map[string]string `json:"annotations,omitempty"`  // OCI annotations, passed to the runtime
+	VolumesFrom    []string          `json:"volumes_from,omitempty"` // "container[:ro|:rw]": mount every volume of that container (name or id)
 	Init           bool              `json:"init,omitempty"`
 	Pid            string            `json:"pid,omitempty"`
 	Ipc            string            `json:"ipc,omitempty"`
@@ -133,6 +134,10 @@ type Mount struct {
 	ReadOnly  bool   `json:"read_only,omitempty"`
 	TmpfsSize int64  `json:"tmpfs_size,omitempty"`
 	NoCopy    bool   `json:"nocopy,omitempty"`
+	// Subpath mounts this path inside a named volume instead of the whole
+	// volume (compose's volumes[].volume.subpath): relative, not leaving
+	// the volume (ValidateMounts).
+	Subpath string `json:"subpath,omitempty"`
 }
 
 // Device is a host device made available in the container.
@@ -310,11 +315,18 @@ type NetworkConfig struct {
 	Internal   bool              `json:"internal,omitempty"`
 	Attachable bool              `json:"attachable,omitempty"`
 	EnableIPv6 bool              `json:"enable_ipv6,omitempty"`
+	// EnableIPv4 false asks for a network without IPv4 addresses (an
+	// IPv6-only one); nil and true are the runtimes' default, IPv4 on.
+	EnableIPv4 *bool             `json:"enable_ipv4,omitempty"`
 	Options    map[string]string `json:"options,omitempty"`
 	// IPAM is the network's address management (compose's ipam); nil
 	// leaves it to the runtime.
 	IPAM *IPAM `json:"ipam,omitempty"`
 }
+
+// IPv4Disabled reports whether the network is asked to have no IPv4
+// (enable_ipv4: false).
+func (c NetworkConfig) IPv4Disabled() bool { return c.EnableIPv4 != nil && !*c.EnableIPv4 }
 
 // IPAM is a network's address management, as compose's ipam section and the
 // Engine API's IPAM say it. A runtime that cannot apply a field refuses it
@@ -502,6 +514,9 @@ func (s *ContainerSpec) Validate() error {
 	}
 	// After the NUL and control checks, so that those are named as such.
 	if err := s.ValidateCgroup(); err != nil {
+		return err
+	}
+	if err := s.ValidateMounts(); err != nil {
 		return err
 	}
 	return s.ValidateHostOptions()

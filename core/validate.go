@@ -197,11 +197,8 @@ func ValidateExec(cmd []string, env map[string]string, workdir, user string) err
 		}
 	}
 	for k := range env {
-		if k == "" || strings.ContainsRune(k, '=') {
-			return InvalidArgument("env", "key %q is empty or contains '='", k)
-		}
-		if i := strings.IndexFunc(k, IsControl); i >= 0 {
-			return InvalidArgument("env", "%v", controlError("env key "+strconv.Quote(k), rune(k[i])))
+		if err := ValidateEnvKey(k); err != nil {
+			return err
 		}
 	}
 	if err := checkValues("env", env); err != nil {
@@ -211,6 +208,17 @@ func ValidateExec(cmd []string, env map[string]string, workdir, user string) err
 		if i := strings.IndexFunc(f[1], IsControl); i >= 0 {
 			return InvalidArgument(f[0], "%v", controlError(f[0], rune(f[1][i])))
 		}
+	}
+	return nil
+}
+
+// ValidateEnvKey checks the name of an exec's environment variable.
+func ValidateEnvKey(k string) error {
+	if k == "" || strings.ContainsRune(k, '=') {
+		return InvalidArgument("env", "key %q is empty or contains '='", k)
+	}
+	if i := strings.IndexFunc(k, IsControl); i >= 0 {
+		return InvalidArgument("env", "%v", controlError("env key "+strconv.Quote(k), rune(k[i])))
 	}
 	return nil
 }

@@ -309,12 +309,20 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    "device_read_bps"?|"device_read_iops"?|"device_write_bps"?|
  *    "device_write_iops"?:[{"path","rate"}]}, "cgroup"? ("host"|"private"),
  *    "runtime"?, "userns_mode"?, "mac_address"?, "storage_opt"?:{…},
- *    "annotations"?:{…}
+ *    "annotations"?:{…}, "volumes_from"?:["name-or-id[:ro|:rw]"] (the
+ *    volumes of those containers, which must exist)
  *    (apple/container refuses these with InvalidArgument naming the key;
  *    a runtime whose CLI lacks one refuses it likewise: podman runtime and
  *    storage_opt, nerdctl userns_mode, storage_opt and the blkio device
  *    lists, the docker CLI annotations; the Engine API takes annotations
- *    from API 1.43),
+ *    from API 1.43; nerdctl gets volumes_from as mounts of the source's
+ *    volumes and binds, by name),
+ *    "mounts"?:[{"type":"bind"|"volume"|"tmpfs","source"?,"target",
+ *    "read_only"?,"tmpfs_size"?,"nocopy"?,"subpath"?}] ("subpath": a path
+ *    inside the named volume, relative, not leaving it through "..";
+ *    Engine API 1.45, behind the docker CLI too, or podman 5.4's CLI;
+ *    InvalidArgument naming mounts[i].subpath on older engines, through
+ *    podman's API, on nerdctl and on apple/container),
  *    "verify"?:{"identity"?|"identityRegex"?, "issuer"}}
  *   With "verify", the image's signature is verified first and the verified
  *   digest runs; VerificationFailed (403) otherwise. Without it, no

@@ -52,11 +52,7 @@ func (b *Backend) discard(ctx context.Context, id string) {
 // so it is complete before Start. If a connect fails, the container is
 // removed again: Create either makes the whole container or nothing.
 func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	version, err := b.apiVersion(ctx)
-	if err != nil {
-		return core.ContainerHandle{}, err
-	}
-	plan, err := planCreate(spec, version)
+	plan, err := b.plan(ctx, spec)
 	if err != nil {
 		return core.ContainerHandle{}, err
 	}
@@ -462,22 +458,39 @@ func (b *Backend) logs(ctx context.Context, id string, opts backend.LogsOptions,
 	return nil
 }
 
+// execEnv is an exec's environment as the Engine API takes it, after
+// checking opts: KEY=VALUE, then each variable to remove bare ("KEY"), which
+// the Docker engine removes from the command's environment. podman's API
+// answers a bare one "badly formed", so it is refused here naming env.
+func (b *Backend) execEnv(opts backend.ExecOptions) ([]string, error) {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if len(opts.Unset) > 0 && b.podman() {
+		return nil, core.InvalidArgument("env", "%s without a value (removed from the command's environment) is not supported by podman's exec", opts.Unset[0]).
+			With("field", "env").With("backend", b.name)
+	}
+	return append(envList(opts.Env), slices.Sorted(slices.Values(opts.Unset))...), nil
+}
+
 // Exec runs a command in a running container and returns its output and
 // exit code. The command is an argv array: nothing goes through a shell.
 func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions) (core.ContainerLogs, error) {
 	if err := requireID("container", id); err != nil {
 		return core.ContainerLogs{}, err
 	}
-	if err := opts.Validate(); err != nil {
+	env, err := b.execEnv(opts)
+	if err != nil {
 		return core.ContainerLogs{}, err
 	}
 	created, err := b.cli.ExecCreate(ctx, id, client.ExecCreateOptions{
 		AttachStdout: true,
 		AttachStderr: true,
 		Cmd:          cloneStrings(opts.Cmd),
-		Env:          envList(opts.Env),
+		Env:          env,
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
+		Privileged:   opts.Privileged,
 	})
 	if err != nil {
 		return core.ContainerLogs{}, b.fixExecError(b.engineError(err, "container", id), id)

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -57,6 +58,31 @@ func (p *createPlan) networks() []string {
 type connectRequest struct {
 	network  string
 	endpoint *network.EndpointSettings
+}
+
+// plan is the create request for spec to this engine: planCreate at the
+// engine's API version, and what podman's Docker-compatible API would take
+// and then ignore refused.
+func (b *Backend) plan(ctx context.Context, spec *core.ContainerSpec) (*createPlan, error) {
+	version, err := b.apiVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p, err := planCreate(spec, version)
+	if err != nil {
+		return nil, err
+	}
+	if b.podman() {
+		for i, m := range spec.Mounts {
+			if m.Subpath != "" {
+				// Its create answers 201 and mounts the whole volume.
+				field := fmt.Sprintf("mounts[%d].subpath", i)
+				return nil, core.Errorf(core.KindInvalidArgument, "field %s (compose's volumes[].volume.subpath) is not supported by %s through its Docker-compatible API, which mounts the whole volume", field, b.name).
+					With("field", field).With("backend", b.name)
+			}
+		}
+	}
+	return p, nil
 }
 
 // planCreate maps every field of spec onto the Engine API's create request.
@@ -140,6 +166,11 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		}
 	}
 	for i, m := range spec.Mounts {
+		if m.Subpath != "" && apiVersion != "" && versions.LessThan(apiVersion, "1.45") {
+			// Older engines would mount the whole volume without a word.
+			return nil, core.InvalidArgument(fmt.Sprintf("mounts[%d].subpath", i),
+				"a volume's subpath (compose's volumes[].volume.subpath) needs Engine API 1.45 (Docker 26) or later; this engine's API version %s is too old", apiVersion)
+		}
 		mm, err := toMount(m)
 		if err != nil {
 			return nil, core.InvalidArgument(fmt.Sprintf("mounts[%d]", i), "%v", err)
@@ -231,6 +262,8 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 	hc.Runtime = spec.Runtime
 	hc.UsernsMode = container.UsernsMode(spec.UsernsMode)
 	hc.StorageOpt = cloneMap(spec.StorageOpt)
+	// "container[:ro|:rw]", resolved by the engine when it creates this one.
+	hc.VolumesFrom = cloneStrings(spec.VolumesFrom)
 	if len(spec.Annotations) > 0 {
 		// Older engines would drop them without a word.
 		if apiVersion != "" && versions.LessThan(apiVersion, "1.43") {
@@ -646,8 +679,8 @@ func toMount(m core.Mount) (mount.Mount, error) {
 		}
 		out.Source = src
 	case mount.TypeVolume:
-		if m.NoCopy {
-			out.VolumeOptions = &mount.VolumeOptions{NoCopy: true}
+		if m.NoCopy || m.Subpath != "" {
+			out.VolumeOptions = &mount.VolumeOptions{NoCopy: m.NoCopy, Subpath: m.Subpath}
 		}
 	case mount.TypeTmpfs:
 		if m.Source != "" {

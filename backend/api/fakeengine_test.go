@@ -15,8 +15,15 @@ import (
 // test must see exactly.
 func fakeEngine(t *testing.T, handle func(w http.ResponseWriter, r *http.Request) bool) *api.Backend {
 	t.Helper()
+	return fakeEngineAt(t, "docker", "1.41", handle)
+}
+
+// fakeEngineAt is fakeEngine answering API version version, as the
+// runtime name (docker, podman) whose backend it returns.
+func fakeEngineAt(t *testing.T, name, version string, handle func(w http.ResponseWriter, r *http.Request) bool) *api.Backend {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Api-Version", "1.41")
+		w.Header().Set("Api-Version", version)
 		if strings.HasSuffix(r.URL.Path, "/_ping") {
 			w.Write([]byte("OK"))
 			return
@@ -27,7 +34,7 @@ func fakeEngine(t *testing.T, handle func(w http.ResponseWriter, r *http.Request
 		}
 	}))
 	t.Cleanup(srv.Close)
-	b, err := api.New("tcp://"+srv.Listener.Addr().String(), "docker")
+	b, err := api.New("tcp://"+srv.Listener.Addr().String(), name)
 	if err != nil {
 		t.Fatal(err)
 	}

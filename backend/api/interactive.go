@@ -34,7 +34,8 @@ func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.E
 	if err := requireID("container", id); err != nil {
 		return 0, err
 	}
-	if err := opts.Validate(); err != nil {
+	env, err := b.execEnv(opts)
+	if err != nil {
 		return 0, err
 	}
 	keys, err := backend.ParseDetachKeys(iio.DetachKeys)
@@ -47,9 +48,10 @@ func (b *Backend) ExecInteractive(ctx context.Context, id string, opts backend.E
 		AttachStderr: true,
 		TTY:          iio.TTY,
 		Cmd:          cloneStrings(opts.Cmd),
-		Env:          envList(opts.Env),
+		Env:          env,
 		WorkingDir:   opts.Workdir,
 		User:         opts.User,
+		Privileged:   opts.Privileged,
 	})
 	if err != nil {
 		return 0, b.fixExecError(b.engineError(err, "container", id), id)
@@ -119,11 +121,7 @@ func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, 
 // attached client's input ends (docker run -i's StdinOnce), so that a
 // piped input's end reaches the process.
 func (b *Backend) createStdinOnce(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	version, err := b.apiVersion(ctx)
-	if err != nil {
-		return core.ContainerHandle{}, err
-	}
-	plan, err := planCreate(spec, version)
+	plan, err := b.plan(ctx, spec)
 	if err != nil {
 		return core.ContainerHandle{}, err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -88,5 +89,64 @@ func TestCreateSendsMacAddressInConfigBeforeAPI144(t *testing.T) {
 	e := core.AsError(err)
 	if e == nil || e.Kind != core.KindBackendError || e.Details["conflict"] != "perry-mac" || !strings.Contains(e.Message, "already in use") {
 		t.Fatalf("conflict: %v (%+v)", err, e)
+	}
+}
+
+// volumes_from reaches the engine as HostConfig.VolumesFrom, entries as
+// given ("container[:ro|:rw]"), on either path of a create request: the
+// client's, and the hand-made one of an engine before API 1.44 given a MAC
+// address.
+func TestCreateSendsVolumesFrom(t *testing.T) {
+	var (
+		mu     sync.Mutex
+		bodies []map[string]json.RawMessage
+	)
+	b := fakeEngine(t, func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/containers/create") {
+			return false
+		}
+		body, _ := io.ReadAll(r.Body)
+		var got map[string]json.RawMessage
+		if err := json.Unmarshal(body, &got); err != nil {
+			t.Errorf("create body %q: %v", body, err)
+		}
+		mu.Lock()
+		bodies = append(bodies, got)
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		w.Write([]byte(`{"Id":"c0ffee","Warnings":[]}`))
+		return true
+	})
+	want := []string{"demo-data-1:ro", "backup", "4f0c2d9e1a7b:rw"}
+	for _, mac := range []string{"", "92:d0:c6:0a:29:33"} {
+		spec := &core.ContainerSpec{Image: "img", Name: "demo-app-1", VolumesFrom: want, MacAddress: mac}
+		if _, err := b.Create(t.Context(), spec); err != nil {
+			t.Fatalf("Create (mac %q): %v", mac, err)
+		}
+	}
+	mu.Lock()
+	sent := slices.Clone(bodies)
+	mu.Unlock()
+	if len(sent) != 2 {
+		t.Fatalf("%d create requests, want 2", len(sent))
+	}
+	for i, got := range sent {
+		var hc struct{ VolumesFrom []string }
+		if err := json.Unmarshal(got["HostConfig"], &hc); err != nil {
+			t.Fatalf("request %d HostConfig %s: %v", i, got["HostConfig"], err)
+		}
+		if !slices.Equal(hc.VolumesFrom, want) {
+			t.Errorf("request %d: HostConfig.VolumesFrom = %q, want %q", i, hc.VolumesFrom, want)
+		}
+	}
+	// A bad entry is refused before any request, naming it.
+	_, err := b.Create(t.Context(), &core.ContainerSpec{Image: "img", VolumesFrom: []string{"data:z"}})
+	if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), `volumes_from[0] "data:z"`) {
+		t.Errorf("a bad mode: %v, want InvalidArgument naming volumes_from[0]", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(bodies) != 2 {
+		t.Errorf("a bad entry reached the engine")
 	}
 }

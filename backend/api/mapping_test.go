@@ -9,6 +9,7 @@ import (
 
 	"github.com/moby/moby/api/types/blkiodev"
 	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/mount"
 	"github.com/moby/moby/api/types/network"
 
 	"github.com/perryts/perry-container/core"
@@ -113,6 +114,7 @@ var samples = map[string]sample{
 	"MacAddress":            {set: func(s *core.ContainerSpec) { s.MacAddress = "92:d0:c6:0a:29:33" }},
 	"StorageOpt":            {set: func(s *core.ContainerSpec) { s.StorageOpt = map[string]string{"size": "1G"} }},
 	"Annotations":           {set: func(s *core.ContainerSpec) { s.Annotations = map[string]string{"perry.test/a": "b"} }},
+	"VolumesFrom":           {set: func(s *core.ContainerSpec) { s.VolumesFrom = []string{"proj-data-1:ro"} }},
 	"Init":                  {set: func(s *core.ContainerSpec) { s.Init = true }},
 	"Pid":                   {set: func(s *core.ContainerSpec) { s.Pid = "host" }},
 	"Ipc":                   {set: func(s *core.ContainerSpec) { s.Ipc = "shareable" }},
@@ -137,6 +139,12 @@ var samples = map[string]sample{
 	"Mounts.ReadOnly":  {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].ReadOnly = true }},
 	"Mounts.TmpfsSize": {base: withMount("tmpfs"), set: func(s *core.ContainerSpec) { s.Mounts[0].TmpfsSize = 1 << 20 }},
 	"Mounts.NoCopy":    {base: withMount("volume"), set: func(s *core.ContainerSpec) { s.Mounts[0].NoCopy = true }},
+	// Needs API 1.45, later than this test's 1.44: TestPlanCreateSubpathNeedsAPI145 sees it sent.
+	"Mounts.Subpath": {base: withNamedVolume, set: func(s *core.ContainerSpec) { s.Mounts[0].Subpath = "sub/dir" }, rejected: "mounts[0].subpath"},
+}
+
+func withNamedVolume(s *core.ContainerSpec) {
+	s.Mounts = []core.Mount{{Type: "volume", Source: "data", Target: "/m"}}
 }
 
 func withHealthcheck(s *core.ContainerSpec) {
@@ -508,6 +516,42 @@ func TestPlanCreateMACAddress(t *testing.T) {
 	_, err := planCreate(&core.ContainerSpec{Image: "img", Network: "host", MacAddress: mac}, "1.44")
 	if core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "mac_address") {
 		t.Errorf("mac_address with network host: %v, want InvalidArgument naming mac_address", err)
+	}
+}
+
+// A volume's subpath reaches the engine as VolumeOptions.Subpath from API
+// 1.45, nocopy beside it; an older engine would mount the whole volume
+// without a word, so it is refused there, naming the mount's field.
+func TestPlanCreateSubpathNeedsAPI145(t *testing.T) {
+	spec := func() *core.ContainerSpec {
+		return &core.ContainerSpec{Image: "img", Mounts: []core.Mount{
+			{Type: "tmpfs", Target: "/t"},
+			{Type: "volume", Source: "data", Target: "/x", Subpath: "sub/dir", NoCopy: true, ReadOnly: true},
+		}}
+	}
+	for _, v := range []string{"1.41", "1.44"} {
+		_, err := planCreate(spec(), v)
+		e := core.AsError(err)
+		if err == nil || e.Kind != core.KindInvalidArgument || e.Details["argument"] != "mounts[1].subpath" ||
+			!strings.Contains(e.Message, "volumes[].volume.subpath") || !strings.Contains(e.Message, "API version "+v+" is too old") {
+			t.Errorf("subpath on API %s: %v, want InvalidArgument naming mounts[1].subpath and the old version", v, err)
+		}
+	}
+	want := mount.Mount{Type: mount.TypeVolume, Source: "data", Target: "/x", ReadOnly: true,
+		VolumeOptions: &mount.VolumeOptions{NoCopy: true, Subpath: "sub/dir"}}
+	for _, v := range []string{"1.45", "1.48", ""} {
+		p, err := planCreate(spec(), v)
+		if err != nil {
+			t.Fatalf("subpath on API %q: %v", v, err)
+		}
+		if got := p.opts.HostConfig.Mounts; len(got) != 2 || !reflect.DeepEqual(got[1], want) {
+			t.Errorf("API %q: Mounts = %+v, want the second %+v", v, got, want)
+		}
+	}
+	// A mount without one sends no subpath on any engine.
+	p, err := planCreate(&core.ContainerSpec{Image: "img", Mounts: []core.Mount{{Type: "volume", Source: "data", Target: "/x"}}}, "1.41")
+	if err != nil || p.opts.HostConfig.Mounts[0].VolumeOptions != nil {
+		t.Errorf("a plain volume mount: %+v %v", p, err)
 	}
 }
 

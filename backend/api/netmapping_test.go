@@ -32,6 +32,7 @@ var netSamples = map[string]netSample{
 	"Internal":    {set: func(c *core.NetworkConfig) { c.Internal = true }},
 	"Attachable":  {set: func(c *core.NetworkConfig) { c.Attachable = true }},
 	"EnableIPv6":  {set: func(c *core.NetworkConfig) { c.EnableIPv6 = true }},
+	"EnableIPv4":  {set: func(c *core.NetworkConfig) { f := false; c.EnableIPv4 = &f }},
 	"Options":     {set: func(c *core.NetworkConfig) { c.Options = map[string]string{"com.docker.network.driver.mtu": "1400"} }},
 	"IPAM":        {set: withPool},
 	"IPAM.Driver": {base: withPool, set: func(c *core.NetworkConfig) { c.IPAM.Driver = "custom" }},
@@ -87,7 +88,7 @@ func TestNetworkCreateMapsEveryField(t *testing.T) {
 		if err := core.ValidateNetwork("n", c); err != nil {
 			t.Fatalf("the sample is invalid: %v", err)
 		}
-		opts, err := b.networkCreateOptions(c)
+		opts, err := b.networkCreateOptions(c, "")
 		if err != nil {
 			t.Fatalf("%+v: %v", c, err)
 		}
@@ -131,7 +132,7 @@ func TestNetworkCreateIPAM(t *testing.T) {
 		{Subnet: "10.5.0.0/16", Gateway: "10.5.0.1", IPRange: "10.5.1.0/24", AuxAddresses: map[string]string{"router": "10.5.0.2"}},
 		{Subnet: "fd00:5::/64"},
 	}}}
-	opts, err := b.networkCreateOptions(cfg)
+	opts, err := b.networkCreateOptions(cfg, "1.41")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +156,7 @@ func TestNetworkCreateIPAM(t *testing.T) {
 		{"a driver alone", &core.IPAM{Driver: "custom"}, &network.IPAM{Driver: "custom"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			opts, err := b.networkCreateOptions(core.NetworkConfig{IPAM: tc.ipam})
+			opts, err := b.networkCreateOptions(core.NetworkConfig{IPAM: tc.ipam}, "1.41")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,7 +186,7 @@ func TestNetworkCreateIPAMOnPodman(t *testing.T) {
 			{Subnet: "10.6.0.0/16", AuxAddresses: map[string]string{"r": "10.6.0.2"}}}}, "network.ipam.config[1].aux_addresses"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := b.networkCreateOptions(core.NetworkConfig{IPAM: &tc.ipam})
+			_, err := b.networkCreateOptions(core.NetworkConfig{IPAM: &tc.ipam}, "1.41")
 			if tc.field == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)
@@ -195,6 +196,51 @@ func TestNetworkCreateIPAMOnPodman(t *testing.T) {
 			e := core.AsError(err)
 			if err == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != tc.field || !strings.Contains(e.Message, "podman") {
 				t.Fatalf("got %v, want InvalidArgument naming %s and podman", err, tc.field)
+			}
+		})
+	}
+}
+
+// enable_ipv4 reaches the engine from API 1.48 (Docker 28), false and true
+// alike. Before, the engine would ignore it and create the network with
+// IPv4, so false is refused naming the field and the version; true, the
+// default, is left out. podman has no switch for it: false is refused.
+func TestNetworkCreateEnableIPv4(t *testing.T) {
+	f, tr := false, true
+	for _, tc := range []struct {
+		name, backend, version string
+		v4                     *bool
+		sent                   *bool  // EnableIPv4 in the request
+		refused                string // a part of the refusal; "" when sent
+	}{
+		{"false on API 1.48", "docker", "1.48", &f, &f, ""},
+		{"false on API 1.51", "docker", "1.51", &f, &f, ""},
+		{"true on API 1.48", "docker", "1.48", &tr, &tr, ""},
+		{"unset on API 1.48", "docker", "1.48", nil, nil, ""},
+		{"false on API 1.41", "docker", "1.41", &f, nil, "needs Engine API 1.48 (Docker 28) or later; this engine's API version 1.41"},
+		{"false on API 1.47", "docker", "1.47", &f, nil, "API version 1.47"},
+		{"true on API 1.41 is the default", "docker", "1.41", &tr, nil, ""},
+		{"unset on API 1.41", "docker", "1.41", nil, nil, ""},
+		{"false on podman", "podman", "1.41", &f, nil, "not supported by podman"},
+		{"false on podman reporting a new API", "podman", "1.48", &f, nil, "not supported by podman"},
+		{"true on podman", "podman", "1.41", &tr, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := &Backend{name: tc.backend}
+			cfg := core.NetworkConfig{EnableIPv6: true, EnableIPv4: tc.v4}
+			opts, err := b.networkCreateOptions(cfg, tc.version)
+			if tc.refused != "" {
+				e := core.AsError(err)
+				if err == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != "network.enable_ipv4" || !strings.Contains(e.Message, tc.refused) {
+					t.Fatalf("got %v, want InvalidArgument naming network.enable_ipv4 and %q", err, tc.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(opts.EnableIPv4, tc.sent) {
+				t.Fatalf("EnableIPv4 %v, want %v", opts.EnableIPv4, tc.sent)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/api/types/volume"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
@@ -21,7 +22,11 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 	if err := core.ValidateNetwork(name, cfg); err != nil {
 		return err
 	}
-	opts, err := b.networkCreateOptions(cfg)
+	version, err := b.apiVersion(ctx)
+	if err != nil {
+		return err
+	}
+	opts, err := b.networkCreateOptions(cfg, version)
 	if err != nil {
 		return err
 	}
@@ -42,8 +47,8 @@ func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.Netwo
 }
 
 // networkCreateOptions is the create request for cfg, which ValidateNetwork
-// has checked.
-func (b *Backend) networkCreateOptions(cfg core.NetworkConfig) (client.NetworkCreateOptions, error) {
+// has checked, to an engine of API version apiVersion ("" when unknown).
+func (b *Backend) networkCreateOptions(cfg core.NetworkConfig, apiVersion string) (client.NetworkCreateOptions, error) {
 	opts := client.NetworkCreateOptions{
 		Driver:     cfg.Driver,
 		Internal:   cfg.Internal,
@@ -54,6 +59,12 @@ func (b *Backend) networkCreateOptions(cfg core.NetworkConfig) (client.NetworkCr
 	if cfg.EnableIPv6 {
 		t := true
 		opts.EnableIPv6 = &t
+	}
+	if send, err := b.takesEnableIPv4(cfg, apiVersion); err != nil {
+		return opts, err
+	} else if send {
+		v := *cfg.EnableIPv4
+		opts.EnableIPv4 = &v
 	}
 	ipam := cfg.IPAM
 	if ipam == nil || (ipam.DefaultDriver() && len(ipam.Options) == 0 && len(ipam.Config) == 0) {
@@ -74,6 +85,34 @@ func (b *Backend) networkCreateOptions(cfg core.NetworkConfig) (client.NetworkCr
 		opts.IPAM.Config = append(opts.IPAM.Config, network.IPAMConfig{Subnet: c.Subnet, Gateway: c.Gateway, IPRange: c.IPRange, AuxAddress: c.AuxAddresses})
 	}
 	return opts, nil
+}
+
+// takesEnableIPv4 reports whether the create request carries enable_ipv4,
+// and refuses an IPv6-only network (enable_ipv4: false) where the network
+// would be created with IPv4 without a word: engines before API 1.48
+// ignore the field (docker compose sends it all the same), and podman has
+// no switch for it. true, the default, is sent only where it is read.
+func (b *Backend) takesEnableIPv4(cfg core.NetworkConfig, apiVersion string) (bool, error) {
+	if cfg.EnableIPv4 == nil {
+		return false, nil
+	}
+	refuse := func(why string, args ...any) error {
+		return core.Errorf(core.KindInvalidArgument, "field network.enable_ipv4 (false) "+why, args...).
+			With("field", "network.enable_ipv4").With("backend", b.name)
+	}
+	switch {
+	case b.podman():
+		if cfg.IPv4Disabled() {
+			return false, refuse("is not supported by %s: its network create has no IPv4 switch", b.name)
+		}
+		return false, nil
+	case apiVersion != "" && versions.LessThan(apiVersion, "1.48"):
+		if cfg.IPv4Disabled() {
+			return false, refuse("needs Engine API 1.48 (Docker 28) or later; this engine's API version %s would create the network with IPv4", apiVersion)
+		}
+		return false, nil
+	}
+	return true, nil
 }
 
 // podmanIPAM refuses what podman's Docker-compatible API would drop without

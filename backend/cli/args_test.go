@@ -88,6 +88,18 @@ func TestOperationArgs(t *testing.T) {
 			[]string{"logs", "--tail=10", "--follow", "--", "c1"}},
 		{"docker exec", func() ([]string, error) { return dockerP.ExecArgs("c1", exec) },
 			[]string{"exec", "--env=A=1", "--env=B=2", "--workdir=/w", "--user=1000", "--", "c1", "sh", "-c", "echo hi"}},
+		{"docker exec privileged", func() ([]string, error) {
+			return dockerP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"podman exec privileged", func() ([]string, error) {
+			return podmanP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"nerdctl exec privileged", func() ([]string, error) {
+			return nerdctlP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+		}, []string{"exec", "--privileged", "--", "c1", "id"}},
+		{"docker exec removes a variable with a bare --env", func() ([]string, error) {
+			return dockerP.ExecArgs("c1", backend.ExecOptions{Cmd: []string{"env"}, Env: map[string]string{"A": "1"}, Unset: []string{"Z", "B"}})
+		}, []string{"exec", "--env=A=1", "--env=B", "--env=Z", "--", "c1", "env"}},
 		{"docker wait", func() ([]string, error) { return dockerP.WaitArgs("c1") }, []string{"wait", "--", "c1"}},
 		{"docker pull", ok(dockerP.PullArgs("alpine:3")), []string{"pull", "--quiet", "--", "alpine:3"}},
 		{"docker images", ok(dockerP.ListImagesArgs()), []string{"images", "--no-trunc", "--format={{json .}}"}},
@@ -99,6 +111,15 @@ func TestOperationArgs(t *testing.T) {
 				"--network=host", "--no-cache", "--pull", "--platform=linux/amd64", "--force-rm", "--", "/ctx"}},
 		{"docker network create", func() ([]string, error) { return dockerP.CreateNetworkArgs("n1", netCfg) },
 			[]string{"network", "create", "--driver=bridge", "--label=k=v", "--internal", "--ipv6", "--opt=o=1", "--subnet=10.9.0.0/24", "--", "n1"}},
+		{"docker network create without IPv4", func() ([]string, error) {
+			return dockerP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+		}, []string{"network", "create", "--ipv6", "--ipv4=false", "--", "n1"}},
+		{"docker network create with IPv4 asked for (the default)", func() ([]string, error) {
+			return dockerP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv4: &ipv4On})
+		}, []string{"network", "create", "--", "n1"}},
+		{"podman network create with IPv4 asked for (the default)", func() ([]string, error) {
+			return podmanP.CreateNetworkArgs("n1", core.NetworkConfig{EnableIPv4: &ipv4On})
+		}, []string{"network", "create", "--", "n1"}},
 		{"docker network inspect", ok(dockerP.InspectNetworkArgs("n1")), []string{"network", "inspect", "--", "n1"}},
 		{"docker network ls", func() ([]string, error) { return dockerP.ListNetworksArgs(map[string]string{"k": "v"}) },
 			[]string{"network", "ls", "--no-trunc", "--format={{.ID}}", "--filter=label=k=v"}},
@@ -169,6 +190,8 @@ func TestOperationArgs(t *testing.T) {
 	}
 }
 
+var ipv4Off, ipv4On = false, true
+
 func ok(args []string) func() ([]string, error) {
 	return func() ([]string, error) { return args, nil }
 }
@@ -211,12 +234,44 @@ func TestOperationArgsRejections(t *testing.T) {
 			_, err := podmanP.CreateNetworkArgs("n", core.NetworkConfig{Attachable: true})
 			return err
 		}, "attachable"},
+		{"podman network without IPv4", func() error {
+			_, err := podmanP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"nerdctl network without IPv4", func() error {
+			_, err := nerdctlP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"lima network without IPv4", func() error {
+			_, err := limaP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv6: true, EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
+		{"apple network without IPv4", func() error {
+			_, err := appleP.CreateNetworkArgs("n", core.NetworkConfig{EnableIPv4: &ipv4Off})
+			return err
+		}, "enable_ipv4"},
 		{"nerdctl volume driver", func() error { _, err := nerdctlP.CreateVolumeArgs("v", core.VolumeConfig{Driver: "nfs"}); return err }, "driver"},
 		{"nerdctl volume options", func() error {
 			_, err := nerdctlP.CreateVolumeArgs("v", core.VolumeConfig{Options: map[string]string{"a": "b"}})
 			return err
 		}, "options"},
 		{"exec without a command", func() error { _, err := dockerP.ExecArgs("a", backend.ExecOptions{}); return err }, "cmd"},
+		{"apple exec privileged", func() error {
+			_, err := appleP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Privileged: true})
+			return err
+		}, "privileged"},
+		{"podman exec cannot remove a variable", func() error {
+			_, err := podmanP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
+		{"nerdctl exec cannot remove a variable", func() error {
+			_, err := nerdctlP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
+		{"apple exec cannot remove a variable", func() error {
+			_, err := appleP.ExecArgs("a", backend.ExecOptions{Cmd: []string{"id"}, Unset: []string{"K"}})
+			return err
+		}, "env"},
 		{"build without context", func() error { _, err := dockerP.BuildArgs(core.BuildSpec{}, "x"); return err }, "build.context"},
 		{"label key with =", func() error {
 			_, err := dockerP.CreateVolumeArgs("v", core.VolumeConfig{Labels: map[string]string{"a=b": "c"}})
@@ -345,6 +400,13 @@ func fieldCases() []fieldCase {
 		{field: "Annotations", jsonName: "annotations", spec: core.ContainerSpec{Annotations: map[string]string{"b": "x,y", "a": "1"}},
 			podman: []string{"--annotation=a=1", `--annotation="b=x,y"`}, nerdctl: []string{"--annotation=a=1", "--annotation=b=x,y"},
 			rejectedBy: []Flavor{FlavorDocker}},
+		// nerdctl's Backend turns volumes_from into mounts before the
+		// arguments are built (TestNerdctlVolumesFromAsMounts): its
+		// arguments refuse them.
+		{field: "VolumesFrom", jsonName: "volumes_from", spec: core.ContainerSpec{VolumesFrom: []string{"demo-data-1", "other:rw"}},
+			docker: []string{"--volumes-from=demo-data-1", "--volumes-from=other:rw"}, rejectedBy: []Flavor{FlavorNerdctl}},
+		{field: "VolumesFrom", jsonName: "volumes_from", spec: core.ContainerSpec{VolumesFrom: []string{"demo-data-1", "demo-logs-1:ro"}},
+			docker: []string{"--volumes-from=demo-data-1", "--volumes-from=demo-logs-1:ro"}, rejectedBy: []Flavor{FlavorNerdctl}},
 		{field: "Init", spec: core.ContainerSpec{Init: true}, docker: []string{"--init"}, apple: []string{"--init"}},
 		{field: "Pid", jsonName: "pid", spec: core.ContainerSpec{Pid: "host"}, docker: []string{"--pid=host"}},
 		{field: "Ipc", jsonName: "ipc", spec: core.ContainerSpec{Ipc: "private"}, docker: []string{"--ipc=private"}},
@@ -359,6 +421,12 @@ func fieldCases() []fieldCase {
 		{field: "LogOpts", jsonName: "log_opts", spec: core.ContainerSpec{LogOpts: map[string]string{"max-size": "10m"}}, docker: []string{"--log-opt=max-size=10m"}},
 		{field: "Mounts", spec: core.ContainerSpec{Mounts: []core.Mount{{Type: "volume", Source: "data,1", Target: "/data", ReadOnly: true, NoCopy: true}}},
 			docker: []string{`--mount=type=volume,"source=data,1",target=/data,readonly,volume-nocopy`}, apple: nil, jsonName: "mounts[0]"},
+		// A volume's subpath: docker's volume-subpath (CLI 26), podman's
+		// subpath (5.4), quoted in the CSV record; nerdctl's --mount has none.
+		{field: "Mounts", spec: core.ContainerSpec{Mounts: []core.Mount{{Type: "volume", Source: "data", Target: "/data", ReadOnly: true, Subpath: `a,b/"c`}}},
+			docker: []string{`--mount=type=volume,source=data,target=/data,readonly,"volume-subpath=a,b/""c"`},
+			podman: []string{`--mount=type=volume,source=data,target=/data,readonly,"subpath=a,b/""c"`},
+			apple:  nil, rejectedBy: []Flavor{FlavorNerdctl}, jsonName: "mounts[0].subpath"},
 	}
 }
 
@@ -441,6 +509,22 @@ func TestNerdctlRefusesBlkioDeviceLists(t *testing.T) {
 	args, err := nerdctlP.CreateArgs(&core.ContainerSpec{Image: "img", Blkio: &core.Blkio{Weight: 300}})
 	if err != nil || !slices.Contains(args, "--blkio-weight=300") {
 		t.Errorf("nerdctl weight: %q, %v", args, err)
+	}
+}
+
+// nerdctl's arguments never carry --volumes-from (it would tie the
+// source's anonymous volumes to the new container): an entry that reaches
+// them, which its Backend turns into mounts first, is refused naming the
+// first.
+func TestNerdctlArgsRefuseVolumesFrom(t *testing.T) {
+	for _, p := range []Protocol{nerdctlP, limaP} {
+		for _, entries := range [][]string{{"a"}, {"a:rw", "b:ro"}} {
+			args, err := p.CreateArgs(&core.ContainerSpec{Image: "img", VolumesFrom: entries})
+			assertRejected(t, p, err, "volumes_from[0]")
+			if len(args) > 0 {
+				t.Errorf("%s: arguments %q with the refusal", p.who(), args)
+			}
+		}
 	}
 }
 

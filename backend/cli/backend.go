@@ -37,6 +37,7 @@ type Backend struct {
 	mu      sync.Mutex
 	started map[string]*attachedRun // apple/container: container id → its attached start
 	api     string                  // Engine API version, once known (docker flavour)
+	ver     string                  // the runtime's version, once known
 }
 
 var (
@@ -124,17 +125,65 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	return true
 }
 
-// engineTakes refuses what the docker CLI cannot ask of an older engine:
-// its --mac-address sets the MAC on the container's network endpoint,
-// which needs Engine API 1.44 (the CLI refuses it before; the Engine API
-// strategy sends it the older way).
-func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) error {
-	if spec == nil || spec.MacAddress == "" || b.proto.Flavor != FlavorDocker || spec.Validate() != nil {
-		return nil // nothing to refuse, or the spec's own check says what is wrong
+// engineTakes refuses what the runtime's CLI cannot ask of this engine or
+// version, before anything is created, and returns the spec to pass on.
+// The docker CLI's --mac-address sets the MAC on the container's network
+// endpoint, which needs Engine API 1.44 (the CLI refuses it before; the
+// Engine API strategy sends it the older way). Its --mount volume-subpath
+// needs API 1.45: an older engine, reached by a newer CLI, mounts the whole
+// volume without a word. podman's --mount takes subpath from podman 5.4.
+// An unknown version is not refused. For nerdctl the spec comes back with
+// volumes_from turned into mounts (nerdctlVolumesFrom); otherwise it is
+// spec itself.
+func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) (*core.ContainerSpec, error) {
+	if spec == nil {
+		return spec, nil
 	}
-	if v := b.engineAPI(ctx); v != "" && versions.LessThan(v, "1.44") {
-		return core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
-			With("field", "mac_address").With("backend", b.name)
+	var subpath string
+	for i, m := range spec.Mounts {
+		if m.Subpath != "" {
+			subpath = indexed("mounts", i, "subpath")
+			break
+		}
+	}
+	if (spec.MacAddress == "" && subpath == "" && len(spec.VolumesFrom) == 0) || spec.Validate() != nil {
+		return spec, nil // nothing to refuse, or the spec's own check says what is wrong
+	}
+	switch {
+	case b.proto.Flavor == FlavorNerdctl && len(spec.VolumesFrom) > 0:
+		return b.nerdctlVolumesFrom(ctx, spec)
+	case b.proto.Flavor == FlavorDocker && (spec.MacAddress != "" || subpath != ""):
+		v := b.engineAPI(ctx)
+		if v == "" {
+			return spec, nil
+		}
+		if spec.MacAddress != "" && versions.LessThan(v, "1.44") {
+			return nil, core.InvalidArgument("mac_address", "the docker CLI sets it per network, which needs Engine API 1.44; this engine speaks %s (the Engine API strategy can set it)", v).
+				With("field", "mac_address").With("backend", b.name)
+		}
+		if subpath != "" && versions.LessThan(v, "1.45") {
+			return nil, core.InvalidArgument(subpath, "a volume's subpath (compose's volumes[].volume.subpath) needs Engine API 1.45 (Docker 26) or later; this engine speaks %s", v).
+				With("field", subpath).With("backend", b.name)
+		}
+	case b.proto.Flavor == FlavorPodman && subpath != "":
+		if v := b.runtimeVersion(ctx); v != "" && versions.LessThan(v, "5.4") {
+			return nil, core.InvalidArgument(subpath, "a volume's subpath (compose's volumes[].volume.subpath) needs podman 5.4 or later; this is podman %s", v).
+				With("field", subpath).With("backend", b.name)
+		}
+	}
+	return spec, nil
+}
+
+// engineTakesNetwork is engineTakes for a network: the docker CLI's
+// network create --ipv4=false needs Engine API 1.48 (Docker 28), where
+// the CLI has the flag and the engine reads it.
+func (b *Backend) engineTakesNetwork(ctx context.Context, cfg core.NetworkConfig) error {
+	if !cfg.IPv4Disabled() || b.proto.Flavor != FlavorDocker {
+		return nil
+	}
+	if v := b.engineAPI(ctx); v != "" && versions.LessThan(v, "1.48") {
+		return core.InvalidArgument("enable_ipv4", "false (an IPv6-only network) needs Engine API 1.48 (Docker 28) or later; this engine speaks %s and would create the network with IPv4", v).
+			With("field", "enable_ipv4").With("backend", b.name)
 	}
 	return nil
 }
@@ -143,16 +192,27 @@ func (b *Backend) engineTakes(ctx context.Context, spec *core.ContainerSpec) err
 // reported (Info makes one), asking once more when none has; a failure is
 // not remembered (the runtime may be starting).
 func (b *Backend) engineAPI(ctx context.Context) string {
+	api, _ := b.versions(ctx)
+	return api
+}
+
+// runtimeVersion is the runtime's version, as engineAPI.
+func (b *Backend) runtimeVersion(ctx context.Context) string {
+	_, ver := b.versions(ctx)
+	return ver
+}
+
+func (b *Backend) versions(ctx context.Context) (api, ver string) {
 	b.mu.Lock()
-	v := b.api
+	api, ver = b.api, b.ver
 	b.mu.Unlock()
-	if v == "" {
+	if ver == "" {
 		_, _ = b.version(ctx)
 		b.mu.Lock()
-		v = b.api
+		api, ver = b.api, b.ver
 		b.mu.Unlock()
 	}
-	return v
+	return api, ver
 }
 
 func (b *Backend) version(ctx context.Context) (string, error) {
@@ -184,7 +244,7 @@ func (b *Backend) version(ctx context.Context) (string, error) {
 		return "", parseErr(b.name, "version", err)
 	}
 	b.mu.Lock()
-	b.api = vs[0].apiVersion()
+	b.api, b.ver = vs[0].apiVersion(), vs[0].version()
 	b.mu.Unlock()
 	return vs[0].version(), nil
 }
@@ -236,7 +296,8 @@ func (b *Backend) checkLima(ctx context.Context) error {
 // Run creates and starts a container, detached. One `run --detach` when the
 // CLI can do it all; otherwise create, connect and start.
 func (b *Backend) Run(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	if err := b.engineTakes(ctx, spec); err != nil {
+	spec, err := b.engineTakes(ctx, spec)
+	if err != nil {
 		return core.ContainerHandle{}, err
 	}
 	if !b.runNeedsSteps(spec) {
@@ -295,7 +356,8 @@ func (b *Backend) runNeedsSteps(spec *core.ContainerSpec) bool {
 // Create creates a container and attaches its extra networks. When an
 // attachment fails, the container is removed again.
 func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.ContainerHandle, error) {
-	if err := b.engineTakes(ctx, spec); err != nil {
+	spec, err := b.engineTakes(ctx, spec)
+	if err != nil {
 		return core.ContainerHandle{}, err
 	}
 	args, err := b.proto.CreateArgs(spec)
@@ -779,6 +841,9 @@ func (b *Backend) RemoveImage(ctx context.Context, ref string, force bool) error
 func (b *Backend) CreateNetwork(ctx context.Context, name string, cfg core.NetworkConfig) error {
 	args, err := b.proto.CreateNetworkArgs(name, cfg)
 	if err != nil {
+		return err
+	}
+	if err := b.engineTakesNetwork(ctx, cfg); err != nil {
 		return err
 	}
 	_, err = b.call(ctx, target{}, args)

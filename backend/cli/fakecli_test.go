@@ -925,3 +925,34 @@ func TestFollowLogsOfMissingContainer(t *testing.T) {
 		t.Errorf("the CLI's complaint reached the writers: stdout %q stderr %q", out.String(), errw.String())
 	}
 }
+
+// A variable an exec removes goes as a bare --env=KEY, which the docker CLI
+// fills from its own environment when it has KEY: the CLI runs without it,
+// and keeps every other variable.
+func TestExecUnsetKeepsTheCLIsValueOut(t *testing.T) {
+	t.Setenv("PERRY_TEST_GONE", "this process's value")
+	t.Setenv("PERRY_TEST_KEPT", "kept")
+	bin := filepath.Join(t.TempDir(), "docker")
+	if err := os.WriteFile(bin, []byte("#!/bin/sh\nenv\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := Docker("docker", bin)
+	for _, tc := range []struct {
+		name  string
+		unset []string
+		gone  bool
+	}{
+		{"removed", []string{"PERRY_TEST_GONE"}, true},
+		{"not removed", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := b.Exec(t.Context(), "c1", backend.ExecOptions{Cmd: []string{"env"}, Unset: tc.unset})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(out.Stdout, "PERRY_TEST_GONE=") == tc.gone || !strings.Contains(out.Stdout, "PERRY_TEST_KEPT=kept") {
+				t.Fatalf("the CLI's environment:\n%s", out.Stdout)
+			}
+		})
+	}
+}

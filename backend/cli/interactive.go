@@ -52,9 +52,11 @@ func (b *Backend) RunInteractive(ctx context.Context, spec *core.ContainerSpec, 
 	}
 	s := *spec
 	s.Tty, s.StdinOpen = iio.TTY, iio.Stdin != nil
-	if err := b.engineTakes(ctx, &s); err != nil {
+	resolved, err := b.engineTakes(ctx, &s)
+	if err != nil {
 		return 0, err
 	}
+	s = *resolved
 	flags, err := b.proto.attachFlags(iio)
 	if err != nil {
 		return 0, err
@@ -130,6 +132,7 @@ func (b *Backend) runAttached(ctx context.Context, args []string, iio backend.In
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = waitDelay
+	cmd.Env = cliEnv(args)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = iio.Stdin, iio.Stdout, iio.Stderr
 	if cmd.Stderr == nil {
 		cmd.Stderr = iio.Stdout

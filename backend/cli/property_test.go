@@ -328,6 +328,7 @@ func dockerExpectations(s *core.ContainerSpec) []expectation {
 		add("mac_address", "--mac-address="+hw.String())
 	}
 	flagPairs("storage_opt", "--storage-opt", s.StorageOpt)
+	flagEach("volumes_from", "--volumes-from", s.VolumesFrom)
 	flagBool("init", "--init", s.Init)
 	flagOpt("pid", "--pid", s.Pid)
 	flagOpt("ipc", "--ipc", s.Ipc)
@@ -371,6 +372,9 @@ func mountExpectation(m core.Mount) expectation {
 	}
 	if m.TmpfsSize != 0 {
 		want = append(want, "tmpfs-size="+strconv.FormatInt(m.TmpfsSize, 10))
+	}
+	if m.Subpath != "" {
+		want = append(want, "volume-subpath="+m.Subpath)
 	}
 	return expectation{field: "mounts", check: func(create []string, _ [][]string) bool {
 		return slices.ContainsFunc(create, func(a string) bool {
@@ -546,6 +550,55 @@ func TestPropertyServiceFieldArgsRoundTrip(t *testing.T) {
 	})
 }
 
+// The same property for a named volume mounted at a subpath (a property of
+// its own, so that the committed failure files above still replay): the
+// docker argv carries it as volume-subpath in the --mount CSV record, and
+// podman's as subpath, each read back whole by a CSV reader whatever
+// commas, quotes and '=' it holds; a control character in it is refused
+// naming mounts[i].subpath.
+func TestPropertySubpathMountArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		m := genSubpathMount(t)
+		spec.Mounts = append(spec.Mounts, m)
+		injected := injectControl(t, spec)
+		checkArgsRoundTrip(t, spec, injected)
+		if injected.refused() {
+			return
+		}
+		args, err := podmanP.CreateArgs(&core.ContainerSpec{Image: "img", Mounts: []core.Mount{m}})
+		if err != nil {
+			t.Fatalf("podman: %v", err)
+		}
+		want := []string{"type=volume", "source=" + m.Source, "target=" + m.Target}
+		if m.ReadOnly {
+			want = append(want, "readonly")
+		}
+		if m.NoCopy {
+			want = append(want, "volume-nocopy")
+		}
+		want = append(want, "subpath="+m.Subpath)
+		for _, a := range args {
+			if v, ok := strings.CutPrefix(a, "--mount="); ok {
+				if fields, err := csv.NewReader(strings.NewReader(v)).Read(); err != nil || !slices.Equal(fields, want) {
+					t.Fatalf("podman --mount=%s reads as %q (%v), want %q", v, fields, err, want)
+				}
+				return
+			}
+		}
+		t.Fatalf("podman argv %q has no --mount", args)
+	})
+}
+
+// genSubpathMount draws a named volume mount at a subpath core accepts:
+// relative, its segments never "..".
+func genSubpathMount(t *rapid.T) core.Mount {
+	segment := rapid.StringOfN(textRune().Filter(func(r rune) bool { return r != '/' }), 1, 6, -1).Filter(func(s string) bool { return s != ".." })
+	return core.Mount{Type: "volume", Source: nonEmpty().Draw(t, "subpath source"), Target: nonEmpty().Draw(t, "subpath target"),
+		ReadOnly: maybe(t, "subpath readonly"), NoCopy: maybe(t, "subpath nocopy"),
+		Subpath: strings.Join(rapid.SliceOfN(segment, 1, 3).Draw(t, "subpath"), "/")}
+}
+
 // genServiceFields sets the fields, each about half the time, to values
 // core accepts (arbitrary ones are core's own tests').
 func genServiceFields(t *rapid.T, s *core.ContainerSpec) {
@@ -603,6 +656,26 @@ func genServiceFields(t *rapid.T, s *core.ContainerSpec) {
 	}
 	s.StorageOpt = pairs(t, "storage_opt")
 	s.Annotations = pairs(t, "annotations")
+}
+
+// The same property for volumes_from, drawn on top of genSpec's spec (a
+// property of its own, so that the committed failure files of the
+// properties above still replay). nerdctl's arguments refuse them: its
+// Backend turns them into mounts first.
+func TestPropertyVolumesFromArgsRoundTrip(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		spec := genSpec(t)
+		spec.VolumesFrom = rapid.SliceOfN(rapid.StringMatching(`[a-zA-Z0-9][a-zA-Z0-9_.-]{0,11}(:ro|:rw)?`), 1, 3).Draw(t, "volumes_from")
+		checkNerdctlVolumesFrom(t, spec.VolumesFrom)
+		checkArgsRoundTrip(t, spec, injectControl(t, spec))
+	})
+}
+
+func checkNerdctlVolumesFrom(t *rapid.T, entries []string) {
+	_, err := nerdctlP.CreateArgs(&core.ContainerSpec{Image: "img", VolumesFrom: entries})
+	if e := core.AsError(err); e == nil || e.Kind != core.KindInvalidArgument || e.Details["field"] != "volumes_from[0]" {
+		t.Fatalf("nerdctl with %q: %v, want InvalidArgument naming volumes_from[0] (its Backend passes mounts)", entries, err)
+	}
 }
 
 // checkAnnotations: the docker flavour refuses annotations naming them;

@@ -348,7 +348,21 @@ func (p Protocol) ExecArgs(id string, opts backend.ExecOptions) ([]string, error
 	}
 	a := &argList{}
 	a.add("exec")
+	if opts.Privileged && p.apple() {
+		// Its exec takes no --privileged: every container is a VM of its
+		// own, without the host-kernel privileges the flag grants.
+		a.fail(p.unsupported("privileged"))
+	}
+	a.bool("--privileged", opts.Privileged)
 	a.pairs("env", "--env", opts.Env)
+	if len(opts.Unset) > 0 && p.Flavor != FlavorDocker {
+		// podman's and nerdctl's exec take a bare --env KEY from their own
+		// environment or not at all: the container's value would stay.
+		a.fail(p.unsupportedWhen("env", fmt.Sprintf("with %s without a value (removed from the command's environment): its exec cannot remove a variable the container sets", opts.Unset[0])))
+	}
+	for _, k := range slices.Sorted(slices.Values(opts.Unset)) {
+		a.value("env", "--env", k) // bare: the engine removes it (command keeps the CLI from sending a value)
+	}
 	a.opt("workdir", "--workdir", opts.Workdir)
 	a.opt("user", "--user", opts.User)
 	a.positional("cmd", append([]string{id}, opts.Cmd...)...)
@@ -503,6 +517,15 @@ func (p Protocol) dockerNetworkFlags(a *argList, cfg core.NetworkConfig) {
 		a.add("--attachable")
 	}
 	a.bool("--ipv6", cfg.EnableIPv6)
+	if cfg.IPv4Disabled() {
+		// docker's --ipv4 came with Docker 28 (Backend.CreateNetwork
+		// refuses it before); podman's and nerdctl's network create have
+		// no IPv4 switch. true, the default, needs no flag.
+		if p.Flavor != FlavorDocker {
+			a.fail(p.unsupported("enable_ipv4"))
+		}
+		a.add("--ipv4=false")
+	}
 	a.pairs("options", "--opt", cfg.Options)
 	p.ipamFlags(a, cfg.IPAM)
 }
@@ -586,6 +609,9 @@ func (p Protocol) appleNetworkFlags(a *argList, cfg core.NetworkConfig) {
 	}
 	if cfg.EnableIPv6 {
 		a.fail(p.unsupported("enable_ipv6")) // an IPv6 subnet is given with subnets
+	}
+	if cfg.IPv4Disabled() {
+		a.fail(p.unsupported("enable_ipv4"))
 	}
 	if len(cfg.Options) > 0 {
 		a.fail(p.unsupported("options"))

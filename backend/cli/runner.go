@@ -5,7 +5,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -50,8 +52,33 @@ func (b *Backend) command(ctx context.Context, args []string) *exec.Cmd {
 	argv := b.Argv(args)
 	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	cmd.WaitDelay = waitDelay
+	cmd.Env = cliEnv(args)
 	killProcessGroup(cmd)
 	return cmd
+}
+
+// cliEnv is the environment the CLI runs with for args: nil (this
+// process's) unless args carry a bare --env=KEY before "--", which asks the
+// engine to remove KEY from an exec's environment (ExecOptions.Unset). The
+// docker CLI sends its own value of KEY instead when it has one, so it runs
+// without KEY.
+func cliEnv(args []string) []string {
+	var unset []string
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if k, ok := strings.CutPrefix(a, "--env="); ok && !strings.Contains(k, "=") {
+			unset = append(unset, k)
+		}
+	}
+	if len(unset) == 0 {
+		return nil
+	}
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(unset, k)
+	})
 }
 
 // run executes the CLI and collects its output. The error is non-nil only when

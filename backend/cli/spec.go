@@ -214,6 +214,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	for _, k := range slices.Sorted(maps.Keys(s.Annotations)) {
 		a.value("annotations", "--annotation", p.podmanList(k+"="+s.Annotations[k]))
 	}
+	p.volumesFrom(a, s.VolumesFrom)
 	a.bool("--init", s.Init)
 	a.opt("pid", "--pid", s.Pid)
 	a.opt("ipc", "--ipc", s.Ipc)
@@ -232,7 +233,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	a.opt("log_driver", "--log-driver", s.LogDriver)
 	a.pairs("log_opts", "--log-opt", s.LogOpts)
 	for i, m := range s.Mounts {
-		v, err := dockerMount(m, i)
+		v, err := p.dockerMount(m, i)
 		a.fail(err)
 		a.value("mounts", "--mount", v)
 	}
@@ -261,6 +262,21 @@ func (p Protocol) blkioFlags(a *argList, b *core.Blkio) {
 		for _, d := range t.Devices {
 			a.value("blkio_config."+t.Key, flag, p.podmanList(d.String()))
 		}
+	}
+}
+
+// volumesFrom passes volumes_from ("container[:ro|:rw]", core-checked) as
+// --volumes-from. nerdctl's would tie the source's anonymous volumes to
+// this container, and removing it would delete them: its Backend turns the
+// entries into mounts before the arguments are built (nerdctlVolumesFrom),
+// so an entry that reaches nerdctl's arguments is refused.
+func (p Protocol) volumesFrom(a *argList, entries []string) {
+	for i, v := range entries {
+		if p.Flavor == FlavorNerdctl {
+			a.fail(p.unsupportedWhen(fmt.Sprintf("volumes_from[%d]", i), "as --volumes-from (removing the container would delete the source's anonymous volumes): its backend passes the source's volumes as mounts"))
+			return
+		}
+		a.value("volumes_from", "--volumes-from", v)
 	}
 }
 
@@ -327,8 +343,11 @@ func indexed(field string, i int, sub string) string {
 	return field + "[" + strconv.Itoa(i) + "]." + sub
 }
 
-// dockerMount encodes a long-form mount as docker's CSV --mount value.
-func dockerMount(m core.Mount, i int) (string, error) {
+// dockerMount encodes a long-form mount as the CSV --mount value of
+// docker, podman and nerdctl. A volume's subpath is docker's
+// volume-subpath (CLI 26) and podman's subpath (5.4; Backend.engineTakes
+// refuses it on older versions); nerdctl's --mount has none.
+func (p Protocol) dockerMount(m core.Mount, i int) (string, error) {
 	switch m.Type {
 	case "bind", "volume", "tmpfs":
 	default:
@@ -356,6 +375,16 @@ func dockerMount(m core.Mount, i int) (string, error) {
 	}
 	if m.TmpfsSize != 0 {
 		fields = append(fields, "tmpfs-size="+strconv.FormatInt(m.TmpfsSize, 10))
+	}
+	if m.Subpath != "" { // on a named volume mount: core checked it
+		switch p.Flavor {
+		case FlavorDocker:
+			fields = append(fields, "volume-subpath="+m.Subpath)
+		case FlavorPodman:
+			fields = append(fields, "subpath="+m.Subpath)
+		default:
+			return "", p.unsupported(indexed("mounts", i, "subpath"))
+		}
 	}
 	return csvRecord(fields...), nil
 }

@@ -98,6 +98,7 @@ func (p Protocol) appleRejects(a *argList, s *core.ContainerSpec) {
 		{"mac_address", s.MacAddress != ""},
 		{"storage_opt", len(s.StorageOpt) > 0},
 		{"annotations", len(s.Annotations) > 0},
+		{"volumes_from", len(s.VolumesFrom) > 0},
 		{"pid", s.Pid != ""},
 		{"ipc", s.Ipc != ""},
 		{"security_opt", len(s.SecurityOpt) > 0},
@@ -141,6 +142,9 @@ func (p Protocol) appleMount(a *argList, m core.Mount, i int) {
 	}
 	if m.TmpfsSize != 0 {
 		a.fail(p.unsupported(indexed("mounts", i, "tmpfs_size")))
+	}
+	if m.Subpath != "" {
+		a.fail(p.unsupported(indexed("mounts", i, "subpath")))
 	}
 	if m.Target == "" {
 		a.fail(core.InvalidArgument(indexed("mounts", i, "target"), "is required"))

@@ -24,6 +24,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"runtime"
 	"slices"
 	"sort"
@@ -62,8 +63,8 @@ type container struct {
 	stderr  strings.Builder
 	exited  chan struct{} // closed when the container stops
 	created time.Time
-	anon    []string // the anonymous volumes made for it, removed with it
-	netIDs  []string // the ids of the networks it is attached to
+	mounts  []MountPoint // by destination
+	netIDs  []string     // the ids of the networks it is attached to
 }
 
 // Backend is the fake engine. The zero value is not usable; call New.
@@ -75,9 +76,13 @@ type Backend struct {
 	netCfgs    map[string]core.NetworkConfig // by id: what CreateNetwork was given
 	volumes    map[string]core.VolumeInfo
 	files      map[string]map[string]string // container id → path → content
-	calls      []Call
-	faults     []*Fault
-	freePort   uint16 // the last host port handed out for a port without one
+	// volumeFiles are the files written under a volume's destination in a
+	// container: volume name → path in the volume → content.
+	volumeFiles map[string]map[string]string
+	calls       []Call
+	execs       []Exec
+	faults      []*Fault
+	freePort    uint16 // the last host port handed out for a port without one
 
 	// Health, when set, decides a running container's health status
 	// (called under the backend's lock; must not call back into it).
@@ -98,13 +103,14 @@ var _ backend.Backend = (*Backend)(nil)
 // New returns an empty engine. Images named in images are present locally.
 func New(images ...string) *Backend {
 	b := &Backend{
-		containers: map[string]*container{},
-		images:     map[string]core.ImageInfo{},
-		networks:   map[string]core.NetworkInfo{},
-		netCfgs:    map[string]core.NetworkConfig{},
-		volumes:    map[string]core.VolumeInfo{},
-		files:      map[string]map[string]string{},
-		Now:        time.Now,
+		containers:  map[string]*container{},
+		images:      map[string]core.ImageInfo{},
+		networks:    map[string]core.NetworkInfo{},
+		netCfgs:     map[string]core.NetworkConfig{},
+		volumes:     map[string]core.VolumeInfo{},
+		files:       map[string]map[string]string{},
+		volumeFiles: map[string]map[string]string{},
+		Now:         time.Now,
 	}
 	for _, ref := range images {
 		b.addImage(ref)
@@ -144,14 +150,30 @@ func (b *Backend) Methods() []string {
 	return out
 }
 
-// ResetCalls forgets the recorded calls.
+// ResetCalls forgets the recorded calls (and execs).
 func (b *Backend) ResetCalls() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.calls = nil
+	b.execs = nil
 }
 
-// WriteFile puts a file into a container for exec `cat`.
+// Exec is one command run by Exec in a running container, with every
+// option it was given (the call log has the command only).
+type Exec struct {
+	Container string // the container's full id
+	Options   backend.ExecOptions
+}
+
+// Execs returns the commands Exec ran, in order (at most maxCalls).
+func (b *Backend) Execs() []Exec {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]Exec(nil), b.execs...)
+}
+
+// WriteFile puts a file into a container for exec `cat`: into the volume
+// mounted there, when there is one (every container mounting it sees it).
 func (b *Backend) WriteFile(id, path, content string) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -159,10 +181,7 @@ func (b *Backend) WriteFile(id, path, content string) error {
 	if err != nil {
 		return err
 	}
-	if b.files[c.info.ID] == nil {
-		b.files[c.info.ID] = map[string]string{}
-	}
-	b.files[c.info.ID][path] = content
+	b.storeFiles(c, map[string]string{path: content})
 	return nil
 }
 
@@ -371,6 +390,10 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 	if err != nil {
 		return core.ContainerHandle{}, err
 	}
+	mounts, err := b.mountPoints(spec)
+	if err != nil {
+		return core.ContainerHandle{}, err
+	}
 	id := newID()
 	labels := map[string]string{}
 	for k, v := range spec.Labels {
@@ -381,7 +404,7 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		spec:    *spec,
 		created: now,
 		exited:  make(chan struct{}),
-		anon:    b.anonymousVolumes(spec),
+		mounts:  mounts,
 		netIDs:  netIDs,
 		info: core.ContainerInfo{
 			ID: id, Name: name, Image: spec.Image, Command: fakeCommand(spec), Status: "Created", State: "created",
@@ -492,7 +515,7 @@ func (b *Backend) startLocked(c *container) {
 	c.info.IPAddress = fmt.Sprintf("172.30.%d.%d", len(b.containers)/250, 2+len(b.containers)%250)
 	b.applyHealth(c)
 	argv := append(append([]string(nil), c.spec.Entrypoint...), c.spec.Cmd...)
-	r := b.shellOf(c, c.spec.Env, c.spec.Workdir).interpret(argv)
+	r := b.interpret(c, c.spec.Env, c.spec.Workdir, argv)
 	c.stdout.WriteString(r.stdout)
 	c.stderr.WriteString(r.stderr)
 	if r.exits {
@@ -527,21 +550,20 @@ func (b *Backend) evalHealth(c *container, test []string) string {
 	default:
 		argv = test
 	}
-	r := b.shellOf(c, c.spec.Env, c.spec.Workdir).interpret(argv)
+	r := b.interpret(c, c.spec.Env, c.spec.Workdir, argv)
 	if r.exits && r.code != 0 {
 		return "unhealthy"
 	}
 	return "healthy"
 }
 
-// shellOf is the interpreter's view of c, with its file map created.
-func (b *Backend) shellOf(c *container, env map[string]string, wd string) shell {
-	fs := b.files[c.info.ID]
-	if fs == nil {
-		fs = map[string]string{}
-		b.files[c.info.ID] = fs
-	}
-	return shell{env: env, wd: wd, files: fs}
+// interpret runs argv in c with b.mu held: over c's files and those of the
+// volumes it mounts, where its writes land.
+func (b *Backend) interpret(c *container, env map[string]string, wd string, argv []string) result {
+	files := b.filesOf(c)
+	r := shell{env: env, wd: wd, files: files}.interpret(argv)
+	b.storeFiles(c, files)
+	return r
 }
 
 func (b *Backend) exit(c *container, code int) {
@@ -618,34 +640,8 @@ func (b *Backend) Remove(ctx context.Context, id string, force bool) error {
 	b.exit(c, 137)
 	delete(b.containers, c.info.ID)
 	delete(b.files, c.info.ID)
-	for _, v := range c.anon { // as the engines' remove with volumes does
-		delete(b.volumes, v)
-	}
+	b.releaseMounts(c) // as the engines' remove with volumes does
 	return nil
-}
-
-// anonymousVolumes makes the volumes an engine makes at create for spec's
-// anonymous volumes (a bare container path in volumes, a volume mount
-// without a source): unlabelled, named by a random id.
-func (b *Backend) anonymousVolumes(spec *core.ContainerSpec) []string {
-	n := 0
-	for _, v := range spec.Volumes {
-		if !strings.Contains(v, ":") {
-			n++
-		}
-	}
-	for _, m := range spec.Mounts {
-		if m.Type == "volume" && m.Source == "" {
-			n++
-		}
-	}
-	var names []string
-	for range n {
-		name := newID()
-		b.volumes[name] = core.VolumeInfo{Name: name, Driver: "local", Mountpoint: "/var/lib/fake/volumes/" + name}
-		names = append(names, name)
-	}
-	return names
 }
 
 func (b *Backend) Rename(ctx context.Context, id, newName string) error {
@@ -772,14 +768,24 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 		return core.ContainerLogs{}, err
 	}
 	if c.info.State != "running" {
-		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126)
+		// A conflict, as the Engine API answers (409).
+		return core.ContainerLogs{}, core.Errorf(core.KindBackendError, "container %s is not running", c.info.Name).With("exitCode", 126).With("conflict", id)
 	}
+	if len(b.execs) >= maxCalls {
+		b.execs = append([]Exec(nil), b.execs[maxCalls/2:]...)
+	}
+	rec := opts
+	rec.Cmd, rec.Env, rec.Unset = slices.Clone(opts.Cmd), maps.Clone(opts.Env), slices.Clone(opts.Unset)
+	b.execs = append(b.execs, Exec{Container: c.info.ID, Options: rec})
 	env := map[string]string{}
 	for k, v := range c.spec.Env {
 		env[k] = v
 	}
 	for k, v := range opts.Env {
 		env[k] = v
+	}
+	for _, k := range opts.Unset { // as the Docker engine removes a bare KEY
+		delete(env, k)
 	}
 	wd := opts.Workdir
 	if wd == "" {
@@ -788,7 +794,7 @@ func (b *Backend) Exec(ctx context.Context, id string, opts backend.ExecOptions)
 	if wd == "" {
 		wd = "/"
 	}
-	r := b.shellOf(c, env, wd).interpret(opts.Cmd)
+	r := b.interpret(c, env, wd, opts.Cmd)
 	return core.ContainerLogs{Stdout: r.stdout, Stderr: r.stderr, ExitCode: &r.code}, nil
 }
 
@@ -933,10 +939,30 @@ func (b *Backend) NetworkConfig(ref string) (core.NetworkConfig, bool) {
 	return copyNetworkConfig(cfg), ok
 }
 
-// copyNetworkConfig copies cfg's maps and pools, so neither the caller nor
-// the backend sees the other's later changes.
+// ContainerSpec is the spec container ref (an id, id prefix or name) was
+// created with, for tests to check what reached the backend (a mount's
+// subpath, say); false for a container that does not exist. Its mounts and
+// networks are copies.
+func (b *Backend) ContainerSpec(ref string) (core.ContainerSpec, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c, err := b.find(ref)
+	if err != nil {
+		return core.ContainerSpec{}, false
+	}
+	spec := c.spec
+	spec.Mounts, spec.Networks = slices.Clone(spec.Mounts), slices.Clone(spec.Networks)
+	return spec, true
+}
+
+// copyNetworkConfig copies cfg's maps, pools and enable_ipv4, so neither
+// the caller nor the backend sees the other's later changes.
 func copyNetworkConfig(cfg core.NetworkConfig) core.NetworkConfig {
 	cfg.Labels, cfg.Options = copyMap(cfg.Labels), copyMap(cfg.Options)
+	if cfg.EnableIPv4 != nil {
+		v := *cfg.EnableIPv4
+		cfg.EnableIPv4 = &v
+	}
 	if cfg.IPAM != nil {
 		ipam := *cfg.IPAM
 		ipam.Options = copyMap(ipam.Options)
@@ -1072,7 +1098,11 @@ func (b *Backend) RemoveVolume(ctx context.Context, name string, force bool) err
 	if _, ok := b.volumes[name]; !ok {
 		return core.NotFound("volume", name)
 	}
+	if c := b.mountedBy(name); c != nil {
+		return core.Errorf(core.KindBackendError, "remove %s: volume is in use - [%s]", name, c.info.ID)
+	}
 	delete(b.volumes, name)
+	delete(b.volumeFiles, name)
 	return nil
 }
 

@@ -248,7 +248,7 @@ func (b *Backend) CopyFrom(ctx context.Context, id, src, dst string, _ backend.C
 	}
 	src = path.Clean("/" + src)
 	files := map[string]string{} // relative path ("" for src itself) → content
-	for p, content := range b.files[c.info.ID] {
+	for p, content := range b.filesOf(c) {
 		p = path.Clean("/" + p)
 		if p == src {
 			files[""] = content
@@ -309,18 +309,18 @@ func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, _ backend.Cop
 		return err
 	}
 	dst = path.Clean("/" + dst)
-	if b.files[c.info.ID] == nil {
-		b.files[c.info.ID] = map[string]string{}
-	}
+	have := b.filesOf(c)
 	target := dst
-	for p := range b.files[c.info.ID] {
+	for p := range have {
 		if dst == "/" || strings.HasPrefix(path.Clean("/"+p), dst+"/") {
 			target = path.Join(dst, filepath.Base(filepath.Clean(src)))
 			break
 		}
 	}
+	copied := map[string]string{}
 	for rel, content := range files {
-		b.files[c.info.ID][path.Join(target, rel)] = content
+		copied[path.Join(target, rel)] = content
 	}
+	b.storeFiles(c, copied)
 	return nil
 }

@@ -541,8 +541,9 @@ func projectFromLabels(ctx context.Context, b backend.Backend, name string) (*ty
 	return p, nil
 }
 
-// newEngine builds the engine for p, its events going to r.
-func (a *app) newEngine(ctx context.Context, p *types.Project, events func(engine.Event)) (*engine.Engine, backend.Backend, error) {
+// newEngine builds the engine for p, its events going to r, with extra
+// options.
+func (a *app) newEngine(ctx context.Context, p *types.Project, events func(engine.Event), extra ...engine.Option) (*engine.Engine, backend.Backend, error) {
 	b, err := a.backend(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -551,6 +552,7 @@ func (a *app) newEngine(ctx context.Context, p *types.Project, events func(engin
 	if a.g.parallel > 0 {
 		opts = append(opts, engine.WithParallel(a.g.parallel))
 	}
+	opts = append(opts, extra...)
 	opts = append(opts, a.engineOptions...)
 	return engine.New(b, p, opts...), b, nil
 }

@@ -234,6 +234,32 @@ func TestExecPassesExitCodeThrough(t *testing.T) {
 	}
 }
 
+// exec --privileged reaches the runtime's exec, as docker compose's does,
+// attached, without a TTY and detached.
+func TestExecPrivileged(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want bool
+	}{
+		{"attached", []string{"exec", "--privileged", "web", "true"}, true},
+		{"without a TTY", []string{"exec", "-T", "--privileged", "web", "true"}, true},
+		{"detached", []string{"exec", "-d", "--privileged", "web", "true"}, true},
+		{"not asked", []string{"exec", "web", "true"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newCLIEnv(t, oneService)
+			c.must("up", "-d")
+			c.b.ResetCalls()
+			c.must(tc.args...)
+			execs := c.b.Execs()
+			if len(execs) != 1 || execs[0].Options.Privileged != tc.want || !slices.Equal(execs[0].Options.Cmd, []string{"true"}) {
+				t.Fatalf("execs %+v, want one of true with Privileged %v", execs, tc.want)
+			}
+		})
+	}
+}
+
 // TestFailedBuildExitsWithTheStepsCode: docker compose exits with the exit
 // code of the build step that failed (RUN exit 9 → 9), from build and from
 // up; a build that failed without a step's code exits 1.

@@ -346,10 +346,16 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	// The container outlives a cancelled ctx only as long as it takes to
 	// stop (and with --rm remove) it.
 	bg := context.WithoutCancel(ctx)
+	// The service's post_start hooks run in the one-off container too, as
+	// docker compose's run runs them.
+	var postStart func(context.Context, core.ContainerHandle) error
+	if len(svc.PostStart) > 0 {
+		postStart = func(ctx context.Context, h core.ContainerHandle) error { return s.e.PostStart(ctx, service, h) }
+	}
 	if !f.detach {
 		it, ierr := interactor(s.b, "run with stdin or a TTY attached")
 		if ierr == nil {
-			return a.runAttached(ctx, it, s.b, spec, service, tty, f)
+			return a.runAttached(ctx, it, s.b, spec, service, tty, f, postStart)
 		}
 		if explicitTTY && tty {
 			return ierr
@@ -368,9 +374,13 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 		cleanup()
 		return core.AsError(err).With("service", service)
 	}
+	var hookErr error
+	if postStart != nil {
+		hookErr = postStart(ctx, h)
+	}
 	if f.detach {
 		fmt.Fprintln(a.stdout, h.ID)
-		return nil
+		return hookErr
 	}
 	ferr := s.b.FollowLogs(ctx, h.ID, backend.LogsOptions{}, a.stdout, a.stderr)
 	if ctx.Err() != nil {
@@ -390,7 +400,7 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 	if code != 0 {
 		return &statusError{code: code}
 	}
-	return nil
+	return hookErr
 }
 
 func (a *app) execCmd() *cobra.Command {
@@ -416,9 +426,6 @@ command running in the container.`,
 			if err != nil {
 				return usageErr(cmd, "%v", err)
 			}
-			if privileged {
-				return usageErr(cmd, "--privileged is not supported by perry-compose exec")
-			}
 			if _, err := backend.ParseDetachKeys(af.detachKeys); err != nil {
 				return usageErr(cmd, "invalid --detach-keys: %v", core.AsError(err).Message)
 			}
@@ -431,7 +438,7 @@ command running in the container.`,
 				return err
 			}
 			defer s.r.Close()
-			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user}
+			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user, Privileged: privileged}
 			it, ierr := interactor(s.b, "exec with stdin or a TTY attached")
 			if detach || (ierr != nil && !explicitTTY) {
 				// Without attaching: the output comes once the command ends.
@@ -444,7 +451,7 @@ command running in the container.`,
 			if err != nil {
 				return err
 			}
-			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User}
+			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User, Privileged: opts.Privileged}
 			return a.attachSession(ctx, it, tty, &af, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
 				return it.ExecInteractive(ctx, id, bopts, iio)
 			})
@@ -457,7 +464,7 @@ command running in the container.`,
 	fl.StringVarP(&user, "user", "u", "", "Run the command as this user")
 	fl.BoolVarP(&detach, "detach", "d", false, "Detached mode: run the command in the background (its output is discarded)")
 	fl.IntVar(&index, "index", 0, "Index of the container if the service has multiple replicas (default 1)")
-	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process (not supported)")
+	fl.BoolVar(&privileged, "privileged", false, "Give extended privileges to the process")
 	af.register(fl, true)
 	return cmd
 }
@@ -492,14 +499,24 @@ func (a *app) execCollected(ctx context.Context, e *engine.Engine, service strin
 
 // runAttached creates the one-off container attached to this terminal,
 // starts it and passes its exit code through; with --rm it is removed once
-// it exits (not after a detach: it is still running).
-func (a *app) runAttached(ctx context.Context, it backend.Interactor, b backend.Backend, spec *core.ContainerSpec, service string, tty bool, f *runFlags) error {
+// it exits (not after a detach: it is still running). postStart, when not
+// nil, runs the service's post_start hooks once the container runs; its
+// failure fails the run when the container's own exit code does not.
+func (a *app) runAttached(ctx context.Context, it backend.Interactor, b backend.Backend, spec *core.ContainerSpec, service string, tty bool, f *runFlags,
+	postStart func(context.Context, core.ContainerHandle) error) error {
 	bg := context.WithoutCancel(ctx)
 	var id string
+	ended := make(chan struct{})
+	var hooks chan error
 	created := func(h core.ContainerHandle) {
 		id = h.ID
 		if id == "" {
 			id = h.Name
+		}
+		if postStart != nil {
+			hooks = make(chan error, 1)
+			cid := id
+			go func() { hooks <- whenRunning(ctx, b, cid, ended, postStart) }()
 		}
 	}
 	err := a.attachSession(ctx, it, tty, &f.attach, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
@@ -509,6 +526,11 @@ func (a *app) runAttached(ctx context.Context, it backend.Interactor, b backend.
 		}
 		return code, err
 	})
+	close(ended)
+	var hookErr error
+	if hooks != nil {
+		hookErr = <-hooks
+	}
 	if id != "" && ctx.Err() != nil {
 		zero := 0
 		_ = b.Stop(bg, id, &zero)
@@ -526,5 +548,36 @@ func (a *app) runAttached(ctx context.Context, it backend.Interactor, b backend.
 		}
 		return core.AsError(err).With("service", service)
 	}
-	return nil
+	return hookErr
+}
+
+// whenRunning calls fn with container id once it runs: a runtime's attached
+// run starts the container out of this process's hands, so it is watched
+// for, as docker compose's run waits for the start event. It gives up,
+// calling nothing, when the container ended (or never came) once ended is
+// closed, or when ctx ends.
+func whenRunning(ctx context.Context, b backend.Backend, id string, ended <-chan struct{}, fn func(context.Context, core.ContainerHandle) error) error {
+	last := false // one more look once the session ended (a detach leaves it running)
+	for {
+		info, err := b.Inspect(ctx, id)
+		if err == nil {
+			switch info.State {
+			case "running":
+				return fn(ctx, core.ContainerHandle{ID: info.ID, Name: info.Name})
+			case "created":
+			default:
+				return nil // it ran and ended before a hook could
+			}
+		}
+		if last {
+			return nil
+		}
+		select {
+		case <-ended:
+			last = true
+		case <-ctx.Done():
+			return nil
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
 }

@@ -325,10 +325,15 @@ func (a *app) upAttached(ctx context.Context, f *upFlags, uo engine.UpOptions, p
 	if f.attached != nil {
 		f.attached(at.started)
 	}
+	// A lifecycle hook's output goes with the logs, under
+	// "<container> ->" as docker compose shows it.
+	hookOutput := engine.WithHookOutput(func(_, container, _, line string) {
+		printer.Line(logprint.Name(p.Name, container)+" ->", line)
+	})
 	e, _, err := a.newEngine(ctx, p, func(ev engine.Event) {
 		rend.get().Event(ev)
 		at.started(ev)
-	})
+	}, hookOutput)
 	if err != nil {
 		return err
 	}

@@ -267,7 +267,7 @@ func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (co
 		if !c.running() {
 			return core.ContainerLogs{}, serviceError(core.KindInvalidArgument, service, nil, "service %q: container %s is not running", service, c.Name)
 		}
-		return e.backend.Exec(ctx, c.ID, backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User})
+		return e.backend.Exec(ctx, c.ID, backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Unset: opts.Unset, Workdir: opts.Workdir, User: opts.User, Privileged: opts.Privileged})
 	}
 	return core.ContainerLogs{}, core.NotFound("container", fmt.Sprintf("%s #%d", service, index)).With("service", service)
 }

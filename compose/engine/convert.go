@@ -16,6 +16,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -35,7 +36,9 @@ var (
 		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
 		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
 		"mem_swappiness", "oom_kill_disable", "blkio_config", "cgroup", "runtime", "userns_mode", "mac_address",
-		"storage_opt", "annotations",
+		"storage_opt", "annotations", "volumes_from",
+		// run by the engine through exec (lifecycle.go)
+		"post_start", "pre_stop",
 		// used by the engine itself
 		"container_name", "scale", "depends_on", "build", "pull_policy", "links",
 		// resolved by the loader before the engine sees the project
@@ -61,14 +64,14 @@ var (
 	volumeKeys      = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
 	volumeWarnKeys  = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
 	bindKeys        = keySet("selinux", "propagation", "create_host_path")
-	volumeOptKeys   = keySet("nocopy")
+	volumeOptKeys   = keySet("nocopy", "subpath")
 	tmpfsKeys       = keySet("size", "mode")
 	fileRefKeys     = keySet("source", "target", "uid", "gid", "mode")
 	loggingKeys     = keySet("driver", "options")
 	buildKeys       = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms",
 		"dockerfile_inline", "tags", "extra_hosts", "shm_size")
 	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
-	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6")
+	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6", "enable_ipv4")
 	ipamKeys         = keySet("driver", "options", "config")
 	ipamPoolKeys     = keySet("subnet", "gateway", "ip_range", "aux_addresses")
 	projectVolumeKey = keySet("name", "driver", "driver_opts", "external", "labels")
@@ -84,7 +87,10 @@ func keySet(keys ...string) map[string]bool {
 
 // checkKeys reports the first set field of v (by JSON key, sorted) outside
 // allowed and warn, prefixing field names with path. Fields in warn add a
-// warning instead.
+// warning instead. A field whose JSON is empty (false, 0, "", {} …) is
+// unset, as compose-go writes most absent fields, unless it is a set
+// pointer: there false or 0 is a value the user wrote (umask: 0), which is
+// refused like any other.
 func checkKeys(path string, v any, allowed map[string]bool, warn map[string]string, warnings *[]string) error {
 	raw, err := json.Marshal(v)
 	if err != nil {
@@ -94,8 +100,9 @@ func checkKeys(path string, v any, allowed map[string]bool, warn map[string]stri
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil // not an object: nothing to check
 	}
+	written := setPointers(v)
 	for _, k := range slices.Sorted(maps.Keys(fields)) {
-		if allowed[k] || isEmptyJSON(fields[k]) {
+		if allowed[k] || (isEmptyJSON(fields[k]) && !written[k]) {
 			continue
 		}
 		if msg, ok := warn[k]; ok {
@@ -107,6 +114,32 @@ func checkKeys(path string, v any, allowed map[string]bool, warn map[string]stri
 		return unsupported(path + k)
 	}
 	return nil
+}
+
+// setPointers is the JSON keys of v's pointer fields that are set (v a
+// struct or a pointer to one).
+func setPointers(v any) map[string]bool {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Interface {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	out := map[string]bool{}
+	for _, f := range reflect.VisibleFields(rv.Type()) {
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || f.Anonymous || name == "" || name == "-" {
+			continue
+		}
+		if fv, err := rv.FieldByIndexErr(f.Index); err == nil && fv.Kind() == reflect.Pointer && !fv.IsNil() {
+			out[name] = true
+		}
+	}
+	return out
 }
 
 func isEmptyJSON(raw json.RawMessage) bool {
@@ -228,16 +261,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := spec.ValidateCgroup(); err != nil {
 		return spec, nil, nil, err
 	}
-	if len(cfg.Environment) > 0 {
-		spec.Env = map[string]string{}
-		for k, v := range cfg.Environment {
-			// A variable without a value that the loader could not resolve
-			// is unset, as in docker compose.
-			if v != nil {
-				spec.Env[k] = *v
-			}
-		}
-	}
+	// A variable without a value is left out: a spec cannot remove one the
+	// image sets, which docker compose's bare "KEY" does on Docker.
+	spec.Env, _ = composeEnv(cfg.Environment)
 	if len(cfg.Sysctls) > 0 {
 		spec.Sysctls = map[string]string(cfg.Sysctls)
 	}
@@ -276,11 +302,20 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := convertNetworks(m, s, &spec); err != nil {
 		return spec, nil, nil, err
 	}
+	if spec.VolumesFrom, err = convertVolumesFrom(m, s); err != nil {
+		return spec, nil, nil, err
+	}
 	// Once the networks are known: mac_address needs one of them.
 	if err := spec.ValidateHostOptions(); err != nil {
 		return spec, nil, nil, err
 	}
 	if files, err = convertFiles(p, s); err != nil {
+		return spec, nil, nil, err
+	}
+	if s.postStart, err = convertHooks(s.name, "post_start", cfg.PostStart); err != nil {
+		return spec, nil, nil, err
+	}
+	if s.preStop, err = convertHooks(s.name, "pre_stop", cfg.PreStop); err != nil {
 		return spec, nil, nil, err
 	}
 	spec.Labels = map[string]string{}
@@ -469,8 +504,9 @@ func replicaPorts(ports []core.Port, n int) []string {
 	return out
 }
 
-// convertVolumes maps bind, named and anonymous volumes onto "-v" strings and
-// tmpfs mounts onto Tmpfs.
+// convertVolumes maps bind, named and anonymous volumes onto "-v" strings,
+// a named volume mounted at a subpath onto Mounts, and tmpfs mounts onto
+// Tmpfs.
 func convertVolumes(m *model, p *types.Project, s *service, spec *core.ContainerSpec, warnings *[]string) error {
 	for i, v := range s.cfg.Volumes {
 		path := fmt.Sprintf("volumes[%d].", i)
@@ -506,12 +542,22 @@ func convertVolumes(m *model, p *types.Project, s *service, spec *core.Container
 			}
 			spec.Volumes = append(spec.Volumes, joinVolume(src, v.Target, opts))
 		case types.VolumeTypeVolume, "":
+			var subpath string
 			if v.Volume != nil {
 				if err := checkKeys(path+"volume.", v.Volume, volumeOptKeys, nil, nil); err != nil {
 					return err
 				}
 				if v.Volume.NoCopy {
 					opts = append(opts, "nocopy")
+				}
+				subpath = v.Volume.Subpath
+			}
+			if subpath != "" {
+				if v.Source == "" {
+					return fmt.Errorf("%svolume.subpath needs a named volume as source: an anonymous volume is created empty", path)
+				}
+				if err := core.ValidateSubpath(subpath); err != nil {
+					return fmt.Errorf("%svolume.subpath %v", path, err)
 				}
 			}
 			if v.Source == "" {
@@ -526,6 +572,13 @@ func convertVolumes(m *model, p *types.Project, s *service, spec *core.Container
 				return vol.err
 			}
 			s.volumeKeys = appendUnique(s.volumeKeys, v.Source)
+			if subpath != "" {
+				// "-v" has no subpath: a long-form mount, as docker compose
+				// mounts it (VolumeOptions.Subpath).
+				spec.Mounts = append(spec.Mounts, core.Mount{Type: "volume", Source: vol.name, Target: v.Target,
+					ReadOnly: v.ReadOnly, NoCopy: v.Volume.NoCopy, Subpath: subpath})
+				continue
+			}
 			spec.Volumes = append(spec.Volumes, joinVolume(vol.name, v.Target, opts))
 		case types.VolumeTypeTmpfs:
 			var topts []string
@@ -564,6 +617,54 @@ func joinVolume(src, dst string, opts []string) string {
 		s += ":" + strings.Join(opts, ",")
 	}
 	return s
+}
+
+// composeEnv is a compose environment (a service's, a hook's) as the
+// backends take it: the variables with a value, and those without one that
+// the loader could not resolve (sorted), which docker compose sends bare
+// ("KEY", its ToMobyEnv) and the Docker engine then removes. nil and nil
+// for an empty environment.
+func composeEnv(env types.MappingWithEquals) (set map[string]string, unset []string) {
+	if len(env) == 0 {
+		return nil, nil
+	}
+	set = make(map[string]string, len(env))
+	for k, v := range env {
+		if v == nil {
+			unset = append(unset, k)
+		} else {
+			set[k] = *v
+		}
+	}
+	slices.Sort(unset)
+	return set, unset
+}
+
+// convertVolumesFrom resolves volumes_from into the engines' form,
+// "container[:ro|:rw]": "service[:mode]" names the service's first
+// container, as docker compose picks the first of the service's containers
+// by name; "container:name[:mode]" names that container itself. The mode
+// is kept (docker compose v5.6.0 drops it: tests/diff/differences.yaml).
+func convertVolumesFrom(m *model, s *service) ([]string, error) {
+	var out []string
+	for i, v := range s.cfg.VolumesFrom {
+		name, isContainer, mode, err := graph.VolumesFrom(v)
+		if err != nil {
+			return nil, fmt.Errorf("volumes_from[%d] %q: %v", i, v, err)
+		}
+		if !isContainer {
+			target, ok := m.services[name]
+			if !ok {
+				return nil, fmt.Errorf("volumes_from refers to undefined service %q", name)
+			}
+			name = m.containerName(target, 1)
+		}
+		if mode != "" {
+			name += ":" + mode
+		}
+		out = append(out, name)
+	}
+	return out, nil
 }
 
 // convertNetworks attaches the container to its networks: the one of
@@ -670,6 +771,12 @@ func convertNetwork(key string, n types.NetworkConfig) (core.NetworkConfig, erro
 	}
 	if n.EnableIPv6 != nil {
 		cfg.EnableIPv6 = *n.EnableIPv6
+	}
+	if n.EnableIPv4 != nil && !*n.EnableIPv4 {
+		// Only false is carried: true is every runtime's default, so
+		// writing it changes neither the network nor its config hash.
+		off := false
+		cfg.EnableIPv4 = &off
 	}
 	if err := checkKeys("ipam.", n.Ipam, ipamKeys, nil, nil); err != nil {
 		return cfg, wrap(err)

@@ -51,6 +51,8 @@ type Engine struct {
 
 	featuresOnce sync.Once
 	features     map[string]bool // backend.Supports, by feature (supports)
+
+	hookOutput func(service, container, stream, line string) // WithHookOutput; nil: dropped
 }
 
 // Option configures an Engine.
@@ -283,11 +285,13 @@ type LogsOptions struct {
 
 // ExecOptions tune Exec.
 type ExecOptions struct {
-	Index   int // container number; 0 means 1
-	Cmd     []string
-	Env     map[string]string
-	Workdir string
-	User    string
+	Index      int // container number; 0 means 1
+	Cmd        []string
+	Env        map[string]string
+	Workdir    string
+	User       string
+	Privileged bool     // see backend.ExecOptions
+	Unset      []string // see backend.ExecOptions
 }
 
 // DetailBuildExitCode is the detail of an up's or build's error that holds

@@ -289,16 +289,30 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
 				"service %q failed to start: container %s: %v", op.Service, id, err))
 		}
+		// Started once the post_start hooks are done, as in docker
+		// compose: dependents wait for them.
+		if err := e.runHooks(ctx, op, op.PostStart, core.KindServiceStartupFailed); err != nil {
+			return failed(err)
+		}
 		ev(StatusStarted, "")
 	case OpRestartContainer:
 		ev(StatusRestarting, "")
+		if err := e.preStop(ctx, op); err != nil {
+			return failed(err)
+		}
 		if err := restart(ctx, b, op.Target, op.Timeout); err != nil {
 			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
 				"service %q failed to restart: container %s: %v", op.Service, id, err))
 		}
+		if err := e.runHooks(ctx, op, op.PostStart, core.KindServiceStartupFailed); err != nil {
+			return failed(err)
+		}
 		ev(StatusStarted, "") // docker compose's word once a restart is done
 	case OpStopContainer:
 		ev(StatusStopping, "")
+		if err := e.preStop(ctx, op); err != nil {
+			return failed(err)
+		}
 		if err := tolerate(b.Stop(ctx, op.Target, op.Timeout)); err != nil {
 			return failed(serviceError(core.KindOf(err), op.Service, err, "service %q: stopping container %s: %v", op.Service, id, err))
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/distribution/reference"
 
+	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/compose/loader"
 	"github.com/perryts/perry-container/core"
 )
@@ -61,6 +62,8 @@ type service struct {
 	files        []fileMount
 	warnings     []string
 	convErr      error
+	// postStart and preStop are the lifecycle hooks (lifecycle.go).
+	postStart, preStop []Hook
 
 	networkKeys []string // networks the containers attach to
 	volumeKeys  []string // named volumes the containers mount
@@ -284,6 +287,22 @@ func (s *service) networkModeService() string {
 		return strings.TrimPrefix(s.cfg.NetworkMode, types.ServicePrefix)
 	}
 	return ""
+}
+
+// volumesFromServices are the services whose first container s mounts the
+// volumes of (volumes_from "service[:mode]"), each once, in order.
+func (s *service) volumesFromServices() []string {
+	var out []string
+	for _, v := range s.cfg.VolumesFrom {
+		name, container, _, err := graph.VolumesFrom(v)
+		if err != nil || container {
+			continue // convertVolumesFrom reports a bad entry
+		}
+		if !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // topoOrder sorts services so that each comes after its dependencies,

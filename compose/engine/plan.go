@@ -71,6 +71,10 @@ type Op struct {
 	Signal   string              // KillContainer, checked by backend.CheckSignal
 	Wait     *WaitSpec           // WaitService
 	Optional bool                // a failure is reported as a warning, not an error
+	// PostStart runs after StartContainer and RestartContainer, PreStop
+	// before StopContainer and RestartContainer (lifecycle.go).
+	PostStart []Hook
+	PreStop   []Hook
 	// Tolerant ops (down, stop) accept NotFound: the resource is already gone.
 	Tolerant bool
 }
@@ -150,6 +154,12 @@ func (op *Op) String() string {
 		}
 	case OpKillContainer:
 		sb.WriteString(" " + op.Signal)
+	}
+	if len(op.PreStop) > 0 {
+		fmt.Fprintf(&sb, " pre_stop=%d", len(op.PreStop))
+	}
+	if len(op.PostStart) > 0 {
+		fmt.Fprintf(&sb, " post_start=%d", len(op.PostStart))
 	}
 	if op.Optional {
 		sb.WriteString(" (optional)")

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/compose-spec/compose-go/v2/types"
 
@@ -240,6 +241,22 @@ func (pl *upPlanner) releaseVolume(k string) []int {
 			}
 		}
 	}
+	// A container that takes its volumes from a user holds the volume
+	// too (the engine copied the mount), and so on down the chain.
+	for grown := true; grown; {
+		grown = false
+		for name := range pl.selected {
+			if users[name] {
+				continue
+			}
+			for _, src := range pl.m.services[name].volumesFromServices() {
+				if users[src] {
+					users[name], grown = true, true
+					break
+				}
+			}
+		}
+	}
 	var ops []int
 	kept := pl.obs.containers[:0:0]
 	for _, c := range pl.obs.containers {
@@ -251,7 +268,7 @@ func (pl *upPlanner) releaseVolume(k string) []int {
 		if timeout == nil {
 			timeout = pl.m.services[c.service].stopTimeout
 		}
-		rm := stopRemove(pl.plan, c, timeout, nil, "volume "+k+" is recreated")
+		rm := stopRemove(pl.plan, c, timeout, nil, nil, "volume "+k+" is recreated")
 		ops = append(ops, rm[len(rm)-1])
 	}
 	// A copy: the caller's snapshot is not modified.
@@ -355,6 +372,19 @@ func (pl *upPlanner) service(s *service) error {
 		// (new) container #1 of the target has its final name and runs.
 		createDeps = append(createDeps, pl.ready1[nmode])
 	}
+	for _, src := range s.volumesFromServices() {
+		// So is volumes_from: the engine copies the mounts of the
+		// container that has the name when this one is created.
+		createDeps = append(createDeps, pl.ready1[src])
+	}
+	checkedSources := false
+	sourcesExist := func() error {
+		if checkedSources {
+			return nil
+		}
+		checkedSources = true
+		return pl.volumesFromExist(s)
+	}
 	restartWanted := false
 	for _, d := range s.deps {
 		if d.restart && pl.changed[d.service] {
@@ -380,6 +410,9 @@ func (pl *upPlanner) service(s *service) error {
 		res := fmt.Sprintf("service:%s:%d", s.name, n)
 		cs := byNumber[n]
 		if len(cs) == 0 {
+			if err := sourcesExist(); err != nil {
+				return err
+			}
 			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], false)
 			pl.obs.attachByID(spec)
 			c := pl.plan.add(&Op{Type: OpCreateContainer, Resource: res, Target: name, Service: s.name, Number: n, Spec: spec, Deps: createDeps, Cause: "no container"})
@@ -387,7 +420,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, c)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...)})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...), PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			if n == 1 {
@@ -397,6 +430,9 @@ func (pl *upPlanner) service(s *service) error {
 		}
 		c := cs[0]
 		if cause := pl.recreateCause(s, c); cause != "" {
+			if err := sourcesExist(); err != nil {
+				return err
+			}
 			tmp := shortID(c.ID) + "_" + name
 			spec := pl.m.containerSpec(s, n, pl.obs.images[s.image], true)
 			pl.obs.attachByID(spec)
@@ -415,7 +451,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, rn)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...)})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...), PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			pl.changed[s.name] = true
@@ -430,10 +466,10 @@ func (pl *upPlanner) service(s *service) error {
 		case c.running() && restartWanted:
 			cause := "a dependency was recreated (restart: true)"
 			stop := pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: gateOnce(), Cause: cause})
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause, PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		case c.startable():
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State, PostStart: s.postStart})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		}
 	}
@@ -474,11 +510,68 @@ func (pl *upPlanner) recreateCause(s *service, c observedContainer) string {
 	if nm := s.networkModeService(); nm != "" && pl.recreated[nm] {
 		return "network_mode service:" + nm + " was recreated"
 	}
+	for _, src := range s.volumesFromServices() {
+		// The container holds the mounts its source had when it was
+		// created: a source replaced since (in this up, or in an earlier
+		// one that left this service alone) means other volumes. docker
+		// compose sees it as a change of the config hash, which it
+		// computes over the source container's id.
+		if pl.recreated[src] || pl.sourceIsNewer(src, c) {
+			return "volumes_from service:" + src + " was recreated"
+		}
+	}
 	// Containers made before the label, or by another tool, lack it.
 	if had, ok := c.Labels[LabelVolumes]; ok && had != pl.m.volumeNames(s) {
 		return "its named volumes changed"
 	}
 	return ""
+}
+
+// firstContainer is the observed container #1 of service name, the one
+// its dependents' volumes_from names.
+func (pl *upPlanner) firstContainer(name string) (observedContainer, bool) {
+	want := pl.m.containerName(pl.m.services[name], 1)
+	for _, c := range pl.obs.byService(name) {
+		if c.number == 1 && c.Name == want {
+			return c, true
+		}
+	}
+	return observedContainer{}, false
+}
+
+// sourceIsNewer reports whether the container #1 of service src was
+// created after c (both creation times known).
+func (pl *upPlanner) sourceIsNewer(src string, c observedContainer) bool {
+	first, ok := pl.firstContainer(src)
+	if !ok {
+		return false
+	}
+	t1, err1 := time.Parse(time.RFC3339Nano, first.Created)
+	t2, err2 := time.Parse(time.RFC3339Nano, c.Created)
+	return err1 == nil && err2 == nil && t1.After(t2)
+}
+
+// volumesFromExist checks, before a container of s is created, that each
+// service it takes volumes from will have its container #1 by then: one
+// this up creates, or one that exists. The engine would refuse the create
+// anyway, but only once the plan has run partway.
+func (pl *upPlanner) volumesFromExist(s *service) error {
+	for _, src := range s.volumesFromServices() {
+		target := pl.m.services[src]
+		if pl.selected[src] && target.scale >= 1 {
+			continue
+		}
+		if _, ok := pl.firstContainer(src); ok {
+			continue
+		}
+		why := "has no container: bring it up first"
+		if target.scale < 1 {
+			why = "is scaled to 0"
+		}
+		return serviceError(core.KindInvalidConfig, s.name, nil,
+			"service %q: cannot share the volumes of service %q: it %s", s.name, src, why).With("dependency", src)
+	}
+	return nil
 }
 
 // volumeNames is LabelVolumes' value for the containers of s.
@@ -603,7 +696,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		}
 		p.Orphans = append(p.Orphans, c.Name)
 		if opts.RemoveOrphans {
-			ops := stopRemove(p, c, opts.Timeout, nil, "orphan")
+			ops := stopRemove(p, c, opts.Timeout, nil, nil, "orphan")
 			removes = append(removes, ops[len(ops)-1])
 		}
 	}
@@ -620,7 +713,7 @@ func planDown(m *model, obs *observedState, opts DownOptions) *Plan {
 		for _, c := range obs.byService(name) {
 			// Dependencies wait for their dependents' stop (or removal,
 			// for a container that was not running).
-			ops := stopRemove(p, c, timeout, after, "")
+			ops := stopRemove(p, c, timeout, s.preStop, after, "")
 			removes = append(removes, ops[len(ops)-1])
 			stops[name] = append(stops[name], ops[0])
 		}
@@ -741,14 +834,15 @@ func (m *model) volumeKey(name string) (string, bool) {
 	return "", false
 }
 
-// stopRemove adds a stop (when running) and a remove of c; it returns the
-// ops added, the remove last.
-func stopRemove(p *Plan, c observedContainer, timeout *int, after []int, cause string) []int {
+// stopRemove adds a stop (when running, after the pre_stop hooks) and a
+// remove of c; it returns the ops added, the remove last.
+func stopRemove(p *Plan, c observedContainer, timeout *int, preStop []Hook, after []int, cause string) []int {
 	res := fmt.Sprintf("service:%s:%d", c.service, c.number)
 	var ops []int
 	deps := after
 	if c.running() {
-		st := p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, Cause: cause})
+		st := p.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: c.service, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, Cause: cause,
+			PreStop: preStop})
 		ops = append(ops, st)
 		deps = []int{st}
 	}
@@ -783,7 +877,7 @@ func planStop(m *model, obs *observedState, services []string, timeoutOpt *int) 
 				continue
 			}
 			stops[name] = append(stops[name], p.add(&Op{Type: OpStopContainer, Resource: fmt.Sprintf("service:%s:%d", name, c.number),
-				Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true}))
+				Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: after, Tolerant: true, PreStop: m.services[name].preStop}))
 		}
 	}
 	return p
@@ -844,9 +938,15 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 			res := fmt.Sprintf("service:%s:%d", name, c.number)
 			switch {
 			case restart:
-				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate}))
+				// A stopped container has nothing for pre_stop to prepare.
+				var preStop []Hook
+				if c.running() {
+					preStop = s.preStop
+				}
+				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate,
+					PreStop: preStop, PostStart: s.postStart}))
 			case !c.running():
-				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate}))
+				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate, PostStart: s.postStart}))
 			}
 		}
 	}

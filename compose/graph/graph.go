@@ -63,6 +63,16 @@ func Build(p *types.Project) (core.ServiceGraph, error) {
 	return core.ServiceGraph{Nodes: order, Edges: edges}, nil
 }
 
+// VolumesFrom reads a compose volumes_from entry: "service[:ro|:rw]", a
+// service of the project, or "container:name[:ro|:rw]", a container outside
+// it (container is true). The name and mode are checked as
+// core.ParseVolumesFrom checks the engines' form, "name[:ro|:rw]".
+func VolumesFrom(entry string) (name string, container bool, mode string, err error) {
+	ref, container := strings.CutPrefix(entry, types.ContainerPrefix)
+	name, mode, err = core.ParseVolumesFrom(ref)
+	return name, container, mode, err
+}
+
 // serviceDeps returns the sorted, de-duplicated services s depends on.
 func serviceDeps(p *types.Project, name string, s types.ServiceConfig) ([]string, error) {
 	set := map[string]bool{}
@@ -101,11 +111,15 @@ func serviceDeps(p *types.Project, name string, s types.ServiceConfig) ([]string
 			}
 		}
 	}
-	for _, v := range s.VolumesFrom {
-		if strings.HasPrefix(v, types.ContainerPrefix) {
+	for i, v := range s.VolumesFrom {
+		dep, container, _, err := VolumesFrom(v)
+		if err != nil {
+			return nil, core.Errorf(core.KindInvalidConfig, "service %q: volumes_from[%d] %q: %v", name, i, v, err).
+				With("service", name).With("field", fmt.Sprintf("volumes_from[%d]", i))
+		}
+		if container {
 			continue // another container, not a service of this project
 		}
-		dep, _, _ := strings.Cut(v, ":") // "service[:ro|rw]"
 		if err := add(dep, true, "uses volumes_from of"); err != nil {
 			return nil, err
 		}

@@ -195,6 +195,18 @@ func TestBuildErrors(t *testing.T) {
 			cycle:    []string{"a", "b", "c", "a"},
 		},
 		{
+			name:     "volumes_from with a mode neither ro nor rw",
+			project:  project(map[string]types.ServiceConfig{"app": svc(func(s *types.ServiceConfig) { s.VolumesFrom = []string{"data:z"} }), "data": {}}),
+			kind:     core.KindInvalidConfig,
+			contains: []string{`"app"`, "volumes_from[0]", `"z"`},
+		},
+		{
+			name:     "volumes_from without a name",
+			project:  project(map[string]types.ServiceConfig{"app": svc(func(s *types.ServiceConfig) { s.VolumesFrom = []string{"container::ro"} })}),
+			kind:     core.KindInvalidConfig,
+			contains: []string{`"app"`, "volumes_from[0]", "empty"},
+		},
+		{
 			name: "cycle through an implicit dependency",
 			project: project(map[string]types.ServiceConfig{
 				"a": svc(func(s *types.ServiceConfig) { s.Links = []string{"b"} }), "b": svc(func(s *types.ServiceConfig) { s.VolumesFrom = []string{"a"} }),
@@ -409,4 +421,38 @@ func TestPropertyCycleRejected(t *testing.T) {
 			}
 		}
 	})
+}
+
+// VolumesFrom reads the compose form of a volumes_from entry for the
+// graph, the engine's model and its conversion alike.
+func TestVolumesFrom(t *testing.T) {
+	cases := []struct {
+		entry, name, mode string
+		container         bool
+		err               string
+	}{
+		{entry: "data", name: "data"},
+		{entry: "data:ro", name: "data", mode: "ro"},
+		{entry: "data:rw", name: "data", mode: "rw"},
+		{entry: "container:other", name: "other", container: true},
+		{entry: "container:other:ro", name: "other", mode: "ro", container: true},
+		{entry: "data:z", err: "ro or rw"},
+		{entry: "", err: "empty"},
+		{entry: "container:", err: "empty"},
+		{entry: "da ta", err: "not a container name"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.entry, func(t *testing.T) {
+			name, container, mode, err := VolumesFrom(tc.entry)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("VolumesFrom(%q) = %v, want an error saying %q", tc.entry, err, tc.err)
+				}
+				return
+			}
+			if err != nil || name != tc.name || container != tc.container || mode != tc.mode {
+				t.Fatalf("VolumesFrom(%q) = %q, %v, %q, %v", tc.entry, name, container, mode, err)
+			}
+		})
+	}
 }

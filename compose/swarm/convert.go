@@ -112,6 +112,9 @@ func Convert(p *types.Project, imagePresent func(string) bool) (*Plan, error) {
 			if n.EnableIPv6 != nil && *n.EnableIPv6 {
 				return nil, core.InvalidArgument("networks."+key+".enable_ipv6", "network %q: enable_ipv6 is not supported by the Swarm target", key)
 			}
+			if n.EnableIPv4 != nil && !*n.EnableIPv4 {
+				return nil, core.InvalidArgument("networks."+key+".enable_ipv4", "network %q: enable_ipv4 false is not supported by the Swarm target", key)
+			}
 			labels := stack(n.Labels)
 			labels[engine.LabelNetwork] = key
 			// Attachable always: `docker run --network` and perry's own
@@ -261,6 +264,8 @@ var refusedWhy = map[string]string{
 	"cpus":           "use deploy.resources.limits.cpus",
 	"userns_mode":    "Swarm services take no user namespace mode",
 	"logging":        "the Swarm target does not map logging drivers yet",
+	"post_start":     "Swarm runs no lifecycle hooks in a service's tasks",
+	"pre_stop":       "Swarm runs no lifecycle hooks in a service's tasks",
 }
 
 var mappedDeployFields = map[string]bool{
@@ -392,6 +397,9 @@ func convertService(p *types.Project, pl *Plan, s types.ServiceConfig, job bool,
 						m.VolumeOptions.DriverConfig = &mount.Driver{Name: vc.Driver, Options: vc.DriverOpts}
 					}
 				}
+			}
+			if v.Volume != nil && v.Volume.Subpath != "" {
+				return nil, refuse(name, fmt.Sprintf("volumes[%d].volume.subpath", i), "the Swarm target mounts whole volumes")
 			}
 			if v.Volume != nil && v.Volume.NoCopy {
 				if m.VolumeOptions == nil {

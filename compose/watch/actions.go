@@ -117,15 +117,8 @@ func appendUnique(s []string, v string) []string {
 }
 
 func (a *EngineActions) exec(ctx context.Context, service string, index int, cmd []string, h types.ServiceHook) error {
-	opts := engine.ExecOptions{Index: index, Cmd: cmd, User: h.User, Workdir: h.WorkingDir}
-	if len(h.Environment) > 0 {
-		opts.Env = map[string]string{}
-		for k, v := range h.Environment {
-			if v != nil {
-				opts.Env[k] = *v
-			}
-		}
-	}
+	opts := engine.HookExecOptions(h, index)
+	opts.Cmd = cmd
 	out, err := a.Engine.Exec(ctx, service, opts)
 	if err != nil {
 		return err

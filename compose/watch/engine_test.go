@@ -381,10 +381,15 @@ services:
           target: /b
           exec:
             command: ["sh", "-c", "echo ran >> /tmp/hooks"]
+            user: nobody
+            privileged: true
+            working_dir: /b
+            environment: [HOOK=1]
 `
 
 func TestWatchInitialSyncRestartExecOnFake(t *testing.T) {
-	r := newRig(t, fake.New("busybox"), hooksYAML, map[string]string{
+	b := fake.New("busybox")
+	r := newRig(t, b, hooksYAML, map[string]string{
 		"init/f.txt": "before", "a/.keep": "", "b/.keep": "",
 	})
 	if _, ok := r.cat("web", "/init/f.txt"); ok {
@@ -415,6 +420,20 @@ func TestWatchInitialSyncRestartExecOnFake(t *testing.T) {
 	})
 	if n := starts(); n != 2 {
 		t.Errorf("sync+exec restarted web (%d starts)", n)
+	}
+	// with the hook's user, privileges, working directory and environment
+	ran := false
+	for _, x := range b.Execs() {
+		o := x.Options
+		if len(o.Cmd) == 3 && o.Cmd[2] == "echo ran >> /tmp/hooks" {
+			ran = true
+			if o.User != "nobody" || !o.Privileged || o.Workdir != "/b" || o.Env["HOOK"] != "1" {
+				t.Errorf("the exec hook ran with %+v", o)
+			}
+		}
+	}
+	if !ran {
+		t.Error("the exec hook is not among the fake's execs")
 	}
 }
 

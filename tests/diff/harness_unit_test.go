@@ -46,11 +46,39 @@ func TestPathHasPrefix(t *testing.T) {
 		{"dotted label key stays one segment", "state.containers[c].labels[com.docker.compose.replace]", "state.containers[*].labels[com.docker.compose.replace]", true},
 		{"other label", "state.containers[c].labels[com.docker.compose.service]", "state.containers[*].labels[com.docker.compose.replace]", false},
 		{"longer pattern", "exit", "exit.code", false},
+		{"a segment without its key matches no keyed one", "state.containers[c].mounts[/store]", "state.containers[c].mounts", false},
+		{"mount by destination", "state.containers[c].mounts[/store]", "state.containers[*].mounts[/store]", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := pathHasPrefix(tc.path, tc.pattern); got != tc.want {
 				t.Fatalf("pathHasPrefix(%q, %q) = %v", tc.path, tc.pattern, got)
+			}
+		})
+	}
+}
+
+// Entries of differences.yaml written for a known divergence must match
+// the path observe gives it (state.containers[NAME].mounts[DESTINATION]),
+// or the suite fails on a divergence the file means to allow.
+func TestDifferencesMatchTheirDivergences(t *testing.T) {
+	ds, err := loadDifferences("differences.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		scenario string
+		step     int
+		path     string
+	}{
+		{"volumes-from-read-only", 1, "state.containers[$PROJECT-app-1].mounts[/store]"},
+		{"volumes-from-read-only", 2, "stdout"},
+		{"volume-named-anonymous-bind", 1, "state.containers[$PROJECT-app-1].mounts[/scratch]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.scenario+" "+tc.path, func(t *testing.T) {
+			if ds.allowed(tc.scenario, tc.step, tc.path) == nil {
+				t.Fatalf("no entry of differences.yaml matches %s in %s", tc.path, tc.scenario)
 			}
 		})
 	}

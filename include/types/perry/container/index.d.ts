@@ -258,6 +258,14 @@ export interface ContainerSpec {
    * API from 1.43; the docker CLI refuses them).
    */
   annotations?: Record<string, string>;
+  /**
+   * Containers whose volumes this one mounts: "name-or-id", "name:ro" (every
+   * volume read-only) or "name:rw" (each keeps its own mode). On nerdctl the
+   * source's volumes and binds are mounted by name (so removing this
+   * container never removes the source's anonymous volumes);
+   * apple/container refuses the field.
+   */
+  volumes_from?: string[];
   init?: boolean;
   pid?: string;
   ipc?: string;
@@ -298,6 +306,15 @@ export interface Mount {
   /** Bytes. */
   tmpfs_size?: number;
   nocopy?: boolean;
+  /**
+   * A path inside the named volume to mount instead of the whole volume
+   * (compose's `volume.subpath`): relative, not leaving the volume through
+   * "..". Needs Docker Engine API 1.45 (the docker CLI's engine too) or
+   * podman 5.4 through its CLI; refused with InvalidArgument naming
+   * `mounts[i].subpath` on older engines, through podman's Docker-compatible
+   * API, by nerdctl and by apple/container.
+   */
+  subpath?: string;
 }
 
 /** A host device made available in the container. */
@@ -792,6 +809,13 @@ export interface ComposeNetwork {
   ipam?: ComposeNetworkIpam;
   external?: boolean;
   internal?: boolean;
+  /**
+   * false makes an IPv6-only network (with enable_ipv6 true). Refused with
+   * InvalidArgument naming the field by an engine older than API 1.48
+   * (Docker 28; through the docker CLI too), by podman, nerdctl and
+   * apple/container, and by the Swarm target; true, the default, is taken
+   * everywhere.
+   */
   enable_ipv4?: boolean;
   enable_ipv6?: boolean;
   attachable?: boolean;
