@@ -316,6 +316,7 @@ func (r *run) env(extra ...map[string]string) []string {
 func (r *run) cleanup() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	anonymous := r.anonymousVolumes(ctx)
 	// The tool's own down first (perry-compose also removes its private
 	// files for configs and secrets), then the peer's.
 	for _, bin := range []string{r.bin, peerBin} {
@@ -352,6 +353,12 @@ func (r *run) cleanup() {
 			}
 		}
 	}
+	// Anonymous volumes the project's containers held and a down left:
+	// docker compose v5.6.0's `down -v` leaves a volumes_from source's
+	// anonymous volume, which the dependent still held when the source went.
+	for _, v := range anonymous {
+		_, _ = engine.VolumeRemove(ctx, v, client.VolumeRemoveOptions{Force: true})
+	}
 	// By tag, never by id: a build that changes nothing has the id of its
 	// base image (perry-test/busybox), which must survive.
 	images := client.Filters{}.Add("reference", r.project+"*", r.project+"*:*")
@@ -365,6 +372,29 @@ func (r *run) cleanup() {
 		}
 	}
 }
+
+// anonymousVolumes lists the anonymous volumes (named by 64 hex digits,
+// as the engine names them) mounted by the project's containers.
+func (r *run) anonymousVolumes(ctx context.Context) []string {
+	if engine == nil {
+		return nil
+	}
+	cs, err := engine.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", labelProject+"="+r.project)})
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, c := range cs.Items {
+		for _, m := range c.Mounts {
+			if m.Type == "volume" && anonymousName.MatchString(m.Name) {
+				out = append(out, m.Name)
+			}
+		}
+	}
+	return out
+}
+
+var anonymousName = regexp.MustCompile(`^[0-9a-f]{64}$`)
 
 // steps runs the scenario's steps; a step that cannot run (not a tool's
 // failure, the harness's) ends the test.
