@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 )
 
@@ -46,3 +47,60 @@ func ValidateSubpath(p string) error {
 	}
 	return nil
 }
+
+// VolumeEntry is one short-form volume of a container spec ("dst" for an
+// anonymous volume, "src:dst[:mode]" for a named volume or a bind), split
+// as the Docker engine reads it.
+type VolumeEntry struct {
+	Source string   // "" for an anonymous volume
+	Target string   // the container path, absolute
+	Modes  []string // the words after the second ':' ("ro", "z", "nocopy", …)
+}
+
+// volumeModes are the mode words the engine accepts after "src:dst:".
+var volumeModes = map[string]bool{
+	"ro": true, "rw": true, "z": true, "Z": true, "nocopy": true,
+	"shared": true, "rshared": true, "slave": true, "rslave": true, "private": true, "rprivate": true,
+	"consistent": true, "cached": true, "delegated": true,
+}
+
+// ParseVolume splits one ContainerSpec.Volumes entry; the one reading of
+// that form for every backend.
+func ParseVolume(v string) (VolumeEntry, error) {
+	parts := strings.Split(v, ":")
+	switch len(parts) {
+	case 1:
+		if !strings.HasPrefix(v, "/") {
+			return VolumeEntry{}, errors.New("an anonymous volume needs an absolute container path")
+		}
+		return VolumeEntry{Target: v}, nil
+	case 2, 3:
+	default:
+		return VolumeEntry{}, errors.New("expected src:dst[:mode]")
+	}
+	e := VolumeEntry{Source: parts[0], Target: parts[1]}
+	if e.Source == "" {
+		return VolumeEntry{}, errors.New("empty source")
+	}
+	if !strings.HasPrefix(e.Target, "/") {
+		return VolumeEntry{}, fmt.Errorf("container path %q must be absolute", e.Target)
+	}
+	if len(parts) == 3 {
+		e.Modes = strings.Split(parts[2], ",")
+		for _, m := range e.Modes {
+			if !volumeModes[m] {
+				return VolumeEntry{}, fmt.Errorf("unknown mode %q", m)
+			}
+		}
+	}
+	return e, nil
+}
+
+// IsBind reports a source that is a host path ("/", ".", "~"), which the
+// engines bind-mount; any other source names a volume.
+func (e VolumeEntry) IsBind() bool {
+	return strings.HasPrefix(e.Source, "/") || strings.HasPrefix(e.Source, ".") || strings.HasPrefix(e.Source, "~")
+}
+
+// ReadOnly reports the "ro" mode.
+func (e VolumeEntry) ReadOnly() bool { return slices.Contains(e.Modes, "ro") }

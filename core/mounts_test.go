@@ -2,6 +2,8 @@ package core
 
 import (
 	"encoding/json"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -68,6 +70,41 @@ func TestNetworkConfigEnableIPv4(t *testing.T) {
 			}
 			if err := ValidateNetwork("n", tc.cfg); err != nil {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+func TestParseVolume(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     VolumeEntry
+		bind     bool
+		ro       bool
+		err      string
+	}{
+		{name: "anonymous", in: "/data", want: VolumeEntry{Target: "/data"}},
+		{name: "named volume", in: "store:/data", want: VolumeEntry{Source: "store", Target: "/data"}},
+		{name: "read-only bind", in: "/srv:/data:ro", want: VolumeEntry{Source: "/srv", Target: "/data", Modes: []string{"ro"}}, bind: true, ro: true},
+		{name: "relative bind with two modes", in: "./conf:/etc/app:ro,z", want: VolumeEntry{Source: "./conf", Target: "/etc/app", Modes: []string{"ro", "z"}}, bind: true, ro: true},
+		{name: "home bind", in: "~/x:/x", want: VolumeEntry{Source: "~/x", Target: "/x"}, bind: true},
+		{name: "relative anonymous path", in: "data", err: "absolute container path"},
+		{name: "empty source", in: ":/data", err: "empty source"},
+		{name: "relative target", in: "store:data", err: "must be absolute"},
+		{name: "unknown mode", in: "store:/data:rx", err: `unknown mode "rx"`},
+		{name: "too many parts", in: "a:/b:ro:x", err: "expected src:dst[:mode]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseVolume(tt.in)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("ParseVolume(%q) = %+v, %v; want an error with %q", tt.in, got, err, tt.err)
+				}
+				return
+			}
+			if err != nil || !reflect.DeepEqual(got, tt.want) || got.IsBind() != tt.bind || got.ReadOnly() != tt.ro {
+				t.Fatalf("ParseVolume(%q) = %+v (bind %v, ro %v), %v; want %+v (bind %v, ro %v)", tt.in, got, got.IsBind(), got.ReadOnly(), err, tt.want, tt.bind, tt.ro)
 			}
 		})
 	}

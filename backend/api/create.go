@@ -599,47 +599,25 @@ func parseExpose(s string) ([]network.Port, error) {
 	return out, nil
 }
 
-// volumeModes are the mode words the engine accepts after "src:dst:".
-var volumeModes = map[string]bool{
-	"ro": true, "rw": true, "z": true, "Z": true, "nocopy": true,
-	"shared": true, "rshared": true, "slave": true, "rslave": true, "private": true, "rprivate": true,
-	"consistent": true, "cached": true, "delegated": true,
-}
-
-// parseVolume parses "src:dst[:mode]" into an engine bind string, or a bare
-// "/dst" into an anonymous volume. A src that is a path ("/", ".", "~")
-// is a bind mount, made absolute as the docker CLI does; anything else names
-// a volume.
+// parseVolume parses "src:dst[:mode]" (core.ParseVolume) into an engine
+// bind string, or a bare "/dst" into an anonymous volume. A bind's host
+// path is made absolute as the docker CLI does.
 func parseVolume(v string) (bind, anon string, err error) {
-	parts := strings.Split(v, ":")
-	switch len(parts) {
-	case 1:
-		if !strings.HasPrefix(v, "/") {
-			return "", "", fmt.Errorf("an anonymous volume needs an absolute container path")
-		}
-		return "", v, nil
-	case 2, 3:
-	default:
-		return "", "", fmt.Errorf("expected src:dst[:mode]")
-	}
-	src, dst := parts[0], parts[1]
-	if src == "" {
-		return "", "", fmt.Errorf("empty source")
-	}
-	if !strings.HasPrefix(dst, "/") {
-		return "", "", fmt.Errorf("container path %q must be absolute", dst)
-	}
-	if len(parts) == 3 {
-		for _, m := range strings.Split(parts[2], ",") {
-			if !volumeModes[m] {
-				return "", "", fmt.Errorf("unknown mode %q", m)
-			}
-		}
-	}
-	if src, err = hostPath(src); err != nil {
+	e, err := core.ParseVolume(v)
+	if err != nil {
 		return "", "", err
 	}
-	parts[0] = src
+	if e.Source == "" {
+		return "", e.Target, nil
+	}
+	src, err := hostPath(e.Source)
+	if err != nil {
+		return "", "", err
+	}
+	parts := []string{src, e.Target}
+	if len(e.Modes) > 0 {
+		parts = append(parts, strings.Join(e.Modes, ","))
+	}
 	return strings.Join(parts, ":"), "", nil
 }
 

@@ -121,13 +121,10 @@ func (b *Backend) nerdctlInspect(ctx context.Context, name string) (nerdctlInspe
 // mounts, tmpfs), cleaned.
 func ownTargets(spec *core.ContainerSpec) map[string]bool {
 	own := map[string]bool{}
-	for _, v := range spec.Volumes { // "dst" (anonymous) or "src:dst[:mode]"
-		parts := strings.Split(v, ":")
-		dst := parts[0]
-		if len(parts) > 1 {
-			dst = parts[1]
+	for _, v := range spec.Volumes {
+		if e, err := core.ParseVolume(v); err == nil { // Validate passed
+			own[path.Clean(e.Target)] = true
 		}
-		own[path.Clean(dst)] = true
 	}
 	for _, m := range spec.Mounts {
 		own[path.Clean(m.Target)] = true

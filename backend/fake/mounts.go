@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"fmt"
 	"path"
 	"slices"
 	"sort"
@@ -56,17 +57,14 @@ func (b *Backend) mountPoints(spec *core.ContainerSpec) ([]MountPoint, error) {
 			byDest[m.Destination] = m
 		}
 	}
-	for _, v := range spec.Volumes {
-		parts := strings.Split(v, ":")
-		m := MountPoint{Type: "volume", Destination: parts[0], RW: true, Anonymous: len(parts) == 1}
-		if len(parts) > 1 {
-			m.Source, m.Destination = parts[0], parts[1]
-			if strings.HasPrefix(m.Source, "/") || strings.HasPrefix(m.Source, ".") || strings.HasPrefix(m.Source, "~") {
-				m.Type = "bind"
-			}
+	for i, v := range spec.Volumes {
+		e, err := core.ParseVolume(v)
+		if err != nil {
+			return nil, core.InvalidArgument(fmt.Sprintf("volumes[%d]", i), "%q: %v", v, err)
 		}
-		if len(parts) > 2 && slices.Contains(strings.Split(parts[2], ","), "ro") {
-			m.RW = false
+		m := MountPoint{Type: "volume", Source: e.Source, Destination: e.Target, RW: !e.ReadOnly(), Anonymous: e.Source == ""}
+		if e.IsBind() {
+			m.Type = "bind"
 		}
 		byDest[m.Destination] = m
 	}
