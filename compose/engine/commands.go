@@ -297,13 +297,9 @@ type OneOffOptions struct {
 // container leads a later Down to it.
 func (e *Engine) OneOffSpec(ctx context.Context, service string, opts OneOffOptions) (spec *core.ContainerSpec, release func(), err error) {
 	release = func() {}
-	m, err := e.model(nil)
+	m, s, err := e.serviceModel(service)
 	if err != nil {
 		return nil, release, err
-	}
-	s, ok := m.services[service]
-	if !ok {
-		return nil, release, core.NotFound("service", service).With("service", service)
 	}
 	if s.convErr != nil {
 		return nil, release, s.convErr

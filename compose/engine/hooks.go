@@ -70,13 +70,9 @@ func (e *Engine) WaitFor(ctx context.Context, service, condition, dependent stri
 	default:
 		return core.InvalidArgument("condition", "%q is not service_started, service_healthy or service_completed_successfully", condition)
 	}
-	m, err := e.model(nil)
+	m, s, err := e.serviceModel(service)
 	if err != nil {
 		return err
-	}
-	s, ok := m.services[service]
-	if !ok {
-		return core.NotFound("service", service).With("service", service)
 	}
 	cs, err := e.containersOf(ctx, m, []string{service})
 	if err != nil {

@@ -183,13 +183,9 @@ func (e *Engine) preStop(ctx context.Context, op *Op) error {
 // gives the hooks too. c's name is for messages; without hooks it does
 // nothing.
 func (e *Engine) PostStart(ctx context.Context, service string, c core.ContainerHandle) error {
-	m, err := e.model(nil)
+	_, s, err := e.serviceModel(service)
 	if err != nil {
 		return err
-	}
-	s, ok := m.services[service]
-	if !ok {
-		return core.NotFound("service", service).With("service", service)
 	}
 	if s.convErr != nil {
 		return s.convErr

@@ -21,6 +21,20 @@ func (e *Engine) model(scale map[string]int) (*model, error) {
 		noHealthcheck:   !e.supports(backend.FeatureHealthcheck)})
 }
 
+// serviceModel is the engine's model and its service name, NotFound when
+// the project has no such service.
+func (e *Engine) serviceModel(name string) (*model, *service, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	s, ok := m.services[name]
+	if !ok {
+		return nil, nil, core.NotFound("service", name).With("service", name)
+	}
+	return m, s, nil
+}
+
 // engineFeatures are the optional features the engine asks its backend about.
 var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck}
 
