@@ -30,6 +30,24 @@ var liveRuntimes = []liveRuntime{
 	{name: "nerdctl", opts: contracttest.Options{SkipBuild: true, NoNetworkAliases: true}},
 }
 
+// onCLIRuntimes runs fn on docker (the engine the tests use), then on
+// podman and nerdctl in parallel where they are installed, each in a
+// subtest of its name.
+func onCLIRuntimes(t *testing.T, fn func(t *testing.T, name string, b *Backend)) {
+	for _, name := range []string{"docker", "podman", "nerdctl"} {
+		t.Run(name, func(t *testing.T) {
+			var b *Backend
+			if name == "docker" {
+				b = engine(t)
+			} else {
+				t.Parallel()
+				b = liveBackend(t, name)
+			}
+			fn(t, name, b)
+		})
+	}
+}
+
 // liveBackend returns the backend of runtime name, or skips the test when the
 // runtime is not installed here.
 func liveBackend(t *testing.T, name string) *Backend {

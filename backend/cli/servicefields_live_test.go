@@ -64,156 +64,147 @@ fi`
 // (the runtimes drop them on v2), and a block IO weight only takes effect
 // with a weight-based IO scheduler (the runtimes drop it without one).
 func TestRuntimesApplyMoreServiceFields(t *testing.T) {
-	for _, name := range []string{"docker", "podman", "nerdctl"} {
-		t.Run(name, func(t *testing.T) {
-			var b *Backend
-			if name == "docker" {
-				b = engine(t)
-			} else {
-				t.Parallel()
-				b = liveBackend(t, name)
+	onCLIRuntimes(t, func(t *testing.T, name string, b *Backend) {
+		v1 := !fileExists("/sys/fs/cgroup/cgroup.controllers")
+		cname := uniqueName("svcfields")
+		mac := randomMAC(t)
+		spec := &core.ContainerSpec{Image: testImage, Name: cname, Labels: testLabels(cname),
+			Cmd:    []string{"sh", "-c", serviceFieldsProbe},
+			Memory: 64 << 20, MacAddress: strings.ToUpper(mac), Cgroup: "private",
+		}
+		swappiness := int64(10)
+		if v1 {
+			spec.MemSwappiness, spec.OomKillDisable = &swappiness, true
+		} else {
+			t.Log("cgroup v2: mem_swappiness and oom_kill_disable are not checked (v1 knobs)")
+		}
+		weight := hostBlkioWeight()
+		dev, devNum := hostBlockDevice()
+		if weight || (dev != "" && name != "nerdctl") {
+			spec.Blkio = &core.Blkio{}
+		}
+		if weight {
+			spec.Blkio.Weight = 300
+		} else {
+			t.Log("no weight-based IO scheduler on this host: blkio_config.weight is not checked")
+		}
+		if dev != "" && name != "nerdctl" {
+			spec.Blkio.DeviceReadBps = []core.ThrottleDevice{{Path: dev, Rate: 1 << 20}}
+			spec.Blkio.DeviceWriteBps = []core.ThrottleDevice{{Path: dev, Rate: 2 << 20}}
+			spec.Blkio.DeviceReadIOps = []core.ThrottleDevice{{Path: dev, Rate: 100}}
+			spec.Blkio.DeviceWriteIOps = []core.ThrottleDevice{{Path: dev, Rate: 200}}
+		} else if dev == "" {
+			t.Log("no block device on this host: the blkio_config device limits are not checked")
+		}
+		switch name {
+		case "docker":
+			spec.Runtime, spec.UsernsMode = "runc", "host"
+		case "podman":
+			spec.UsernsMode = "host"
+			spec.Annotations = map[string]string{"perry.test.annotation": cname}
+		case "nerdctl":
+			spec.Runtime = "io.containerd.runc.v2"
+			spec.Annotations = map[string]string{"perry.test.annotation": cname}
+		}
+		if v := b.engineAPI(t.Context()); name == "docker" && versions.LessThan(v, "1.44") {
+			// The docker CLI sets a MAC per network, which older
+			// engines refuse: so is it refused here, naming the field.
+			if _, err := b.Create(t.Context(), spec); core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "mac_address") {
+				t.Fatalf("a MAC address on Engine API %s through the docker CLI: %v", v, err)
 			}
-			v1 := !fileExists("/sys/fs/cgroup/cgroup.controllers")
-			cname := uniqueName("svcfields")
-			mac := randomMAC(t)
-			spec := &core.ContainerSpec{Image: testImage, Name: cname, Labels: testLabels(cname),
-				Cmd:    []string{"sh", "-c", serviceFieldsProbe},
-				Memory: 64 << 20, MacAddress: strings.ToUpper(mac), Cgroup: "private",
-			}
-			swappiness := int64(10)
+			spec.MacAddress, mac = "", ""
+		}
+		h := create(t, b, spec, true)
+		got := probeOutput(t, b, h.ID)
+
+		want := map[string][]string{
+			"mac": {mac},
+			// userns_mode host, or the runtime's default: no mapping.
+			"uidmap": {"0 0 4294967295"},
+			"cgpath": {"/"},
+		}
+		if mac == "" {
+			delete(want, "mac")
+		}
+		if v1 {
+			want["swappiness"] = []string{"10"}
+			want["oomkill"] = []string{"1"}
+		}
+		if weight {
+			// v1 CFQ 300, BFQ "default 300" (v1 and v2); v2 io.weight
+			// runc's conversion 1+(300-10)*9999/990 = 2930.
+			want["weight"] = []string{"300", "default 300", "default 2930"}
+		}
+		if spec.Blkio != nil && len(spec.Blkio.DeviceReadBps) > 0 {
 			if v1 {
-				spec.MemSwappiness, spec.OomKillDisable = &swappiness, true
-			} else {
-				t.Log("cgroup v2: mem_swappiness and oom_kill_disable are not checked (v1 knobs)")
+				want["rbps"] = []string{devNum + " 1048576"}
+				want["wbps"] = []string{devNum + " 2097152"}
+				want["riops"] = []string{devNum + " 100"}
+				want["wiops"] = []string{devNum + " 200"}
+			} else if line := devNum + " rbps=1048576 wbps=2097152 riops=100 wiops=200"; !strings.Contains(got["io"], line) {
+				t.Errorf("io.max %q lacks %q", got["io"], line)
 			}
-			weight := hostBlkioWeight()
-			dev, devNum := hostBlockDevice()
-			if weight || (dev != "" && name != "nerdctl") {
-				spec.Blkio = &core.Blkio{}
+		}
+		for k, vs := range want {
+			if !slices.Contains(vs, got[k]) {
+				t.Errorf("%s = %q, want one of %q", k, got[k], vs)
 			}
-			if weight {
-				spec.Blkio.Weight = 300
-			} else {
-				t.Log("no weight-based IO scheduler on this host: blkio_config.weight is not checked")
-			}
-			if dev != "" && name != "nerdctl" {
-				spec.Blkio.DeviceReadBps = []core.ThrottleDevice{{Path: dev, Rate: 1 << 20}}
-				spec.Blkio.DeviceWriteBps = []core.ThrottleDevice{{Path: dev, Rate: 2 << 20}}
-				spec.Blkio.DeviceReadIOps = []core.ThrottleDevice{{Path: dev, Rate: 100}}
-				spec.Blkio.DeviceWriteIOps = []core.ThrottleDevice{{Path: dev, Rate: 200}}
-			} else if dev == "" {
-				t.Log("no block device on this host: the blkio_config device limits are not checked")
-			}
-			switch name {
-			case "docker":
-				spec.Runtime, spec.UsernsMode = "runc", "host"
-			case "podman":
-				spec.UsernsMode = "host"
-				spec.Annotations = map[string]string{"perry.test.annotation": cname}
-			case "nerdctl":
-				spec.Runtime = "io.containerd.runc.v2"
-				spec.Annotations = map[string]string{"perry.test.annotation": cname}
-			}
-			if v := b.engineAPI(t.Context()); name == "docker" && versions.LessThan(v, "1.44") {
-				// The docker CLI sets a MAC per network, which older
-				// engines refuse: so is it refused here, naming the field.
-				if _, err := b.Create(t.Context(), spec); core.KindOf(err) != core.KindInvalidArgument || !strings.Contains(err.Error(), "mac_address") {
-					t.Fatalf("a MAC address on Engine API %s through the docker CLI: %v", v, err)
-				}
-				spec.MacAddress, mac = "", ""
-			}
-			h := create(t, b, spec, true)
-			got := probeOutput(t, b, h.ID)
+		}
 
-			want := map[string][]string{
-				"mac": {mac},
-				// userns_mode host, or the runtime's default: no mapping.
-				"uidmap": {"0 0 4294967295"},
-				"cgpath": {"/"},
-			}
-			if mac == "" {
-				delete(want, "mac")
-			}
-			if v1 {
-				want["swappiness"] = []string{"10"}
-				want["oomkill"] = []string{"1"}
-			}
-			if weight {
-				// v1 CFQ 300, BFQ "default 300" (v1 and v2); v2 io.weight
-				// runc's conversion 1+(300-10)*9999/990 = 2930.
-				want["weight"] = []string{"300", "default 300", "default 2930"}
-			}
-			if spec.Blkio != nil && len(spec.Blkio.DeviceReadBps) > 0 {
-				if v1 {
-					want["rbps"] = []string{devNum + " 1048576"}
-					want["wbps"] = []string{devNum + " 2097152"}
-					want["riops"] = []string{devNum + " 100"}
-					want["wiops"] = []string{devNum + " 200"}
-				} else if line := devNum + " rbps=1048576 wbps=2097152 riops=100 wiops=200"; !strings.Contains(got["io"], line) {
-					t.Errorf("io.max %q lacks %q", got["io"], line)
-				}
-			}
-			for k, vs := range want {
-				if !slices.Contains(vs, got[k]) {
-					t.Errorf("%s = %q, want one of %q", k, got[k], vs)
-				}
-			}
+		// cgroup: host, for the other side of the namespace check.
+		hostName := uniqueName("svcfields-cghost")
+		hh := create(t, b, &core.ContainerSpec{Image: testImage, Name: hostName, Labels: testLabels(hostName),
+			Cmd: []string{"sh", "-c", cgpathProbe}, Cgroup: "host"}, true)
+		hostGot := probeOutput(t, b, hh.ID)
+		if p := hostGot["cgpath"]; p == "" || p == "/" {
+			t.Errorf("cgroup host: the process's cgroup is %q, want the container's path in the host's namespace", p)
+		}
+		if got["cgns"] == "" || got["cgns"] == hostGot["cgns"] {
+			t.Errorf("cgroup private: namespace %q, the same as cgroup host's %q", got["cgns"], hostGot["cgns"])
+		}
 
-			// cgroup: host, for the other side of the namespace check.
-			hostName := uniqueName("svcfields-cghost")
-			hh := create(t, b, &core.ContainerSpec{Image: testImage, Name: hostName, Labels: testLabels(hostName),
-				Cmd: []string{"sh", "-c", cgpathProbe}, Cgroup: "host"}, true)
-			hostGot := probeOutput(t, b, hh.ID)
-			if p := hostGot["cgpath"]; p == "" || p == "/" {
-				t.Errorf("cgroup host: the process's cgroup is %q, want the container's path in the host's namespace", p)
+		// What the process cannot see, from the runtime's inspect.
+		switch name {
+		case "docker":
+			var ins []struct {
+				HostConfig struct{ Runtime, UsernsMode string }
 			}
-			if got["cgns"] == "" || got["cgns"] == hostGot["cgns"] {
-				t.Errorf("cgroup private: namespace %q, the same as cgroup host's %q", got["cgns"], hostGot["cgns"])
+			runtimeJSON(t, b, &ins, b.proto.InspectArgs(h.ID)...)
+			if len(ins) != 1 || ins[0].HostConfig.Runtime != "runc" || ins[0].HostConfig.UsernsMode != "host" {
+				t.Errorf("docker inspect HostConfig: %+v, want Runtime runc, UsernsMode host", ins)
 			}
-
-			// What the process cannot see, from the runtime's inspect.
-			switch name {
-			case "docker":
-				var ins []struct {
-					HostConfig struct{ Runtime, UsernsMode string }
-				}
-				runtimeJSON(t, b, &ins, b.proto.InspectArgs(h.ID)...)
-				if len(ins) != 1 || ins[0].HostConfig.Runtime != "runc" || ins[0].HostConfig.UsernsMode != "host" {
-					t.Errorf("docker inspect HostConfig: %+v, want Runtime runc, UsernsMode host", ins)
-				}
-			case "podman":
-				var ins []struct {
-					Config     struct{ Annotations map[string]string }
-					HostConfig struct{ UsernsMode string }
-				}
-				runtimeJSON(t, b, &ins, b.proto.InspectArgs(h.ID)...)
-				if len(ins) != 1 || ins[0].Config.Annotations["perry.test.annotation"] != cname {
-					t.Errorf("podman inspect annotations: %+v, want perry.test.annotation=%s", ins, cname)
-				}
-				// podman reports the host's user namespace as "" or "host".
-				if len(ins) == 1 && ins[0].HostConfig.UsernsMode != "" && ins[0].HostConfig.UsernsMode != "host" {
-					t.Errorf("podman inspect UsernsMode %q, want host", ins[0].HostConfig.UsernsMode)
-				}
-			case "nerdctl":
-				// nerdctl's docker-style inspect has no HostConfig: the
-				// runtime and the OCI spec's annotations are in its native
-				// inspect (containerd's container record).
-				var native []struct {
-					Runtime struct{ Name string }
-					Spec    struct {
-						Annotations map[string]string `json:"annotations"`
-					}
-				}
-				runtimeJSON(t, b, &native, "container", "inspect", "--mode=native", "--", h.ID)
-				if len(native) != 1 || native[0].Runtime.Name != "io.containerd.runc.v2" {
-					t.Errorf("nerdctl native inspect runtime: %+v, want io.containerd.runc.v2", native)
-				}
-				if len(native) != 1 || native[0].Spec.Annotations["perry.test.annotation"] != cname {
-					t.Errorf("nerdctl native inspect annotations: %+v, want perry.test.annotation=%s", native, cname)
+		case "podman":
+			var ins []struct {
+				Config     struct{ Annotations map[string]string }
+				HostConfig struct{ UsernsMode string }
+			}
+			runtimeJSON(t, b, &ins, b.proto.InspectArgs(h.ID)...)
+			if len(ins) != 1 || ins[0].Config.Annotations["perry.test.annotation"] != cname {
+				t.Errorf("podman inspect annotations: %+v, want perry.test.annotation=%s", ins, cname)
+			}
+			// podman reports the host's user namespace as "" or "host".
+			if len(ins) == 1 && ins[0].HostConfig.UsernsMode != "" && ins[0].HostConfig.UsernsMode != "host" {
+				t.Errorf("podman inspect UsernsMode %q, want host", ins[0].HostConfig.UsernsMode)
+			}
+		case "nerdctl":
+			// nerdctl's docker-style inspect has no HostConfig: the
+			// runtime and the OCI spec's annotations are in its native
+			// inspect (containerd's container record).
+			var native []struct {
+				Runtime struct{ Name string }
+				Spec    struct {
+					Annotations map[string]string `json:"annotations"`
 				}
 			}
-		})
-	}
+			runtimeJSON(t, b, &native, "container", "inspect", "--mode=native", "--", h.ID)
+			if len(native) != 1 || native[0].Runtime.Name != "io.containerd.runc.v2" {
+				t.Errorf("nerdctl native inspect runtime: %+v, want io.containerd.runc.v2", native)
+			}
+			if len(native) != 1 || native[0].Spec.Annotations["perry.test.annotation"] != cname {
+				t.Errorf("nerdctl native inspect annotations: %+v, want perry.test.annotation=%s", native, cname)
+			}
+		}
+	})
 }
 
 // probeOutput waits for a probe container to exit 0 and reads its
