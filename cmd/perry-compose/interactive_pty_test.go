@@ -69,9 +69,15 @@ type ptySession struct {
 
 func startPTYSession(t *testing.T, c *cliEnv, tty *os.File, args ...string) *ptySession {
 	t.Helper()
+	return startPTYSessionOn(t, c, c.b, tty, args...)
+}
+
+// startPTYSessionOn is startPTYSession with b in place of c's fake.
+func startPTYSessionOn(t *testing.T, c *cliEnv, b backend.Backend, tty *os.File, args ...string) *ptySession {
+	t.Helper()
 	s := &ptySession{tty: tty, sigs: make(chan os.Signal, 4), done: make(chan int, 1), exits: make(chan syscall.Termios, 4)}
 	a := newApp(tty, tty, tty)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
+	a.newBackend = func(context.Context) (backend.Backend, error) { return b, nil }
 	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
 	a.getenv = func(k string) string { return c.env[k] }
 	a.signals = s.sigs
@@ -92,6 +98,30 @@ func (s *ptySession) wait(t *testing.T) int {
 	}
 }
 
+// heldExec is the fake whose interactive exec outlives the cancel of the
+// first signal until release is closed, as a runtime's may take its time
+// to stop: the second signal then comes while the command still runs
+// (with the fake's prompt exec, the command could end, and perry-compose
+// stop listening, between the test's two signals).
+type heldExec struct {
+	*fake.Backend
+	release chan struct{}
+}
+
+func (h heldExec) ExecInteractive(ctx context.Context, id string, opts backend.ExecOptions, iio backend.InteractiveIO) (int, error) {
+	held, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancel()
+	go func() {
+		<-h.release
+		cancel()
+	}()
+	code, err := h.Backend.ExecInteractive(held, id, opts, iio)
+	if ctx.Err() != nil {
+		return code, ctx.Err()
+	}
+	return code, err
+}
+
 // A TTY session: the fake gets a TTY, the terminal is raw while it runs,
 // keys reach the process, and two signals (the second exits at once) leave
 // the terminal as it was, also at the moment of the exit.
@@ -103,7 +133,8 @@ func TestPTYSessionRawAndRestoredOnSignals(t *testing.T) {
 	if raw(before) {
 		t.Fatal("a new pseudo-terminal is raw already")
 	}
-	s := startPTYSession(t, c, tty, "exec", "web", "cat")
+	held := heldExec{Backend: c.b, release: make(chan struct{})}
+	s := startPTYSessionOn(t, c, held, tty, "exec", "web", "cat")
 	testenv.Eventually(t, 10*time.Second, "the session to start", func() bool {
 		call, ok := lastCall(c.b, "ExecInteractive")
 		return ok && raw(termios(t, tty)) && call.Args[1] == "tty=true"
@@ -131,6 +162,7 @@ func TestPTYSessionRawAndRestoredOnSignals(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Error("the second signal did not exit")
 	}
+	close(held.release)
 	if code := s.wait(t); code != exitInterrupted {
 		t.Errorf("exit code %d, want %d", code, exitInterrupted)
 	}
