@@ -21,7 +21,7 @@ func dryRunFlagOn(fs *pflag.FlagSet) {
 // readOnlyCommands change nothing: --dry-run runs them as usual.
 var readOnlyCommands = map[string]bool{
 	"config": true, "ps": true, "ls": true, "images": true, "version": true, "top": true,
-	"port": true, "logs": true, "events": true,
+	"port": true, "logs": true, "events": true, "volumes": true,
 }
 
 // dryRun reports whether --dry-run was given, before or after the command.

@@ -61,7 +61,7 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 		a.killCmd(), a.rmCmd(), a.scaleCmd(), a.runCmd(), a.execCmd(), a.waitCmd())
 	add("lifecycle", a.attachCmd(), a.pauseCmd(), a.unpauseCmd(), a.cpCmd(), a.watchCmd())
 	add("inspect", a.topCmd(), a.statsCmd(), a.eventsCmd())
-	add("inspect", a.psCmd(), a.logsCmd(), a.portCmd(), a.configCmd(), a.lsCmd(), a.versionCmd())
+	add("inspect", a.psCmd(), a.logsCmd(), a.portCmd(), a.configCmd(), a.lsCmd(), a.volumesCmd(), a.versionCmd())
 	add("images", a.imagesCmd(), a.pullCmd(), a.pushCmd(), a.buildCmd())
 	root.SetHelpCommandGroupID("inspect")
 	for _, c := range root.Commands() {

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -151,6 +152,54 @@ func (e *Engine) containersOf(ctx context.Context, m *model, services []string) 
 	return out, nil
 }
 
+// Volumes lists the project's volumes (those carrying its label), sorted
+// by name, as docker compose volumes does: with services, only the ones
+// their running containers mount, directly or through volumes_from.
+// External volumes carry no project label and are not listed.
+func (e *Engine) Volumes(ctx context.Context, services []string) ([]core.VolumeInfo, error) {
+	m, err := e.model(nil)
+	if err != nil {
+		return nil, err
+	}
+	list, err := e.backend.ListVolumes(ctx, map[string]string{LabelProject: m.name})
+	if err != nil {
+		return nil, wrapKind(err, "listing the volumes of project %q: %v", m.name, err)
+	}
+	slices.SortFunc(list, func(a, b core.VolumeInfo) int { return strings.Compare(a.Name, b.Name) })
+	if len(services) == 0 {
+		return list, nil
+	}
+	cs, err := e.containersOf(ctx, m, services)
+	if err != nil {
+		return nil, err
+	}
+	mounted, seen := map[string]bool{}, map[string]bool{}
+	var mounts func(name string)
+	mounts = func(name string) {
+		s, ok := m.services[name]
+		if !ok || seen[name] {
+			return
+		}
+		seen[name] = true
+		for _, k := range s.volumeKeys {
+			mounted[m.volumes[k].name] = true
+		}
+		for _, v := range s.cfg.VolumesFrom {
+			// The engine copies the source's mounts, its own
+			// volumes_from's included.
+			if src, isContainer, _, err := graph.VolumesFrom(v); err == nil && !isContainer {
+				mounts(src)
+			}
+		}
+	}
+	for _, c := range cs {
+		if c.running() {
+			mounts(c.service)
+		}
+	}
+	return slices.DeleteFunc(list, func(v core.VolumeInfo) bool { return !mounted[v.Name] }), nil
+}
+
 // Ps lists the project's containers: running ones, or all with All.
 func (e *Engine) Ps(ctx context.Context, opts PsOptions) ([]Container, error) {
 	m, err := e.model(nil)
@@ -267,7 +316,7 @@ func (e *Engine) Exec(ctx context.Context, service string, opts ExecOptions) (co
 		if !c.running() {
 			return core.ContainerLogs{}, serviceError(core.KindInvalidArgument, service, nil, "service %q: container %s is not running", service, c.Name)
 		}
-		return e.backend.Exec(ctx, c.ID, backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Unset: opts.Unset, Workdir: opts.Workdir, User: opts.User, Privileged: opts.Privileged})
+		return e.backend.Exec(ctx, c.ID, opts.ExecOptions)
 	}
 	return core.ContainerLogs{}, core.NotFound("container", fmt.Sprintf("%s #%d", service, index)).With("service", service)
 }
