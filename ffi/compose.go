@@ -12,6 +12,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/compose/loader"
 	cswarm "github.com/perryts/perry-container/compose/swarm"
@@ -307,7 +308,7 @@ func (c *hostCtx) composeExec(ctx context.Context, h int64, service, cmd, opts a
 		if t := s.swarm(); t != nil {
 			return swarmExec(ctx, t, s.project().Name, svc, o, argv)
 		}
-		return s.engine().Exec(ctx, svc, engine.ExecOptions{Index: o.Index, Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User})
+		return s.engine().Exec(ctx, svc, engine.ExecOptions{Index: o.Index, ExecOptions: backend.ExecOptions{Cmd: argv, Env: o.Env, Workdir: o.Workdir, User: o.User}})
 	})
 }
 

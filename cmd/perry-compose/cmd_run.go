@@ -438,7 +438,7 @@ command running in the container.`,
 				return err
 			}
 			defer s.r.Close()
-			opts := engine.ExecOptions{Index: index, Cmd: args[1:], Env: envMap, Workdir: workdir, User: user, Privileged: privileged}
+			opts := engine.ExecOptions{Index: index, ExecOptions: backend.ExecOptions{Cmd: args[1:], Env: envMap, Workdir: workdir, User: user, Privileged: privileged}}
 			it, ierr := interactor(s.b, "exec with stdin or a TTY attached")
 			if detach || (ierr != nil && !explicitTTY) {
 				// Without attaching: the output comes once the command ends.
@@ -451,9 +451,8 @@ command running in the container.`,
 			if err != nil {
 				return err
 			}
-			bopts := backend.ExecOptions{Cmd: opts.Cmd, Env: opts.Env, Workdir: opts.Workdir, User: opts.User, Privileged: opts.Privileged}
 			return a.attachSession(ctx, it, tty, &af, func(ctx context.Context, iio backend.InteractiveIO) (int, error) {
-				return it.ExecInteractive(ctx, id, bopts, iio)
+				return it.ExecInteractive(ctx, id, opts.ExecOptions, iio)
 			})
 		},
 	}

@@ -298,7 +298,7 @@ services:
 		}
 	}
 	// The containers reach each other by service name on the network kept.
-	if res, err := e.Exec(ctx, "web", ExecOptions{Cmd: []string{"nslookup", "db"}}); err != nil || res.ExitCode == nil || *res.ExitCode != 0 {
+	if res, err := e.Exec(ctx, "web", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"nslookup", "db"}}}); err != nil || res.ExitCode == nil || *res.ExitCode != 0 {
 		t.Fatalf("web cannot resolve db: %v %+v", err, res)
 	}
 

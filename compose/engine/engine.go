@@ -283,15 +283,11 @@ type LogsOptions struct {
 	Follow     bool
 }
 
-// ExecOptions tune Exec.
+// ExecOptions tune Exec: which of the service's containers, and the
+// command as the backend runs it.
 type ExecOptions struct {
-	Index      int // container number; 0 means 1
-	Cmd        []string
-	Env        map[string]string
-	Workdir    string
-	User       string
-	Privileged bool     // see backend.ExecOptions
-	Unset      []string // see backend.ExecOptions
+	Index int // container number; 0 means 1
+	backend.ExecOptions
 }
 
 // DetailBuildExitCode is the detail of an up's or build's error that holds

@@ -979,17 +979,17 @@ services:
 	}); err != nil || len(lines) != 1 {
 		t.Fatalf("follow: %v %q", err, lines)
 	}
-	out, err := e.Exec(ctxT(t), "web", ExecOptions{Cmd: []string{"env"}, Env: map[string]string{"X": "1"}})
+	out, err := e.Exec(ctxT(t), "web", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"env"}, Env: map[string]string{"X": "1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.Stdout, "GREETING=hello") || !strings.Contains(out.Stdout, "X=1") || *out.ExitCode != 0 {
 		t.Fatalf("exec %+v", out)
 	}
-	if _, err := e.Exec(ctxT(t), "web", ExecOptions{Index: 2, Cmd: []string{"true"}}); !errors.Is(err, core.ErrNotFound) {
+	if _, err := e.Exec(ctxT(t), "web", ExecOptions{Index: 2, ExecOptions: backend.ExecOptions{Cmd: []string{"true"}}}); !errors.Is(err, core.ErrNotFound) {
 		t.Fatalf("index 2: %v", err)
 	}
-	if _, err := e.Exec(ctxT(t), "hello", ExecOptions{Cmd: []string{"true"}}); err == nil {
+	if _, err := e.Exec(ctxT(t), "hello", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"true"}}}); err == nil {
 		t.Fatal("exec in an exited container")
 	}
 }

@@ -227,7 +227,7 @@ func (r *realEngine) secondUpRecreateDown(ctx context.Context, e *Engine) {
 			t.Fatalf("%s changed=%v: %v -> %v", name, changed, before, after)
 		}
 	}
-	out, err := e2.Exec(ctx, "api", ExecOptions{Cmd: []string{"sh", "-c", "echo $MODE"}})
+	out, err := e2.Exec(ctx, "api", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"sh", "-c", "echo $MODE"}}})
 	if err != nil || strings.TrimSpace(out.Stdout) != "two" {
 		t.Fatalf("exec %+v %v", out, err)
 	}

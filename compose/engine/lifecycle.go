@@ -52,8 +52,7 @@ func convertHooks(service, field string, hooks []types.ServiceHook) ([]Hook, err
 		if len(h.Command) == 0 {
 			return nil, bad("command is required")
 		}
-		x := backend.ExecOptions{Cmd: h.Command, User: h.User, Workdir: h.WorkingDir, Privileged: h.Privileged}
-		x.Env, x.Unset = composeEnv(h.Environment)
+		x := hookExec(h)
 		if err := x.Validate(); err != nil {
 			return nil, bad("%s", core.AsError(err).Message)
 		}
@@ -65,9 +64,15 @@ func convertHooks(service, field string, hooks []types.ServiceHook) ([]Hook, err
 // HookExecOptions is a compose hook (a lifecycle hook, or develop.watch's
 // exec) as the engine's Exec takes it, for container number index.
 func HookExecOptions(h types.ServiceHook, index int) ExecOptions {
-	o := ExecOptions{Index: index, Cmd: h.Command, Workdir: h.WorkingDir, User: h.User, Privileged: h.Privileged}
-	o.Env, o.Unset = composeEnv(h.Environment)
-	return o
+	return ExecOptions{Index: index, ExecOptions: hookExec(h)}
+}
+
+// hookExec is the one reading of a compose hook as an exec, for lifecycle
+// hooks and develop.watch alike.
+func hookExec(h types.ServiceHook) backend.ExecOptions {
+	x := backend.ExecOptions{Cmd: h.Command, User: h.User, Workdir: h.WorkingDir, Privileged: h.Privileged}
+	x.Env, x.Unset = composeEnv(h.Environment)
+	return x
 }
 
 // WithHookOutput hands the output of every lifecycle hook the engine runs

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
@@ -85,7 +86,7 @@ func (r *realEngine) lifecycleHooks() {
 		var out core.ContainerLogs
 		var err error
 		for try := 0; try < 3; try++ {
-			out, err = e.Exec(ctx, "app", ExecOptions{Cmd: []string{"cat", path}})
+			out, err = e.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", path}}})
 			if err == nil && out.ExitCode != nil && *out.ExitCode == 0 && out.Stdout != "" {
 				break
 			}
@@ -133,11 +134,11 @@ func (r *realEngine) lifecycleHooks() {
 		}
 		t.Logf("the runtime refuses a privileged exec in an unprivileged container: %v", err)
 	} else {
-		plain, err := priv.Exec(ctx, "app", ExecOptions{Cmd: []string{"grep", "CapEff", "/proc/self/status"}})
+		plain, err := priv.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"grep", "CapEff", "/proc/self/status"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := priv.Exec(ctx, "app", ExecOptions{Cmd: []string{"cat", "/tmp/caps_privileged"}})
+		got, err := priv.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", "/tmp/caps_privileged"}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -95,7 +95,7 @@ func TestPostStartHooksRunAfterStartInOrder(t *testing.T) {
 		t.Fatalf("want Start(db) < hook 1 < hook 2 < Start(app), got %d %d %d %d:\n%v", start, first, second, dependent, calls)
 	}
 	// The first hook's file is in the container, the second saw its env.
-	out, err := e.Exec(ctxT(t), "db", ExecOptions{Cmd: []string{"cat", "/tmp/ready"}})
+	out, err := e.Exec(ctxT(t), "db", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", "/tmp/ready"}}})
 	if err != nil || out.Stdout != "ready\n" {
 		t.Fatalf("the hook's file: %q, %v", out.Stdout, err)
 	}

@@ -119,7 +119,7 @@ func (r *realEngine) optionalOps() {
 		if err := e.Copy(ctx, dir, "app:/tmp/", CopyOptions{}); err != nil {
 			t.Fatalf("cp of a directory into one: %v", err)
 		}
-		out, err := e.Exec(ctx, "app", ExecOptions{Cmd: []string{"cat", "/tmp/data.txt", "/tmp/dir/sub/b.txt"}})
+		out, err := e.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", "/tmp/data.txt", "/tmp/dir/sub/b.txt"}}})
 		if err != nil || out.Stdout != "from the host\nnested\n" {
 			t.Fatalf("the copies in the container: %q %v", out.Stdout, err)
 		}
@@ -184,7 +184,7 @@ func (r *realEngine) optionalOps() {
 // ways; -a keeps a file's numeric owner.
 func (r *realEngine) copyFlags(e *Engine, host string) {
 	t, ctx := r.t, r.ctx()
-	if out, err := e.Exec(ctx, "app", ExecOptions{Cmd: []string{"ln", "-s", "/tmp/data.txt", "/tmp/link"}}); err != nil || *out.ExitCode != 0 {
+	if out, err := e.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"ln", "-s", "/tmp/data.txt", "/tmp/link"}}}); err != nil || *out.ExitCode != 0 {
 		t.Fatalf("ln: %+v %v", out, err)
 	}
 	followed := filepath.Join(host, "followed")
@@ -204,7 +204,7 @@ func (r *realEngine) copyFlags(e *Engine, host string) {
 	if err := e.Copy(ctx, link, "app:/tmp/viaLink", CopyOptions{FollowLink: true, Archive: true}); err != nil {
 		t.Fatalf("cp -L -a to: %v", err)
 	}
-	out, err := e.Exec(ctx, "app", ExecOptions{Cmd: []string{"ls", "-ln", "/tmp/viaLink"}})
+	out, err := e.Exec(ctx, "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"ls", "-ln", "/tmp/viaLink"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,7 +94,7 @@ func TestRuntimesHealthGatedChain(t *testing.T) {
 		// its hosts files, the alias given as the hostname). ping says the
 		// address it resolved even where ICMP is not allowed (podman drops
 		// NET_RAW), and "bad address" where it resolved none.
-		out, err := e.Exec(ctx, "web", ExecOptions{Cmd: []string{"ping", "-c", "1", "-W", "1", "db"}})
+		out, err := e.Exec(ctx, "web", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"ping", "-c", "1", "-W", "1", "db"}}})
 		if err != nil || !strings.Contains(out.Stdout, "PING db (") {
 			t.Fatalf("web cannot resolve db: %+v %v", out, err)
 		}

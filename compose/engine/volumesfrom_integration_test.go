@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/cli"
 )
 
@@ -77,7 +78,7 @@ func (r *realEngine) volumesFrom() {
 	e := up("one", "one")
 	exec := func(service, script string) string {
 		t.Helper()
-		out, err := e.Exec(ctx, service, ExecOptions{Cmd: []string{"sh", "-c", script}})
+		out, err := e.Exec(ctx, service, ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"sh", "-c", script}}})
 		if err != nil {
 			t.Fatalf("exec in %s: %v", service, err)
 		}

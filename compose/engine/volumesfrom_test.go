@@ -154,10 +154,10 @@ func TestUpVolumesFromSharesTheSourcesVolumes(t *testing.T) {
 	if !slices.Equal(dests, []string{"/scratch", "/store"}) || mounts[1].Source != "demo_store" {
 		t.Fatalf("app's mounts %+v, want data's /scratch and /store (demo_store)", mounts)
 	}
-	if _, err := e.Exec(ctxT(t), "data", ExecOptions{Cmd: []string{"sh", "-c", "echo kept > /store/f; echo anon > /scratch/g"}}); err != nil {
+	if _, err := e.Exec(ctxT(t), "data", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"sh", "-c", "echo kept > /store/f; echo anon > /scratch/g"}}}); err != nil {
 		t.Fatal(err)
 	}
-	out, err := e.Exec(ctxT(t), "app", ExecOptions{Cmd: []string{"cat", "/store/f", "/scratch/g"}})
+	out, err := e.Exec(ctxT(t), "app", ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", "/store/f", "/scratch/g"}}})
 	if err != nil || out.Stdout != "kept\nanon\n" {
 		t.Fatalf("app reads %+v, %v", out, err)
 	}

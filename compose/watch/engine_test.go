@@ -151,7 +151,7 @@ func (r *rig) write(rel, content string) {
 // cat reads a file of the service's container (ok false when it is not
 // there).
 func (r *rig) cat(service, path string) (string, bool) {
-	out, err := r.e.Exec(r.ctx(), service, engine.ExecOptions{Cmd: []string{"cat", path}})
+	out, err := r.e.Exec(r.ctx(), service, engine.ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"cat", path}}})
 	if err != nil || out.ExitCode == nil || *out.ExitCode != 0 {
 		return "", false
 	}
@@ -455,7 +455,7 @@ services:
 	r.write("src/f.txt", "both")
 	for _, i := range []int{1, 2} {
 		testenv.Eventually(t, wait, "f.txt in replica", func() bool {
-			out, err := r.e.Exec(r.ctx(), "web", engine.ExecOptions{Index: i, Cmd: []string{"cat", "/app/f.txt"}})
+			out, err := r.e.Exec(r.ctx(), "web", engine.ExecOptions{Index: i, ExecOptions: backend.ExecOptions{Cmd: []string{"cat", "/app/f.txt"}}})
 			return err == nil && out.Stdout == "both"
 		})
 	}

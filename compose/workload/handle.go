@@ -195,7 +195,7 @@ func (h *Handle) Exec(ctx context.Context, node string, cmd []string) (core.Cont
 	if len(cmd) == 0 {
 		return core.ContainerLogs{}, core.InvalidArgument("cmd", "must be a non-empty array of strings")
 	}
-	return h.engine.Exec(ctx, node, engine.ExecOptions{Cmd: cmd})
+	return h.engine.Exec(ctx, node, engine.ExecOptions{ExecOptions: backend.ExecOptions{Cmd: cmd}})
 }
 
 // Down stops and removes the graph's containers (dependents first) and

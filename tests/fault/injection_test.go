@@ -330,7 +330,7 @@ func TestComposeServiceValuesReachTheContainerLiterally(t *testing.T) {
 				t.Fatalf("up: %v", err)
 			}
 			defer func() { _ = e.Down(context.Background(), engine.DownOptions{Volumes: true}) }()
-			out, err := e.Exec(ctx, "svc", engine.ExecOptions{Cmd: []string{"env"}})
+			out, err := e.Exec(ctx, "svc", engine.ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"env"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +339,7 @@ func TestComposeServiceValuesReachTheContainerLiterally(t *testing.T) {
 					t.Errorf("environment V%d: %q not literal in\n%s", i, v, out.Stdout)
 				}
 			}
-			pwd, err := e.Exec(ctx, "svc", engine.ExecOptions{Cmd: []string{"pwd"}})
+			pwd, err := e.Exec(ctx, "svc", engine.ExecOptions{ExecOptions: backend.ExecOptions{Cmd: []string{"pwd"}}})
 			if err != nil || pwd.Stdout != workdir+"\n" {
 				t.Errorf("working_dir: %q %v", pwd.Stdout, err)
 			}
