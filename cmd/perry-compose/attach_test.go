@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/internal/testenv"
 )
 
@@ -39,12 +38,8 @@ type attachRun struct {
 func (c *cliEnv) attach(args ...string) *attachRun {
 	r := &attachRun{sigs: make(chan os.Signal, 2), done: make(chan result, 1)}
 	var out, errb bytes.Buffer
-	a := newApp(strings.NewReader(""), &out, &errb)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
+	a := c.app(strings.NewReader(""), &out, &errb)
 	a.signals = r.sigs
-	a.exit = func(code int) { panic("exit called") }
 	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo", "attach"}, args...)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -48,16 +49,25 @@ func newCLIEnv(t *testing.T, composeYAML string) *cliEnv {
 	return &cliEnv{t: t, b: fake.New("perry-test/busybox:latest"), dir: dir, env: map[string]string{}}
 }
 
+// app is the in-process perry-compose on c's fake: fast polling, the
+// test's state directory, c.env as its environment, and an exit that
+// panics (a command line must return its code, not exit). Callers set what
+// differs: signals, another backend, another exit.
+func (c *cliEnv) app(stdin io.Reader, stdout, stderr io.Writer) *app {
+	a := newApp(stdin, stdout, stderr)
+	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
+	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
+	a.getenv = func(k string) string { return c.env[k] }
+	a.exit = func(code int) { panic("exit called") }
+	return a
+}
+
 // run runs one command line against the fake, with -f and -p of the test
 // project put first.
 func (c *cliEnv) run(args ...string) result {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	a := newApp(strings.NewReader(""), &out, &errb)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
-	a.exit = func(code int) { panic("exit called") }
+	a := c.app(strings.NewReader(""), &out, &errb)
 	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

@@ -15,7 +15,6 @@ import (
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/fake"
-	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
 	"github.com/perryts/perry-container/internal/testenv"
 )
@@ -76,10 +75,8 @@ func startPTYSession(t *testing.T, c *cliEnv, tty *os.File, args ...string) *pty
 func startPTYSessionOn(t *testing.T, c *cliEnv, b backend.Backend, tty *os.File, args ...string) *ptySession {
 	t.Helper()
 	s := &ptySession{tty: tty, sigs: make(chan os.Signal, 4), done: make(chan int, 1), exits: make(chan syscall.Termios, 4)}
-	a := newApp(tty, tty, tty)
+	a := c.app(tty, tty, tty)
 	a.newBackend = func(context.Context) (backend.Backend, error) { return b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
 	a.signals = s.sigs
 	a.exit = func(int) { s.exits <- termios(t, tty) }
 	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
@@ -102,17 +99,24 @@ func (s *ptySession) wait(t *testing.T) int {
 // first signal until release is closed, as a runtime's may take its time
 // to stop: the second signal then comes while the command still runs
 // (with the fake's prompt exec, the command could end, and perry-compose
-// stop listening, between the test's two signals).
+// stop listening, between the test's two signals). The exec also ends
+// when testOver is closed (the test's end, should it fail before the
+// release), so that neither it nor its watcher is left blocked.
 type heldExec struct {
 	*fake.Backend
-	release chan struct{}
+	release  chan struct{}
+	testOver <-chan struct{}
 }
 
 func (h heldExec) ExecInteractive(ctx context.Context, id string, opts backend.ExecOptions, iio backend.InteractiveIO) (int, error) {
 	held, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
 	go func() {
-		<-h.release
+		select {
+		case <-h.release:
+		case <-h.testOver:
+		case <-held.Done(): // the exec ended by itself
+		}
 		cancel()
 	}()
 	code, err := h.Backend.ExecInteractive(held, id, opts, iio)
@@ -133,7 +137,7 @@ func TestPTYSessionRawAndRestoredOnSignals(t *testing.T) {
 	if raw(before) {
 		t.Fatal("a new pseudo-terminal is raw already")
 	}
-	held := heldExec{Backend: c.b, release: make(chan struct{})}
+	held := heldExec{Backend: c.b, release: make(chan struct{}), testOver: t.Context().Done()}
 	s := startPTYSessionOn(t, c, held, tty, "exec", "web", "cat")
 	testenv.Eventually(t, 10*time.Second, "the session to start", func() bool {
 		call, ok := lastCall(c.b, "ExecInteractive")

@@ -18,11 +18,7 @@ import (
 func (c *cliEnv) runStdin(stdin string, args ...string) result {
 	c.t.Helper()
 	var out, errb bytes.Buffer
-	a := newApp(strings.NewReader(stdin), &out, &errb)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
-	a.exit = func(code int) { panic("exit called") }
+	a := c.app(strings.NewReader(stdin), &out, &errb)
 	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()

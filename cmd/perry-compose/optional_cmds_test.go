@@ -131,11 +131,7 @@ func (l *lockedBuffer) String() string {
 func (c *cliEnv) events(args ...string) (out *lockedBuffer, stop func() int) {
 	c.t.Helper()
 	out = &lockedBuffer{}
-	a := newApp(strings.NewReader(""), out, &bytes.Buffer{})
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
-	a.exit = func(code int) { panic("exit called") }
+	a := c.app(strings.NewReader(""), out, &bytes.Buffer{})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	done := make(chan int, 1)
 	go func() {

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/internal/testenv"
 )
 
@@ -40,11 +38,7 @@ type running struct {
 func (c *cliEnv) start(args ...string) *running {
 	c.t.Helper()
 	r := &running{sigs: make(chan os.Signal, 4), done: make(chan int, 1)}
-	a := newApp(strings.NewReader(""), &r.stdout, &r.stderr)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.engineOptions = []engine.Option{engine.WithPollInterval(2 * time.Millisecond), engine.WithStateDir(filepath.Join(c.dir, "state"))}
-	a.getenv = func(k string) string { return c.env[k] }
-	a.exit = func(code int) { panic("exit called") }
+	a := c.app(strings.NewReader(""), &r.stdout, &r.stderr)
 	a.signals = r.sigs
 	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
