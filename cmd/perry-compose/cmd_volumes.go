@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/perryts/perry-container/compose/engine"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -32,12 +32,7 @@ type volumeRow struct {
 func (r volumeRow) Label(name string) string { return r.labels[name] }
 
 func newVolumeRow(v core.VolumeInfo) volumeRow {
-	labels := make([]string, 0, len(v.Labels))
-	for k, val := range v.Labels {
-		labels = append(labels, k+"="+val)
-	}
-	slices.Sort(labels)
-	return volumeRow{Availability: "N/A", Driver: v.Driver, Group: "N/A", Labels: strings.Join(labels, ","), Links: "N/A",
+	return volumeRow{Availability: "N/A", Driver: v.Driver, Group: "N/A", Labels: engine.JoinLabels(v.Labels), Links: "N/A",
 		Mountpoint: v.Mountpoint, Name: v.Name, Scope: "local", Size: "N/A", Status: "N/A", labels: v.Labels}
 }
 

@@ -70,18 +70,23 @@ type Publisher struct {
 	Protocol      string
 }
 
+// JoinLabels is labels as docker's tables and JSON lines print them:
+// "k=v" sorted by key, joined by commas.
+func JoinLabels(labels map[string]string) string {
+	pairs := make([]string, 0, len(labels))
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		pairs = append(pairs, k+"="+labels[k])
+	}
+	return strings.Join(pairs, ",")
+}
+
 // PsJSON returns c under docker compose's ps JSON keys. Mounts,
 // LocalVolumes, Size and RunningFor are empty: the backends do not report them.
 func (c Container) PsJSON() PsEntry {
-	keys := slices.Sorted(maps.Keys(c.Labels))
-	pairs := make([]string, 0, len(keys))
-	for _, k := range keys {
-		pairs = append(pairs, k+"="+c.Labels[k])
-	}
 	e := PsEntry{
 		ID: c.ID, Name: c.Name, Names: c.Name, Image: c.Image, Command: c.Command, Project: c.Project, Service: c.Service,
 		CreatedAt: c.Created, State: c.State, Status: c.Status, Health: c.Health, ExitCode: c.ExitCode,
-		Ports: strings.Join(c.Ports, ", "), Labels: strings.Join(pairs, ","), Networks: strings.Join(c.Networks, ","),
+		Ports: strings.Join(c.Ports, ", "), Labels: JoinLabels(c.Labels), Networks: strings.Join(c.Networks, ","),
 		Publishers: []Publisher{},
 	}
 	for _, p := range c.Ports {
