@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -40,7 +39,7 @@ func (c *cliEnv) attach(args ...string) *attachRun {
 	var out, errb bytes.Buffer
 	a := c.app(strings.NewReader(""), &out, &errb)
 	a.signals = r.sigs
-	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo", "attach"}, args...)
+	full := c.argv(append([]string{"attach"}, args...)...)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

@@ -62,16 +62,25 @@ func (c *cliEnv) app(stdin io.Reader, stdout, stderr io.Writer) *app {
 	return a
 }
 
-// run runs one command line against the fake, with -f and -p of the test
-// project put first.
+// argv is a command line of the test project: -f and -p put first.
+func (c *cliEnv) argv(args ...string) []string {
+	return append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
+}
+
+// run runs one command line against the fake, with an empty stdin.
 func (c *cliEnv) run(args ...string) result {
 	c.t.Helper()
+	return c.runStdin("", args...)
+}
+
+// runStdin is run with stdin as the process's input.
+func (c *cliEnv) runStdin(stdin string, args ...string) result {
+	c.t.Helper()
 	var out, errb bytes.Buffer
-	a := c.app(strings.NewReader(""), &out, &errb)
-	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
+	a := c.app(strings.NewReader(stdin), &out, &errb)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	code := a.run(ctx, full)
+	code := a.run(ctx, c.argv(args...))
 	return result{stdout: out.String(), stderr: errb.String(), code: code}
 }
 

@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -79,7 +78,7 @@ func startPTYSessionOn(t *testing.T, c *cliEnv, b backend.Backend, tty *os.File,
 	a.newBackend = func(context.Context) (backend.Backend, error) { return b, nil }
 	a.signals = s.sigs
 	a.exit = func(int) { s.exits <- termios(t, tty) }
-	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
+	full := c.argv(args...)
 	go func() { s.done <- a.run(context.Background(), full) }()
 	return s
 }

@@ -1,30 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/compose/engine"
 )
-
-// runStdin is cliEnv.run with stdin as the process's input.
-func (c *cliEnv) runStdin(stdin string, args ...string) result {
-	c.t.Helper()
-	var out, errb bytes.Buffer
-	a := c.app(strings.NewReader(stdin), &out, &errb)
-	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	code := a.run(ctx, full)
-	return result{stdout: out.String(), stderr: errb.String(), code: code}
-}
 
 // lastCall is the fake's last recorded call of method.
 func lastCall(b *fake.Backend, method string) (fake.Call, bool) {

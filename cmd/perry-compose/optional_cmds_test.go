@@ -135,7 +135,7 @@ func (c *cliEnv) events(args ...string) (out *lockedBuffer, stop func() int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	done := make(chan int, 1)
 	go func() {
-		done <- a.run(ctx, append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo", "events"}, args...))
+		done <- a.run(ctx, c.argv(append([]string{"events"}, args...)...))
 	}()
 	var once sync.Once
 	code := 0
@@ -245,7 +245,7 @@ func TestOptionalCommandsOnABackendWithout(t *testing.T) {
 		a.engineOptions = []engine.Option{engine.WithStateDir(filepath.Join(c.dir, "state"))}
 		a.getenv = func(string) string { return "" }
 		a.exit = func(code int) { panic("exit called") }
-		code := a.run(context.Background(), append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...))
+		code := a.run(context.Background(), c.argv(args...))
 		if code == 0 || !strings.Contains(errb.String(), "fake cannot ") {
 			t.Errorf("%s on a backend without it: exit %d, %q", args[0], code, errb.String())
 		}

@@ -40,7 +40,7 @@ func (c *cliEnv) start(args ...string) *running {
 	r := &running{sigs: make(chan os.Signal, 4), done: make(chan int, 1)}
 	a := c.app(strings.NewReader(""), &r.stdout, &r.stderr)
 	a.signals = r.sigs
-	full := append([]string{"-f", filepath.Join(c.dir, "compose.yaml"), "-p", "demo"}, args...)
+	full := c.argv(args...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	go func() {
 		defer cancel()
