@@ -117,6 +117,11 @@ const FeatureHealthStartInterval = "healthcheck.start_interval"
 // through exec instead).
 const FeatureHealthcheck = "healthcheck"
 
+// FeatureUnsetEnv is removing a variable the image sets from a container's
+// environment (ContainerSpec.UnsetEnv); nerdctl's and apple/container's run
+// cannot.
+const FeatureUnsetEnv = "unset_env"
+
 // Supports reports whether b supports feature.
 func Supports(ctx context.Context, b Backend, feature string) bool {
 	if f, ok := b.(Features); ok {

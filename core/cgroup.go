@@ -47,6 +47,11 @@ func (s *ContainerSpec) ValidateCgroup() error {
 			return err
 		}
 	}
+	for i, r := range s.DeviceRequests {
+		if err := r.validate(fmt.Sprintf("device_requests[%d]", i)); err != nil {
+			return err
+		}
+	}
 	if p := s.MemSwappiness; p != nil && (*p < 0 || *p > 100) {
 		return fmt.Errorf("mem_swappiness must be between 0 and 100, got %d", *p)
 	}
@@ -57,6 +62,37 @@ func (s *ContainerSpec) ValidateCgroup() error {
 	}
 	if s.Blkio != nil {
 		return s.Blkio.validate()
+	}
+	return nil
+}
+
+// validate checks what the engines would otherwise refuse only when the
+// container starts (count and device_ids together), and words the CLIs
+// could not carry: their --gpus flag is a comma-separated list.
+func (r DeviceRequest) validate(at string) error {
+	if r.Count < -1 {
+		return fmt.Errorf("%s.count must be -1 (all) or ≥ 0, got %d", at, r.Count)
+	}
+	if r.Count != 0 && len(r.DeviceIDs) > 0 {
+		return fmt.Errorf("%s: count and device_ids are exclusive", at)
+	}
+	if strings.ContainsAny(r.Driver, ",=\"\n") {
+		return fmt.Errorf("%s.driver %q must not contain ',', '=', '\"' or a newline", at, r.Driver)
+	}
+	for _, l := range []struct {
+		key    string
+		values []string
+	}{{"device_ids", r.DeviceIDs}, {"capabilities", r.Capabilities}} {
+		for j, v := range l.values {
+			if strings.TrimSpace(v) == "" || strings.ContainsAny(v, ",\"\n") {
+				return fmt.Errorf("%s.%s[%d] %q must be a word without ',', '\"' or a newline", at, l.key, j, v)
+			}
+		}
+	}
+	for k, v := range r.Options {
+		if k == "" || strings.ContainsAny(k, ",=\"\n") || strings.ContainsAny(v, ",\"\n") {
+			return fmt.Errorf("%s.options %q=%q: keys must be words without ',' or '=', values without ',', '\"' or a newline", at, k, v)
+		}
 	}
 	return nil
 }

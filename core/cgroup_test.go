@@ -29,6 +29,30 @@ func TestContainerSpecCgroupFields(t *testing.T) {
 	})
 }
 
+func TestContainerSpecUnsetEnv(t *testing.T) {
+	decodeCases(t, []decodeCase{
+		{"unset beside set", `{"image":"x","env":{"A":"1"},"unset_env":["B"]}`, ""},
+		{"an empty key", `{"image":"x","unset_env":[""]}`, `unset_env key "" is empty`},
+		{"a key with '='", `{"image":"x","unset_env":["A=1"]}`, `unset_env key "A=1" is empty or contains '='`},
+		{"set and unset", `{"image":"x","env":{"A":"1"},"unset_env":["A"]}`, `unset_env "A" is also set in env`},
+	})
+}
+
+func TestContainerSpecDeviceRequests(t *testing.T) {
+	decodeCases(t, []decodeCase{
+		{"all GPUs", `{"image":"x","device_requests":[{"count":-1,"capabilities":["gpu"]}]}`, ""},
+		{"by id, with a driver and options", `{"image":"x","device_requests":[{"driver":"nvidia","device_ids":["0","GPU-3"],` +
+			`"capabilities":["gpu","utility"],"options":{"a":"1"}}]}`, ""},
+		{"count below -1", `{"image":"x","device_requests":[{"count":-2}]}`, "device_requests[0].count must be -1 (all) or ≥ 0, got -2"},
+		{"count with ids", `{"image":"x","device_requests":[{"count":1},{"count":2,"device_ids":["0"]}]}`, "device_requests[1]: count and device_ids are exclusive"},
+		{"all with ids", `{"image":"x","device_requests":[{"count":-1,"device_ids":["0"]}]}`, "count and device_ids are exclusive"},
+		{"a capability with a comma", `{"image":"x","device_requests":[{"capabilities":["gpu,utility"]}]}`, `device_requests[0].capabilities[0] "gpu,utility" must be a word`},
+		{"an empty device id", `{"image":"x","device_requests":[{"device_ids":[" "]}]}`, `device_requests[0].device_ids[0] " " must be a word`},
+		{"a driver with an equals sign", `{"image":"x","device_requests":[{"driver":"a=b"}]}`, `device_requests[0].driver "a=b" must not contain`},
+		{"an option with a comma", `{"image":"x","device_requests":[{"options":{"a":"1,2"}}]}`, `device_requests[0].options "a"="1,2"`},
+	})
+}
+
 func TestDeviceString(t *testing.T) {
 	for _, tc := range []struct {
 		d    Device

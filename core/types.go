@@ -38,6 +38,12 @@ type ContainerSpec struct {
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// Compose service fields (all optional).
+
+	// UnsetEnv are variables removed from the image's environment:
+	// compose's environment entry KEY without a value (KEY unset where
+	// compose runs), which docker compose sends bare and the Docker engine
+	// removes from what the image sets.
+	UnsetEnv []string `json:"unset_env,omitempty"`
 	Hostname       string            `json:"hostname,omitempty"`
 	Domainname     string            `json:"domainname,omitempty"`
 	NetworkAliases []string          `json:"network_aliases,omitempty"`
@@ -64,6 +70,7 @@ type ContainerSpec struct {
 	OomScoreAdj    int64             `json:"oom_score_adj,omitempty"` // -1000..1000
 	GroupAdd       []string          `json:"group_add,omitempty"`     // supplementary groups, names or ids
 	Devices        []Device          `json:"devices,omitempty"`
+	DeviceRequests []DeviceRequest   `json:"device_requests,omitempty"`  // devices by driver and capability (GPUs)
 	MemSwappiness  *int64            `json:"mem_swappiness,omitempty"`   // 0..100; the kernel's when nil
 	OomKillDisable bool              `json:"oom_kill_disable,omitempty"` // the OOM killer spares the container
 	Blkio          *Blkio            `json:"blkio_config,omitempty"`
@@ -145,6 +152,20 @@ type Device struct {
 	Source      string `json:"source"`                // absolute host path
 	Target      string `json:"target,omitempty"`      // path in the container; Source when empty
 	Permissions string `json:"permissions,omitempty"` // cgroup permissions, letters of "rwm"; the runtime's ("rwm") when empty
+}
+
+// DeviceRequest asks the runtime for devices a driver provides, by
+// capability rather than by host path (compose's gpus and
+// deploy.resources.reservations.devices; the Engine API's DeviceRequest).
+type DeviceRequest struct {
+	Driver string `json:"driver,omitempty"` // "" lets the runtime pick a driver with the capabilities
+	// Count is how many devices: -1 all of them. With DeviceIDs it is 0.
+	Count     int      `json:"count,omitempty"`
+	DeviceIDs []string `json:"device_ids,omitempty"`
+	// Capabilities the driver must offer, all of them: ["gpu"],
+	// ["gpu","utility"].
+	Capabilities []string          `json:"capabilities,omitempty"`
+	Options      map[string]string `json:"options,omitempty"` // the driver's
 }
 
 // Blkio is a container's block IO weight and per-device limits (compose's
@@ -497,6 +518,14 @@ func (s *ContainerSpec) Validate() error {
 	for k := range s.Env {
 		if k == "" || strings.ContainsAny(k, "=\x00") {
 			return fmt.Errorf("env key %q is empty or contains '=' or NUL", k)
+		}
+	}
+	for _, k := range s.UnsetEnv {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			return fmt.Errorf("unset_env key %q is empty or contains '=' or NUL", k)
+		}
+		if _, ok := s.Env[k]; ok {
+			return fmt.Errorf("unset_env %q is also set in env", k)
 		}
 	}
 	if s.Verify != nil {

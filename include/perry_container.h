@@ -298,12 +298,17 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  * @param spec_json  ContainerSpec JSON, required:
  *   {"image":"…", "name"?, "ports"?:["8080:80"], "volumes"?:["src:dst:ro"],
  *    "env"?:{"K":"V"}, "cmd"?:[…], "entrypoint"?:[…], "network"?, "rm"?,
+ *    "unset_env"?:["K"] (removed from the image's environment; not with
+ *    the same key in "env"; nerdctl and apple/container refuse it),
  *    "read_only"?, "seccomp"?, "privileged"?, "user"?, "workdir"?,
  *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README),
  *    "cpu_shares"?, "cpu_period"?, "cpu_quota"? (-1 unlimited), "cpuset"?
  *    ("0-2,4"), "memswap_limit"? (bytes, -1 unlimited), "oom_score_adj"?
  *    (-1000..1000), "group_add"?:["audio","100"],
  *    "devices"?:[{"source":"/dev/x","target"?,"permissions"?:"rwm"}],
+ *    "device_requests"?:[{"driver"?,"count"? (-1: all),"device_ids"?:[…]
+ *    (not with a count),"capabilities"?:["gpu",…] (all required),
+ *    "options"?:{…}}] (devices by capability, e.g. GPUs),
  *    "mem_swappiness"? (0..100), "oom_kill_disable"?, "blkio_config"?:
  *    {"weight"? (10..1000), "weight_device"?:[{"path","weight"}],
  *    "device_read_bps"?|"device_read_iops"?|"device_write_bps"?|
@@ -314,7 +319,10 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *    (apple/container refuses these with InvalidArgument naming the key;
  *    a runtime whose CLI lacks one refuses it likewise: podman runtime and
  *    storage_opt, nerdctl userns_mode, storage_opt and the blkio device
- *    lists, the docker CLI annotations; the Engine API takes annotations
+ *    lists, the docker CLI annotations; podman device_requests, which the
+ *    docker CLI and nerdctl take only with the "gpu" capability (their
+ *    --gpus), nerdctl only without options and for the nvidia driver;
+ *    the Engine API takes annotations
  *    from API 1.43; nerdctl gets volumes_from as mounts of the source's
  *    volumes and binds, by name),
  *    "mounts"?:[{"type":"bind"|"volume"|"tmpfs","source"?,"target",

@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,6 +74,11 @@ func (b *Backend) plan(ctx context.Context, spec *core.ContainerSpec) (*createPl
 		return nil, err
 	}
 	if b.podman() {
+		if len(spec.DeviceRequests) > 0 {
+			// Its create answers 201 and runs the container without them.
+			return nil, core.Errorf(core.KindInvalidArgument, "field device_requests (compose's gpus and deploy.resources.reservations.devices) is not supported by %s through its Docker-compatible API, which would run the container without the devices", b.name).
+				With("field", "device_requests").With("backend", b.name)
+		}
 		for i, m := range spec.Mounts {
 			if m.Subpath != "" {
 				// Its create answers 201 and mounts the whole volume.
@@ -104,7 +110,7 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		WorkingDir: spec.Workdir,
 		Tty:        spec.Tty,
 		OpenStdin:  spec.StdinOpen,
-		Env:        envList(spec.Env),
+		Env:        append(envList(spec.Env), slices.Sorted(slices.Values(spec.UnsetEnv))...), // bare: the engine removes them
 		Cmd:        cloneStrings(spec.Cmd),
 		Entrypoint: cloneStrings(spec.Entrypoint),
 		Labels:     cloneMap(spec.Labels),
@@ -227,6 +233,14 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 	for _, d := range spec.Devices {
 		d = d.WithDefaults()
 		hc.Devices = append(hc.Devices, container.DeviceMapping{PathOnHost: d.Source, PathInContainer: d.Target, CgroupPermissions: d.Permissions})
+	}
+	for _, r := range spec.DeviceRequests {
+		req := container.DeviceRequest{Driver: r.Driver, Count: r.Count, DeviceIDs: cloneStrings(r.DeviceIDs), Options: cloneMap(r.Options)}
+		if len(r.Capabilities) > 0 {
+			// One set whose every capability is required, as docker compose sends it.
+			req.Capabilities = [][]string{cloneStrings(r.Capabilities)}
+		}
+		hc.DeviceRequests = append(hc.DeviceRequests, req)
 	}
 	if p := spec.MemSwappiness; p != nil {
 		v := *p

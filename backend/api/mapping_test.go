@@ -97,10 +97,19 @@ var samples = map[string]sample{
 	"Devices.Source":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Source = "/dev/zero" }},
 	"Devices.Target":            {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Target = "/dev/n" }},
 	"Devices.Permissions":       {base: withDevice, set: func(s *core.ContainerSpec) { s.Devices[0].Permissions = "r" }},
-	"MemSwappiness":             {set: func(s *core.ContainerSpec) { s.MemSwappiness = int64p(0) }},
-	"OomKillDisable":            {set: func(s *core.ContainerSpec) { s.OomKillDisable = true }},
-	"Blkio":                     {set: func(s *core.ContainerSpec) { s.Blkio = &core.Blkio{Weight: 300} }},
-	"Blkio.Weight":              {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.Weight = 10 }},
+	"UnsetEnv":                  {set: func(s *core.ContainerSpec) { s.UnsetEnv = []string{"DEBUG"} }},
+	"DeviceRequests":            {set: func(s *core.ContainerSpec) { s.DeviceRequests = []core.DeviceRequest{{Count: -1}} }},
+	"DeviceRequests.Driver":     {base: withDeviceRequest, set: func(s *core.ContainerSpec) { s.DeviceRequests[0].Driver = "nvidia" }},
+	"DeviceRequests.Count":      {base: withDeviceRequest, set: func(s *core.ContainerSpec) { s.DeviceRequests[0].Count = 2 }},
+	"DeviceRequests.DeviceIDs": {base: withDeviceRequest, set: func(s *core.ContainerSpec) {
+		s.DeviceRequests[0].Count, s.DeviceRequests[0].DeviceIDs = 0, []string{"0"}
+	}},
+	"DeviceRequests.Capabilities": {base: withDeviceRequest, set: func(s *core.ContainerSpec) { s.DeviceRequests[0].Capabilities = []string{"gpu"} }},
+	"DeviceRequests.Options":      {base: withDeviceRequest, set: func(s *core.ContainerSpec) { s.DeviceRequests[0].Options = map[string]string{"a": "1"} }},
+	"MemSwappiness":               {set: func(s *core.ContainerSpec) { s.MemSwappiness = int64p(0) }},
+	"OomKillDisable":              {set: func(s *core.ContainerSpec) { s.OomKillDisable = true }},
+	"Blkio":                       {set: func(s *core.ContainerSpec) { s.Blkio = &core.Blkio{Weight: 300} }},
+	"Blkio.Weight":                {base: withBlkio, set: func(s *core.ContainerSpec) { s.Blkio.Weight = 10 }},
 	"Blkio.WeightDevice": {base: withBlkio, set: func(s *core.ContainerSpec) {
 		s.Blkio.WeightDevice = []core.WeightDevice{{Path: "/dev/sda", Weight: 300}}
 	}},
@@ -152,6 +161,8 @@ func withHealthcheck(s *core.ContainerSpec) {
 }
 
 func withDevice(s *core.ContainerSpec) { s.Devices = []core.Device{{Source: "/dev/null"}} }
+
+func withDeviceRequest(s *core.ContainerSpec) { s.DeviceRequests = []core.DeviceRequest{{Count: 1}} }
 
 func withBlkio(s *core.ContainerSpec) { s.Blkio = &core.Blkio{} }
 

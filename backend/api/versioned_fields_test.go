@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/moby/moby/api/types/container"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -151,4 +153,48 @@ func TestCreateSubpathByEngineVersion(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Device requests (compose's gpus and reservations.devices) reach the
+// Docker engine as HostConfig.DeviceRequests, each request's capabilities
+// one set that must all be offered, as docker compose sends them; podman's
+// compatible API would answer 201 and run the container without the
+// devices, so nothing is created there and the field is named.
+func TestCreateDeviceRequests(t *testing.T) {
+	spec := &core.ContainerSpec{Image: "img", Name: "perry-gpu", DeviceRequests: []core.DeviceRequest{
+		{Count: -1, Capabilities: []string{"gpu"}},
+		{Driver: "nvidia", DeviceIDs: []string{"0", "GPU-3"}, Capabilities: []string{"gpu", "utility"}, Options: map[string]string{"a": "1"}},
+	}}
+	t.Run("docker", func(t *testing.T) {
+		q := &requests{}
+		b := fakeEngineAt(t, "docker", "1.41", q.handle)
+		if _, err := b.Create(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		var req struct {
+			HostConfig struct{ DeviceRequests []container.DeviceRequest }
+		}
+		if err := json.Unmarshal(q.body("containers/create"), &req); err != nil {
+			t.Fatal(err)
+		}
+		want := []container.DeviceRequest{
+			{Count: -1, Capabilities: [][]string{{"gpu"}}},
+			{Driver: "nvidia", DeviceIDs: []string{"0", "GPU-3"}, Capabilities: [][]string{{"gpu", "utility"}}, Options: map[string]string{"a": "1"}},
+		}
+		if !reflect.DeepEqual(req.HostConfig.DeviceRequests, want) {
+			t.Fatalf("DeviceRequests = %+v, want %+v", req.HostConfig.DeviceRequests, want)
+		}
+	})
+	t.Run("podman", func(t *testing.T) {
+		q := &requests{}
+		b := fakeEngineAt(t, "podman", "1.41", q.handle)
+		_, err := b.Create(t.Context(), spec)
+		if e := core.AsError(err); err == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, "device_requests") ||
+			!strings.Contains(e.Message, "podman") {
+			t.Fatalf("got %v, want InvalidArgument naming device_requests and podman", err)
+		}
+		if body := q.body("containers/create"); body != nil {
+			t.Fatalf("the container was created: %s", body)
+		}
+	})
 }

@@ -327,6 +327,10 @@ func fieldCases() []fieldCase {
 			docker: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000/tcp"}, apple: []string{"--publish=127.0.0.1:8080:80/tcp", "--publish=9000/tcp"}},
 		{field: "Volumes", spec: core.ContainerSpec{Volumes: []string{"/src:/dst:ro"}}, docker: []string{"--volume=/src:/dst:ro"}, apple: []string{"--volume=/src:/dst:ro"}},
 		{field: "Env", spec: core.ContainerSpec{Env: map[string]string{"B": "2", "A": "x=y"}}, docker: []string{"--env=A=x=y", "--env=B=2"}, apple: []string{"--env=A=x=y", "--env=B=2"}},
+		// Removed from the image's environment: docker's bare --env (the
+		// engine removes it), podman's --unsetenv; nerdctl's run cannot.
+		{field: "UnsetEnv", jsonName: "unset_env", spec: core.ContainerSpec{Env: map[string]string{"A": "1"}, UnsetEnv: []string{"Z", "B"}},
+			docker: []string{"--env=A=1", "--env=B", "--env=Z"}, podman: []string{"--env=A=1", "--unsetenv=B", "--unsetenv=Z"}, rejectedBy: []Flavor{FlavorNerdctl}},
 		{field: "Cmd", spec: core.ContainerSpec{Cmd: []string{"sh", "-c", "echo hi"}}, docker: []string{"--", "img", "sh", "-c", "echo hi"}, apple: []string{"--", "img", "sh", "-c", "echo hi"}},
 		{field: "Entrypoint", spec: core.ContainerSpec{Entrypoint: []string{"/init", "--verbose"}, Cmd: []string{"run"}},
 			docker: []string{"--entrypoint=/init", "--", "img", "--verbose", "run"}, apple: []string{"--entrypoint=/init", "--", "img", "--verbose", "run"}},
@@ -373,6 +377,19 @@ func fieldCases() []fieldCase {
 		{field: "GroupAdd", jsonName: "group_add", spec: core.ContainerSpec{GroupAdd: []string{"audio", "100"}}, docker: []string{"--group-add=audio", "--group-add=100"}},
 		{field: "Devices", jsonName: "devices", spec: core.ContainerSpec{Devices: []core.Device{{Source: "/dev/null", Target: "/dev/n", Permissions: "rw"}, {Source: "/dev/zero"}}},
 			docker: []string{"--device=/dev/null:/dev/n:rw", "--device=/dev/zero:/dev/zero"}},
+		// --gpus, a CSV record; the CLIs add the gpu capability themselves.
+		// podman's CLI has no --gpus.
+		{field: "DeviceRequests", jsonName: "device_requests", spec: core.ContainerSpec{DeviceRequests: []core.DeviceRequest{{Count: -1, Capabilities: []string{"gpu"}}}},
+			docker: []string{"--gpus=count=all"}, rejectedBy: []Flavor{FlavorPodman}},
+		{field: "DeviceRequests", jsonName: "device_requests", spec: core.ContainerSpec{DeviceRequests: []core.DeviceRequest{
+			{DeviceIDs: []string{"0", "GPU-3"}, Driver: "nvidia", Capabilities: []string{"gpu", "utility"}}, {Count: 2, Capabilities: []string{"compute", "gpu"}}}},
+			docker: []string{`--gpus="device=0,GPU-3",driver=nvidia,capabilities=utility`, "--gpus=count=2,capabilities=compute"}, rejectedBy: []Flavor{FlavorPodman}},
+		// nerdctl's --gpus ignores options; docker's reads them as CSV.
+		{field: "DeviceRequests", jsonName: "device_requests", spec: core.ContainerSpec{DeviceRequests: []core.DeviceRequest{{Count: 1, Capabilities: []string{"gpu"}, Options: map[string]string{"b": "2", "a": "1"}}}},
+			docker: []string{`--gpus=count=1,"options=a=1,b=2"`}, rejectedBy: []Flavor{FlavorPodman, FlavorNerdctl}},
+		// A request for another kind of device cannot go through --gpus.
+		{field: "DeviceRequests", jsonName: "device_requests", spec: core.ContainerSpec{DeviceRequests: []core.DeviceRequest{{Count: 1, Driver: "tpu", Capabilities: []string{"tpu"}}}},
+			rejectedBy: []Flavor{FlavorDocker, FlavorPodman, FlavorNerdctl}},
 		{field: "MemSwappiness", jsonName: "mem_swappiness", spec: core.ContainerSpec{MemSwappiness: &zero}, docker: []string{"--memory-swappiness=0"}},
 		{field: "OomKillDisable", jsonName: "oom_kill_disable", spec: core.ContainerSpec{OomKillDisable: true}, docker: []string{"--oom-kill-disable"}},
 		{field: "Blkio", jsonName: "blkio_config", spec: core.ContainerSpec{Blkio: &core.Blkio{Weight: 300}}, docker: []string{"--blkio-weight=300"}},

@@ -111,9 +111,10 @@ func (b *Backend) Info(ctx context.Context) (core.BackendInfo, error) {
 // compose engine then emulates start_interval, which works everywhere.
 func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	switch feature {
-	case backend.FeatureHealthcheck:
+	case backend.FeatureHealthcheck, backend.FeatureUnsetEnv:
 		// nerdctl (lima included) stores a healthcheck but never runs it;
-		// apple/container has none.
+		// apple/container has none. Neither run can remove a variable the
+		// image sets.
 		return b.proto.Flavor != FlavorNerdctl && !b.proto.apple()
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {

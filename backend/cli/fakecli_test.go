@@ -956,3 +956,27 @@ func TestExecUnsetKeepsTheCLIsValueOut(t *testing.T) {
 		})
 	}
 }
+
+// So does a variable a container's spec removes from its image: the docker
+// CLI creating it runs without that variable.
+func TestCreateUnsetEnvKeepsTheCLIsValueOut(t *testing.T) {
+	t.Setenv("PERRY_TEST_GONE", "this process's value")
+	dir := t.TempDir()
+	t.Setenv("PERRY_TEST_ENVFILE", filepath.Join(dir, "env"))
+	bin := filepath.Join(dir, "docker")
+	script := "#!/bin/sh\nenv > \"$PERRY_TEST_ENVFILE\"\necho \"$@\" >> \"$PERRY_TEST_ENVFILE\"\necho 4f1c2b3a5d6e\n"
+	if err := os.WriteFile(bin, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := Docker("docker", bin)
+	if _, err := b.Create(t.Context(), &core.ContainerSpec{Image: "img", UnsetEnv: []string{"PERRY_TEST_GONE"}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(got), "PERRY_TEST_GONE=") || !strings.Contains(string(got), "--env=PERRY_TEST_GONE ") {
+		t.Fatalf("the CLI's environment and arguments:\n%s", got)
+	}
+}

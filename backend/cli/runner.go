@@ -59,7 +59,8 @@ func (b *Backend) command(ctx context.Context, args []string) *exec.Cmd {
 
 // cliEnv is the environment the CLI runs with for args: nil (this
 // process's) unless args carry a bare --env=KEY before "--", which asks the
-// engine to remove KEY from an exec's environment (ExecOptions.Unset). The
+// engine to remove KEY from an exec's or a container's environment
+// (ExecOptions.Unset, ContainerSpec.UnsetEnv). The
 // docker CLI sends its own value of KEY instead when it has one, so it runs
 // without KEY.
 func cliEnv(args []string) []string {

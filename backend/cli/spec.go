@@ -143,6 +143,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	p.publish(a, s.Ports)
 	a.each("volumes", "--volume", s.Volumes)
 	a.pairs("env", "--env", s.Env)
+	p.unsetEnv(a, s.UnsetEnv)
 	p.dockerNetworks(a, s)
 	a.bool("--rm", s.Rm)
 	a.bool("--read-only", s.ReadOnly)
@@ -185,6 +186,7 @@ func (p Protocol) dockerFlags(a *argList, s *core.ContainerSpec) {
 	for _, d := range s.Devices {
 		a.value("devices", "--device", p.sliceValue(d.String()))
 	}
+	p.gpuFlags(a, s.DeviceRequests)
 	if s.MemSwappiness != nil {
 		a.value("mem_swappiness", "--memory-swappiness", strconv.FormatInt(*s.MemSwappiness, 10))
 	}
@@ -460,4 +462,74 @@ func shellJoin(words []string) string {
 		}
 	}
 	return strings.Join(quoted, " ")
+}
+
+// gpuFlags gives device requests as --gpus, the one form the docker and
+// nerdctl CLIs have for them: a CSV record of the count or device ids,
+// driver, capabilities and options. Both CLIs add the "gpu" capability
+// themselves, so only a request for GPUs can be given; nerdctl knows the
+// nvidia driver alone and drops options; podman's CLI has no --gpus.
+func (p Protocol) gpuFlags(a *argList, rs []core.DeviceRequest) {
+	for i, r := range rs {
+		field := fmt.Sprintf("device_requests[%d]", i)
+		nerdctl := p.Flavor == FlavorNerdctl
+		switch {
+		case p.Flavor == FlavorPodman:
+			a.fail(p.unsupportedWhen(field, "(compose's gpus and deploy.resources.reservations.devices): its CLI has no --gpus"))
+			return
+		case !slices.Contains(r.Capabilities, "gpu"):
+			a.fail(p.unsupportedWhen(field+".capabilities", fmt.Sprintf("without \"gpu\" (%s): its --gpus asks for GPUs only", strings.Join(r.Capabilities, ","))))
+			return
+		case nerdctl && r.Driver != "" && r.Driver != "nvidia":
+			a.fail(p.unsupportedWhen(field+".driver", fmt.Sprintf("%q: its --gpus knows the nvidia driver only", r.Driver)))
+			return
+		case nerdctl && len(r.Options) > 0:
+			a.fail(p.unsupportedWhen(field+".options", "(its --gpus ignores them)"))
+			return
+		}
+		var fields []string
+		switch {
+		case len(r.DeviceIDs) > 0:
+			fields = append(fields, "device="+strings.Join(r.DeviceIDs, ","))
+		case r.Count < 0:
+			fields = append(fields, "count=all")
+		default:
+			fields = append(fields, "count="+strconv.Itoa(r.Count))
+		}
+		if r.Driver != "" {
+			fields = append(fields, "driver="+r.Driver)
+		}
+		if caps := slices.DeleteFunc(slices.Clone(r.Capabilities), func(c string) bool { return c == "gpu" }); len(caps) > 0 {
+			fields = append(fields, "capabilities="+strings.Join(caps, ","))
+		}
+		if len(r.Options) > 0 {
+			var opts []string
+			for _, k := range slices.Sorted(maps.Keys(r.Options)) {
+				opts = append(opts, k+"="+r.Options[k])
+			}
+			fields = append(fields, "options="+csvRecord(opts...))
+		}
+		a.value(field, "--gpus", csvRecord(fields...))
+	}
+}
+
+// unsetEnv removes variables the image sets: docker's CLI sends a bare
+// --env KEY on (the engine removes KEY; command keeps the CLI from adding
+// its own value), podman has --unsetenv, nerdctl's run cannot.
+func (p Protocol) unsetEnv(a *argList, keys []string) {
+	if len(keys) == 0 {
+		return
+	}
+	switch p.Flavor {
+	case FlavorDocker:
+		for _, k := range slices.Sorted(slices.Values(keys)) {
+			a.value("unset_env", "--env", k)
+		}
+	case FlavorPodman:
+		for _, k := range slices.Sorted(slices.Values(keys)) {
+			a.value("unset_env", "--unsetenv", k)
+		}
+	default:
+		a.fail(p.unsupportedWhen("unset_env", fmt.Sprintf("(%s: compose's environment entry without a value): its run cannot remove a variable the image sets", keys[0])))
+	}
 }

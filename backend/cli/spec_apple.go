@@ -89,6 +89,8 @@ func (p Protocol) appleRejects(a *argList, s *core.ContainerSpec) {
 		{"oom_score_adj", s.OomScoreAdj != 0},
 		{"group_add", len(s.GroupAdd) > 0},
 		{"devices", len(s.Devices) > 0},
+		{"unset_env", len(s.UnsetEnv) > 0},
+		{"device_requests", len(s.DeviceRequests) > 0},
 		{"mem_swappiness", s.MemSwappiness != nil},
 		{"oom_kill_disable", s.OomKillDisable},
 		{"blkio_config", s.Blkio != nil},

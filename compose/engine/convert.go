@@ -36,7 +36,7 @@ var (
 		"platform", "tty", "stdin_open", "secrets", "configs", "deploy",
 		"memswap_limit", "cpu_shares", "cpu_period", "cpu_quota", "cpuset", "oom_score_adj", "group_add", "devices",
 		"mem_swappiness", "oom_kill_disable", "blkio_config", "cgroup", "runtime", "userns_mode", "mac_address",
-		"storage_opt", "annotations", "volumes_from",
+		"storage_opt", "annotations", "volumes_from", "gpus",
 		// run by the engine through exec (lifecycle.go)
 		"post_start", "pre_stop",
 		// used by the engine itself
@@ -55,20 +55,26 @@ var (
 		"placement":       "deploy.placement is swarm-only",
 		"endpoint_mode":   "deploy.endpoint_mode is swarm-only",
 	}
-	limitKeys       = keySet("cpus", "memory", "pids")
-	reservationKeys = keySet("memory")
-	restartKeys     = keySet("condition", "max_attempts")
-	restartWarnKeys = map[string]string{"delay": "deploy.restart_policy.delay is swarm-only", "window": "deploy.restart_policy.window is swarm-only"}
-	serviceNetKeys  = keySet("aliases", "ipv4_address", "ipv6_address", "priority", "use_service_name_alias")
-	portKeys        = keySet("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
-	volumeKeys      = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
-	volumeWarnKeys  = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
-	bindKeys        = keySet("selinux", "propagation", "create_host_path")
-	volumeOptKeys   = keySet("nocopy", "subpath")
-	tmpfsKeys       = keySet("size", "mode")
-	fileRefKeys     = keySet("source", "target", "uid", "gid", "mode")
-	loggingKeys     = keySet("driver", "options")
-	buildKeys       = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms",
+	limitKeys           = keySet("cpus", "memory", "pids")
+	reservationKeys     = keySet("memory", "devices")
+	reservationWarnKeys = map[string]string{
+		"cpus":              "deploy.resources.reservations.cpus is swarm-only",
+		"pids":              "deploy.resources.reservations.pids is swarm-only",
+		"generic_resources": "deploy.resources.reservations.generic_resources is swarm-only",
+	}
+	deviceRequestKeys = keySet("capabilities", "driver", "count", "device_ids", "options")
+	restartKeys       = keySet("condition", "max_attempts")
+	restartWarnKeys   = map[string]string{"delay": "deploy.restart_policy.delay is swarm-only", "window": "deploy.restart_policy.window is swarm-only"}
+	serviceNetKeys    = keySet("aliases", "ipv4_address", "ipv6_address", "priority", "use_service_name_alias")
+	portKeys          = keySet("target", "published", "host_ip", "protocol", "mode", "name", "app_protocol")
+	volumeKeys        = keySet("type", "source", "target", "read_only", "bind", "volume", "tmpfs")
+	volumeWarnKeys    = map[string]string{"consistency": "volumes[].consistency has no effect on this runtime"}
+	bindKeys          = keySet("selinux", "propagation", "create_host_path")
+	volumeOptKeys     = keySet("nocopy", "subpath")
+	tmpfsKeys         = keySet("size", "mode")
+	fileRefKeys       = keySet("source", "target", "uid", "gid", "mode")
+	loggingKeys       = keySet("driver", "options")
+	buildKeys         = keySet("context", "dockerfile", "args", "target", "labels", "network", "no_cache", "pull", "platforms",
 		"dockerfile_inline", "tags", "extra_hosts", "shm_size")
 	buildWarnKeys    = map[string]string{"cache_from": "build.cache_from is ignored", "cache_to": "build.cache_to is ignored", "provenance": "build.provenance is ignored", "sbom": "build.sbom is ignored"}
 	networkKeys      = keySet("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable", "labels", "enable_ipv6", "enable_ipv4")
@@ -248,6 +254,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	for _, d := range cfg.Devices {
 		spec.Devices = append(spec.Devices, core.Device{Source: d.Source, Target: d.Target, Permissions: d.Permissions})
 	}
+	if spec.DeviceRequests, err = convertDeviceRequests(cfg); err != nil {
+		return spec, nil, nil, err
+	}
 	if cfg.MemSwappiness != 0 {
 		// compose-go reads an absent mem_swappiness and 0 alike; docker
 		// compose then sends none, and so does this.
@@ -261,9 +270,9 @@ func convertService(m *model, p *types.Project, s *service) (spec core.Container
 	if err := spec.ValidateCgroup(); err != nil {
 		return spec, nil, nil, err
 	}
-	// A variable without a value is left out: a spec cannot remove one the
-	// image sets, which docker compose's bare "KEY" does on Docker.
-	spec.Env, _ = composeEnv(cfg.Environment)
+	// A variable without a value is removed from the image's environment,
+	// as docker compose's bare "KEY" is on Docker.
+	spec.Env, spec.UnsetEnv = composeEnv(cfg.Environment)
 	if len(cfg.Sysctls) > 0 {
 		spec.Sysctls = map[string]string(cfg.Sysctls)
 	}
@@ -348,6 +357,38 @@ func convertBlkio(b *types.BlkioConfig) *core.Blkio {
 	return out
 }
 
+// convertDeviceRequests is deploy.resources.reservations.devices and then
+// gpus, in docker compose's order; a gpus entry asks for the gpu
+// capability besides its own, as docker compose's does.
+func convertDeviceRequests(cfg types.ServiceConfig) ([]core.DeviceRequest, error) {
+	var out []core.DeviceRequest
+	add := func(at string, d types.DeviceRequest, caps []string) error {
+		if err := checkKeys(at, d, deviceRequestKeys, nil, nil); err != nil {
+			return err
+		}
+		out = append(out, core.DeviceRequest{Driver: d.Driver, Count: int(d.Count), DeviceIDs: d.IDs,
+			Capabilities: caps, Options: map[string]string(d.Options)})
+		return nil
+	}
+	if d := cfg.Deploy; d != nil && d.Resources.Reservations != nil {
+		for i, r := range d.Resources.Reservations.Devices {
+			if err := add(fmt.Sprintf("deploy.resources.reservations.devices[%d].", i), r, r.Capabilities); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for i, g := range cfg.Gpus {
+		caps := g.Capabilities
+		if !slices.Contains(caps, "gpu") {
+			caps = append(slices.Clone(caps), "gpu")
+		}
+		if err := add(fmt.Sprintf("gpus[%d].", i), g, caps); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
 func convertDeploy(cfg types.ServiceConfig, spec *core.ContainerSpec, warnings *[]string) error {
 	d := cfg.Deploy
 	if d == nil {
@@ -376,7 +417,7 @@ func convertDeploy(cfg types.ServiceConfig, spec *core.ContainerSpec, warnings *
 		}
 	}
 	if r := d.Resources.Reservations; r != nil {
-		if err := checkKeys("deploy.resources.reservations.", r, reservationKeys, nil, nil); err != nil {
+		if err := checkKeys("deploy.resources.reservations.", r, reservationKeys, reservationWarnKeys, warnings); err != nil {
 			return err
 		}
 		if r.MemoryBytes != 0 {

@@ -1273,7 +1273,7 @@ services:
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, f := range []string{backend.FeatureHealthcheck, backend.FeatureHealthStartInterval} {
+	for _, f := range engineFeatures {
 		if n := b.asked[f]; n != 1 {
 			t.Errorf("Supports(%s) asked %d times, want once", f, n)
 		}
@@ -1281,11 +1281,13 @@ services:
 }
 
 // featureBackend is a fake under another runtime's name that may report
-// healthchecks as unsupported, counting the questions when asked is set.
+// healthchecks or removing an image's variable as unsupported, counting
+// the questions when asked is set.
 type featureBackend struct {
 	*fake.Backend
 	name          string
 	noHealthcheck bool
+	noUnsetEnv    bool
 	mu            sync.Mutex
 	asked         map[string]int
 }
@@ -1300,7 +1302,13 @@ func (f *featureBackend) Supports(ctx context.Context, feature string) bool {
 		f.asked[feature]++
 	}
 	f.mu.Unlock()
-	return feature != backend.FeatureHealthcheck || !f.noHealthcheck
+	switch feature {
+	case backend.FeatureHealthcheck:
+		return !f.noHealthcheck
+	case backend.FeatureUnsetEnv:
+		return !f.noUnsetEnv
+	}
+	return true
 }
 
 func TestWaitTimeout(t *testing.T) {

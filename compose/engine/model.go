@@ -100,6 +100,8 @@ type modelOptions struct {
 	noStartInterval bool
 	// noHealthcheck: the runtime takes no healthcheck at all.
 	noHealthcheck bool
+	// noUnsetEnv: the runtime cannot remove a variable the image sets.
+	noUnsetEnv bool
 }
 
 // buildModel resolves project p. It fails on what makes the whole project
@@ -209,6 +211,13 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 				s.convErr = serviceError(core.KindInvalidConfig, name, err,
 					"service %q: the default image name %q is not a valid image reference (%v): set image: for it", name, s.image, err)
 			}
+		}
+		if unset := s.spec.UnsetEnv; len(unset) > 0 && o.noUnsetEnv {
+			// A variable the image does not set is absent either way; one
+			// it sets keeps the image's value here, so the user is told.
+			s.spec.UnsetEnv = nil
+			s.warnings = append(s.warnings, fmt.Sprintf("environment %s has no value and this runtime cannot remove a variable the image sets: the image's value, if any, stays",
+				strings.Join(unset, ", ")))
 		}
 		s.waitHealth = s.spec.Healthcheck
 		if o.noHealthcheck {

@@ -233,6 +233,17 @@ func addContainer(st state, p string, ci container.InspectResponse, n normalizer
 		for _, d := range hc.Devices {
 			st[p+".devices["+d.PathInContainer+"]"] = d.PathOnHost + ":" + d.CgroupPermissions
 		}
+		for i, r := range hc.DeviceRequests {
+			// Capabilities as a set: the engine matches them so, and docker
+			// compose repeats "gpu" when a gpus entry names it.
+			var caps []string
+			for _, set := range r.Capabilities {
+				caps = append(caps, set...)
+			}
+			slices.Sort(caps)
+			st[p+".device_requests["+strconv.Itoa(i)+"]"] = fmt.Sprintf("driver=%s count=%d ids=%v caps=%v options=%v",
+				r.Driver, r.Count, r.DeviceIDs, slices.Compact(caps), r.Options)
+		}
 		for _, h := range hc.ExtraHosts {
 			st[p+".extra_hosts["+h+"]"] = "yes"
 		}
