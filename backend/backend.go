@@ -119,7 +119,7 @@ const FeatureHealthcheck = "healthcheck"
 
 // FeatureUnsetEnv is removing a variable the image sets from a container's
 // environment (ContainerSpec.UnsetEnv); nerdctl's and apple/container's run
-// cannot.
+// cannot, nor can podman's Docker-compatible API.
 const FeatureUnsetEnv = "unset_env"
 
 // Supports reports whether b supports feature.

@@ -299,7 +299,8 @@ PERRY_EXTERN(int32_t) js_container_detectBackend(perry_complete_fn cb, void *ctx
  *   {"image":"…", "name"?, "ports"?:["8080:80"], "volumes"?:["src:dst:ro"],
  *    "env"?:{"K":"V"}, "cmd"?:[…], "entrypoint"?:[…], "network"?, "rm"?,
  *    "unset_env"?:["K"] (removed from the image's environment; not with
- *    the same key in "env"; nerdctl and apple/container refuse it),
+ *    the same key in "env"; podman's API, nerdctl and apple/container
+ *    refuse it: they cannot remove an image's variable),
  *    "read_only"?, "seccomp"?, "privileged"?, "user"?, "workdir"?,
  *    "cap_add"?:[…], "cap_drop"?:[…], "labels"?:{…}, … (see README),
  *    "cpu_shares"?, "cpu_period"?, "cpu_quota"? (-1 unlimited), "cpuset"?

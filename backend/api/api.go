@@ -128,8 +128,12 @@ func modeOf(host string) string {
 	return "remote"
 }
 
-// Supports reports the version-dependent features of the engine.
+// Supports reports the version-dependent features of the engine, and what
+// podman's Docker-compatible API cannot do.
 func (b *Backend) Supports(ctx context.Context, feature string) bool {
+	if feature == backend.FeatureUnsetEnv {
+		return !b.podman()
+	}
 	v, err := b.apiVersion(ctx)
 	if err != nil || v == "" {
 		return true // unknown: let Create say what the engine refuses

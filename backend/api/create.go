@@ -74,6 +74,12 @@ func (b *Backend) plan(ctx context.Context, spec *core.ContainerSpec) (*createPl
 		return nil, err
 	}
 	if b.podman() {
+		if len(spec.UnsetEnv) > 0 {
+			// It fills a bare KEY from its own service's environment, or
+			// leaves the image's value: nothing removes it.
+			return nil, core.Errorf(core.KindInvalidArgument, "field unset_env (%s: compose's environment entry without a value) is not supported by %s through its Docker-compatible API, which cannot remove a variable the image sets", spec.UnsetEnv[0], b.name).
+				With("field", "unset_env").With("backend", b.name)
+		}
 		if len(spec.DeviceRequests) > 0 {
 			// Its create answers 201 and runs the container without them.
 			return nil, core.Errorf(core.KindInvalidArgument, "field device_requests (compose's gpus and deploy.resources.reservations.devices) is not supported by %s through its Docker-compatible API, which would run the container without the devices", b.name).

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/moby/moby/api/types/container"
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -192,6 +194,45 @@ func TestCreateDeviceRequests(t *testing.T) {
 		if e := core.AsError(err); err == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, "device_requests") ||
 			!strings.Contains(e.Message, "podman") {
 			t.Fatalf("got %v, want InvalidArgument naming device_requests and podman", err)
+		}
+		if body := q.body("containers/create"); body != nil {
+			t.Fatalf("the container was created: %s", body)
+		}
+	})
+}
+
+// A variable removed from the image's environment goes bare to the Docker
+// engine, which removes it; podman's compatible API would fill it from its
+// service's own environment or keep the image's value, so it is refused
+// there, and podman says it cannot (the compose engine then warns).
+func TestCreateUnsetEnv(t *testing.T) {
+	spec := &core.ContainerSpec{Image: "img", Name: "perry-unset", Env: map[string]string{"A": "1"}, UnsetEnv: []string{"Z", "B"}}
+	t.Run("docker", func(t *testing.T) {
+		q := &requests{}
+		b := fakeEngineAt(t, "docker", "1.41", q.handle)
+		if !b.Supports(t.Context(), backend.FeatureUnsetEnv) {
+			t.Error("the Docker engine says it cannot remove a variable")
+		}
+		if _, err := b.Create(t.Context(), spec); err != nil {
+			t.Fatal(err)
+		}
+		var req struct{ Env []string }
+		if err := json.Unmarshal(q.body("containers/create"), &req); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(req.Env, []string{"A=1", "B", "Z"}) {
+			t.Fatalf("Env = %q, want A=1 then the bare B and Z", req.Env)
+		}
+	})
+	t.Run("podman", func(t *testing.T) {
+		q := &requests{}
+		b := fakeEngineAt(t, "podman", "1.41", q.handle)
+		if b.Supports(t.Context(), backend.FeatureUnsetEnv) {
+			t.Error("podman's compatible API says it can remove a variable")
+		}
+		_, err := b.Create(t.Context(), spec)
+		if e := core.AsError(err); err == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, "unset_env") {
+			t.Fatalf("got %v, want InvalidArgument naming unset_env", err)
 		}
 		if body := q.body("containers/create"); body != nil {
 			t.Fatalf("the container was created: %s", body)
