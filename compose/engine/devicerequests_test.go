@@ -41,14 +41,7 @@ services:
     gpus: all
 `)
 	e, _ := newEngine(t, newFake(), p)
-	m, err := e.model(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := m.services["web"]
-	if web.convErr != nil {
-		t.Fatal(web.convErr)
-	}
+	m, web := convertedService(t, e, "web")
 	want := []core.DeviceRequest{
 		{Count: -1, Capabilities: []string{"gpu"}}, // neither count nor device_ids: all
 		{Driver: "tpu", Count: 1, Capabilities: []string{"tpu"}, Options: map[string]string{"mode": "fast"}},
@@ -76,11 +69,8 @@ func TestDeviceRequestsChangeTheConfigHash(t *testing.T) {
 	hash := func(yaml string) string {
 		t.Helper()
 		e, _ := newEngine(t, newFake(), load(t, yaml))
-		m, err := e.model(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return m.services["web"].hash
+		_, s := convertedService(t, e, "web")
+		return s.hash
 	}
 	one := hash("services:\n  web:\n    image: busybox\n    gpus: [{count: 1}]\n")
 	two := hash("services:\n  web:\n    image: busybox\n    gpus: [{count: 2}]\n")
@@ -111,14 +101,7 @@ services:
 		t.Run(tc.name, func(t *testing.T) {
 			b := &featureBackend{Backend: newFake(), name: "x", noUnsetEnv: tc.noUnsetEnv}
 			e, _ := newEngine(t, b, loadEnv(t, yaml, map[string]string{"HOME_DIR": "/h"}))
-			m, err := e.model(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			s := m.services["web"]
-			if s.convErr != nil {
-				t.Fatal(s.convErr)
-			}
+			_, s := convertedService(t, e, "web")
 			if !reflect.DeepEqual(s.spec.Env, map[string]string{"HOME_DIR": "/h", "LEVEL": "3"}) || !slices.Equal(s.spec.UnsetEnv, tc.wantUnset) {
 				t.Errorf("env %v unset %q, want unset %q", s.spec.Env, s.spec.UnsetEnv, tc.wantUnset)
 			}

@@ -764,14 +764,7 @@ services:
     image: busybox
     mem_swappiness: 0
 `))
-	m, err := e.model(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := m.services["web"]
-	if s.convErr != nil {
-		t.Fatal(s.convErr)
-	}
+	m, s := convertedService(t, e, "web")
 	spec := s.spec
 	check := func(what string, ok bool) {
 		t.Helper()
@@ -1058,14 +1051,7 @@ configs:
   conf: {content: "a=1"}
 `, map[string]string{"TOKEN": "s3cret"})
 	e, _ := newEngine(t, b, p, WithStateDir(dir))
-	m, err := e.model(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := m.services["web"]
-	if s.convErr != nil {
-		t.Fatal(s.convErr)
-	}
+	m, s := convertedService(t, e, "web")
 	spec := s.spec
 	check := func(what string, ok bool) {
 		t.Helper()

@@ -169,3 +169,21 @@ func readFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	return string(b), err
 }
+
+// convertedService is e's model and its service name, failing the test
+// when the model cannot be built or the service not converted.
+func convertedService(t testing.TB, e *Engine, name string) (*model, *service) {
+	t.Helper()
+	m, err := e.model(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := m.services[name]
+	if !ok {
+		t.Fatalf("the model has no service %q", name)
+	}
+	if s.convErr != nil {
+		t.Fatal(s.convErr)
+	}
+	return m, s
+}

@@ -41,14 +41,7 @@ services:
     volumes_from: [data, "named:rw", "container:outside", "container:legacy:ro"]
   plain: {image: busybox}
 `))
-	m, err := e.model(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app := m.services["app"]
-	if app.convErr != nil {
-		t.Fatal(app.convErr)
-	}
+	m, app := convertedService(t, e, "app")
 	want := []string{"demo-data-1", "the-named:rw", "outside", "legacy:ro"}
 	if !slices.Equal(app.spec.VolumesFrom, want) {
 		t.Errorf("volumes_from = %q, want %q", app.spec.VolumesFrom, want)
