@@ -64,3 +64,37 @@ func TestRuntimesUnsetEnv(t *testing.T) {
 		}
 	})
 }
+
+// A GPU request reaches each runtime as --gpus: Docker creates the
+// container and refuses to start it on this GPU-less host with the
+// daemon's words; nerdctl looks for NVIDIA's container CLI before it
+// creates anything. podman's CLI has no --gpus: refused naming the field.
+func TestRuntimesDeviceRequests(t *testing.T) {
+	onCLIRuntimes(t, func(t *testing.T, name string, b *Backend) {
+		ctx := t.Context()
+		cname := uniqueName("gpus")
+		spec := sleeper(cname, cname)
+		spec.DeviceRequests = []core.DeviceRequest{{Count: -1, Capabilities: []string{"gpu"}}}
+		switch name {
+		case "podman":
+			_, err := b.Create(ctx, spec)
+			if e := core.AsError(err); e == nil || e.Kind != core.KindInvalidArgument || !strings.Contains(e.Message, "device_requests") {
+				t.Fatalf("got %v, want InvalidArgument naming device_requests", err)
+			}
+		case "nerdctl":
+			h, err := b.Create(ctx, spec)
+			if h.ID != "" {
+				_ = b.Remove(ctx, h.ID, true)
+			}
+			if core.KindOf(err) != core.KindBackendError || !strings.Contains(err.Error(), "nvidia-container-cli") {
+				t.Fatalf("got %v, want nerdctl's failure to find nvidia-container-cli", err)
+			}
+		default:
+			h := create(t, b, spec, false)
+			err := b.Start(ctx, h.ID)
+			if core.KindOf(err) != core.KindBackendError || !strings.Contains(err.Error(), `could not select device driver "" with capabilities: [[gpu]]`) {
+				t.Fatalf("got %v, want the daemon's refusal of the GPU request", err)
+			}
+		}
+	})
+}
