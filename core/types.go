@@ -44,6 +44,7 @@ type ContainerSpec struct {
 	// compose runs), which docker compose sends bare and the Docker engine
 	// removes from what the image sets.
 	UnsetEnv []string `json:"unset_env,omitempty"`
+
 	Hostname       string            `json:"hostname,omitempty"`
 	Domainname     string            `json:"domainname,omitempty"`
 	NetworkAliases []string          `json:"network_aliases,omitempty"`
