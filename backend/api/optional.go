@@ -29,7 +29,43 @@ var (
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
 	_ backend.Pusher    = (*Backend)(nil)
+	_ backend.Committer = (*Backend)(nil)
+	_ backend.Exporter  = (*Backend)(nil)
 )
+
+// Commit is the engine's commit (POST /commit), which podman's
+// Docker-compatible service answers too.
+func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
+	if err := requireID("container", id); err != nil {
+		return "", err
+	}
+	res, err := b.cli.ContainerCommit(ctx, id, client.ContainerCommitOptions{Reference: opts.Reference, Author: opts.Author,
+		Comment: opts.Message, Changes: opts.Changes, NoPause: opts.NoPause})
+	if err != nil {
+		return "", b.engineError(err, "container", id)
+	}
+	return res.ID, nil
+}
+
+// Export streams the engine's export of the container's filesystem (GET
+// /containers/{id}/export) to w.
+func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
+	if err := requireID("container", id); err != nil {
+		return err
+	}
+	res, err := b.cli.ContainerExport(ctx, id, client.ContainerExportOptions{})
+	if err != nil {
+		return b.engineError(err, "container", id)
+	}
+	defer res.Close()
+	if _, err := io.Copy(w, res); err != nil {
+		if ctx.Err() != nil {
+			return core.AsError(ctx.Err())
+		}
+		return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err).With("backend", b.name)
+	}
+	return nil
+}
 
 // PushImage pushes ref with the credentials `docker login` stored for its
 // registry (none when there are none: a registry that needs none).

@@ -28,7 +28,65 @@ var (
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
 	_ backend.Pusher    = (*Backend)(nil)
+	_ backend.Committer = (*Backend)(nil)
+	_ backend.Exporter  = (*Backend)(nil)
 )
+
+// Commit runs `<cli> commit` and reads the new image's id from its last
+// line of output. apple/container has no commit.
+func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
+	if err := requireID("id", id); err != nil {
+		return "", err
+	}
+	if b.proto.apple() {
+		return "", backend.Unsupported(b, "commit")
+	}
+	args, err := b.proto.CommitArgs(id, opts)
+	if err != nil {
+		return "", err
+	}
+	out, err := b.call(ctx, target{"container", id}, args)
+	if err != nil {
+		return "", err
+	}
+	lines := strings.Fields(string(out.stdout))
+	if len(lines) == 0 {
+		return "", parseErr(b.name, "commit", fmt.Errorf("no image id in %q", out.stdout))
+	}
+	return imageID(lines[len(lines)-1]), nil
+}
+
+// imageID writes an image id as docker does, "sha256:<hex>": podman
+// prints the hex alone.
+func imageID(s string) string {
+	if len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" {
+		return "sha256:" + s
+	}
+	return s
+}
+
+// Export streams `<cli> export` to w. apple/container has no export, nor
+// has nerdctl before 2.1 (see ExportArgs).
+func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return backend.Unsupported(b, "export")
+	}
+	args := b.proto.ExportArgs(id)
+	out, err := b.runWith(ctx, args, w, nil)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		if b.proto.Flavor == FlavorNerdctl && strings.Contains(out.stderr, "unknown subcommand") {
+			return backend.Unsupported(b, "export") // nerdctl before 2.1
+		}
+		return b.failure(args, out, target{"container", id})
+	}
+	return nil
+}
 
 // PushImage is the runtime's push, with its own stored credentials.
 func (b *Backend) PushImage(ctx context.Context, ref string) error {
