@@ -66,7 +66,7 @@ func imageID(s string) string {
 }
 
 // Export streams `<cli> export` to w. apple/container has no export, nor
-// has nerdctl before 2.1 (see ExportArgs).
+// has a nerdctl without the command (see ExportArgs).
 func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
 	if err := requireID("id", id); err != nil {
 		return err
@@ -81,7 +81,7 @@ func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
 	}
 	if out.code != 0 {
 		if b.proto.Flavor == FlavorNerdctl && strings.Contains(out.stderr, "unknown subcommand") {
-			return backend.Unsupported(b, "export") // nerdctl before 2.1
+			return backend.Unsupported(b, "export") // a nerdctl without export
 		}
 		return b.failure(args, out, target{"container", id})
 	}

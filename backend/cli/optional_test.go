@@ -262,7 +262,7 @@ func TestCommitArgsPerRuntime(t *testing.T) {
 }
 
 // TestExportStreamsTheCLIsStdout: `export -- id`, its stdout written to
-// the caller's writer as it comes; nerdctl without export (before 2.1) and
+// the caller's writer as it comes; a nerdctl without export (2.0) and
 // apple/container are refused as unsupported.
 func TestExportStreamsTheCLIsStdout(t *testing.T) {
 	for _, name := range []string{"docker", "podman", "nerdctl"} {

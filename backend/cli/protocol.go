@@ -429,8 +429,8 @@ func (p Protocol) CommitArgs(id string, opts backend.CommitOptions) ([]string, e
 }
 
 // ExportArgs writes a container's filesystem as a tar archive to stdout
-// (docker export). nerdctl has export since 2.1 only: an older one says
-// its subcommand is unknown.
+// (docker export). nerdctl 2.0 has no export: it says the subcommand is
+// unknown.
 func (p Protocol) ExportArgs(id string) []string {
 	return []string{"export", "--", id}
 }

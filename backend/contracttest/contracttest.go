@@ -1106,7 +1106,7 @@ func (s *suite) testRunFailure(t *testing.T, ctx context.Context) {
 // testCommitExport: a file written in a container is in the image a commit
 // makes of it (a container of that image reads it) and in its export,
 // stopped too. A backend without the optional interfaces (or a runtime
-// that refuses as backend.Unsupported: nerdctl before 2.1 has no export)
+// that refuses as backend.Unsupported: nerdctl 2.0 has no export)
 // skips that part.
 func (s *suite) testCommitExport(t *testing.T, ctx context.Context) {
 	committer, canCommit := s.b.(backend.Committer)
