@@ -55,8 +55,12 @@ once the archive is whole.`,
 				if dry {
 					return io.Discard, nil
 				}
-				file, err = newPendingFile(output)
-				return file, err
+				f, err := newPendingFile(output)
+				if err != nil {
+					return nil, err
+				}
+				file = f
+				return f, nil
 			}
 			err = s.e.Export(ctx, args[0], engine.ExportOptions{Index: index, DryRun: dry}, open)
 			if file != nil {
