@@ -58,7 +58,7 @@ func (e *Engine) Commit(ctx context.Context, service string, opts CommitOptions)
 	}
 	id, err := cm.Commit(ctx, c.ID, opts.CommitOptions)
 	if err != nil {
-		return "", serviceError(core.KindOf(err), service, err, "service %q: commit of %s: %v", service, c.Name, err)
+		return "", containerOpError(err, service, "commit of "+c.Name)
 	}
 	e.emit(Event{Resource: ResourceContainer, ID: c.Name, Status: StatusCommitted, Text: id})
 	return id, nil
@@ -97,7 +97,7 @@ func (e *Engine) Export(ctx context.Context, service string, opts ExportOptions,
 		return nil
 	}
 	if err := ex.Export(ctx, c.ID, w); err != nil {
-		return serviceError(core.KindOf(err), service, err, "service %q: export of %s: %v", service, c.Name, err)
+		return containerOpError(err, service, "export of "+c.Name)
 	}
 	e.emit(Event{Resource: ResourceContainer, ID: c.Name, Status: StatusExported})
 	return nil
@@ -126,4 +126,14 @@ func (e *Engine) upContainer(ctx context.Context, service string, index int) (ob
 		return observedContainer{}, serviceError(core.KindNotFound, service, nil, "service %q is not running container #%d", service, index)
 	}
 	return observedContainer{}, serviceError(core.KindNotFound, service, nil, "service %q is not running", service)
+}
+
+// containerOpError is the error of a commit or an export (what): a
+// runtime's refusal (backend.Unsupported: nerdctl 2.0 has no export) keeps
+// its words and details, as the optional commands report it.
+func containerOpError(err error, service, what string) error {
+	if isUnsupported(err) {
+		return core.AsError(err).With("service", service)
+	}
+	return serviceError(core.KindOf(err), service, err, "service %q: %s: %v", service, what, err)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/fake"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -115,6 +116,22 @@ func TestExportOpensOnceTheContainerIsFound(t *testing.T) {
 	refused := errors.New("refused")
 	if err := e.Export(ctx, "app", ExportOptions{}, func() (io.Writer, error) { return nil, refused }); !errors.Is(err, refused) {
 		t.Fatalf("open's error: %v", err)
+	}
+}
+
+// A runtime that refuses (nerdctl 2.0 has no export) is reported as it
+// says, still Unsupported.
+func TestExportRefusedByTheRuntime(t *testing.T) {
+	b := newFake()
+	e, _ := newEngine(t, b, load(t, commitYAML))
+	ctx := ctxT(t)
+	if err := e.Up(ctx, UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	b.Inject(fake.Fault{Method: "Export", Err: backend.Unsupported(b, "export")})
+	err := e.Export(ctx, "app", ExportOptions{}, func() (io.Writer, error) { return io.Discard, nil })
+	if !isUnsupported(err) || err.Error() != "fake cannot export" || core.AsError(err).Details["service"] != "app" {
+		t.Fatalf("export refused by the runtime: %#v", err)
 	}
 }
 
