@@ -32,8 +32,8 @@ var (
 	_ backend.Exporter  = (*Backend)(nil)
 )
 
-// Commit runs `<cli> commit` and reads the new image's id from its last
-// line of output. apple/container has no commit.
+// Commit runs `<cli> commit` and reads the new image's id, the last word
+// of its output. apple/container has no commit.
 func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
 	if err := requireID("id", id); err != nil {
 		return "", err
@@ -49,11 +49,11 @@ func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOpti
 	if err != nil {
 		return "", err
 	}
-	lines := strings.Fields(string(out.stdout))
-	if len(lines) == 0 {
+	words := strings.Fields(string(out.stdout))
+	if len(words) == 0 {
 		return "", parseErr(b.name, "commit", fmt.Errorf("no image id in %q", out.stdout))
 	}
-	return imageID(lines[len(lines)-1]), nil
+	return imageID(words[len(words)-1]), nil
 }
 
 // imageID writes an image id as docker does, "sha256:<hex>": podman
