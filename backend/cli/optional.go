@@ -53,16 +53,7 @@ func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOpti
 	if len(words) == 0 {
 		return "", parseErr(b.name, "commit", fmt.Errorf("no image id in %q", out.stdout))
 	}
-	return imageID(words[len(words)-1]), nil
-}
-
-// imageID writes an image id as docker does, "sha256:<hex>": podman
-// prints the hex alone.
-func imageID(s string) string {
-	if len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" {
-		return "sha256:" + s
-	}
-	return s
+	return backend.ImageID(words[len(words)-1]), nil
 }
 
 // Export streams `<cli> export` to w. apple/container has no export, nor
