@@ -42,13 +42,14 @@ func (e *Engine) Commit(ctx context.Context, service string, opts CommitOptions)
 		return "", err
 	}
 	if ref := opts.Reference; ref != "" {
-		// The engines' words for a bad name, before any is asked.
+		// docker compose's words for a bad name (its client's), before any
+		// runtime is asked.
 		named, err := reference.ParseNormalizedNamed(ref)
 		if err != nil {
-			return "", core.InvalidArgument("reference", "%q: %v", ref, err)
+			return "", core.Errorf(core.KindInvalidArgument, "%v", err).With("argument", "reference")
 		}
 		if _, ok := named.(reference.Digested); ok {
-			return "", core.InvalidArgument("reference", "%q: refusing to create a tag with a digest reference", ref)
+			return "", core.Errorf(core.KindInvalidArgument, "refusing to create a tag with a digest reference").With("argument", "reference")
 		}
 	}
 	e.emit(Event{Resource: ResourceContainer, ID: c.Name, Status: StatusCommitting})
