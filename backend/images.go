@@ -19,3 +19,13 @@ func FamiliarImage(name string, podman bool) string {
 	}
 	return imageref.Familiar(name)
 }
+
+// ImageID writes an image id as docker does, "sha256:<hex>": podman (its
+// CLI and its Docker-compatible API) gives the 64 hex digits alone. Any
+// other text is returned as is.
+func ImageID(id string) string {
+	if len(id) == 64 && strings.Trim(id, "0123456789abcdef") == "" {
+		return "sha256:" + id
+	}
+	return id
+}

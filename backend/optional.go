@@ -3,6 +3,7 @@ package backend
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -183,6 +184,38 @@ type CopyOptions struct {
 	// FollowLink copies what a symbolic link source points to, under the
 	// link's name (-L); otherwise the link itself.
 	FollowLink bool
+}
+
+// CommitOptions are docker commit's flags.
+type CommitOptions struct {
+	// Reference names the new image, REPOSITORY[:TAG] (tag "latest" when
+	// omitted); "" leaves it untagged, known by its id only.
+	Reference string
+	// Author and Message are recorded in the image (-a, -m).
+	Author, Message string
+	// Changes are Dockerfile instructions applied to the image's config
+	// (-c, repeatable: "ENV K=v", "CMD [\"sh\"]", …), as the runtime
+	// takes them.
+	Changes []string
+	// NoPause leaves the container's processes running while its files
+	// are read (--pause=false). The zero value pauses, docker's default:
+	// a consistent snapshot of a running container.
+	NoPause bool
+}
+
+// Committer makes an image of a container's filesystem, its changes on
+// top of its image's (docker commit), running or stopped; the files of
+// its volumes are not in it. It returns the new image's id.
+type Committer interface {
+	Commit(ctx context.Context, id string, opts CommitOptions) (imageID string, err error)
+}
+
+// Exporter writes a container's filesystem, running or stopped, as one
+// tar archive to w (docker export): the whole root, without the files
+// of its volumes. A refusal (no such container, no export in the
+// runtime) writes nothing.
+type Exporter interface {
+	Export(ctx context.Context, id string, w io.Writer) error
 }
 
 // Restarter restarts a container in one engine call (docker restart):

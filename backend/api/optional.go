@@ -15,6 +15,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/distribution/reference"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/perryts/perry-container/backend"
@@ -29,7 +30,50 @@ var (
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
 	_ backend.Pusher    = (*Backend)(nil)
+	_ backend.Committer = (*Backend)(nil)
+	_ backend.Exporter  = (*Backend)(nil)
 )
+
+// Commit is the engine's commit (POST /commit), which podman's
+// Docker-compatible service answers too: podman 4.3 fails one without a
+// body ("Decode(): EOF"), so it is sent an empty config, which changes
+// nothing of the container's (measured: its command and environment are
+// kept, the changes applied).
+func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
+	if err := requireID("container", id); err != nil {
+		return "", err
+	}
+	o := client.ContainerCommitOptions{Reference: opts.Reference, Author: opts.Author, Comment: opts.Message,
+		Changes: opts.Changes, NoPause: opts.NoPause}
+	if b.podman() {
+		o.Config = &container.Config{}
+	}
+	res, err := b.cli.ContainerCommit(ctx, id, o)
+	if err != nil {
+		return "", b.engineError(err, "container", id)
+	}
+	return backend.ImageID(res.ID), nil
+}
+
+// Export streams the engine's export of the container's filesystem (GET
+// /containers/{id}/export) to w.
+func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
+	if err := requireID("container", id); err != nil {
+		return err
+	}
+	res, err := b.cli.ContainerExport(ctx, id, client.ContainerExportOptions{})
+	if err != nil {
+		return b.engineError(err, "container", id)
+	}
+	defer res.Close()
+	if _, err := io.Copy(w, res); err != nil {
+		if ctx.Err() != nil {
+			return core.AsError(ctx.Err())
+		}
+		return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err).With("backend", b.name)
+	}
+	return nil
+}
 
 // PushImage pushes ref with the credentials `docker login` stored for its
 // registry (none when there are none: a registry that needs none).

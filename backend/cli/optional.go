@@ -28,7 +28,56 @@ var (
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
 	_ backend.Pusher    = (*Backend)(nil)
+	_ backend.Committer = (*Backend)(nil)
+	_ backend.Exporter  = (*Backend)(nil)
 )
+
+// Commit runs `<cli> commit` and reads the new image's id, the last word
+// of its output. apple/container has no commit.
+func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
+	if err := requireID("id", id); err != nil {
+		return "", err
+	}
+	if b.proto.apple() {
+		return "", backend.Unsupported(b, "commit")
+	}
+	args, err := b.proto.CommitArgs(id, opts)
+	if err != nil {
+		return "", err
+	}
+	out, err := b.call(ctx, target{"container", id}, args)
+	if err != nil {
+		return "", err
+	}
+	words := strings.Fields(string(out.stdout))
+	if len(words) == 0 {
+		return "", parseErr(b.name, "commit", fmt.Errorf("no image id in %q", out.stdout))
+	}
+	return backend.ImageID(words[len(words)-1]), nil
+}
+
+// Export streams `<cli> export` to w. apple/container has no export, nor
+// has a nerdctl without the command (see ExportArgs).
+func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.apple() {
+		return backend.Unsupported(b, "export")
+	}
+	args := b.proto.ExportArgs(id)
+	out, err := b.runWith(ctx, args, w, nil)
+	if err != nil {
+		return err
+	}
+	if out.code != 0 {
+		if b.proto.Flavor == FlavorNerdctl && strings.Contains(out.stderr, "unknown subcommand") {
+			return backend.Unsupported(b, "export") // a nerdctl without export
+		}
+		return b.failure(args, out, target{"container", id})
+	}
+	return nil
+}
 
 // PushImage is the runtime's push, with its own stored credentials.
 func (b *Backend) PushImage(ctx context.Context, ref string) error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -208,5 +209,82 @@ func TestPodmanEventsFollowOnAfterAnEarlyEnd(t *testing.T) {
 	d := newFakeCLI(t, "docker").on("1", reply{stdout: ""})
 	if err := Docker("docker", d.bin).Events(t.Context(), backend.EventsOptions{}, func(backend.ContainerEvent) {}); err != nil || len(d.calls()) != 1 {
 		t.Fatalf("docker's ended stream: %v, %d calls", err, len(d.calls()))
+	}
+}
+
+// TestCommitArgsPerRuntime: docker commit's flags in each CLI's spelling,
+// the pause always said (podman's own default is not to pause), podman
+// asked for docker's image format and no progress, the id read from the
+// last line (podman's bare hex written as docker's "sha256:…"); nerdctl
+// needs an image name, apple/container cannot commit.
+func TestCommitArgsPerRuntime(t *testing.T) {
+	const hex = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+	opts := backend.CommitOptions{Reference: "app:snap", Author: "Ann <ann@example.com>", Message: "-m looks like a flag",
+		Changes: []string{"ENV A=1", `CMD ["sh"]`}}
+	for _, tc := range []struct {
+		name, stdout string
+		make         func(bin string) *Backend
+		opts         backend.CommitOptions
+		want         []string
+	}{
+		{"docker", "sha256:" + hex + "\n", func(bin string) *Backend { return Docker("docker", bin) }, opts,
+			[]string{"commit", "--author=Ann <ann@example.com>", "--message=-m looks like a flag", "--change=ENV A=1", `--change=CMD ["sh"]`, "--pause=true", "--", "c1", "app:snap"}},
+		{"podman", hex + "\n", func(bin string) *Backend { return Docker("podman", bin) }, backend.CommitOptions{NoPause: true},
+			[]string{"commit", "--quiet", "--format=docker", "--pause=false", "--", "c1"}},
+		{"nerdctl", "sha256:" + hex + "\n", func(bin string) *Backend { return Docker("nerdctl", bin) }, backend.CommitOptions{Reference: "app:snap", NoPause: true},
+			[]string{"commit", "--pause=false", "--", "c1", "app:snap"}},
+	} {
+		f := newFakeCLI(t, tc.name).on("commit", reply{stdout: tc.stdout})
+		id, err := tc.make(f.bin).Commit(t.Context(), "c1", tc.opts)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := f.last(); !slices.Equal(got[1:], tc.want) {
+			t.Errorf("%s argv %q, want %q", tc.name, got[1:], tc.want)
+		}
+		if id != "sha256:"+hex {
+			t.Errorf("%s: image id %q", tc.name, id)
+		}
+	}
+	f := newFakeCLI(t, "nerdctl")
+	if _, err := Docker("nerdctl", f.bin).Commit(t.Context(), "c1", backend.CommitOptions{}); core.KindOf(err) != core.KindInvalidArgument ||
+		!strings.Contains(err.Error(), "REPOSITORY[:TAG]") || len(f.calls()) != 0 {
+		t.Errorf("nerdctl without an image name: %v, %d calls", err, len(f.calls()))
+	}
+	f = newFakeCLI(t, "container")
+	if _, err := Apple(f.bin).Commit(t.Context(), "c1", opts); core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
+		t.Errorf("apple/container: %v, %d calls", err, len(f.calls()))
+	}
+	f = newFakeCLI(t, "docker").on("commit", reply{stderr: "Error response from daemon: No such container: c9", exit: 1})
+	if _, err := Docker("docker", f.bin).Commit(t.Context(), "c9", opts); core.KindOf(err) != core.KindNotFound {
+		t.Errorf("commit of an unknown container: %v", err)
+	}
+}
+
+// TestExportStreamsTheCLIsStdout: `export -- id`, its stdout written to
+// the caller's writer as it comes; a nerdctl without export (2.0) and
+// apple/container are refused as unsupported.
+func TestExportStreamsTheCLIsStdout(t *testing.T) {
+	for _, name := range []string{"docker", "podman", "nerdctl"} {
+		f := newFakeCLI(t, name).on("export", reply{stdout: "tar bytes"})
+		var out strings.Builder
+		if err := Docker(name, f.bin).Export(t.Context(), "c1", &out); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if got := f.last(); !slices.Equal(got[1:], []string{"export", "--", "c1"}) || out.String() != "tar bytes" {
+			t.Errorf("%s: argv %q, output %q", name, got[1:], out.String())
+		}
+	}
+	f := newFakeCLI(t, "nerdctl").on("export", reply{stderr: `time="2026-01-01T00:00:00Z" level=fatal msg="unknown subcommand \"export\" for \"nerdctl\""`, exit: 1})
+	if err := Docker("nerdctl", f.bin).Export(t.Context(), "c1", io.Discard); core.AsError(err).Details["unsupported"] != true {
+		t.Errorf("nerdctl 2.0: %v", err)
+	}
+	f = newFakeCLI(t, "docker").on("export", reply{stderr: "Error response from daemon: No such container: c9", exit: 1})
+	if err := Docker("docker", f.bin).Export(t.Context(), "c9", io.Discard); core.KindOf(err) != core.KindNotFound {
+		t.Errorf("export of an unknown container: %v", err)
+	}
+	f = newFakeCLI(t, "container")
+	if err := Apple(f.bin).Export(t.Context(), "c1", io.Discard); core.AsError(err).Details["unsupported"] != true || len(f.calls()) != 0 {
+		t.Errorf("apple/container: %v, %d calls", err, len(f.calls()))
 	}
 }

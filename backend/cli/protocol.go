@@ -401,6 +401,40 @@ func (p Protocol) PushArgs(ref string) []string {
 	return []string{"push", "--", ref}
 }
 
+// CommitArgs makes an image of a container (docker commit), the new
+// image's id the last line of stdout. The pause is always said: podman's
+// own default (since podman 5) is not to pause, docker's and nerdctl's is.
+// podman is asked for docker's image format, which keeps the message (its
+// OCI default drops it), as its Docker-compatible API does, and for no
+// progress on stdout. nerdctl names the image or refuses.
+func (p Protocol) CommitArgs(id string, opts backend.CommitOptions) ([]string, error) {
+	if p.Flavor == FlavorNerdctl && opts.Reference == "" {
+		return nil, core.InvalidArgument("reference", "%s commits a container only to a named image: give REPOSITORY[:TAG]", p.who())
+	}
+	a := &argList{}
+	a.add("commit")
+	if p.Flavor == FlavorPodman {
+		a.add("--quiet", "--format=docker")
+	}
+	a.opt("author", "--author", opts.Author)
+	a.opt("message", "--message", opts.Message)
+	a.each("changes", "--change", opts.Changes)
+	a.add("--pause=" + strconv.FormatBool(!opts.NoPause))
+	if opts.Reference == "" {
+		a.positional("container", id)
+	} else {
+		a.positional("container", id, opts.Reference)
+	}
+	return a.args, a.err
+}
+
+// ExportArgs writes a container's filesystem as a tar archive to stdout
+// (docker export). nerdctl 2.0 has no export: it says the subcommand is
+// unknown.
+func (p Protocol) ExportArgs(id string) []string {
+	return []string{"export", "--", id}
+}
+
 // ListImagesArgs lists local images as JSON.
 func (p Protocol) ListImagesArgs() []string {
 	if p.apple() {

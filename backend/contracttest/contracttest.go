@@ -14,6 +14,7 @@
 package contracttest
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -74,6 +75,7 @@ type Options struct {
 var Subtests = []string{
 	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode", "Kill",
 	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes", "AnonymousVolumes", "ControlCharacters", "RunFailure",
+	"CommitExport",
 }
 
 // Label is the label every resource of the suite carries.
@@ -109,6 +111,7 @@ func Run(t *testing.T, b backend.Backend, opts Options) {
 		"AnonymousVolumes":  s.testAnonymousVolumes,
 		"ControlCharacters": s.testControlCharacters,
 		"RunFailure":        s.testRunFailure,
+		"CommitExport":      s.testCommitExport,
 	}
 	skip := map[string]bool{"Build": opts.SkipBuild, "Pull": opts.SkipPull, "Networks": opts.SkipNetworks,
 		"Volumes": opts.SkipVolumes, "AnonymousVolumes": opts.SkipVolumes, "RunFailure": opts.SkipNetworks}
@@ -1097,5 +1100,89 @@ func (s *suite) testRunFailure(t *testing.T, ctx context.Context) {
 	list = slices.DeleteFunc(list, func(c core.ContainerInfo) bool { return c.State == "removing" })
 	if len(list) != 0 {
 		t.Errorf("a failed Run left %d container(s): %+v", len(list), list)
+	}
+}
+
+// testCommitExport: a file written in a container is in the image a commit
+// makes of it (a container of that image reads it) and in its export,
+// stopped too. A backend without the optional interfaces (or a runtime
+// that refuses as backend.Unsupported: nerdctl 2.0 has no export)
+// skips that part.
+func (s *suite) testCommitExport(t *testing.T, ctx context.Context) {
+	committer, canCommit := s.b.(backend.Committer)
+	exporter, canExport := s.b.(backend.Exporter)
+	if !canCommit && !canExport {
+		t.Skip("the backend has neither Committer nor Exporter")
+	}
+	unsupported := func(err error) bool { return err != nil && core.AsError(err).Details["unsupported"] == true }
+	exited0 := func(l core.ContainerLogs) bool { return l.ExitCode != nil && *l.ExitCode == 0 }
+	h := s.runContainer(t, ctx, s.spec("commit", sleeper...))
+	if out, err := s.b.Exec(ctx, h.ID, backend.ExecOptions{Cmd: []string{"sh", "-c", "echo committed > /perry-commit.txt"}}); err != nil || !exited0(out) {
+		t.Fatalf("writing the file: %v %+v", err, out)
+	}
+	if canCommit {
+		ref := s.name("image") + ":v1"
+		id, err := committer.Commit(ctx, h.ID, backend.CommitOptions{Reference: ref, Author: "perry test", Message: "contract"})
+		switch {
+		case unsupported(err):
+			t.Logf("Commit: %v", err)
+		case err != nil:
+			t.Fatalf("Commit: %v", err)
+		default:
+			cleanup(t, "image "+ref, func(ctx context.Context) error { return s.b.RemoveImage(ctx, ref, true) })
+			img, err := s.b.InspectImage(ctx, ref)
+			if err != nil || img.ID == "" || !strings.Contains(img.ID, strings.TrimPrefix(id, "sha256:")) && !strings.Contains(id, strings.TrimPrefix(img.ID, "sha256:")) {
+				t.Fatalf("Commit returned %q; InspectImage(%s) = %+v, %v", id, ref, img, err)
+			}
+			spec := s.spec("committed", sleeper...)
+			spec.Image = ref
+			c := s.runContainer(t, ctx, spec)
+			out, err := s.b.Exec(ctx, c.ID, backend.ExecOptions{Cmd: []string{"cat", "/perry-commit.txt"}})
+			if err != nil || !exited0(out) || out.Stdout != "committed\n" {
+				t.Fatalf("the file in a container of the committed image: %v %+v", err, out)
+			}
+		}
+		_, err = committer.Commit(ctx, "perrytest-missing-"+s.run, backend.CommitOptions{Reference: s.name("image")})
+		if !unsupported(err) {
+			wantNotFound(t, "Commit of an unknown container", err, "perrytest-missing-"+s.run)
+		}
+	}
+	if !canExport {
+		return
+	}
+	zero := 0
+	if err := s.b.Stop(ctx, h.ID, &zero); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	var tarball bytes.Buffer
+	if err := exporter.Export(ctx, h.ID, &tarball); unsupported(err) {
+		t.Logf("Export: %v", err)
+		return
+	} else if err != nil {
+		t.Fatalf("Export: %v", err)
+	}
+	found := ""
+	tr := tar.NewReader(&tarball)
+	for {
+		hd, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("reading the export: %v", err)
+		}
+		if strings.TrimPrefix(hd.Name, "./") == "perry-commit.txt" {
+			data, _ := io.ReadAll(tr)
+			found = string(data)
+		}
+	}
+	if found != "committed\n" {
+		t.Fatalf("the file in the export of the stopped container: %q", found)
+	}
+	var none bytes.Buffer
+	err := exporter.Export(ctx, "perrytest-missing-"+s.run, &none)
+	wantNotFound(t, "Export of an unknown container", err, "perrytest-missing-"+s.run)
+	if none.Len() != 0 {
+		t.Errorf("Export of an unknown container wrote %d bytes", none.Len())
 	}
 }

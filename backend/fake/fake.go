@@ -76,6 +76,7 @@ type Backend struct {
 	netCfgs    map[string]core.NetworkConfig // by id: what CreateNetwork was given
 	volumes    map[string]core.VolumeInfo
 	files      map[string]map[string]string // container id → path → content
+	commits    map[string]Commit            // image id → what was committed into it
 	// volumeFiles are the files written under a volume's destination in a
 	// container: volume name → path in the volume → content.
 	volumeFiles map[string]map[string]string
@@ -109,6 +110,7 @@ func New(images ...string) *Backend {
 		netCfgs:     map[string]core.NetworkConfig{},
 		volumes:     map[string]core.VolumeInfo{},
 		files:       map[string]map[string]string{},
+		commits:     map[string]Commit{},
 		volumeFiles: map[string]map[string]string{},
 		Now:         time.Now,
 	}
@@ -413,6 +415,9 @@ func (b *Backend) Create(ctx context.Context, spec *core.ContainerSpec) (core.Co
 		},
 	}
 	b.containers[id] = c
+	if img, _ := b.findImage(spec.Image); len(b.commits[img.ID].Files) > 0 {
+		b.files[id] = maps.Clone(b.commits[img.ID].Files) // a committed image holds its container's files
+	}
 	return core.ContainerHandle{ID: id, Name: name}, nil
 }
 

@@ -1,11 +1,15 @@
 package fake
 
 import (
+	"archive/tar"
 	"context"
+	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +27,112 @@ var (
 	_ backend.Copier    = (*Backend)(nil)
 	_ backend.Restarter = (*Backend)(nil)
 	_ backend.Pusher    = (*Backend)(nil)
+	_ backend.Committer = (*Backend)(nil)
+	_ backend.Exporter  = (*Backend)(nil)
 )
+
+// Commit is what the fake keeps of a committed image: the container it
+// was made of, the options given, and the container's own files (those
+// outside its volumes), which the containers of the image start with.
+type Commit struct {
+	Container string // the container's id
+	backend.CommitOptions
+	Files map[string]string
+}
+
+// Commit files a new image made of the container, under opts.Reference
+// (moving the tag from the image that had it) or by its id alone.
+func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOptions) (string, error) {
+	if err := b.enter(ctx, "Commit", id, opts.Reference); err != nil {
+		return "", err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return "", err
+	}
+	var img core.ImageInfo
+	if opts.Reference != "" {
+		img = b.addImage(opts.Reference)
+	} else {
+		img = core.ImageInfo{ID: "sha256:" + newID(), Repository: "<none>", Tag: "<none>", Size: 1 << 20,
+			Created: b.Now().UTC().Format(time.RFC3339), Platform: core.FormatPlatform("linux", runtime.GOARCH, "")}
+		b.images[img.ID] = img
+	}
+	opts.Changes = slices.Clone(opts.Changes)
+	b.commits[img.ID] = Commit{Container: c.info.ID, CommitOptions: opts, Files: b.ownFiles(c)}
+	return img.ID, nil
+}
+
+// CommitOf returns what was committed into the image ref names (a
+// reference or an id).
+func (b *Backend) CommitOf(ref string) (Commit, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	img, ok := b.findImage(ref)
+	if !ok {
+		return Commit{}, false
+	}
+	cm, ok := b.commits[img.ID]
+	cm.Files = maps.Clone(cm.Files)
+	return cm, ok
+}
+
+// ownFiles are a container's files outside its volumes, what a commit or
+// an export takes. Caller holds the lock.
+func (b *Backend) ownFiles(c *container) map[string]string {
+	out := map[string]string{}
+	for p, content := range b.files[c.info.ID] {
+		if _, _, ok := volumeAt(c, p); !ok {
+			out[path.Clean("/"+p)] = content
+		}
+	}
+	return out
+}
+
+// Export writes the container's own files (outside its volumes: WriteFile,
+// CopyTo, an image's commit) as a tar archive, in path order, each
+// directory before what it holds, all dated at the container's creation:
+// the same container exports the same bytes.
+func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
+	if err := b.enter(ctx, "Export", id); err != nil {
+		return err
+	}
+	c, err := b.find(id)
+	if err != nil {
+		b.mu.Unlock()
+		return err
+	}
+	files, created := b.ownFiles(c), c.created
+	b.mu.Unlock()
+	tw := tar.NewWriter(w)
+	dirs := map[string]bool{}
+	for _, p := range slices.Sorted(maps.Keys(files)) {
+		rel := strings.TrimPrefix(p, "/")
+		parts := strings.Split(rel, "/")
+		for i := 1; i < len(parts); i++ {
+			dir := strings.Join(parts[:i], "/")
+			if dirs[dir] {
+				continue
+			}
+			dirs[dir] = true
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: created}); err != nil {
+				return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+			}
+		}
+		h := &tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: 0o644, Size: int64(len(files[p])), ModTime: created}
+		if err := tw.WriteHeader(h); err != nil {
+			return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+		}
+		if _, err := io.WriteString(tw, files[p]); err != nil {
+			return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+	}
+	return nil
+}
 
 var _ backend.StatsReader = (*Backend)(nil)
 

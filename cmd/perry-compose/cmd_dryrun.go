@@ -6,9 +6,10 @@ import (
 )
 
 // --dry-run (docker compose's global flag): up and down print what they
-// would do, from the engine's plans, and change nothing; the commands that
-// change nothing anyway run as usual; the others refuse the flag rather
-// than act.
+// would do, from the engine's plans, and change nothing; commit and export
+// find their container and report, making no image and writing no
+// archive; the commands that change nothing anyway run as usual; the
+// others refuse the flag rather than act.
 
 const dryRunFlag = "dry-run"
 
@@ -23,6 +24,9 @@ var readOnlyCommands = map[string]bool{
 	"config": true, "ps": true, "ls": true, "images": true, "version": true, "top": true,
 	"port": true, "logs": true, "events": true, "volumes": true,
 }
+
+// ownDryRun are the commands that read --dry-run themselves (dryRun).
+var ownDryRun = map[string]bool{"commit": true, "export": true}
 
 // dryRun reports whether --dry-run was given, before or after the command.
 func dryRun(cmd *cobra.Command) bool {
@@ -43,14 +47,14 @@ func (a *app) routeDryRun(root *cobra.Command) {
 		}
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			switch {
-			case !dryRun(cmd) || readOnlyCommands[name]:
+			case !dryRun(cmd) || readOnlyCommands[name] || ownDryRun[name]:
 				return run(cmd, args)
 			case name == "up":
 				return a.dryRunUp(cmd, args)
 			case name == "down":
 				return a.dryRunDown(cmd, args)
 			}
-			return usageErr(cmd, "--dry-run is supported by up and down (and by the commands that change nothing), not by %s", name)
+			return usageErr(cmd, "--dry-run is supported by up, down, commit and export (and by the commands that change nothing), not by %s", name)
 		}
 	}
 }

@@ -237,7 +237,7 @@ func TestOptionalCommandsOnABackendWithout(t *testing.T) {
 	c := newCLIEnv(t, sleepers)
 	c.must("up", "-d")
 	var out, errb bytes.Buffer
-	for _, args := range [][]string{{"pause"}, {"unpause"}, {"top"}, {"events"}, {"cp", "app:/x", "y"}} {
+	for _, args := range [][]string{{"pause"}, {"unpause"}, {"top"}, {"events"}, {"cp", "app:/x", "y"}, {"commit", "app"}, {"export", "app"}} {
 		out.Reset()
 		errb.Reset()
 		a := newApp(strings.NewReader(""), &out, &errb)

@@ -60,9 +60,9 @@ docker compose's commands, flags, names, labels and JSON formats.`,
 	add("lifecycle", a.upCmd(), a.downCmd(), a.createCmd(), a.startCmd(), a.stopCmd(), a.restartCmd(),
 		a.killCmd(), a.rmCmd(), a.scaleCmd(), a.runCmd(), a.execCmd(), a.waitCmd())
 	add("lifecycle", a.attachCmd(), a.pauseCmd(), a.unpauseCmd(), a.cpCmd(), a.watchCmd())
-	add("inspect", a.topCmd(), a.statsCmd(), a.eventsCmd())
+	add("inspect", a.topCmd(), a.statsCmd(), a.eventsCmd(), a.exportCmd())
 	add("inspect", a.psCmd(), a.logsCmd(), a.portCmd(), a.configCmd(), a.lsCmd(), a.volumesCmd(), a.versionCmd())
-	add("images", a.imagesCmd(), a.pullCmd(), a.pushCmd(), a.buildCmd())
+	add("images", a.imagesCmd(), a.pullCmd(), a.pushCmd(), a.buildCmd(), a.commitCmd())
 	root.SetHelpCommandGroupID("inspect")
 	for _, c := range root.Commands() {
 		a.globalFlags(c.Flags(), c)

@@ -51,6 +51,11 @@ func (c observedContainer) running() bool     { return c.State == "running" }
 func (c observedContainer) startable() bool   { return c.State == "created" || c.State == "exited" }
 func (c observedContainer) projectOf() string { return c.Labels[LabelProject] }
 
+// up is what `docker ps` lists without -a: a container not stopped.
+func (c observedContainer) up() bool {
+	return c.State == "running" || c.State == "paused" || c.State == "restarting"
+}
+
 // byService returns the containers of one service.
 func (o *observedState) byService(name string) []observedContainer {
 	var out []observedContainer
@@ -90,7 +95,7 @@ func (o *observedState) attachByID(spec *core.ContainerSpec) {
 // to remove a network only while a running container uses it), so it is
 // recreated. "" when none.
 func (o *observedState) detached(c observedContainer) string {
-	if c.running() || c.State == "paused" || c.State == "restarting" {
+	if c.up() {
 		return ""
 	}
 	for _, n := range c.Networks {

@@ -45,7 +45,7 @@ func (e *Engine) pauseOrUnpause(ctx context.Context, services []string, pause bo
 			// Every container that is up, as docker compose does: pausing
 			// a paused one (or unpausing a running one) is the runtime's
 			// error.
-			if c.State == "running" || c.State == "paused" || c.State == "restarting" {
+			if c.up() {
 				targets = append(targets, c)
 			}
 		}

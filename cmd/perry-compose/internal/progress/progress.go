@@ -102,7 +102,8 @@ func ID(ev engine.Event) string { return Kind(ev.Resource) + " " + ev.ID }
 func Done(st engine.EventStatus) bool {
 	switch st {
 	case engine.StatusCreating, engine.StatusStarting, engine.StatusRestarting, engine.StatusWaiting, engine.StatusStopping, engine.StatusKilling,
-		engine.StatusRemoving, engine.StatusPulling, engine.StatusPushing, engine.StatusBuilding, engine.StatusRecreate:
+		engine.StatusRemoving, engine.StatusPulling, engine.StatusPushing, engine.StatusBuilding, engine.StatusRecreate,
+		engine.StatusCommitting, engine.StatusExporting:
 		return false
 	}
 	return true
