@@ -196,6 +196,12 @@ export interface ContainerSpec {
   cap_drop?: string[];
   labels?: Record<string, string>;
   // Compose service fields.
+  /**
+   * Variables removed from the image's environment (compose's environment
+   * entry without a value); not also in `env`. podman's API, nerdctl and
+   * apple/container refuse it: they cannot remove an image's variable.
+   */
+  unset_env?: string[];
   hostname?: string;
   domainname?: string;
   network_aliases?: string[];
@@ -237,6 +243,12 @@ export interface ContainerSpec {
   /** Supplementary groups, names or ids. */
   group_add?: string[];
   devices?: Device[];
+  /**
+   * Devices by capability, e.g. GPUs (compose's gpus and
+   * deploy.resources.reservations.devices). The docker CLI and nerdctl take
+   * GPU requests only; podman and apple/container refuse them.
+   */
+  device_requests?: DeviceRequest[];
   /** 0..100; 0 is a value (swap as little as possible), absent the kernel's default. */
   mem_swappiness?: number;
   /** The OOM killer spares the container's processes. */
@@ -325,6 +337,19 @@ export interface Device {
   target?: string;
   /** Letters of "rwm"; the runtime's default ("rwm") when absent. */
   permissions?: string;
+}
+
+/** Devices a driver provides, asked for by capability (the Engine API's DeviceRequest). */
+export interface DeviceRequest {
+  /** Absent: the runtime picks a driver with the capabilities. */
+  driver?: string;
+  /** How many devices; -1 for all. Not with `device_ids`. */
+  count?: number;
+  device_ids?: string[];
+  /** Every one must be offered, e.g. ["gpu"], ["gpu", "utility"]. */
+  capabilities?: string[];
+  /** The driver's options. */
+  options?: Record<string, string>;
 }
 
 /** A container's block IO weight and per-device limits (compose's blkio_config). */
@@ -613,6 +638,14 @@ export interface ComposeService {
   dns_opt?: string[];
   dns_search?: string | string[];
   devices?: Array<string | { source: string; target?: string; permissions?: string }>;
+  /** "all", or GPU requests (the gpu capability is added). */
+  gpus?: "all" | Array<{
+    capabilities?: string[];
+    count?: string | number;
+    device_ids?: string[];
+    driver?: string;
+    options?: ListOrDict;
+  }>;
   device_cgroup_rules?: string[];
   group_add?: Array<string | number>;
   shm_size?: string | number;
