@@ -122,6 +122,12 @@ const FeatureHealthcheck = "healthcheck"
 // cannot, nor can podman's Docker-compatible API.
 const FeatureUnsetEnv = "unset_env"
 
+// FeatureClassicBuild is a Build by the classic builder: the Engine API's
+// /build without BuildKit, which docker compose uses, and marks on the
+// image, when it has no buildx. The CLIs' builders are BuildKit, buildah,
+// or not known.
+const FeatureClassicBuild = "build.classic"
+
 // Supports reports whether b supports feature.
 func Supports(ctx context.Context, b Backend, feature string) bool {
 	if f, ok := b.(Features); ok {

@@ -131,8 +131,11 @@ func modeOf(host string) string {
 // Supports reports the version-dependent features of the engine, and what
 // podman's Docker-compatible API cannot do.
 func (b *Backend) Supports(ctx context.Context, feature string) bool {
-	if feature == backend.FeatureUnsetEnv {
+	switch feature {
+	case backend.FeatureUnsetEnv:
 		return !b.podman()
+	case backend.FeatureClassicBuild:
+		return true // Build sends no builder version: the daemon's classic one
 	}
 	v, err := b.apiVersion(ctx)
 	if err != nil || v == "" {

@@ -116,6 +116,8 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 		// apple/container has none. Neither run can remove a variable the
 		// image sets.
 		return b.proto.Flavor != FlavorNerdctl && !b.proto.apple()
+	case backend.FeatureClassicBuild:
+		return false // BuildKit, buildah, or the docker CLI's choice, unknown here
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {
 			return false

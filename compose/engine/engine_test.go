@@ -1274,6 +1274,7 @@ type featureBackend struct {
 	name          string
 	noHealthcheck bool
 	noUnsetEnv    bool
+	notClassic    bool // builds with another builder than the classic one
 	mu            sync.Mutex
 	asked         map[string]int
 }
@@ -1293,6 +1294,8 @@ func (f *featureBackend) Supports(ctx context.Context, feature string) bool {
 		return !f.noHealthcheck
 	case backend.FeatureUnsetEnv:
 		return !f.noUnsetEnv
+	case backend.FeatureClassicBuild:
+		return !f.notClassic
 	}
 	return true
 }

@@ -19,6 +19,9 @@ const (
 	LabelNetwork     = "com.docker.compose.network"
 	LabelVolume      = "com.docker.compose.volume"
 	LabelSlug        = "com.docker.compose.slug"
+	// LabelImageBuilder marks an image built by the classic builder, as
+	// docker compose marks what it builds without BuildKit.
+	LabelImageBuilder = "com.docker.compose.image.builder"
 
 	// LabelManaged marks every resource perry-container created.
 	LabelManaged = "io.perry.managed"

@@ -30,6 +30,9 @@ type model struct {
 	networks    map[string]*network
 	volumes     map[string]*volume
 	extraLabels map[string]string
+	// classicBuild: the runtime builds with the classic builder
+	// (backend.FeatureClassicBuild).
+	classicBuild bool
 	// stateDir is the project's private state directory, where generated
 	// files are written; set by the commands that write them.
 	stateDir string
@@ -102,6 +105,8 @@ type modelOptions struct {
 	noHealthcheck bool
 	// noUnsetEnv: the runtime cannot remove a variable the image sets.
 	noUnsetEnv bool
+	// classicBuild: the runtime builds with the classic builder.
+	classicBuild bool
 }
 
 // buildModel resolves project p. It fails on what makes the whole project
@@ -115,15 +120,16 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 		return nil, core.Errorf(core.KindInvalidConfig, "the project has no name")
 	}
 	m := &model{
-		proj:        p,
-		disabled:    map[string]bool{},
-		name:        p.Name,
-		workingDir:  p.WorkingDir,
-		configFiles: p.ComposeFiles,
-		services:    map[string]*service{},
-		networks:    map[string]*network{},
-		volumes:     map[string]*volume{},
-		extraLabels: o.extraLabels,
+		proj:         p,
+		disabled:     map[string]bool{},
+		name:         p.Name,
+		workingDir:   p.WorkingDir,
+		configFiles:  p.ComposeFiles,
+		services:     map[string]*service{},
+		networks:     map[string]*network{},
+		volumes:      map[string]*volume{},
+		extraLabels:  o.extraLabels,
+		classicBuild: o.classicBuild,
 	}
 	for name := range p.DisabledServices {
 		m.disabled[name] = true

@@ -56,6 +56,13 @@ func planImages(m *model, obs *observedState, services []string, opts UpOptions)
 			if err != nil {
 				return nil, err
 			}
+			if m.classicBuild {
+				spec.Labels = maps.Clone(spec.Labels)
+				if spec.Labels == nil {
+					spec.Labels = map[string]string{}
+				}
+				spec.Labels[LabelImageBuilder] = "classic"
+			}
 			cause := "image not found"
 			if present {
 				cause = "build requested"

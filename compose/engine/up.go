@@ -19,7 +19,8 @@ func (e *Engine) model(scale map[string]int) (*model, error) {
 	return buildModel(e.project, modelOptions{scale: scale, extraLabels: e.extraLabels,
 		noStartInterval: !e.supports(backend.FeatureHealthStartInterval),
 		noHealthcheck:   !e.supports(backend.FeatureHealthcheck),
-		noUnsetEnv:      !e.supports(backend.FeatureUnsetEnv)})
+		noUnsetEnv:      !e.supports(backend.FeatureUnsetEnv),
+		classicBuild:    e.supports(backend.FeatureClassicBuild)})
 }
 
 // serviceModel is the engine's model and its service name, NotFound when
@@ -37,7 +38,8 @@ func (e *Engine) serviceModel(name string) (*model, *service, error) {
 }
 
 // engineFeatures are the optional features the engine asks its backend about.
-var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck, backend.FeatureUnsetEnv}
+var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck, backend.FeatureUnsetEnv,
+	backend.FeatureClassicBuild}
 
 // supports asks the backend once per engine about each optional feature:
 // the answer may cost a round trip to the runtime (a version ping), so it
