@@ -823,6 +823,16 @@ services:
 	if err != nil || !strings.HasPrefix(info.Name, "demo-web-run-") {
 		t.Fatalf("run -d prints the container's id: %q %v", r.stdout, err)
 	}
+	// As docker compose's, a detached one-off container keeps stdin open
+	// (-i is the default), without a TTY here (stdout is no terminal);
+	// -i=false closes it.
+	if spec, _ := c.b.ContainerSpec(info.ID); !spec.StdinOpen || spec.Tty {
+		t.Errorf("run -d: stdin_open %v tty %v, want stdin open without a TTY", spec.StdinOpen, spec.Tty)
+	}
+	r = c.must("run", "-d", "-i=false", "web")
+	if spec, _ := c.b.ContainerSpec(strings.TrimSpace(r.stdout)); spec.StdinOpen {
+		t.Error("run -d -i=false kept stdin open")
+	}
 }
 
 // ps shows each container's command as docker compose does, in the table,

@@ -361,6 +361,11 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 			return ierr
 		}
 	}
+	if f.detach {
+		// As docker compose's: stdin kept open (-i, the default) and a TTY
+		// when one is wanted, though nothing attaches now (attach may).
+		spec.StdinOpen, spec.Tty = f.attach.interactive, tty
+	}
 	h, err := s.b.Create(ctx, spec)
 	if err != nil {
 		return core.AsError(err).With("service", service)
