@@ -961,3 +961,23 @@ services:
 		t.Fatalf("logs -f: %q, want it to end with the exit status", r.stdout)
 	}
 }
+
+// A service's environment entry without a value (unset here) removes the
+// image's variable from its containers, a one-off's too; run -e KEY=V sets
+// it instead.
+func TestRunEnvOverridesAnUnsetVariable(t *testing.T) {
+	c := newCLIEnv(t, `
+services:
+  web:
+    image: perry-test/busybox:latest
+    environment: [PERRY_TEST_NOT_SET_ANYWHERE]
+`)
+	id := strings.TrimSpace(c.must("run", "-d", "web").stdout)
+	if spec, _ := c.b.ContainerSpec(id); !slices.Equal(spec.UnsetEnv, []string{"PERRY_TEST_NOT_SET_ANYWHERE"}) {
+		t.Errorf("run: unset %q, want the service's variable", spec.UnsetEnv)
+	}
+	id = strings.TrimSpace(c.must("run", "-d", "-e", "PERRY_TEST_NOT_SET_ANYWHERE=1", "web").stdout)
+	if spec, _ := c.b.ContainerSpec(id); len(spec.UnsetEnv) != 0 || spec.Env["PERRY_TEST_NOT_SET_ANYWHERE"] != "1" {
+		t.Errorf("run -e: env %v unset %q, want the variable set", spec.Env, spec.UnsetEnv)
+	}
+}

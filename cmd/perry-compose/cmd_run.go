@@ -329,6 +329,8 @@ func (a *app) runRun(cmd *cobra.Command, f *runFlags, args []string) error {
 		spec.Env = map[string]string{}
 	}
 	maps.Copy(spec.Env, env)
+	// A variable -e sets is no longer one the service removes.
+	spec.UnsetEnv = slices.DeleteFunc(slices.Clone(spec.UnsetEnv), func(k string) bool { _, set := env[k]; return set })
 	maps.Copy(spec.Labels, labels)
 	if f.workdir != "" {
 		spec.Workdir = f.workdir
