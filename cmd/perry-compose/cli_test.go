@@ -603,9 +603,7 @@ func TestDownWithoutComposeFileUsesLabels(t *testing.T) {
 	// A directory without a compose file: -p alone finds the stack.
 	empty := t.TempDir()
 	var out, errb bytes.Buffer
-	a := newApp(strings.NewReader(""), &out, &errb)
-	a.newBackend = func(context.Context) (backend.Backend, error) { return c.b, nil }
-	a.getenv = func(string) string { return "" }
+	a := c.app(strings.NewReader(""), &out, &errb)
 	wd, _ := os.Getwd()
 	if err := os.Chdir(empty); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -93,4 +95,31 @@ func TestVolumesListsTheProjectsOwn(t *testing.T) {
 			t.Errorf("got %q", got)
 		}
 	})
+}
+
+// Without a compose file (-p alone), the project is read from its
+// containers' labels: a service's volumes are those its running containers
+// were created with.
+func TestVolumesOfAServiceWithoutComposeFile(t *testing.T) {
+	c := newCLIEnv(t, volumesYAML)
+	if err := c.b.CreateVolume(t.Context(), "outside", core.VolumeConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	c.must("up", "-d")
+	wd, _ := os.Getwd()
+	if err := os.Chdir(t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chdir(wd)
+	for _, tc := range []struct {
+		service, want string
+	}{
+		{"cache", "demo_scratch\n"},
+		{"db", "demo_data\ndemo_logs\n"},
+	} {
+		var out, errb bytes.Buffer
+		if code := c.app(strings.NewReader(""), &out, &errb).run(t.Context(), []string{"-p", "demo", "volumes", "-q", tc.service}); code != 0 || out.String() != tc.want {
+			t.Errorf("volumes -q %s by project name: exit %d %q (%s), want %q", tc.service, code, out.String(), errb.String(), tc.want)
+		}
+	}
 }

@@ -198,8 +198,16 @@ func (e *Engine) Volumes(ctx context.Context, services []string) ([]core.VolumeI
 		}
 	}
 	for _, c := range cs {
-		if c.running() {
-			mounts(c.service)
+		if !c.running() {
+			continue
+		}
+		mounts(c.service)
+		// What the container was created with, by name: the project may
+		// have been rebuilt from labels (no compose file), or changed since.
+		for _, name := range strings.Split(c.Labels[LabelVolumes], ",") {
+			if name != "" {
+				mounted[name] = true
+			}
 		}
 	}
 	return slices.DeleteFunc(list, func(v core.VolumeInfo) bool { return !mounted[v.Name] }), nil
