@@ -10,20 +10,14 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
-	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // commit and export on live runtimes: the Docker engine through its API
 // and its CLI, then podman and nerdctl (runtimes_test.go).
 
 func TestIntegrationCommitExport(t *testing.T) {
-	t.Run("docker-api", func(t *testing.T) { newRealEngine(t).commitExport() })
-	t.Run("docker-cli", func(t *testing.T) {
-		testenv.RequireEngine(t)
-		newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))).commitExport()
-	})
+	onDocker(t, func(r *realEngine, _ int) { r.commitExport() })
 }
 
 func TestRuntimesCommitExport(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"testing"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/cli"
-	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // A compose network's gateway and ip_range are applied on every runtime,
@@ -18,11 +16,7 @@ import (
 // the gateway is not the subnet's first address, the range is its upper
 // half).
 func TestIntegrationNetworkIPAM(t *testing.T) {
-	t.Run("docker-api", func(t *testing.T) { newRealEngine(t).networkIPAM("10.234.7") })
-	t.Run("docker-cli", func(t *testing.T) {
-		testenv.RequireEngine(t)
-		newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))).networkIPAM("10.234.9")
-	})
+	onDocker(t, func(r *realEngine, i int) { r.networkIPAM([]string{"10.234.7", "10.234.9"}[i]) })
 }
 
 func TestRuntimesNetworkIPAM(t *testing.T) {

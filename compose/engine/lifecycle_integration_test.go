@@ -6,9 +6,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
-	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // Lifecycle hooks on live runtimes: the Docker engine through its API and
@@ -55,11 +53,7 @@ services:
 `
 
 func TestIntegrationLifecycleHooks(t *testing.T) {
-	t.Run("docker-api", func(t *testing.T) { newRealEngine(t).lifecycleHooks() })
-	t.Run("docker-cli", func(t *testing.T) {
-		testenv.RequireEngine(t)
-		newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))).lifecycleHooks()
-	})
+	onDocker(t, func(r *realEngine, _ int) { r.lifecycleHooks() })
 }
 
 func TestRuntimesLifecycleHooks(t *testing.T) {

@@ -5,19 +5,13 @@ import (
 	"testing"
 
 	"github.com/perryts/perry-container/backend"
-	"github.com/perryts/perry-container/backend/cli"
-	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // A network whose subnet changed, on the Docker engine through its API and
 // its CLI: up recreates it and moves the running containers to it, with
 // their aliases, without recreating them.
 func TestIntegrationNetworkConfigChanged(t *testing.T) {
-	t.Run("docker-api", func(t *testing.T) { newRealEngine(t).networkConfigChanged("10.231.7") })
-	t.Run("docker-cli", func(t *testing.T) {
-		testenv.RequireEngine(t)
-		newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))).networkConfigChanged("10.231.9")
-	})
+	onDocker(t, func(r *realEngine, i int) { r.networkConfigChanged([]string{"10.231.7", "10.231.9"}[i]) })
 }
 
 func (r *realEngine) networkConfigChanged(second string) {

@@ -13,7 +13,6 @@ import (
 	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/backend/cli"
 	"github.com/perryts/perry-container/core"
-	"github.com/perryts/perry-container/internal/testenv"
 )
 
 // pause, unpause, top, cp and events on live runtimes: the Docker engine
@@ -28,11 +27,7 @@ services:
 `
 
 func TestIntegrationOptionalOps(t *testing.T) {
-	t.Run("docker-api", func(t *testing.T) { newRealEngine(t).optionalOps() })
-	t.Run("docker-cli", func(t *testing.T) {
-		testenv.RequireEngine(t)
-		newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))).optionalOps()
-	})
+	onDocker(t, func(r *realEngine, _ int) { r.optionalOps() })
 }
 
 func TestRuntimesOptionalOps(t *testing.T) {

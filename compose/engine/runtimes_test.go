@@ -50,6 +50,17 @@ func checkRuntime(t *testing.T, b backend.Backend) backend.Backend {
 	return b
 }
 
+// onDocker runs test on the Docker engine through its API (i = 0), then
+// through its CLI (i = 1), each with a fresh project; i lets a test use
+// other addresses on each.
+func onDocker(t *testing.T, test func(r *realEngine, i int)) {
+	t.Run("docker-api", func(t *testing.T) { test(newRealEngine(t), 0) })
+	t.Run("docker-cli", func(t *testing.T) {
+		testenv.RequireEngine(t)
+		test(newProject(t, checkRuntime(t, cli.Docker("docker", testenv.RequireCLI(t, "docker")))), 1)
+	})
+}
+
 // onRuntimes runs test once per runtime, one runtime after another, with a
 // fresh project: podman's CLI and its API service share one network
 // configuration, and creating networks through both at once failed now and
