@@ -58,6 +58,7 @@ export type {
   ContainerLogs,
   ContainerSpec,
   Device,
+  DeviceRequest,
   ErrorCodes,
   ErrorKind,
   FollowLogsOptions,
