@@ -470,7 +470,7 @@ func (b *Backend) execEnv(opts backend.ExecOptions) ([]string, error) {
 		return nil, core.InvalidArgument("env", "%s without a value (removed from the command's environment) is not supported by podman's exec", opts.Unset[0]).
 			With("field", "env").With("backend", b.name)
 	}
-	return append(envList(opts.Env), slices.Sorted(slices.Values(opts.Unset))...), nil
+	return envList(opts.Env, opts.Unset), nil
 }
 
 // Exec runs a command in a running container and returns its output and

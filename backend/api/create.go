@@ -77,20 +77,18 @@ func (b *Backend) plan(ctx context.Context, spec *core.ContainerSpec) (*createPl
 		if len(spec.UnsetEnv) > 0 {
 			// It fills a bare KEY from its own service's environment, or
 			// leaves the image's value: nothing removes it.
-			return nil, core.Errorf(core.KindInvalidArgument, "field unset_env (%s: compose's environment entry without a value) is not supported by %s through its Docker-compatible API, which cannot remove a variable the image sets", spec.UnsetEnv[0], b.name).
-				With("field", "unset_env").With("backend", b.name)
+			return nil, b.podmanRefuses("unset_env", spec.UnsetEnv[0]+": compose's environment entry without a value",
+				"cannot remove a variable the image sets")
 		}
 		if len(spec.DeviceRequests) > 0 {
 			// Its create answers 201 and runs the container without them.
-			return nil, core.Errorf(core.KindInvalidArgument, "field device_requests (compose's gpus and deploy.resources.reservations.devices) is not supported by %s through its Docker-compatible API, which would run the container without the devices", b.name).
-				With("field", "device_requests").With("backend", b.name)
+			return nil, b.podmanRefuses("device_requests", "compose's gpus and deploy.resources.reservations.devices",
+				"would run the container without the devices")
 		}
 		for i, m := range spec.Mounts {
 			if m.Subpath != "" {
 				// Its create answers 201 and mounts the whole volume.
-				field := fmt.Sprintf("mounts[%d].subpath", i)
-				return nil, core.Errorf(core.KindInvalidArgument, "field %s (compose's volumes[].volume.subpath) is not supported by %s through its Docker-compatible API, which mounts the whole volume", field, b.name).
-					With("field", field).With("backend", b.name)
+				return nil, b.podmanRefuses(fmt.Sprintf("mounts[%d].subpath", i), "compose's volumes[].volume.subpath", "mounts the whole volume")
 			}
 		}
 	}
@@ -116,7 +114,7 @@ func planCreate(spec *core.ContainerSpec, apiVersion string) (*createPlan, error
 		WorkingDir: spec.Workdir,
 		Tty:        spec.Tty,
 		OpenStdin:  spec.StdinOpen,
-		Env:        append(envList(spec.Env), slices.Sorted(slices.Values(spec.UnsetEnv))...), // bare: the engine removes them
+		Env:        envList(spec.Env, spec.UnsetEnv),
 		Cmd:        cloneStrings(spec.Cmd),
 		Entrypoint: cloneStrings(spec.Entrypoint),
 		Labels:     cloneMap(spec.Labels),
@@ -748,17 +746,20 @@ func parsePlatform(s string) (*ocispec.Platform, error) {
 	return p, nil
 }
 
-// envList renders env sorted, so that the same spec gives the same request.
-func envList(env map[string]string) []string {
-	if len(env) == 0 {
+// envList is an environment as the Engine API takes it: KEY=VALUE, then
+// each variable to remove bare ("KEY"), which the Docker engine removes
+// from what the image (for an exec, the container) sets; each part sorted,
+// so that the same spec gives the same request.
+func envList(env map[string]string, unset []string) []string {
+	if len(env)+len(unset) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(env))
+	out := make([]string, 0, len(env)+len(unset))
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
-	return out
+	return append(out, slices.Sorted(slices.Values(unset))...)
 }
 
 func cloneStrings(s []string) []string {

@@ -17,6 +17,21 @@ import (
 
 func (b *Backend) podman() bool { return b.name == "podman" }
 
+// podmanRefuses is the InvalidArgument for a field podman's
+// Docker-compatible API would take and then drop or get wrong: what, when
+// set, says what compose calls it; why, when set, what podman would do.
+func (b *Backend) podmanRefuses(field, what, why string) error {
+	msg := "field " + field
+	if what != "" {
+		msg += " (" + what + ")"
+	}
+	msg += " is not supported by " + b.name + " through its Docker-compatible API"
+	if why != "" {
+		msg += ", which " + why
+	}
+	return core.Errorf(core.KindInvalidArgument, "%s", msg).With("field", field).With("backend", b.name)
+}
+
 // fixContainer normalises a container's image name.
 func (b *Backend) fixContainer(info *core.ContainerInfo) {
 	if b.podman() && info.Image != "" {

@@ -122,10 +122,7 @@ func (b *Backend) podmanIPAM(ipam *core.IPAM) error {
 	if !b.podman() {
 		return nil
 	}
-	refuse := func(field string) error {
-		return core.Errorf(core.KindInvalidArgument, "field network.%s is not supported by %s through its Docker-compatible API", field, b.name).
-			With("field", "network."+field).With("backend", b.name)
-	}
+	refuse := func(field string) error { return b.podmanRefuses("network."+field, "", "") }
 	if !ipam.DefaultDriver() {
 		return refuse("ipam.driver")
 	}
