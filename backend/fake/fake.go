@@ -245,10 +245,16 @@ func newID() string {
 // as the engines list it: its repository, tag "<none>", the digest.
 func (b *Backend) addImage(ref string) core.ImageInfo {
 	repo, tag := imageref.Listed(ref)
-	img := core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Digest: imageref.Digest(ref), Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339),
-		Platform: core.FormatPlatform("linux", runtime.GOARCH, "")}
+	img := b.newImage(repo, tag)
+	img.Digest = imageref.Digest(ref)
 	b.images[imageKey(ref)] = img
 	return img
+}
+
+// newImage is a new image's record, made now on this machine's platform.
+func (b *Backend) newImage(repo, tag string) core.ImageInfo {
+	return core.ImageInfo{ID: "sha256:" + newID(), Repository: repo, Tag: tag, Size: 1 << 20, Created: b.Now().UTC().Format(time.RFC3339),
+		Platform: core.FormatPlatform("linux", runtime.GOARCH, "")}
 }
 
 // imageKey is the full reference an image is filed under, so that

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,8 +54,7 @@ func (b *Backend) Commit(ctx context.Context, id string, opts backend.CommitOpti
 	if opts.Reference != "" {
 		img = b.addImage(opts.Reference)
 	} else {
-		img = core.ImageInfo{ID: "sha256:" + newID(), Repository: "<none>", Tag: "<none>", Size: 1 << 20,
-			Created: b.Now().UTC().Format(time.RFC3339), Platform: core.FormatPlatform("linux", runtime.GOARCH, "")}
+		img = b.newImage("<none>", "<none>") // untagged: known by its id
 		b.images[img.ID] = img
 	}
 	opts.Changes = slices.Clone(opts.Changes)
@@ -105,6 +103,15 @@ func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
 	}
 	files, created := b.ownFiles(c), c.created
 	b.mu.Unlock()
+	if err := writeFilesTar(w, files, created); err != nil {
+		return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+	}
+	return nil
+}
+
+// writeFilesTar writes files (path → content) as a tar archive: in path
+// order, each directory before what it holds, all dated mtime.
+func writeFilesTar(w io.Writer, files map[string]string, mtime time.Time) error {
 	tw := tar.NewWriter(w)
 	dirs := map[string]bool{}
 	for _, p := range slices.Sorted(maps.Keys(files)) {
@@ -116,22 +123,18 @@ func (b *Backend) Export(ctx context.Context, id string, w io.Writer) error {
 				continue
 			}
 			dirs[dir] = true
-			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: created}); err != nil {
-				return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+			if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: dir + "/", Mode: 0o755, ModTime: mtime}); err != nil {
+				return err
 			}
 		}
-		h := &tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: 0o644, Size: int64(len(files[p])), ModTime: created}
-		if err := tw.WriteHeader(h); err != nil {
-			return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: rel, Mode: 0o644, Size: int64(len(files[p])), ModTime: mtime}); err != nil {
+			return err
 		}
 		if _, err := io.WriteString(tw, files[p]); err != nil {
-			return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
+			return err
 		}
 	}
-	if err := tw.Close(); err != nil {
-		return core.Errorf(core.KindBackendError, "export of container %s: %v", id, err)
-	}
-	return nil
+	return tw.Close()
 }
 
 var _ backend.StatsReader = (*Backend)(nil)
