@@ -20,16 +20,23 @@ services:
     deploy: {replicas: 2}
 `
 
+// upCommitStack is commitYAML's two replicas up on the fake.
+func upCommitStack(t *testing.T) (*fake.Backend, *Engine, *eventLog) {
+	t.Helper()
+	b := newFake()
+	e, log := newEngine(t, b, load(t, commitYAML))
+	if err := e.Up(ctxT(t), UpOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	return b, e, log
+}
+
 // Commit takes the service's first container that is up, or --index's,
 // passes docker commit's options on and reports the image's id; a stopped
 // container is not taken, as docker compose lists only those that are up.
 func TestCommitPicksTheContainerUp(t *testing.T) {
-	b := newFake()
-	e, log := newEngine(t, b, load(t, commitYAML))
+	b, e, log := upCommitStack(t)
 	ctx := ctxT(t)
-	if err := e.Up(ctx, UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	if err := b.WriteFile("demo-app-2", "/note", "two\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -65,12 +72,8 @@ func TestCommitPicksTheContainerUp(t *testing.T) {
 // A dry run finds the container and reports the commit, and makes none; a
 // bad image name is refused before the runtime is asked.
 func TestCommitDryRunAndBadReference(t *testing.T) {
-	b := newFake()
-	e, log := newEngine(t, b, load(t, commitYAML))
+	b, e, log := upCommitStack(t)
 	ctx := ctxT(t)
-	if err := e.Up(ctx, UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	b.ResetCalls()
 	id, err := e.Commit(ctx, "app", CommitOptions{DryRun: true, CommitOptions: backend.CommitOptions{Reference: "snap"}})
 	if err != nil || id != "" || len(callsOf(b, "Commit")) != 0 || len(log.find(StatusCommitted, "demo-app-1")) != 1 {
@@ -87,12 +90,8 @@ func TestCommitDryRunAndBadReference(t *testing.T) {
 // container is found; nothing is opened for a service that is not up, and
 // a dry run opens (its checks) but writes nothing.
 func TestExportOpensOnceTheContainerIsFound(t *testing.T) {
-	b := newFake()
-	e, log := newEngine(t, b, load(t, commitYAML))
+	b, e, log := upCommitStack(t)
 	ctx := ctxT(t)
-	if err := e.Up(ctx, UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	if err := b.WriteFile("demo-app-1", "/etc/motd", "hi\n"); err != nil {
 		t.Fatal(err)
 	}
@@ -122,12 +121,8 @@ func TestExportOpensOnceTheContainerIsFound(t *testing.T) {
 // A runtime that refuses (nerdctl 2.0 has no export) is reported as it
 // says, still Unsupported.
 func TestExportRefusedByTheRuntime(t *testing.T) {
-	b := newFake()
-	e, _ := newEngine(t, b, load(t, commitYAML))
+	b, e, _ := upCommitStack(t)
 	ctx := ctxT(t)
-	if err := e.Up(ctx, UpOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	b.Inject(fake.Fault{Method: "Export", Err: backend.Unsupported(b, "export")})
 	err := e.Export(ctx, "app", ExportOptions{}, func() (io.Writer, error) { return io.Discard, nil })
 	if !isUnsupported(err) || err.Error() != "fake cannot export" || core.AsError(err).Details["service"] != "app" {
