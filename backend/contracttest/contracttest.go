@@ -1161,28 +1161,40 @@ func (s *suite) testCommitExport(t *testing.T, ctx context.Context) {
 	} else if err != nil {
 		t.Fatalf("Export: %v", err)
 	}
-	found := ""
-	tr := tar.NewReader(&tarball)
-	for {
-		hd, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatalf("reading the export: %v", err)
-		}
-		if strings.TrimPrefix(hd.Name, "./") == "perry-commit.txt" {
-			data, _ := io.ReadAll(tr)
-			found = string(data)
-		}
+	found, err := TarFile(&tarball, "perry-commit.txt")
+	if err != nil {
+		t.Fatalf("reading the export: %v", err)
 	}
 	if found != "committed\n" {
 		t.Fatalf("the file in the export of the stopped container: %q", found)
 	}
 	var none bytes.Buffer
-	err := exporter.Export(ctx, "perrytest-missing-"+s.run, &none)
+	err = exporter.Export(ctx, "perrytest-missing-"+s.run, &none)
 	wantNotFound(t, "Export of an unknown container", err, "perrytest-missing-"+s.run)
 	if none.Len() != 0 {
 		t.Errorf("Export of an unknown container wrote %d bytes", none.Len())
+	}
+}
+
+// TarFile is the content of the file named name (relative, as an export
+// writes it, with or without "./") in a tar archive; "" when it has none.
+func TarFile(archive io.Reader, name string) (string, error) {
+	found := ""
+	tr := tar.NewReader(archive)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return found, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		if strings.TrimPrefix(h.Name, "./") == name {
+			data, err := io.ReadAll(tr)
+			if err != nil {
+				return "", err
+			}
+			found = string(data)
+		}
 	}
 }

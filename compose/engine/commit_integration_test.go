@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"io"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perryts/perry-container/backend"
+	"github.com/perryts/perry-container/backend/contracttest"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -79,20 +79,9 @@ func (r *realEngine) commitExport() {
 	case err != nil:
 		t.Fatalf("export: %v", err)
 	default:
-		found := ""
-		tr := tar.NewReader(&archive)
-		for {
-			h, err := tr.Next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("reading the export: %v", err)
-			}
-			if strings.TrimPrefix(h.Name, "./") == "perry/note" {
-				data, _ := io.ReadAll(tr)
-				found = string(data)
-			}
+		found, err := contracttest.TarFile(&archive, "perry/note")
+		if err != nil {
+			t.Fatalf("reading the export: %v", err)
 		}
 		if found != "committed\n" {
 			t.Fatalf("perry/note in the export: %q", found)
