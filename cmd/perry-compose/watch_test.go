@@ -32,24 +32,53 @@ services:
 type running struct {
 	stdout, stderr testenv.Buffer
 	sigs           chan os.Signal
-	done           chan int
+	done           chan struct{} // closed when the command has returned code
+	code           int
+	interrupted    bool // the test sent a Ctrl-C
+}
+
+// interrupt sends Ctrl-C.
+func (r *running) interrupt() {
+	r.interrupted = true
+	r.sigs <- os.Interrupt
+}
+
+// wait returns the command's exit code.
+func (r *running) wait(t *testing.T) int {
+	t.Helper()
+	select {
+	case <-r.done:
+		return r.code
+	case <-time.After(time.Minute):
+		t.Fatal("perry-compose did not end")
+		return 0
+	}
 }
 
 func (c *cliEnv) start(args ...string) *running {
 	c.t.Helper()
-	r := &running{sigs: make(chan os.Signal, 4), done: make(chan int, 1)}
+	r := &running{sigs: make(chan os.Signal, 4), done: make(chan struct{})}
 	a := c.app(strings.NewReader(""), &r.stdout, &r.stderr)
 	a.signals = r.sigs
 	full := c.argv(args...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	go func() {
 		defer cancel()
-		r.done <- a.run(ctx, full)
+		r.code = a.run(ctx, full)
+		close(r.done)
 	}()
+	// The cleanup ends a command the test left running with the one Ctrl-C
+	// that stops it gracefully. Never a second: it would exit at once,
+	// even after the command returned (a signal that comes while a command
+	// ends still counts).
 	c.t.Cleanup(func() {
 		select {
-		case r.sigs <- os.Interrupt:
+		case <-r.done:
+			return
 		default:
+		}
+		if !r.interrupted {
+			r.sigs <- os.Interrupt
 		}
 		<-r.done
 	})
@@ -95,11 +124,10 @@ func TestWatchCommandOnFake(t *testing.T) {
 		t.Errorf("ignored file synced: %q", got)
 	}
 	// Ctrl-C ends the watch and leaves the project up
-	w.sigs <- os.Interrupt
-	if code := <-w.done; code != exitInterrupted {
+	w.interrupt()
+	if code := w.wait(t); code != exitInterrupted {
 		t.Fatalf("watch exit %d after Ctrl-C, want %d\nstderr: %s", code, exitInterrupted, w.stderr.String())
 	}
-	w.done <- 0 // for the cleanup
 	if s := c.states(); s["web"] != "running" || s["db"] != "running" {
 		t.Fatalf("after Ctrl-C: %v, want the project still up", s)
 	}
@@ -120,8 +148,8 @@ func TestWatchNoUpOnFake(t *testing.T) {
 		return strings.Contains(w.stdout.String(), `Syncing service "web" after 1 changes were detected`)
 	})
 	select {
-	case code := <-w.done:
-		t.Fatalf("watch ended with %d: %s", code, w.stderr.String())
+	case <-w.done:
+		t.Fatalf("watch ended with %d: %s", w.code, w.stderr.String())
 	default:
 	}
 }
@@ -133,11 +161,10 @@ func TestUpWatchOnFake(t *testing.T) {
 	c.writeFile("src/new.txt", "n")
 	testenv.Eventually(t, 30*time.Second, "new.txt synced", func() bool { return c.catIn("web", "/app/new.txt") == "n" })
 	// up --watch is an attached up: Ctrl-C stops the stack
-	w.sigs <- os.Interrupt
-	if code := <-w.done; code != exitInterrupted {
+	w.interrupt()
+	if code := w.wait(t); code != exitInterrupted {
 		t.Fatalf("up --watch exit %d after Ctrl-C\nstderr: %s", code, w.stderr.String())
 	}
-	w.done <- 0
 	if s := c.states(); s["web"] != "exited" {
 		t.Fatalf("after Ctrl-C: %v, want web stopped", s)
 	}
@@ -198,8 +225,8 @@ services:
 	c.writeFile("src/b.txt", "b")
 	testenv.Eventually(t, 30*time.Second, "b.txt synced into the new container", func() bool { return c.catIn("app", "/src/b.txt") == "b" })
 	select {
-	case code := <-w.done:
-		t.Fatalf("up --watch ended (%d) after the rebuild: %s", code, w.stderr.String())
+	case <-w.done:
+		t.Fatalf("up --watch ended (%d) after the rebuild: %s", w.code, w.stderr.String())
 	default:
 	}
 }
