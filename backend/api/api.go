@@ -136,6 +136,8 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 		return !b.podman()
 	case backend.FeatureClassicBuild:
 		return true // Build sends no builder version: the daemon's classic one
+	case backend.FeatureWriteFiles:
+		return true
 	}
 	v, err := b.apiVersion(ctx)
 	if err != nil || v == "" {

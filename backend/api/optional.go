@@ -2,6 +2,7 @@ package api
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -360,6 +361,25 @@ func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, opts backend.
 	return b.engineError(err, "container", id)
 }
 
+// WriteFiles uploads files as one archive extracted at the container's
+// root, keeping the archive's owners: Docker with copyUIDGID (without,
+// they are root's), podman without it (with, the container user's).
+func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.File) error {
+	if err := requireID("container", id); err != nil {
+		return err
+	}
+	if err := backend.CheckFiles(files); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := backend.FilesTar(&buf, files); err != nil {
+		return core.Errorf(core.KindInternal, "archiving the files: %v", err)
+	}
+	keep := backend.KeepsOwners(files) && !b.podman()
+	_, err := b.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf, CopyUIDGID: keep})
+	return b.engineError(err, "container", id)
+}
+
 // writeTar archives src (a file, directory or symlink, not followed) with
 // its root entry named name.
 func writeTar(w io.Writer, src, name string) error {
@@ -379,3 +399,5 @@ func writeTar(w io.Writer, src, name string) error {
 	}
 	return tw.Close()
 }
+
+var _ backend.FileWriter = (*Backend)(nil)

@@ -118,6 +118,8 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 		return b.proto.Flavor != FlavorNerdctl && !b.proto.apple()
 	case backend.FeatureClassicBuild:
 		return false // BuildKit, buildah, or the docker CLI's choice, unknown here
+	case backend.FeatureWriteFiles:
+		return b.proto.Flavor == FlavorDocker || b.proto.Flavor == FlavorPodman
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {
 			return false

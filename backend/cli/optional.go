@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -282,6 +283,42 @@ func (b *Backend) copy(ctx context.Context, id, from, to string, opts backend.Co
 	return err
 }
 
+// WriteFiles runs `<cli> cp - CONTAINER:/` with the files' tar on stdin.
+// docker keeps the archive's owners with --archive (without, root's);
+// podman keeps them without it (with, the container user's). nerdctl's cp
+// reads no tar from stdin and apple/container has no cp.
+func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.File) error {
+	if err := requireID("id", id); err != nil {
+		return err
+	}
+	if b.proto.Flavor != FlavorDocker && b.proto.Flavor != FlavorPodman {
+		return backend.Unsupported(b, "write files into a container")
+	}
+	if err := backend.CheckFiles(files); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := backend.FilesTar(&buf, files); err != nil {
+		return core.Errorf(core.KindInternal, "archiving the files: %v", err)
+	}
+	args := []string{"cp"}
+	switch {
+	case b.proto.Flavor == FlavorPodman:
+		args = append(args, "--archive=false")
+	case backend.KeepsOwners(files):
+		args = append(args, "--archive")
+	}
+	_, err := b.callInput(ctx, target{"container", id}, append(args, "--", "-", id+":/"), &buf)
+	if err != nil && core.KindOf(err) != core.KindNotFound {
+		// docker's cp reads a missing container as a destination that is
+		// no directory: say what it is.
+		if _, ierr := b.Inspect(ctx, id); core.KindOf(ierr) == core.KindNotFound {
+			return ierr
+		}
+	}
+	return err
+}
+
 // hostPath is a host path the CLIs cannot read as CONTAINER:PATH: one with
 // a colon is made absolute (they take a path starting with / or . as
 // local).
@@ -355,3 +392,5 @@ func parseStats(s string, ids []string) ([]backend.ContainerStats, error) {
 	}
 	return out, nil
 }
+
+var _ backend.FileWriter = (*Backend)(nil)

@@ -93,13 +93,18 @@ func (b *Backend) run(ctx context.Context, args []string) (output, error) {
 // writers (nil: stdout is collected into output.stdout, stderr dropped). The
 // tail of stderr is always kept in output.stderr for error messages.
 func (b *Backend) runWith(ctx context.Context, args []string, stdout, stderr io.Writer) (output, error) {
+	return b.runIO(ctx, args, nil, stdout, stderr)
+}
+
+// runIO is runWith with stdin as the CLI's input (nil: none).
+func (b *Backend) runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) (output, error) {
 	if err := b.validInstance(); err != nil {
 		return output{}, err
 	}
 	var collected bytes.Buffer
 	tail := newTailBuffer(stderrKeep)
 	cmd := b.command(ctx, args)
-	cmd.Stdout, cmd.Stderr = &collected, tail
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, &collected, tail
 	if stdout != nil {
 		cmd.Stdout = stdout
 	}
@@ -141,7 +146,12 @@ func (b *Backend) finish(ctx context.Context, args []string, cmd *exec.Cmd, err 
 // call runs the CLI and turns a non-zero exit into an error: NotFound when
 // the runtime says t does not exist, else BackendFailure with its stderr.
 func (b *Backend) call(ctx context.Context, t target, args []string) (output, error) {
-	out, err := b.run(ctx, args)
+	return b.callInput(ctx, t, args, nil)
+}
+
+// callInput is call with stdin as the CLI's input.
+func (b *Backend) callInput(ctx context.Context, t target, args []string, stdin io.Reader) (output, error) {
+	out, err := b.runIO(ctx, args, stdin, nil, nil)
 	if err != nil {
 		return out, err
 	}

@@ -75,7 +75,7 @@ type Options struct {
 var Subtests = []string{
 	"Info", "Lifecycle", "LogsTail", "List", "InspectUnknown", "RunWaitExitCode", "Kill",
 	"UnknownIDs", "Concurrent", "Build", "Pull", "Networks", "Volumes", "AnonymousVolumes", "ControlCharacters", "RunFailure",
-	"CommitExport",
+	"CommitExport", "WriteFiles",
 }
 
 // Label is the label every resource of the suite carries.
@@ -112,6 +112,7 @@ func Run(t *testing.T, b backend.Backend, opts Options) {
 		"ControlCharacters": s.testControlCharacters,
 		"RunFailure":        s.testRunFailure,
 		"CommitExport":      s.testCommitExport,
+		"WriteFiles":        s.testWriteFiles,
 	}
 	skip := map[string]bool{"Build": opts.SkipBuild, "Pull": opts.SkipPull, "Networks": opts.SkipNetworks,
 		"Volumes": opts.SkipVolumes, "AnonymousVolumes": opts.SkipVolumes, "RunFailure": opts.SkipNetworks}
@@ -1173,6 +1174,53 @@ func (s *suite) testCommitExport(t *testing.T, ctx context.Context) {
 	wantNotFound(t, "Export of an unknown container", err, "perrytest-missing-"+s.run)
 	if none.Len() != 0 {
 		t.Errorf("Export of an unknown container wrote %d bytes", none.Len())
+	}
+}
+
+// testWriteFiles: files written into a created container are there when
+// it starts, with their content, mode and owner, in directories made for
+// them. A runtime that says it cannot (Supports) refuses as
+// backend.Unsupported.
+func (s *suite) testWriteFiles(t *testing.T, ctx context.Context) {
+	w, ok := s.b.(backend.FileWriter)
+	if !ok {
+		t.Skip("the backend has no FileWriter")
+	}
+	files := []backend.File{
+		{Path: "/run/secrets/perry-token", Content: []byte("s3cret"), Mode: 0o400, UID: 1000, GID: 1001},
+		{Path: "/perry-greeting.txt", Content: []byte("hello\n"), Mode: 0o444},
+	}
+	h := s.create(t, ctx, s.spec("files", "sh", "-c",
+		"stat -c '%n %a %u:%g' /run/secrets/perry-token /perry-greeting.txt; cat /run/secrets/perry-token /perry-greeting.txt"))
+	err := w.WriteFiles(ctx, h.ID, files)
+	if !backend.Supports(ctx, s.b, backend.FeatureWriteFiles) {
+		if err == nil || core.AsError(err).Details["unsupported"] != true {
+			t.Fatalf("WriteFiles on a runtime that does not support it: %v, want Unsupported", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("WriteFiles: %v", err)
+	}
+	if err := s.b.Start(ctx, h.ID); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if code, err := s.b.Wait(ctx, h.ID); err != nil || code != 0 {
+		logs, _ := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
+		t.Fatalf("Wait = %d, %v; logs %+v", code, err, logs)
+	}
+	logs, err := s.b.Logs(ctx, h.ID, backend.LogsOptions{})
+	if err != nil {
+		t.Fatalf("Logs: %v", err)
+	}
+	want := "/run/secrets/perry-token 400 1000:1001\n/perry-greeting.txt 444 0:0\ns3crethello\n"
+	if logs.Stdout != want {
+		t.Fatalf("the container saw\n%q\nwant\n%q", logs.Stdout, want)
+	}
+	err = w.WriteFiles(ctx, "perrytest-missing-"+s.run, files)
+	wantNotFound(t, "WriteFiles into an unknown container", err, "perrytest-missing-"+s.run)
+	if err := w.WriteFiles(ctx, h.ID, []backend.File{{Path: "run/relative"}}); core.KindOf(err) != core.KindInvalidArgument {
+		t.Fatalf("WriteFiles of a relative path: %v, want InvalidArgument", err)
 	}
 }
 

@@ -65,6 +65,9 @@ type container struct {
 	created time.Time
 	mounts  []MountPoint // by destination
 	netIDs  []string     // the ids of the networks it is attached to
+	// modes are the mode and owner of the files WriteFiles wrote, path →
+	// "MODE UID GID" (octal mode); other files are 644, root's.
+	modes map[string]string
 }
 
 // Backend is the fake engine. The zero value is not usable; call New.
@@ -572,7 +575,7 @@ func (b *Backend) evalHealth(c *container, test []string) string {
 // volumes it mounts, where its writes land.
 func (b *Backend) interpret(c *container, env map[string]string, wd string, argv []string) result {
 	files := b.filesOf(c)
-	r := shell{env: env, wd: wd, files: files}.interpret(argv)
+	r := shell{env: env, wd: wd, files: files, modes: c.modes}.interpret(argv)
 	b.storeFiles(c, files)
 	return r
 }

@@ -13,6 +13,7 @@ type shell struct {
 	env   map[string]string
 	wd    string
 	files map[string]string
+	modes map[string]string // path → "MODE UID GID"; read only
 }
 
 // result is one command's outcome. exits reports whether the command ends by
@@ -61,6 +62,23 @@ func (sh shell) interpret(argv []string) result {
 				return result{stdout: sb.String(), stderr: "cat: can't open '" + p + "': No such file or directory\n", code: 1, exits: true}
 			}
 			sb.WriteString(content)
+		}
+		return result{stdout: sb.String(), exits: true}
+	case "stat":
+		// stat -c FORMAT FILE...: %n, %a, %u and %g.
+		if len(argv) < 4 || argv[1] != "-c" {
+			return result{stderr: "stat: the fake knows stat -c FORMAT FILE... only\n", code: 1, exits: true}
+		}
+		var sb strings.Builder
+		for _, p := range argv[3:] {
+			if _, ok := sh.files[p]; !ok {
+				return result{stdout: sb.String(), stderr: "stat: can't stat '" + p + "': No such file or directory\n", code: 1, exits: true}
+			}
+			meta := strings.Fields(sh.modes[p])
+			if len(meta) != 3 {
+				meta = []string{"644", "0", "0"}
+			}
+			sb.WriteString(strings.NewReplacer("%n", p, "%a", meta[0], "%u", meta[1], "%g", meta[2]).Replace(argv[2]) + "\n")
 		}
 		return result{stdout: sb.String(), exits: true}
 	case "test", "[":

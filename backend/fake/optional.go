@@ -3,6 +3,7 @@ package fake
 import (
 	"archive/tar"
 	"context"
+	"fmt"
 	"io"
 	"io/fs"
 	"maps"
@@ -436,3 +437,35 @@ func (b *Backend) CopyTo(ctx context.Context, id, src, dst string, _ backend.Cop
 	b.storeFiles(c, copied)
 	return nil
 }
+
+// WriteFiles stores files among the container's own, their mode and owner
+// for stat; the call records each as "PATH MODE UID:GID".
+func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.File) error {
+	if err := backend.CheckFiles(files); err != nil {
+		return err
+	}
+	args := []string{id}
+	for _, f := range files {
+		args = append(args, fmt.Sprintf("%s %04o %d:%d", f.Path, f.Mode, f.UID, f.GID))
+	}
+	if err := b.enter(ctx, "WriteFiles", args...); err != nil {
+		return err
+	}
+	defer b.mu.Unlock()
+	c, err := b.find(id)
+	if err != nil {
+		return err
+	}
+	written := map[string]string{}
+	if c.modes == nil {
+		c.modes = map[string]string{}
+	}
+	for _, f := range files {
+		written[f.Path] = string(f.Content)
+		c.modes[f.Path] = fmt.Sprintf("%o %d %d", f.Mode, f.UID, f.GID)
+	}
+	b.storeFiles(c, written)
+	return nil
+}
+
+var _ backend.FileWriter = (*Backend)(nil)
