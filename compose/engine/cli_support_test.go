@@ -214,7 +214,7 @@ secrets:
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			root := t.TempDir()
-			b := newFake()
+			b := &featureBackend{Backend: newFake(), name: "x", noWriteFiles: true}
 			e, _ := newEngine(t, b, loadEnv(t, y, map[string]string{"TOKEN": "s3cret"}), WithStateDir(root))
 			if tt.upFirst {
 				if err := e.Up(ctxT(t), UpOptions{}); err != nil {

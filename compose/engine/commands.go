@@ -366,6 +366,9 @@ func (e *Engine) OneOffSpec(ctx context.Context, service string, opts OneOffOpti
 	if s.convErr != nil {
 		return nil, release, s.convErr
 	}
+	// The caller creates and starts the one-off, in one step when it
+	// attaches a terminal: there is no start to write files at.
+	s.bindFiles()
 	slug := opts.Slug
 	if slug == "" {
 		return nil, release, core.InvalidArgument("slug", "is empty")

@@ -1275,6 +1275,7 @@ type featureBackend struct {
 	noHealthcheck bool
 	noUnsetEnv    bool
 	notClassic    bool // builds with another builder than the classic one
+	noWriteFiles  bool // cannot write files into a container (nerdctl)
 	mu            sync.Mutex
 	asked         map[string]int
 }
@@ -1296,6 +1297,8 @@ func (f *featureBackend) Supports(ctx context.Context, feature string) bool {
 		return !f.noUnsetEnv
 	case backend.FeatureClassicBuild:
 		return !f.notClassic
+	case backend.FeatureWriteFiles:
+		return !f.noWriteFiles
 	}
 	return true
 }
@@ -1444,7 +1447,8 @@ networks:
 // The files the engine writes live in a private directory per project:
 // mode 0700, an unpredictable name under the state root, reused by later
 // ups, never shared by two projects, removed by down and by a failed up
-// that made it.
+// that made it. (A runtime that cannot write into a container is given its
+// secrets so too.)
 func TestStateDirIsPrivateAndRemovedByDown(t *testing.T) {
 	const y = `
 services:
@@ -1457,7 +1461,7 @@ secrets:
   token: {environment: TOKEN}
 `
 	root := t.TempDir()
-	b := newFake()
+	b := &featureBackend{Backend: newFake(), name: "x", noWriteFiles: true}
 	stateOf := func(project string) string {
 		t.Helper()
 		info, err := b.Inspect(ctxT(t), project+"-web-1")
@@ -1530,7 +1534,7 @@ secrets:
 	if err := e2.Down(ctxT(t), DownOptions{}); err == nil {
 		t.Fatal("down succeeded with its network's removal failing")
 	}
-	if ids := containerIDs(t, b); ids["two-web-1"] != "" {
+	if ids := containerIDs(t, b.Backend); ids["two-web-1"] != "" {
 		t.Fatalf("the down left two's container: %v", ids)
 	}
 	if _, err := os.Lstat(two); !os.IsNotExist(err) {

@@ -285,6 +285,9 @@ func (e *Engine) run(ctx context.Context, op *Op, rec *recorder) error {
 		ev(StatusCreated, "")
 	case OpStartContainer:
 		ev(StatusStarting, "")
+		if err := copyInto(ctx, b, op); err != nil {
+			return failed(err)
+		}
 		if err := b.Start(ctx, op.Target); err != nil {
 			return failed(serviceError(core.KindServiceStartupFailed, op.Service, err,
 				"service %q failed to start: container %s: %v", op.Service, id, err))
@@ -496,6 +499,22 @@ func (e *Engine) rollback(ctx context.Context, m *model, rec *recorder, timeout 
 		}
 	}
 	return failures
+}
+
+// copyInto writes op's files into its container before the start.
+func copyInto(ctx context.Context, b backend.Backend, op *Op) error {
+	if len(op.Files) == 0 {
+		return nil
+	}
+	err := backend.Unsupported(b, "write files into a container")
+	if w, ok := b.(backend.FileWriter); ok {
+		err = w.WriteFiles(ctx, op.Target, op.Files)
+	}
+	if err != nil {
+		return serviceError(core.KindServiceStartupFailed, op.Service, err,
+			"service %q: writing its secrets and configs into container %s: %v", op.Service, op.Target, err)
+	}
+	return nil
 }
 
 // restart restarts container id through the runtime's own restart, or as a

@@ -8,6 +8,7 @@ import (
 
 	"github.com/compose-spec/compose-go/v2/types"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -19,6 +20,9 @@ import (
 // an environment variable, or a file whose mode/uid/gid must change). The
 // target path is /run/secrets/<name> for secrets. A runtime CLI reads a
 // seccomp profile from a file only, hence the file for an inline one.
+//
+// Inline and environment content is rather written into the container at
+// its start, as docker compose does, where the runtime can (copyFiles).
 type fileMount struct {
 	kind     string // "secret" | "config" | "seccomp"
 	name     string
@@ -29,6 +33,9 @@ type fileMount struct {
 	// write what to write there; nil binds hostPath.
 	rel   string
 	write *fileWrite
+	// copied: the runtime writes the file into the container (copyFiles);
+	// nothing is bound or written on the host.
+	copied bool
 }
 
 // inlineSeccomp lists the security_opt entries "seccomp=<JSON document>"
@@ -129,12 +136,65 @@ func fileSource(p *types.Project, s *service, kind string, i int, ref types.File
 	return f, nil
 }
 
+// copyFiles marks the secrets and configs of s with inline or environment
+// content as copied into its containers, and returns them as the runtime
+// writes them: the mode, and the owner even on a rootless host, where a
+// bound file could not be chowned. A read-only service keeps them bound
+// (docker compose refuses the service: the copy fails on a read-only
+// root).
+func copyFiles(s *service) ([]backend.File, error) {
+	if s.cfg.ReadOnly {
+		return nil, nil
+	}
+	var out []backend.File
+	for i := range s.files {
+		f := &s.files[i]
+		if f.kind == "seccomp" || f.write == nil || f.write.content == nil {
+			continue
+		}
+		uid, err := fileOwner(s, f, "uid", f.write.uid)
+		if err != nil {
+			return nil, err
+		}
+		gid, err := fileOwner(s, f, "gid", f.write.gid)
+		if err != nil {
+			return nil, err
+		}
+		f.copied = true
+		out = append(out, backend.File{Path: f.target, Content: []byte(*f.write.content), Mode: f.write.mode.Perm(), UID: uid, GID: gid})
+	}
+	return out, nil
+}
+
+// fileOwner is the uid or gid (field) a secret or config asks for, 0 when
+// it asks for none.
+func fileOwner(s *service, f *fileMount, field, v string) (int, error) {
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, serviceError(core.KindInvalidConfig, s.name, nil, "service %q: %s %q: %s %q is not a number", s.name, f.kind, f.name, field, v)
+	}
+	return n, nil
+}
+
+// bindFiles has the containers of s bind the files copyFiles marked: for
+// a container the caller starts itself, with its stdin and terminal
+// attached in the same step.
+func (s *service) bindFiles() {
+	for i := range s.files {
+		s.files[i].copied = false
+	}
+	s.copies = nil
+}
+
 // writeFiles writes the generated files of services into m's state
 // directory.
 func writeFiles(m *model, services []string) error {
 	for _, name := range services {
 		for _, f := range m.services[name].files {
-			if f.write == nil {
+			if f.write == nil || f.copied {
 				continue
 			}
 			if err := f.write.writeTo(m.filePath(f)); err != nil {

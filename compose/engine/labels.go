@@ -35,6 +35,11 @@ const (
 	// volume swapped for another) shows here; docker compose compares the
 	// container's mounts to the same end.
 	LabelVolumes = "io.perry.volumes"
+	// LabelCopiedFiles marks a container whose inline and environment
+	// secrets and configs the runtime writes into it at each start, as
+	// docker compose does, rather than binding them: a container made
+	// before, which binds them, is given none.
+	LabelCopiedFiles = "io.perry.copied-files"
 )
 
 // Version is written in the com.docker.compose.version label. It must stay

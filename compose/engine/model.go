@@ -11,6 +11,7 @@ import (
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/distribution/reference"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/compose/graph"
 	"github.com/perryts/perry-container/compose/loader"
 	"github.com/perryts/perry-container/core"
@@ -63,8 +64,11 @@ type service struct {
 	waitHealth   *core.Healthcheck
 	emulateStart bool
 	files        []fileMount
-	warnings     []string
-	convErr      error
+	// copies are the files the runtime writes into each container at its
+	// start (those of files marked copied).
+	copies   []backend.File
+	warnings []string
+	convErr  error
 	// postStart and preStop are the lifecycle hooks (lifecycle.go).
 	postStart, preStop []Hook
 
@@ -107,6 +111,9 @@ type modelOptions struct {
 	noUnsetEnv bool
 	// classicBuild: the runtime builds with the classic builder.
 	classicBuild bool
+	// copyFiles: the runtime writes files into a container
+	// (backend.FileWriter).
+	copyFiles bool
 }
 
 // buildModel resolves project p. It fails on what makes the whole project
@@ -210,6 +217,9 @@ func buildModel(p *types.Project, o modelOptions) (*model, error) {
 			return nil, err
 		}
 		s.spec, s.files, s.warnings, s.convErr = convertService(m, p, s)
+		if s.convErr == nil && o.copyFiles {
+			s.copies, s.convErr = copyFiles(s)
+		}
 		if s.convErr == nil && s.cfg.Image == "" {
 			if _, err := reference.ParseNormalizedNamed(s.image); err != nil {
 				// An upper-case service name: the runtime would refuse the tag

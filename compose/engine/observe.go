@@ -51,6 +51,15 @@ func (c observedContainer) running() bool     { return c.State == "running" }
 func (c observedContainer) startable() bool   { return c.State == "created" || c.State == "exited" }
 func (c observedContainer) projectOf() string { return c.Labels[LabelProject] }
 
+// copies are the files of s to write into c at its start: none into a
+// container made to bind them.
+func (c observedContainer) copies(s *service) []backend.File {
+	if c.Labels[LabelCopiedFiles] == "" {
+		return nil
+	}
+	return s.copies
+}
+
 // up is what `docker ps` lists without -a: a container not stopped.
 func (c observedContainer) up() bool {
 	return c.State == "running" || c.State == "paused" || c.State == "restarting"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/perryts/perry-container/backend"
 	"github.com/perryts/perry-container/core"
 )
 
@@ -75,6 +76,9 @@ type Op struct {
 	// before StopContainer and RestartContainer (lifecycle.go).
 	PostStart []Hook
 	PreStop   []Hook
+	// Files are written into the container before StartContainer starts
+	// it (backend.FileWriter).
+	Files []backend.File
 	// Tolerant ops (down, stop) accept NotFound: the resource is already gone.
 	Tolerant bool
 }
@@ -160,6 +164,9 @@ func (op *Op) String() string {
 	}
 	if len(op.PostStart) > 0 {
 		fmt.Fprintf(&sb, " post_start=%d", len(op.PostStart))
+	}
+	if len(op.Files) > 0 {
+		fmt.Fprintf(&sb, " files=%v", op.Files) // paths only (File.String)
 	}
 	if op.Optional {
 		sb.WriteString(" (optional)")

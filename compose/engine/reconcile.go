@@ -427,7 +427,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, c)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...), PostStart: s.postStart})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{c}, gateOnce()...), PostStart: s.postStart, Files: s.copies})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			if n == 1 {
@@ -458,7 +458,7 @@ func (pl *upPlanner) service(s *service) error {
 				pl.created(s.name, n, name, rn)
 				continue
 			}
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...), PostStart: s.postStart})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: name, Service: s.name, Number: n, Deps: append([]int{rn}, gateOnce()...), PostStart: s.postStart, Files: s.copies})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 			pl.refs[s.name] = append(pl.refs[s.name], name)
 			pl.changed[s.name] = true
@@ -473,10 +473,10 @@ func (pl *upPlanner) service(s *service) error {
 		case c.running() && restartWanted:
 			cause := "a dependency was recreated (restart: true)"
 			stop := pl.plan.add(&Op{Type: OpStopContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Timeout: timeout, Deps: gateOnce(), Cause: cause})
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause, PostStart: s.postStart})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: []int{stop}, Cause: cause, PostStart: s.postStart, Files: c.copies(s)})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		case c.startable():
-			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State, PostStart: s.postStart})
+			st := pl.plan.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: s.name, Number: n, Deps: gateOnce(), Cause: "container is " + c.State, PostStart: s.postStart, Files: c.copies(s)})
 			pl.readyOps[s.name] = append(pl.readyOps[s.name], st)
 		}
 	}
@@ -614,6 +614,10 @@ func (m *model) containerSpec(s *service, n int, imageID string, replaces bool) 
 		spec.Volumes = slices.Clone(s.spec.Volumes)
 		spec.SecurityOpt = slices.Clone(s.spec.SecurityOpt)
 		for _, f := range s.files {
+			if f.copied {
+				spec.Labels[LabelCopiedFiles] = "true"
+				continue
+			}
 			if f.kind == "seccomp" {
 				spec.SecurityOpt[f.opt] = "seccomp=" + m.filePath(f)
 			} else {
@@ -953,7 +957,7 @@ func planStart(m *model, obs *observedState, services []string, restart bool, ti
 				ready[name] = append(ready[name], p.add(&Op{Type: OpRestartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Timeout: timeout, Deps: gate,
 					PreStop: preStop, PostStart: s.postStart}))
 			case !c.running():
-				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate, PostStart: s.postStart}))
+				ready[name] = append(ready[name], p.add(&Op{Type: OpStartContainer, Resource: res, Target: c.ID, Name: c.Name, Service: name, Number: c.number, Deps: gate, PostStart: s.postStart, Files: c.copies(s)}))
 			}
 		}
 	}

@@ -73,7 +73,7 @@ func (e *Engine) useStateDir(m *model, services []string, containers []observedC
 func (m *model) writesFiles(services []string) bool {
 	for _, name := range services {
 		for _, f := range m.services[name].files {
-			if f.write != nil {
+			if f.write != nil && !f.copied {
 				return true
 			}
 		}

@@ -20,7 +20,8 @@ func (e *Engine) model(scale map[string]int) (*model, error) {
 		noStartInterval: !e.supports(backend.FeatureHealthStartInterval),
 		noHealthcheck:   !e.supports(backend.FeatureHealthcheck),
 		noUnsetEnv:      !e.supports(backend.FeatureUnsetEnv),
-		classicBuild:    e.supports(backend.FeatureClassicBuild)})
+		classicBuild:    e.supports(backend.FeatureClassicBuild),
+		copyFiles:       e.writesFiles()})
 }
 
 // serviceModel is the engine's model and its service name, NotFound when
@@ -39,7 +40,13 @@ func (e *Engine) serviceModel(name string) (*model, *service, error) {
 
 // engineFeatures are the optional features the engine asks its backend about.
 var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck, backend.FeatureUnsetEnv,
-	backend.FeatureClassicBuild}
+	backend.FeatureClassicBuild, backend.FeatureWriteFiles}
+
+// writesFiles reports whether the backend writes files into a container.
+func (e *Engine) writesFiles() bool {
+	_, ok := e.backend.(backend.FileWriter)
+	return ok && e.supports(backend.FeatureWriteFiles)
+}
 
 // supports asks the backend once per engine about each optional feature:
 // the answer may cost a round trip to the runtime (a version ping), so it
