@@ -2,6 +2,7 @@ package backend
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"io"
 	"io/fs"
@@ -59,8 +60,21 @@ func CheckFiles(files []File) error {
 	return nil
 }
 
-// FilesTar writes files as the tar archive a runtime extracts at "/".
-func FilesTar(w io.Writer, files []File) error {
+// FilesArchive checks files and returns them as the tar archive a runtime
+// extracts at "/", what every WriteFiles that uploads one sends.
+func FilesArchive(files []File) (*bytes.Buffer, error) {
+	if err := CheckFiles(files); err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := filesTar(&buf, files); err != nil {
+		return nil, core.Errorf(core.KindInternal, "archiving the files: %v", err)
+	}
+	return &buf, nil
+}
+
+// filesTar writes files as the tar archive a runtime extracts at "/".
+func filesTar(w io.Writer, files []File) error {
 	tw := tar.NewWriter(w)
 	now := time.Now()
 	for _, f := range files {

@@ -15,7 +15,7 @@ import (
 
 // Feature: perry-container, WriteFiles archive round trip
 //
-// Every set of files CheckFiles accepts comes out of FilesTar as a tar a
+// Every set of valid files comes out of FilesArchive as a tar a
 // runtime extracts at "/" into exactly those files: the path (relative to
 // the root), content, permission bits and numeric owner drawn, in order,
 // and nothing else.
@@ -32,14 +32,11 @@ func TestPropertyFilesTarRoundTrip(t *testing.T) {
 				GID:     rapid.IntRange(0, 1<<20).Draw(t, "gid"),
 			})
 		}
-		if err := CheckFiles(files); err != nil {
-			t.Fatalf("CheckFiles refused valid files: %v", err)
+		buf, err := FilesArchive(files)
+		if err != nil {
+			t.Fatalf("FilesArchive refused valid files: %v", err)
 		}
-		var buf bytes.Buffer
-		if err := FilesTar(&buf, files); err != nil {
-			t.Fatal(err)
-		}
-		tr := tar.NewReader(&buf)
+		tr := tar.NewReader(buf)
 		for i, f := range files {
 			h, err := tr.Next()
 			if err != nil {
@@ -79,6 +76,9 @@ func TestCheckFilesRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := CheckFiles([]File{{Path: "/ok"}, tc.file}); core.KindOf(err) != core.KindInvalidArgument {
 				t.Fatalf("CheckFiles(%+v) = %v, want InvalidArgument", tc.file, err)
+			}
+			if buf, err := FilesArchive([]File{{Path: "/ok"}, tc.file}); core.KindOf(err) != core.KindInvalidArgument || buf != nil {
+				t.Fatalf("FilesArchive(%+v) = %v, want InvalidArgument and no archive", tc.file, err)
 			}
 		})
 	}

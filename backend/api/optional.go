@@ -2,7 +2,6 @@ package api
 
 import (
 	"archive/tar"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -368,15 +367,12 @@ func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.Fil
 	if err := requireID("container", id); err != nil {
 		return err
 	}
-	if err := backend.CheckFiles(files); err != nil {
+	archive, err := backend.FilesArchive(files)
+	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := backend.FilesTar(&buf, files); err != nil {
-		return core.Errorf(core.KindInternal, "archiving the files: %v", err)
-	}
 	keep := backend.KeepsOwners(files) && !b.podman()
-	_, err := b.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: &buf, CopyUIDGID: keep})
+	_, err = b.cli.CopyToContainer(ctx, id, client.CopyToContainerOptions{DestinationPath: "/", Content: archive, CopyUIDGID: keep})
 	return b.engineError(err, "container", id)
 }
 

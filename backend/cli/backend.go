@@ -119,7 +119,7 @@ func (b *Backend) Supports(ctx context.Context, feature string) bool {
 	case backend.FeatureClassicBuild:
 		return false // BuildKit, buildah, or the docker CLI's choice, unknown here
 	case backend.FeatureWriteFiles:
-		return b.proto.Flavor == FlavorDocker || b.proto.Flavor == FlavorPodman
+		return b.writesFiles()
 	case backend.FeatureHealthStartInterval:
 		if b.proto.Flavor != FlavorDocker || b.lima {
 			return false

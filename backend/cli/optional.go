@@ -2,7 +2,6 @@ package cli
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -291,15 +290,12 @@ func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.Fil
 	if err := requireID("id", id); err != nil {
 		return err
 	}
-	if b.proto.Flavor != FlavorDocker && b.proto.Flavor != FlavorPodman {
+	if !b.writesFiles() {
 		return backend.Unsupported(b, "write files into a container")
 	}
-	if err := backend.CheckFiles(files); err != nil {
+	archive, err := backend.FilesArchive(files)
+	if err != nil {
 		return err
-	}
-	var buf bytes.Buffer
-	if err := backend.FilesTar(&buf, files); err != nil {
-		return core.Errorf(core.KindInternal, "archiving the files: %v", err)
 	}
 	args := []string{"cp"}
 	switch {
@@ -308,7 +304,7 @@ func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.Fil
 	case backend.KeepsOwners(files):
 		args = append(args, "--archive")
 	}
-	_, err := b.callInput(ctx, target{"container", id}, append(args, "--", "-", id+":/"), &buf)
+	_, err = b.callInput(ctx, target{"container", id}, append(args, "--", "-", id+":/"), archive)
 	if err != nil && core.KindOf(err) != core.KindNotFound {
 		// docker's cp reads a missing container as a destination that is
 		// no directory: say what it is.
@@ -317,6 +313,11 @@ func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.Fil
 		}
 	}
 	return err
+}
+
+// writesFiles reports whether the CLI's cp reads a tar from stdin.
+func (b *Backend) writesFiles() bool {
+	return b.proto.Flavor == FlavorDocker || b.proto.Flavor == FlavorPodman
 }
 
 // hostPath is a host path the CLIs cannot read as CONTAINER:PATH: one with

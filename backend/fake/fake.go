@@ -65,9 +65,9 @@ type container struct {
 	created time.Time
 	mounts  []MountPoint // by destination
 	netIDs  []string     // the ids of the networks it is attached to
-	// modes are the mode and owner of the files WriteFiles wrote, path →
-	// "MODE UID GID" (octal mode); other files are 644, root's.
-	modes map[string]string
+	// modes are the mode and owner of the files WriteFiles wrote; other
+	// files are 644, root's (defaultMeta).
+	modes map[string]fileMeta
 }
 
 // Backend is the fake engine. The zero value is not usable; call New.

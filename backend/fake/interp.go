@@ -1,6 +1,7 @@
 package fake
 
 import (
+	"io/fs"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,8 +14,17 @@ type shell struct {
 	env   map[string]string
 	wd    string
 	files map[string]string
-	modes map[string]string // path → "MODE UID GID"; read only
+	modes map[string]fileMeta // read only
 }
+
+// fileMeta is a file's mode and owner, as stat prints them.
+type fileMeta struct {
+	mode     fs.FileMode
+	uid, gid int
+}
+
+// defaultMeta is a file's mode and owner unless WriteFiles set them.
+var defaultMeta = fileMeta{mode: 0o644}
 
 // result is one command's outcome. exits reports whether the command ends by
 // itself (a container running it exits); a command the language does not
@@ -74,11 +84,12 @@ func (sh shell) interpret(argv []string) result {
 			if _, ok := sh.files[p]; !ok {
 				return result{stdout: sb.String(), stderr: "stat: can't stat '" + p + "': No such file or directory\n", code: 1, exits: true}
 			}
-			meta := strings.Fields(sh.modes[p])
-			if len(meta) != 3 {
-				meta = []string{"644", "0", "0"}
+			m, ok := sh.modes[p]
+			if !ok {
+				m = defaultMeta
 			}
-			sb.WriteString(strings.NewReplacer("%n", p, "%a", meta[0], "%u", meta[1], "%g", meta[2]).Replace(argv[2]) + "\n")
+			sb.WriteString(strings.NewReplacer("%n", p, "%a", strconv.FormatUint(uint64(m.mode), 8),
+				"%u", strconv.Itoa(m.uid), "%g", strconv.Itoa(m.gid)).Replace(argv[2]) + "\n")
 		}
 		return result{stdout: sb.String(), exits: true}
 	case "test", "[":

@@ -458,11 +458,11 @@ func (b *Backend) WriteFiles(ctx context.Context, id string, files []backend.Fil
 	}
 	written := map[string]string{}
 	if c.modes == nil {
-		c.modes = map[string]string{}
+		c.modes = map[string]fileMeta{}
 	}
 	for _, f := range files {
 		written[f.Path] = string(f.Content)
-		c.modes[f.Path] = fmt.Sprintf("%o %d %d", f.Mode, f.UID, f.GID)
+		c.modes[f.Path] = fileMeta{mode: f.Mode, uid: f.UID, gid: f.GID}
 	}
 	b.storeFiles(c, written)
 	return nil
