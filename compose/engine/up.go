@@ -21,7 +21,7 @@ func (e *Engine) model(scale map[string]int) (*model, error) {
 		noHealthcheck:   !e.supports(backend.FeatureHealthcheck),
 		noUnsetEnv:      !e.supports(backend.FeatureUnsetEnv),
 		classicBuild:    e.supports(backend.FeatureClassicBuild),
-		copyFiles:       e.writesFiles()})
+		copyFiles:       e.copiesFiles()})
 }
 
 // serviceModel is the engine's model and its service name, NotFound when
@@ -42,8 +42,9 @@ func (e *Engine) serviceModel(name string) (*model, *service, error) {
 var engineFeatures = []string{backend.FeatureHealthStartInterval, backend.FeatureHealthcheck, backend.FeatureUnsetEnv,
 	backend.FeatureClassicBuild, backend.FeatureWriteFiles}
 
-// writesFiles reports whether the backend writes files into a container.
-func (e *Engine) writesFiles() bool {
+// copiesFiles reports whether the backend writes files into a container
+// (m.writesFiles is about the state directory on the host).
+func (e *Engine) copiesFiles() bool {
 	_, ok := e.backend.(backend.FileWriter)
 	return ok && e.supports(backend.FeatureWriteFiles)
 }
